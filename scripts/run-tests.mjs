@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs node's built-in test runner over TypeScript test files (through tsx).
+// Usage: node scripts/run-tests.mjs [dir ...]   (default: test and property-tests)
+// Node 20 has no glob support in --test, so the files are listed here.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+
+const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["test", "property-tests"];
+const files = [];
+const walk = (dir) => {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (/\.test\.ts$/.test(name)) files.push(path);
+  }
+};
+for (const root of roots) walk(root);
+if (files.length === 0) {
+  console.error(`no *.test.ts files under ${roots.join(", ")}`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
+  stdio: "inherit",
+  env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, "--max-old-space-size=8192"].filter(Boolean).join(" ") },
+});
+process.exit(result.status ?? 1);
