@@ -1,0 +1,92 @@
+/**
+ * PNG decoding and encoding through pngjs.
+ *
+ * Every PNG colour type is accepted: grayscale (1/2/4/8/16 bit), RGB (8/16), palette (1/2/4/8),
+ * grayscale+alpha (8/16), RGBA (8/16). Samples are scaled by their own bit depth
+ * (x / (2^depth - 1)), so 16-bit files keep their precision.
+ *
+ * Alpha is ignored (the colour channels are used as stored), as OpenCV's `imread(IMREAD_COLOR)`
+ * does, which is how BasicSR-style pipelines read training data. One exception comes from
+ * pngjs itself: pixels made transparent by a tRNS colour key are returned black.
+ */
+import { readFileSync } from "node:fs";
+import { PNG } from "pngjs";
+import type { RgbImage } from "../image.js";
+import { toUint8 } from "../image.js";
+import { ImageFileError } from "./image-file-error.js";
+
+/** The 8 bytes every PNG file starts with. */
+export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+
+/** True when the bytes start with the PNG signature. */
+export function isPng(bytes: Uint8Array): boolean {
+  if (bytes.length < PNG_SIGNATURE.length) return false;
+  for (let i = 0; i < PNG_SIGNATURE.length; i++) if (bytes[i] !== PNG_SIGNATURE[i]) return false;
+  return true;
+}
+
+type ParsedPng = {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  data: Uint8Array | Uint16Array;
+};
+
+/**
+ * Decodes PNG bytes into an RGB float image. `nameForErrors` is used in the `ImageFileError`
+ * thrown for corrupt data.
+ */
+export function decodePng(bytes: Uint8Array, nameForErrors: string): RgbImage {
+  let png: ParsedPng;
+  try {
+    // skipRescale keeps 16-bit (and 1/2/4-bit) samples at their own depth; we scale them below.
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true }) as unknown as ParsedPng;
+  } catch (error) {
+    throw new ImageFileError(nameForErrors, "corrupt", `PNG decoder: ${(error as Error).message}`, { cause: error });
+  }
+  const { width, height, depth, colorType, data } = png;
+  if (!(width > 0 && height > 0) || data.length < width * height * 4) {
+    throw new ImageFileError(nameForErrors, "corrupt", `PNG decoded to ${data.length} samples for ${width}x${height}`);
+  }
+  // Palette entries are always 8-bit colours, whatever the index depth.
+  const maxSample = colorType === 3 ? 255 : 2 ** depth - 1;
+  const scale = 1 / maxSample;
+  const pixels = width * height;
+  const out = new Float32Array(pixels * 3);
+  for (let p = 0; p < pixels; p++) {
+    // pngjs always expands to RGBA (grayscale copied into R, G and B).
+    out[p * 3] = (data[p * 4] as number) * scale;
+    out[p * 3 + 1] = (data[p * 4 + 1] as number) * scale;
+    out[p * 3 + 2] = (data[p * 4 + 2] as number) * scale;
+  }
+  return { width, height, data: out };
+}
+
+/** Encodes an image as an 8-bit RGB PNG (values clipped to [0, 1] and rounded as `toUint8`). */
+export function encodePng(img: RgbImage): Uint8Array {
+  const rgb = toUint8(img);
+  const pixels = img.width * img.height;
+  // pngjs takes RGBA input; it drops the alpha when writing colour type 2.
+  const rgba = Buffer.alloc(pixels * 4);
+  for (let p = 0; p < pixels; p++) {
+    rgba[p * 4] = rgb[p * 3] as number;
+    rgba[p * 4 + 1] = rgb[p * 3 + 1] as number;
+    rgba[p * 4 + 2] = rgb[p * 3 + 2] as number;
+    rgba[p * 4 + 3] = 255;
+  }
+  const buffer = PNG.sync.write({ width: img.width, height: img.height, data: rgba } as unknown as PNG, { colorType: 2, inputColorType: 6, bitDepth: 8 });
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** Reads a PNG file (used by tests and tools that want PNG only; see `readImage` for any format). */
+export function readPngFile(path: string): RgbImage {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new ImageFileError(path, "unreadable", (error as Error).message, { cause: error });
+  }
+  if (!isPng(bytes)) throw new ImageFileError(path, "unsupported-format", "not a PNG file (bad signature)");
+  return decodePng(bytes, path);
+}

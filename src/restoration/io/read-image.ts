@@ -1,0 +1,54 @@
+/**
+ * Reading and writing image files, with the format told by the file's first bytes (never by
+ * its extension, so a JPEG saved as .png still loads).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { RgbImage } from "../image.js";
+import { ImageFileError } from "./image-file-error.js";
+import { decodeJpeg, isJpeg } from "./jpeg.js";
+import { decodePng, encodePng, isPng } from "./png.js";
+
+/**
+ * Decodes PNG or JPEG bytes (detected from magic bytes) into an RGB float image in [0, 1].
+ * Throws `ImageFileError` ("unsupported-format" or "corrupt") naming `nameForErrors`.
+ */
+export function decodeImage(bytes: Uint8Array, nameForErrors: string): RgbImage {
+  if (isPng(bytes)) return decodePng(bytes, nameForErrors);
+  if (isJpeg(bytes)) return decodeJpeg(bytes, nameForErrors);
+  const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
+  const detail = bytes.length === 0 ? "empty file" : `not PNG or JPEG (starts with ${head})`;
+  throw new ImageFileError(nameForErrors, "unsupported-format", detail);
+}
+
+/**
+ * Reads a PNG or JPEG file as an RGB float image in [0, 1].
+ *
+ * @example
+ * const img = await readImage("../shared/data/Set5/baby.png");
+ */
+export async function readImage(path: string): Promise<RgbImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new ImageFileError(path, "unreadable", (error as Error).message, { cause: error });
+  }
+  return decodeImage(bytes, path);
+}
+
+/** The synchronous twin of `readImage`, for scripts and tests. */
+export function readImageSync(path: string): RgbImage {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new ImageFileError(path, "unreadable", (error as Error).message, { cause: error });
+  }
+  return decodeImage(bytes, path);
+}
+
+/** Writes an 8-bit RGB PNG (values clipped to [0, 1], rounded as `toUint8`). */
+export function writePng(path: string, img: RgbImage): void {
+  writeFileSync(path, encodePng(img));
+}
