@@ -1,1 +1,1 @@
-export * from "./core/random.js";
+export * from "./core/index.js";

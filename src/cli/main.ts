@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { UsageError, processIo } from "./args.js";
+import type { CommandIo } from "./args.js";
+
+/**
+ * The `art-mtl` command line. Each command is loaded on demand, so `replay` never loads tfjs.
+ * User mistakes print one line and exit 2; no stack traces for them.
+ */
+
+type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  replay: {
+    summary: "run a weighting over JSON Lines of losses (the conformance runner)",
+    load: async () => (await import("./commands/replay.js")).replayCommand,
+  },
+};
+
+const usage = () =>
+  `usage: art-mtl <command> [options]\n\ncommands:\n${Object.entries(commands)
+    .map(([name, { summary }]) => `  ${name.padEnd(9)} ${summary}`)
+    .join("\n")}\n\nRun art-mtl <command> --help for a command's options.\n`;
+
+/** Runs the CLI with explicit arguments and streams; returns the exit code. */
+export const runCli = async (argv: readonly string[], io: CommandIo = processIo): Promise<number> => {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    io.stderr(`art-mtl: unknown command ${JSON.stringify(name)}\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`art-mtl ${name}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+};
+
+const isMain = (() => {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  return /(^|[\\/])(main\.(ts|js|mjs|cjs)|art-mtl)$/.test(entry);
+})();
+
+if (isMain) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`art-mtl: internal error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,144 @@
+import * as E from "fp-ts/Either";
+import type { StepError } from "../errors.js";
+import { invalidState } from "../errors.js";
+import { checkLosses } from "../losses.js";
+import { softmaxPresent } from "../softmax.js";
+import type { TaskLosses, WeightingStep } from "../weighting.js";
+import type { ArtConfig } from "./config.js";
+import { OFFICIAL_INITIAL_VALUE, resolveArtConfig } from "./config.js";
+import type { ConfigError } from "../errors.js";
+import type { ArtState, ArtTaskState } from "./state.js";
+
+/**
+ * Art's rule as a pure state machine (see docs/art.md and the spec):
+ * `initArt(options) → Either<ConfigError, ArtState>`,
+ * `stepArt(state, losses) → Either<StepError, { state, weights, diagnostics }>`.
+ */
+
+/** Diagnostics of one Art step, per task (null where the task was absent). */
+export interface ArtDiagnostics {
+  /** Local convergence rate s_k. */
+  readonly s: ReadonlyArray<number | null>;
+  /** Global convergence weight r_k. */
+  readonly r: ReadonlyArray<number | null>;
+  /** Softmax logit z_k = s_k r_k / tau. */
+  readonly z: ReadonlyArray<number | null>;
+  readonly [series: string]: ReadonlyArray<number | null>;
+}
+
+/** The result of one Art step. */
+export interface ArtStep extends WeightingStep<ArtState> {
+  readonly diagnostics: ArtDiagnostics;
+}
+
+const UNSEEN: ArtTaskState = Object.freeze({ seen: false, ema: null, min: null, prev: null });
+
+/**
+ * The starting state for a configuration (options are checked; defaults come from the preset).
+ *
+ * @example
+ * initArt({ numTasks: 3 })                   // Right(state) with the paper preset
+ * initArt({ preset: "official", numTasks: 3 }) // E = M = 0.1 for every task
+ * initArt({ numTasks: 0 })                   // Left(InvalidConfig "numTasks: expected Count (got 0)")
+ */
+export const initArt = (options: unknown): E.Either<ConfigError, ArtState> =>
+  E.map((config: ArtConfig): ArtState => {
+    const official = config.preset === "official";
+    const start: ArtTaskState = official
+      ? Object.freeze({ seen: false, ema: OFFICIAL_INITIAL_VALUE, min: OFFICIAL_INITIAL_VALUE, prev: OFFICIAL_INITIAL_VALUE })
+      : UNSEEN;
+    return { kind: "art", version: 1, config, step: 0, tasks: Array.from({ length: config.numTasks }, () => start) };
+  })(resolveArtConfig(options));
+
+/** What a loss must satisfy under a config (after multiplying by `lossScale`). */
+export const artLossDomain = (config: ArtConfig): { accepts: (loss: number) => boolean; description: string } => {
+  const scale = config.lossScale;
+  if (config.gcw === "log") {
+    return {
+      accepts: (loss) => {
+        const scaled = loss * scale;
+        return scaled > 0 && scaled < 1;
+      },
+      description:
+        scale === 1
+          ? "gcw=log needs 0 < loss < 1 (ln 1 = 0); set lossScale so that scaled losses stay below 1, or use gcw=relative-log"
+          : `gcw=log needs 0 < loss * lossScale < 1 (lossScale = ${scale}); lower lossScale or use gcw=relative-log`,
+    };
+  }
+  return {
+    accepts: (loss) => {
+      const scaled = loss * scale;
+      return scaled > 0 && Number.isFinite(scaled);
+    },
+    description: `loss * lossScale must stay finite and > 0 (lossScale = ${scale})`,
+  };
+};
+
+/**
+ * One step of Art. The input state is never mutated; on error it is simply not replaced.
+ *
+ * @example
+ * const s0 = initArt({ numTasks: 3 });          // Right
+ * stepArt(s0.right, [0.2, null, 0.05])           // Right({ state, weights: [w0, 0, w2], diagnostics })
+ * stepArt(s0.right, [0.2, NaN, 0.05])            // Left(InvalidLoss "task 1: invalid loss NaN: ...")
+ */
+export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError, ArtStep> => {
+  const config = state.config;
+  const numTasks = config.numTasks;
+  if (state.tasks.length !== numTasks) {
+    return E.left(invalidState([`tasks: expected ${numTasks} entries (got ${state.tasks.length})`]));
+  }
+  const problem = checkLosses(losses, numTasks, config.taskNames, artLossDomain(config));
+  if (problem !== null) return E.left(problem);
+
+  const official = config.preset === "official";
+  const { tau, rate, lcr, gcw, lossScale } = config;
+  const s = new Array<number | null>(numTasks);
+  const r = new Array<number | null>(numTasks);
+  const z = new Array<number | null>(numTasks);
+  const tasks = new Array<ArtTaskState>(numTasks);
+
+  for (let k = 0; k < numTasks; k++) {
+    const raw = losses[k] as number | null;
+    const task = state.tasks[k] as ArtTaskState;
+    if (raw === null) {
+      s[k] = null;
+      r[k] = null;
+      z[k] = null;
+      tasks[k] = task;
+      continue;
+    }
+    const loss = raw * lossScale;
+    // Paper: an unseen task starts from its first loss. Official: from the fixed initial values.
+    const firstSight = !official && !task.seen;
+    const ema = firstSight ? loss : (task.ema as number);
+    const previousMin = firstSight ? loss : (task.min as number);
+    const prev = firstSight ? loss : (task.prev as number);
+    const min = Math.min(previousMin, loss);
+    // Paper: the minimum includes this step. Official: the minimum from before this step.
+    const ruleMin = official ? previousMin : min;
+
+    const localRate = lcr === "ema" ? loss / ema : lcr === "raw" ? loss / prev : 1;
+    const globalWeight =
+      gcw === "log"
+        ? Math.log(ruleMin) / Math.log(loss)
+        : gcw === "raw"
+          ? loss / ruleMin
+          : gcw === "relative-log"
+            ? 1 + Math.log(loss / ruleMin)
+            : 1;
+    s[k] = localRate;
+    r[k] = globalWeight;
+    z[k] = (localRate * globalWeight) / tau;
+    tasks[k] = { seen: true, ema: rate * loss + (1 - rate) * ema, min, prev: loss };
+  }
+
+  // Softmax over the present tasks only. The official code gives absent tasks z = -1e5 and a
+  // softmax over all K; exp(-1e5 - max) is exactly 0 in double precision, so both agree.
+  const weights = softmaxPresent(z);
+  return E.right({
+    state: { kind: "art", version: 1, config, step: state.step + 1, tasks },
+    weights,
+    diagnostics: { s, r, z },
+  });
+};

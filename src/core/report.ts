@@ -1,0 +1,25 @@
+import type * as t from "io-ts";
+import { showValue } from "./errors.js";
+
+/**
+ * Turns io-ts decode errors into one line per problem: `path: expected TYPE (got VALUE)`,
+ * printing NaN and ±Infinity as such (JSON would print null).
+ *
+ * @example
+ * import { ArtConfigInput } from "art-mtl";
+ * const result = ArtConfigInput.decode({ tau: NaN });
+ * // formatDecodeErrors(result.left) → ["tau: expected PositiveFinite (got NaN)"]
+ */
+export const formatDecodeErrors = (errors: t.Errors): string[] => {
+  const lines = errors.map((error) => {
+    // The path is the chain of keys; index 0 is the root context (key "").
+    const keys = error.context.map((entry) => entry.key).filter((key) => key !== "");
+    const path = keys.length === 0 ? "(root)" : keys.join(".");
+    const last = error.context[error.context.length - 1];
+    const expected = last?.type.name ?? "valid value";
+    const problem = error.message === undefined ? `expected ${expected}` : error.message;
+    return `${path}: ${problem} (got ${showValue(error.value)})`;
+  });
+  // Unions report each branch; keep each distinct line once.
+  return [...new Set(lines)];
+};

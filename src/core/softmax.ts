@@ -1,0 +1,41 @@
+/**
+ * Numerically stable softmax over the present entries of `logits` (null = absent, weight 0).
+ * The maximum is subtracted before exponentiating. Logits equal to +Infinity (an overflowed
+ * score) share the whole mass equally, which is the limit of the softmax as they grow; so the
+ * result is never NaN as long as no logit is NaN.
+ *
+ * @example
+ * softmaxPresent([0, null, 0]) // [0.5, 0, 0.5]
+ */
+export const softmaxPresent = (logits: ReadonlyArray<number | null>): number[] => {
+  const weights = new Array<number>(logits.length);
+  let max = -Infinity;
+  for (let k = 0; k < logits.length; k++) {
+    const z = logits[k];
+    if (z !== null && z !== undefined && z > max) max = z;
+  }
+  let sum = 0;
+  if (max === Infinity) {
+    for (let k = 0; k < logits.length; k++) {
+      const e = logits[k] === Infinity ? 1 : 0;
+      weights[k] = e;
+      sum += e;
+    }
+  } else {
+    for (let k = 0; k < logits.length; k++) {
+      const z = logits[k];
+      const e = z === null || z === undefined ? 0 : Math.exp(z - max);
+      weights[k] = e;
+      sum += e;
+    }
+  }
+  for (let k = 0; k < logits.length; k++) weights[k] = (weights[k] as number) / sum;
+  return weights;
+};
+
+/** Uniform weights over the present tasks (plain mixed training). */
+export const uniformOverPresent = (losses: ReadonlyArray<number | null>): number[] => {
+  let present = 0;
+  for (const loss of losses) if (loss !== null) present++;
+  return losses.map((loss) => (loss === null ? 0 : 1 / present));
+};
