@@ -1,0 +1,131 @@
+/**
+ * Finds out which kernels (and gradients) a computation needs that the active backend lacks,
+ * by actually running it forward and backward.
+ */
+import type { Scalar, Tf } from "./types.js";
+
+/** Result of `auditKernels`. */
+export interface KernelAudit {
+  /** The backend that was audited (the active one). */
+  readonly backend: string;
+  /** True when forward + backward ran on `backend` without error (false when it was not attempted because kernels are missing). */
+  readonly ok: boolean;
+  /** Every kernel the computation ran (forward and backward), as seen on the reference backend (or on `backend` when it succeeded). */
+  readonly usedKernels: readonly string[];
+  /** Kernels in `usedKernels` (or named by the failure) that `backend` has no implementation for. */
+  readonly missingKernels: readonly string[];
+  /** Kernels that tfjs-core has no gradient for although the loss depends on them through trainable inputs. */
+  readonly missingGradients: readonly string[];
+  /** Why it failed (or would fail) on `backend`, when `ok` is false. */
+  readonly error?: string;
+}
+
+/** Options of `auditKernels`. */
+export interface AuditOptions {
+  /**
+   * A backend that has (nearly) every kernel, used to list the kernels the computation runs even
+   * past the first failure on the audited backend. Default "cpu"; `null` disables it.
+   */
+  readonly referenceBackend?: string | null;
+}
+
+const MISSING_KERNEL = /Kernel '([^']+)' not registered for backend '([^']+)'/;
+const MISSING_GRADIENT = /gradient function not found for (\w+)/;
+
+interface RunOutcome {
+  readonly kernels: readonly string[];
+  readonly error?: string;
+}
+
+/** Runs `fn` and its gradient w.r.t. all trainable variables it touches, under the profiler. */
+async function profileForwardBackward(tf: Tf, fn: () => Scalar): Promise<RunOutcome> {
+  try {
+    const info = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(fn);
+      // Returned tensors are disposed right away: only the list of kernels is wanted.
+      tf.dispose([value, ...Object.values(grads)]);
+      return [];
+    });
+    return { kernels: info.kernelNames };
+  } catch (err) {
+    // tf.profile leaves the engine in profiling mode when its query throws; switch it back off
+    // so later work does not keep paying for (and accumulating) kernel records.
+    const state = tf.engine().state;
+    state.profiling = false;
+    state.activeProfile.kernels = [];
+    return { kernels: [], error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * Runs `fn` (a loss built from trainable `tf.variable`s) forward and backward and reports which
+ * kernels the active backend is missing for it.
+ *
+ * First the computation is profiled on `referenceBackend` (default "cpu", which has nearly every
+ * kernel) and each kernel it ran is looked up in the active backend's registry with
+ * `tf.getKernel`; this lists *all* missing kernels, where a failing run would stop at the first.
+ * When nothing is missing the computation is then run on the active backend itself, and a
+ * "Kernel 'X' not registered" or "gradient function not found for X" error is caught and
+ * reported. Runs that would certainly fail are skipped, because tfjs-core keeps the tensors it
+ * saved for backprop when a backward pass throws (a leak this helper cannot undo). The active
+ * backend is restored before returning.
+ */
+export async function auditKernels(tf: Tf, fn: () => Scalar, options: AuditOptions = {}): Promise<KernelAudit> {
+  const backend = tf.getBackend();
+  const missingKernels = new Set<string>();
+  const missingGradients = new Set<string>();
+  const noteError = (message: string | undefined): void => {
+    if (message === undefined) return;
+    const kernel = MISSING_KERNEL.exec(message);
+    if (kernel?.[1] !== undefined && kernel[2] === backend) missingKernels.add(kernel[1]);
+    const gradient = MISSING_GRADIENT.exec(message);
+    if (gradient?.[1] !== undefined) missingGradients.add(gradient[1]);
+  };
+
+  let usedKernels: readonly string[] = [];
+  let referenceError: string | undefined;
+  const reference = options.referenceBackend === undefined ? "cpu" : options.referenceBackend;
+  if (reference !== null && reference !== backend && tf.engine().registryFactory[reference] !== undefined) {
+    try {
+      await tf.setBackend(reference);
+      const onReference = await profileForwardBackward(tf, fn);
+      referenceError = onReference.error;
+      noteError(referenceError);
+      usedKernels = onReference.kernels;
+    } finally {
+      await tf.setBackend(backend);
+    }
+    for (const name of usedKernels) {
+      if (tf.getKernel(name, backend) === undefined) missingKernels.add(name);
+    }
+  }
+
+  let error: string | undefined;
+  if (missingKernels.size > 0 || referenceError !== undefined) {
+    error = referenceError ?? `not run on '${backend}': kernels missing: ${[...missingKernels].sort().join(", ")}`;
+  } else {
+    const onActive = await profileForwardBackward(tf, fn);
+    error = onActive.error;
+    noteError(error);
+    if (error === undefined) usedKernels = onActive.kernels;
+  }
+  const sorted = (names: Iterable<string>): string[] => [...new Set(names)].sort();
+  return {
+    backend,
+    ok: error === undefined,
+    usedKernels: sorted(usedKernels),
+    missingKernels: sorted(missingKernels),
+    missingGradients: sorted(missingGradients),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+/** Formats audits as a Markdown table (name | ok | missing kernels | missing gradients). */
+export function formatAuditTable(rows: ReadonlyArray<{ readonly name: string; readonly audit: KernelAudit }>): string {
+  const lines = ["| piece | trains on backend | missing kernels | missing gradients |", "|---|---|---|---|"];
+  for (const { name, audit } of rows) {
+    const list = (xs: readonly string[]): string => (xs.length === 0 ? "-" : xs.join(", "));
+    lines.push(`| ${name} | ${audit.ok ? "yes" : "no"} | ${list(audit.missingKernels)} | ${list(audit.missingGradients)} |`);
+  }
+  return lines.join("\n");
+}

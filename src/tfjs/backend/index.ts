@@ -1,0 +1,12 @@
+/**
+ * Backend helpers for tfjs: training kernels for wasm, a kernel audit, and backend selection.
+ * The tfjs namespace is always injected; backend packages are only loaded by `selectBackend`.
+ */
+export * from "./types.js";
+export * from "./audit.js";
+export * from "./register.js";
+export * from "./dilated-conv.js";
+export { spaceToDepth } from "./kernels/depth-to-space-grad.js";
+export { conv2dFilterGradNhwc } from "./kernels/conv2d-backprop-filter.js";
+export { depthwiseFilterGrad, depthwiseInputGrad } from "./kernels/depthwise-backprop.js";
+export { unsortedSegmentSumByOneHot } from "./kernels/unsorted-segment-sum.js";
