@@ -45,7 +45,7 @@ export const DEGRADATIONS: Readonly<Record<TaskName, TaskDegradation>> = {
   noise15: { task: "noise15", description: "additive Gaussian noise, sigma = 15 / 255, clipped", apply: fixedSigmaNoise(15) },
   noise25: { task: "noise25", description: "additive Gaussian noise, sigma = 25 / 255, clipped", apply: fixedSigmaNoise(25) },
   noise50: { task: "noise50", description: "additive Gaussian noise, sigma = 50 / 255, clipped", apply: fixedSigmaNoise(50) },
-  jpeg: { task: "jpeg", description: "JPEG round trip (jpeg-js, 4:4:4), quality ~ U{30, ..., 70}", apply: (c, r) => addJpegArtifacts(c, r) },
+  jpeg: { task: "jpeg", description: "baseline JPEG round trip (4:4:4, IJG tables), quality ~ U{30, ..., 70}", apply: (c, r) => addJpegArtifacts(c, r) },
   rain: { task: "rain", description: "rain streaks: seed density ~ U(0.002, 0.01), angle ~ U(-45, 45) deg, length ~ U{20, ..., 40} px, added with weight 0.8", apply: (c, r) => addRain(c, r) },
   haze: { task: "haze", description: "haze I = J t + A (1 - t), t = exp(-beta d), beta ~ U(0.5, 2.5), A ~ U(0.8, 1), d a smooth random depth proxy", apply: (c, r) => addHaze(c, r) },
   lowlight: { task: "lowlight", description: "low light I = J^gamma, gamma ~ U(1, 3)", apply: (c, r) => addLowLight(c, r) },
