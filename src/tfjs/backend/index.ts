@@ -10,3 +10,4 @@ export { spaceToDepth } from "./kernels/depth-to-space-grad.js";
 export { conv2dFilterGradNhwc } from "./kernels/conv2d-backprop-filter.js";
 export { depthwiseFilterGrad, depthwiseInputGrad } from "./kernels/depthwise-backprop.js";
 export { unsortedSegmentSumByOneHot } from "./kernels/unsorted-segment-sum.js";
+export * from "./select.js";

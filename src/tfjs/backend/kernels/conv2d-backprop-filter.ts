@@ -7,7 +7,7 @@
  * the filter, and the forward stride becomes the dilation of that filter.
  */
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap } from "@tensorflow/tfjs-core";
-import type { Tensor, Tensor4D, Tf } from "../types.js";
+import type { Tensor4D, Tf } from "../types.js";
 import { padOf, padOrCropSpatial, pairOf, roundingOf, shape4Of, wrapKernelInput } from "./kernel-utils.js";
 
 /** Kernel name in the tfjs registry. */

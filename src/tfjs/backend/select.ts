@@ -1,0 +1,242 @@
+/**
+ * Picks and initialises a tfjs backend for Node: native TensorFlow (GPU, then CPU), WebGPU through
+ * Dawn, WebAssembly (with the training kernels of this module), or the pure-JS cpu backend.
+ *
+ * Every backend package is optional and loaded with a dynamic `import()` whose specifier is not a
+ * literal, so neither TypeScript nor the bundler needs it; a missing package becomes a skip reason.
+ */
+import type { LogFn, Tf } from "./types.js";
+import { registerWasmTrainingKernels } from "./register.js";
+
+/** A concrete backend choice. */
+export type ConcreteBackendChoice = "node-gpu" | "node" | "webgpu" | "wasm" | "cpu";
+
+/** What `selectBackend` accepts: a concrete backend or "auto". */
+export type BackendChoice = "auto" | ConcreteBackendChoice;
+
+/** The order "auto" tries backends in (fastest first). */
+export const AUTO_BACKEND_ORDER: readonly ConcreteBackendChoice[] = ["node-gpu", "node", "webgpu", "wasm", "cpu"];
+
+/** Options of `selectBackend`. */
+export interface SelectBackendOptions {
+  /** Receives one line per decision (which backend was picked, why others were skipped). */
+  readonly log?: LogFn;
+  /** For "auto": the candidates, in order. Default `AUTO_BACKEND_ORDER`. */
+  readonly order?: readonly ConcreteBackendChoice[];
+  /**
+   * wasm only: where the `.wasm` binaries are (a directory with a trailing slash, or a per-file
+   * map as for `setWasmPaths`). Default: the `dist/` folder of the installed package, found with
+   * Node's module resolution.
+   */
+  readonly wasmPaths?: string | Readonly<Record<string, string>>;
+  /**
+   * wasm only: number of XNNPACK threads. Values > 1 also force tfjs' multithreading flag on,
+   * which tfjs switches off in Node because its worker bootstrap does not work there; see
+   * docs/backends.md (it currently fails, and the backend then falls back to the next candidate).
+   */
+  readonly wasmThreads?: number;
+  /** wasm only: register the training kernels (default true). */
+  readonly registerTrainingKernels?: boolean;
+}
+
+/** A backend that was not picked, and why. */
+export interface SkippedBackend {
+  readonly choice: ConcreteBackendChoice;
+  readonly reason: string;
+}
+
+/** Outcome of `selectBackend`. */
+export interface BackendSelection {
+  /** The backend choice that was initialised. */
+  readonly choice: ConcreteBackendChoice;
+  /** The tfjs backend name now active (`tf.getBackend()`), e.g. "tensorflow", "webgpu", "wasm", "cpu". */
+  readonly backendName: string;
+  /** Candidates tried before it, with the reason each was skipped. */
+  readonly skipped: readonly SkippedBackend[];
+  /** Extra facts worth logging (kernels registered, reading caveats, ...). */
+  readonly notes: readonly string[];
+}
+
+/** Raised by a loader when its backend cannot be used; the message is the skip reason. */
+class BackendUnavailable extends Error {}
+
+type Loader = (tf: Tf, options: SelectBackendOptions) => Promise<{ backendName: string; notes: string[] }>;
+
+/** `import()` of an optional package; the specifier travels through a variable so no types are needed. */
+async function importOptional(specifier: string, label = specifier): Promise<Record<string, unknown>> {
+  const dynamicSpecifier: string = specifier;
+  try {
+    return (await import(dynamicSpecifier)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const message = err instanceof Error ? err.message : String(err);
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && message.includes(specifier)) {
+      throw new BackendUnavailable(`${label}: package not installed`);
+    }
+    throw new BackendUnavailable(`${label}: failed to load (${firstLine(message)})`);
+  }
+}
+
+function firstLine(message: string): string {
+  return (message.split("\n")[0] ?? message).slice(0, 300);
+}
+
+/** Makes `tf.setBackend(name)` succeed or explains why not. */
+async function activate(tf: Tf, backendName: string, label: string): Promise<void> {
+  if (tf.engine().registryFactory[backendName] === undefined) {
+    throw new BackendUnavailable(`${label}: package loaded but backend '${backendName}' was not registered (a second copy of @tensorflow/tfjs-core?)`);
+  }
+  let ok = false;
+  try {
+    ok = await tf.setBackend(backendName);
+  } catch (err) {
+    throw new BackendUnavailable(`${label}: initialisation failed (${firstLine(err instanceof Error ? err.message : String(err))})`);
+  }
+  if (!ok) throw new BackendUnavailable(`${label}: initialisation failed (tf.setBackend('${backendName}') returned false)`);
+}
+
+/** Native TensorFlow through tfjs-node(-gpu); both register the backend name "tensorflow". */
+function nativeLoader(packageName: string): Loader {
+  return async (tf) => {
+    await importOptional(packageName);
+    await activate(tf, "tensorflow", packageName);
+    return { backendName: "tensorflow", notes: [] };
+  };
+}
+
+/**
+ * WebGPU in Node through Dawn (the `webgpu` npm package): its `create(flags)` returns a
+ * `navigator.gpu`-like object and `globals` holds the `GPUBufferUsage`-style constants, both of
+ * which the tfjs WebGPU backend looks up globally, so they must be installed before that backend
+ * is imported.
+ */
+const webgpuLoader: Loader = async (tf) => {
+  const globalScope = globalThis as { navigator?: { gpu?: unknown } };
+  if (globalScope.navigator?.gpu === undefined) {
+    const dawn = await importOptional("webgpu", "webgpu (Dawn for Node)");
+    const create = dawn["create"];
+    if (typeof create !== "function") throw new BackendUnavailable("webgpu (Dawn for Node): package has no create() export");
+    const gpu = (create as (flags: string[]) => unknown)([]);
+    const constants = dawn["globals"];
+    if (typeof constants === "object" && constants !== null) Object.assign(globalThis, constants);
+    if (globalScope.navigator === undefined) {
+      Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+    } else {
+      // Node >= 21 has a built-in navigator without `gpu`.
+      Object.defineProperty(globalScope.navigator, "gpu", { value: gpu, configurable: true, writable: true });
+    }
+  }
+  const gpu = globalScope.navigator?.gpu as { requestAdapter?: () => Promise<unknown> } | undefined;
+  const adapter = typeof gpu?.requestAdapter === "function" ? await gpu.requestAdapter() : null;
+  if (adapter === null || adapter === undefined) throw new BackendUnavailable("webgpu: no WebGPU adapter (no GPU or no driver)");
+  await importOptional("@tensorflow/tfjs-backend-webgpu");
+  await activate(tf, "webgpu", "@tensorflow/tfjs-backend-webgpu");
+  return {
+    backendName: "webgpu",
+    notes: ["webgpu: dataSync()/arraySync() do not work in Node; read tensors with `await t.data()`"],
+  };
+};
+
+/** The directory holding the installed wasm binaries, via Node's resolver (works for ESM and CJS callers). */
+async function defaultWasmDirectory(): Promise<string | undefined> {
+  try {
+    const { createRequire } = await import("node:module");
+    const { dirname, join } = await import("node:path");
+    const resolveFromCwd = createRequire(join(process.cwd(), "package.json"));
+    return `${dirname(resolveFromCwd.resolve("@tensorflow/tfjs-backend-wasm"))}/`;
+  } catch {
+    return undefined; // Not resolvable from here: let the package locate its own binaries.
+  }
+}
+
+const wasmLoader: Loader = async (tf, options) => {
+  const wasm = await importOptional("@tensorflow/tfjs-backend-wasm");
+  const notes: string[] = [];
+  const setWasmPaths = wasm["setWasmPaths"];
+  const paths = options.wasmPaths ?? (await defaultWasmDirectory());
+  if (paths !== undefined && typeof setWasmPaths === "function") {
+    (setWasmPaths as (p: unknown) => void)(paths);
+    notes.push(`wasm: binaries from ${typeof paths === "string" ? paths : JSON.stringify(paths)}`);
+  }
+  const threads = options.wasmThreads;
+  if (threads !== undefined) {
+    const setThreadsCount = wasm["setThreadsCount"];
+    if (typeof setThreadsCount === "function") (setThreadsCount as (n: number) => void)(threads);
+    if (threads > 1) tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
+  }
+  await activate(tf, "wasm", "@tensorflow/tfjs-backend-wasm");
+  const getThreadsCount = wasm["getThreadsCount"];
+  if (typeof getThreadsCount === "function") notes.push(`wasm: ${String((getThreadsCount as () => number)())} thread(s)`);
+  if (options.registerTrainingKernels !== false) {
+    const registration = registerWasmTrainingKernels(tf, "wasm");
+    const all = [...registration.addedKernels, ...registration.keptKernels];
+    notes.push(`wasm: training kernels available: ${all.join(", ")}`);
+    if (registration.addedGradients.length > 0) notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
+  }
+  return { backendName: "wasm", notes };
+};
+
+const cpuLoader: Loader = async (tf) => {
+  if (tf.engine().registryFactory["cpu"] === undefined) await importOptional("@tensorflow/tfjs-backend-cpu");
+  await activate(tf, "cpu", "@tensorflow/tfjs-backend-cpu");
+  return { backendName: "cpu", notes: ["cpu: pure JavaScript, far too slow to train conv nets"] };
+};
+
+const LOADERS: Readonly<Record<ConcreteBackendChoice, Loader>> = {
+  "node-gpu": nativeLoader("@tensorflow/tfjs-node-gpu"),
+  node: nativeLoader("@tensorflow/tfjs-node"),
+  webgpu: webgpuLoader,
+  wasm: wasmLoader,
+  cpu: cpuLoader,
+};
+
+/**
+ * Selects and initialises a backend. "auto" tries `options.order` (default node-gpu, node,
+ * webgpu, wasm, cpu) and keeps the first that initialises, logging the pick and why each earlier
+ * candidate was skipped. An explicit choice that cannot be initialised throws with the reason.
+ * Before selecting, makes sure tfjs-core's gradients are registered (plain `@tensorflow/tfjs-core`
+ * does not register them; `@tensorflow/tfjs` and `@tensorflow/tfjs-layers` do).
+ */
+export async function selectBackend(
+  tf: Tf,
+  choice: BackendChoice = "auto",
+  options: SelectBackendOptions = {},
+): Promise<BackendSelection> {
+  const log = options.log ?? (() => undefined);
+  const candidates = choice === "auto" ? (options.order ?? AUTO_BACKEND_ORDER) : [choice];
+  const gradientNote = await ensureGradientsRegistered(tf);
+  const skipped: SkippedBackend[] = [];
+  for (const candidate of candidates) {
+    try {
+      const { backendName, notes } = await LOADERS[candidate](tf, options);
+      const allNotes = gradientNote === undefined ? notes : [gradientNote, ...notes];
+      log(`backend: using ${candidate} (tf backend '${backendName}')${skipped.length > 0 ? `; skipped ${skipped.map((s) => s.choice).join(", ")}` : ""}`);
+      for (const note of allNotes) log(`backend: ${note}`);
+      return { choice: candidate, backendName, skipped, notes: allNotes };
+    } catch (err) {
+      if (!(err instanceof BackendUnavailable)) throw err;
+      skipped.push({ choice: candidate, reason: err.message });
+      log(`backend: skipping ${candidate}: ${err.message}`);
+    }
+  }
+  const reasons = skipped.map((s) => `${s.choice} (${s.reason})`).join("; ");
+  throw new Error(`no usable tfjs backend for '${choice}': ${reasons}`);
+}
+
+/**
+ * Registers tfjs-core's gradient functions when nobody has (the registry is global, so loading
+ * `@tensorflow/tfjs` or `@tensorflow/tfjs-layers` registers them for every copy of tfjs-core).
+ * Returns a note when it had to, undefined when they were there already.
+ */
+export async function ensureGradientsRegistered(tf: Tf): Promise<string | undefined> {
+  if (tf.getGradient("Mean") !== undefined) return undefined;
+  for (const specifier of ["@tensorflow/tfjs", "@tensorflow/tfjs-layers"]) {
+    try {
+      await importOptional(specifier);
+    } catch {
+      continue;
+    }
+    if (tf.getGradient("Mean") !== undefined) return `gradients registered by loading ${specifier}`;
+  }
+  return "gradients NOT registered: install @tensorflow/tfjs or @tensorflow/tfjs-layers, or training will fail";
+}
