@@ -12,8 +12,15 @@ import { showValue } from "./errors.js";
  */
 export const formatDecodeErrors = (errors: t.Errors): string[] => {
   const lines = errors.map((error) => {
-    // The path is the chain of keys; index 0 is the root context (key "").
-    const keys = error.context.map((entry) => entry.key).filter((key) => key !== "");
+    // The path is the chain of keys; index 0 is the root context (key ""). Members of an
+    // intersection or union also appear as keys ("0", "1"); they are not part of the data path.
+    const keys = error.context
+      .filter((entry, i) => {
+        if (entry.key === "") return false;
+        const parent = (error.context[i - 1]?.type as { _tag?: string } | undefined)?._tag;
+        return parent !== "IntersectionType" && parent !== "UnionType";
+      })
+      .map((entry) => entry.key);
     const path = keys.length === 0 ? "(root)" : keys.join(".");
     const last = error.context[error.context.length - 1];
     const expected = last?.type.name ?? "valid value";

@@ -4,6 +4,10 @@
  * score) share the whole mass equally, which is the limit of the softmax as they grow; so the
  * result is never NaN as long as no logit is NaN.
  *
+ * A present entry's weight is floored at the smallest positive double (5e-324): when the
+ * logits are so far apart that exp underflows, the task still keeps a non-zero weight, as the
+ * rule promises ("present => > 0"). That moves no weight by more than 5e-324.
+ *
  * @example
  * softmaxPresent([0, null, 0]) // [0.5, 0, 0.5]
  */
@@ -29,7 +33,11 @@ export const softmaxPresent = (logits: ReadonlyArray<number | null>): number[] =
       sum += e;
     }
   }
-  for (let k = 0; k < logits.length; k++) weights[k] = (weights[k] as number) / sum;
+  for (let k = 0; k < logits.length; k++) {
+    const w = (weights[k] as number) / sum;
+    const z = logits[k];
+    weights[k] = z === null || z === undefined ? 0 : w > 0 ? w : Number.MIN_VALUE;
+  }
   return weights;
 };
 

@@ -22,7 +22,8 @@ export type LcrMode = t.TypeOf<typeof LcrMode>;
 
 /**
  * Global convergence weight: none (r = 1), raw (L / min L), log (ln min L / ln L; needs
- * 0 < L < 1), or relative-log (1 + ln(L / min L)), a scale-free variant for losses >= 1.
+ * 0 < L < 1), or relative-log (1 + ln(L / min L), min including this step), a scale-free
+ * variant of our own for losses >= 1 (r >= 1 in both presets).
  */
 export const GcwMode = t.keyof({ none: null, raw: null, log: null, "relative-log": null }, "GcwMode");
 export type GcwMode = t.TypeOf<typeof GcwMode>;

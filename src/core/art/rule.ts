@@ -125,7 +125,10 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
         : gcw === "raw"
           ? loss / ruleMin
           : gcw === "relative-log"
-            ? 1 + Math.log(loss / ruleMin)
+            ? // Our extension, not in the released code: it always uses the minimum including
+              // this step (r >= 1 in both presets); with the official "minimum before" order,
+              // 1 + ln(L/M) goes negative for a new low and the weight stops being monotone in L.
+              1 + Math.log(loss / min)
             : 1;
     s[k] = localRate;
     r[k] = globalWeight;

@@ -61,9 +61,6 @@ export const artStateProblems = (state: ArtState): string[] => {
         problems.push(`tasks.${k}.${field}: expected null for an unseen task (got ${value})`);
       }
     }
-    if (mustHaveValues && task.min !== null && task.ema !== null && task.seen && !official && task.min > task.ema) {
-      problems.push(`tasks.${k}.min: expected min <= ema (got min ${task.min} > ema ${task.ema})`);
-    }
   });
   return problems;
 };
