@@ -84,7 +84,7 @@ async function assertAdjoint(
   const [forwardDot, inputDot, filterDot] = tf.tidy(() => {
     const xt = tf.tensor4d(x.values, inputShape);
     const wt = tf.tensor4d(w.values, filterShape);
-    const dy = tf.tensor4d(dyInput.values, dyInput.shape as Pair & number[] as [number, number, number, number]);
+    const dy = tf.tensor4d(dyInput.values, dyInput.shape as [number, number, number, number]);
     const y = tf.depthwiseConv2d(xt, wt, attrs.strides, attrs.pad, "NHWC", attrs.dilations);
     const dx = tf.engine().runKernel("DepthwiseConv2dNativeBackpropInput", { dy, filter: wt }, { ...attrs, inputShape }) as tf.Tensor;
     const dw = tf.engine().runKernel("DepthwiseConv2dNativeBackpropFilter", { x: xt, dy }, { ...attrs, filterShape }) as tf.Tensor;
