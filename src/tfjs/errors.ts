@@ -1,0 +1,31 @@
+/**
+ * Errors of the tfjs adapter. They are thrown (tfjs code is exception-based), carry a `_tag`
+ * so callers can tell them apart, and say what was expected and what was given.
+ */
+
+/** Why an adapter call was rejected. */
+export type AdapterErrorKind =
+  /** A tensor or array has the wrong shape or length. */
+  | "shape"
+  /** A task id is not an integer in [0, numTasks). */
+  | "task-id"
+  /** An option is invalid (e.g. numTasks < 1). */
+  | "option"
+  /** The weighting rejected this step's losses (see `cause`, a core `StepError`). */
+  | "weighting"
+  /** A checkpoint is missing, incomplete, or does not fit the model/optimizer/weighting. */
+  | "checkpoint";
+
+/** An error raised by `art-mtl/tfjs`. */
+export class AdapterError extends Error {
+  readonly _tag = "AdapterError";
+  constructor(
+    readonly kind: AdapterErrorKind,
+    message: string,
+    /** The underlying problem, e.g. the weighting's `StepError` value. */
+    readonly detail?: unknown,
+  ) {
+    super(message);
+    this.name = "AdapterError";
+  }
+}

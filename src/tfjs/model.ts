@@ -1,0 +1,69 @@
+import { AdapterError } from "./errors.js";
+import type { Tensor, Variable } from "./tf.js";
+
+/**
+ * The two kinds of model the trainer accepts, and the one shape it turns them into.
+ * Both are structural types, so neither `@tensorflow/tfjs-layers` nor a backend is imported.
+ */
+
+/** A model as a plain function over variables (e.g. `createModel` in the restoration kit). */
+export interface FunctionModel {
+  /** The forward pass: inputs → predictions. Must use (only) tensors derived from `variables`. */
+  readonly apply: (inputs: Tensor) => Tensor;
+  /** The trainable variables, in a fixed order (the order of checkpoints and optimizer slots). */
+  readonly variables: ReadonlyArray<Variable>;
+  /** Non-trainable state saved in checkpoints (e.g. running statistics); none by default. */
+  readonly stateVariables?: ReadonlyArray<Variable>;
+}
+
+/** The part of a `tf.LayersModel` (`@tensorflow/tfjs-layers`) the trainer uses. */
+export interface LayersModelLike {
+  apply(inputs: Tensor, kwargs?: { training?: boolean }): unknown;
+  readonly trainableWeights: ReadonlyArray<{ read(): Variable }>;
+  readonly weights: ReadonlyArray<{ read(): Variable }>;
+}
+
+/** Anything `createTrainer` accepts as `model`. */
+export type TrainableModel = FunctionModel | LayersModelLike;
+
+/** The normalized view the trainer works with. */
+export interface ResolvedModel {
+  /** Forward pass in training mode. */
+  readonly forward: (inputs: Tensor) => Tensor;
+  /** Variables that receive gradients, in a fixed order. */
+  readonly trainable: ReadonlyArray<Variable>;
+  /** Every variable a checkpoint holds (trainable first, in a fixed order). */
+  readonly checkpointed: ReadonlyArray<Variable>;
+}
+
+const isLayersModel = (model: TrainableModel): model is LayersModelLike =>
+  Array.isArray((model as Partial<LayersModelLike>).trainableWeights);
+
+/** Turns a LayersModel or a function model into the trainer's view of it. */
+export const resolveModel = (model: TrainableModel): ResolvedModel => {
+  if (isLayersModel(model)) {
+    const trainable = model.trainableWeights.map((w) => w.read());
+    const trainableIds = new Set(trainable.map((v) => v.id));
+    // A LayersModel's `weights` lists trainable and non-trainable weights; keep trainable first.
+    const others = model.weights.map((w) => w.read()).filter((v) => !trainableIds.has(v.id));
+    return {
+      forward: (inputs) => {
+        const out = model.apply(inputs, { training: true });
+        if (Array.isArray(out)) {
+          throw new AdapterError("option", `the LayersModel must have one output (got ${out.length})`);
+        }
+        return out as Tensor;
+      },
+      trainable,
+      checkpointed: [...trainable, ...others],
+    };
+  }
+  if (typeof model.apply !== "function" || !Array.isArray(model.variables)) {
+    throw new AdapterError("option", "model must be a tf.LayersModel or { apply(inputs), variables }");
+  }
+  return {
+    forward: model.apply,
+    trainable: [...model.variables],
+    checkpointed: [...model.variables, ...(model.stateVariables ?? [])],
+  };
+};

@@ -1,0 +1,369 @@
+import * as E from "fp-ts/Either";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import type { Diagnostics, TaskLosses, Weighting } from "../core/weighting.js";
+import { isTwoPhase } from "../core/weighting.js";
+import { AdapterError } from "./errors.js";
+import type { FunctionModel, ResolvedModel, TrainableModel } from "./model.js";
+import { resolveModel } from "./model.js";
+import type { TaskCounts, TaskIds } from "./per-task-loss.js";
+import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
+import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
+
+/** A per-sample loss: predictions and targets `[B, ...]` → `[B]`. */
+export type PerSampleLossFn = (tf: Tf, predictions: Tensor, targets: Tensor) => tfCore.Tensor1D;
+
+/**
+ * When a two-phase weighting (e.g. FAMO) observes the losses after the update:
+ * - "same-batch": after the update the trainer runs one extra forward pass (no tape) on the
+ *   same batch; its `[K]` losses stay on the device and travel with the next read-back, so a
+ *   step still reads back once. Costs one forward pass (about a third of a step).
+ * - "next-step": no extra pass; `observe` is given the next batch's losses (before that
+ *   step's `step`), an approximation that is free.
+ */
+export type TwoPhaseObservation = "same-batch" | "next-step";
+
+/** Options of `createTrainer`. Give `model`, or `fn` with `variables`. */
+export interface TrainerOptions<S> {
+  /** The tfjs namespace (any backend). */
+  readonly tf: Tf;
+  /** A `tf.LayersModel` or a `{ apply, variables }` function model. */
+  readonly model?: TrainableModel;
+  /** A forward function over `variables` (alternative to `model`). */
+  readonly fn?: (inputs: Tensor) => Tensor;
+  /** The variables `fn` trains. */
+  readonly variables?: ReadonlyArray<Variable>;
+  /** Any tfjs optimizer. */
+  readonly optimizer: Optimizer;
+  /** The loss weighting (Art or any `Weighting`). */
+  readonly weighting: Weighting<S>;
+  /** K, the number of tasks. */
+  readonly numTasks: number;
+  /** Per-sample loss `[B]`; default: L1 averaged over each sample's elements. */
+  readonly perSampleLoss?: PerSampleLossFn;
+  /**
+   * Lagged mode (the fast path): the step uses the weights the weighting produced from the
+   * previous step's losses, so the forward and backward run in one pass with no host round
+   * trip in the middle. Default false (exact weights, one extra forward pass).
+   */
+  readonly lagged?: boolean;
+  /** How a two-phase weighting observes post-update losses (default "same-batch"). */
+  readonly twoPhaseObservation?: TwoPhaseObservation;
+  /** A starting weighting state (default `weighting.init(numTasks)`). */
+  readonly initialState?: S;
+}
+
+/** What one training step returns (all host values). */
+export interface TrainStepResult<S> {
+  /** The weighted loss sum_k alpha_k L_k that was differentiated (with the weights applied). */
+  readonly loss: number;
+  /** This batch's per-task mean losses before the update (null: task absent). */
+  readonly taskLosses: TaskLosses;
+  /** The weights applied in this update (on the simplex over the present tasks). */
+  readonly weights: ReadonlyArray<number>;
+  /** The weights the weighting produced from this step's losses (equal to `weights` unless lagged). */
+  readonly nextWeights: ReadonlyArray<number>;
+  /** The weighting's diagnostics for this step (e.g. Art's s, r, z). */
+  readonly diagnostics: Diagnostics;
+  /** The weighting state after this step. */
+  readonly state: S;
+  /** Number of completed steps (1 after the first). */
+  readonly step: number;
+}
+
+/** The trainer's host-side state, as saved in a checkpoint (JSON-safe). */
+export interface TrainerHostState {
+  readonly step: number;
+  /** Last weight of each task (lagged mode feeds these, restricted to the present tasks). */
+  readonly laggedWeights: ReadonlyArray<number>;
+  /** The weighting state, encoded by the weighting's `stateCodec`. */
+  readonly weightingState: unknown;
+  readonly lagged: boolean;
+}
+
+/** A training loop step for one model, optimizer and weighting. */
+export interface Trainer<S> {
+  /**
+   * One training step on a batch: inputs, targets (same batch size) and each sample's task id.
+   * One forward+backward pass, one optimizer update, exactly one read-back (`await t.data()`).
+   */
+  step(inputs: Tensor, targets: Tensor, taskIds: TaskIds): Promise<TrainStepResult<S>>;
+  /** Applies an observation still on the device (two-phase, non-lagged, "same-batch"); a no-op otherwise. */
+  flush(): Promise<void>;
+  /** The weighting state now. */
+  readonly weightingState: S;
+  /** Completed steps. */
+  readonly stepCount: number;
+  /** The variables a checkpoint holds (trainable first). */
+  readonly checkpointVariables: ReadonlyArray<Variable>;
+  /** The variables that receive gradients. */
+  readonly trainableVariables: ReadonlyArray<Variable>;
+  /** The injected tfjs namespace. */
+  readonly tf: Tf;
+  readonly optimizer: Optimizer;
+  readonly weighting: Weighting<S>;
+  readonly numTasks: number;
+  readonly lagged: boolean;
+  /** The host state for a checkpoint (flush first). */
+  hostState(): TrainerHostState;
+  /** Restores a host state written by `hostState` (checks it fits this trainer). */
+  restoreHostState(saved: TrainerHostState): void;
+  /** Releases what the trainer holds on the device (a pending observation). */
+  dispose(): void;
+}
+
+const throwStepError = (message: string, left: { message: string }): never => {
+  throw new AdapterError("weighting", `${message}: ${left.message}`, left);
+};
+
+/** Uniform weights over the present tasks. */
+const uniformOver = (present: ReadonlyArray<boolean>): number[] => {
+  const n = present.filter(Boolean).length;
+  return present.map((p) => (p ? 1 / n : 0));
+};
+
+/**
+ * Lagged weights for this batch: each present task's last weight, renormalized over the present
+ * tasks (a task absent last step keeps the weight it had when last seen). Falls back to uniform
+ * when every present task has weight 0 (cannot happen with softmax weightings).
+ */
+const laggedWeightsFor = (last: ReadonlyArray<number>, present: ReadonlyArray<boolean>): number[] => {
+  const restricted = last.map((w, k) => (present[k] ? w : 0));
+  const total = restricted.reduce((a, b) => a + b, 0);
+  return total > 0 && Number.isFinite(total) ? restricted.map((w) => w / total) : uniformOver(present);
+};
+
+const resolveTrainerModel = <S>(options: TrainerOptions<S>): ResolvedModel => {
+  if (options.model !== undefined) {
+    if (options.fn !== undefined) throw new AdapterError("option", "give either model or fn + variables, not both");
+    return resolveModel(options.model);
+  }
+  if (options.fn === undefined || options.variables === undefined) {
+    throw new AdapterError("option", "give model (a tf.LayersModel or { apply, variables }) or fn + variables");
+  }
+  const fnModel: FunctionModel = { apply: options.fn, variables: options.variables };
+  return resolveModel(fnModel);
+};
+
+const checkBatch = (inputs: Tensor, targets: Tensor, taskIds: TaskIds, numTasks: number): TaskCounts => {
+  if (inputs.rank < 1 || targets.rank < 1) throw new AdapterError("shape", "inputs and targets need a batch dimension");
+  const batchSize = inputs.shape[0] as number;
+  if (targets.shape[0] !== batchSize) {
+    throw new AdapterError("shape", `inputs and targets must have the same batch size (got ${batchSize} and ${targets.shape[0]})`);
+  }
+  if (batchSize < 1) throw new AdapterError("shape", "the batch is empty");
+  return countTasks(taskIds, numTasks, batchSize);
+};
+
+/**
+ * Creates a trainer: `await trainer.step(inputs, targets, taskIds)` runs one weighted
+ * multi-task step. See docs/tfjs-adapter.md for the one-read-back design.
+ *
+ * @example
+ * const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-4), weighting: art(), numTasks: 7 });
+ * const { loss, taskLosses, weights } = await trainer.step(x, y, [0, 0, 1, 1, 2, 2, ...]);
+ */
+export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
+  const { tf, optimizer, weighting, numTasks } = options;
+  if (!Number.isInteger(numTasks) || numTasks < 1) {
+    throw new AdapterError("option", `numTasks must be an integer >= 1 (got ${numTasks})`);
+  }
+  if (tf.getGradient("Reshape") === undefined || tf.getGradient("BatchMatMul") === undefined) {
+    // tfjs-core alone registers no gradients; @tensorflow/tfjs, tfjs-node and tfjs-layers do.
+    throw new AdapterError(
+      "option",
+      'tfjs gradients are not registered: import "@tensorflow/tfjs" or "@tensorflow/tfjs-layers" (they register them), or call ensureGradientsRegistered/selectBackend from art-mtl/tfjs',
+    );
+  }
+  const model = resolveTrainerModel(options);
+  if (model.trainable.length === 0) throw new AdapterError("option", "the model has no trainable variables");
+  const perSampleLoss = options.perSampleLoss ?? l1PerSample;
+  const lagged = options.lagged ?? false;
+  const twoPhase = isTwoPhase(weighting) ? weighting : null;
+  const observation: TwoPhaseObservation = options.twoPhaseObservation ?? "same-batch";
+
+  let state: S;
+  if (options.initialState !== undefined) {
+    state = options.initialState;
+    if (weighting.numTasks(state) !== numTasks) {
+      throw new AdapterError("option", `initialState is for ${weighting.numTasks(state)} tasks, not ${numTasks}`);
+    }
+  } else {
+    const init = weighting.init(numTasks);
+    if (E.isLeft(init)) throw new AdapterError("option", `weighting.init(${numTasks}) failed: ${init.left.message}`, init.left);
+    state = init.right;
+  }
+  let stepCount = 0;
+  let lastWeights: number[] = new Array<number>(numTasks).fill(1 / numTasks);
+  // Two-phase, non-lagged, "same-batch": post-update losses [K] of the previous step, read back
+  // together with the next step's losses so that every step reads back once.
+  let pendingObservation: { losses: tfCore.Tensor1D; present: ReadonlyArray<boolean> } | null = null;
+
+  const variableList = model.trainable as Variable[];
+
+  /** Per-task mean losses [K] of a batch (forward pass; the caller decides whether to tape it). */
+  const taskLossVector = (inputs: Tensor, targets: Tensor, matrix: Float32Array, batchSize: number): tfCore.Tensor1D => {
+    const predictions = model.forward(inputs);
+    const perSample = perSampleLoss(tf, predictions, targets);
+    if (perSample.rank !== 1 || perSample.shape[0] !== batchSize) {
+      throw new AdapterError("shape", `perSampleLoss must return [${batchSize}] (got [${perSample.shape.join(",")}])`);
+    }
+    const averaging = tf.tensor2d(matrix, [numTasks, batchSize]);
+    return tf.reshape(tf.matMul(averaging, tf.reshape(perSample, [batchSize, 1])), [numTasks]);
+  };
+
+  /** One forward+backward with the cotangent `weights` on the [K] loss vector, then the update. Returns the [K] losses. */
+  const update = (inputs: Tensor, targets: Tensor, matrix: Float32Array, batchSize: number, weights: ReadonlyArray<number>): tfCore.Tensor1D =>
+    tf.tidy(() => {
+      // The vjp of the loss vector with cotangent alpha is the gradient of sum_k alpha_k L_k;
+      // alpha is a constant here, so no gradient flows through the weights.
+      const { value, grads } = tf.valueAndGrads(() => taskLossVector(inputs, targets, matrix, batchSize))(
+        variableList,
+        tf.tensor1d(weights as number[], "float32"),
+      );
+      optimizer.applyGradients(variableList.map((variable, i) => ({ name: variable.name, tensor: grads[i] as Tensor })));
+      return value;
+    });
+
+  const lossesFrom = (values: ArrayLike<number>, offset: number, present: ReadonlyArray<boolean>): (number | null)[] =>
+    present.map((p, k) => (p ? (values[offset + k] as number) : null));
+
+  const observe = (losses: TaskLosses): void => {
+    if (twoPhase === null) return;
+    const observed = twoPhase.observe(state, losses);
+    if (E.isLeft(observed)) throwStepError("weighting.observe rejected the post-update losses", observed.left);
+    else state = observed.right;
+  };
+
+  const advance = (taskLosses: TaskLosses) => {
+    const result = weighting.step(state, taskLosses);
+    if (E.isLeft(result)) return throwStepError(`step ${stepCount + 1}: the weighting rejected the losses ${JSON.stringify(taskLosses)}`, result.left);
+    state = result.right.state;
+    result.right.weights.forEach((w, k) => {
+      // Remember each present task's weight for lagged mode; absent tasks keep their last one.
+      if (taskLosses[k] !== null) lastWeights[k] = w;
+    });
+    return result.right;
+  };
+
+  const weightedSum = (weights: ReadonlyArray<number>, losses: TaskLosses): number =>
+    losses.reduce<number>((sum, loss, k) => sum + (loss === null ? 0 : (weights[k] as number) * loss), 0);
+
+  const stepExact = async (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): Promise<TrainStepResult<S>> => {
+    // Forward without a tape: the weights depend on these losses, which live on the device.
+    const pending = pendingObservation;
+    pendingObservation = null;
+    const readBack = tf.tidy(() => {
+      const losses = taskLossVector(inputs, targets, matrix, batchSize);
+      return pending === null ? losses : tf.concat([pending.losses, losses]);
+    });
+    pending?.losses.dispose();
+    const values = await readBack.data(); // the one read-back of this step
+    readBack.dispose();
+    const offset = pending === null ? 0 : numTasks;
+    if (pending !== null) observe(lossesFrom(values, 0, pending.present));
+    const taskLosses = lossesFrom(values, offset, counts.present);
+    if (twoPhase !== null && observation === "next-step" && stepCount > 0) observe(taskLosses);
+    const weighted = advance(taskLosses);
+    // The backward needs the upstream gradient (alpha) when it runs, and tfjs runs the forward
+    // again inside valueAndGrads: one extra forward pass, the price of exact weights.
+    update(inputs, targets, matrix, batchSize, weighted.weights).dispose();
+    if (twoPhase !== null && observation === "same-batch") {
+      pendingObservation = {
+        losses: tf.tidy(() => taskLossVector(inputs, targets, matrix, batchSize)),
+        present: counts.present,
+      };
+    }
+    stepCount++;
+    return {
+      loss: weightedSum(weighted.weights, taskLosses),
+      taskLosses,
+      weights: weighted.weights,
+      nextWeights: weighted.weights,
+      diagnostics: weighted.diagnostics,
+      state,
+      step: stepCount,
+    };
+  };
+
+  const stepLagged = async (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): Promise<TrainStepResult<S>> => {
+    const applied = laggedWeightsFor(lastWeights, counts.present);
+    // Everything is launched before the host waits: forward+backward+update, then (two-phase,
+    // same batch) the post-update forward, and one read-back of their losses at the end.
+    const before = update(inputs, targets, matrix, batchSize, applied);
+    const withObservation = twoPhase !== null && observation === "same-batch";
+    const readBack = withObservation
+      ? tf.tidy(() => tf.concat([before, taskLossVector(inputs, targets, matrix, batchSize)]))
+      : before;
+    const values = await readBack.data(); // the one read-back of this step
+    readBack.dispose();
+    before.dispose();
+    const taskLosses = lossesFrom(values, 0, counts.present);
+    if (twoPhase !== null && observation === "next-step" && stepCount > 0) observe(taskLosses);
+    const weighted = advance(taskLosses);
+    if (withObservation) observe(lossesFrom(values, numTasks, counts.present));
+    stepCount++;
+    return {
+      loss: weightedSum(applied, taskLosses),
+      taskLosses,
+      weights: applied,
+      nextWeights: weighted.weights,
+      diagnostics: weighted.diagnostics,
+      state,
+      step: stepCount,
+    };
+  };
+
+  return {
+    step: async (inputs, targets, taskIds) => {
+      const counts = checkBatch(inputs, targets, taskIds, numTasks);
+      const batchSize = inputs.shape[0] as number;
+      const matrix = taskMeanMatrix(taskIds, counts.counts);
+      return lagged ? stepLagged(inputs, targets, counts, matrix, batchSize) : stepExact(inputs, targets, counts, matrix, batchSize);
+    },
+    flush: async () => {
+      const pending = pendingObservation;
+      if (pending === null) return;
+      pendingObservation = null;
+      const values = await pending.losses.data();
+      pending.losses.dispose();
+      observe(lossesFrom(values, 0, pending.present));
+    },
+    get weightingState() {
+      return state;
+    },
+    get stepCount() {
+      return stepCount;
+    },
+    tf,
+    checkpointVariables: model.checkpointed,
+    trainableVariables: model.trainable,
+    optimizer,
+    weighting,
+    numTasks,
+    lagged,
+    hostState: () => {
+      if (pendingObservation !== null) throw new AdapterError("checkpoint", "call trainer.flush() before saving (an observation is pending)");
+      return { step: stepCount, laggedWeights: [...lastWeights], weightingState: weighting.stateCodec.encode(state), lagged };
+    },
+    restoreHostState: (saved) => {
+      const decoded = weighting.stateCodec.decode(saved.weightingState);
+      if (E.isLeft(decoded)) throw new AdapterError("checkpoint", `the checkpoint's weighting state does not decode as ${weighting.name}`, decoded.left);
+      if (weighting.numTasks(decoded.right) !== numTasks) {
+        throw new AdapterError("checkpoint", `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`);
+      }
+      if (!Number.isSafeInteger(saved.step) || saved.step < 0) throw new AdapterError("checkpoint", `bad step ${saved.step}`);
+      if (saved.laggedWeights.length !== numTasks || saved.laggedWeights.some((w) => !Number.isFinite(w) || w < 0)) {
+        throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} finite numbers >= 0`);
+      }
+      pendingObservation?.losses.dispose();
+      pendingObservation = null;
+      state = decoded.right;
+      stepCount = saved.step;
+      lastWeights = [...saved.laggedWeights];
+    },
+    dispose: () => {
+      pendingObservation?.losses.dispose();
+      pendingObservation = null;
+    },
+  };
+};

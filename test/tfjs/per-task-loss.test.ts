@@ -1,0 +1,64 @@
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+import { AdapterError, countTasks, l1PerSample, perTaskLoss, taskMeanMatrix } from "../../src/tfjs/index.js";
+
+const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-6): void => {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs((actual[i] as number) - (expected[i] as number)) <= tolerance, `index ${i}: ${actual[i]} vs ${expected[i]}`);
+  }
+};
+
+describe("perTaskLoss", () => {
+  before(async () => {
+    await tf.setBackend("cpu");
+  });
+
+  it("gives per-task means and presence in one pass", async () => {
+    const perSample = tf.tensor1d([1, 2, 4, 8, 16]);
+    const { losses, counts, present } = perTaskLoss(tf, perSample, [0, 0, 2, 3, 3], 4);
+    close(await losses.data(), [1.5, 0, 4, 12]);
+    assert.deepEqual(counts, [2, 0, 1, 2]);
+    assert.deepEqual(present, [true, false, true, true]);
+    losses.dispose();
+    perSample.dispose();
+  });
+
+  it("accepts an Int32Array of task ids", async () => {
+    const perSample = tf.tensor1d([3, 5]);
+    const { losses } = perTaskLoss(tf, perSample, Int32Array.from([1, 1]), 2);
+    close(await losses.data(), [0, 4]);
+    tf.dispose([losses, perSample]);
+  });
+
+  it("rejects wrong shapes and out-of-range task ids with clear errors", () => {
+    const perSample = tf.tensor1d([1, 2, 3]);
+    const matrix = tf.ones([3, 2]);
+    const expectError = (run: () => unknown, kind: string, pattern: RegExp) =>
+      assert.throws(run, (e: unknown) => e instanceof AdapterError && e.kind === kind && pattern.test(e.message));
+    expectError(() => perTaskLoss(tf, matrix, [0, 1, 0], 2), "shape", /1-D tensor \[B\].*got shape \[3,2\]/);
+    expectError(() => perTaskLoss(tf, perSample, [0, 1], 2), "shape", /expected 3 task ids.*got 2/);
+    expectError(() => perTaskLoss(tf, perSample, [0, 2, 1], 2), "task-id", /sample 1.*\[0, 2\).*got 2/);
+    expectError(() => perTaskLoss(tf, perSample, [0, -1, 1], 2), "task-id", /got -1/);
+    expectError(() => perTaskLoss(tf, perSample, [0, 0.5, 1], 2), "task-id", /got 0.5/);
+    expectError(() => perTaskLoss(tf, perSample, [0, 0, 0], 0), "option", /numTasks/);
+    expectError(() => l1PerSample(tf, tf.zeros([2, 3]), tf.zeros([2, 4])), "shape", /same shape/);
+    tf.dispose([perSample, matrix]);
+  });
+
+  it("builds the averaging matrix on the host", () => {
+    const { counts } = countTasks([1, 0, 1], 2);
+    assert.deepEqual(Array.from(taskMeanMatrix([1, 0, 1], counts)), [0, 1, 0, 0.5, 0, 0.5]);
+  });
+
+  it("l1PerSample averages |p - t| over each sample", async () => {
+    const predictions = tf.tensor4d([0, 1, 2, 3, 1, 1, 1, 1], [2, 1, 2, 2]);
+    const targets = tf.zeros([2, 1, 2, 2]);
+    const perSample = l1PerSample(tf, predictions, targets);
+    close(await perSample.data(), [1.5, 1]);
+    tf.dispose([predictions, targets, perSample]);
+  });
+});
