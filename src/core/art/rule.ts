@@ -1,6 +1,6 @@
 import * as E from "fp-ts/Either";
 import type { StepError } from "../errors.js";
-import { invalidState } from "../errors.js";
+import { invalidLoss, invalidState } from "../errors.js";
 import { checkLosses } from "../losses.js";
 import { softmaxPresent } from "../softmax.js";
 import type { TaskLosses, WeightingStep } from "../weighting.js";
@@ -50,28 +50,19 @@ export const initArt = (options: unknown): E.Either<ConfigError, ArtState> =>
     return { kind: "art", version: 1, config, step: 0, tasks: Array.from({ length: config.numTasks }, () => start) };
   })(resolveArtConfig(options));
 
-/** What a loss must satisfy under a config (after multiplying by `lossScale`). */
-export const artLossDomain = (config: ArtConfig): { accepts: (loss: number) => boolean; description: string } => {
+/** Whether a loss (after `lossScale`) is inside the domain of the config's rule. */
+export const inArtDomain = (config: ArtConfig, loss: number): boolean => {
+  const scaled = loss * config.lossScale;
+  return config.gcw === "log" ? scaled > 0 && scaled < 1 : scaled > 0 && Number.isFinite(scaled);
+};
+
+/** Says what the domain is and how to get a loss into it (used in error messages). */
+export const artDomainDescription = (config: ArtConfig): string => {
   const scale = config.lossScale;
-  if (config.gcw === "log") {
-    return {
-      accepts: (loss) => {
-        const scaled = loss * scale;
-        return scaled > 0 && scaled < 1;
-      },
-      description:
-        scale === 1
-          ? "gcw=log needs 0 < loss < 1 (ln 1 = 0); set lossScale so that scaled losses stay below 1, or use gcw=relative-log"
-          : `gcw=log needs 0 < loss * lossScale < 1 (lossScale = ${scale}); lower lossScale or use gcw=relative-log`,
-    };
-  }
-  return {
-    accepts: (loss) => {
-      const scaled = loss * scale;
-      return scaled > 0 && Number.isFinite(scaled);
-    },
-    description: `loss * lossScale must stay finite and > 0 (lossScale = ${scale})`,
-  };
+  if (config.gcw !== "log") return `loss * lossScale must stay finite and > 0 (lossScale = ${scale})`;
+  return scale === 1
+    ? "gcw=log needs 0 < loss < 1 (ln 1 = 0); set lossScale so that scaled losses stay below 1, or use gcw=relative-log"
+    : `gcw=log needs 0 < loss * lossScale < 1 (lossScale = ${scale}); lower lossScale or use gcw=relative-log`;
 };
 
 /**
@@ -88,8 +79,15 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
   if (state.tasks.length !== numTasks) {
     return E.left(invalidState([`tasks: expected ${numTasks} entries (got ${state.tasks.length})`]));
   }
-  const problem = checkLosses(losses, numTasks, config.taskNames, artLossDomain(config));
+  const problem = checkLosses(losses, numTasks, config.taskNames);
   if (problem !== null) return E.left(problem);
+  // The rule's own domain, checked apart so the hot path creates no closures.
+  for (let k = 0; k < numTasks; k++) {
+    const loss = losses[k] as number | null;
+    if (loss !== null && !inArtDomain(config, loss)) {
+      return E.left(invalidLoss(k, loss, "out-of-domain", config.taskNames?.[k], artDomainDescription(config)));
+    }
+  }
 
   const official = config.preset === "official";
   const { tau, rate, lcr, gcw, lossScale } = config;

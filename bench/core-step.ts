@@ -1,0 +1,87 @@
+/**
+ * Benchmark of the pure core: nanoseconds per `stepArt` for K = 3, 7, 32 after warm-up, bytes
+ * allocated per step, and the floor (K exponentials + K divisions in a bare loop) measured in
+ * the same run for comparison. Run: npm run bench:core
+ * The last line is `core-step-ns K=7: <n>` (target: <= 1000 on the 2-core dev machine).
+ */
+import * as E from "fp-ts/Either";
+import type { ArtState } from "../src/core/index.js";
+import { Rng, initArt, stepArt, unwrap } from "../src/core/index.js";
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) {
+  console.error("run with --expose-gc (npm run bench:core does)");
+  process.exit(2);
+}
+
+/** Pre-generated loss vectors (with ~20% absent tasks) so the timing loop only steps. */
+const makeInputs = (numTasks: number, count: number): (number | null)[][] => {
+  const rng = Rng.seeded(numTasks);
+  return Array.from({ length: count }, () => {
+    const losses = Array.from({ length: numTasks }, () => (rng.uniform() < 0.2 ? null : rng.uniform(0.01, 0.9)));
+    if (losses.every((l) => l === null)) (losses as (number | null)[])[0] = 0.5;
+    return losses;
+  });
+};
+
+const INPUTS = 4096;
+const STEPS = 400_000;
+
+const timeSteps = (numTasks: number): { nsPerStep: number; bytesPerStep: number } => {
+  const inputs = makeInputs(numTasks, INPUTS);
+  let state: ArtState = unwrap(initArt({ numTasks }));
+  const run = (steps: number) => {
+    for (let i = 0; i < steps; i++) {
+      const out = stepArt(state, inputs[i & (INPUTS - 1)]!);
+      if (E.isLeft(out)) throw new Error(out.left.message);
+      state = out.right.state;
+    }
+  };
+  run(50_000); // warm-up: let the JIT settle
+  const samples: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const start = process.hrtime.bigint();
+    run(STEPS / 5);
+    samples.push(Number(process.hrtime.bigint() - start) / (STEPS / 5));
+  }
+  samples.sort((a, b) => a - b);
+  // Allocation: a short run that fits in the young generation (semi-space set large), between GCs.
+  gc!();
+  const before = process.memoryUsage().heapUsed;
+  run(2000);
+  const after = process.memoryUsage().heapUsed;
+  return { nsPerStep: samples[2]!, bytesPerStep: (after - before) / 2000 };
+};
+
+/** The floor: K exponentials and K divisions per step, nothing else. */
+const timeFloor = (numTasks: number): number => {
+  const inputs = makeInputs(numTasks, INPUTS).map((l) => l.map((x) => x ?? 0.5));
+  let sink = 0;
+  const run = (steps: number) => {
+    for (let i = 0; i < steps; i++) {
+      const losses = inputs[i & (INPUTS - 1)]!;
+      let total = 0;
+      for (let k = 0; k < numTasks; k++) total += Math.exp(losses[k]! / 3);
+      for (let k = 0; k < numTasks; k++) sink += losses[k]! / total;
+    }
+  };
+  run(50_000);
+  const start = process.hrtime.bigint();
+  run(STEPS);
+  const ns = Number(process.hrtime.bigint() - start) / STEPS;
+  if (sink === 42) console.log(""); // keep the loop alive
+  return ns;
+};
+
+console.log("Art core step (paper preset, ~20% absent tasks), median of 5 rounds of 80k steps");
+console.log("K    ns/step   floor ns   ratio   bytes/step");
+let k7 = NaN;
+for (const numTasks of [3, 7, 32]) {
+  const { nsPerStep, bytesPerStep } = timeSteps(numTasks);
+  const floor = timeFloor(numTasks);
+  if (numTasks === 7) k7 = nsPerStep;
+  console.log(
+    `${String(numTasks).padEnd(4)} ${nsPerStep.toFixed(0).padStart(7)}   ${floor.toFixed(0).padStart(8)}   ${(nsPerStep / floor).toFixed(1).padStart(5)}   ${bytesPerStep.toFixed(0).padStart(10)}`,
+  );
+}
+console.log(`core-step-ns K=7: ${k7.toFixed(0)}`);

@@ -1,0 +1,97 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Rng } from "../../src/core/index.js";
+import { ReferenceArt, referenceDefaults, type ReferenceOptions } from "../../property-tests/reference.js";
+import { assertAllClose } from "../support/all-close.js";
+
+// The conformance contract of the spec: the real CLI process, fed long sequences with absent
+// tasks, must agree with an independent float64 transcription to 1e-9.
+
+const root = join(import.meta.dirname, "..", "..");
+const runReplay = (args: string[], input: string) =>
+  spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "replay", ...args], {
+    input,
+    encoding: "utf8",
+    cwd: root,
+    maxBuffer: 1 << 28,
+  });
+
+const longSequence = (seed: number, numTasks: number, steps: number, maxLoss: number): (number | null)[][] => {
+  const rng = Rng.seeded(seed);
+  const decay = Array.from({ length: numTasks }, () => rng.uniform(0.2, 3));
+  return Array.from({ length: steps }, (_, t) => {
+    const losses = Array.from({ length: numTasks }, (_, k) => {
+      if (rng.uniform() < 0.3) return null;
+      const trend = Math.exp(-decay[k]! * (t / steps)); // losses fall over training, with noise
+      return Math.min(maxLoss, Math.max(1e-6, trend * maxLoss * rng.uniform(0.3, 0.95)));
+    });
+    if (losses.every((l) => l === null)) losses[t % numTasks] = 0.5 * maxLoss;
+    return losses;
+  });
+};
+
+const cases: { name: string; flags: string[]; options: ReferenceOptions; maxLoss: number }[] = [
+  { name: "paper preset", flags: [], options: referenceDefaults("paper"), maxLoss: 0.9 },
+  { name: "official preset", flags: ["--preset", "official"], options: referenceDefaults("official"), maxLoss: 0.9 },
+  { name: "paper, lcr=raw gcw=raw tau=0.5 rate=0.1", flags: ["--lcr", "raw", "--gcw", "raw", "--tau", "0.5", "--rate", "0.1"], options: { preset: "paper", tau: 0.5, rate: 0.1, lcr: "raw", gcw: "raw" }, maxLoss: 40 },
+  { name: "official, lcr=none gcw=log", flags: ["--preset", "official", "--lcr", "none"], options: { ...referenceDefaults("official"), lcr: "none" }, maxLoss: 0.9 },
+  { name: "paper, gcw=none (smoothed LCR only)", flags: ["--gcw", "none"], options: { ...referenceDefaults("paper"), gcw: "none" }, maxLoss: 5 },
+];
+
+describe("art-mtl replay (conformance contract)", () => {
+  for (const [i, c] of cases.entries()) {
+    it(`${c.name}: 3000 steps, K = 7, 30% absent, agrees with the float64 reference to 1e-9`, () => {
+      const sequence = longSequence(100 + i, 7, 3000, c.maxLoss);
+      const input = sequence.map((losses) => JSON.stringify({ losses })).join("\n") + "\n";
+      const result = runReplay(c.flags, input);
+      assert.equal(result.status, 0, result.stderr);
+      const lines = result.stdout.trim().split("\n");
+      assert.equal(lines.length, sequence.length);
+      const reference = new ReferenceArt(7, c.options);
+      lines.forEach((line, t) => {
+        const record = JSON.parse(line) as { step: number; weights: number[] };
+        assert.equal(record.step, t + 1);
+        assertAllClose(record.weights, reference.step(sequence[t]!), { rtol: 1e-9, atol: 1e-12 }, `step ${t + 1}`);
+      });
+    });
+  }
+
+  it("reads --input FILE and prints full double precision", () => {
+    const dir = mkdtempSync(join(tmpdir(), "art-replay-"));
+    const file = join(dir, "losses.jsonl");
+    writeFileSync(file, '{"losses":[0.3,0.1]}\n{"losses":[0.29,0.11]}\n');
+    const result = runReplay(["--input", file], "");
+    assert.equal(result.status, 0, result.stderr);
+    const last = JSON.parse(result.stdout.trim().split("\n")[1]!) as { weights: number[] };
+    // 17 significant digits survive: the printed numbers parse back to the same doubles.
+    assert.equal(JSON.stringify(last.weights), JSON.stringify(last.weights.map((w) => Number(String(w)))));
+    assert.ok(last.weights.some((w) => String(w).replace(/^0\.|e.*$/g, "").length >= 15));
+  });
+
+  it("a bad line gives an error naming the line number and a non-zero exit", () => {
+    const bad = runReplay([], '{"losses":[0.3,0.1]}\n{"losses":[0.3,NaN]}\n');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /^line 2: not valid JSON/);
+    const nan = runReplay([], '{"losses":[0.3,0.1]}\n\n{"losses":[0.3,-1]}\n');
+    assert.notEqual(nan.status, 0);
+    assert.match(nan.stderr, /^line 3: task 1: invalid loss -1/);
+    assert.equal(nan.stdout.trim().split("\n").length, 1, "the good line before the error is still written");
+    const length = runReplay([], '{"losses":[0.3,0.1]}\n{"losses":[0.3]}\n');
+    assert.match(length.stderr, /^line 2: expected 2 task losses, got 1/);
+    const absent = runReplay([], '{"losses":[null,null]}\n');
+    assert.match(absent.stderr, /^line 1: no task is present/);
+  });
+
+  it("bad flags name the flag and exit 2, without a stack trace", () => {
+    const result = runReplay(["--gcw", "square"], "");
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr, 'art-mtl replay: --gcw: expected one of none|raw|log|relative-log (got "square")\n');
+    const unknown = runReplay(["--tua", "3"], "");
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /Unknown option '--tua'/);
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as E from "fp-ts/Either";
+import { ArtStateCodec, initArt, stepArt, unwrap } from "../../src/core/index.js";
+
+// Counterexamples that fast-check found during development, kept with their seeds.
+// Each is replayed here explicitly so it stays covered even if the arbitraries change.
+
+describe("regressions found by fast-check", () => {
+  it("seed 713874226 (path 337:114:…): official + relative-log was not monotone in a task's own loss", () => {
+    // config {preset: official, numTasks: 4, tau: 0.1379607477820791, rate: 0.056309996501473863, lcr: ema, gcw: relative-log}
+    const config = { preset: "official", numTasks: 4, tau: 0.1379607477820791, rate: 0.056309996501473863, lcr: "ema", gcw: "relative-log" };
+    const state = unwrap(stepArt(unwrap(initArt(config)), [0.000001, null, null, null])).state;
+    const low = unwrap(stepArt(state, [0.000001, 0.000001, null, null])).weights[1]!;
+    const high = unwrap(stepArt(state, [0.000001, 0.000001000000002899575, null, null])).weights[1]!;
+    assert.ok(high >= low, `${high} < ${low}`);
+  });
+
+  it("seed -1480819502: an EMA that rounds below the minimum must still decode", () => {
+    // config {preset: paper, numTasks: 1, tau: 0.05, rate: 0.24798573601848356, lcr: none, gcw: none}, losses [[104.4178856810967]]
+    const config = { numTasks: 1, tau: 0.05, rate: 0.24798573601848356, lcr: "none", gcw: "none" };
+    const state = unwrap(stepArt(unwrap(initArt(config)), [104.4178856810967])).state;
+    const decoded = ArtStateCodec.decode(JSON.parse(JSON.stringify(ArtStateCodec.encode(state))));
+    assert.ok(E.isRight(decoded));
+    assert.deepEqual(decoded.right, state);
+  });
+});
