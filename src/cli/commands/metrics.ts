@@ -23,6 +23,23 @@ const flagSpec = {
 } as const;
 
 /**
+ * Joins `--crop -1` into `--crop=-1` so that a negative value reaches our own check (which names
+ * the flag and the value) instead of parseArgs's "ambiguous argument" error.
+ */
+function attachValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if ((arg === "--crop" || arg === "--convention") && next !== undefined && next.startsWith("-") && !next.startsWith("--")) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/**
  * Runs `art-mtl metrics` with its arguments (after the command name). Returns the exit code:
  * 0 on success, 2 for a bad argument or an unreadable / unsupported / corrupt image or a size
  * mismatch (one line on stderr naming the argument or file, no stack trace).
@@ -32,7 +49,7 @@ const flagSpec = {
  */
 export async function metricsCommand(argv: readonly string[], io: Pick<CommandIo, "stdout" | "stderr">): Promise<number> {
   try {
-    const { values, positionals } = parseFlags(argv, flagSpec, true);
+    const { values, positionals } = parseFlags(attachValues(argv), flagSpec, true);
     if (values.help === true) {
       io.stdout(`${METRICS_USAGE}\n`);
       return 0;
@@ -62,7 +79,7 @@ export async function metricsCommand(argv: readonly string[], io: Pick<CommandIo
     return 0;
   } catch (error) {
     if (error instanceof UsageError || error instanceof ImageFileError) {
-      io.stderr(`art-mtl metrics: ${error.message}\n`);
+      io.stderr(`art-mtl metrics: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
       return 2;
     }
     throw error;
