@@ -18,6 +18,11 @@ export interface KernelAudit {
   readonly missingGradients: readonly string[];
   /** Why it failed (or would fail) on `backend`, when `ok` is false. */
   readonly error?: string;
+  /**
+   * Tensors left allocated by the audit. Non-zero only when a backward pass threw: tfjs-core then
+   * keeps the tensors it saved for backprop, and nothing outside the engine can release them.
+   */
+  readonly leakedTensors: number;
 }
 
 /** Options of `auditKernels`. */
@@ -37,13 +42,17 @@ interface RunOutcome {
   readonly error?: string;
 }
 
-/** Runs `fn` and its gradient w.r.t. all trainable variables it touches, under the profiler. */
-async function profileForwardBackward(tf: Tf, fn: () => Scalar): Promise<RunOutcome> {
+/** Runs `fn` (and, unless `forwardOnly`, its gradient w.r.t. the trainable variables it touches) under the profiler. */
+async function profileRun(tf: Tf, fn: () => Scalar, forwardOnly = false): Promise<RunOutcome> {
   try {
     const info = await tf.profile(() => {
-      const { value, grads } = tf.variableGrads(fn);
-      // Returned tensors are disposed right away: only the list of kernels is wanted.
-      tf.dispose([value, ...Object.values(grads)]);
+      // Results are disposed right away: only the list of kernels is wanted.
+      if (forwardOnly) {
+        tf.dispose(tf.tidy(fn));
+      } else {
+        const { value, grads } = tf.variableGrads(fn);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
       return [];
     });
     return { kernels: info.kernelNames };
@@ -72,6 +81,7 @@ async function profileForwardBackward(tf: Tf, fn: () => Scalar): Promise<RunOutc
  */
 export async function auditKernels(tf: Tf, fn: () => Scalar, options: AuditOptions = {}): Promise<KernelAudit> {
   const backend = tf.getBackend();
+  const tensorsBefore = tf.memory().numTensors;
   const missingKernels = new Set<string>();
   const missingGradients = new Set<string>();
   const noteError = (message: string | undefined): void => {
@@ -88,10 +98,11 @@ export async function auditKernels(tf: Tf, fn: () => Scalar, options: AuditOptio
   if (reference !== null && reference !== backend && tf.engine().registryFactory[reference] !== undefined) {
     try {
       await tf.setBackend(reference);
-      const onReference = await profileForwardBackward(tf, fn);
+      const onReference = await profileRun(tf, fn);
       referenceError = onReference.error;
       noteError(referenceError);
-      usedKernels = onReference.kernels;
+      // When even the reference cannot differentiate it, at least list the forward kernels.
+      usedKernels = referenceError === undefined ? onReference.kernels : (await profileRun(tf, fn, true)).kernels;
     } finally {
       await tf.setBackend(backend);
     }
@@ -104,7 +115,7 @@ export async function auditKernels(tf: Tf, fn: () => Scalar, options: AuditOptio
   if (missingKernels.size > 0 || referenceError !== undefined) {
     error = referenceError ?? `not run on '${backend}': kernels missing: ${[...missingKernels].sort().join(", ")}`;
   } else {
-    const onActive = await profileForwardBackward(tf, fn);
+    const onActive = await profileRun(tf, fn);
     error = onActive.error;
     noteError(error);
     if (error === undefined) usedKernels = onActive.kernels;
@@ -116,6 +127,7 @@ export async function auditKernels(tf: Tf, fn: () => Scalar, options: AuditOptio
     usedKernels: sorted(usedKernels),
     missingKernels: sorted(missingKernels),
     missingGradients: sorted(missingGradients),
+    leakedTensors: tf.memory().numTensors - tensorsBefore,
     ...(error === undefined ? {} : { error }),
   };
 }

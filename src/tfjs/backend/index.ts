@@ -11,3 +11,4 @@ export { conv2dFilterGradNhwc } from "./kernels/conv2d-backprop-filter.js";
 export { depthwiseFilterGrad, depthwiseInputGrad } from "./kernels/depthwise-backprop.js";
 export { unsortedSegmentSumByOneHot } from "./kernels/unsorted-segment-sum.js";
 export * from "./select.js";
+export * from "./audit-pieces.js";
