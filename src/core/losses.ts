@@ -1,4 +1,4 @@
-import type { StepError } from "./errors.js";
+import type { InvalidLoss, StepError } from "./errors.js";
 import { invalidLoss, noPresentTask, wrongLength } from "./errors.js";
 import type { TaskLosses } from "./weighting.js";
 
@@ -24,18 +24,27 @@ export const checkLosses = (
   for (let k = 0; k < numTasks; k++) {
     const loss: unknown = losses[k];
     if (loss === null) continue;
-    const name = taskNames?.[k];
-    if (typeof loss !== "number") return invalidLoss(k, loss, "not-a-number", name);
-    if (Number.isNaN(loss)) return invalidLoss(k, loss, "nan", name);
-    if (!Number.isFinite(loss)) return invalidLoss(k, loss, "infinite", name);
-    if (loss < 0) return invalidLoss(k, loss, "negative", name);
-    if (loss === 0) return invalidLoss(k, loss, "zero", name);
-    if (domain !== undefined && !domain.accepts(loss)) {
-      return invalidLoss(k, loss, "out-of-domain", name, domain.description);
+    const problem = checkLossEntry(k, loss, taskNames);
+    if (problem !== null) return problem;
+    if (domain !== undefined && !domain.accepts(loss as number)) {
+      return invalidLoss(k, loss, "out-of-domain", taskNames?.[k], domain.description);
     }
     present++;
   }
   return present === 0 ? noPresentTask() : null;
+};
+
+/**
+ * Checks one non-null entry: a finite number > 0, else the `InvalidLoss` naming task `k`.
+ * Weightings that validate inside their own loop call this per entry.
+ */
+export const checkLossEntry = (k: number, loss: unknown, taskNames?: readonly string[]): InvalidLoss | null => {
+  if (typeof loss === "number" && loss > 0 && loss < Infinity) return null; // the common case, one test
+  const name = taskNames?.[k];
+  if (typeof loss !== "number") return invalidLoss(k, loss, "not-a-number", name);
+  if (Number.isNaN(loss)) return invalidLoss(k, loss, "nan", name);
+  if (!Number.isFinite(loss)) return invalidLoss(k, loss, "infinite", name);
+  return invalidLoss(k, loss, loss < 0 ? "negative" : "zero", name);
 };
 
 /** Indices of the tasks present (non-null) in a loss vector. */

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/Either";
 import type { StepError } from "../errors.js";
-import { invalidLoss, invalidState } from "../errors.js";
-import { checkLosses } from "../losses.js";
+import { invalidLoss, invalidState, noPresentTask, wrongLength } from "../errors.js";
+import { checkLossEntry } from "../losses.js";
 import { softmaxPresent } from "../softmax.js";
 import type { TaskLosses, WeightingStep } from "../weighting.js";
 import type { ArtConfig } from "./config.js";
@@ -79,23 +79,22 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
   if (state.tasks.length !== numTasks) {
     return E.left(invalidState([`tasks: expected ${numTasks} entries (got ${state.tasks.length})`]));
   }
-  const problem = checkLosses(losses, numTasks, config.taskNames);
-  if (problem !== null) return E.left(problem);
-  // The rule's own domain, checked apart so the hot path creates no closures.
-  for (let k = 0; k < numTasks; k++) {
-    const loss = losses[k] as number | null;
-    if (loss !== null && !inArtDomain(config, loss)) {
-      return E.left(invalidLoss(k, loss, "out-of-domain", config.taskNames?.[k], artDomainDescription(config)));
-    }
+  if (!Array.isArray(losses) || losses.length !== numTasks) {
+    return E.left(wrongLength(numTasks, Array.isArray(losses) ? losses.length : Number.NaN));
   }
 
+  // Validation and the rule share one pass; nothing is returned until every entry is checked,
+  // and nothing is mutated, so an error leaves the caller with its state intact.
   const official = config.preset === "official";
   const { tau, rate, lcr, gcw, lossScale } = config;
+  const useEma = lcr === "ema";
+  const useRaw = lcr === "raw";
   const s = new Array<number | null>(numTasks);
   const r = new Array<number | null>(numTasks);
   const z = new Array<number | null>(numTasks);
   const tasks = new Array<ArtTaskState>(numTasks);
 
+  let present = 0;
   for (let k = 0; k < numTasks; k++) {
     const raw = losses[k] as number | null;
     const task = state.tasks[k] as ArtTaskState;
@@ -106,6 +105,12 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
       tasks[k] = task;
       continue;
     }
+    const invalid = checkLossEntry(k, raw, config.taskNames);
+    if (invalid !== null) return E.left(invalid);
+    if (!inArtDomain(config, raw)) {
+      return E.left(invalidLoss(k, raw, "out-of-domain", config.taskNames?.[k], artDomainDescription(config)));
+    }
+    present++;
     const loss = raw * lossScale;
     // Paper: an unseen task starts from its first loss. Official: from the fixed initial values.
     const firstSight = !official && !task.seen;
@@ -116,7 +121,7 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
     // Paper: the minimum includes this step. Official: the minimum from before this step.
     const ruleMin = official ? previousMin : min;
 
-    const localRate = lcr === "ema" ? loss / ema : lcr === "raw" ? loss / prev : 1;
+    const localRate = useEma ? loss / ema : useRaw ? loss / prev : 1;
     const globalWeight =
       gcw === "log"
         ? Math.log(ruleMin) / Math.log(loss)
@@ -133,6 +138,8 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
     z[k] = (localRate * globalWeight) / tau;
     tasks[k] = { seen: true, ema: rate * loss + (1 - rate) * ema, min, prev: loss };
   }
+
+  if (present === 0) return E.left(noPresentTask());
 
   // Softmax over the present tasks only. The official code gives absent tasks z = -1e5 and a
   // softmax over all K; exp(-1e5 - max) is exactly 0 in double precision, so both agree.
