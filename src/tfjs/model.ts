@@ -19,8 +19,9 @@ export interface FunctionModel {
 /** The part of a `tf.LayersModel` (`@tensorflow/tfjs-layers`) the trainer uses. */
 export interface LayersModelLike {
   apply(inputs: Tensor, kwargs?: { training?: boolean }): unknown;
-  readonly trainableWeights: ReadonlyArray<{ read(): Variable }>;
-  readonly weights: ReadonlyArray<{ read(): Variable }>;
+  /** tfjs-layers types `read()` as returning a Tensor; at run time it is the layer's tf.Variable. */
+  readonly trainableWeights: ReadonlyArray<{ read(): Tensor }>;
+  readonly weights: ReadonlyArray<{ read(): Tensor }>;
 }
 
 /** Anything `createTrainer` accepts as `model`. */
@@ -39,13 +40,20 @@ export interface ResolvedModel {
 const isLayersModel = (model: TrainableModel): model is LayersModelLike =>
   Array.isArray((model as Partial<LayersModelLike>).trainableWeights);
 
+const asVariable = (tensor: Tensor, what: string): Variable => {
+  if (typeof (tensor as Partial<Variable>).assign !== "function") {
+    throw new AdapterError("option", `${what} is not a tf.Variable (LayerVariable.read() should return one)`);
+  }
+  return tensor as Variable;
+};
+
 /** Turns a LayersModel or a function model into the trainer's view of it. */
 export const resolveModel = (model: TrainableModel): ResolvedModel => {
   if (isLayersModel(model)) {
-    const trainable = model.trainableWeights.map((w) => w.read());
+    const trainable = model.trainableWeights.map((w, i) => asVariable(w.read(), `trainable weight ${i}`));
     const trainableIds = new Set(trainable.map((v) => v.id));
     // A LayersModel's `weights` lists trainable and non-trainable weights; keep trainable first.
-    const others = model.weights.map((w) => w.read()).filter((v) => !trainableIds.has(v.id));
+    const others = model.weights.map((w, i) => asVariable(w.read(), `weight ${i}`)).filter((v) => !trainableIds.has(v.id));
     return {
       forward: (inputs) => {
         const out = model.apply(inputs, { training: true });

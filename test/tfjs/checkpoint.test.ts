@@ -1,0 +1,147 @@
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, readFile, rm, rename, writeFile, cp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
+import { art } from "../../src/core/index.js";
+import { AdapterError, createTrainer, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../src/tfjs/index.js";
+import type { FunctionModel, Trainer } from "../../src/tfjs/index.js";
+
+const tinyModel = (): FunctionModel => {
+  const w1 = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.2, "float32", 1));
+  const b1 = tf.variable(tf.zeros([4]));
+  const w2 = tf.variable(tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", 2));
+  return {
+    apply: (x) => tf.add(x, tf.conv2d(tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D, w2 as tf.Tensor4D, 1, "same")),
+    variables: [w1, b1, w2],
+  };
+};
+const tinyLayersModel = (): tfl.LayersModel =>
+  tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }) }),
+      tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }) }),
+    ],
+  });
+
+/** Six fixed batches (the same data for the straight and the resumed run). */
+const batches = Array.from({ length: 6 }, (_, i) => ({
+  inputs: tf.randomUniform([6, 8, 8, 3], 0, 1, "float32", 200 + i),
+  targets: tf.randomUniform([6, 8, 8, 3], 0, 1, "float32", 300 + i),
+  taskIds: i % 2 === 0 ? [0, 0, 1, 1, 2, 2] : [0, 1, 0, 1, 0, 0],
+}));
+const runSteps = async <S>(trainer: Trainer<S>, from: number, to: number): Promise<void> => {
+  for (let i = from; i < to; i++) {
+    const b = batches[i]!;
+    await trainer.step(b.inputs, b.targets, b.taskIds);
+  }
+};
+const values = async <S>(trainer: Trainer<S>): Promise<Float32Array[]> =>
+  Promise.all(trainer.checkpointVariables.map(async (v) => (await v.data()) as Float32Array));
+
+describe("checkpoints", () => {
+  let root = "";
+  before(async () => {
+    await tf.setBackend("cpu");
+    root = await mkdtemp(join(tmpdir(), "art-mtl-ckpt-"));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const cases = [
+    { label: "function model, exact, adam", layers: false, lagged: false },
+    { label: "function model, lagged, adam", layers: false, lagged: true },
+    { label: "LayersModel, exact, adam", layers: true, lagged: false },
+  ];
+  for (const { label, layers, lagged } of cases) {
+    it(`6 straight steps equal 3 + save + load into fresh objects + 3 (${label})`, async () => {
+      const make = () => {
+        const model = layers ? tinyLayersModel() : tinyModel();
+        return createTrainer({ tf, model, optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3, lagged });
+      };
+      const straight = make();
+      await runSteps(straight, 0, 6);
+      const expected = await values(straight);
+
+      const first = make();
+      await runSteps(first, 0, 3);
+      const dir = join(root, `ckpt-${layers}-${lagged}`);
+      await saveCheckpoint(first, dir, { note: "halfway", epoch: 0 });
+      const resumed = make();
+      const loaded = await loadCheckpoint(resumed, dir);
+      assert.equal(loaded.step, 3);
+      assert.deepEqual(loaded.metadata, { note: "halfway", epoch: 0 });
+      assert.deepEqual(resumed.weightingState, first.weightingState);
+      await runSteps(resumed, 3, 6);
+      assert.equal(resumed.stepCount, 6);
+      assert.deepEqual(resumed.weightingState, straight.weightingState);
+      const got = await values(resumed);
+      expected.forEach((e, i) => {
+        const g = got[i] as Float32Array;
+        for (let j = 0; j < e.length; j++) {
+          // Adam's restored bias correction is beta^t recomputed (not multiplied up): float32 ulps at most.
+          assert.ok(Math.abs((g[j] as number) - (e[j] as number)) <= 1e-6 * (1 + Math.abs(e[j] as number)), `variable ${i}[${j}]: ${g[j]} vs ${e[j]}`);
+        }
+      });
+    });
+  }
+
+  it("is bit-exact with SGD", async () => {
+    const make = () => createTrainer({ tf, model: tinyModel(), optimizer: tf.train.momentum(0.05, 0.9), weighting: art(), numTasks: 3 });
+    const straight = make();
+    await runSteps(straight, 0, 4);
+    const first = make();
+    await runSteps(first, 0, 2);
+    const dir = join(root, "sgd");
+    await saveCheckpoint(first, dir);
+    const resumed = make();
+    await loadCheckpoint(resumed, dir);
+    await runSteps(resumed, 2, 4);
+    const [e, g] = [await values(straight), await values(resumed)];
+    e.forEach((v, i) => assert.deepEqual(Array.from(g[i] as Float32Array), Array.from(v), `variable ${i}`));
+  });
+
+  it("writes atomically: a new save replaces the old only when complete; a crash mid-swap is recovered", async () => {
+    const trainer = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    const dir = join(root, "atomic");
+    await runSteps(trainer, 0, 1);
+    await saveCheckpoint(trainer, dir, { n: 1 });
+    await runSteps(trainer, 1, 2);
+    await saveCheckpoint(trainer, dir, { n: 2 });
+    assert.deepEqual((await readdir(root)).filter((n) => n.startsWith("atomic")), ["atomic"]);
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    assert.equal(manifest.step, 2);
+    assert.equal(manifest.model.length, 3);
+    assert.deepEqual(manifest.metadata, { n: 2 });
+
+    // A crash after the old checkpoint moved aside but before the new one moved in: DIR.previous is read.
+    await rename(dir, `${dir}.previous`);
+    await cp(`${dir}.previous`, `${dir}.partial-1-1`, { recursive: true });
+    await rm(join(`${dir}.partial-1-1`, "manifest.json"));
+    const recovered = await readCheckpointManifest(dir);
+    assert.equal(recovered?.directory, `${dir}.previous`);
+    const fresh = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    assert.equal((await loadCheckpoint(fresh, dir)).step, 2);
+    // The next save cleans up the leftovers and keeps exactly one checkpoint.
+    await saveCheckpoint(fresh, dir, { n: 3 });
+    assert.deepEqual((await readdir(root)).filter((n) => n.startsWith("atomic")), ["atomic"]);
+  });
+
+  it("rejects a checkpoint that does not fit, with a clear error", async () => {
+    const trainer = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    const dir = join(root, "fit");
+    await runSteps(trainer, 0, 1);
+    await saveCheckpoint(trainer, dir);
+    const wider = createTrainer({ tf, model: tinyLayersModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    await assert.rejects(loadCheckpoint(wider, dir), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /variables|shape|\[/.test(e.message));
+    const fourTasks = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 4 });
+    await assert.rejects(loadCheckpoint(fourTasks, dir), (e: unknown) => e instanceof AdapterError && /3 tasks, not 4|numTasks/.test(e.message));
+    await assert.rejects(loadCheckpoint(trainer, join(root, "missing")), /no complete checkpoint/);
+    await writeFile(join(dir, "model", "0000.bin"), new Uint8Array(3));
+    await assert.rejects(loadCheckpoint(trainer, dir), /expected 432 bytes/);
+  });
+});

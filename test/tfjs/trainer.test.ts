@@ -1,0 +1,309 @@
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import * as E from "fp-ts/Either";
+import * as t from "io-ts";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
+import { art } from "../../src/core/index.js";
+import type { PositiveFinite, TaskLosses, TwoPhaseWeighting, Weighting } from "../../src/core/index.js";
+import { AdapterError, createTrainer, l1PerSample, selectBackend } from "../../src/tfjs/index.js";
+import type { FunctionModel } from "../../src/tfjs/index.js";
+
+/** A weighting that returns fixed weights (renormalized over the present tasks) and records what it saw. */
+interface RecordingState {
+  readonly numTasks: number;
+  readonly seen: ReadonlyArray<TaskLosses>;
+  readonly observed: ReadonlyArray<TaskLosses>;
+}
+const RecordingStateCodec = t.type({
+  numTasks: t.number,
+  seen: t.array(t.array(t.union([t.number, t.null]))),
+  observed: t.array(t.array(t.union([t.number, t.null]))),
+}) as unknown as t.Type<RecordingState, unknown, unknown>;
+const fixedWeights = (weights: number[]): Weighting<RecordingState> => ({
+  name: "fixed",
+  init: (numTasks) => E.right({ numTasks, seen: [], observed: [] }),
+  step: (state, losses) => {
+    const masked = weights.map((w, k) => (losses[k] === null ? 0 : w));
+    const total = masked.reduce((a, b) => a + b, 0);
+    return E.right({ state: { ...state, seen: [...state.seen, losses] }, weights: masked.map((w) => w / total), diagnostics: {} });
+  },
+  stateCodec: RecordingStateCodec,
+  numTasks: (state) => state.numTasks,
+});
+const twoPhase = (weights: number[]): TwoPhaseWeighting<RecordingState> => ({
+  ...fixedWeights(weights),
+  name: "two-phase",
+  observe: (state, losses) => E.right({ ...state, observed: [...state.observed, losses] }),
+});
+
+/** A tiny conv net over plain variables: 3 → 4 → 3 channels, with a global residual. */
+const tinyModel = (seed: number): FunctionModel => {
+  const w1 = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.2, "float32", seed));
+  const w2 = tf.variable(tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", seed + 1));
+  const b1 = tf.variable(tf.zeros([4]));
+  return {
+    apply: (x) => tf.add(x, tf.conv2d(tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D, w2 as tf.Tensor4D, 1, "same")),
+    variables: [w1, w2, b1],
+  };
+};
+const tinyLayersModel = (): tfl.LayersModel =>
+  tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }) }),
+      tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }) }),
+    ],
+  });
+
+const batch = (seed: number, size = 6, side = 8) => {
+  const inputs = tf.randomUniform([size, side, side, 3], 0, 1, "float32", seed);
+  const targets = tf.randomUniform([size, side, side, 3], 0, 1, "float32", seed + 100);
+  return { inputs, targets };
+};
+const snapshot = async (variables: ReadonlyArray<tf.Variable>): Promise<Float32Array[]> =>
+  Promise.all(variables.map(async (v) => (await v.data()) as Float32Array));
+const assertAllClose = (a: ArrayLike<number>, b: ArrayLike<number>, tolerance: number, what: string): void => {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    assert.ok(Math.abs(x - y) <= tolerance * (1 + Math.abs(y)), `${what}[${i}]: ${x} vs ${y}`);
+  }
+};
+
+/** The SGD(lr=1) update of sum_k alpha_k L_k, computed one task gradient at a time. */
+const separateTaskUpdate = (model: FunctionModel, inputs: tf.Tensor, targets: tf.Tensor, taskIds: number[], alpha: number[]): tf.Tensor[] =>
+  tf.tidy(() => {
+    const total = model.variables.map((v) => tf.zerosLike(v) as tf.Tensor);
+    alpha.forEach((weight, k) => {
+      const members = taskIds.flatMap((id, b) => (id === k ? [b] : []));
+      if (members.length === 0 || weight === 0) return;
+      const index = tf.tensor1d(members, "int32");
+      const { grads } = tf.variableGrads(() => tf.mean(l1PerSample(tf, model.apply(tf.gather(inputs, index)), tf.gather(targets, index))) as tf.Scalar, model.variables as tf.Variable[]);
+      model.variables.forEach((v, i) => {
+        total[i] = tf.add(total[i] as tf.Tensor, tf.mul(grads[v.name] as tf.Tensor, weight));
+      });
+    });
+    return total;
+  });
+
+describe("createTrainer (cpu)", () => {
+  before(async () => {
+    await tf.setBackend("cpu");
+  });
+
+  for (const lagged of [false, true]) {
+    it(`the update is sum_k alpha_k grad L_k (${lagged ? "lagged" : "exact"})`, async () => {
+      const model = tinyModel(1);
+      const alpha = [0.5, 0.3, 0.2];
+      const { inputs, targets } = batch(10);
+      const taskIds = [0, 0, 1, 1, 2, 2];
+      const before = await snapshot(model.variables);
+      const expectedStep = separateTaskUpdate(model, inputs, targets, taskIds, alpha);
+      // In lagged mode the first step is uniform: warm up once so that the fixed weights apply.
+      const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(lagged ? 0 : 1), weighting: fixedWeights(alpha), numTasks: 3, lagged });
+      if (lagged) {
+        await trainer.step(inputs, targets, taskIds);
+        const moving = createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: fixedWeights(alpha), numTasks: 3, lagged, initialState: trainer.weightingState });
+        moving.restoreHostState(trainer.hostState());
+        const result = await moving.step(inputs, targets, taskIds);
+        assertAllClose(result.weights, alpha, 1e-12, "weights");
+      } else {
+        const result = await trainer.step(inputs, targets, taskIds);
+        assertAllClose(result.weights, alpha, 1e-12, "weights");
+      }
+      const after = await snapshot(model.variables);
+      for (const [i, grad] of expectedStep.entries()) {
+        const expected = (await grad.data()) as Float32Array;
+        const delta = (after[i] as Float32Array).map((v, j) => (before[i] as Float32Array)[j]! - v);
+        assertAllClose(delta, expected, 1e-4, `variable ${i}`);
+      }
+      tf.dispose([...expectedStep, inputs, targets, ...model.variables]);
+    });
+  }
+
+  it("an absent task or a task with weight 0 contributes nothing", async () => {
+    const runOnce = async (targetShift: number, taskIds: number[], weights: number[]) => {
+      const model = tinyModel(7);
+      const { inputs, targets } = batch(20);
+      // Change only the samples of task 2 (the last two).
+      const shifted = tf.tidy(() => tf.add(targets, tf.mul(tf.tensor4d([0, 0, 0, 0, 1, 1], [6, 1, 1, 1]), targetShift)));
+      const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: fixedWeights(weights), numTasks: 3 });
+      const result = await trainer.step(inputs, shifted, taskIds);
+      const values = await snapshot(model.variables);
+      tf.dispose([inputs, targets, shifted, ...model.variables]);
+      return { result, values };
+    };
+    // Weight 0 for task 2: its samples do not matter.
+    const a = await runOnce(0, [0, 0, 1, 1, 2, 2], [0.5, 0.5, 0]);
+    const b = await runOnce(0.7, [0, 0, 1, 1, 2, 2], [0.5, 0.5, 0]);
+    a.values.forEach((v, i) => assertAllClose(v, b.values[i] as Float32Array, 0, `variable ${i}`));
+    // Task 1 absent (its ids are not in the batch): null loss, weight 0, and the weighting saw null.
+    const c = await runOnce(0, [0, 0, 0, 2, 2, 2], [1, 1, 1]);
+    assert.equal(c.result.taskLosses[1], null);
+    assert.equal(c.result.weights[1], 0);
+    assertAllClose([c.result.weights[0] as number, c.result.weights[2] as number], [0.5, 0.5], 1e-12, "present weights");
+  });
+
+  it("reads back exactly once per step and never synchronously", async () => {
+    for (const lagged of [false, true]) {
+      const model = tinyModel(30);
+      const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-3), weighting: art(), numTasks: 3, lagged });
+      const { inputs, targets } = batch(31);
+      const proto = tf.Tensor.prototype as unknown as { data: (...a: unknown[]) => Promise<unknown>; dataSync: (...a: unknown[]) => unknown };
+      const data = proto.data;
+      const dataSync = proto.dataSync;
+      let asyncReads = 0;
+      let syncReads = 0;
+      proto.data = function (this: unknown, ...args: unknown[]) {
+        asyncReads++;
+        return data.apply(this, args);
+      };
+      proto.dataSync = function (this: unknown, ...args: unknown[]) {
+        syncReads++;
+        return dataSync.apply(this, args);
+      };
+      try {
+        for (let i = 0; i < 3; i++) await trainer.step(inputs, targets, [0, 1, 2, 0, 1, 2]);
+      } finally {
+        proto.data = data;
+        proto.dataSync = dataSync;
+      }
+      assert.equal(asyncReads, 3, `lagged=${lagged}: data() calls`);
+      assert.equal(syncReads, 0, `lagged=${lagged}: dataSync() calls`);
+      tf.dispose([inputs, targets, ...model.variables]);
+    }
+  });
+
+  it("lagged mode applies the previous step's weights and the weighting sees every step in order", async () => {
+    const model = tinyModel(40);
+    const weighting = art({ tau: 0.05 as PositiveFinite });
+    const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-2), weighting, numTasks: 3, lagged: true });
+    const { inputs, targets } = batch(41);
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await trainer.step(inputs, targets, [0, 1, 2, 0, 1, 2]));
+    assert.deepEqual(results[0]!.weights, [1 / 3, 1 / 3, 1 / 3]);
+    for (let i = 1; i < 5; i++) assertAllClose(results[i]!.weights, results[i - 1]!.nextWeights, 1e-12, `step ${i + 1} weights`);
+    // Replaying the reported losses through the pure rule gives the trainer's state.
+    let state = E.getOrElseW(() => assert.fail("init"))(weighting.init(3));
+    for (const r of results) state = E.getOrElseW(() => assert.fail("step"))(weighting.step(state, r.taskLosses)).state;
+    assert.deepEqual(state, trainer.weightingState);
+    tf.dispose([inputs, targets, ...model.variables]);
+  });
+
+  for (const lagged of [false, true]) {
+    it(`trains a tf.LayersModel and a plain function model (${lagged ? "lagged" : "exact"})`, async () => {
+      const layers = tinyLayersModel();
+      const plain = tinyModel(50);
+      const { inputs } = batch(51, 6);
+      const targets = tf.tidy(() => tf.clipByValue(tf.mul(inputs, 0.5), 0, 1));
+      for (const model of [layers, plain]) {
+        const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(3e-2), weighting: art(), numTasks: 3, lagged });
+        const first = await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
+        let last = first;
+        for (let i = 0; i < 14; i++) last = await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
+        assert.equal(last.step, 15);
+        assert.ok(last.loss < first.loss, `loss should fall: ${first.loss} → ${last.loss}`);
+        assert.ok(Math.abs(last.weights.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+      }
+      layers.dispose();
+      tf.dispose([inputs, targets, ...plain.variables]);
+    });
+  }
+
+  it("leaks no tensor: the count after 100 steps equals the count after 1 (both modes, two-phase too)", async () => {
+    const cases: { lagged: boolean; weighting: Weighting<unknown> }[] = [
+      { lagged: false, weighting: art() as Weighting<unknown> },
+      { lagged: true, weighting: art() as Weighting<unknown> },
+      { lagged: false, weighting: twoPhase([1, 1, 1]) as Weighting<unknown> },
+      { lagged: true, weighting: twoPhase([1, 1, 1]) as Weighting<unknown> },
+    ];
+    for (const { lagged, weighting } of cases) {
+      const model = tinyModel(60);
+      const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-3), weighting, numTasks: 3, lagged });
+      const { inputs, targets } = batch(61, 3, 4);
+      await trainer.step(inputs, targets, [0, 1, 2]);
+      const afterOne = tf.memory().numTensors;
+      for (let i = 0; i < 99; i++) await trainer.step(inputs, targets, i % 2 === 0 ? [0, 1, 1] : [2, 1, 0]);
+      assert.equal(tf.memory().numTensors, afterOne, `${weighting.name} lagged=${lagged}`);
+      trainer.dispose();
+      tf.dispose([inputs, targets, ...model.variables]);
+    }
+  });
+
+  for (const lagged of [false, true]) {
+    it(`two-phase weightings observe the post-update losses of the same batch (${lagged ? "lagged" : "exact"})`, async () => {
+      const model = tinyModel(70);
+      const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(0.5), weighting: twoPhase([1, 1, 1]), numTasks: 3, lagged });
+      const { inputs, targets } = batch(71);
+      const taskIds = [0, 0, 1, 1, 2, 2];
+      await trainer.step(inputs, targets, taskIds);
+      await trainer.flush();
+      // The observation equals the per-task losses of a fresh forward after the update.
+      const perSample = (await tf.tidy(() => l1PerSample(tf, model.apply(inputs), targets)).data()) as Float32Array;
+      const expected = [0, 1, 2].map((k) => ((perSample[2 * k] as number) + (perSample[2 * k + 1] as number)) / 2);
+      const observed = trainer.weightingState.observed;
+      assert.equal(observed.length, 1);
+      assertAllClose(observed[0] as number[], expected, 1e-5, "observed");
+      assert.ok((observed[0]![0] as number) !== trainer.weightingState.seen[0]![0], "the update changed the losses");
+      tf.dispose([inputs, targets, ...model.variables]);
+    });
+  }
+
+  it("two-phase 'next-step' observes the next batch's losses before stepping", async () => {
+    const model = tinyModel(80);
+    const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(0.1), weighting: twoPhase([1, 1, 1]), numTasks: 3, twoPhaseObservation: "next-step" });
+    const { inputs, targets } = batch(81);
+    for (let i = 0; i < 3; i++) await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
+    const { seen, observed } = trainer.weightingState;
+    assert.deepEqual(observed, seen.slice(1));
+    tf.dispose([inputs, targets, ...model.variables]);
+  });
+
+  it("rejects bad batches and options with clear errors, leaving the model unchanged", async () => {
+    const model = tinyModel(90);
+    const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: art(), numTasks: 3 });
+    const { inputs, targets } = batch(91);
+    const before = await snapshot(model.variables);
+    const short = tf.zeros([5, 8, 8, 3]);
+    const isAdapterError = (kind: string, pattern: RegExp) => (e: unknown) => e instanceof AdapterError && e.kind === kind && pattern.test(e.message);
+    await assert.rejects(trainer.step(inputs, short, [0, 0, 1, 1, 2, 2]), isAdapterError("shape", /same batch size.*6 and 5/));
+    await assert.rejects(trainer.step(inputs, targets, [0, 0, 1, 1, 2]), isAdapterError("shape", /expected 6 task ids/));
+    await assert.rejects(trainer.step(inputs, targets, [0, 0, 1, 1, 2, 3]), isAdapterError("task-id", /sample 5.*\[0, 3\).*got 3/));
+    // Art's paper preset needs losses < 1 (gcw = log): an L1 loss of 2 is rejected before any update.
+    const far = tf.add(targets, 2);
+    await assert.rejects(trainer.step(inputs, far, [0, 0, 1, 1, 2, 2]), isAdapterError("weighting", /invalid loss/));
+    const after = await snapshot(model.variables);
+    before.forEach((v, i) => assertAllClose(after[i] as Float32Array, v, 0, `variable ${i}`));
+    assert.equal(trainer.stepCount, 0);
+    assert.throws(() => createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: art(), numTasks: 0 }), isAdapterError("option", /numTasks/));
+    assert.throws(() => createTrainer({ tf, optimizer: tf.train.sgd(1), weighting: art(), numTasks: 2 }), isAdapterError("option", /model/));
+    tf.dispose([inputs, targets, short, far, ...model.variables]);
+  });
+});
+
+describe("createTrainer (wasm)", () => {
+  it("trains in both modes on the wasm backend with the training kernels", async (t) => {
+    try {
+      await selectBackend(tf, "wasm");
+    } catch (error) {
+      t.skip(`wasm backend unavailable: ${(error as Error).message}`);
+      return;
+    }
+    for (const lagged of [false, true]) {
+      const model = tinyModel(100);
+      const { inputs } = batch(101);
+      const targets = tf.tidy(() => tf.mul(inputs, 0.5));
+      const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(3e-2), weighting: art(), numTasks: 3, lagged });
+      const first = await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
+      const afterOne = tf.memory().numTensors;
+      let last = first;
+      for (let i = 0; i < 9; i++) last = await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
+      assert.ok(last.loss < first.loss, `wasm lagged=${lagged}: ${first.loss} → ${last.loss}`);
+      assert.equal(tf.memory().numTensors, afterOne);
+      tf.dispose([inputs, targets, ...model.variables]);
+    }
+    await tf.setBackend("cpu");
+  });
+});
