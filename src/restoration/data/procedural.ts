@@ -14,7 +14,8 @@ import type { RgbImage } from "../image.js";
 export type ProceduralOptions = {
   /** Exponent alpha of the size law p(r) ~ r^-alpha (3 is the classic dead-leaves value). */
   readonly sizeExponent?: number;
-  /** Number of shapes; default 40 + width * height / 48. */
+  /** Number of shapes; default: enough to cover the image about four times over on average (the
+   * dead-leaves limit, where hardly any background shows). */
   readonly shapes?: number;
   /** Fraction of shapes that carry an oriented sinusoidal texture. */
   readonly texturedFraction?: number;
@@ -28,12 +29,26 @@ function powerLawRadius(rng: Rng, rMin: number, rMax: number, alpha: number): nu
   return Math.pow(lo + rng.uniform() * (hi - lo), 1 / e);
 }
 
+/** How many times over, on average, the shapes cover the image. */
+const COVERAGE = 4;
+
+/** E[area] of a shape: pi * E[r^2] * E[aspect] for the power law on [rMin, rMax], aspect ~ U(0.4, 1). */
+function meanShapeArea(rMin: number, rMax: number, alpha: number): number {
+  // E[r^2] = int r^2 r^-alpha dr / int r^-alpha dr, with closed forms (log where an exponent is 0).
+  const integral = (p: number): number => (Math.abs(p) < 1e-9 ? Math.log(rMax / rMin) : (Math.pow(rMax, p) - Math.pow(rMin, p)) / p);
+  const meanR2 = integral(3 - alpha) / integral(1 - alpha);
+  return Math.PI * meanR2 * 0.7;
+}
+
 /** A colour with natural-ish statistics: a random luminance plus a moderate chromatic offset. */
 function drawColour(rng: Rng, out: Float64Array): void {
   const luminance = rng.uniform(0.08, 0.92);
   const chroma = rng.uniform(0, 0.25);
   for (let c = 0; c < 3; c++) out[c] = luminance + chroma * (rng.uniform() * 2 - 1);
 }
+
+/** Colours per image: shapes pick one and jitter it, so a picture has a coherent palette as real scenes do. */
+const PALETTE_SIZE = 6;
 
 /**
  * A procedural width x height RGB image in [0, 1], fully determined by `rng`'s state
@@ -42,12 +57,20 @@ function drawColour(rng: Rng, out: Float64Array): void {
 export function proceduralImage(rng: Rng, width: number, height: number, options: ProceduralOptions = {}): RgbImage {
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new RangeError(`image size must be positive integers, got ${width}x${height}`);
   const alpha = options.sizeExponent ?? 3;
-  const shapeCount = options.shapes ?? Math.round(40 + (width * height) / 48);
   const texturedFraction = options.texturedFraction ?? 0.35;
   const data = new Float32Array(width * height * 3);
   const size = Math.max(width, height);
+  const rMin = Math.max(1.5, 0.025 * size);
+  const rMax = 0.5 * size;
+  const shapeCount = options.shapes ?? Math.min(20000, Math.ceil((COVERAGE * width * height) / meanShapeArea(rMin, rMax, alpha)));
   const colour = new Float64Array(3);
   const gradient = new Float64Array(3);
+
+  const palette = Array.from({ length: PALETTE_SIZE }, () => {
+    const entry = new Float64Array(3);
+    drawColour(rng, entry);
+    return entry;
+  });
 
   // Background: a linear blend of two colours along a random direction.
   const other = new Float64Array(3);
@@ -63,8 +86,6 @@ export function proceduralImage(rng: Rng, width: number, height: number, options
     }
   }
 
-  const rMin = Math.max(1, 0.01 * size);
-  const rMax = 0.45 * size;
   for (let s = 0; s < shapeCount; s++) {
     const cx = rng.uniform(-0.05, 1.05) * width;
     const cy = rng.uniform(-0.05, 1.05) * height;
@@ -76,7 +97,9 @@ export function proceduralImage(rng: Rng, width: number, height: number, options
     const cr = Math.cos(rotation);
     const sr = Math.sin(rotation);
     const isRectangle = rng.uniform() < 0.25;
-    drawColour(rng, colour);
+    const base = palette[rng.int(PALETTE_SIZE)] as Float64Array;
+    const jitter = rng.uniform(0, 0.12);
+    for (let c = 0; c < 3; c++) colour[c] = (base[c] as number) + jitter * (rng.uniform() * 2 - 1);
     // Shading: a colour gradient across the shape, up to +-0.15 from centre to rim.
     for (let c = 0; c < 3; c++) gradient[c] = rng.uniform(-0.15, 0.15);
     const shadeAngle = rng.uniform(0, 2 * Math.PI);
@@ -90,6 +113,15 @@ export function proceduralImage(rng: Rng, width: number, height: number, options
     const tfy = Math.sin(textureAngle) * textureFrequency;
     const texturePhase = rng.uniform(0, 2 * Math.PI);
 
+    // Per-channel constants as locals: the pixel loop below is the generator's hot spot.
+    const c0 = colour[0] as number;
+    const c1 = colour[1] as number;
+    const c2 = colour[2] as number;
+    const g0 = gradient[0] as number;
+    const g1 = gradient[1] as number;
+    const g2 = gradient[2] as number;
+    const invA2 = 1 / (a * a);
+    const invB2 = 1 / (b * b);
     const reach = a + 1;
     const x0 = Math.max(0, Math.floor(cx - reach));
     const x1 = Math.min(width - 1, Math.ceil(cx + reach));
@@ -104,16 +136,16 @@ export function proceduralImage(rng: Rng, width: number, height: number, options
         // Approximate signed distance to the edge in pixels, for a 1-pixel anti-aliased rim.
         let inside: number;
         if (isRectangle) inside = Math.min(a - Math.abs(u), b - Math.abs(v));
-        else inside = (1 - Math.sqrt((u * u) / (a * a) + (v * v) / (b * b))) * b;
+        else inside = (1 - Math.sqrt(u * u * invA2 + v * v * invB2)) * b;
         const coverage = inside >= 0.5 ? 1 : inside <= -0.5 ? 0 : inside + 0.5;
         if (coverage === 0) continue;
         const shade = dx * shx + dy * shy;
         const texture = textured ? textureAmplitude * Math.sin(x * tfx + y * tfy + texturePhase) : 0;
         const p = (y * width + x) * 3;
-        for (let c = 0; c < 3; c++) {
-          const value = (colour[c] as number) + (gradient[c] as number) * shade + texture;
-          data[p + c] = (data[p + c] as number) * (1 - coverage) + value * coverage;
-        }
+        const keep = 1 - coverage;
+        data[p] = (data[p] as number) * keep + (c0 + g0 * shade + texture) * coverage;
+        data[p + 1] = (data[p + 1] as number) * keep + (c1 + g1 * shade + texture) * coverage;
+        data[p + 2] = (data[p + 2] as number) * keep + (c2 + g2 * shade + texture) * coverage;
       }
     }
   }

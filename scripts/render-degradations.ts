@@ -1,0 +1,118 @@
+/**
+ * Renders docs/img/degradations.png: one clean image and its seven MiOIR degradations side by
+ * side, each labelled with a tiny built-in bitmap font, and prints the drawn parameters.
+ *
+ *   npx tsx scripts/render-degradations.ts            # procedural image (the committed picture)
+ *   npx tsx scripts/render-degradations.ts --real     # a CBSD68 crop, if ../shared/data exists
+ *   npx tsx scripts/render-degradations.ts --out FILE
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Rng } from "../src/core/random.js";
+import { proceduralImage } from "../src/restoration/data/procedural.js";
+import { MIOIR_TASKS, degrade } from "../src/restoration/degradations/index.js";
+import { type RgbImage, createImage, cropImage } from "../src/restoration/image.js";
+import { readImageSync, writePng } from "../src/restoration/io/index.js";
+
+const TILE = 128;
+const LABEL_HEIGHT = 20;
+const COLUMNS = 4;
+const GAP = 4;
+const SEED = 2024;
+
+/** A 5x7 bitmap font, just the glyphs the labels use ('#' = ink). */
+const FONT: Record<string, readonly string[]> = {
+  A: [" ### ", "#   #", "#   #", "#####", "#   #", "#   #", "#   #"],
+  B: ["#### ", "#   #", "#   #", "#### ", "#   #", "#   #", "#### "],
+  C: [" ####", "#    ", "#    ", "#    ", "#    ", "#    ", " ####"],
+  E: ["#####", "#    ", "#    ", "#### ", "#    ", "#    ", "#####"],
+  G: [" ####", "#    ", "#    ", "#  ##", "#   #", "#   #", " ####"],
+  H: ["#   #", "#   #", "#   #", "#####", "#   #", "#   #", "#   #"],
+  I: ["#####", "  #  ", "  #  ", "  #  ", "  #  ", "  #  ", "#####"],
+  J: ["  ###", "    #", "    #", "    #", "    #", "#   #", " ### "],
+  L: ["#    ", "#    ", "#    ", "#    ", "#    ", "#    ", "#####"],
+  N: ["#   #", "##  #", "# # #", "#  ##", "#   #", "#   #", "#   #"],
+  O: [" ### ", "#   #", "#   #", "#   #", "#   #", "#   #", " ### "],
+  P: ["#### ", "#   #", "#   #", "#### ", "#    ", "#    ", "#    "],
+  R: ["#### ", "#   #", "#   #", "#### ", "# #  ", "#  # ", "#   #"],
+  S: [" ####", "#    ", "#    ", " ### ", "    #", "    #", "#### "],
+  T: ["#####", "  #  ", "  #  ", "  #  ", "  #  ", "  #  ", "  #  "],
+  U: ["#   #", "#   #", "#   #", "#   #", "#   #", "#   #", " ### "],
+  W: ["#   #", "#   #", "#   #", "# # #", "# # #", "## ##", "#   #"],
+  X: ["#   #", "#   #", " # # ", "  #  ", " # # ", "#   #", "#   #"],
+  Z: ["#####", "    #", "   # ", "  #  ", " #   ", "#    ", "#####"],
+  "4": ["   # ", "  ## ", " # # ", "#  # ", "#####", "   # ", "   # "],
+  " ": ["     ", "     ", "     ", "     ", "     ", "     ", "     "],
+};
+
+const LABELS: Record<string, string> = { clean: "CLEAN", sr: "SR X4", blur: "BLUR", noise: "NOISE", jpeg: "JPEG", rain: "RAIN", haze: "HAZE", lowlight: "LOW LIGHT" };
+
+/** Draws `text` in white at (left, top) with each font pixel as a `scale` x `scale` square. */
+function drawText(canvas: RgbImage, text: string, left: number, top: number, scale: number): void {
+  let x0 = left;
+  for (const ch of text) {
+    const glyph = FONT[ch] ?? FONT[" "]!;
+    glyph.forEach((row, gy) => {
+      for (let gx = 0; gx < row.length; gx++) {
+        if (row[gx] !== "#") continue;
+        for (let dy = 0; dy < scale; dy++) {
+          for (let dx = 0; dx < scale; dx++) {
+            const x = x0 + gx * scale + dx;
+            const y = top + gy * scale + dy;
+            if (x < canvas.width && y < canvas.height) canvas.data.fill(1, (y * canvas.width + x) * 3, (y * canvas.width + x) * 3 + 3);
+          }
+        }
+      }
+    });
+    x0 += 6 * scale;
+  }
+}
+
+function paste(canvas: RgbImage, tile: RgbImage, left: number, top: number): void {
+  for (let y = 0; y < tile.height; y++) {
+    canvas.data.set(tile.data.subarray(y * tile.width * 3, (y + 1) * tile.width * 3), ((top + y) * canvas.width + left) * 3);
+  }
+}
+
+function sourceImage(real: boolean, repoRoot: string): { image: RgbImage; name: string } {
+  if (real) {
+    const dir = process.env.ART_MTL_DATA ?? resolve(repoRoot, "..", "shared", "data");
+    const path = join(dir, "CBSD68", "108005.png");
+    if (existsSync(path)) {
+      const img = readImageSync(path);
+      return { image: cropImage(img, Math.floor((img.width - TILE) / 2), Math.floor((img.height - TILE) / 2), TILE, TILE), name: `CBSD68/108005.png (central ${TILE}x${TILE} crop)` };
+    }
+    console.error(`no ${path}; using the procedural image`);
+  }
+  return { image: proceduralImage(Rng.seeded(SEED), TILE, TILE), name: `proceduralImage(Rng.seeded(${SEED}), ${TILE}, ${TILE})` };
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+  const outIndex = args.indexOf("--out");
+  const out = outIndex >= 0 && args[outIndex + 1] !== undefined ? resolve(args[outIndex + 1] as string) : join(repoRoot, "docs", "img", "degradations.png");
+  const { image: clean, name } = sourceImage(args.includes("--real"), repoRoot);
+  const tiles: { label: string; image: RgbImage }[] = [{ label: LABELS.clean as string, image: clean }];
+  console.log(`source: ${name}`);
+  MIOIR_TASKS.forEach((task, i) => {
+    const { image, params } = degrade(task, clean, Rng.seeded(SEED + 1 + i));
+    tiles.push({ label: LABELS[task] ?? task.toUpperCase(), image });
+    console.log(`${task}: ${JSON.stringify(params)}`);
+  });
+  const rows = Math.ceil(tiles.length / COLUMNS);
+  const cellHeight = TILE + LABEL_HEIGHT;
+  const canvas = createImage(COLUMNS * TILE + (COLUMNS + 1) * GAP, rows * cellHeight + (rows + 1) * GAP, undefined, 0.12);
+  tiles.forEach(({ label, image }, i) => {
+    const left = GAP + (i % COLUMNS) * (TILE + GAP);
+    const top = GAP + Math.floor(i / COLUMNS) * (cellHeight + GAP);
+    paste(canvas, image, left, top + LABEL_HEIGHT);
+    drawText(canvas, label, left + 2, top + 3, 2);
+  });
+  mkdirSync(dirname(out), { recursive: true });
+  writePng(out, canvas);
+  console.log(`wrote ${out} (${canvas.width}x${canvas.height})`);
+}
+
+main();
