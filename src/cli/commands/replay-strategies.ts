@@ -1,0 +1,42 @@
+import * as E from "fp-ts/Either";
+import type { Weighting } from "../../core/weighting.js";
+import { isEpochAware, isTwoPhase } from "../../core/weighting.js";
+import { endEpochEvery, observeOnNextStep } from "../../strategies/combinators/phase-drivers.js";
+import { strategyFromFlags } from "../../strategies/registry.js";
+import { UsageError, numberFlag } from "../args.js";
+
+/**
+ * The `--strategy NAME` resolver for `art-mtl replay`: builds any built-in strategy from the
+ * command-line flags (see docs/strategies/README.md). Replay only calls `step`, so:
+ * - FAMO (two-phase) is driven by `observeOnNextStep`: before stepping line t+1, `observe` is
+ *   called with line t+1's losses (the log has no "losses after the update" of line t).
+ * - DWA (epoch-aware) needs `--epoch-length N`: `endEpoch` is called after every N lines. The
+ *   replay parser has no epoch marker line, and without the flag DWA would stay uniform forever,
+ *   so the flag is required for DWA.
+ */
+
+/** Flags that belong to replay itself, never to a strategy. */
+export const REPLAY_OWN_FLAGS = ["input", "diagnostics", "help", "strategy", "epoch-length"] as const;
+
+/**
+ * Resolves `--strategy NAME` and its flags to a plain `Weighting` for replay; throws a
+ * `UsageError` (exit code 2) naming the flag on bad flags.
+ *
+ * @example
+ * resolveReplayStrategy("rlw", { seed: "3" })                   // rlw({ seed: 3 })
+ * resolveReplayStrategy("dwa", { "epoch-length": "100" })       // endEpochEvery(100, dwa())
+ * resolveReplayStrategy("famo", {})                             // observeOnNextStep(famo())
+ */
+export const resolveReplayStrategy = (name: string, flags: Record<string, string | boolean | undefined>): Weighting<unknown> => {
+  const built = strategyFromFlags(name, flags, REPLAY_OWN_FLAGS);
+  if (E.isLeft(built)) throw new UsageError(built.left.errors.join("; "));
+  const weighting = built.right;
+  const epochLength = numberFlag("epoch-length", flags["epoch-length"] as string | undefined, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
+  if (isEpochAware(weighting)) {
+    if (epochLength === undefined) throw new UsageError(`--epoch-length: required for strategy ${name} (replay has no epoch markers; endEpoch is called every N lines)`);
+    return endEpochEvery(epochLength, weighting) as Weighting<unknown>;
+  }
+  if (epochLength !== undefined) throw new UsageError(`--epoch-length: strategy ${name} has no epochs`);
+  if (isTwoPhase(weighting)) return observeOnNextStep(weighting) as Weighting<unknown>;
+  return weighting;
+};

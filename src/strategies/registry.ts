@@ -1,0 +1,224 @@
+import * as E from "fp-ts/Either";
+import type * as t from "io-ts";
+import { ArtOptions } from "../core/art/config.js";
+import { art } from "../core/art/index.js";
+import type { ConfigError } from "../core/errors.js";
+import { invalidConfig } from "../core/errors.js";
+import type { Weighting } from "../core/weighting.js";
+import { decodeOptions } from "./common.js";
+import { DwaOptions, dwa } from "./dwa.js";
+import { EqualOptions, equal } from "./equal.js";
+import { FamoOptions, famo } from "./famo.js";
+import { GlsOptions, gls } from "./gls.js";
+import { ImtlLOptions, imtlL } from "./imtl-l.js";
+import { RlwOptions, rlw } from "./rlw.js";
+import { SiOptions, si } from "./si.js";
+import { UwOptions, uw } from "./uw.js";
+
+/**
+ * Every built-in strategy by name: what it is, its options codec, how to build it, and how its
+ * options are spelled as command-line flags (`--temperature 2` for DWA's `temperature`).
+ */
+
+/** How a flag's string value becomes an option value. */
+export type FlagKind = "number" | "string" | "numbers";
+
+/** One command-line flag of a strategy. */
+export interface FlagSpec {
+  /** The option key it sets. */
+  readonly key: string;
+  readonly kind: FlagKind;
+}
+
+/** A registry entry. `create` expects options that `optionsCodec` accepts. */
+export interface StrategyEntry {
+  readonly description: string;
+  readonly optionsCodec: t.Type<unknown, unknown, unknown>;
+  readonly create: (options: unknown) => Weighting<unknown>;
+  /** Flags by name (without the leading dashes). */
+  readonly flags: Readonly<Record<string, FlagSpec>>;
+}
+
+const adamFlags: Record<string, FlagSpec> = {
+  lr: { key: "lr", kind: "number" },
+  beta1: { key: "beta1", kind: "number" },
+  beta2: { key: "beta2", kind: "number" },
+  epsilon: { key: "epsilon", kind: "number" },
+};
+
+const artFlags: Record<string, FlagSpec> = {
+  tau: { key: "tau", kind: "number" },
+  rate: { key: "rate", kind: "number" },
+  lcr: { key: "lcr", kind: "string" },
+  gcw: { key: "gcw", kind: "string" },
+  "loss-scale": { key: "lossScale", kind: "number" },
+};
+
+const entry = (e: StrategyEntry): StrategyEntry => e;
+const widen = <S>(w: Weighting<S>): Weighting<unknown> => w as unknown as Weighting<unknown>;
+
+/**
+ * The built-in strategies.
+ *
+ * @example
+ * STRATEGIES.dwa.create({ temperature: 2 }).name // "dwa"
+ * Object.keys(STRATEGIES) // ["art", "art-official", "equal", "dwa", "rlw", "gls", "uw", "imtl-l", "famo", "si"]
+ */
+export const STRATEGIES = {
+  art: entry({
+    description: "Art (active reweighting), paper preset by default",
+    optionsCodec: ArtOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(art(options as ArtOptions)),
+    flags: { preset: { key: "preset", kind: "string" }, ...artFlags },
+  }),
+  "art-official": entry({
+    description: "Art with the official preset (the authors' released code)",
+    optionsCodec: ArtOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(art({ ...(options as ArtOptions), preset: "official" })),
+    flags: artFlags,
+  }),
+  equal: entry({
+    description: "uniform weights over the present tasks (mixed training)",
+    optionsCodec: EqualOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(equal(options as EqualOptions)),
+    flags: {},
+  }),
+  dwa: entry({
+    description: "dynamic weight average (Liu et al. 2019), epoch-aware",
+    optionsCodec: DwaOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(dwa(options as DwaOptions)),
+    flags: { temperature: { key: "temperature", kind: "number" } },
+  }),
+  rlw: entry({
+    description: "random loss weighting (Lin et al. 2022), seeded",
+    optionsCodec: RlwOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(rlw(options as RlwOptions)),
+    flags: { seed: { key: "seed", kind: "number" } },
+  }),
+  gls: entry({
+    description: "geometric loss strategy: weights ∝ 1/L, geometric mean in diagnostics",
+    optionsCodec: GlsOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(gls(options as GlsOptions)),
+    flags: {},
+  }),
+  uw: entry({
+    description: "uncertainty weighting (Kendall et al. 2018), log-variances learned with Adam",
+    optionsCodec: UwOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(uw(options as UwOptions)),
+    flags: { ...adamFlags, "initial-log-variance": { key: "initialLogVariance", kind: "number" } },
+  }),
+  "imtl-l": entry({
+    description: "IMTL-L (Liu et al. 2021), loss scales learned with Adam",
+    optionsCodec: ImtlLOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(imtlL(options as ImtlLOptions)),
+    flags: { ...adamFlags, "initial-log-scale": { key: "initialLogScale", kind: "number" } },
+  }),
+  famo: entry({
+    description: "FAMO (Liu et al. 2023), two-phase: step then observe",
+    optionsCodec: FamoOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(famo(options as FamoOptions)),
+    flags: {
+      ...adamFlags,
+      gamma: { key: "gamma", kind: "number" },
+      "log-epsilon": { key: "logEpsilon", kind: "number" },
+      "min-losses": { key: "minLosses", kind: "numbers" },
+    },
+  }),
+  si: entry({
+    description: "scale-invariant weights ∝ 1/L",
+    optionsCodec: SiOptions as t.Type<unknown, unknown, unknown>,
+    create: (options) => widen(si(options as SiOptions)),
+    flags: {},
+  }),
+} as const satisfies Readonly<Record<string, StrategyEntry>>;
+
+/** A built-in strategy's name. */
+export type StrategyName = keyof typeof STRATEGIES;
+
+/** The built-in strategies' names. */
+export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
+
+/** True when `name` is a built-in strategy. */
+export const isStrategyName = (name: string): name is StrategyName => Object.prototype.hasOwnProperty.call(STRATEGIES, name);
+
+/**
+ * Builds a built-in strategy from its name and options, checking the options eagerly.
+ *
+ * @example
+ * createWeighting("dwa", { temperature: 2 })  // Right(weighting)
+ * createWeighting("dwa", { temprature: 2 })   // Left(InvalidConfig "temprature: unknown key (known: temperature) ...")
+ * createWeighting("nope", {})                 // Left(InvalidConfig "strategy: unknown ...")
+ */
+export const createWeighting = (name: string, options: unknown = {}): E.Either<ConfigError, Weighting<unknown>> => {
+  if (!isStrategyName(name)) return E.left(invalidConfig([`strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]));
+  const e: StrategyEntry = STRATEGIES[name];
+  return E.map((checked: unknown) => e.create(checked))(decodeOptions(e.optionsCodec, options));
+};
+
+const parseFlagValue = (flag: string, spec: FlagSpec, value: string): E.Either<string, unknown> => {
+  if (spec.kind === "string") return E.right(value);
+  const toNumber = (text: string): number | null => {
+    const n = Number(text);
+    return text.trim() === "" || Number.isNaN(n) ? null : n;
+  };
+  if (spec.kind === "number") {
+    const n = toNumber(value);
+    return n === null ? E.left(`--${flag}: expected a number (got ${JSON.stringify(value)})`) : E.right(n);
+  }
+  const parts = value.split(",").map(toNumber);
+  return parts.some((n) => n === null)
+    ? E.left(`--${flag}: expected comma-separated numbers (got ${JSON.stringify(value)})`)
+    : E.right(parts);
+};
+
+/**
+ * Builds a built-in strategy from command-line flags (string values, e.g. from
+ * `--seed 3 --temperature 2`). Flags whose value is undefined are ignored; `ignore` lists flags
+ * that belong to the caller (e.g. replay's `input`). Every problem names its flag.
+ *
+ * @example
+ * strategyFromFlags("rlw", { seed: "3" })          // Right(rlw({ seed: 3 }))
+ * strategyFromFlags("rlw", { seed: "x" })          // Left("--seed: expected a number (got \"x\")")
+ * strategyFromFlags("dwa", { tau: "2" })           // Left("--tau: not an option of strategy dwa (its flags: --temperature)")
+ */
+export const strategyFromFlags = (
+  name: string,
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  ignore: readonly string[] = [],
+): E.Either<ConfigError, Weighting<unknown>> => {
+  if (!isStrategyName(name)) return E.left(invalidConfig([`--strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]));
+  const e: StrategyEntry = STRATEGIES[name];
+  const known = Object.keys(e.flags);
+  const problems: string[] = [];
+  const options: Record<string, unknown> = {};
+  const flagOfKey: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(flags)) {
+    if (value === undefined || ignore.includes(flag)) continue;
+    const spec = e.flags[flag];
+    if (spec === undefined) {
+      problems.push(`--${flag}: not an option of strategy ${name} (${known.length === 0 ? "it takes no flags" : `its flags: ${known.map((f) => `--${f}`).join(", ")}`})`);
+      continue;
+    }
+    if (typeof value !== "string") {
+      problems.push(`--${flag}: expected a value`);
+      continue;
+    }
+    const parsed = parseFlagValue(flag, spec, value);
+    if (E.isLeft(parsed)) problems.push(parsed.left);
+    else {
+      options[spec.key] = parsed.right;
+      flagOfKey[spec.key] = flag;
+    }
+  }
+  if (problems.length > 0) return E.left(invalidConfig(problems));
+  // Name the flag, not the option key, in decode errors ("--temperature: expected ...").
+  return E.mapLeft((error: ConfigError) =>
+    invalidConfig(
+      error.errors.map((line) => {
+        const key = line.split(/[.:]/, 1)[0] ?? "";
+        const flag = flagOfKey[key];
+        return flag === undefined ? line : `--${flag}${line.slice(key.length)}`;
+      }),
+    ),
+  )(createWeighting(name, options));
+};
