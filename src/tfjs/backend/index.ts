@@ -9,6 +9,7 @@ export * from "./dilated-conv.js";
 export { spaceToDepth } from "./kernels/depth-to-space-grad.js";
 export { conv2dFilterGradNhwc } from "./kernels/conv2d-backprop-filter.js";
 export { depthwiseFilterGrad, depthwiseInputGrad } from "./kernels/depthwise-backprop.js";
-export { unsortedSegmentSumByOneHot } from "./kernels/unsorted-segment-sum.js";
+export { unsortedSegmentSumByOneHot, unsortedSegmentSumKernel } from "./kernels/unsorted-segment-sum.js";
 export * from "./select.js";
 export * from "./audit-pieces.js";
+export { maxPoolInputGrad } from "./kernels/max-pool-grad.js";

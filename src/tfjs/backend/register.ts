@@ -7,6 +7,7 @@ import { conv2dBackpropFilterKernel } from "./kernels/conv2d-backprop-filter.js"
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from "./kernels/depthwise-backprop.js";
 import { unsortedSegmentSumKernel } from "./kernels/unsorted-segment-sum.js";
 import { depthToSpaceGradConfig } from "./kernels/depth-to-space-grad.js";
+import { maxPoolGradKernel } from "./kernels/max-pool-grad.js";
 
 /** What `registerWasmTrainingKernels` did. */
 export interface TrainingKernelRegistration {
@@ -16,6 +17,8 @@ export interface TrainingKernelRegistration {
   readonly addedKernels: readonly string[];
   /** Kernels that were already registered (by an earlier call or by someone else) and left alone. */
   readonly keptKernels: readonly string[];
+  /** Kernels of the backend package replaced by this call because they compute wrong results. */
+  readonly replacedKernels: readonly string[];
   /** Gradients registered by this call (backend-independent, only where tfjs-core has none). */
   readonly addedGradients: readonly string[];
 }
@@ -30,6 +33,11 @@ export function trainingKernelConfigs(tf: Tf, backendName = "wasm"): KernelConfi
   ];
 }
 
+/** Builds the replacement kernel configs for `backendName` (see `WASM_REPLACED_KERNEL_NAMES`). */
+export function replacementKernelConfigs(tf: Tf, backendName = "wasm"): KernelConfig[] {
+  return [maxPoolGradKernel(tf, backendName)];
+}
+
 /** Names of the kernels `registerWasmTrainingKernels` provides. */
 export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   "Conv2DBackpropFilter",
@@ -38,24 +46,49 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   "UnsortedSegmentSum",
 ];
 
+/** Kernels that wasm has but computes wrongly, replaced by `registerWasmTrainingKernels`. */
+export const WASM_REPLACED_KERNEL_NAMES: readonly string[] = ["MaxPoolGrad"];
+
+/** Marks kernel functions built here, so a second registration recognises them. */
+const OURS = new WeakSet<object>();
+
 /** Names of the gradients `registerWasmTrainingKernels` provides when tfjs-core lacks them. */
 export const MISSING_GRADIENT_NAMES: readonly string[] = ["DepthToSpace"];
 
 /**
  * Registers, for `backendName` (default "wasm"), the gradient/forward kernels that backend lacks
- * and restoration models need, composed from the backend's own ops. Idempotent: a kernel that is
- * already registered (by an earlier call, or by another implementation) is left in place, and a
- * gradient is only added where tfjs-core has none, so nothing is ever overridden.
+ * and restoration models need, composed from the backend's own ops. Idempotent: a missing kernel
+ * that is already registered (by an earlier call, or by another implementation) is left in place,
+ * and a gradient is only added where tfjs-core has none. The one deliberate override is wasm's own
+ * `MaxPoolGrad`, which computes wrong gradients; it is replaced once (pass
+ * `{ replaceBrokenKernels: false }` to keep it).
  */
-export function registerWasmTrainingKernels(tf: Tf, backendName = "wasm"): TrainingKernelRegistration {
+export function registerWasmTrainingKernels(
+  tf: Tf,
+  backendName = "wasm",
+  options: { readonly replaceBrokenKernels?: boolean } = {},
+): TrainingKernelRegistration {
   const addedKernels: string[] = [];
   const keptKernels: string[] = [];
   for (const config of trainingKernelConfigs(tf, backendName)) {
     if (tf.getKernel(config.kernelName, backendName) !== undefined) {
       keptKernels.push(config.kernelName);
     } else {
+      OURS.add(config.kernelFunc);
       tf.registerKernel(config);
       addedKernels.push(config.kernelName);
+    }
+  }
+  const replacedKernels: string[] = [];
+  if (options.replaceBrokenKernels !== false && backendName === "wasm") {
+    for (const config of replacementKernelConfigs(tf, backendName)) {
+      const current = tf.getKernel(config.kernelName, backendName);
+      if (current !== undefined && OURS.has(current.kernelFunc)) continue;
+      // Unregistering drops the old kernel's setup/dispose hooks too; ours needs neither.
+      if (current !== undefined) tf.unregisterKernel(config.kernelName, backendName);
+      OURS.add(config.kernelFunc);
+      tf.registerKernel(config);
+      replacedKernels.push(config.kernelName);
     }
   }
   const addedGradients: string[] = [];
@@ -64,5 +97,5 @@ export function registerWasmTrainingKernels(tf: Tf, backendName = "wasm"): Train
     tf.registerGradient(depthToSpaceGrad);
     addedGradients.push(depthToSpaceGrad.kernelName);
   }
-  return { backendName, addedKernels, keptKernels, addedGradients };
+  return { backendName, addedKernels, keptKernels, replacedKernels, addedGradients };
 }

@@ -148,3 +148,28 @@ describe("UnsortedSegmentSum on wasm matches cpu", () => {
     }, { numSegments: 2 }, "int32");
   });
 });
+
+describe("MaxPoolGrad on wasm (replaced: the shipped kernel is wrong) matches cpu", () => {
+  const rng = rngFor(404);
+  const cases: Array<{ batch: number; filter: Pair; strides: Pair; pad: "same" | "valid"; ties: boolean }> = [];
+  for (const batch of [1, 2]) {
+    for (const [filter, strides] of [[[2, 2], [2, 2]], [[3, 3], [2, 2]], [[3, 3], [1, 1]], [[2, 3], [1, 2]]] as Array<[Pair, Pair]>) {
+      for (const pad of ["same", "valid"] as const) cases.push({ batch, filter, strides, pad, ties: batch === 2 });
+    }
+  }
+  for (const { batch, filter, strides, pad, ties } of cases) {
+    const label = `batch ${batch}, filter ${filter.join("x")}, strides ${strides.join(",")}, pad ${pad}${ties ? ", with ties" : ""}`;
+    it(label, async () => {
+      const inH = filter[0] + rng.int(6);
+      const inW = filter[1] + rng.int(6);
+      const channels = 1 + rng.int(3);
+      const input = randomInput(rng, [batch, inH, inW, channels]);
+      // ReLU-like inputs (many exact zeros) exercise the tie rule: the first maximum in row-major order wins.
+      if (ties) input.values.forEach((v, i) => { input.values[i] = Math.max(0, Math.round(v * 2) / 2); });
+      const pooled = await runKernelOn("cpu", "MaxPool", { x: input }, { filterSize: filter, strides, pad });
+      const output: KernelInput = { shape: pooled.shape, values: Float32Array.from(pooled.values) };
+      const dy = randomInput(rng, pooled.shape);
+      await compareOnBackends("MaxPoolGrad", { dy, input, output }, { filterSize: filter, strides, pad }, label);
+    });
+  }
+});
