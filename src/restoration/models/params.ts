@@ -1,0 +1,66 @@
+import type * as tfCore from "@tensorflow/tfjs-core";
+import type { Tf } from "../../tfjs/index.js";
+
+/**
+ * Variable creation shared by the models: named, seeded (a model built twice with the same
+ * seed is identical, which checkpoint tests and benchmarks rely on), He-initialised convs.
+ */
+
+/** Creates the variables of one model, in creation order, with distinct seeds. */
+export interface ParameterFactory {
+  /** A 3-D conv filter [k, k, cin, cout] (He normal, or zeros) and its bias [cout] (zeros). */
+  conv(name: string, kernel: number, inChannels: number, outChannels: number, init?: "he" | "zero"): ConvParams;
+  /** A transposed-conv filter [k, k, cout, cin] (tfjs' layout) and its bias [cout]. */
+  convTranspose(name: string, kernel: number, inChannels: number, outChannels: number): ConvParams;
+  /** A dense layer [in, out] (He normal) with bias [out]. */
+  dense(name: string, inUnits: number, outUnits: number): { kernel: tfCore.Variable; bias: tfCore.Variable };
+  /** A variable from a custom normal initialiser. */
+  normal(name: string, shape: number[], std: number): tfCore.Variable;
+  /** Every variable made so far, in creation order. */
+  readonly variables: tfCore.Variable[];
+}
+
+/** A conv's filter and bias. */
+export interface ConvParams {
+  readonly filter: tfCore.Variable<tfCore.Rank.R4>;
+  readonly bias: tfCore.Variable<tfCore.Rank.R1>;
+}
+
+let modelCounter = 0;
+
+/** A factory whose seeds start at `seed`. Variable names are prefixed so several models can coexist. */
+export const parameterFactory = (tf: Tf, prefix: string, seed: number): ParameterFactory => {
+  const variables: tfCore.Variable[] = [];
+  const unique = `${prefix}_${modelCounter++}`;
+  let nextSeed = seed;
+  const make = <R extends tfCore.Rank>(name: string, init: () => tfCore.Tensor): tfCore.Variable<R> => {
+    const variable = tf.tidy(() => tf.variable(init(), true, `${unique}/${name}`)) as tfCore.Variable<R>;
+    variables.push(variable);
+    return variable;
+  };
+  const normal = (shape: number[], std: number) => () => tf.randomNormal(shape, 0, std, "float32", nextSeed++);
+  return {
+    conv: (name, kernel, inChannels, outChannels, init = "he") => ({
+      filter: make(`${name}/filter`, init === "zero" ? () => tf.zeros([kernel, kernel, inChannels, outChannels]) : normal([kernel, kernel, inChannels, outChannels], Math.sqrt(2 / (kernel * kernel * inChannels)))),
+      bias: make(`${name}/bias`, () => tf.zeros([outChannels])),
+    }),
+    convTranspose: (name, kernel, inChannels, outChannels) => ({
+      filter: make(`${name}/filter`, normal([kernel, kernel, outChannels, inChannels], Math.sqrt(2 / (kernel * kernel * inChannels)))),
+      bias: make(`${name}/bias`, () => tf.zeros([outChannels])),
+    }),
+    dense: (name, inUnits, outUnits) => ({
+      kernel: make(`${name}/kernel`, normal([inUnits, outUnits], Math.sqrt(2 / inUnits))),
+      bias: make(`${name}/bias`, () => tf.zeros([outUnits])),
+    }),
+    normal: (name, shape, std) => make(name, normal(shape, std)),
+    variables,
+  };
+};
+
+/** A same-padded stride-1 conv with bias. */
+export const conv = (tf: Tf, x: tfCore.Tensor4D, params: ConvParams): tfCore.Tensor4D =>
+  tf.add(tf.conv2d(x, params.filter, 1, "same"), params.bias);
+
+/** Parameters of a k x k conv from cin to cout channels, with bias. */
+export const convParameterCount = (kernel: number, inChannels: number, outChannels: number): number =>
+  kernel * kernel * inChannels * outChannels + outChannels;

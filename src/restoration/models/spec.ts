@@ -1,0 +1,85 @@
+import * as t from "io-ts";
+import { Count, NonNegativeInt } from "../../core/codecs.js";
+import { strictPartial } from "../../core/strict.js";
+
+/**
+ * Model specs for training configs: a `kind` plus that kind's sizes, every size optional
+ * (defaults below) and unknown keys rejected, so `{ kind: "srresnet", widht: 16 }` fails
+ * instead of silently training the default width.
+ */
+
+/** A kind with its optional fields; `kind` is required, other keys must be known. */
+const kindSpec = <K extends string, P extends t.Props>(kind: K, props: P) =>
+  t.intersection([t.type({ kind: t.literal(kind) }), strictPartial({ kind: t.literal(kind), ...props }, `${kind} options`)]);
+
+/** SRResNet as used by MiOIR: conv, residual blocks (conv-ReLU-conv), conv, conv, global residual. */
+export const SrResNetSpec = kindSpec("srresnet", {
+  /** Feature channels (MiOIR: 64). */
+  width: Count,
+  /** Residual blocks (MiOIR: 16). */
+  blocks: NonNegativeInt,
+});
+export type SrResNetSpec = t.TypeOf<typeof SrResNetSpec>;
+
+/** A small U-Net (encoder-decoder with skips), standing in for Uformer. */
+export const UNetSpec = kindSpec("unet", {
+  /** Channels at full resolution; level i has width * 2^i. */
+  width: Count,
+  /** Number of 2x downsamplings (H and W must be divisible by 2^depth). */
+  depth: NonNegativeInt,
+});
+export type UNetSpec = t.TypeOf<typeof UNetSpec>;
+
+/** The U-Net with PromptIR-style prompt blocks on every decoder level. */
+export const PromptUNetSpec = kindSpec("prompt-unet", {
+  width: Count,
+  depth: NonNegativeInt,
+  /** Prompt components per level (PromptIR: 5). */
+  prompts: Count,
+  /** Spatial size of each prompt component before bilinear resizing. */
+  promptSize: Count,
+});
+export type PromptUNetSpec = t.TypeOf<typeof PromptUNetSpec>;
+
+/**
+ * The codec of a model spec (for configs).
+ *
+ * @example
+ * ModelSpec.decode({ kind: "srresnet", width: 16, blocks: 4 }) // Right
+ * ModelSpec.decode({ kind: "unet", widht: 16 })                // Left: "widht: unknown key"
+ */
+export const ModelSpec = t.union([SrResNetSpec, UNetSpec, PromptUNetSpec], "ModelSpec");
+export type ModelSpec = t.TypeOf<typeof ModelSpec>;
+
+/** Every field filled in. */
+export type ResolvedModelSpec =
+  | { readonly kind: "srresnet"; readonly width: number; readonly blocks: number }
+  | { readonly kind: "unet"; readonly width: number; readonly depth: number }
+  | { readonly kind: "prompt-unet"; readonly width: number; readonly depth: number; readonly prompts: number; readonly promptSize: number };
+
+/** Defaults: SRResNet as in MiOIR (64 x 16); U-Nets small enough for a laptop. */
+export const MODEL_DEFAULTS = {
+  srresnet: { width: 64, blocks: 16 },
+  unet: { width: 32, depth: 2 },
+  "prompt-unet": { width: 32, depth: 2, prompts: 5, promptSize: 8 },
+} as const;
+
+/** Fills the defaults of a spec. */
+export const resolveModelSpec = (spec: ModelSpec): ResolvedModelSpec => {
+  switch (spec.kind) {
+    case "srresnet":
+      return { kind: "srresnet", width: spec.width ?? MODEL_DEFAULTS.srresnet.width, blocks: spec.blocks ?? MODEL_DEFAULTS.srresnet.blocks };
+    case "unet":
+      return { kind: "unet", width: spec.width ?? MODEL_DEFAULTS.unet.width, depth: spec.depth ?? MODEL_DEFAULTS.unet.depth };
+    case "prompt-unet": {
+      const d = MODEL_DEFAULTS["prompt-unet"];
+      return {
+        kind: "prompt-unet",
+        width: spec.width ?? d.width,
+        depth: spec.depth ?? d.depth,
+        prompts: spec.prompts ?? d.prompts,
+        promptSize: spec.promptSize ?? d.promptSize,
+      };
+    }
+  }
+};
