@@ -5,13 +5,14 @@
  *   npx tsx scripts/render-degradations.ts            # procedural image (the committed picture)
  *   npx tsx scripts/render-degradations.ts --real     # a CBSD68 crop, if ../shared/data exists
  *   npx tsx scripts/render-degradations.ts --out FILE
+ *   npx tsx scripts/render-degradations.ts --bench    # throughput of every task on 64x64 crops instead
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rng } from "../src/core/random.js";
 import { proceduralImage } from "../src/restoration/data/procedural.js";
-import { MIOIR_TASKS, degrade } from "../src/restoration/degradations/index.js";
+import { AIRNET_TASKS, MIOIR_TASKS, addJpegArtifactsJpegJs, degrade } from "../src/restoration/degradations/index.js";
 import { type RgbImage, createImage, cropImage } from "../src/restoration/image.js";
 import { readImageSync, writePng } from "../src/restoration/io/index.js";
 
@@ -88,8 +89,37 @@ function sourceImage(real: boolean, repoRoot: string): { image: RgbImage; name: 
   return { image: proceduralImage(Rng.seeded(SEED), TILE, TILE), name: `proceduralImage(Rng.seeded(${SEED}), ${TILE}, ${TILE})` };
 }
 
+/** Samples per second of `run` (after a warm-up), by wall clock and per CPU-second of this process. */
+function measure(run: (i: number) => void, millis: number): { wall: number; cpu: number } {
+  for (let i = 0; i < 20; i++) run(i);
+  let n = 0;
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  while (performance.now() - start < millis) run(n++);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: n / ((performance.now() - start) / 1000), cpu: n / ((cpu.user + cpu.system) / 1e6) };
+}
+
+/** Prints a markdown table of degradation throughput on 64x64 crops (single thread). */
+function bench(): void {
+  const crops = Array.from({ length: 16 }, (_, i) => proceduralImage(Rng.seeded(i), 64, 64));
+  const rng = Rng.seeded(1);
+  console.log("| task | samples/s (wall) | samples/s per CPU-second |\n| --- | ---: | ---: |");
+  const row = (name: string, run: (i: number) => void, millis = 1000) => {
+    const { wall, cpu } = measure(run, millis);
+    console.log(`| ${name} | ${wall.toFixed(0)} | ${cpu.toFixed(0)} |`);
+  };
+  for (const task of [...new Set([...MIOIR_TASKS, ...AIRNET_TASKS])]) row(task, (i) => degrade(task, crops[i % 16] as RgbImage, rng));
+  row("jpeg via jpeg-js", (i) => addJpegArtifactsJpegJs(crops[i % 16] as RgbImage, rng), 2000);
+  row("proceduralImage 64x64", () => proceduralImage(rng, 64, 64));
+}
+
 function main(): void {
   const args = process.argv.slice(2);
+  if (args.includes("--bench")) {
+    bench();
+    return;
+  }
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
   const outIndex = args.indexOf("--out");
   const out = outIndex >= 0 && args[outIndex + 1] !== undefined ? resolve(args[outIndex + 1] as string) : join(repoRoot, "docs", "img", "degradations.png");

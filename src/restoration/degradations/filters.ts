@@ -52,33 +52,34 @@ export function convolveSeparable(
 ): Float32Array {
   const rx = (kx.length - 1) / 2;
   const ry = (ky.length - 1) / 2;
+  const rowStride = width * channels;
   const tmp = new Float32Array(src.length);
   const out = new Float32Array(src.length);
-  // Column indices of every tap for every x, precomputed once (reflection off the hot loop).
-  const xIndex = new Int32Array(width * kx.length);
-  for (let x = 0; x < width; x++) for (let k = 0; k < kx.length; k++) xIndex[x * kx.length + k] = reflect101(x + k - rx, width) * channels;
-  const rowStride = width * channels;
+  // Horizontal pass: copy each row into a reflect-padded buffer, then a plain dot product per sample.
+  const padded = new Float32Array((width + 2 * rx) * channels);
   for (let y = 0; y < height; y++) {
     const row = y * rowStride;
-    for (let x = 0; x < width; x++) {
-      const base = x * kx.length;
-      for (let c = 0; c < channels; c++) {
-        let acc = 0;
-        for (let k = 0; k < kx.length; k++) acc += (kx[k] as number) * (src[row + (xIndex[base + k] as number) + c] as number);
-        tmp[row + x * channels + c] = acc;
-      }
+    for (let x = -rx; x < width + rx; x++) {
+      const from = row + reflect101(x, width) * channels;
+      const to = (x + rx) * channels;
+      for (let c = 0; c < channels; c++) padded[to + c] = src[from + c] as number;
     }
-  }
-  const yIndex = new Int32Array(height * ky.length);
-  for (let y = 0; y < height; y++) for (let k = 0; k < ky.length; k++) yIndex[y * ky.length + k] = reflect101(y + k - ry, height) * rowStride;
-  for (let y = 0; y < height; y++) {
-    const base = y * ky.length;
-    const outRow = y * rowStride;
     for (let i = 0; i < rowStride; i++) {
       let acc = 0;
-      for (let k = 0; k < ky.length; k++) acc += (ky[k] as number) * (tmp[(yIndex[base + k] as number) + i] as number);
-      out[outRow + i] = acc;
+      for (let k = 0, j = i; k < kx.length; k++, j += channels) acc += (kx[k] as number) * (padded[j] as number);
+      tmp[row + i] = acc;
     }
+  }
+  // Vertical pass: whole rows at a time (out_row += w * tmp_row), cache friendly.
+  const acc = new Float64Array(rowStride);
+  for (let y = 0; y < height; y++) {
+    acc.fill(0);
+    for (let k = 0; k < ky.length; k++) {
+      const w = ky[k] as number;
+      const from = reflect101(y + k - ry, height) * rowStride;
+      for (let i = 0; i < rowStride; i++) acc[i] = (acc[i] as number) + w * (tmp[from + i] as number);
+    }
+    out.set(acc, y * rowStride);
   }
   return out;
 }

@@ -17,17 +17,19 @@ export type NoiseParams = { readonly sigma: number };
 export const NOISE_SIGMA_RANGE: readonly [number, number] = [15 / 255, 50 / 255];
 
 /**
- * Fills `out` with standard normal draws. Box-Muller using both outputs of each pair: half
- * the uniform draws of `Rng.normal()`, and the sequence is still fully determined by `rng`.
+ * Fills `out` with standard normal draws. Box-Muller using both outputs of each pair, with
+ * 32-bit uniforms (one generator step each, plenty for noise synthesis); fully determined by `rng`.
  */
 export function fillStandardNormal(out: Float32Array, rng: Rng): void {
+  const scale = 1 / 4294967296;
   for (let i = 0; i < out.length; i += 2) {
-    let u = rng.uniform();
-    while (u === 0) u = rng.uniform();
-    const v = rng.uniform();
+    // (k + 0.5) / 2^32 is never 0, so the logarithm is finite.
+    const u = (rng.nextUint32() + 0.5) * scale;
+    const v = rng.nextUint32() * scale;
     const r = Math.sqrt(-2 * Math.log(u));
-    out[i] = r * Math.cos(2 * Math.PI * v);
-    if (i + 1 < out.length) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+    const angle = 2 * Math.PI * v;
+    out[i] = r * Math.cos(angle);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(angle);
   }
 }
 
