@@ -9,6 +9,7 @@ import { METRIC_CONVENTIONS, metricToJson, psnr, ssim } from "../../restoration/
  * `{"psnr": 31.2, "ssim": 0.91}`; identical images give `"psnr": "Infinity"`.
  */
 
+/** The `art-mtl metrics --help` text. */
 export const METRICS_USAGE = `usage: art-mtl metrics [--convention basicsr|skimage] [--crop N] [--y] A.png B.png
 Prints {"psnr": ..., "ssim": ...} for the two images (same size; PNG or JPEG).
   --convention  basicsr (default: 8-bit, Gaussian 11x11 SSIM) or skimage (float, 7x7 uniform SSIM)
