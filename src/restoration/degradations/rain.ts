@@ -6,7 +6,7 @@
  *
  * Ranges: seed density p ~ U(0.002, 0.01) of the pixels (the classic script's "value" 50-250,
  * which keeps a pixel when U(0, 256) > 256 - value / 100); angle ~ U(-45, 45) degrees from the
- * vertical (positive leans the streaks like \\, top-left to bottom-right); streak length ~ U{20, ..., 40} pixels; beta = 0.8 (the classic weight).
+ * vertical (positive angles lean the streaks from top-left to bottom-right); streak length ~ U{20, ..., 40} pixels; beta = 0.8 (the classic weight).
  *
  * Deviations, all for speed or cleanliness at training-crop sizes:
  * - The motion blur is done by stamping the streak kernel at each seed (the same sum as the
