@@ -16,6 +16,7 @@ import {
   addJpegArtifactsJpegJs,
   addLowLight,
   addRain,
+  applyGamma,
   applyHaze,
   bicubicDownUp,
   cubicWeight,
@@ -268,6 +269,15 @@ test("low light: darkens every pixel (J^gamma <= J), gamma = 1 is the identity, 
   assert.ok(mean(image.data) < mean(clean.data));
   assert.deepEqual(addLowLight(clean, Rng.seeded(3), { gamma: 1 }).image.data, clean.data);
   assert.equal(addLowLight(constantImage(2, 2, 0.5), Rng.seeded(3), { gamma: 2 }).image.data[0], 0.25);
+  // The interpolated table stays within 4e-6 of Math.pow (a thousandth of an 8-bit level).
+  for (const gamma of [1.1, 1.3, 2.2, 3]) {
+    const out = addLowLight(clean, Rng.seeded(3), { gamma }).image;
+    for (let i = 0; i < out.data.length; i++) {
+      assert.ok(Math.abs((out.data[i] as number) - Math.pow(clean.data[i] as number, gamma)) < 4e-6, `gamma ${gamma}, sample ${i}`);
+    }
+    assert.ok(Math.abs((applyGamma(constantImage(1, 1, 1), gamma).data[0] as number) - 1) < 1e-12);
+  }
+  assert.ok(Math.abs((applyGamma(constantImage(1, 1, 0.25), 0.5).data[0] as number) - 0.5) < 1e-7, "gamma < 1 is supported");
 });
 
 test("explicit parameters override the draws and are reported back", () => {
