@@ -24,7 +24,8 @@ import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./comm
 
 /** Options of `dwa`: the temperature T (default 2, the paper's value). */
 export const DwaOptions = strictPartial({ temperature: PositiveFinite }, "DwaOptions");
-export type DwaOptions = t.TypeOf<typeof DwaOptions>;
+/** What a user writes (plain numbers; the factory checks them). */
+export type DwaOptions = t.OutputOf<typeof DwaOptions>;
 
 /** The checked configuration stored in the state. */
 export const DwaConfig = t.type({ numTasks: Count, temperature: PositiveFinite }, "DwaConfig");

@@ -14,7 +14,8 @@ import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
 
 /** Options of `equal` (none; unknown keys are rejected). */
 export const EqualOptions = strictPartial({}, "EqualOptions");
-export type EqualOptions = t.TypeOf<typeof EqualOptions>;
+/** What a user writes (plain numbers; the factory checks them). */
+export type EqualOptions = t.OutputOf<typeof EqualOptions>;
 
 /** The checked configuration stored in the state. */
 export const EqualConfig = t.type({ numTasks: Count }, "EqualConfig");

@@ -49,7 +49,8 @@ const optionProps = {
  * (0.9, 0.999) and epsilon (1e-8), the epsilon inside the log (1e-8) and `minLosses` b_k (zeros).
  */
 export const FamoOptions = strictPartial(optionProps, "FamoOptions");
-export type FamoOptions = t.TypeOf<typeof FamoOptions>;
+/** What a user writes (plain numbers; the factory checks them). */
+export type FamoOptions = t.OutputOf<typeof FamoOptions>;
 
 /** The checked configuration stored in the state. */
 export const FamoConfig = t.type({ numTasks: Count, ...optionProps }, "FamoConfig");

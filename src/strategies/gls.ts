@@ -18,7 +18,8 @@ import { inverseLossWeights } from "./si.js";
 
 /** Options of `gls` (none; unknown keys are rejected). */
 export const GlsOptions = strictPartial({}, "GlsOptions");
-export type GlsOptions = t.TypeOf<typeof GlsOptions>;
+/** What a user writes (plain numbers; the factory checks them). */
+export type GlsOptions = t.OutputOf<typeof GlsOptions>;
 
 /** The checked configuration stored in the state. */
 export const GlsConfig = t.type({ numTasks: Count }, "GlsConfig");

@@ -38,7 +38,8 @@ const optionProps = {
 
 /** Options of `imtlL` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), initial s (0). */
 export const ImtlLOptions = strictPartial(optionProps, "ImtlLOptions");
-export type ImtlLOptions = t.TypeOf<typeof ImtlLOptions>;
+/** What a user writes (plain numbers; the factory checks them). */
+export type ImtlLOptions = t.OutputOf<typeof ImtlLOptions>;
 
 /** The checked configuration stored in the state. */
 export const ImtlLConfig = t.type({ numTasks: Count, ...optionProps }, "ImtlLConfig");

@@ -19,7 +19,8 @@ import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
 
 /** Options of `rlw`: the integer seed (default 0). */
 export const RlwOptions = strictPartial({ seed: NonNegativeInt }, "RlwOptions");
-export type RlwOptions = t.TypeOf<typeof RlwOptions>;
+/** What a user writes (plain numbers; the factory checks them). */
+export type RlwOptions = t.OutputOf<typeof RlwOptions>;
 
 /** The checked configuration stored in the state. */
 export const RlwConfig = t.type({ numTasks: Count, seed: NonNegativeInt }, "RlwConfig");

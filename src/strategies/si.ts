@@ -14,7 +14,8 @@ import { checkNumTasks, decodeOptions, normalisePresent, stateCodec } from "./co
 
 /** Options of `si` (none; unknown keys are rejected). */
 export const SiOptions = strictPartial({}, "SiOptions");
-export type SiOptions = t.TypeOf<typeof SiOptions>;
+/** What a user writes (plain numbers; the factory checks them). */
+export type SiOptions = t.OutputOf<typeof SiOptions>;
 
 /** The checked configuration stored in the state. */
 export const SiConfig = t.type({ numTasks: Count }, "SiConfig");

@@ -34,7 +34,8 @@ const optionProps = {
 
 /** Options of `uw` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), initial s (0). */
 export const UwOptions = strictPartial(optionProps, "UwOptions");
-export type UwOptions = t.TypeOf<typeof UwOptions>;
+/** What a user writes (plain numbers; the factory checks them). */
+export type UwOptions = t.OutputOf<typeof UwOptions>;
 
 /** The checked configuration stored in the state. */
 export const UwConfig = t.type({ numTasks: Count, ...optionProps }, "UwConfig");

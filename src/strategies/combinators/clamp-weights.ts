@@ -20,9 +20,12 @@ const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > 
 /**
  * Puts weights on the simplex inside [floor, ceiling] over the present tasks: the result is
  * clamp(lambda w_k, floor, ceiling) with lambda chosen so that it sums to 1. Clipping and then
- * renormalising once would push clipped weights back out of bounds; solving for lambda (the
- * sum is piecewise linear and increasing in lambda) makes the bounds hold exactly and keeps
- * the weights' order. When the bounds cannot hold (P present tasks with P * ceiling < 1) the
+ * renormalising once would push clipped weights back out of bounds; here the tasks are sorted
+ * by weight and the split into (at floor, free, at ceiling) is searched directly, the free
+ * ones sharing the remaining mass in proportion to their weights. Ratios w_k / sum are used
+ * instead of lambda itself, so weights that underflow to subnormals (a very peaked softmax)
+ * cannot overflow lambda. Bounds hold exactly (values are clamped last) and the order of the
+ * weights is kept. When the bounds cannot hold (P present tasks with P * ceiling < 1) the
  * closest choice, uniform over the present tasks, is returned. Absent tasks stay at 0.
  *
  * @example
@@ -32,29 +35,37 @@ export const clampOntoSimplex = (weights: ReadonlyArray<number>, present: Readon
   const { floor, ceiling } = bounds;
   const idx = present.flatMap((p, k) => (p ? [k] : []));
   const count = idx.length;
-  if (count * ceiling < 1) return present.map((p) => (p ? 1 / count : 0));
-  const w = (k: number) => weights[k] as number;
-  const total = (lambda: number) => idx.reduce((sum, k) => sum + clamp(lambda * w(k), floor, ceiling), 0);
-  const breaks = [...new Set(idx.flatMap((k) => (w(k) > 0 ? [floor / w(k), ceiling / w(k)] : [])))].sort((a, b) => a - b);
-  let lo = 0;
-  let lambda = breaks.length > 0 ? (breaks[breaks.length - 1] as number) : 0;
-  for (const hi of breaks) {
-    if (total(hi) >= 1) {
-      // Between lo and hi the same tasks are free (strictly inside the bounds): solve A + lambda B = 1.
-      const mid = (lo + hi) / 2;
-      let fixed = 0;
-      let free = 0;
-      for (const k of idx) {
-        const x = mid * w(k);
-        if (x > floor && x < ceiling) free += w(k);
-        else fixed += clamp(x, floor, ceiling);
+  const uniform = () => present.map((p) => (p ? 1 / count : 0));
+  if (count * ceiling < 1) return uniform();
+  // Ascending by weight (ties by index, so the result does not depend on the search order).
+  const sorted = [...idx].sort((i, j) => (weights[i] as number) - (weights[j] as number) || i - j);
+  const ws = sorted.map((k) => weights[k] as number);
+  const prefix = [0];
+  for (const w of ws) prefix.push((prefix[prefix.length - 1] as number) + w);
+  const slack = 1e-12;
+  // Tasks ws[0..a) sit at the floor, ws[a..b) are free, ws[b..count) sit at the ceiling.
+  for (let a = 0; a <= count; a++) {
+    for (let b = a; b <= count; b++) {
+      const mass = 1 - a * floor - (count - b) * ceiling;
+      const out = new Map<number, number>();
+      if (a === b) {
+        if (Math.abs(mass) > slack) continue;
+      } else {
+        const sum = (prefix[b] as number) - (prefix[a] as number);
+        if (!(sum > 0) || mass < 0) continue;
+        const share = (i: number) => mass * ((ws[i] as number) / sum);
+        if (share(a) < floor * (1 - slack) || share(b - 1) > ceiling * (1 + slack)) continue;
+        if (a > 0 && share(a - 1) > floor * (1 + slack)) continue;
+        if (b < count && share(b) < ceiling * (1 - slack)) continue;
+        for (let i = a; i < b; i++) out.set(sorted[i] as number, clamp(share(i), floor, ceiling));
       }
-      lambda = free > 0 ? (1 - fixed) / free : hi;
-      break;
+      for (let i = 0; i < a; i++) out.set(sorted[i] as number, floor);
+      for (let i = b; i < count; i++) out.set(sorted[i] as number, ceiling);
+      return present.map((p, k) => (p ? (out.get(k) as number) : 0));
     }
-    lo = hi;
   }
-  return present.map((p, k) => (p ? clamp(lambda * w(k), floor, ceiling) : 0));
+  // Not reached for feasible bounds up to rounding; uniform is always inside them.
+  return uniform();
 };
 
 /**

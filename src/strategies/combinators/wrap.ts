@@ -3,6 +3,7 @@ import * as t from "io-ts";
 import type { StepError } from "../../core/errors.js";
 import type { TaskLosses, Weighting } from "../../core/weighting.js";
 import { isEpochAware, isTwoPhase } from "../../core/weighting.js";
+import { checkLosses } from "../../core/losses.js";
 import { stateCodec } from "../common.js";
 
 /**
@@ -39,22 +40,27 @@ export interface LiftedPhases<S> {
 /**
  * Lifts `endEpoch` and `observe` of `inner` (when it has them) to a wrapper whose state keeps
  * the inner state under `inner`. `maskLosses` lets a masking wrapper hide the same tasks from
- * `observe` as from `step`.
+ * `observe` as from `step` (the whole vector is validated first, as `step` does).
  *
  * @example
  * const w = { name: "warmup", init, step, stateCodec, numTasks, ...liftPhases(inner) };
  */
 export const liftPhases = <S extends { readonly inner: unknown }, I>(
   inner: Weighting<I>,
-  maskLosses: (state: S, losses: TaskLosses) => TaskLosses = (_state, losses) => losses,
+  maskLosses?: (state: S, losses: TaskLosses) => TaskLosses,
 ): LiftedPhases<S> => {
   const phases: { endEpoch?: LiftedPhases<S>["endEpoch"]; observe?: LiftedPhases<S>["observe"] } = {};
   if (isEpochAware(inner)) {
     phases.endEpoch = (state) => ({ ...state, inner: inner.endEpoch(state.inner as I) });
   }
   if (isTwoPhase(inner)) {
-    phases.observe = (state, losses) =>
-      E.map((next: I): S => ({ ...state, inner: next }))(inner.observe(state.inner as I, maskLosses(state, losses)));
+    phases.observe = (state, losses) => {
+      if (maskLosses === undefined) return E.map((next: I): S => ({ ...state, inner: next }))(inner.observe(state.inner as I, losses));
+      // Validate the whole vector before hiding tasks: a NaN in a masked task is still a bug upstream.
+      const problem = checkLosses(losses, inner.numTasks(state.inner as I));
+      if (problem !== null) return E.left(problem);
+      return E.map((next: I): S => ({ ...state, inner: next }))(inner.observe(state.inner as I, maskLosses(state, losses)));
+    };
   }
   return phases;
 };

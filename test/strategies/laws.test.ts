@@ -1,0 +1,68 @@
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { art, artOfficial } from "../../src/core/index.js";
+import type { Weighting } from "../../src/core/index.js";
+import type { LawOptions } from "../../src/laws/index.js";
+import { checkWeightingLaws } from "../../src/laws/index.js";
+import {
+  clampWeights,
+  dwa,
+  endEpochEvery,
+  equal,
+  famo,
+  gls,
+  imtlL,
+  maskTasks,
+  observeOnNextStep,
+  rlw,
+  scheduleHyperparams,
+  sequential,
+  si,
+  skipNonFinite,
+  uw,
+  warmup,
+} from "../../src/strategies/index.js";
+
+/**
+ * The law suite over every built-in strategy and combinator. In CI (process.env.CI set) every
+ * law runs 1000 times; locally LAWS_NUM_RUNS (default 100) sets the count.
+ */
+const NUM_RUNS = process.env.CI !== undefined ? Math.max(1000, Number(process.env.LAWS_NUM_RUNS ?? 1000)) : Number(process.env.LAWS_NUM_RUNS ?? 100);
+
+/** Art's paper preset (gcw = log) needs losses in (0, 1). */
+const artLoss = fc.double({ min: 1e-4, max: 0.999, noNaN: true, noDefaultInfinity: true });
+
+const cases: Array<[Weighting<unknown>, Omit<LawOptions, "numRuns">]> = [
+  [art() as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss }],
+  [artOfficial() as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss, strictlyPositive: false }],
+  [equal() as Weighting<unknown>, { numTasks: [1, 5] }],
+  [dwa() as Weighting<unknown>, { numTasks: [1, 5] }],
+  [dwa({ temperature: 0.5 }) as Weighting<unknown>, { numTasks: [1, 5], epochLength: 1 }],
+  [rlw({ seed: 7 }) as Weighting<unknown>, { numTasks: [1, 5], permutationEquivariant: false }],
+  [gls() as Weighting<unknown>, { numTasks: [1, 5] }],
+  [si() as Weighting<unknown>, { numTasks: [1, 5] }],
+  [uw() as Weighting<unknown>, { numTasks: [1, 5] }],
+  [imtlL() as Weighting<unknown>, { numTasks: [1, 5] }],
+  [famo() as Weighting<unknown>, { numTasks: [1, 5] }],
+  [famo({ gamma: 1e-5, minLosses: [1e-4, 0, 0] }) as Weighting<unknown>, { numTasks: 3, permutationEquivariant: false }],
+  [observeOnNextStep(famo()) as Weighting<unknown>, { numTasks: [1, 5] }],
+  [endEpochEvery(2, dwa()) as Weighting<unknown>, { numTasks: [1, 5] }],
+  [warmup(2, art()) as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss }],
+  [warmup(3, famo()) as Weighting<unknown>, { numTasks: [1, 4] }],
+  [clampWeights({ floor: 0.1, ceiling: 0.6 }, art()) as Weighting<unknown>, { numTasks: [2, 4], lossArb: artLoss }],
+  [clampWeights({ floor: 0, ceiling: 0.4 }, rlw({ seed: 1 })) as Weighting<unknown>, { numTasks: [3, 5], permutationEquivariant: false }],
+  [skipNonFinite({ maxConsecutive: 2 }, art()) as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss, accepts: ["nan", "infinity", "negative-infinity"] }],
+  [skipNonFinite({ maxConsecutive: 2 }, dwa()) as Weighting<unknown>, { numTasks: [1, 4], accepts: ["nan", "infinity", "negative-infinity"] }],
+  [maskTasks([false, true, false], uw()) as Weighting<unknown>, { numTasks: 3, alwaysPresent: [0], strictlyPositive: false, permutationEquivariant: false }],
+  [sequential({ stages: [2, 4] }, art()) as Weighting<unknown>, { numTasks: 3, lossArb: artLoss, alwaysPresent: [0], strictlyPositive: false, permutationEquivariant: false }],
+  [sequential({ stages: [1], order: [1, 0] }, famo()) as Weighting<unknown>, { numTasks: 2, alwaysPresent: [1], strictlyPositive: false, permutationEquivariant: false }],
+  [scheduleHyperparams(art(), (step) => ({ tau: 3 / (1 + step) })) as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss }],
+];
+
+describe(`weighting laws (${NUM_RUNS} runs per law)`, () => {
+  for (const [weighting, options] of cases) {
+    it(weighting.name, () => {
+      checkWeightingLaws(weighting, { ...options, numRuns: NUM_RUNS });
+    });
+  }
+});
