@@ -19,6 +19,8 @@ import {
   applyGamma,
   applyHaze,
   bicubicDownUp,
+  convolveSeparable,
+  gaussianKernel1d,
   cubicWeight,
   degrade,
   fixedSigmaNoise,
@@ -142,6 +144,33 @@ test("blur: reduces high-frequency energy, more for larger sigma; keeps constant
   const spread = gaussianBlur(dot, 3, 1);
   const w = Math.exp(-0.5) / (1 + 2 * Math.exp(-0.5));
   assert.ok(Math.abs((spread.data[0] as number) - (1 - 2 * w)) < 1e-6 && Math.abs((spread.data[3] as number) - w) < 1e-6);
+});
+
+test("separable convolution equals the naive 2-D sum with reflect-101 borders (symmetric, asymmetric, oversized kernels)", () => {
+  const w = 23;
+  const h = 17;
+  const src = Float32Array.from({ length: w * h * 3 }, (_, i) => Math.sin(i * 0.37) * 0.5 + 0.5);
+  const pairs = [
+    [gaussianKernel1d(7, 1.3), gaussianKernel1d(21, 3)],
+    [Float64Array.of(0.1, 0.5, 0.4), Float64Array.of(0.2, 0.3, 0.5)],
+    [gaussianKernel1d(31, 5), gaussianKernel1d(3, 0.8)],
+  ] as const;
+  for (const [kx, ky] of pairs) {
+    const out = convolveSeparable(src, w, h, 3, kx, ky);
+    const rx = (kx.length - 1) / 2;
+    const ry = (ky.length - 1) / 2;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let c = 0; c < 3; c++) {
+          let expected = 0;
+          for (let j = 0; j < ky.length; j++) {
+            for (let i = 0; i < kx.length; i++) expected += (ky[j] as number) * (kx[i] as number) * (src[(reflect101(y + j - ry, h) * w + reflect101(x + i - rx, w)) * 3 + c] as number);
+          }
+          assert.ok(Math.abs(expected - (out[(y * w + x) * 3 + c] as number)) < 1e-6);
+        }
+      }
+    }
+  }
 });
 
 test("SR x4: a constant image stays constant; sizes not divisible by 4 keep their size", () => {

@@ -36,11 +36,17 @@ export function gaussianKernel1d(size: number, sigma: number): Float64Array {
   return kernel;
 }
 
+/** True when the kernel reads the same backwards (every Gaussian does). */
+function isSymmetric(kernel: Float64Array): boolean {
+  for (let i = 0, j = kernel.length - 1; i < j; i++, j--) if (kernel[i] !== kernel[j]) return false;
+  return true;
+}
+
 /**
  * Convolves an interleaved image (`channels` values per pixel) with the separable kernel
  * kx (along x) then ky (along y), both of odd length and centred, borders reflect-101.
- * Returns a new Float32Array of the same length. (The kernels are symmetric wherever we use
- * them, so correlation and convolution coincide.)
+ * Returns a new Float32Array of the same length. Symmetric kernels (all we use) take a folded
+ * path that multiplies each mirrored pair once; for them correlation and convolution coincide.
  */
 export function convolveSeparable(
   src: Float32Array,
@@ -55,8 +61,11 @@ export function convolveSeparable(
   const rowStride = width * channels;
   const tmp = new Float32Array(src.length);
   const out = new Float32Array(src.length);
+  const foldX = isSymmetric(kx);
+  const foldY = isSymmetric(ky);
   // Horizontal pass: copy each row into a reflect-padded buffer, then a plain dot product per sample.
   const padded = new Float32Array((width + 2 * rx) * channels);
+  const span = 2 * rx * channels; // distance between the first and the last tap
   for (let y = 0; y < height; y++) {
     const row = y * rowStride;
     for (let x = -rx; x < width + rx; x++) {
@@ -66,18 +75,35 @@ export function convolveSeparable(
     }
     for (let i = 0; i < rowStride; i++) {
       let acc = 0;
-      for (let k = 0, j = i; k < kx.length; k++, j += channels) acc += (kx[k] as number) * (padded[j] as number);
+      if (foldX) {
+        acc = (kx[rx] as number) * (padded[i + rx * channels] as number);
+        for (let k = 0, j = i; k < rx; k++, j += channels) acc += (kx[k] as number) * ((padded[j] as number) + (padded[i + span - k * channels] as number));
+      } else {
+        for (let k = 0, j = i; k < kx.length; k++, j += channels) acc += (kx[k] as number) * (padded[j] as number);
+      }
       tmp[row + i] = acc;
     }
   }
   // Vertical pass: whole rows at a time (out_row += w * tmp_row), cache friendly.
   const acc = new Float64Array(rowStride);
   for (let y = 0; y < height; y++) {
-    acc.fill(0);
-    for (let k = 0; k < ky.length; k++) {
-      const w = ky[k] as number;
-      const from = reflect101(y + k - ry, height) * rowStride;
-      for (let i = 0; i < rowStride; i++) acc[i] = (acc[i] as number) + w * (tmp[from + i] as number);
+    if (foldY) {
+      const w = ky[ry] as number;
+      const centre = y * rowStride;
+      for (let i = 0; i < rowStride; i++) acc[i] = w * (tmp[centre + i] as number);
+      for (let k = 0; k < ry; k++) {
+        const wk = ky[k] as number;
+        const above = reflect101(y + k - ry, height) * rowStride;
+        const below = reflect101(y + ry - k, height) * rowStride;
+        for (let i = 0; i < rowStride; i++) acc[i] = (acc[i] as number) + wk * ((tmp[above + i] as number) + (tmp[below + i] as number));
+      }
+    } else {
+      acc.fill(0);
+      for (let k = 0; k < ky.length; k++) {
+        const w = ky[k] as number;
+        const from = reflect101(y + k - ry, height) * rowStride;
+        for (let i = 0; i < rowStride; i++) acc[i] = (acc[i] as number) + w * (tmp[from + i] as number);
+      }
     }
     out.set(acc, y * rowStride);
   }
