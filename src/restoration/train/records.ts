@@ -1,0 +1,57 @@
+/**
+ * The files of a run directory, as types: one `log.jsonl` line per step and `eval.json`.
+ * The trainer writes them, `eval` writes `eval.json`, and the report reads both.
+ *
+ *     runs/NAME/
+ *       config.json      the resolved training config
+ *       log.jsonl        one StepRecord per line
+ *       checkpoint/      the latest checkpoint (model, optimizer, weighting state, step)
+ *       eval.json        an EvalResult
+ */
+
+/** One line of `log.jsonl`. */
+export interface StepRecord {
+  /** 1-based: the number of updates done after this step. */
+  readonly step: number;
+  /** The weighted total loss that was minimised. */
+  readonly loss: number;
+  /** Mean loss of each task in this step's batch; null when the task had no sample. */
+  readonly taskLosses: ReadonlyArray<number | null>;
+  /** The weights applied (on the simplex; 0 for absent tasks). */
+  readonly weights: readonly number[];
+  /** Learning rate used. */
+  readonly lr: number;
+  /** Seconds since the run (or its resumption) started. */
+  readonly time: number;
+}
+
+/** PSNR/SSIM of one task. */
+export interface TaskScore {
+  readonly task: string;
+  /** Number of images scored. */
+  readonly count: number;
+  /** Mean PSNR in dB of the restored images. */
+  readonly psnr: number;
+  readonly ssim: number;
+  /** Mean PSNR and SSIM of the degraded inputs themselves (the do-nothing baseline). */
+  readonly inputPsnr: number;
+  readonly inputSsim: number;
+}
+
+/** The content of `eval.json`. */
+export interface EvalResult {
+  /** What was evaluated: the checkpoint directory and its step. */
+  readonly checkpoint: string;
+  readonly step: number;
+  /** The evaluation data (frozen set dir, folder, or "procedural"). */
+  readonly data: string;
+  /** Metric settings (see the metrics module). */
+  readonly convention: "basicsr" | "skimage";
+  readonly cropBorder: number;
+  readonly yChannel: boolean;
+  readonly tasks: readonly TaskScore[];
+  /** Unweighted mean over the tasks. */
+  readonly mean: { readonly psnr: number; readonly ssim: number };
+  /** Seconds the evaluation took. */
+  readonly seconds: number;
+}
