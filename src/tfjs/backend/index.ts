@@ -13,3 +13,4 @@ export { unsortedSegmentSumByOneHot, unsortedSegmentSumKernel } from "./kernels/
 export * from "./select.js";
 export * from "./audit-pieces.js";
 export { maxPoolInputGrad } from "./kernels/max-pool-grad.js";
+export { conv2dInputGradNhwc } from "./kernels/conv2d-backprop-input.js";

@@ -8,6 +8,7 @@ import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from "./k
 import { unsortedSegmentSumKernel } from "./kernels/unsorted-segment-sum.js";
 import { depthToSpaceGradConfig } from "./kernels/depth-to-space-grad.js";
 import { maxPoolGradKernel } from "./kernels/max-pool-grad.js";
+import { conv2dBackpropInputKernel } from "./kernels/conv2d-backprop-input.js";
 
 /** What `registerWasmTrainingKernels` did. */
 export interface TrainingKernelRegistration {
@@ -17,7 +18,7 @@ export interface TrainingKernelRegistration {
   readonly addedKernels: readonly string[];
   /** Kernels that were already registered (by an earlier call or by someone else) and left alone. */
   readonly keptKernels: readonly string[];
-  /** Kernels of the backend package replaced by this call because they compute wrong results. */
+  /** Kernels of the backend package replaced by this call (wrong results, or far too slow). */
   readonly replacedKernels: readonly string[];
   /** Gradients registered by this call (backend-independent, only where tfjs-core has none). */
   readonly addedGradients: readonly string[];
@@ -35,7 +36,7 @@ export function trainingKernelConfigs(tf: Tf, backendName = "wasm"): KernelConfi
 
 /** Builds the replacement kernel configs for `backendName` (see `WASM_REPLACED_KERNEL_NAMES`). */
 export function replacementKernelConfigs(tf: Tf, backendName = "wasm"): KernelConfig[] {
-  return [maxPoolGradKernel(tf, backendName)];
+  return [maxPoolGradKernel(tf, backendName), conv2dBackpropInputKernel(tf, backendName)];
 }
 
 /** Names of the kernels `registerWasmTrainingKernels` provides. */
@@ -46,8 +47,11 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   "UnsortedSegmentSum",
 ];
 
-/** Kernels that wasm has but computes wrongly, replaced by `registerWasmTrainingKernels`. */
-export const WASM_REPLACED_KERNEL_NAMES: readonly string[] = ["MaxPoolGrad"];
+/**
+ * Kernels that wasm has but that `registerWasmTrainingKernels` replaces: `MaxPoolGrad` computes
+ * wrong gradients; `Conv2DBackpropInput` is a slow loop outside XNNPACK (~8x a forward conv).
+ */
+export const WASM_REPLACED_KERNEL_NAMES: readonly string[] = ["MaxPoolGrad", "Conv2DBackpropInput"];
 
 /** Marks kernel functions built here, so a second registration recognises them. */
 const OURS = new WeakSet<object>();
@@ -59,14 +63,14 @@ export const MISSING_GRADIENT_NAMES: readonly string[] = ["DepthToSpace"];
  * Registers, for `backendName` (default "wasm"), the gradient/forward kernels that backend lacks
  * and restoration models need, composed from the backend's own ops. Idempotent: a missing kernel
  * that is already registered (by an earlier call, or by another implementation) is left in place,
- * and a gradient is only added where tfjs-core has none. The one deliberate override is wasm's own
- * `MaxPoolGrad`, which computes wrong gradients; it is replaced once (pass
- * `{ replaceBrokenKernels: false }` to keep it).
+ * and a gradient is only added where tfjs-core has none. The deliberate overrides are the shipped
+ * kernels in `WASM_REPLACED_KERNEL_NAMES` (one wrong, one slow); each is replaced once (pass
+ * `{ replaceShippedKernels: false }` to keep them).
  */
 export function registerWasmTrainingKernels(
   tf: Tf,
   backendName = "wasm",
-  options: { readonly replaceBrokenKernels?: boolean } = {},
+  options: { readonly replaceShippedKernels?: boolean } = {},
 ): TrainingKernelRegistration {
   const addedKernels: string[] = [];
   const keptKernels: string[] = [];
@@ -80,7 +84,7 @@ export function registerWasmTrainingKernels(
     }
   }
   const replacedKernels: string[] = [];
-  if (options.replaceBrokenKernels !== false && backendName === "wasm") {
+  if (options.replaceShippedKernels !== false && backendName === "wasm") {
     for (const config of replacementKernelConfigs(tf, backendName)) {
       const current = tf.getKernel(config.kernelName, backendName);
       if (current !== undefined && OURS.has(current.kernelFunc)) continue;

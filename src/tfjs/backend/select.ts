@@ -171,7 +171,7 @@ const wasmLoader: Loader = async (tf, options) => {
     const registration = registerWasmTrainingKernels(tf, "wasm");
     const all = [...registration.addedKernels, ...registration.keptKernels];
     notes.push(`wasm: training kernels available: ${all.join(", ")}`);
-    if (registration.replacedKernels.length > 0) notes.push(`wasm: replaced kernels that compute wrong results: ${registration.replacedKernels.join(", ")}`);
+    if (registration.replacedKernels.length > 0) notes.push(`wasm: replaced shipped kernels (wrong or slow): ${registration.replacedKernels.join(", ")}`);
     if (registration.addedGradients.length > 0) notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
   }
   return { backendName: "wasm", notes };

@@ -173,3 +173,38 @@ describe("MaxPoolGrad on wasm (replaced: the shipped kernel is wrong) matches cp
     });
   }
 });
+
+describe("Conv2DBackpropInput on wasm (replaced: the shipped kernel is slow) matches cpu", () => {
+  const rng = rngFor(505);
+  const cases: Array<{ batch: number; kernel: Pair; strides: number | Pair; pad: Pad }> = [];
+  for (const batch of [1, 3]) {
+    for (const strides of [1, 2, [2, 1] as Pair]) {
+      for (const pad of ["same", "valid"] as const) {
+        for (const kernel of [[3, 3], [4, 4], [1, 3]] as Pair[]) cases.push({ batch, kernel, strides, pad });
+      }
+    }
+  }
+  cases.push({ batch: 2, kernel: [3, 3], strides: 2, pad: 1 });
+  for (const { batch, kernel, strides, pad } of cases) {
+    const label = `batch ${batch}, kernel ${kernel.join("x")}, strides ${String(strides)}, pad ${String(pad)}`;
+    it(label, async () => {
+      const [kh, kw] = kernel;
+      const inputShape: [number, number, number, number] = [batch, extent(rng, kh, 1), extent(rng, kw, 1), 1 + rng.int(4)];
+      const filterShape: [number, number, number, number] = [kh, kw, inputShape[3], 1 + rng.int(4)];
+      const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, pairOf(strides), 1, pad, "floor");
+      await compareOnBackends("Conv2DBackpropInput", {
+        dy: randomInput(rng, [batch, info.outHeight, info.outWidth, filterShape[3]]),
+        filter: randomInput(rng, filterShape),
+      }, { strides: pairOf(strides), pad, dataFormat: "NHWC", dimRoundingMode: "floor", inputShape }, label);
+    });
+  }
+  it("NCHW layout", async () => {
+    const inputShape: [number, number, number, number] = [2, 3, 7, 6];
+    const filterShape: [number, number, number, number] = [3, 2, 3, 4];
+    const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, [2, 2], 1, "same", undefined, false, "channelsFirst");
+    await compareOnBackends("Conv2DBackpropInput", {
+      dy: randomInput(rng, [2, 4, info.outHeight, info.outWidth]),
+      filter: randomInput(rng, filterShape),
+    }, { strides: [2, 2], pad: "same", dataFormat: "NCHW", inputShape }, "NCHW");
+  });
+});
