@@ -31,7 +31,12 @@ import { isEpochAware, isTwoPhase } from "../core/weighting.js";
 /** The kinds of bad input the `bad-input` law injects. */
 export type BadInputKind = "nan" | "infinity" | "negative-infinity" | "negative" | "zero" | "wrong-length" | "all-absent";
 
-/** All bad-input kinds. */
+/**
+ * All bad-input kinds.
+ *
+ * @example
+ * runWeightingLaws(w, { numTasks: 3, accepts: BAD_INPUT_KINDS.slice(0, 3) }) // accept NaN/±Infinity
+ */
 export const BAD_INPUT_KINDS: readonly BadInputKind[] = ["nan", "infinity", "negative-infinity", "negative", "zero", "wrong-length", "all-absent"];
 
 /** The names of the laws. */
@@ -96,7 +101,12 @@ export class LawViolation extends Error {
   }
 }
 
-/** Default valid loss: bounded, finite, > 0. */
+/**
+ * Default valid loss: bounded, finite, > 0.
+ *
+ * @example
+ * fc.sample(defaultLossArb, 3) // e.g. [0.25, 731.5, 0.001]
+ */
 export const defaultLossArb: fc.Arbitrary<number> = fc.double({ min: 1e-3, max: 1e3, noNaN: true, noDefaultInfinity: true });
 
 /**

@@ -26,10 +26,20 @@ export interface AdamMoments {
   readonly t: number;
 }
 
-/** The codec of `AdamMoments` (finite m, finite v >= 0, integer t >= 0). */
+/**
+ * The codec of `AdamMoments` (finite m, finite v >= 0, integer t >= 0).
+ *
+ * @example
+ * AdamMomentsCodec.is({ m: 0, v: 0, t: 0 }) // true
+ */
 export const AdamMomentsCodec = t.type({ m: Finite, v: Finite, t: NonNegativeInt }, "AdamMoments");
 
-/** Moments before the first update. */
+/**
+ * Moments before the first update.
+ *
+ * @example
+ * adamUpdate(hyper, 0, ADAM_START, 1) // the first update
+ */
 export const ADAM_START: AdamMoments = Object.freeze({ m: 0, v: 0, t: 0 });
 
 /**
@@ -55,6 +65,11 @@ export const adamUpdate = (
   return { x: x - (hyper.lr / correction1) * (m / denominator), moments: { m, v, t: step } };
 };
 
-/** Problems of stored moments (v must be >= 0), one line each naming the path. */
+/**
+ * Problems of stored moments (v must be >= 0), one line each naming the path.
+ *
+ * @example
+ * adamMomentsProblems("moments.0", { m: 0, v: -1, t: 1 }) // ["moments.0.v: expected a number >= 0 (got -1)"]
+ */
 export const adamMomentsProblems = (path: string, moments: AdamMoments): string[] =>
   moments.v < 0 ? [`${path}.v: expected a number >= 0 (got ${moments.v})`] : [];

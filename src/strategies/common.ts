@@ -63,7 +63,12 @@ export const stateCodec = <S>(
     (state) => shape.encode(state),
   );
 
-/** A per-task vector of the given length, each entry checked by `ok` (problems name the path). */
+/**
+ * A per-task vector of the given length, each entry checked by `ok` (problems name the path).
+ *
+ * @example
+ * vectorProblems("logits", [1, 2], 3, () => true, "") // ["logits: expected 3 entries (got 2)"]
+ */
 export const vectorProblems = (
   path: string,
   values: ReadonlyArray<unknown>,

@@ -22,16 +22,31 @@ import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./comm
  * - Epoch means are running means (no sum that could overflow).
  */
 
-/** Options of `dwa`: the temperature T (default 2, the paper's value). */
+/**
+ * Options of `dwa`: the temperature T (default 2, the paper's value).
+ *
+ * @example
+ * DwaOptions.decode({ temperature: 2 }) // Right; { temprature: 2 } is Left (unknown key)
+ */
 export const DwaOptions = strictPartial({ temperature: PositiveFinite }, "DwaOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type DwaOptions = t.OutputOf<typeof DwaOptions>;
 
-/** The checked configuration stored in the state. */
+/**
+ * The checked configuration stored in the state.
+ *
+ * @example
+ * DwaConfig.is({ numTasks: 3, temperature: 2 }) // true
+ */
 export const DwaConfig = t.type({ numTasks: Count, temperature: PositiveFinite }, "DwaConfig");
 export type DwaConfig = t.TypeOf<typeof DwaConfig>;
 
-/** DWA's default temperature (the paper's T = 2). */
+/**
+ * DWA's default temperature (the paper's T = 2).
+ *
+ * @example
+ * dwa().init(2) // config.temperature = DWA_DEFAULT_TEMPERATURE
+ */
 export const DWA_DEFAULT_TEMPERATURE = 2;
 
 /** DWA's state. */
@@ -55,7 +70,12 @@ export interface DwaState {
 
 const positiveOrNull = (value: unknown): boolean => value === null || (typeof value === "number" && value > 0);
 
-/** The codec of `DwaState` (vectors of length K; a mean is null exactly when its count is 0). */
+/**
+ * The codec of `DwaState` (vectors of length K; a mean is null exactly when its count is 0).
+ *
+ * @example
+ * DwaStateCodec.decode(JSON.parse(JSON.stringify(DwaStateCodec.encode(state)))) // Right(state)
+ */
 export const DwaStateCodec = stateCodec<DwaState>(
   "DwaState",
   t.type({

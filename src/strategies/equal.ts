@@ -12,12 +12,22 @@ import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
  * The baseline every other strategy is compared with.
  */
 
-/** Options of `equal` (none; unknown keys are rejected). */
+/**
+ * Options of `equal` (none; unknown keys are rejected).
+ *
+ * @example
+ * EqualOptions.decode({}) // Right({})
+ */
 export const EqualOptions = strictPartial({}, "EqualOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type EqualOptions = t.OutputOf<typeof EqualOptions>;
 
-/** The checked configuration stored in the state. */
+/**
+ * The checked configuration stored in the state.
+ *
+ * @example
+ * EqualConfig.is({ numTasks: 3 }) // true
+ */
 export const EqualConfig = t.type({ numTasks: Count }, "EqualConfig");
 export type EqualConfig = t.TypeOf<typeof EqualConfig>;
 
@@ -34,7 +44,12 @@ const EqualStateShape = t.type(
   "EqualState",
 );
 
-/** The codec of `EqualState` (JSON-safe, exact round trip). */
+/**
+ * The codec of `EqualState` (JSON-safe, exact round trip).
+ *
+ * @example
+ * EqualStateCodec.decode(JSON.parse(JSON.stringify(EqualStateCodec.encode(state)))) // Right(state)
+ */
 export const EqualStateCodec: t.Type<EqualState, unknown, unknown> = stateCodec<EqualState>("EqualState", EqualStateShape, () => []);
 
 /**

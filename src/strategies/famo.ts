@@ -47,16 +47,29 @@ const optionProps = {
 /**
  * Options of `famo` (all optional): logits' lr (0.025), weight decay gamma (0.01), Adam betas
  * (0.9, 0.999) and epsilon (1e-8), the epsilon inside the log (1e-8) and `minLosses` b_k (zeros).
+ *
+ * @example
+ * FamoOptions.decode({ gamma: 1e-3, minLosses: [0, 0.1] }) // Right
  */
 export const FamoOptions = strictPartial(optionProps, "FamoOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type FamoOptions = t.OutputOf<typeof FamoOptions>;
 
-/** The checked configuration stored in the state. */
+/**
+ * The checked configuration stored in the state.
+ *
+ * @example
+ * unwrap(famo().init(2)).config.gamma // 0.01
+ */
 export const FamoConfig = t.type({ numTasks: Count, ...optionProps }, "FamoConfig");
 export type FamoConfig = t.TypeOf<typeof FamoConfig>;
 
-/** FAMO's defaults (gamma = 0.01 as in the reference `famo.py`; see docs/strategies/famo.md). */
+/**
+ * FAMO's defaults (gamma = 0.01 as in the reference `famo.py`; see docs/strategies/famo.md).
+ *
+ * @example
+ * FAMO_DEFAULTS.gamma // 0.01
+ */
 export const FAMO_DEFAULTS = { lr: 0.025, gamma: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, logEpsilon: 1e-8 } as const;
 
 /** FAMO's state. */
@@ -73,7 +86,12 @@ export interface FamoState {
   readonly pending: ReadonlyArray<number | null> | null;
 }
 
-/** The codec of `FamoState`. */
+/**
+ * The codec of `FamoState`.
+ *
+ * @example
+ * FamoStateCodec.decode(JSON.parse(JSON.stringify(FamoStateCodec.encode(state)))) // Right(state)
+ */
 export const FamoStateCodec = stateCodec<FamoState>(
   "FamoState",
   t.type({

@@ -16,12 +16,22 @@ import { inverseLossWeights } from "./si.js";
  * exposed as `diagnostics.geometricMean` and the raw coefficients as `diagnostics.coefficient`.
  */
 
-/** Options of `gls` (none; unknown keys are rejected). */
+/**
+ * Options of `gls` (none; unknown keys are rejected).
+ *
+ * @example
+ * GlsOptions.decode({}) // Right({})
+ */
 export const GlsOptions = strictPartial({}, "GlsOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type GlsOptions = t.OutputOf<typeof GlsOptions>;
 
-/** The checked configuration stored in the state. */
+/**
+ * The checked configuration stored in the state.
+ *
+ * @example
+ * GlsConfig.is({ numTasks: 3 }) // true
+ */
 export const GlsConfig = t.type({ numTasks: Count }, "GlsConfig");
 export type GlsConfig = t.TypeOf<typeof GlsConfig>;
 
@@ -33,7 +43,12 @@ export interface GlsState {
   readonly step: number;
 }
 
-/** The codec of `GlsState`. */
+/**
+ * The codec of `GlsState`.
+ *
+ * @example
+ * GlsStateCodec.decode(JSON.parse(JSON.stringify(GlsStateCodec.encode(state)))) // Right(state)
+ */
 export const GlsStateCodec = stateCodec<GlsState>(
   "GlsState",
   t.type({ kind: t.literal("gls"), version: t.literal(1), config: GlsConfig, step: NonNegativeInt }),

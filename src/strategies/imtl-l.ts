@@ -36,16 +36,31 @@ const optionProps = {
   epsilon: PositiveFinite,
 };
 
-/** Options of `imtlL` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), initial s (0). */
+/**
+ * Options of `imtlL` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), initial s (0).
+ *
+ * @example
+ * ImtlLOptions.decode({ lr: 0.001 }) // Right
+ */
 export const ImtlLOptions = strictPartial(optionProps, "ImtlLOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type ImtlLOptions = t.OutputOf<typeof ImtlLOptions>;
 
-/** The checked configuration stored in the state. */
+/**
+ * The checked configuration stored in the state.
+ *
+ * @example
+ * unwrap(imtlL().init(3)).config // { numTasks: 3, lr: 0.01, initialLogScale: 0, ... }
+ */
 export const ImtlLConfig = t.type({ numTasks: Count, ...optionProps }, "ImtlLConfig");
 export type ImtlLConfig = t.TypeOf<typeof ImtlLConfig>;
 
-/** IMTL-L's defaults. initialLogScale 0 = unit scale (the reference code starts s at 0). */
+/**
+ * IMTL-L's defaults. initialLogScale 0 = unit scale (the reference code starts s at 0).
+ *
+ * @example
+ * IMTL_L_DEFAULTS.lr // 0.01
+ */
 export const IMTL_L_DEFAULTS = { lr: 0.01, initialLogScale: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
 
 /** IMTL-L's state: config, step counter, the log-scales and their Adam moments. */
@@ -58,7 +73,12 @@ export interface ImtlLState {
   readonly moments: ReadonlyArray<AdamMoments>;
 }
 
-/** The codec of `ImtlLState`. */
+/**
+ * The codec of `ImtlLState`.
+ *
+ * @example
+ * ImtlLStateCodec.decode(JSON.parse(JSON.stringify(ImtlLStateCodec.encode(state)))) // Right(state)
+ */
 export const ImtlLStateCodec = stateCodec<ImtlLState>(
   "ImtlLState",
   t.type({

@@ -135,10 +135,20 @@ export const STRATEGIES = {
 /** A built-in strategy's name. */
 export type StrategyName = keyof typeof STRATEGIES;
 
-/** The built-in strategies' names. */
+/**
+ * The built-in strategies' names.
+ *
+ * @example
+ * STRATEGY_NAMES.includes("famo") // true
+ */
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
 
-/** True when `name` is a built-in strategy. */
+/**
+ * True when `name` is a built-in strategy.
+ *
+ * @example
+ * isStrategyName("dwa") // true; isStrategyName("gradnorm") // false
+ */
 export const isStrategyName = (name: string): name is StrategyName => Object.prototype.hasOwnProperty.call(STRATEGIES, name);
 
 /**

@@ -17,12 +17,22 @@ import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
  * step, absent or not, so task k's draw at step t depends only on the seed and t.
  */
 
-/** Options of `rlw`: the integer seed (default 0). */
+/**
+ * Options of `rlw`: the integer seed (default 0).
+ *
+ * @example
+ * RlwOptions.decode({ seed: 3 }) // Right({ seed: 3 })
+ */
 export const RlwOptions = strictPartial({ seed: NonNegativeInt }, "RlwOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type RlwOptions = t.OutputOf<typeof RlwOptions>;
 
-/** The checked configuration stored in the state. */
+/**
+ * The checked configuration stored in the state.
+ *
+ * @example
+ * RlwConfig.is({ numTasks: 3, seed: 0 }) // true
+ */
 export const RlwConfig = t.type({ numTasks: Count, seed: NonNegativeInt }, "RlwConfig");
 export type RlwConfig = t.TypeOf<typeof RlwConfig>;
 
@@ -37,7 +47,12 @@ export interface RlwState {
 
 const Uint32 = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, "Uint32");
 
-/** The codec of `RlwState` (the generator's words must be uint32s, not all zero). */
+/**
+ * The codec of `RlwState` (the generator's words must be uint32s, not all zero).
+ *
+ * @example
+ * RlwStateCodec.decode({ ...state, rng: [0, 0, 0, 0] }) // Left: "rng: the all-zero generator state is invalid"
+ */
 export const RlwStateCodec = stateCodec<RlwState>(
   "RlwState",
   t.type({

@@ -12,12 +12,22 @@ import { checkNumTasks, decodeOptions, normalisePresent, stateCodec } from "./co
  * depend on the loss's unit: the gradient equals that of sum_k log L_k up to a global factor.
  */
 
-/** Options of `si` (none; unknown keys are rejected). */
+/**
+ * Options of `si` (none; unknown keys are rejected).
+ *
+ * @example
+ * SiOptions.decode({ scale: 2 }) // Left: "scale: unknown key"
+ */
 export const SiOptions = strictPartial({}, "SiOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type SiOptions = t.OutputOf<typeof SiOptions>;
 
-/** The checked configuration stored in the state. */
+/**
+ * The checked configuration stored in the state.
+ *
+ * @example
+ * SiConfig.is({ numTasks: 3 }) // true
+ */
 export const SiConfig = t.type({ numTasks: Count }, "SiConfig");
 export type SiConfig = t.TypeOf<typeof SiConfig>;
 
@@ -29,7 +39,12 @@ export interface SiState {
   readonly step: number;
 }
 
-/** The codec of `SiState`. */
+/**
+ * The codec of `SiState`.
+ *
+ * @example
+ * SiStateCodec.decode(JSON.parse(JSON.stringify(SiStateCodec.encode(state)))) // Right(state)
+ */
 export const SiStateCodec = stateCodec<SiState>(
   "SiState",
   t.type({ kind: t.literal("si"), version: t.literal(1), config: SiConfig, step: NonNegativeInt }),

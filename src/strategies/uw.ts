@@ -32,16 +32,31 @@ const optionProps = {
   epsilon: PositiveFinite,
 };
 
-/** Options of `uw` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), initial s (0). */
+/**
+ * Options of `uw` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), initial s (0).
+ *
+ * @example
+ * UwOptions.decode({ lr: 0.001, initialLogVariance: -0.5 }) // Right
+ */
 export const UwOptions = strictPartial(optionProps, "UwOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type UwOptions = t.OutputOf<typeof UwOptions>;
 
-/** The checked configuration stored in the state. */
+/**
+ * The checked configuration stored in the state.
+ *
+ * @example
+ * unwrap(uw().init(3)).config // { numTasks: 3, lr: 0.01, initialLogVariance: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }
+ */
 export const UwConfig = t.type({ numTasks: Count, ...optionProps }, "UwConfig");
 export type UwConfig = t.TypeOf<typeof UwConfig>;
 
-/** UW's defaults. initialLogVariance 0 = unit precision, i.e. the plain sum at step 0. */
+/**
+ * UW's defaults. initialLogVariance 0 = unit precision, i.e. the plain sum at step 0.
+ *
+ * @example
+ * UW_DEFAULTS.initialLogVariance // 0
+ */
 export const UW_DEFAULTS = { lr: 0.01, initialLogVariance: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
 
 /** UW's state: config, step counter, the log-variances and their Adam moments. */
@@ -54,7 +69,12 @@ export interface UwState {
   readonly moments: ReadonlyArray<AdamMoments>;
 }
 
-/** The codec of `UwState`. */
+/**
+ * The codec of `UwState`.
+ *
+ * @example
+ * UwStateCodec.decode(JSON.parse(JSON.stringify(UwStateCodec.encode(state)))) // Right(state)
+ */
 export const UwStateCodec = stateCodec<UwState>(
   "UwState",
   t.type({

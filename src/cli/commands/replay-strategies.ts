@@ -15,7 +15,12 @@ import { UsageError, numberFlag } from "../args.js";
  *   so the flag is required for DWA.
  */
 
-/** Flags that belong to replay itself, never to a strategy. */
+/**
+ * Flags that belong to replay itself, never to a strategy.
+ *
+ * @example
+ * strategyFromFlags(name, flags, REPLAY_OWN_FLAGS) // ignores --input, --diagnostics, ...
+ */
 export const REPLAY_OWN_FLAGS = ["input", "diagnostics", "help", "strategy", "epoch-length"] as const;
 
 /**

@@ -23,7 +23,12 @@ export type SkipNonFiniteState<I> = Wrapped<
   I
 >;
 
-/** The default number of consecutive skips tolerated before the error is returned. */
+/**
+ * The default number of consecutive skips tolerated before the error is returned.
+ *
+ * @example
+ * skipNonFinite({}, art()) // tolerates SKIP_DEFAULT_MAX_CONSECUTIVE skips in a row
+ */
 export const SKIP_DEFAULT_MAX_CONSECUTIVE = 5;
 
 const isNonFinite = (loss: unknown): boolean => typeof loss === "number" && !Number.isFinite(loss);
