@@ -1,14 +1,35 @@
 import { defineConfig } from "tsup";
 
-// One entry per public subpath; the CLI is a separate ESM-only entry with a shebang.
+// One entry per public subpath (ESM + CJS with .d.ts/.d.cts), and the CLI as an ESM-only
+// entry with a shebang. tfjs packages and fast-check are peers: never bundled. fp-ts and io-ts
+// are bundled: their "fp-ts/Either" subpaths are directories, which Node's ESM loader rejects.
+const external = [/^@tensorflow\//, "webgpu", "fast-check", "pngjs", "jpeg-js"];
+const noExternal = [/^fp-ts/, /^io-ts/];
+
 export default defineConfig([
   {
-    entry: { index: "src/index.ts" },
+    entry: {
+      index: "src/index.ts",
+      "tfjs/index": "src/tfjs/index.ts",
+      "restoration/index": "src/restoration/index.ts",
+      "laws/index": "src/laws/index.ts",
+    },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
     clean: true,
     target: "node20",
-    splitting: false,
+    splitting: true,
+    external,
+    noExternal,
+  },
+  {
+    entry: { "cli/main": "src/cli/main.ts" },
+    format: ["esm"],
+    sourcemap: true,
+    target: "node20",
+    splitting: true,
+    external,
+    noExternal,
   },
 ]);
