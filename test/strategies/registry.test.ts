@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import { isEpochAware, isTwoPhase, unwrap } from "../../src/core/index.js";
-import { replayLines } from "../../src/cli/commands/replay.js";
-import { resolveReplayStrategy } from "../../src/cli/commands/replay-strategies.js";
+import { Readable } from "node:stream";
+import { replayCommand, replayLines } from "../../src/cli/commands/replay.js";
+import { REPLAY_STRATEGY_FLAG_SPEC, resolveReplayStrategy } from "../../src/cli/commands/replay-strategies.js";
 import { STRATEGIES, STRATEGY_NAMES, createWeighting, strategyFromFlags } from "../../src/strategies/index.js";
 
 async function* linesOf(text: string) {
@@ -86,6 +87,17 @@ describe("replay resolver", () => {
     assert.deepEqual(out[0]?.weights, [0.5, 0.5]);
     assert.deepEqual(out[1]?.weights, [0.5, 0.5]);
     assert.ok(Math.abs((out[2]?.weights[0] as number) - e[0]! / (e[0]! + e[1]!)) < 1e-15);
+  });
+  it("plugs into replayCommand (--strategy with a flag-less strategy)", async () => {
+    let out = "";
+    const io = { stdout: (t: string) => (out += t), stderr: () => undefined, stdin: Readable.from(['{"losses":[1,3]}\n']) };
+    assert.equal(await replayCommand(["--strategy", "gls"], io, resolveReplayStrategy), 0);
+    assert.deepEqual(JSON.parse(out.trim()), { step: 1, weights: [0.75, 0.25] });
+  });
+  it("exports a parseArgs spec of every strategy flag", () => {
+    for (const flag of ["seed", "temperature", "gamma", "min-losses", "initial-log-variance", "epoch-length", "tau"]) {
+      assert.deepEqual(REPLAY_STRATEGY_FLAG_SPEC[flag], { type: "string" }, flag);
+    }
   });
   it("an unknown strategy is a usage error", () => {
     assert.throws(() => resolveReplayStrategy("nope", {}), { name: "UsageError", message: /--strategy: unknown strategy "nope"/ });

@@ -2,7 +2,7 @@ import * as E from "fp-ts/Either";
 import type { Weighting } from "../../core/weighting.js";
 import { isEpochAware, isTwoPhase } from "../../core/weighting.js";
 import { endEpochEvery, observeOnNextStep } from "../../strategies/combinators/phase-drivers.js";
-import { strategyFromFlags } from "../../strategies/registry.js";
+import { STRATEGIES, strategyFromFlags } from "../../strategies/registry.js";
 import { UsageError, numberFlag } from "../args.js";
 
 /**
@@ -22,6 +22,17 @@ import { UsageError, numberFlag } from "../args.js";
  * strategyFromFlags(name, flags, REPLAY_OWN_FLAGS) // ignores --input, --diagnostics, ...
  */
 export const REPLAY_OWN_FLAGS = ["input", "diagnostics", "help", "strategy", "epoch-length"] as const;
+
+/**
+ * Every strategy flag (and `--epoch-length`) as a `parseArgs` option spec, so that a caller
+ * parsing strictly can accept them: `parseFlags(argv, { ...ownSpec, ...REPLAY_STRATEGY_FLAG_SPEC })`.
+ *
+ * @example
+ * Object.keys(REPLAY_STRATEGY_FLAG_SPEC) // ["preset", "tau", ..., "seed", "temperature", ..., "epoch-length"]
+ */
+export const REPLAY_STRATEGY_FLAG_SPEC: Readonly<Record<string, { readonly type: "string" }>> = Object.fromEntries(
+  [...new Set([...Object.values(STRATEGIES).flatMap((entry) => Object.keys(entry.flags)), "epoch-length"])].map((flag) => [flag, { type: "string" as const }]),
+);
 
 /**
  * Resolves `--strategy NAME` and its flags to a plain `Weighting` for replay; throws a
