@@ -56,7 +56,7 @@ export const ImtlLConfig = t.type({ numTasks: Count, ...optionProps }, "ImtlLCon
 export type ImtlLConfig = t.TypeOf<typeof ImtlLConfig>;
 
 /**
- * IMTL-L's defaults. initialLogScale 0 = unit scale (the reference code starts s at 0).
+ * IMTL-L's defaults. initialLogScale 0 = unit scale (LibMTL's IMTL starts s at 0).
  *
  * @example
  * IMTL_L_DEFAULTS.lr // 0.01
