@@ -14,6 +14,14 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run a weighting over JSON Lines of losses (the conformance runner)",
     load: async () => (await import("./commands/replay.js")).replayCommand,
   },
+  train: {
+    summary: "train a restoration model from a JSON config (run directory with log, checkpoint, eval)",
+    load: async () => (await import("./commands/train.js")).trainCommand,
+  },
+  report: {
+    summary: "one self-contained HTML report (loss curves, weights, PSNR/SSIM) of run directories",
+    load: async () => (await import("./commands/report.js")).reportCommand,
+  },
 };
 
 const usage = () =>

@@ -20,7 +20,7 @@ import { formatDecodeErrors } from "../../core/report.js";
 import type { TaskName } from "../degradations/degradations.js";
 import { degrade, isTaskName } from "../degradations/degradations.js";
 import type { RgbImage } from "../image.js";
-import { cropImage } from "../image.js";
+import { cropImage, fromUint8, toUint8 } from "../image.js";
 import { readImage } from "../io/read-image.js";
 import { encodePng } from "../io/png.js";
 import { DatasetError, listImageFiles } from "./folder.js";
@@ -109,6 +109,40 @@ async function cleanImages(source: FrozenSource, maxSide: number | undefined): P
   return out;
 }
 
+/** A degraded/clean pair of a frozen set, in memory (both quantized to 8 bits, as the PNGs hold them). */
+export interface FrozenPair {
+  readonly sample: FrozenSample;
+  readonly input: RgbImage;
+  readonly target: RgbImage;
+}
+
+/** Rounds to the 8-bit levels a PNG stores, so in-memory and saved sets score the same. */
+const quantize = (img: RgbImage): RgbImage => fromUint8(img.width, img.height, toUint8(img));
+
+/**
+ * The pairs of a frozen set, made in memory (what `createFrozenSet` saves, and what `eval`
+ * uses for `procedural` or a folder of clean images, without writing anything).
+ */
+export async function frozenPairs(options: FrozenSetOptions): Promise<FrozenPair[]> {
+  const images = await cleanImages(options.source, options.maxSide);
+  const pairs: FrozenPair[] = [];
+  const total = images.length * options.tasks.length;
+  options.tasks.forEach((task, taskId) => {
+    images.forEach((clean, imageIndex) => {
+      const seed = mixSeed(mixSeed(options.seed, taskId), imageIndex);
+      const { image, params } = degrade(task, clean.img, Rng.seeded(seed));
+      const sample: FrozenSample = { name: `${task}-${clean.name}`, task, taskId, image: clean.image, seed, params: { ...params }, width: clean.img.width, height: clean.img.height };
+      pairs.push({ sample, input: quantize(image), target: quantize(clean.img) });
+      options.onProgress?.(pairs.length, total);
+    });
+  });
+  return pairs;
+}
+
+/** A short description of a frozen source, for manifests and reports. */
+export const describeFrozenSource = (source: FrozenSource): string =>
+  "procedural" in source ? `procedural:${source.procedural.seed ?? EVAL_PROCEDURAL_SEED}` : source.folder;
+
 /**
  * Degrades every clean image for every task once and writes the set to `dir`
  * (created if needed). Returns the manifest. Deterministic in (options).
@@ -117,24 +151,20 @@ async function cleanImages(source: FrozenSource, maxSide: number | undefined): P
  * await createFrozenSet("runs/eval-set", { tasks: [...MIOIR_TASKS], seed: 1, source: { procedural: { count: 4, size: 96 } } });
  */
 export async function createFrozenSet(dir: string, options: FrozenSetOptions): Promise<FrozenManifest> {
-  const images = await cleanImages(options.source, options.maxSide);
+  const pairs = await frozenPairs(options);
   mkdirSync(join(dir, "input"), { recursive: true });
   mkdirSync(join(dir, "target"), { recursive: true });
-  const samples: FrozenSample[] = [];
-  const total = images.length * options.tasks.length;
-  options.tasks.forEach((task, taskId) => {
-    images.forEach((clean, imageIndex) => {
-      const seed = mixSeed(mixSeed(options.seed, taskId), imageIndex);
-      const { image, params } = degrade(task, clean.img, Rng.seeded(seed));
-      const name = `${task}-${clean.name}`;
-      writeFileSync(join(dir, "input", `${name}.png`), encodePng(image));
-      writeFileSync(join(dir, "target", `${name}.png`), encodePng(clean.img));
-      samples.push({ name, task, taskId, image: clean.image, seed, params: { ...params }, width: clean.img.width, height: clean.img.height });
-      options.onProgress?.(samples.length, total);
-    });
-  });
-  const source = "procedural" in options.source ? `procedural:${options.source.procedural.seed ?? EVAL_PROCEDURAL_SEED}` : options.source.folder;
-  const manifest: FrozenManifest = { version: FROZEN_SET_VERSION, seed: options.seed, tasks: [...options.tasks], source, samples };
+  for (const { sample, input, target } of pairs) {
+    writeFileSync(join(dir, "input", `${sample.name}.png`), encodePng(input));
+    writeFileSync(join(dir, "target", `${sample.name}.png`), encodePng(target));
+  }
+  const manifest: FrozenManifest = {
+    version: FROZEN_SET_VERSION,
+    seed: options.seed,
+    tasks: [...options.tasks],
+    source: describeFrozenSource(options.source),
+    samples: pairs.map((p) => p.sample),
+  };
   // Written last and atomically: a directory with a manifest is a complete set.
   const path = join(dir, "manifest.json");
   writeFileSync(`${path}.tmp`, JSON.stringify(manifest, null, 2) + "\n");

@@ -1,0 +1,85 @@
+import { resolve } from "node:path";
+import { readTrainConfigFile, TrainSetupError, trainRun } from "../../restoration/train/index.js";
+import { DatasetError } from "../../restoration/data/folder.js";
+import type { CommandIo } from "../args.js";
+import { numberFlag, parseFlags, processIo, UsageError } from "../args.js";
+
+/**
+ * `art-mtl train --config FILE`: trains as the JSON config says and writes the run directory
+ * (config.json, log.jsonl, checkpoint/, eval.json). Ctrl-C writes a checkpoint and exits 130;
+ * `--resume` continues from it.
+ */
+
+export const TRAIN_USAGE = `usage: art-mtl train --config FILE [--resume] [--force] [--out DIR] [--steps N] [--quiet]
+Trains a restoration model with a multi-task weighting, as FILE (JSON) says; see
+docs/restoration.md for every field. The run directory (config "output", default runs/NAME)
+gets config.json, log.jsonl (one line per step), checkpoint/ and eval.json.
+  --resume   continue the run in the output directory from its checkpoint
+  --force    start over in an output directory that already holds a run
+  --out DIR  override the config's output directory
+  --steps N  override the config's step count (e.g. to extend a resumed run)
+  --quiet    no progress bar
+Ctrl-C stops after the current step and writes a checkpoint (resume with --resume).`;
+
+/** Turns the kit's user-facing errors into one-line usage errors. */
+export const asUsageError = (error: unknown): never => {
+  if (error instanceof TrainSetupError || error instanceof DatasetError) throw new UsageError(error.message);
+  throw error;
+};
+
+/** Whether the CLI writes to a terminal (only the real process streams can be). */
+export const stderrIsTTY = (io: CommandIo): boolean => io === processIo && process.stderr.isTTY === true;
+
+/** The `train` command. */
+export const trainCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
+  const { values } = parseFlags(argv, {
+    config: { type: "string", short: "c" },
+    resume: { type: "boolean" },
+    force: { type: "boolean" },
+    out: { type: "string" },
+    steps: { type: "string" },
+    quiet: { type: "boolean", short: "q" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help === true) {
+    io.stdout(TRAIN_USAGE + "\n");
+    return 0;
+  }
+  if (values.config === undefined) throw new UsageError(`--config FILE is required\n${TRAIN_USAGE}`);
+  if (values.resume === true && values.force === true) throw new UsageError("--resume and --force contradict each other");
+  const steps = numberFlag("steps", values.steps, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
+  let config;
+  try {
+    config = readTrainConfigFile(values.config);
+  } catch (error) {
+    return asUsageError(error);
+  }
+  config = { ...config, ...(values.out === undefined ? {} : { output: values.out }), ...(steps === undefined ? {} : { steps }) };
+  // The first Ctrl-C asks for a clean stop (checkpoint, exit 130); a second one kills as usual.
+  const controller = new AbortController();
+  const onSigint = () => {
+    io.stderr("\ninterrupt: finishing the current step and writing a checkpoint (Ctrl-C again to kill)\n");
+    controller.abort();
+    process.removeListener("SIGINT", onSigint);
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const outcome = await trainRun({
+      config,
+      resume: values.resume === true,
+      force: values.force === true,
+      signal: controller.signal,
+      log: (line) => io.stderr(line + "\n"),
+      ...(values.quiet === true ? {} : { progress: { write: io.stderr, isTTY: stderrIsTTY(io), columns: process.stderr.columns ?? 120 } }),
+    }).catch(asUsageError);
+    if (outcome.interrupted) {
+      io.stderr(`stopped at step ${outcome.step}; checkpoint in ${resolve(outcome.runDir, "checkpoint")}; continue with --resume\n`);
+      return 130;
+    }
+    io.stdout(`trained ${config.name} to step ${outcome.step} in ${outcome.seconds.toFixed(1)} s; run directory ${outcome.runDir}\n`);
+    if (outcome.evaluation !== undefined) io.stdout(`mean PSNR ${outcome.evaluation.mean.psnr.toFixed(2)} dB, SSIM ${outcome.evaluation.mean.ssim.toFixed(4)} (eval.json)\n`);
+    return 0;
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+};

@@ -1,0 +1,261 @@
+/**
+ * The training config (`art-mtl train --config FILE`): a JSON object checked by io-ts codecs.
+ * Every field but `steps` has a default; unknown keys are rejected (a typo is reported, not
+ * ignored), and every error names the field and the bad value, e.g.
+ * `schedule.kind: expected "constant" | "cosine" | "step" (got "linear")`.
+ */
+import * as E from "fp-ts/Either";
+import * as t from "io-ts";
+import { Count, NonNegativeInt, PositiveFinite } from "../../core/codecs.js";
+import { formatDecodeErrors } from "../../core/report.js";
+import { strictPartial } from "../../core/strict.js";
+import type { TaskName } from "../degradations/degradations.js";
+import { isTaskName, MIOIR_TASKS } from "../degradations/degradations.js";
+import type { ResolvedModelSpec } from "../models/spec.js";
+import { ModelSpec, resolveModelSpec } from "../models/spec.js";
+
+/** A registered task name (see the degradation registry). */
+const Task = new t.Type<TaskName, string, unknown>(
+  "TaskName",
+  (u): u is TaskName => typeof u === "string" && isTaskName(u),
+  (u, c) => (typeof u === "string" && isTaskName(u) ? t.success(u) : t.failure(u, c, `expected a task name (${[...MIOIR_TASKS, "noise15", "noise25", "noise50"].join(", ")})`)),
+  (a) => a,
+);
+
+/**
+ * A union discriminated by `key`: the value's `key` picks the branch, so an error names the one
+ * branch meant (or says which values `key` may take), instead of one line per branch.
+ */
+const discriminated = <A>(name: string, key: string, branches: Record<string, t.Mixed>): t.Type<A, unknown, unknown> =>
+  new t.Type<A, unknown, unknown>(
+    name,
+    (u): u is A => Object.values(branches).some((b) => b.is(u)),
+    (u, c) => {
+      if (typeof u !== "object" || u === null || Array.isArray(u)) return t.failure(u, c, `expected an object with "${key}"`);
+      const tag = (u as Record<string, unknown>)[key];
+      const branch = typeof tag === "string" && Object.prototype.hasOwnProperty.call(branches, tag) ? branches[tag] : undefined;
+      if (branch === undefined) {
+        return t.failure(tag, [...c, { key, type: t.string, actual: tag }], `expected ${Object.keys(branches).map((b) => JSON.stringify(b)).join(" | ")}`);
+      }
+      return branch.validate(u, c) as t.Validation<A>;
+    },
+    (a) => a,
+  );
+
+/** A non-empty list of distinct tasks. */
+const TaskList = t.refinement(t.array(Task), (list) => list.length > 0 && new Set(list).size === list.length, "TaskList (non-empty, no duplicates)");
+
+const NonNegativeFinite = t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, "NonNegativeFinite");
+const UnitInterval = t.refinement(t.number, (n) => n > 0 && n <= 1, "number in (0, 1]");
+
+const FolderSource = strictPartial({ folder: t.string, onBadFile: t.keyof({ error: null, skip: null }), cacheSize: Count }, "FolderSource");
+
+/** The data section. */
+export const DataConfig = strictPartial(
+  {
+    /** "procedural" (default) or a folder of clean images. */
+    source: new t.Type<"procedural" | { folder?: string; onBadFile?: "error" | "skip"; cacheSize?: number }, unknown, unknown>(
+      "DataSource",
+      (u): u is "procedural" => u === "procedural" || FolderSource.is(u),
+      (u, c) => (typeof u === "string" ? (u === "procedural" ? t.success(u) : t.failure(u, c, 'expected "procedural" or { "folder": DIR }')) : FolderSource.validate(u, c)),
+      (a) => a,
+    ),
+    /** Side of the square training patches (default 48). */
+    patchSize: t.refinement(t.number, (n) => Number.isInteger(n) && n >= 8, "integer >= 8"),
+    /** Random flips and quarter turns (default true). */
+    augment: t.boolean,
+    /** Relative share of each task in a batch, one per task (default equal). */
+    proportions: t.array(NonNegativeFinite),
+    /** Sequential curriculum: start with the first task, add the next one every `stepsPerTask` steps. */
+    curriculum: strictPartial({ stepsPerTask: Count }, "Curriculum"),
+    /** How batches are prepared ahead: "auto" (default), "worker", "thread" or "none". */
+    prefetch: t.keyof({ auto: null, worker: null, thread: null, none: null }),
+  },
+  "DataConfig",
+);
+
+/** The model section: a restoration model spec (see the models module); default a tiny SRResNet. */
+export const ModelConfig = ModelSpec;
+
+/** The weighting section: a name and its options. */
+export const WeightingConfig = t.intersection(
+  [t.type({ name: t.string }), t.partial({ options: t.UnknownRecord })],
+  "WeightingConfig",
+);
+
+/** The learning-rate schedule. */
+export const ScheduleConfig = discriminated<{ kind?: "constant" | "cosine" | "step"; minLr?: number; warmupSteps?: number; every?: number; gamma?: number }>("Schedule", "kind", {
+  constant: strictPartial({ kind: t.literal("constant") }, "ConstantSchedule"),
+  cosine: strictPartial({ kind: t.literal("cosine"), minLr: NonNegativeFinite, warmupSteps: NonNegativeInt }, "CosineSchedule"),
+  step: strictPartial({ kind: t.literal("step"), every: Count, gamma: UnitInterval }, "StepSchedule"),
+});
+
+/** Evaluation during and after training. */
+export const EvalConfig = strictPartial(
+  {
+    /** "procedural" (default: fixed-seed procedural images), a frozen set directory, or a folder of clean images. */
+    data: t.string,
+    /** Procedural or folder images per task (default 4). */
+    images: Count,
+    /** Side of procedural images, or the centre-crop of folder images (default 64). */
+    size: Count,
+    /** Metric convention (default "basicsr"). */
+    convention: t.keyof({ basicsr: null, skimage: null }),
+  },
+  "EvalConfig",
+);
+
+const configProps = {
+  /** A name for the run (default: the output directory's name). */
+  name: t.string,
+  tasks: TaskList,
+  data: DataConfig,
+  model: ModelConfig,
+  weighting: WeightingConfig,
+  steps: Count,
+  batch: Count,
+  lr: PositiveFinite,
+  schedule: ScheduleConfig,
+  seed: NonNegativeInt,
+  /** tfjs backend: "auto" (default), "wasm", "cpu", "node", "node-gpu", "webgpu". */
+  backend: t.keyof({ auto: null, wasm: null, cpu: null, node: null, "node-gpu": null, webgpu: null }),
+  /** Run directory (default runs/<name or "run">). */
+  output: t.string,
+  /** Steps between checkpoints (default 100; the last step always checkpoints). */
+  checkpointEvery: Count,
+  /** Steps between evaluations (default 0 = only at the end). */
+  evalEvery: NonNegativeInt,
+  eval: EvalConfig,
+};
+
+/** What a user writes (all optional but `steps`). */
+export const TrainConfigInput = t.intersection([t.type({ steps: Count }), strictPartial(configProps, "TrainConfig")], "TrainConfig");
+export type TrainConfigInput = t.TypeOf<typeof TrainConfigInput>;
+
+/** The learning-rate schedule, resolved. */
+export type Schedule =
+  | { readonly kind: "constant" }
+  | { readonly kind: "cosine"; readonly minLr: number; readonly warmupSteps: number }
+  | { readonly kind: "step"; readonly every: number; readonly gamma: number };
+
+/** A complete config: every default filled in (what config.json of a run holds). */
+export interface TrainConfig {
+  readonly name: string;
+  readonly tasks: readonly TaskName[];
+  readonly data: {
+    readonly source: "procedural" | { readonly folder: string; readonly onBadFile: "error" | "skip"; readonly cacheSize: number };
+    readonly patchSize: number;
+    readonly augment: boolean;
+    readonly proportions?: readonly number[];
+    readonly curriculum?: { readonly stepsPerTask: number };
+    readonly prefetch: "auto" | "worker" | "thread" | "none";
+  };
+  readonly model: ResolvedModelSpec;
+  readonly weighting: { readonly name: string; readonly options: Record<string, unknown> };
+  readonly steps: number;
+  readonly batch: number;
+  readonly lr: number;
+  readonly schedule: Schedule;
+  readonly seed: number;
+  readonly backend: "auto" | "wasm" | "cpu" | "node" | "node-gpu" | "webgpu";
+  readonly output: string;
+  readonly checkpointEvery: number;
+  readonly evalEvery: number;
+  readonly eval: { readonly data: string; readonly images: number; readonly size: number; readonly convention: "basicsr" | "skimage" };
+}
+
+/** The defaults, in one place (the docs' config reference lists these). */
+export const TRAIN_DEFAULTS = {
+  tasks: MIOIR_TASKS,
+  patchSize: 48,
+  batch: 14,
+  lr: 2e-4,
+  seed: 0,
+  /** A tiny SRResNet: trains in minutes on two CPU cores. */
+  model: { kind: "srresnet", width: 16, blocks: 2 } as ModelSpec,
+  checkpointEvery: 100,
+  evalImages: 4,
+  evalSize: 64,
+} as const;
+
+/**
+ * Checks a parsed JSON config and fills the defaults. Left: one line per problem,
+ * `field.path: expected TYPE (got VALUE)`.
+ *
+ * @example
+ * resolveTrainConfig({ steps: 100, batch: 0 }) // Left(["batch: expected Count (got 0)"])
+ */
+export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig> {
+  const decoded = TrainConfigInput.decode(raw);
+  if (E.isLeft(decoded)) return E.left(formatDecodeErrors(decoded.left));
+  const c = decoded.right;
+  const tasks = c.tasks ?? [...TRAIN_DEFAULTS.tasks];
+  const problems: string[] = [];
+  const proportions = c.data?.proportions;
+  if (proportions !== undefined && proportions.length !== tasks.length) {
+    problems.push(`data.proportions: expected ${tasks.length} values, one per task (got ${JSON.stringify(proportions)})`);
+  }
+  if (proportions !== undefined && proportions.every((p) => p === 0)) problems.push(`data.proportions: at least one must be > 0 (got ${JSON.stringify(proportions)})`);
+  const s = c.schedule;
+  const schedule: Schedule =
+    s?.kind === "cosine"
+      ? { kind: "cosine", minLr: s.minLr ?? 0, warmupSteps: s.warmupSteps ?? 0 }
+      : s?.kind === "step"
+        ? { kind: "step", every: s.every ?? Math.max(1, Math.floor(c.steps / 3)), gamma: s.gamma ?? 0.5 }
+        : { kind: "constant" };
+  const source = c.data?.source;
+  if (typeof source === "object" && source.folder === undefined) problems.push("data.source.folder: required (got undefined)");
+  const lr = c.lr ?? TRAIN_DEFAULTS.lr;
+  if (schedule.kind === "cosine" && schedule.minLr > lr) problems.push(`schedule.minLr: must not exceed lr ${lr} (got ${schedule.minLr})`);
+  if (problems.length > 0) return E.left(problems);
+  const name = c.name ?? (c.output !== undefined ? c.output.split(/[\\/]/).filter(Boolean).pop() ?? "run" : "run");
+  return E.right({
+    name,
+    tasks,
+    data: {
+      source: typeof source === "object" ? { folder: source.folder as string, onBadFile: source.onBadFile ?? "error", cacheSize: source.cacheSize ?? 64 } : "procedural",
+      patchSize: c.data?.patchSize ?? TRAIN_DEFAULTS.patchSize,
+      augment: c.data?.augment ?? true,
+      ...(proportions === undefined ? {} : { proportions }),
+      ...(c.data?.curriculum?.stepsPerTask === undefined ? {} : { curriculum: { stepsPerTask: c.data.curriculum.stepsPerTask } }),
+      prefetch: c.data?.prefetch ?? "auto",
+    },
+    model: resolveModelSpec(c.model ?? TRAIN_DEFAULTS.model),
+    weighting: { name: c.weighting?.name ?? "art", options: (c.weighting?.options ?? {}) as Record<string, unknown> },
+    steps: c.steps,
+    batch: c.batch ?? TRAIN_DEFAULTS.batch,
+    lr,
+    schedule,
+    seed: c.seed ?? TRAIN_DEFAULTS.seed,
+    backend: c.backend ?? "auto",
+    output: c.output ?? `runs/${name}`,
+    checkpointEvery: c.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery,
+    evalEvery: c.evalEvery ?? 0,
+    eval: {
+      data: c.eval?.data ?? "procedural",
+      images: c.eval?.images ?? TRAIN_DEFAULTS.evalImages,
+      size: c.eval?.size ?? TRAIN_DEFAULTS.evalSize,
+      convention: c.eval?.convention ?? "basicsr",
+    },
+  });
+}
+
+/** The learning rate at `step` (0-based) of `total` steps. */
+export function learningRateAt(schedule: Schedule, baseLr: number, step: number, total: number): number {
+  switch (schedule.kind) {
+    case "constant":
+      return baseLr;
+    case "step":
+      return baseLr * schedule.gamma ** Math.floor(step / schedule.every);
+    case "cosine": {
+      if (step < schedule.warmupSteps) return (baseLr * (step + 1)) / schedule.warmupSteps;
+      const span = Math.max(1, total - schedule.warmupSteps);
+      const progress = Math.min(1, (step - schedule.warmupSteps) / span);
+      return schedule.minLr + 0.5 * (baseLr - schedule.minLr) * (1 + Math.cos(Math.PI * progress));
+    }
+  }
+}
+
+/** The sequential curriculum's active tasks at `step`: tasks 0..floor(step / stepsPerTask). */
+export const sequentialCurriculum = (numTasks: number, stepsPerTask: number) => (step: number): number[] =>
+  Array.from({ length: Math.min(numTasks, Math.floor(step / stepsPerTask) + 1) }, (_, k) => k);

@@ -1,0 +1,96 @@
+/**
+ * Scoring a model per task: restore every input of an evaluation set, then PSNR/SSIM against
+ * its target (BasicSR convention by default), averaged per task, next to the scores of the
+ * degraded inputs themselves.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { TaskName } from "../degradations/degradations.js";
+import type { FrozenPair } from "../data/frozen.js";
+import { EVAL_PROCEDURAL_SEED, frozenPairs, isFrozenSet, loadFrozenSet } from "../data/frozen.js";
+import { DatasetError } from "../data/folder.js";
+import type { RgbImage } from "../image.js";
+import type { MetricOptions } from "../metrics/prepare.js";
+import { psnr } from "../metrics/psnr.js";
+import { ssim } from "../metrics/ssim.js";
+import type { TaskScore } from "./records.js";
+
+/** What to evaluate on. */
+export interface EvalDataOptions {
+  /** `"procedural"`, a frozen set directory, or a folder of clean images (degraded here with fixed seeds). */
+  readonly data: string;
+  readonly tasks: readonly TaskName[];
+  /** Images per task for procedural/folder data. */
+  readonly images: number;
+  /** Procedural image side, or the centre-crop of folder images. */
+  readonly size: number;
+  /** Degradation seed (default 1). */
+  readonly seed?: number;
+}
+
+/**
+ * The evaluation pairs: a frozen set is read as saved (restricted to `tasks` when it has
+ * more); `procedural` and clean folders are degraded in memory exactly as `createFrozenSet` would.
+ */
+export async function loadEvalPairs(options: EvalDataOptions): Promise<FrozenPair[]> {
+  const seed = options.seed ?? 1;
+  if (options.data === "procedural") {
+    return frozenPairs({ tasks: options.tasks, seed, source: { procedural: { count: options.images, size: options.size, seed: EVAL_PROCEDURAL_SEED } } });
+  }
+  if (!existsSync(options.data)) throw new DatasetError(options.data, `${options.data}: no such directory (expected "procedural", a frozen set, or a folder of clean images)`);
+  if (isFrozenSet(options.data)) {
+    const set = loadFrozenSet(options.data);
+    const wanted = set.manifest.samples.filter((s) => (options.tasks as readonly string[]).includes(s.task));
+    if (wanted.length === 0) throw new DatasetError(join(options.data, "manifest.json"), `${options.data}: no sample of the tasks ${options.tasks.join(", ")} (the set has ${set.manifest.tasks.join(", ")})`);
+    const pairs: FrozenPair[] = [];
+    for (const sample of wanted) pairs.push({ sample, ...(await set.load(sample)) });
+    return pairs;
+  }
+  return frozenPairs({ tasks: options.tasks, seed, source: { folder: options.data, limit: options.images }, maxSide: options.size });
+}
+
+/** Mean of a list (NaN for an empty one). */
+const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/**
+ * Restores each pair's input with `restore` and scores it. Returns one score per task, in the
+ * order of `tasks`, and their unweighted mean.
+ */
+export async function scorePairs(
+  pairs: readonly FrozenPair[],
+  tasks: readonly string[],
+  restore: (input: RgbImage) => Promise<RgbImage>,
+  metric: MetricOptions,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ tasks: TaskScore[]; mean: { psnr: number; ssim: number } }> {
+  const byTask = new Map<string, { psnr: number[]; ssim: number[]; inPsnr: number[]; inSsim: number[] }>();
+  let done = 0;
+  for (const pair of pairs) {
+    const restored = await restore(pair.input);
+    const entry = byTask.get(pair.sample.task) ?? { psnr: [], ssim: [], inPsnr: [], inSsim: [] };
+    entry.psnr.push(psnr(restored, pair.target, metric));
+    entry.ssim.push(ssim(restored, pair.target, metric));
+    entry.inPsnr.push(psnr(pair.input, pair.target, metric));
+    entry.inSsim.push(ssim(pair.input, pair.target, metric));
+    byTask.set(pair.sample.task, entry);
+    onProgress?.(++done, pairs.length);
+  }
+  const scores: TaskScore[] = tasks
+    .filter((task) => byTask.has(task))
+    .map((task) => {
+      const e = byTask.get(task) as { psnr: number[]; ssim: number[]; inPsnr: number[]; inSsim: number[] };
+      return { task, count: e.psnr.length, psnr: mean(e.psnr), ssim: mean(e.ssim), inputPsnr: mean(e.inPsnr), inputSsim: mean(e.inSsim) };
+    });
+  return { tasks: scores, mean: { psnr: mean(scores.map((s) => s.psnr)), ssim: mean(scores.map((s) => s.ssim)) } };
+}
+
+/** A markdown table of scores (what `eval` prints). */
+export function scoresMarkdown(scores: readonly TaskScore[], overall: { psnr: number; ssim: number }): string {
+  const f = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+  const lines = ["| task | images | input PSNR | input SSIM | PSNR | SSIM |", "| --- | ---: | ---: | ---: | ---: | ---: |"];
+  for (const s of scores) lines.push(`| ${s.task} | ${s.count} | ${f(s.inputPsnr, 2)} | ${f(s.inputSsim, 4)} | ${f(s.psnr, 2)} | ${f(s.ssim, 4)} |`);
+  const inP = mean(scores.map((s) => s.inputPsnr));
+  const inS = mean(scores.map((s) => s.inputSsim));
+  lines.push(`| **mean** | ${scores.reduce((a, s) => a + s.count, 0)} | ${f(inP, 2)} | ${f(inS, 4)} | **${f(overall.psnr, 2)}** | **${f(overall.ssim, 4)}** |`);
+  return lines.join("\n") + "\n";
+}

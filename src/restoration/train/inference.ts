@@ -1,0 +1,118 @@
+/**
+ * Running a trained model on whole images of any size: the image is cut into overlapping
+ * tiles, each tile is restored on its own, and the tiles are blended with weights that ramp
+ * down linearly across the overlap, so there are no seams and device memory is bounded by the
+ * tile size, not the image size.
+ */
+import type { Tf } from "../../tfjs/tf.js";
+import type { Tensor } from "../../tfjs/tf.js";
+import type { RgbImage } from "../image.js";
+import { cropImage } from "../image.js";
+
+/** A model's forward pass, [B,H,W,3] → [B,H,W,3]. */
+export type Forward = (inputs: Tensor) => Tensor;
+
+/** Options of `restoreImage`. */
+export interface TileOptions {
+  /** Tile side in pixels (default 128). */
+  readonly tile?: number;
+  /** Overlap between neighbouring tiles (default 16). */
+  readonly overlap?: number;
+  /** The model needs H and W divisible by this (a U-Net of depth d: 2^d); inputs are edge-padded. Default 1. */
+  readonly multipleOf?: number;
+}
+
+/** Copies `img` into a larger image, repeating its last row and column (edge padding). */
+export function padEdge(img: RgbImage, width: number, height: number): RgbImage {
+  if (width === img.width && height === img.height) return img;
+  const out = new Float32Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(y, img.height - 1);
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(x, img.width - 1);
+      const s = (sy * img.width + sx) * 3;
+      const d = (y * width + x) * 3;
+      out[d] = img.data[s] as number;
+      out[d + 1] = img.data[s + 1] as number;
+      out[d + 2] = img.data[s + 2] as number;
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Runs the model on one image that fits in memory (padded to `multipleOf`); one read-back. */
+export async function restoreWhole(tf: Tf, forward: Forward, img: RgbImage, multipleOf = 1): Promise<RgbImage> {
+  const w = Math.ceil(img.width / multipleOf) * multipleOf;
+  const h = Math.ceil(img.height / multipleOf) * multipleOf;
+  const padded = padEdge(img, w, h);
+  const output = tf.tidy(() => tf.clipByValue(forward(tf.tensor4d(padded.data, [1, h, w, 3])), 0, 1));
+  const data = (await output.data()) as Float32Array;
+  output.dispose();
+  const full: RgbImage = { width: w, height: h, data };
+  return w === img.width && h === img.height ? full : cropImage(full, 0, 0, img.width, img.height);
+}
+
+/** Tile start positions covering [0, size) with tiles of `tile` overlapping by at least `overlap`. */
+export function tileStarts(size: number, tile: number, overlap: number): number[] {
+  if (size <= tile) return [0];
+  const stride = Math.max(1, tile - overlap);
+  const starts: number[] = [];
+  for (let s = 0; s + tile < size; s += stride) starts.push(s);
+  starts.push(size - tile);
+  return starts;
+}
+
+/** The blending weight of position i in a tile of length n whose sides overlap neighbours (1 inside, ramping near shared edges). */
+const ramp = (i: number, n: number, overlap: number, atStart: boolean, atEnd: boolean): number => {
+  let w = 1;
+  if (!atStart) w = Math.min(w, (i + 1) / (overlap + 1));
+  if (!atEnd) w = Math.min(w, (n - i) / (overlap + 1));
+  return w;
+};
+
+/**
+ * Restores an image of any size by overlapping tiles.
+ *
+ * @example
+ * const restored = await restoreImage(tf, model.apply, await readImage("big.png"), { tile: 256, overlap: 16 });
+ */
+export async function restoreImage(tf: Tf, forward: Forward, img: RgbImage, options: TileOptions = {}): Promise<RgbImage> {
+  const tile = options.tile ?? 128;
+  const overlap = Math.min(options.overlap ?? 16, Math.floor(tile / 2));
+  const multipleOf = options.multipleOf ?? 1;
+  if (img.width <= tile && img.height <= tile) return restoreWhole(tf, forward, img, multipleOf);
+  const xs = tileStarts(img.width, tile, overlap);
+  const ys = tileStarts(img.height, tile, overlap);
+  const acc = new Float32Array(img.width * img.height * 3);
+  const norm = new Float32Array(img.width * img.height);
+  for (const [yi, top] of ys.entries()) {
+    for (const [xi, left] of xs.entries()) {
+      const tw = Math.min(tile, img.width);
+      const th = Math.min(tile, img.height);
+      const out = await restoreWhole(tf, forward, cropImage(img, left, top, tw, th), multipleOf);
+      for (let y = 0; y < th; y++) {
+        const wy = ramp(y, th, overlap, yi === 0, yi === ys.length - 1);
+        for (let x = 0; x < tw; x++) {
+          const w = wy * ramp(x, tw, overlap, xi === 0, xi === xs.length - 1);
+          const p = (top + y) * img.width + left + x;
+          const s = (y * tw + x) * 3;
+          acc[p * 3] = (acc[p * 3] as number) + w * (out.data[s] as number);
+          acc[p * 3 + 1] = (acc[p * 3 + 1] as number) + w * (out.data[s + 1] as number);
+          acc[p * 3 + 2] = (acc[p * 3 + 2] as number) + w * (out.data[s + 2] as number);
+          norm[p] = (norm[p] as number) + w;
+        }
+      }
+    }
+  }
+  for (let p = 0; p < norm.length; p++) {
+    const n = norm[p] as number;
+    acc[p * 3] = (acc[p * 3] as number) / n;
+    acc[p * 3 + 1] = (acc[p * 3 + 1] as number) / n;
+    acc[p * 3 + 2] = (acc[p * 3 + 2] as number) / n;
+  }
+  return { width: img.width, height: img.height, data: acc };
+}
+
+/** What a model spec needs the input sides to be divisible by. */
+export const multipleOfFor = (spec: { readonly kind: string; readonly depth?: number }): number =>
+  spec.kind === "unet" || spec.kind === "prompt-unet" ? 2 ** (spec.depth ?? 0) : 1;

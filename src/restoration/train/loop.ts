@@ -1,0 +1,307 @@
+/**
+ * The training loop of the restoration kit: config in, run directory out.
+ *
+ *     runs/NAME/config.json    the resolved config
+ *     runs/NAME/log.jsonl      one line per step: step, loss, taskLosses, weights, lr, time
+ *     runs/NAME/checkpoint/    model, optimizer, weighting state, step (atomic, every checkpointEvery steps)
+ *     runs/NAME/eval.json      per-task PSNR/SSIM at the end (and every evalEvery steps)
+ *
+ * Batches are a pure function of (seed, step), the model's initialisation of the seed, so two
+ * runs that differ only in the weighting see the same init and the same batches, and a resumed
+ * run continues exactly where the checkpoint left off.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import * as E from "fp-ts/Either";
+import type { Weighting } from "../../core/weighting.js";
+import type { CheckpointManifest } from "../../tfjs/checkpoint.js";
+import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";
+import type { Optimizer, Tf } from "../../tfjs/tf.js";
+import type { Trainer } from "../../tfjs/trainer.js";
+import { createTrainer } from "../../tfjs/trainer.js";
+import type { FrozenPair } from "../data/frozen.js";
+import { streamBatches } from "../data/prefetch.js";
+import type { RestorationModel } from "../models/index.js";
+import { createModel } from "../models/index.js";
+import { loadTf } from "./backend.js";
+import type { TrainConfig } from "./config.js";
+import { learningRateAt, resolveTrainConfig, sequentialCurriculum } from "./config.js";
+import { loadEvalPairs, scorePairs } from "./evaluate.js";
+import { multipleOfFor, restoreImage } from "./inference.js";
+import type { ProgressOptions } from "./progress.js";
+import { ProgressBar } from "./progress.js";
+import type { EvalResult, StepRecord } from "./records.js";
+import { JsonlWriter, runPaths, truncateLog, writeJsonAtomic } from "./run-dir.js";
+import { resolveWeighting } from "./weightings.js";
+
+/** A problem with the run set-up that the user can fix (existing directory, nothing to resume, config mismatch). */
+export class TrainSetupError extends Error {
+  override readonly name = "TrainSetupError";
+}
+
+/** A model, trainer and everything needed to train or evaluate it. */
+export interface TrainingSession {
+  readonly tf: Tf;
+  readonly config: TrainConfig;
+  readonly model: RestorationModel;
+  readonly trainer: Trainer<unknown>;
+  readonly optimizer: Optimizer;
+  readonly backend: string;
+}
+
+/** Builds the model (seeded), optimizer, weighting and trainer a config describes. */
+export async function buildSession(config: TrainConfig, log?: (line: string) => void): Promise<TrainingSession> {
+  const { tf, selection } = await loadTf(config.backend, log);
+  const weighting = resolveWeighting(config.weighting.name, config.weighting.options);
+  if (E.isLeft(weighting)) throw new TrainSetupError(weighting.left.join("\n"));
+  const model = createModel(tf, config.model, { seed: config.seed });
+  const optimizer = tf.train.adam(config.lr);
+  const trainer = createTrainer({ tf, model, optimizer, weighting: weighting.right as Weighting<unknown>, numTasks: config.tasks.length });
+  return { tf, config, model, trainer, optimizer, backend: selection.choice };
+}
+
+/** What the checkpoint's metadata holds (so eval/restore can rebuild the model). */
+export interface CheckpointMetadata {
+  readonly config: TrainConfig;
+}
+
+/** Reads a checkpoint's manifest and the config stored with it. */
+export async function readCheckpointConfig(checkpointDir: string): Promise<{ manifest: CheckpointManifest; config: TrainConfig }> {
+  const found = await readCheckpointManifest(checkpointDir);
+  if (found === null) throw new TrainSetupError(`${checkpointDir}: no checkpoint here (expected manifest.json from art-mtl train)`);
+  const raw = (found.manifest.metadata as Partial<CheckpointMetadata> | null)?.config;
+  const resolved = resolveTrainConfig(raw);
+  if (E.isLeft(resolved)) throw new TrainSetupError(`${checkpointDir}: the checkpoint's config is not a training config:\n  ${resolved.left.join("\n  ")}`);
+  return { manifest: found.manifest, config: resolved.right };
+}
+
+/** Loads a trained model from a checkpoint directory (for eval and restore). */
+export async function loadTrainedSession(checkpointDir: string, backend?: TrainConfig["backend"], log?: (line: string) => void): Promise<TrainingSession & { step: number }> {
+  const { config } = await readCheckpointConfig(checkpointDir);
+  const session = await buildSession(backend === undefined ? config : { ...config, backend }, log);
+  const loaded = await loadCheckpoint(session.trainer, checkpointDir);
+  return { ...session, step: loaded.step };
+}
+
+/** Options of `evaluateSession`. */
+export interface EvaluateOptions {
+  readonly data: string;
+  readonly images: number;
+  readonly size: number;
+  readonly convention: "basicsr" | "skimage";
+  readonly cropBorder?: number;
+  readonly yChannel?: boolean;
+  /** Tile size for large images (default 128). */
+  readonly tile?: number;
+  readonly checkpoint: string;
+  readonly step: number;
+  /** Pairs already loaded (periodic evaluation reuses them). */
+  readonly pairs?: readonly FrozenPair[];
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Scores the session's model per task (see `scorePairs`). */
+export async function evaluateSession(session: TrainingSession, options: EvaluateOptions): Promise<EvalResult> {
+  const started = performance.now();
+  const pairs = options.pairs ?? (await loadEvalPairs({ data: options.data, tasks: session.config.tasks, images: options.images, size: options.size }));
+  const metric = { convention: options.convention, cropBorder: options.cropBorder ?? 0, yChannel: options.yChannel ?? false };
+  const multipleOf = multipleOfFor(session.model.spec);
+  const scored = await scorePairs(
+    pairs,
+    session.config.tasks,
+    (input) => restoreImage(session.tf, session.model.apply, input, { tile: options.tile ?? 128, multipleOf }),
+    metric,
+    options.onProgress,
+  );
+  return {
+    checkpoint: options.checkpoint,
+    step: options.step,
+    data: options.data,
+    convention: options.convention,
+    cropBorder: metric.cropBorder,
+    yChannel: metric.yChannel,
+    tasks: scored.tasks,
+    mean: scored.mean,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Options of `trainRun`. */
+export interface TrainRunOptions {
+  readonly config: TrainConfig;
+  /** Continue from the run directory's checkpoint. */
+  readonly resume?: boolean;
+  /** Start over in a directory that already holds a run (its log, checkpoint and eval are removed). */
+  readonly force?: boolean;
+  /** Progress bar target (default: none). */
+  readonly progress?: ProgressOptions;
+  /** Informational lines (backend, resume point, checkpoints). */
+  readonly log?: (line: string) => void;
+  /** Aborting stops after the current step, writes a checkpoint, and returns (SIGINT). */
+  readonly signal?: AbortSignal;
+  /** Evaluate at the end and write eval.json (default true). */
+  readonly evaluateAtEnd?: boolean;
+}
+
+/** The outcome of `trainRun`. */
+export interface TrainOutcome {
+  readonly runDir: string;
+  /** Steps completed (including those before a resume). */
+  readonly step: number;
+  /** True when stopped by the signal before `steps`. */
+  readonly interrupted: boolean;
+  readonly evaluation?: EvalResult;
+  /** Wall time of this call in seconds. */
+  readonly seconds: number;
+  readonly lastRecord?: StepRecord;
+  /** How batches were prefetched (worker, thread, none). */
+  readonly prefetch: string;
+  readonly backend: string;
+}
+
+const short = (v: number | null): string => (v === null ? "-" : v < 0.01 ? v.toExponential(1) : v.toFixed(3));
+
+/** Checks that a resumed run's config matches the checkpoint's in what the checkpoint depends on. */
+function checkResumable(saved: TrainConfig, config: TrainConfig, dir: string): void {
+  const fields: (keyof TrainConfig)[] = ["tasks", "model", "weighting", "seed", "batch"];
+  for (const field of fields) {
+    if (JSON.stringify(saved[field]) !== JSON.stringify(config[field])) {
+      throw new TrainSetupError(`${dir}: cannot resume: ${field} differs from the checkpoint's (checkpoint ${JSON.stringify(saved[field])}, config ${JSON.stringify(config[field])})`);
+    }
+  }
+}
+
+/**
+ * Trains as the config says, writing the run directory; see the module comment.
+ *
+ * @example
+ * const outcome = await trainRun({ config, progress: { write: (t) => process.stderr.write(t), isTTY: true } });
+ */
+export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> {
+  const started = performance.now();
+  const config = options.config;
+  const log = options.log ?? (() => undefined);
+  const runDir = config.output;
+  const paths = runPaths(runDir);
+  const hasRun = existsSync(paths.log) || existsSync(paths.checkpoint);
+  if (options.resume === true) {
+    const { config: saved } = await readCheckpointConfig(paths.checkpoint).catch((error: unknown) => {
+      throw error instanceof TrainSetupError ? new TrainSetupError(`--resume: ${runDir} has no checkpoint to resume from`) : error;
+    });
+    checkResumable(saved, config, runDir);
+  } else if (hasRun) {
+    if (options.force !== true) throw new TrainSetupError(`${runDir} already holds a run (log.jsonl or checkpoint/); use --resume to continue it, --force to start over, or another output`);
+    for (const path of [paths.log, paths.checkpoint, paths.eval, `${paths.checkpoint}.previous`]) rmSync(path, { recursive: true, force: true });
+  }
+  mkdirSync(runDir, { recursive: true });
+  writeJsonAtomic(paths.config, config);
+
+  const session = await buildSession(config, log);
+  const { tf, trainer, optimizer } = session;
+  let startStep = 0;
+  let timeOffset = 0;
+  if (options.resume === true) {
+    const loaded = await loadCheckpoint(trainer, paths.checkpoint);
+    startStep = loaded.step;
+    const last = truncateLog(paths.log, startStep);
+    timeOffset = last?.time ?? 0;
+    log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
+  }
+  const bar = options.progress === undefined ? undefined : new ProgressBar(config.name, config.steps, startStep, options.progress);
+  const logWriter = new JsonlWriter(paths.log);
+  const activeTasks = config.data.curriculum === undefined ? undefined : sequentialCurriculum(config.tasks.length, config.data.curriculum.stepsPerTask);
+  const stream = streamBatches(
+    {
+      tasks: config.tasks,
+      batchSize: config.batch,
+      patchSize: config.data.patchSize,
+      seed: config.seed,
+      source: config.data.source,
+      augment: config.data.augment,
+      ...(config.data.proportions === undefined ? {} : { proportions: config.data.proportions }),
+    },
+    { ...(activeTasks === undefined ? {} : { activeTasks }), onWarning: (m) => bar?.message(m) ?? log(m) },
+    { from: startStep, to: config.steps, depth: 2, mode: config.data.prefetch },
+  );
+  const say = (line: string) => (bar === undefined ? log(line) : bar.message(line));
+  say(`training ${config.name}: ${config.weighting.name} on ${config.tasks.join(", ")}; ${session.model.parameterCount} parameters; backend ${session.backend}; batches prefetched by ${stream.mode}`);
+  const checkpoint = async (step: number) => {
+    await saveCheckpoint(trainer, paths.checkpoint, { config } satisfies CheckpointMetadata);
+    say(`checkpoint at step ${step} → ${paths.checkpoint}`);
+  };
+  let evalPairs: FrozenPair[] | undefined;
+  const evaluate = async (step: number): Promise<EvalResult> => {
+    evalPairs ??= await loadEvalPairs({ data: config.eval.data, tasks: config.tasks, images: config.eval.images, size: config.eval.size });
+    const result = await evaluateSession(session, { ...config.eval, checkpoint: paths.checkpoint, step, pairs: evalPairs });
+    writeJsonAtomic(paths.eval, result);
+    say(`eval at step ${step}: mean PSNR ${result.mean.psnr.toFixed(2)} dB, SSIM ${result.mean.ssim.toFixed(4)}`);
+    return result;
+  };
+
+  let step = startStep;
+  let lastRecord: StepRecord | undefined;
+  let interrupted = false;
+  const loopStarted = performance.now();
+  try {
+    for (; step < config.steps; ) {
+      if (options.signal?.aborted === true) {
+        interrupted = true;
+        break;
+      }
+      const batch = await stream.next();
+      if (batch === undefined) break;
+      const lr = learningRateAt(config.schedule, config.lr, step, config.steps);
+      // tfjs optimizers read their learning rate on each update; Adam keeps it in a plain field.
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      const x = tf.tensor4d(batch.inputs, [...batch.shape]);
+      const y = tf.tensor4d(batch.targets, [...batch.shape]);
+      let result;
+      try {
+        result = await trainer.step(x, y, batch.taskIds);
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
+      step++;
+      lastRecord = { step, loss: result.loss, taskLosses: result.taskLosses, weights: result.weights, lr, time: timeOffset + (performance.now() - loopStarted) / 1000 };
+      logWriter.append(lastRecord);
+      bar?.update(step, `loss ${short(result.loss)} | ${config.tasks.map((task, k) => `${task} ${short(result.taskLosses[k] ?? null)}/${(result.weights[k] ?? 0).toFixed(2)}`).join(" ")}`);
+      if (step % config.checkpointEvery === 0 && step < config.steps) await checkpoint(step);
+      if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) await evaluate(step);
+    }
+    if (step > startStep || interrupted) await checkpoint(step);
+  } finally {
+    bar?.finish();
+    logWriter.close();
+    await stream.close();
+  }
+  let evaluation: EvalResult | undefined;
+  if (!interrupted && (options.evaluateAtEnd ?? true)) evaluation = await evaluate(step);
+  session.model.dispose();
+  trainer.dispose();
+  optimizer.dispose();
+  return {
+    runDir,
+    step,
+    interrupted,
+    ...(evaluation === undefined ? {} : { evaluation }),
+    seconds: (performance.now() - started) / 1000,
+    ...(lastRecord === undefined ? {} : { lastRecord }),
+    prefetch: stream.mode,
+    backend: session.backend,
+  };
+}
+
+/** Reads and resolves a JSON config file; throws `TrainSetupError` naming the file, field and value. */
+export function readTrainConfigFile(path: string): TrainConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new TrainSetupError(`${path}: ${(error as Error).message}`);
+  }
+  const resolved = resolveTrainConfig(raw);
+  if (E.isLeft(resolved)) throw new TrainSetupError(`${path}: invalid config:\n  ${resolved.left.join("\n  ")}`);
+  const weighting = resolveWeighting(resolved.right.weighting.name, resolved.right.weighting.options);
+  if (E.isLeft(weighting)) throw new TrainSetupError(`${path}: invalid config:\n  ${weighting.left.join("\n  ")}`);
+  return resolved.right;
+}

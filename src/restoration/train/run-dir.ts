@@ -1,0 +1,62 @@
+/**
+ * Paths of a run directory and small file helpers (atomic JSON writes, log truncation on resume).
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { StepRecord } from "./records.js";
+
+/** The files of a run directory. */
+export const runPaths = (runDir: string) => ({
+  config: join(runDir, "config.json"),
+  log: join(runDir, "log.jsonl"),
+  checkpoint: join(runDir, "checkpoint"),
+  eval: join(runDir, "eval.json"),
+  report: join(runDir, "report.html"),
+});
+
+/** Writes JSON atomically (temp file + rename): a reader sees the old or the new file, never half. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, JSON.stringify(value, null, 2) + "\n");
+  renameSync(`${path}.tmp`, path);
+}
+
+/**
+ * Keeps the log lines of steps <= `lastStep` (a resumed run redoes the steps after its
+ * checkpoint, so their old lines go) and returns the last kept record.
+ */
+export function truncateLog(path: string, lastStep: number): StepRecord | undefined {
+  if (!existsSync(path)) return undefined;
+  const kept: string[] = [];
+  let last: StepRecord | undefined;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const record = JSON.parse(line) as StepRecord;
+      if (record.step <= lastStep) {
+        kept.push(line);
+        last = record;
+      }
+    } catch {
+      // A line cut by a crash: dropped.
+    }
+  }
+  writeFileSync(`${path}.tmp`, kept.length === 0 ? "" : kept.join("\n") + "\n");
+  renameSync(`${path}.tmp`, path);
+  return last;
+}
+
+/** An append-only JSON Lines writer (one write per record, so a crash loses at most the line in flight). */
+export class JsonlWriter {
+  private readonly fd: number;
+  constructor(path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(path, "a");
+  }
+  append(record: unknown): void {
+    writeSync(this.fd, JSON.stringify(record) + "\n");
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
