@@ -32,7 +32,7 @@ export interface SelectBackendOptions {
   /**
    * wasm only: number of XNNPACK threads. Values > 1 also force tfjs' multithreading flag on,
    * which tfjs switches off in Node because its worker bootstrap does not work there; see
-   * docs/backends.md (it currently fails, and the backend then falls back to the next candidate).
+   * docs/backends.md. When the threaded start fails, wasm is started single-threaded (and a note says so).
    */
   readonly wasmThreads?: number;
   /** wasm only: register the training kernels (default true). */
@@ -164,7 +164,15 @@ const wasmLoader: Loader = async (tf, options) => {
     if (typeof setThreadsCount === "function") (setThreadsCount as (n: number) => void)(threads);
     if (threads > 1) tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
   }
-  await activate(tf, "wasm", "@tensorflow/tfjs-backend-wasm");
+  try {
+    await activate(tf, "wasm", "@tensorflow/tfjs-backend-wasm");
+  } catch (err) {
+    if (threads === undefined || threads <= 1) throw err;
+    // The threaded binary cannot start its workers in Node (see docs/backends.md): fall back to one thread.
+    notes.push(`wasm: ${threads} threads failed (${err instanceof Error ? err.message : String(err)}); using 1 thread`);
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    await activate(tf, "wasm", "@tensorflow/tfjs-backend-wasm");
+  }
   const getThreadsCount = wasm["getThreadsCount"];
   if (typeof getThreadsCount === "function") notes.push(`wasm: ${String((getThreadsCount as () => number)())} thread(s)`);
   if (options.registerTrainingKernels !== false) {
