@@ -4,7 +4,7 @@
  * name. Nothing here does I/O or imports tfjs.
  *
  * @example
- * import { dwa, warmup } from "art-mtl/strategies";
+ * import { dwa, warmup } from "art-mtl";
  * const weighting = warmup(100, dwa({ temperature: 2 }));
  */
 export * from "./common.js";
