@@ -22,6 +22,18 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "one self-contained HTML report (loss curves, weights, PSNR/SSIM) of run directories",
     load: async () => (await import("./commands/report.js")).reportCommand,
   },
+  eval: {
+    summary: "per-task PSNR/SSIM of a checkpoint (markdown + JSON); --freeze saves a frozen eval set",
+    load: async () => (await import("./commands/eval.js")).evalCommand,
+  },
+  restore: {
+    summary: "restore an image or folder with a checkpoint (tiled, bounded memory)",
+    load: async () => (await import("./commands/restore.js")).restoreCommand,
+  },
+  demo: {
+    summary: "train a tiny model with mixed training and with Art, print the table, write the report",
+    load: async () => (await import("./commands/demo.js")).demoCommand,
+  },
 };
 
 const usage = () =>

@@ -1,0 +1,73 @@
+import { mkdirSync, statSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { DatasetError, listImageFiles } from "../../restoration/data/folder.js";
+import { ImageFileError } from "../../restoration/io/image-file-error.js";
+import { readImage, writePng } from "../../restoration/io/read-image.js";
+import { loadTrainedSession, multipleOfFor, restoreImage } from "../../restoration/train/index.js";
+import type { CommandIo } from "../args.js";
+import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
+import { asUsageError } from "./train.js";
+
+/**
+ * `art-mtl restore IN -o OUT --checkpoint DIR`: restores an image (or every image of a folder)
+ * with a trained model, by overlapping tiles blended across the overlap, so memory stays bounded
+ * whatever the image size.
+ */
+
+export const RESTORE_USAGE = `usage: art-mtl restore IN -o OUT --checkpoint DIR [--tile N] [--overlap N] [--backend B]
+IN is a PNG/JPEG file (OUT: a PNG file) or a folder (OUT: a folder, one PNG per image).
+  --tile N      tile side in pixels (default 256); memory grows with N^2, not the image size
+  --overlap N   overlap between tiles, blended linearly (default 16)`;
+
+/** The `restore` command. */
+export const restoreCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      output: { type: "string", short: "o" },
+      checkpoint: { type: "string" },
+      tile: { type: "string" },
+      overlap: { type: "string" },
+      backend: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    true,
+  );
+  if (values.help === true) {
+    io.stdout(RESTORE_USAGE + "\n");
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`expected one input (got ${positionals.length})\n${RESTORE_USAGE}`);
+  if (values.output === undefined) throw new UsageError("-o OUT is required");
+  if (values.checkpoint === undefined) throw new UsageError("--checkpoint DIR is required");
+  const tile = numberFlag("tile", values.tile, (n) => Number.isInteger(n) && n >= 16, "an integer >= 16") ?? 256;
+  const overlap = numberFlag("overlap", values.overlap, (n) => Number.isInteger(n) && n >= 0 && n < tile / 2, `an integer in [0, ${Math.ceil(tile / 2) - 1}]`) ?? 16;
+  const backend = choiceFlag("backend", values.backend, ["auto", "wasm", "cpu", "node", "node-gpu", "webgpu"] as const);
+  const input = positionals[0] as string;
+  let isDir: boolean;
+  try {
+    isDir = statSync(input).isDirectory();
+  } catch {
+    throw new UsageError(`${input}: no such file or folder`);
+  }
+  const files = isDir ? listImageFiles(input) : [input];
+  if (files.length === 0) throw new UsageError(`${input}: no PNG/JPEG files`);
+  const session = await loadTrainedSession(values.checkpoint, backend).catch(asUsageError);
+  const multipleOf = multipleOfFor(session.model.spec);
+  if (isDir) mkdirSync(values.output, { recursive: true });
+  for (const file of files) {
+    const started = performance.now();
+    let img;
+    try {
+      img = await readImage(file);
+    } catch (error) {
+      if (error instanceof ImageFileError || error instanceof DatasetError) throw new UsageError(error.message);
+      throw error;
+    }
+    const restored = await restoreImage(session.tf, session.model.apply, img, { tile, overlap, multipleOf });
+    const out = isDir ? join(values.output, `${basename(file, extname(file))}.png`) : values.output;
+    writePng(out, restored);
+    io.stderr(`${file} (${img.width}x${img.height}) → ${out} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  return 0;
+};
