@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { runCli } from "../../src/cli/main.js";
+import { readImageSync, writePng } from "../../src/restoration/io/index.js";
+import { proceduralImageAt } from "../../src/restoration/data/index.js";
+import { resolveTrainConfig, trainRun } from "../../src/restoration/train/index.js";
+import * as E from "fp-ts/Either";
+
+const temp = mkdtempSync(join(tmpdir(), "art-mtl-cli-"));
+after(() => rmSync(temp, { recursive: true, force: true }));
+
+/** Runs the CLI with captured output. */
+const cli = async (...argv: string[]) => {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+};
+
+/** A config small enough for a test: 2 tasks, batch 4, 16x16 patches, a 4-channel SRResNet on wasm. */
+const tinyConfig = (output: string, extra: Record<string, unknown> = {}) => ({
+  name: "tiny",
+  tasks: ["noise", "rain"],
+  data: { source: "procedural", patchSize: 16, prefetch: "thread" },
+  model: { kind: "srresnet", width: 4, blocks: 1 },
+  weighting: { name: "art" },
+  steps: 4,
+  batch: 4,
+  lr: 1e-3,
+  seed: 3,
+  backend: "wasm",
+  output,
+  checkpointEvery: 2,
+  eval: { data: "procedural", images: 1, size: 32 },
+  ...extra,
+});
+
+const writeConfig = (name: string, config: unknown): string => {
+  const path = join(temp, `${name}.json`);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+};
+
+const readLog = (dir: string) =>
+  readFileSync(join(dir, "log.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { step: number; loss: number; taskLosses: (number | null)[]; weights: number[]; lr: number; time: number });
+
+describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)", () => {
+  const runDir = join(temp, "run");
+  it("train writes config.json, log.jsonl (one line per step), checkpoint/ and eval.json", async () => {
+    const { code, stdout, stderr } = await cli("train", "--config", writeConfig("tiny", tinyConfig(runDir)));
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /trained tiny to step 4/);
+    for (const file of ["config.json", "log.jsonl", "checkpoint/manifest.json", "eval.json"]) assert.ok(existsSync(join(runDir, file)), file);
+    const log = readLog(runDir);
+    assert.deepEqual(log.map((r) => r.step), [1, 2, 3, 4]);
+    for (const r of log) {
+      assert.ok(Number.isFinite(r.loss) && r.loss > 0);
+      assert.equal(r.taskLosses.length, 2);
+      assert.ok(Math.abs(r.weights.reduce((a, b) => a + b) - 1) < 1e-9);
+      assert.equal(r.lr, 1e-3);
+    }
+    const evaluation = JSON.parse(readFileSync(join(runDir, "eval.json"), "utf8"));
+    assert.deepEqual(evaluation.tasks.map((t: { task: string }) => t.task), ["noise", "rain"]);
+    assert.ok(evaluation.tasks.every((t: { psnr: number; ssim: number }) => Number.isFinite(t.psnr) && t.ssim > 0 && t.ssim <= 1));
+  });
+  it("refuses to overwrite a run without --resume or --force", async () => {
+    const { code, stderr } = await cli("train", "--config", join(temp, "tiny.json"));
+    assert.equal(code, 2);
+    assert.match(stderr, /already holds a run .*--resume/);
+  });
+  it("--resume continues the step count, and the result equals an uninterrupted run", async () => {
+    const { code, stderr } = await cli("train", "--config", join(temp, "tiny.json"), "--resume", "--steps", "6");
+    assert.equal(code, 0, stderr);
+    const resumed = readLog(runDir);
+    assert.deepEqual(resumed.map((r) => r.step), [1, 2, 3, 4, 5, 6]);
+    const straightDir = join(temp, "straight");
+    assert.equal((await cli("train", "--config", writeConfig("straight", tinyConfig(straightDir, { steps: 6 })), "--quiet")).code, 0);
+    const straight = readLog(straightDir);
+    assert.deepEqual(resumed.map((r) => r.loss), straight.map((r) => r.loss));
+    assert.deepEqual(resumed.map((r) => r.weights), straight.map((r) => r.weights));
+  });
+  it("eval prints the per-task markdown table and writes JSON", async () => {
+    const out = join(temp, "eval-custom.json");
+    const { code, stdout, stderr } = await cli("eval", "--checkpoint", join(runDir, "checkpoint"), "--data", "procedural", "--images", "1", "--size", "24", "--convention", "skimage", "-o", out);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /\| task \| images \| input PSNR/);
+    assert.match(stdout, /\| noise \| 1 \|/);
+    const result = JSON.parse(readFileSync(out, "utf8"));
+    assert.equal(result.convention, "skimage");
+    assert.equal(result.step, 6);
+  });
+  it("eval --freeze writes a frozen set that eval then reads", async () => {
+    const frozen = join(temp, "frozen");
+    assert.equal((await cli("eval", "--freeze", frozen, "--tasks", "noise,rain", "--images", "1", "--size", "24")).code, 0);
+    assert.ok(existsSync(join(frozen, "manifest.json")));
+    const { code, stdout } = await cli("eval", "--checkpoint", join(runDir, "checkpoint"), "--data", frozen, "-o", join(temp, "e2.json"));
+    assert.equal(code, 0);
+    assert.match(stdout, /\| rain \| 1 \|/);
+  });
+  it("restore tiles an image larger than the tile and keeps its size", async () => {
+    const input = join(temp, "big.png");
+    writePng(input, proceduralImageAt(5, 0, 70, 50));
+    const output = join(temp, "big-restored.png");
+    const { code, stderr } = await cli("restore", input, "-o", output, "--checkpoint", join(runDir, "checkpoint"), "--tile", "32", "--overlap", "8");
+    assert.equal(code, 0, stderr);
+    const restored = readImageSync(output);
+    assert.equal(restored.width, 70);
+    assert.equal(restored.height, 50);
+  });
+  it("report writes one self-contained HTML file for several runs", async () => {
+    const output = join(temp, "report.html");
+    const { code, stdout } = await cli("report", runDir, join(temp, "straight"), "-o", output);
+    assert.equal(code, 0);
+    assert.match(stdout, /wrote .*report\.html \(2 runs/);
+    const html = readFileSync(output, "utf8");
+    assert.ok(html.includes("<svg"));
+    assert.ok(!html.includes("<script"));
+    assert.match(html, /<th colspan="2">tiny<\/th>/);
+  });
+});
+
+describe("stopping and resuming", () => {
+  it("an abort (what SIGINT triggers) checkpoints the last finished step", async () => {
+    const resolved = resolveTrainConfig(tinyConfig(join(temp, "aborted"), { steps: 50 }));
+    assert.ok(E.isRight(resolved));
+    const controller = new AbortController();
+    const outcome = await trainRun({
+      config: resolved.right,
+      signal: controller.signal,
+      progress: { write: (text) => (text.startsWith("tiny 2/50") ? controller.abort() : undefined), isTTY: false, plainEvery: 0 },
+    });
+    assert.equal(outcome.interrupted, true);
+    assert.equal(outcome.step, 2);
+    const manifest = JSON.parse(readFileSync(join(temp, "aborted", "checkpoint", "manifest.json"), "utf8"));
+    assert.equal(manifest.step, 2);
+  });
+});
+
+describe("user mistakes: one line, exit 2, no stack", () => {
+  it("names the config field and value", async () => {
+    const path = writeConfig("bad", { ...tinyConfig(join(temp, "bad")), batch: 0, schedule: { kind: "linear" } });
+    const { code, stderr } = await cli("train", "--config", path);
+    assert.equal(code, 2);
+    assert.match(stderr, /batch: expected Count \(got 0\)/);
+    assert.match(stderr, /schedule\.kind: expected "constant" \| "cosine" \| "step" \(got "linear"\)/);
+    assert.ok(!stderr.includes("    at "), "no stack trace");
+  });
+  it("names a bad weighting and a bad option", async () => {
+    const { stderr } = await cli("train", "--config", writeConfig("badw", { ...tinyConfig(join(temp, "badw")), weighting: { name: "art", options: { tua: 1 } } }));
+    assert.match(stderr, /weighting\.options\.tua: unknown key/);
+  });
+  it("rejects missing files and bad flags", async () => {
+    assert.match((await cli("train", "--config", join(temp, "nope.json"))).stderr, /nope\.json: ENOENT/);
+    assert.match((await cli("train")).stderr, /--config FILE is required/);
+    assert.match((await cli("eval", "--checkpoint", temp)).stderr, /no checkpoint here/);
+    assert.match((await cli("eval", "--checkpoint", temp, "--convention", "matlab")).stderr, /--convention: expected one of basicsr\|skimage \(got "matlab"\)/);
+    assert.match((await cli("restore", join(temp, "missing.png"), "-o", "x.png", "--checkpoint", temp)).stderr, /missing\.png: no such file/);
+    assert.match((await cli("report", join(temp, "nothing"))).stderr, /no such directory/);
+    assert.match((await cli("demo", "--steps", "0")).stderr, /--steps: expected an integer >= 1 \(got "0"\)/);
+  });
+});

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as E from "fp-ts/Either";
+import { formatDuration, learningRateAt, ProgressBar, resolveTrainConfig, resolveWeighting, sequentialCurriculum, tileStarts } from "../../src/restoration/train/index.js";
+import { lineChart, logTicks, niceTicks, smooth, thinIndices } from "../../src/restoration/report/svg.js";
+import { renderReport } from "../../src/restoration/report/html.js";
+import { parseLog } from "../../src/restoration/report/run.js";
+
+const errors = (raw: unknown): string[] => {
+  const result = resolveTrainConfig(raw);
+  assert.ok(E.isLeft(result), `expected errors for ${JSON.stringify(raw)}`);
+  return result.left;
+};
+
+describe("train config codec", () => {
+  it("fills every default from { steps }", () => {
+    const result = resolveTrainConfig({ steps: 10 });
+    assert.ok(E.isRight(result));
+    const c = result.right;
+    assert.deepEqual(c.tasks, ["sr", "blur", "noise", "jpeg", "rain", "haze", "lowlight"]);
+    assert.equal(c.batch, 14);
+    assert.equal(c.data.source, "procedural");
+    assert.deepEqual(c.model, { kind: "srresnet", width: 16, blocks: 2 });
+    assert.deepEqual(c.weighting, { name: "art", options: {} });
+    assert.equal(c.output, "runs/run");
+  });
+  it("names the field and the bad value", () => {
+    assert.deepEqual(errors({ steps: 0 }), ["steps: expected Count (got 0)"]);
+    assert.deepEqual(errors({}), ["steps: expected Count (got undefined)"]);
+    assert.ok(errors({ steps: 5, batch: "x" }).includes('batch: expected Count (got "x")'));
+    assert.match(errors({ steps: 5, tasks: ["noise", "fog"] })[0] as string, /^tasks\.1: expected a task name .* \(got "fog"\)$/);
+    assert.deepEqual(errors({ steps: 5, schedule: { kind: "linear" } }), ['schedule.kind: expected "constant" | "cosine" | "step" (got "linear")']);
+    assert.deepEqual(errors({ steps: 5, schedule: { kind: "step", gamma: 2 } }), ["schedule.gamma: expected number in (0, 1] (got 2)"]);
+    assert.match(errors({ steps: 5, data: { patchsize: 3 } })[0] as string, /^data\.patchsize: unknown key .* \(got 3\)$/);
+    assert.deepEqual(errors({ steps: 5, data: { source: "proc" } }), ['data.source: expected "procedural" or { "folder": DIR } (got "proc")']);
+    assert.deepEqual(errors({ steps: 5, lr: Number.NaN }), ["lr: expected PositiveFinite (got NaN)"]);
+    assert.match(errors({ steps: 5, model: { kind: "srresnet", widht: 8 } }).join("\n"), /model\.widht: unknown key/);
+    assert.deepEqual(errors({ steps: 5, tasks: ["noise", "rain"], data: { proportions: [1] } }), ["data.proportions: expected 2 values, one per task (got [1])"]);
+  });
+  it("checks the weighting name and options against the strategy registry", () => {
+    assert.ok(E.isRight(resolveWeighting("mixed", {})));
+    assert.ok(E.isRight(resolveWeighting("dwa", { temperature: 2 })));
+    const badName = resolveWeighting("artt", {});
+    assert.ok(E.isLeft(badName));
+    assert.match(badName.left[0] as string, /^weighting\.name: expected one of mixed, art, .* \(got "artt"\)$/);
+    const badOption = resolveWeighting("art", { tua: 3 });
+    assert.ok(E.isLeft(badOption));
+    assert.match(badOption.left[0] as string, /^weighting\.options\.tua: unknown key/);
+  });
+});
+
+describe("schedules and curriculum", () => {
+  it("computes constant, step and cosine learning rates", () => {
+    assert.equal(learningRateAt({ kind: "constant" }, 0.1, 50, 100), 0.1);
+    assert.equal(learningRateAt({ kind: "step", every: 10, gamma: 0.5 }, 0.1, 25, 100), 0.025);
+    const cosine = { kind: "cosine", minLr: 0.01, warmupSteps: 0 } as const;
+    assert.equal(learningRateAt(cosine, 0.1, 0, 100), 0.1);
+    assert.ok(Math.abs(learningRateAt(cosine, 0.1, 50, 100) - 0.055) < 1e-12);
+    assert.ok(Math.abs(learningRateAt(cosine, 0.1, 100, 100) - 0.01) < 1e-12);
+    assert.equal(learningRateAt({ kind: "cosine", minLr: 0, warmupSteps: 4 }, 0.1, 1, 100), 0.05);
+  });
+  it("adds one task every stepsPerTask steps", () => {
+    const active = sequentialCurriculum(3, 10);
+    assert.deepEqual(active(0), [0]);
+    assert.deepEqual(active(10), [0, 1]);
+    assert.deepEqual(active(99), [0, 1, 2]);
+  });
+});
+
+describe("tiling", () => {
+  it("covers the image with overlapping tiles", () => {
+    assert.deepEqual(tileStarts(100, 128, 16), [0]);
+    assert.deepEqual(tileStarts(300, 128, 16), [0, 112, 172]);
+    for (const size of [129, 257, 1000]) {
+      const starts = tileStarts(size, 128, 16);
+      assert.equal((starts[starts.length - 1] as number) + 128, size);
+      for (let i = 1; i < starts.length; i++) assert.ok((starts[i] as number) - (starts[i - 1] as number) <= 112);
+    }
+  });
+});
+
+describe("progress bar", () => {
+  it("rewrites one line on a TTY and prints plain periodic lines otherwise", () => {
+    let clock = 0;
+    const tty: string[] = [];
+    const bar = new ProgressBar("run", 10, 0, { write: (t) => tty.push(t), isTTY: true, columns: 60, now: () => clock });
+    for (let i = 1; i <= 10; i++) {
+      clock += 1000;
+      bar.update(i, "loss 0.1");
+    }
+    bar.finish();
+    assert.ok(tty.slice(0, -1).every((t) => t.startsWith("\r") && t.length === 60));
+    assert.match(tty[tty.length - 2] as string, /10\/10 100% 10s eta 0s/);
+    assert.equal(tty[tty.length - 1], "\n");
+    const plain: string[] = [];
+    clock = 0;
+    const bar2 = new ProgressBar("run", 100, 0, { write: (t) => plain.push(t), isTTY: false, plainEvery: 10, now: () => clock });
+    for (let i = 1; i <= 100; i++) {
+      clock += 1000;
+      bar2.update(i);
+    }
+    assert.equal(plain.length, 11); // every 10 s plus the last step
+    assert.ok(plain.every((t) => t.endsWith("\n") && !t.includes("\r")));
+    assert.equal(formatDuration(3725), "1h02m");
+  });
+});
+
+describe("report", () => {
+  it("makes nice ticks, smooths with gaps and thins long series", () => {
+    assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+    assert.deepEqual(logTicks(0.001, 10), [0.001, 0.01, 0.1, 1, 10]);
+    const s = smooth([1, null, 3], 0.5);
+    assert.equal(s[0], 1);
+    assert.ok(Number.isNaN(s[1] as number));
+    assert.ok((s[2] as number) > 1 && (s[2] as number) < 3);
+    assert.equal(thinIndices(10_000, 400).length, 401);
+  });
+  it("renders a self-contained HTML page with inline SVG and escaped names", () => {
+    const log = parseLog('{"step":1,"loss":0.5,"taskLosses":[0.4,null],"weights":[1,0],"lr":0.001,"time":0.1}\n{"step":2,"loss":0.3,"taskLosses":[0.3,0.2],"weights":[0.5,0.5],"lr":0.001,"time":0.2}\n{"step":3,"lo');
+    assert.equal(log.records.length, 2);
+    assert.equal(log.bad, 1);
+    const html = renderReport(
+      [{ name: "a<b>", dir: "/x", weighting: "art", tasks: ["noise", "rain"], log: log.records, badLogLines: 1 }],
+      { generatedAt: new Date(0) },
+    );
+    assert.match(html, /^<!doctype html>/);
+    assert.ok(html.includes("a&lt;b&gt;"));
+    assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/.test(html), "no scripts or external resources");
+    assert.equal((html.match(/<svg /g) ?? []).length, 3); // 2 task loss charts + 1 weight chart
+    assert.match(lineChart([], { title: "empty" }), /no data/);
+  });
+});
