@@ -65,7 +65,8 @@ export const MISSING_GRADIENT_NAMES: readonly string[] = ["DepthToSpace"];
  * that is already registered (by an earlier call, or by another implementation) is left in place,
  * and a gradient is only added where tfjs-core has none. The deliberate overrides are the shipped
  * kernels in `WASM_REPLACED_KERNEL_NAMES` (one wrong, one slow); each is replaced once (pass
- * `{ replaceShippedKernels: false }` to keep them).
+ * `{ replaceShippedKernels: false }` to keep them). Call it after the wasm package has been
+ * imported (`selectBackend` does): importing it registers its own kernels over same-named ones.
  */
 export function registerWasmTrainingKernels(
   tf: Tf,

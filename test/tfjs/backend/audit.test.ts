@@ -58,6 +58,7 @@ describe("auditKernels", () => {
     const second = registerWasmTrainingKernels(tf);
     assert.deepEqual(second.addedGradients, []);
     assert.equal(second.keptKernels.length, 4);
+    assert.deepEqual(second.replacedKernels, [], "shipped kernels are replaced only once");
   });
 });
 
