@@ -38,7 +38,9 @@ export const parameterFactory = (tf: Tf, prefix: string, seed: number): Paramete
     variables.push(variable);
     return variable;
   };
-  const normal = (shape: number[], std: number) => () => tf.randomNormal(shape, 0, std, "float32", nextSeed++);
+  // tfjs treats a seed of 0 as "no seed" (fresh randomness), so seeds are shifted to start at 1:
+  // createModel(tf, spec, { seed: 0 }) must give the same weights every time.
+  const normal = (shape: number[], std: number) => () => tf.randomNormal(shape, 0, std, "float32", 1 + nextSeed++);
   return {
     conv: (name, kernel, inChannels, outChannels, init = "he") => ({
       filter: make(`${name}/filter`, init === "zero" ? () => tf.zeros([kernel, kernel, inChannels, outChannels]) : normal([kernel, kernel, inChannels, outChannels], Math.sqrt(2 / (kernel * kernel * inChannels)))),
