@@ -75,13 +75,18 @@ function weightCharts(runs: readonly RunData[], options: ReportOptions): string 
     .filter((run) => run.log.length > 0)
     .map((run) => {
       const keep = thinIndices(run.log.length, maxPoints);
-      const series: Series[] = run.tasks.map((task, k) => ({
-        label: task,
-        color: PALETTE[k % PALETTE.length] as string,
-        x: keep.map((i) => (run.log[i] as { step: number }).step),
-        y: keep.map((i) => (run.log[i] as { weights: readonly number[] }).weights[k] ?? NaN),
-      }));
-      return lineChart(series, { title: `${run.name} (${run.weighting})`, xLabel: "step", yLabel: "task weight", yMin: 0, width: 360, height: 260 });
+      // Per-step weights of an adaptive method jitter with the batch; the same EMA as the losses shows the trend.
+      const weight = options.smoothing ?? defaultSmoothing(run.log.length);
+      const series: Series[] = run.tasks.map((task, k) => {
+        const smoothed = smooth(run.log.map((rec) => rec.weights[k] ?? null), weight);
+        return {
+          label: task,
+          color: PALETTE[k % PALETTE.length] as string,
+          x: keep.map((i) => (run.log[i] as { step: number }).step),
+          y: keep.map((i) => smoothed[i] as number),
+        };
+      });
+      return lineChart(series, { title: `${run.name} (${run.weighting})`, xLabel: "step", yLabel: "task weight (smoothed)", yMin: 0, width: 360, height: 260 });
     });
   return charts.length === 0 ? "<p>No training logs.</p>" : `<div class="grid">${charts.join("")}</div>`;
 }
@@ -142,6 +147,7 @@ ${evalTable(runs)}
 <p class="note">Mean loss of each task's samples in each batch, exponentially smoothed; log scale.</p>
 ${lossCharts(runs, options)}
 <h2>Task weights over time</h2>
+<p class="note">The weight each task's loss received at each step (1/K each for mixed training), smoothed like the losses.</p>
 ${weightCharts(runs, options)}
 </body></html>
 `;
