@@ -313,12 +313,21 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     };
   };
 
+  // Steps must not overlap: each one reads and replaces the weighting state after an await.
+  let running = false;
+
   return {
     step: async (inputs, targets, taskIds) => {
+      if (running) throw new AdapterError("option", "trainer.step was called before the previous step finished (await each step)");
       const counts = checkBatch(inputs, targets, taskIds, numTasks);
       const batchSize = inputs.shape[0] as number;
       const matrix = taskMeanMatrix(taskIds, counts.counts);
-      return lagged ? stepLagged(inputs, targets, counts, matrix, batchSize) : stepExact(inputs, targets, counts, matrix, batchSize);
+      running = true;
+      try {
+        return await (lagged ? stepLagged(inputs, targets, counts, matrix, batchSize) : stepExact(inputs, targets, counts, matrix, batchSize));
+      } finally {
+        running = false;
+      }
     },
     flush: async () => {
       const pending = pendingObservation;

@@ -277,6 +277,11 @@ describe("createTrainer (cpu)", () => {
     const after = await snapshot(model.variables);
     before.forEach((v, i) => assertAllClose(after[i] as Float32Array, v, 0, `variable ${i}`));
     assert.equal(trainer.stepCount, 0);
+    // Overlapping steps are refused (each step awaits its read-back before updating the state).
+    const first = trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
+    await assert.rejects(trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]), isAdapterError("option", /previous step/));
+    await first;
+    assert.equal(trainer.stepCount, 1);
     assert.throws(() => createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: art(), numTasks: 0 }), isAdapterError("option", /numTasks/));
     assert.throws(() => createTrainer({ tf, optimizer: tf.train.sgd(1), weighting: art(), numTasks: 2 }), isAdapterError("option", /model/));
     tf.dispose([inputs, targets, short, far, ...model.variables]);
