@@ -125,6 +125,17 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
   });
 });
 
+describe("epoch-aware strategies", () => {
+  it("DWA gets an endEpoch event every weighting.epochSteps steps (its weights leave uniform after two epochs)", async () => {
+    const dir = join(temp, "dwa");
+    const { code, stderr } = await cli("train", "--quiet", "--config", writeConfig("dwa", tinyConfig(dir, { steps: 5, weighting: { name: "dwa", epochSteps: 1 } })));
+    assert.equal(code, 0, stderr);
+    const log = readLog(dir);
+    assert.deepEqual(log[0]?.weights, [0.5, 0.5]);
+    assert.notDeepEqual(log[4]?.weights, [0.5, 0.5]);
+  });
+});
+
 describe("stopping and resuming", () => {
   it("an abort (what SIGINT triggers) checkpoints the last finished step", async () => {
     const resolved = resolveTrainConfig(tinyConfig(join(temp, "aborted"), { steps: 50 }));

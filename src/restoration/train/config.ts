@@ -79,7 +79,7 @@ export const ModelConfig = ModelSpec;
 
 /** The weighting section: a name and its options. */
 export const WeightingConfig = t.intersection(
-  [t.type({ name: t.string }), t.partial({ options: t.UnknownRecord })],
+  [t.type({ name: t.string }), strictPartial({ name: t.string, options: t.UnknownRecord, epochSteps: NonNegativeInt }, "WeightingOptions")],
   "WeightingConfig",
 );
 
@@ -151,7 +151,8 @@ export interface TrainConfig {
     readonly prefetch: "auto" | "worker" | "thread" | "none";
   };
   readonly model: ResolvedModelSpec;
-  readonly weighting: { readonly name: string; readonly options: Record<string, unknown> };
+  /** `epochSteps`: for epoch-aware strategies (DWA), the steps between `endEpoch` events (0: never). */
+  readonly weighting: { readonly name: string; readonly options: Record<string, unknown>; readonly epochSteps: number };
   readonly steps: number;
   readonly batch: number;
   readonly lr: number;
@@ -221,7 +222,7 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
       prefetch: c.data?.prefetch ?? "auto",
     },
     model: resolveModelSpec(c.model ?? TRAIN_DEFAULTS.model),
-    weighting: { name: c.weighting?.name ?? "art", options: (c.weighting?.options ?? {}) as Record<string, unknown> },
+    weighting: { name: c.weighting?.name ?? "art", options: (c.weighting?.options ?? {}) as Record<string, unknown>, epochSteps: c.weighting?.epochSteps ?? 0 },
     steps: c.steps,
     batch: c.batch ?? TRAIN_DEFAULTS.batch,
     lr,

@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import * as E from "fp-ts/Either";
 import type { Weighting } from "../../core/weighting.js";
+import { isEpochAware } from "../../core/weighting.js";
 import type { CheckpointManifest } from "../../tfjs/checkpoint.js";
 import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";
 import type { Optimizer, Tf } from "../../tfjs/tf.js";
@@ -123,6 +124,18 @@ export async function evaluateSession(session: TrainingSession, options: Evaluat
     mean: scored.mean,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * Gives an epoch-aware weighting (DWA) its end-of-epoch event. The trainer owns the weighting
+ * state, so the event goes through its host state (the same path a checkpoint takes).
+ */
+export async function endEpoch(trainer: Trainer<unknown>): Promise<void> {
+  const weighting = trainer.weighting;
+  if (!isEpochAware(weighting)) return;
+  await trainer.flush();
+  const host = trainer.hostState();
+  trainer.restoreHostState({ ...host, weightingState: weighting.stateCodec.encode(weighting.endEpoch(trainer.weightingState)) });
 }
 
 /** Options of `trainRun`. */
@@ -265,6 +278,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
       lastRecord = { step, loss: result.loss, taskLosses: result.taskLosses, weights: result.weights, lr, time: timeOffset + (performance.now() - loopStarted) / 1000 };
       logWriter.append(lastRecord);
       bar?.update(step, `loss ${short(result.loss)} | ${config.tasks.map((task, k) => `${task} ${short(result.taskLosses[k] ?? null)}/${(result.weights[k] ?? 0).toFixed(2)}`).join(" ")}`);
+      if (config.weighting.epochSteps > 0 && step % config.weighting.epochSteps === 0) await endEpoch(trainer);
       if (step % config.checkpointEvery === 0 && step < config.steps) await checkpoint(step);
       if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) await evaluate(step);
     }
