@@ -23,13 +23,13 @@ const runReplay = (args: string[], input: string) =>
 const longSequence = (seed: number, numTasks: number, steps: number, maxLoss: number): (number | null)[][] => {
   const rng = Rng.seeded(seed);
   const decay = Array.from({ length: numTasks }, () => rng.uniform(0.2, 3));
-  return Array.from({ length: steps }, (_, t) => {
-    const losses = Array.from({ length: numTasks }, (_, k) => {
+  return Array.from({ length: steps }, (_, t): (number | null)[] => {
+    const losses = Array.from({ length: numTasks }, (_, k): number | null => {
       if (rng.uniform() < 0.3) return null;
       const trend = Math.exp(-decay[k]! * (t / steps)); // losses fall over training, with noise
       return Math.min(maxLoss, Math.max(1e-6, trend * maxLoss * rng.uniform(0.3, 0.95)));
     });
-    if (losses.every((l) => l === null)) losses[t % numTasks] = 0.5 * maxLoss;
+    if (!losses.some((l) => l !== null)) losses[t % numTasks] = 0.5 * maxLoss;
     return losses;
   });
 };
@@ -93,5 +93,23 @@ describe("art-mtl replay (conformance contract)", () => {
     const unknown = runReplay(["--tua", "3"], "");
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /Unknown option '--tua'/);
+  });
+
+  it("--strategy runs any weighting of the registry, with its own flags", () => {
+    const input = '{"losses":[0.3,null,0.1]}\n{"losses":[0.2,0.4,0.1]}\n';
+    const equal = runReplay(["--strategy", "equal"], input);
+    assert.equal(equal.status, 0, equal.stderr);
+    assert.deepEqual(equal.stdout.trim().split("\n").map((l) => JSON.parse(l).weights), [[0.5, 0, 0.5], [1 / 3, 1 / 3, 1 / 3]]);
+    const rlwA = runReplay(["--strategy", "rlw", "--seed", "3"], input);
+    const rlwB = runReplay(["--strategy", "rlw", "--seed", "3"], input);
+    assert.equal(rlwA.status, 0, rlwA.stderr);
+    assert.equal(rlwA.stdout, rlwB.stdout, "seeded RLW replays identically");
+    const dwa = runReplay(["--strategy", "dwa"], input);
+    assert.equal(dwa.status, 2);
+    assert.match(dwa.stderr, /--epoch-length: required for strategy dwa/);
+    assert.equal(runReplay(["--strategy", "dwa", "--epoch-length", "1"], input).status, 0);
+    const wrongFlag = runReplay(["--seed", "3"], input);
+    assert.equal(wrongFlag.status, 2);
+    assert.match(wrongFlag.stderr, /--seed: not an option of strategy art/);
   });
 });

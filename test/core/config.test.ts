@@ -35,7 +35,7 @@ describe("ArtConfig", () => {
     assert.deepEqual(errorLines({ numTasks: 3, rate: 1.5 }), ["rate: expected UnitRate (got 1.5)"]);
     assert.deepEqual(errorLines({ numTasks: 0 }), ["numTasks: expected Count (got 0)"]);
     assert.deepEqual(errorLines({ numTasks: 2.5 }), ["numTasks: expected Count (got 2.5)"]);
-    assert.deepEqual(errorLines({ numTasks: 3, lcr: "smooth" }), ['lcr: expected LcrMode (got "smooth")']);
+    assert.deepEqual(errorLines({ numTasks: 3, lcr: "smooth" }), ['lcr: expected one of none|raw|ema (got "smooth")']);
     assert.deepEqual(errorLines({ taskNames: ["a", "a"] }), ['taskNames: expected TaskNames (got ["a","a"])']);
     assert.deepEqual(errorLines({ taskNames: ["a", ""] }), ['taskNames: expected TaskNames (got ["a",""])']);
   });

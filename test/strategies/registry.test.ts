@@ -91,7 +91,7 @@ describe("replay resolver", () => {
   it("plugs into replayCommand (--strategy with a flag-less strategy)", async () => {
     let out = "";
     const io = { stdout: (t: string) => (out += t), stderr: () => undefined, stdin: Readable.from(['{"losses":[1,3]}\n']) };
-    assert.equal(await replayCommand(["--strategy", "gls"], io, resolveReplayStrategy), 0);
+    assert.equal(await replayCommand(["--strategy", "gls"], io), 0);
     assert.deepEqual(JSON.parse(out.trim()), { step: 1, weights: [0.75, 0.25] });
   });
   it("exports a parseArgs spec of every strategy flag", () => {

@@ -2,10 +2,9 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import * as E from "fp-ts/Either";
 import type { TaskLosses, Weighting } from "../../core/weighting.js";
-import { art } from "../../core/art/index.js";
-import type { ArtOptions } from "../../core/art/config.js";
 import type { CommandIo } from "../args.js";
-import { UsageError, choiceFlag, numberFlag, parseFlags } from "../args.js";
+import { UsageError, parseFlags } from "../args.js";
+import { REPLAY_STRATEGY_FLAG_SPEC, resolveReplayStrategy } from "./replay-strategies.js";
 
 /**
  * `art-mtl replay`: the conformance runner of the spec. Reads JSON Lines of
@@ -13,44 +12,21 @@ import { UsageError, choiceFlag, numberFlag, parseFlags } from "../args.js";
  * double precision (JSON's shortest round-trip form). Ports of Art are checked against it.
  */
 
-export const REPLAY_USAGE = `usage: art-mtl replay [--preset paper|official] [--tau T] [--rate A] [--lcr none|raw|ema]
-                      [--gcw none|raw|log|relative-log] [--loss-scale S] [--diagnostics] [--input FILE]
+export const REPLAY_USAGE = `usage: art-mtl replay [--strategy NAME] [strategy flags] [--diagnostics] [--input FILE]
+  Art (default):  [--preset paper|official] [--tau T] [--rate A] [--lcr none|raw|ema]
+                  [--gcw none|raw|log|relative-log] [--loss-scale S]
+  Others:         --strategy equal|dwa|rlw|gls|uw|imtl-l|famo|si|art-official and their flags
+                  (dwa needs --epoch-length N; famo observes each line before stepping it)
 Reads JSON Lines {"losses":[...]} (null = absent task) from --input or stdin and writes
-{"step":N,"weights":[...]} per line. Flags override the preset.`;
+{"step":N,"weights":[...]} per line in full double precision. Flags override the preset.`
 
-/** A strategy for replay: the weighting plus a name for messages. Other strategies plug in here. */
-export type ReplayStrategyFactory = (flags: Record<string, string | boolean | undefined>) => Weighting<unknown>;
-
-const flagSpec = {
-  preset: { type: "string" },
-  tau: { type: "string" },
-  rate: { type: "string" },
-  lcr: { type: "string" },
-  gcw: { type: "string" },
-  "loss-scale": { type: "string" },
+// The runner's own flags; every strategy's flags (--tau, --seed, ...) come from the registry.
+const ownFlagSpec = {
+  strategy: { type: "string" },
   input: { type: "string" },
   diagnostics: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** Builds Art's options from the flags (each flag checked and named on error). */
-export const artOptionsFromFlags = (values: Record<string, string | boolean | undefined>): Omit<ArtOptions, "numTasks"> => {
-  const str = (key: string) => values[key] as string | undefined;
-  const options: Record<string, unknown> = {};
-  const preset = choiceFlag("preset", str("preset"), ["paper", "official"] as const);
-  if (preset !== undefined) options.preset = preset;
-  const tau = numberFlag("tau", str("tau"), (n) => Number.isFinite(n) && n > 0, "a finite number > 0");
-  if (tau !== undefined) options.tau = tau;
-  const rate = numberFlag("rate", str("rate"), (n) => n > 0 && n <= 1, "a number in (0, 1]");
-  if (rate !== undefined) options.rate = rate;
-  const lcr = choiceFlag("lcr", str("lcr"), ["none", "raw", "ema"] as const);
-  if (lcr !== undefined) options.lcr = lcr;
-  const gcw = choiceFlag("gcw", str("gcw"), ["none", "raw", "log", "relative-log"] as const);
-  if (gcw !== undefined) options.gcw = gcw;
-  const lossScale = numberFlag("loss-scale", str("loss-scale"), (n) => Number.isFinite(n) && n > 0, "a finite number > 0");
-  if (lossScale !== undefined) options.lossScale = lossScale;
-  return options as Omit<ArtOptions, "numTasks">;
-};
 
 /** Parses one input line into a loss vector, or a message saying what is wrong with it. */
 export const parseReplayLine = (line: string): E.Either<string, TaskLosses> => {
@@ -120,24 +96,18 @@ export const replayLines = async (
   return 0;
 };
 
-/** The `replay` command. `strategies` maps --strategy names to weightings (Art by default). */
-export const replayCommand = async (
-  argv: readonly string[],
-  io: CommandIo,
-  resolveStrategy?: (name: string, flags: Record<string, string | boolean | undefined>) => Weighting<unknown>,
-): Promise<number> => {
-  const spec = resolveStrategy === undefined ? flagSpec : { ...flagSpec, strategy: { type: "string" } as const };
-  const { values } = parseFlags(argv, spec);
+/**
+ * The `replay` command. `--strategy NAME` (default art) picks any weighting of the registry;
+ * its flags override its defaults (for Art: the preset's).
+ */
+export const replayCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
+  const { values } = parseFlags(argv, { ...REPLAY_STRATEGY_FLAG_SPEC, ...ownFlagSpec });
   if (values.help === true) {
     io.stdout(REPLAY_USAGE + "\n");
     return 0;
   }
   const flags = values as Record<string, string | boolean | undefined>;
-  const strategyName = (flags.strategy as string | undefined) ?? "art";
-  const weighting =
-    strategyName === "art" || resolveStrategy === undefined
-      ? (art(artOptionsFromFlags(flags)) as Weighting<unknown>)
-      : resolveStrategy(strategyName, flags);
+  const weighting = resolveReplayStrategy((flags.strategy as string | undefined) ?? "art", flags);
   const inputPath = flags.input as string | undefined;
   const stream = inputPath !== undefined ? createReadStream(inputPath, "utf8") : io.stdin;
   if (stream === undefined) throw new UsageError("no --input given and no standard input available");

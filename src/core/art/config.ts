@@ -47,7 +47,8 @@ const optionProps = {
  * ArtOptions.decode({ preset: "paper", numTasks: 7, tau: 2 }) // Right
  */
 export const ArtOptions = strictPartial(optionProps, "ArtOptions");
-export type ArtOptions = t.TypeOf<typeof ArtOptions>;
+/** Options as a user writes them in TypeScript (plain numbers; checked at `init`). */
+export type ArtOptions = t.OutputOf<typeof ArtOptions>;
 
 /** A complete, checked configuration (stored inside every `ArtState`). */
 export const ArtConfig = t.intersection(
