@@ -20,8 +20,9 @@
  * The cpu backend is ~100x slower, so the WASM-vs-cpu comparison uses a smaller batch (2 of
  * 12x12, same model) on both backends: a few WASM steps against one cpu step.
  *
- * Environment knobs: ART_BENCH_WIDTH (16), ART_BENCH_BLOCKS (4), ART_BENCH_ROUNDS (16 rounds of
- * one step per variant, in a rotating order), ART_BENCH_CPU=0 to skip the cpu step.
+ * Environment knobs: ART_BENCH_WIDTH (16), ART_BENCH_BLOCKS (4), ART_BENCH_ROUNDS (16 rounds on WASM, 2 on cpu, of
+ * one step per variant, in a rotating order), ART_BENCH_CPU=0 to skip the cpu step,
+ * ART_BENCH_BACKEND=cpu to run the cpu fallback on purpose.
  */
 import { cpus, loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
@@ -109,6 +110,7 @@ const main = async (): Promise<void> => {
   let backend = "wasm";
   let note = "";
   try {
+    if (process.env.ART_BENCH_BACKEND === "cpu") throw new Error("ART_BENCH_BACKEND=cpu");
     const selection = await selectBackend(tf, "wasm");
     note = selection.notes.filter((n) => /thread/.test(n)).join("; ");
   } catch (error) {
@@ -120,7 +122,7 @@ const main = async (): Promise<void> => {
   const width = envNumber("ART_BENCH_WIDTH", onWasm ? 16 : 8);
   const blocks = envNumber("ART_BENCH_BLOCKS", onWasm ? 4 : 2);
   const side = onWasm ? 48 : 24;
-  const rounds = envNumber("ART_BENCH_ROUNDS", onWasm ? 16 : 4);
+  const rounds = envNumber("ART_BENCH_ROUNDS", onWasm ? 16 : 2);
   const batch = NUM_TASKS * PER_TASK;
   const taskIds = Array.from({ length: batch }, (_, b) => Math.floor(b / PER_TASK));
 
