@@ -18,7 +18,7 @@ import { asUsageError, stderrIsTTY } from "./train.js";
 export const DEMO_USAGE = `usage: art-mtl demo [--steps N] [--out DIR] [--backend B] [--quiet]
 Trains a tiny model on procedural images for the 7 MiOIR tasks with mixed training and with Art
 (same init, same batches), prints per-task PSNR/SSIM and writes DIR/report.html.
-  --steps N   training steps per run (default 150; a few minutes on 2 CPU cores)
+  --steps N   training steps per run (default 300; a few minutes on 2 CPU cores)
   --out DIR   output directory (default runs/demo; DIR/mixed and DIR/art are overwritten)`;
 
 /** The demo's config for one weighting (exported so tests and docs use the same). */
@@ -31,8 +31,8 @@ export const demoConfig = (weighting: "mixed" | "art", steps: number, out: strin
     weighting: { name: weighting, options: weighting === "art" ? { preset: "paper" } : {} },
     steps,
     batch: 14,
-    lr: 1e-3,
-    schedule: { kind: "cosine", minLr: 1e-4 },
+    lr: 2e-3,
+    schedule: { kind: "cosine", minLr: 1e-4, warmupSteps: 10 },
     seed: 1,
     backend,
     output: join(out, weighting),
@@ -70,7 +70,7 @@ export const demoCommand = async (argv: readonly string[], io: CommandIo): Promi
     io.stdout(DEMO_USAGE + "\n");
     return 0;
   }
-  const steps = numberFlag("steps", values.steps, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1") ?? 150;
+  const steps = numberFlag("steps", values.steps, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1") ?? 300;
   const out = values.out ?? join("runs", "demo");
   const backend = choiceFlag("backend", values.backend, ["auto", "wasm", "cpu", "node", "node-gpu", "webgpu"] as const) ?? "auto";
   const started = performance.now();
@@ -102,7 +102,7 @@ export const demoCommand = async (argv: readonly string[], io: CommandIo): Promi
   io.stdout(`\nPer-task PSNR (dB, BasicSR convention) / SSIM on ${mixed.tasks[0]?.count ?? 0} fixed-seed procedural 64x64 images per task:\n\n`);
   io.stdout(demoTable(mixed, art));
   io.stdout(`\nwrote ${reportPath} (${((performance.now() - started) / 1000).toFixed(0)} s total)\n`);
-  if (steps < 50) io.stdout("note: with so few steps the two methods barely differ; the default is 150.\n");
+  if (steps < 50) io.stdout("note: with so few steps the two methods barely differ; the default is 300.\n");
   return 0;
 };
 
