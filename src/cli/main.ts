@@ -30,6 +30,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "restore an image or folder with a checkpoint (tiled, bounded memory)",
     load: async () => (await import("./commands/restore.js")).restoreCommand,
   },
+  metrics: {
+    summary: "PSNR/SSIM of two images (BasicSR or scikit-image convention)",
+    load: async () => (await import("./commands/metrics.js")).metricsCommand,
+  },
   demo: {
     summary: "train a tiny model with mixed training and with Art, print the table, write the report",
     load: async () => (await import("./commands/demo.js")).demoCommand,

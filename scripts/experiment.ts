@@ -1,0 +1,261 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * The replication of the paper's claim at CPU scale (docs/results.md):
+ *
+ *   npm run experiment -- --setting A            # 7 MiOIR-like tasks
+ *   npm run experiment -- --setting B            # rain-haze-noise (AirNet-like)
+ *
+ * Options: --seeds N (default 3), --steps N, --methods a,b,c, --jobs N (parallel runs, default 2),
+ * --out DIR (default runs/experiment), --data DIR (clean images; default ../shared/data or
+ * $ART_MTL_DATA), --summary-only (rebuild tables and figures from finished runs).
+ *
+ * Data: training crops from CBSD68 minus a held-out validation split (every 8th image,
+ * sorted by name); the test set is Set14 + Set5, degraded once per task with fixed seeds and
+ * centre-cropped (frozen). Within a seed every method starts from the same initial weights and
+ * sees the same batches (both are functions of the seed), so differences are paired.
+ * Each run is a plain `art-mtl train` config in its run directory (config.json), so any
+ * checkpoint can be reproduced with `art-mtl train --config <run>/config.json --force`.
+ * Finished runs are skipped, so an interrupted experiment continues where it stopped.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createFrozenSet, isFrozenSet, listImageFiles } from "../src/restoration/data/index.js";
+import { EXPERIMENT_SETTINGS, type ExperimentSetting } from "../src/restoration/experiment/settings.js";
+import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "../src/restoration/experiment/methods.js";
+import { lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, type ExperimentRun } from "../src/restoration/experiment/summary.js";
+import { readRun } from "../src/restoration/report/run.js";
+import { renderReport } from "../src/restoration/report/html.js";
+import { evaluateSession, loadTrainedSession, resolveTrainConfig, trainRun } from "../src/restoration/train/index.js";
+import type { EvalResult } from "../src/restoration/train/records.js";
+
+const repo = resolve(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: {
+    setting: { type: "string", default: "A" },
+    seeds: { type: "string", default: "3" },
+    steps: { type: "string" },
+    methods: { type: "string" },
+    jobs: { type: "string", default: "2" },
+    out: { type: "string", default: "runs/experiment" },
+    data: { type: "string" },
+    job: { type: "string" },
+    "summary-only": { type: "boolean", default: false },
+    "results-md": { type: "string" },
+  },
+  strict: true,
+});
+
+const fail = (message: string): never => {
+  console.error(`experiment: ${message}`);
+  process.exit(2);
+};
+
+/** One training run of the grid. */
+interface Job {
+  readonly setting: "A" | "B";
+  readonly method: string;
+  readonly seed: number;
+  readonly runDir: string;
+  readonly config: Record<string, unknown>;
+  readonly validationSet: string;
+}
+
+// ---- worker mode: one job in this process ------------------------------------------------
+if (values.job !== undefined) {
+  const job = JSON.parse(values.job) as Job;
+  const resolved = resolveTrainConfig(job.config);
+  if (resolved._tag === "Left") fail(resolved.left.join("\n"));
+  const config = (resolved as { right: Parameters<typeof trainRun>[0]["config"] }).right;
+  const outcome = await trainRun({ config, force: true, log: () => undefined });
+  // Validation scores (for choosing hyper-parameters without touching the test set).
+  const session = await loadTrainedSession(join(job.runDir, "checkpoint"), config.backend);
+  const validation: EvalResult = await evaluateSession(session, {
+    data: job.validationSet,
+    images: 1,
+    size: 1,
+    convention: "basicsr",
+    checkpoint: join(job.runDir, "checkpoint"),
+    step: session.step,
+  });
+  writeFileSync(join(job.runDir, "val-eval.json"), JSON.stringify(validation, null, 2));
+  writeFileSync(join(job.runDir, "done.json"), JSON.stringify({ seconds: outcome.seconds, step: outcome.step, backend: outcome.backend }));
+  process.exit(0);
+}
+
+// ---- orchestrator ------------------------------------------------------------------------
+const settingId = values.setting as string;
+if (settingId !== "A" && settingId !== "B") fail(`--setting: expected A or B (got ${JSON.stringify(settingId)})`);
+const setting: ExperimentSetting = EXPERIMENT_SETTINGS[settingId as "A" | "B"];
+const seeds = Number(values.seeds);
+if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: expected an integer >= 1 (got ${JSON.stringify(values.seeds)})`);
+const steps = values.steps === undefined ? setting.steps : Number(values.steps);
+if (!Number.isInteger(steps) || steps < 1) fail(`--steps: expected an integer >= 1 (got ${JSON.stringify(values.steps)})`);
+const jobs = Number(values.jobs);
+if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs: expected an integer >= 1 (got ${JSON.stringify(values.jobs)})`);
+let methods: ExperimentMethod[] = [];
+try {
+  methods = selectMethods(values.methods?.split(",").map((m) => m.trim()).filter(Boolean));
+} catch (error) {
+  fail(`--methods: ${(error as Error).message}`);
+}
+const out = resolve(values.out as string);
+const dataRoot = resolve(values.data ?? process.env.ART_MTL_DATA ?? join(repo, "..", "shared", "data"));
+const summaryOnly = values["summary-only"] === true;
+
+/** Train/validation split of CBSD68 (symlinks), and the frozen validation and test sets. */
+const prepareData = async (): Promise<{ trainDir: string; validationSet: string; testSet: string }> => {
+  const cbsd = join(dataRoot, "CBSD68");
+  if (!existsSync(cbsd)) fail(`no clean images at ${cbsd}: pass --data DIR (holding CBSD68/, Set14/, Set5/) or set ART_MTL_DATA`);
+  const dataDir = join(out, "data");
+  const trainDir = join(dataDir, "train");
+  const validationDir = join(dataDir, "validation-images");
+  const testDir = join(dataDir, "test-images");
+  if (!existsSync(trainDir)) {
+    const files = listImageFiles(cbsd).sort();
+    for (const dir of [trainDir, validationDir, testDir]) mkdirSync(dir, { recursive: true });
+    files.forEach((file, i) => symlinkSync(file, join(i % 8 === 7 ? validationDir : trainDir, basename(file))));
+    for (const set of ["Set14", "Set5"]) {
+      for (const file of listImageFiles(join(dataRoot, set))) symlinkSync(file, join(testDir, `${set}-${basename(file)}`));
+    }
+  }
+  const frozen = async (name: string, folder: string, seed: number) => {
+    const dir = join(dataDir, `${name}-${setting.id}`);
+    if (!isFrozenSet(dir)) {
+      console.log(`freezing ${name} set for setting ${setting.id} (${folder})`);
+      await createFrozenSet(dir, { tasks: setting.tasks, seed, source: { folder }, maxSide: setting.evalSide });
+    }
+    return dir;
+  };
+  return { trainDir, validationSet: await frozen("validation", validationDir, 7_000_001), testSet: await frozen("test", testDir, 9_000_001) };
+};
+
+const runDirOf = (method: string, seed: number) => join(out, setting.id, method, `seed${seed}`);
+
+const configFor = (method: ExperimentMethod, seed: number, trainDir: string, testSet: string): Record<string, unknown> => ({
+  name: `${setting.id}-${method.label}-seed${seed}`,
+  tasks: setting.tasks,
+  data: { source: { folder: trainDir }, patchSize: setting.patchSize, prefetch: "none" },
+  model: setting.model,
+  // RLW draws its weights from its own seed: vary it with the run's seed.
+  weighting: method.weighting.name === "rlw" ? { ...method.weighting, options: { ...method.weighting.options, seed } } : method.weighting,
+  steps,
+  batch: setting.perTask * setting.tasks.length,
+  lr: setting.lr,
+  schedule: { kind: "cosine", minLr: setting.lr / 10 },
+  seed,
+  backend: "wasm",
+  output: runDirOf(method.label, seed),
+  checkpointEvery: steps,
+  eval: { data: testSet, convention: "basicsr" },
+});
+
+const runJob = (job: Job): Promise<number> =>
+  new Promise((done) => {
+    mkdirSync(job.runDir, { recursive: true });
+    const child = spawn(process.execPath, ["--import", "tsx", join(repo, "scripts/experiment.ts"), "--job", JSON.stringify(job)], {
+      cwd: repo,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("close", (code) => {
+      if (code !== 0) writeFileSync(join(job.runDir, "error.txt"), stderr);
+      done(code ?? 1);
+    });
+  });
+
+const readRuns = (): ExperimentRun[] => {
+  const runs: ExperimentRun[] = [];
+  for (const method of EXPERIMENT_METHODS) {
+    for (let seed = 0; seed < 64; seed++) {
+      const dir = runDirOf(method.label, seed);
+      if (!existsSync(join(dir, "done.json"))) continue;
+      const run = readRun(dir);
+      const validation = JSON.parse(readFileSync(join(dir, "val-eval.json"), "utf8")) as EvalResult;
+      const done = JSON.parse(readFileSync(join(dir, "done.json"), "utf8")) as { seconds: number };
+      if (run.evaluation === undefined) continue;
+      runs.push({ method: method.label, seed, test: run.evaluation, validation, log: run.log, seconds: done.seconds });
+    }
+  }
+  return runs;
+};
+
+const summarize = (runs: ExperimentRun[]): string => {
+  const order = EXPERIMENT_METHODS.map((m) => m.label);
+  const tasks = setting.tasks as readonly string[];
+  const figuresDir = join(repo, "docs", "img");
+  mkdirSync(figuresDir, { recursive: true });
+  const compared = ["mixed", "art"].filter((m) => runs.some((r) => r.method === m));
+  const figures = lossFigures(runs, tasks, compared);
+  const grid = `<svg xmlns="http://www.w3.org/2000/svg" width="${4 * 360}" height="${Math.ceil(figures.length / 4) * 240}">${figures
+    .map((svg, i) => `<g transform="translate(${(i % 4) * 360},${Math.floor(i / 4) * 240})">${svg.replace(/^<svg[^>]*>/, "").replace(/<\/svg>\s*$/, "")}</g>`)
+    .join("")}</svg>`;
+  writeFileSync(join(figuresDir, `results-${setting.id}-loss.svg`), grid);
+  if (runs.some((r) => r.method === "art")) writeFileSync(join(figuresDir, `results-${setting.id}-weights.svg`), weightFigure(runs, tasks, "art"));
+  const seedZero = runs.filter((r) => r.seed === 0 && compared.includes(r.method)).map((r) => readRun(runDirOf(r.method, 0)));
+  if (seedZero.length > 0) writeFileSync(join(out, setting.id, "report.html"), renderReport(seedZero, { title: `Replication, setting ${setting.id}: mixed vs Art (seed 0)` }));
+  const seconds = runs.map((r) => r.seconds ?? 0);
+  const lines = [
+    `### Setting ${setting.id}: ${setting.title}`,
+    "",
+    `Model SRResNet (width ${setting.model.width}, ${setting.model.blocks} blocks), ${steps} steps of batch ${setting.perTask * setting.tasks.length} (${setting.perTask} per task), ${setting.patchSize}x${setting.patchSize} crops from CBSD68 (train split), Adam lr ${setting.lr} with cosine decay, WASM backend; ${runs.length} runs, ${(seconds.reduce((a, b) => a + b, 0) / 60).toFixed(0)} CPU-minutes of training and evaluation. Test: Set14 + Set5, centre ${setting.evalSide}x${setting.evalSide}, degraded once per task (frozen); PSNR/SSIM in the BasicSR convention, RGB, crop 0.`,
+    "",
+    "**Test PSNR (dB), mean ± std over seeds**",
+    "",
+    scoreTable(runs, tasks, order),
+    "",
+    "**Paired difference to mixed training (test), by seed; 95% interval from Student's t**",
+    "",
+    pairedTable(pairedRows(runs, tasks, order, "mixed"), tasks, "mixed"),
+    "",
+    "**Validation split (CBSD68 held-out images): paired difference to mixed**",
+    "",
+    pairedTable(pairedRows(runs, tasks, order, "mixed", "validation"), tasks, "mixed"),
+    "",
+    `![training loss, mixed vs Art](img/results-${setting.id}-loss.svg)`,
+    "",
+    `![Art's weights over time](img/results-${setting.id}-weights.svg)`,
+    "",
+  ];
+  return lines.join("\n");
+};
+
+const { trainDir, validationSet, testSet } = summaryOnly ? { trainDir: "", validationSet: "", testSet: "" } : await prepareData();
+if (!summaryOnly) {
+  const pending: Job[] = [];
+  for (let seed = 0; seed < seeds; seed++) {
+    for (const method of methods) {
+      const runDir = runDirOf(method.label, seed);
+      if (existsSync(join(runDir, "done.json"))) continue;
+      rmSync(join(runDir, "error.txt"), { force: true });
+      pending.push({ setting: setting.id, method: method.label, seed, runDir, config: configFor(method, seed, trainDir, testSet), validationSet });
+    }
+  }
+  console.log(`setting ${setting.id}: ${pending.length} runs to do (${methods.length} methods x ${seeds} seeds, ${steps} steps each), ${jobs} at a time`);
+  const started = performance.now();
+  let finished = 0;
+  let failed = 0;
+  const queue = [...pending];
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+      for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+        const code = await runJob(job);
+        finished++;
+        if (code !== 0) failed++;
+        const elapsed = (performance.now() - started) / 1000;
+        const eta = (elapsed / finished) * (pending.length - finished);
+        console.log(`[${finished}/${pending.length}] ${job.method} seed ${job.seed}: ${code === 0 ? "done" : `FAILED (see ${join(job.runDir, "error.txt")})`}; elapsed ${(elapsed / 60).toFixed(1)} min, ETA ${(eta / 60).toFixed(1)} min`);
+      }
+    }),
+  );
+  if (failed > 0) console.log(`${failed} run(s) failed; rerun the same command to retry them`);
+}
+const runs = readRuns();
+if (runs.length === 0) fail(`no finished runs under ${join(out, setting.id)}`);
+const section = summarize(runs);
+const sectionFile = join(out, `results-${setting.id}.md`);
+writeFileSync(sectionFile, section);
+console.log(section);
+console.log(`\nwrote ${sectionFile}, docs/img/results-${setting.id}-*.svg and ${join(out, setting.id, "report.html")}`);

@@ -1,0 +1,44 @@
+/**
+ * The methods the replication compares (docs/results.md): plain mixed training, Art with both
+ * presets, the ablation rows of the paper's Table 1, and Art's peers. Each is a training
+ * config's `weighting` section: a registry name and its options.
+ */
+
+/** A method of the replication: a short label, what it is, and its weighting config. */
+export interface ExperimentMethod {
+  readonly label: string;
+  readonly description: string;
+  readonly weighting: { readonly name: string; readonly options: Readonly<Record<string, unknown>> };
+  /** The matching row of the paper's Table 1, when there is one. */
+  readonly paperRow?: string;
+}
+
+const artWith = (lcr: string, gcw: string) => ({ name: "art", options: { lcr, gcw } });
+
+/** Every method, in the order the tables list them. */
+export const EXPERIMENT_METHODS: readonly ExperimentMethod[] = [
+  { label: "mixed", description: "plain mixed training (uniform weights)", weighting: { name: "equal", options: {} }, paperRow: "baseline, 29.52" },
+  { label: "s-raw", description: "LCR only, raw ratio L/L_prev (lcr=raw, gcw=none)", weighting: artWith("raw", "none"), paperRow: "s w/o EMA, 29.66" },
+  { label: "s-ema", description: "LCR only, smoothed (lcr=ema, gcw=none)", weighting: artWith("ema", "none"), paperRow: "s with EMA, 29.81" },
+  { label: "r-raw", description: "GCW only, raw ratio L/min (lcr=none, gcw=raw)", weighting: artWith("none", "raw"), paperRow: "r w/o log, 14.77" },
+  { label: "r-log", description: "GCW only, log (lcr=none, gcw=log)", weighting: artWith("none", "log"), paperRow: "r with log, 29.71" },
+  { label: "art", description: "Art, paper preset (s smoothed x r log, tau 3)", weighting: { name: "art", options: {} }, paperRow: "both, 30.05" },
+  { label: "art-official", description: "Art, official preset (tau 0.1, E = M = 0.1 at start)", weighting: { name: "art-official", options: {} } },
+  { label: "dwa", description: "DWA (T = 2), an epoch every 50 steps", weighting: { name: "dwa", options: {} } },
+  { label: "rlw", description: "random loss weighting", weighting: { name: "rlw", options: {} } },
+  { label: "gls", description: "geometric loss strategy", weighting: { name: "gls", options: {} } },
+  { label: "uw", description: "uncertainty weighting", weighting: { name: "uw", options: {} } },
+  { label: "imtl-l", description: "IMTL-L (loss part)", weighting: { name: "imtl-l", options: {} } },
+  { label: "famo", description: "FAMO", weighting: { name: "famo", options: {} } },
+  { label: "si", description: "scale-invariant (1/L)", weighting: { name: "si", options: {} } },
+];
+
+/** Looks methods up by label; unknown labels are reported together. */
+export const selectMethods = (labels: readonly string[] | undefined): ExperimentMethod[] => {
+  if (labels === undefined) return [...EXPERIMENT_METHODS];
+  const unknown = labels.filter((label) => !EXPERIMENT_METHODS.some((m) => m.label === label));
+  if (unknown.length > 0) {
+    throw new RangeError(`unknown method(s) ${unknown.join(", ")}; known: ${EXPERIMENT_METHODS.map((m) => m.label).join(", ")}`);
+  }
+  return labels.map((label) => EXPERIMENT_METHODS.find((m) => m.label === label)!);
+};

@@ -1,0 +1,157 @@
+import type { EvalResult, StepRecord } from "../train/records.js";
+import { PALETTE, lineChart, smooth } from "../report/svg.js";
+import type { Series } from "../report/svg.js";
+import { mean, pairedDifference, sampleStd } from "./stats.js";
+
+/**
+ * Turns the runs of a replication into what docs/results.md shows: per-task PSNR/SSIM
+ * (mean ± std over seeds), the paired difference of every method to mixed training with its
+ * 95% interval, and the figures (per-task training loss, mixed vs Art; Art's weights).
+ */
+
+/** One finished run: a method, a seed, its test (and optional validation) scores, its log. */
+export interface ExperimentRun {
+  readonly method: string;
+  readonly seed: number;
+  readonly test: EvalResult;
+  readonly validation?: EvalResult;
+  readonly log: readonly StepRecord[];
+  readonly seconds?: number;
+}
+
+const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+const pm = (values: readonly number[], digits = 2): string =>
+  values.length > 1 ? `${fmt(mean(values), digits)} ± ${fmt(sampleStd(values), digits)}` : fmt(mean(values), digits);
+
+/** Runs grouped by method (in the given method order), each sorted by seed. */
+export const groupByMethod = (runs: readonly ExperimentRun[], methodOrder: readonly string[]): Map<string, ExperimentRun[]> => {
+  const groups = new Map<string, ExperimentRun[]>();
+  for (const method of methodOrder) {
+    const mine = runs.filter((r) => r.method === method).sort((a, b) => a.seed - b.seed);
+    if (mine.length > 0) groups.set(method, mine);
+  }
+  return groups;
+};
+
+const scoreOf = (run: ExperimentRun, task: string | "mean", metric: "psnr" | "ssim", split: "test" | "validation"): number => {
+  const result = split === "test" ? run.test : run.validation;
+  if (result === undefined) return Number.NaN;
+  if (task === "mean") return result.mean[metric];
+  return result.tasks.find((t) => t.task === task)?.[metric] ?? Number.NaN;
+};
+
+/** The markdown table of per-task PSNR (mean ± std over seeds) and the average PSNR/SSIM. */
+export const scoreTable = (runs: readonly ExperimentRun[], tasks: readonly string[], methodOrder: readonly string[], split: "test" | "validation" = "test"): string => {
+  const groups = groupByMethod(runs, methodOrder);
+  const header = `| method | seeds | ${tasks.join(" | ")} | avg PSNR | avg SSIM |`;
+  const rule = `|---|---|${tasks.map(() => "---").join("|")}|---|---|`;
+  const inputRow = (() => {
+    const any = runs[0]?.[split === "test" ? "test" : "validation"];
+    if (any === undefined) return [];
+    const cells = tasks.map((task) => fmt(any.tasks.find((t) => t.task === task)?.inputPsnr ?? Number.NaN));
+    const avg = mean(any.tasks.map((t) => t.inputPsnr));
+    const avgSsim = mean(any.tasks.map((t) => t.inputSsim));
+    return [`| *degraded input* | – | ${cells.join(" | ")} | ${fmt(avg)} | ${fmt(avgSsim, 4)} |`];
+  })();
+  const rows = [...groups].map(([method, group]) => {
+    const cells = tasks.map((task) => pm(group.map((r) => scoreOf(r, task, "psnr", split))));
+    return `| ${method} | ${group.length} | ${cells.join(" | ")} | ${pm(group.map((r) => scoreOf(r, "mean", "psnr", split)))} | ${pm(group.map((r) => scoreOf(r, "mean", "ssim", split)), 4)} |`;
+  });
+  return [header, rule, ...inputRow, ...rows].join("\n");
+};
+
+/** One method's paired comparison with the baseline, on the average PSNR and SSIM. */
+export interface PairedRow {
+  readonly method: string;
+  readonly n: number;
+  readonly psnr: ReturnType<typeof pairedDifference>;
+  readonly ssim: ReturnType<typeof pairedDifference>;
+  /** Per-task mean PSNR difference. */
+  readonly perTask: readonly number[];
+}
+
+/** Paired differences of every method to `baseline`, matched by seed. */
+export const pairedRows = (runs: readonly ExperimentRun[], tasks: readonly string[], methodOrder: readonly string[], baseline: string, split: "test" | "validation" = "test"): PairedRow[] => {
+  const groups = groupByMethod(runs, methodOrder);
+  const base = groups.get(baseline);
+  if (base === undefined) return [];
+  const rows: PairedRow[] = [];
+  for (const [method, group] of groups) {
+    if (method === baseline) continue;
+    const pairs = group.flatMap((run) => {
+      const match = base.find((b) => b.seed === run.seed);
+      return match === undefined ? [] : [[run, match] as const];
+    });
+    if (pairs.length === 0) continue;
+    const diff = (task: string | "mean", metric: "psnr" | "ssim") =>
+      pairedDifference(
+        pairs.map(([r]) => scoreOf(r, task, metric, split)),
+        pairs.map(([, b]) => scoreOf(b, task, metric, split)),
+      );
+    rows.push({
+      method,
+      n: pairs.length,
+      psnr: diff("mean", "psnr"),
+      ssim: diff("mean", "ssim"),
+      perTask: tasks.map((task) => diff(task, "psnr").meanDifference),
+    });
+  }
+  return rows;
+};
+
+/** The markdown table of paired differences (Δ avg PSNR with its 95% interval, wins, Δ per task). */
+export const pairedTable = (rows: readonly PairedRow[], tasks: readonly string[], baseline: string): string => {
+  const header = `| method − ${baseline} | pairs | Δ avg PSNR (dB) | 95% CI | wins | Δ avg SSIM | ${tasks.map((t) => `Δ ${t}`).join(" | ")} |`;
+  const rule = `|---|---|---|---|---|---|${tasks.map(() => "---").join("|")}|`;
+  const lines = rows.map(
+    (row) =>
+      `| ${row.method} | ${row.n} | ${row.psnr.meanDifference >= 0 ? "+" : ""}${fmt(row.psnr.meanDifference, 3)} | [${fmt(row.psnr.ci95[0], 3)}, ${fmt(row.psnr.ci95[1], 3)}] | ${row.psnr.wins}/${row.n} | ${row.ssim.meanDifference >= 0 ? "+" : ""}${fmt(row.ssim.meanDifference, 4)} | ${row.perTask.map((d) => `${d >= 0 ? "+" : ""}${fmt(d, 2)}`).join(" | ")} |`,
+  );
+  return [header, rule, ...lines].join("\n");
+};
+
+/** Per-step series of one task's loss, averaged over the runs (absent steps skipped), then smoothed. */
+const meanTaskLoss = (runs: readonly ExperimentRun[], task: number, smoothing: number): { x: number[]; y: number[] } => {
+  const length = Math.min(...runs.map((r) => r.log.length));
+  const x: number[] = [];
+  const raw: (number | null)[] = [];
+  for (let i = 0; i < length; i++) {
+    const values = runs.map((r) => r.log[i]!.taskLosses[task]).filter((v): v is number => v !== null && v !== undefined);
+    x.push(runs[0]!.log[i]!.step);
+    raw.push(values.length === 0 ? null : mean(values));
+  }
+  return { x, y: smooth(raw, smoothing) };
+};
+
+/**
+ * Small multiples: per task, the smoothed training loss of each method (mean over seeds), log y,
+ * as in the paper's Fig. 2 c/d. One SVG string per task.
+ */
+export const lossFigures = (runs: readonly ExperimentRun[], tasks: readonly string[], methods: readonly string[], smoothing = 0.9): string[] => {
+  const groups = groupByMethod(runs, methods);
+  return tasks.map((task, k) => {
+    const series: Series[] = [...groups].map(([method, group], i) => ({
+      label: method,
+      color: PALETTE[i % PALETTE.length]!,
+      dashed: i > 0,
+      ...meanTaskLoss(group, k, smoothing),
+    }));
+    return lineChart(series, { title: `${task}: training L1 (mean of seeds, smoothed)`, xLabel: "step", yLabel: "L1", logY: true, width: 360, height: 240 });
+  });
+};
+
+/** Art's weights over time (seed-averaged, smoothed), one line per task. */
+export const weightFigure = (runs: readonly ExperimentRun[], tasks: readonly string[], method: string, smoothing = 0.9): string => {
+  const group = runs.filter((r) => r.method === method);
+  const length = Math.min(...group.map((r) => r.log.length));
+  const series: Series[] = tasks.map((task, k) => {
+    const x: number[] = [];
+    const raw: number[] = [];
+    for (let i = 0; i < length; i++) {
+      x.push(group[0]!.log[i]!.step);
+      raw.push(mean(group.map((r) => r.log[i]!.weights[k] ?? 0)));
+    }
+    return { label: task, color: PALETTE[k % PALETTE.length]!, x, y: smooth(raw, smoothing) };
+  });
+  return lineChart(series, { title: `${method}: task weights (mean of seeds, smoothed)`, xLabel: "step", yLabel: "weight", width: 560, height: 280, yMin: 0 });
+};
