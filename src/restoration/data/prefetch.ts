@@ -42,9 +42,13 @@ export interface BatchStream extends AsyncIterable<Batch> {
 
 /** The worker module next to this one (.ts under tsx, .js when compiled file by file), if present. */
 export function findBatchWorker(): URL | undefined {
-  for (const name of ["./batch-worker.ts", "./batch-worker.js"]) {
-    const url = new URL(name, import.meta.url);
-    if (url.protocol === "file:" && existsSync(fileURLToPath(url))) return url;
+  try {
+    for (const name of ["./batch-worker.ts", "./batch-worker.js"]) {
+      const url = new URL(name, import.meta.url);
+      if (url.protocol === "file:" && existsSync(fileURLToPath(url))) return url;
+    }
+  } catch {
+    // No usable import.meta.url (e.g. a CommonJS bundle): no worker.
   }
   return undefined;
 }

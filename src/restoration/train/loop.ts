@@ -19,6 +19,7 @@ import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tf
 import type { Optimizer, Tf } from "../../tfjs/tf.js";
 import type { Trainer } from "../../tfjs/trainer.js";
 import { createTrainer } from "../../tfjs/trainer.js";
+import { AdapterError } from "../../tfjs/errors.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { streamBatches } from "../data/prefetch.js";
 import type { RestorationModel } from "../models/index.js";
@@ -270,6 +271,12 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
       let result;
       try {
         result = await trainer.step(x, y, batch.taskIds);
+      } catch (error) {
+        // A weighting rejects a non-finite loss: the model diverged, which the config (lr) can fix.
+        if (error instanceof AdapterError && error.kind === "weighting") {
+          throw new TrainSetupError(`step ${step + 1}: ${error.message} (training diverged; try a lower lr; the last checkpoint is kept)`);
+        }
+        throw error;
       } finally {
         x.dispose();
         y.dispose();
