@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { formatDuration, learningRateAt, ProgressBar, resolveTrainConfig, resolveWeighting, sequentialCurriculum, tileStarts } from "../../src/restoration/train/index.js";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { formatDuration, learningRateAt, readTrainConfigFile, ProgressBar, resolveTrainConfig, resolveWeighting, sequentialCurriculum, tileStarts } from "../../src/restoration/train/index.js";
 import { lineChart, logTicks, niceTicks, smooth, thinIndices } from "../../src/restoration/report/svg.js";
 import { renderReport } from "../../src/restoration/report/html.js";
 import { parseLog } from "../../src/restoration/report/run.js";
@@ -46,6 +48,15 @@ describe("train config codec", () => {
     const badOption = resolveWeighting("art", { tua: 3 });
     assert.ok(E.isLeft(badOption));
     assert.match(badOption.left[0] as string, /^weighting\.options\.tua: unknown key/);
+  });
+});
+
+describe("example configs", () => {
+  it("every examples/configs/*.json is a valid training config", () => {
+    const dir = join(import.meta.dirname, "..", "..", "examples", "configs");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+    assert.ok(files.length >= 2);
+    for (const file of files) assert.ok(readTrainConfigFile(join(dir, file)).steps > 0, file);
   });
 });
 
