@@ -23,7 +23,7 @@ describe("train config codec", () => {
     assert.equal(c.batch, 14);
     assert.equal(c.data.source, "procedural");
     assert.deepEqual(c.model, { kind: "srresnet", width: 16, blocks: 2 });
-    assert.deepEqual(c.weighting, { name: "art", options: {} });
+    assert.deepEqual(c.weighting, { name: "art", options: {}, epochSteps: 0 });
     assert.equal(c.output, "runs/run");
   });
   it("names the field and the bad value", () => {
