@@ -9,6 +9,7 @@ import { art } from "../../src/core/index.js";
 import type { PositiveFinite, TaskLosses, TwoPhaseWeighting, Weighting } from "../../src/core/index.js";
 import { AdapterError, createTrainer, l1PerSample, selectBackend } from "../../src/tfjs/index.js";
 import type { FunctionModel } from "../../src/tfjs/index.js";
+import { assertAllClose } from "../support/all-close.js";
 
 /** A weighting that returns fixed weights (renormalized over the present tasks) and records what it saw. */
 interface RecordingState {
@@ -63,14 +64,6 @@ const batch = (seed: number, size = 6, side = 8) => {
 };
 const snapshot = async (variables: ReadonlyArray<tf.Variable>): Promise<Float32Array[]> =>
   Promise.all(variables.map(async (v) => (await v.data()) as Float32Array));
-const assertAllClose = (a: ArrayLike<number>, b: ArrayLike<number>, tolerance: number, what: string): void => {
-  assert.equal(a.length, b.length, what);
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    assert.ok(Math.abs(x - y) <= tolerance * (1 + Math.abs(y)), `${what}[${i}]: ${x} vs ${y}`);
-  }
-};
 
 /** The SGD(lr=1) update of sum_k alpha_k L_k, computed one task gradient at a time. */
 const separateTaskUpdate = (model: FunctionModel, inputs: tf.Tensor, targets: tf.Tensor, taskIds: number[], alpha: number[]): tf.Tensor[] =>
@@ -108,16 +101,16 @@ describe("createTrainer (cpu)", () => {
         const moving = createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: fixedWeights(alpha), numTasks: 3, lagged, initialState: trainer.weightingState });
         moving.restoreHostState(trainer.hostState());
         const result = await moving.step(inputs, targets, taskIds);
-        assertAllClose(result.weights, alpha, 1e-12, "weights");
+        assertAllClose(result.weights, alpha, { rtol: 1e-12, atol: 1e-12 }, "weights");
       } else {
         const result = await trainer.step(inputs, targets, taskIds);
-        assertAllClose(result.weights, alpha, 1e-12, "weights");
+        assertAllClose(result.weights, alpha, { rtol: 1e-12, atol: 1e-12 }, "weights");
       }
       const after = await snapshot(model.variables);
       for (const [i, grad] of expectedStep.entries()) {
         const expected = (await grad.data()) as Float32Array;
         const delta = (after[i] as Float32Array).map((v, j) => (before[i] as Float32Array)[j]! - v);
-        assertAllClose(delta, expected, 1e-4, `variable ${i}`);
+        assertAllClose(delta, expected, { rtol: 1e-4, atol: 1e-4 }, `variable ${i}`);
       }
       tf.dispose([...expectedStep, inputs, targets, ...model.variables]);
     });
@@ -138,12 +131,12 @@ describe("createTrainer (cpu)", () => {
     // Weight 0 for task 2: its samples do not matter.
     const a = await runOnce(0, [0, 0, 1, 1, 2, 2], [0.5, 0.5, 0]);
     const b = await runOnce(0.7, [0, 0, 1, 1, 2, 2], [0.5, 0.5, 0]);
-    a.values.forEach((v, i) => assertAllClose(v, b.values[i] as Float32Array, 0, `variable ${i}`));
+    a.values.forEach((v, i) => assertAllClose(v, b.values[i] as Float32Array, { rtol: 0, atol: 0 }, `variable ${i}`));
     // Task 1 absent (its ids are not in the batch): null loss, weight 0, and the weighting saw null.
     const c = await runOnce(0, [0, 0, 0, 2, 2, 2], [1, 1, 1]);
     assert.equal(c.result.taskLosses[1], null);
     assert.equal(c.result.weights[1], 0);
-    assertAllClose([c.result.weights[0] as number, c.result.weights[2] as number], [0.5, 0.5], 1e-12, "present weights");
+    assertAllClose([c.result.weights[0] as number, c.result.weights[2] as number], [0.5, 0.5], { rtol: 1e-12, atol: 1e-12 }, "present weights");
   });
 
   it("reads back exactly once per step and never synchronously", async () => {
@@ -184,7 +177,7 @@ describe("createTrainer (cpu)", () => {
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await trainer.step(inputs, targets, [0, 1, 2, 0, 1, 2]));
     assert.deepEqual(results[0]!.weights, [1 / 3, 1 / 3, 1 / 3]);
-    for (let i = 1; i < 5; i++) assertAllClose(results[i]!.weights, results[i - 1]!.nextWeights, 1e-12, `step ${i + 1} weights`);
+    for (let i = 1; i < 5; i++) assertAllClose(results[i]!.weights, results[i - 1]!.nextWeights, { rtol: 1e-12, atol: 1e-12 }, `step ${i + 1} weights`);
     // Replaying the reported losses through the pure rule gives the trainer's state.
     let state = E.getOrElseW(() => assert.fail("init"))(weighting.init(3));
     for (const r of results) state = E.getOrElseW(() => assert.fail("step"))(weighting.step(state, r.taskLosses)).state;
@@ -245,7 +238,7 @@ describe("createTrainer (cpu)", () => {
       const expected = [0, 1, 2].map((k) => ((perSample[2 * k] as number) + (perSample[2 * k + 1] as number)) / 2);
       const observed = trainer.weightingState.observed;
       assert.equal(observed.length, 1);
-      assertAllClose(observed[0] as number[], expected, 1e-5, "observed");
+      assertAllClose(observed[0] as number[], expected, { rtol: 1e-5, atol: 1e-5 }, "observed");
       assert.ok((observed[0]![0] as number) !== trainer.weightingState.seen[0]![0], "the update changed the losses");
       tf.dispose([inputs, targets, ...model.variables]);
     });
@@ -275,7 +268,7 @@ describe("createTrainer (cpu)", () => {
     const far = tf.add(targets, 2);
     await assert.rejects(trainer.step(inputs, far, [0, 0, 1, 1, 2, 2]), isAdapterError("weighting", /invalid loss/));
     const after = await snapshot(model.variables);
-    before.forEach((v, i) => assertAllClose(after[i] as Float32Array, v, 0, `variable ${i}`));
+    before.forEach((v, i) => assertAllClose(after[i] as Float32Array, v, { rtol: 0, atol: 0 }, `variable ${i}`));
     assert.equal(trainer.stepCount, 0);
     // Overlapping steps are refused (each step awaits its read-back before updating the state).
     const first = trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);

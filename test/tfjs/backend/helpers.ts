@@ -5,8 +5,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients (plain tfjs-core does not)
-import assert from "node:assert/strict";
 import { Rng } from "../../../src/core/random.js";
+import { assertAllClose as sharedAssertAllClose } from "../../support/all-close.js";
 import { selectBackend } from "../../../src/tfjs/backend/index.js";
 
 export { tf };
@@ -56,27 +56,13 @@ export async function runKernelOn(
   }
 }
 
-/** Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise, reporting the worst element. */
+/** The project's allClose (test/support/all-close.ts) with this suite's default tolerances (float32 kernels). */
 export function assertAllClose(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
   { rtol = 1e-4, atol = 1e-4, label = "" }: { rtol?: number; atol?: number; label?: string } = {},
 ): void {
-  assert.equal(actual.length, expected.length, `${label}: length ${actual.length} vs ${expected.length}`);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i] as number;
-    const e = expected[i] as number;
-    const excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
-    if (!(excess <= worstExcess) || Number.isNaN(a)) {
-      worst = i;
-      worstExcess = Number.isNaN(a) ? Infinity : excess;
-    }
-  }
-  if (worst >= 0) {
-    assert.fail(`${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`);
-  }
+  sharedAssertAllClose(actual, expected, { rtol, atol }, label);
 }
 
 /** A seeded generator per test so failures reproduce. */
