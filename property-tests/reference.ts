@@ -36,43 +36,24 @@ export class ReferenceArt {
   step(losses: (number | null)[]): number[] {
     const { o, K } = this;
     const z: number[] = new Array(K).fill(-100000);
-    if (o.preset === "paper") {
-      for (let k = 0; k < K; k++) {
-        const L = losses[k];
-        if (L === null || L === undefined) continue;
-        if (!this.seen[k]) {
-          this.E[k] = L;
-          this.M[k] = L;
-          this.P[k] = L;
-          this.seen[k] = true;
-        }
-        this.M[k] = Math.min(this.M[k]!, L);
-        const s = o.lcr === "ema" ? L / this.E[k]! : o.lcr === "raw" ? L / this.P[k]! : 1;
-        const r =
-          o.gcw === "log"
-            ? Math.log(this.M[k]!) / Math.log(L)
-            : o.gcw === "raw"
-              ? L / this.M[k]!
-              : o.gcw === "relative-log"
-                ? 1 + Math.log(L / Math.min(this.M[k]!, L))
-                : 1;
-        z[k] = (s * r) / o.tau;
+    for (let k = 0; k < K; k++) {
+      const L = losses[k];
+      if (L === null || L === undefined) continue;
+      if (o.preset === "paper" && !this.seen[k]) {
+        this.E[k] = L;
+        this.M[k] = L;
+        this.P[k] = L;
+        this.seen[k] = true;
       }
-    } else {
-      for (let k = 0; k < K; k++) {
-        const L = losses[k];
-        if (L === null || L === undefined) continue;
-        const s = o.lcr === "ema" ? L / this.E[k]! : o.lcr === "raw" ? L / this.P[k]! : 1;
-        const r =
-          o.gcw === "log"
-            ? Math.log(this.M[k]!) / Math.log(L)
-            : o.gcw === "raw"
-              ? L / this.M[k]!
-              : o.gcw === "relative-log"
-                ? 1 + Math.log(L / Math.min(this.M[k]!, L))
-                : 1;
-        z[k] = (s * r) / o.tau;
-      }
+      const minBefore = this.M[k]!;
+      const minNow = Math.min(minBefore, L);
+      // paper: the minimum includes this step (and is stored now); official: the one from before
+      if (o.preset === "paper") this.M[k] = minNow;
+      const M = o.preset === "paper" ? minNow : minBefore;
+      const s = o.lcr === "ema" ? L / this.E[k]! : o.lcr === "raw" ? L / this.P[k]! : 1;
+      const r =
+        o.gcw === "log" ? Math.log(M) / Math.log(L) : o.gcw === "raw" ? L / M : o.gcw === "relative-log" ? 1 + Math.log(L / minNow) : 1;
+      z[k] = (s * r) / o.tau;
     }
     // softmax over all K, absent tasks at -1e5 (as in the released code)
     const m = Math.max(...z);
