@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -122,6 +122,34 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     assert.ok(html.includes("<svg"));
     assert.ok(!html.includes("<script"));
     assert.match(html, /<th colspan="2">tiny<\/th>/);
+  });
+});
+
+describe("folder source, curriculum and worker prefetch", () => {
+  it("trains from a folder through the worker, forwards skip warnings, and follows the sequential curriculum", async () => {
+    const folder = join(temp, "clean");
+    mkdirSync(folder);
+    for (let i = 0; i < 3; i++) writePng(join(folder, `img${i}.png`), proceduralImageAt(9, i, 40));
+    writeFileSync(join(folder, "broken.png"), "not an image");
+    const dir = join(temp, "folder-run");
+    const config = tinyConfig(dir, { data: { source: { folder, onBadFile: "skip" }, patchSize: 16, prefetch: "worker", curriculum: { stepsPerTask: 2 } } });
+    const { code, stderr } = await cli("train", "--config", writeConfig("folder", config));
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /batches prefetched by worker/);
+    assert.match(stderr, /warning: skipping .*broken\.png: unsupported format/);
+    const log = readLog(dir);
+    assert.equal(log[0]?.taskLosses[1], null); // steps 1-2: only the first task
+    assert.deepEqual(log[0]?.weights, [1, 0]);
+    assert.ok(typeof log[3]?.taskLosses[1] === "number"); // from step 3: both
+  });
+  it("a corrupt file with onBadFile \"error\" stops training with one line naming it", async () => {
+    const folder = join(temp, "clean-bad");
+    mkdirSync(folder);
+    writeFileSync(join(folder, "only.png"), "not an image");
+    const { code, stderr } = await cli("train", "--config", writeConfig("folder-bad", tinyConfig(join(temp, "folder-bad"), { data: { source: { folder }, patchSize: 16 } })));
+    assert.equal(code, 2);
+    assert.match(stderr, /only\.png: unsupported format/);
+    assert.ok(!stderr.includes("    at "));
   });
 });
 
