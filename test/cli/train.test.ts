@@ -103,6 +103,19 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     assert.equal(code, 0);
     assert.match(stdout, /\| rain \| 1 \|/);
   });
+  it("eval scores a paired folder (input/ + target/) under the one task it is given", async () => {
+    const paired = join(temp, "paired");
+    mkdirSync(join(paired, "input"), { recursive: true });
+    mkdirSync(join(paired, "target"), { recursive: true });
+    for (const id of ["0001", "0002"]) {
+      writePng(join(paired, "target", `${id}.png`), proceduralImageAt(4, Number(id), 24));
+      writePng(join(paired, "input", `${id}_0.8_0.1.png`), proceduralImageAt(4, Number(id) + 10, 24));
+    }
+    const { code, stdout } = await cli("eval", "--checkpoint", join(runDir, "checkpoint"), "--data", paired, "--tasks", "haze", "-o", join(temp, "e3.json"));
+    assert.equal(code, 0);
+    assert.match(stdout, /\| haze \| 2 \|/);
+    assert.match((await cli("eval", "--checkpoint", join(runDir, "checkpoint"), "--data", paired)).stderr, /paired folder .* exactly one task/);
+  });
   it("restore tiles an image larger than the tile and keeps its size", async () => {
     const input = join(temp, "big.png");
     writePng(input, proceduralImageAt(5, 0, 70, 50));

@@ -20,7 +20,8 @@ import { ProgressBar } from "../../restoration/train/progress.js";
 export const EVAL_USAGE = `usage: art-mtl eval --checkpoint DIR [--data DATA] [options]
        art-mtl eval --freeze OUT_DIR --data DATA --tasks a,b,... [--images N] [--size N] [--seed S]
 DATA: "procedural" (default; fixed-seed procedural images), a frozen set directory (manifest.json),
-or a folder of clean images (degraded here with fixed seeds, centre-cropped to --size).
+a paired folder (input/ + target/, Rain100L- or SOTS-style; give its one task with --tasks), or a
+folder of clean images (degraded here with fixed seeds, centre-cropped to --size).
   --tasks a,b          tasks to score (default: the checkpoint's tasks)
   --images N           images per task for procedural/folder data (default 4)
   --size N             procedural image side / folder centre-crop (default 64)

@@ -9,6 +9,7 @@ import type { TaskName } from "../degradations/degradations.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { EVAL_PROCEDURAL_SEED, frozenPairs, isFrozenSet, loadFrozenSet } from "../data/frozen.js";
 import { DatasetError } from "../data/folder.js";
+import { loadPair, openPairedFolder } from "../data/paired.js";
 import type { RgbImage } from "../image.js";
 import type { MetricOptions } from "../metrics/prepare.js";
 import { psnr } from "../metrics/psnr.js";
@@ -17,7 +18,10 @@ import type { TaskScore } from "./records.js";
 
 /** What to evaluate on. */
 export interface EvalDataOptions {
-  /** `"procedural"`, a frozen set directory, or a folder of clean images (degraded here with fixed seeds). */
+  /**
+   * `"procedural"`, a frozen set directory, a paired folder (`input/` + `target/`, one task), or a
+   * folder of clean images (degraded here with fixed seeds).
+   */
   readonly data: string;
   readonly tasks: readonly TaskName[];
   /** Images per task for procedural/folder data. */
@@ -44,6 +48,20 @@ export async function loadEvalPairs(options: EvalDataOptions): Promise<FrozenPai
     if (wanted.length === 0) throw new DatasetError(join(options.data, "manifest.json"), `${options.data}: no sample of the tasks ${options.tasks.join(", ")} (the set has ${set.manifest.tasks.join(", ")})`);
     const pairs: FrozenPair[] = [];
     for (const sample of wanted) pairs.push({ sample, ...(await set.load(sample)) });
+    return pairs;
+  }
+  if (existsSync(join(options.data, "input")) && existsSync(join(options.data, "target"))) {
+    // A paired test set (Rain100L-, SOTS-style): its inputs are already degraded, by one task.
+    if (options.tasks.length !== 1) {
+      throw new DatasetError(options.data, `${options.data} is a paired folder (input/, target/) of one degradation: name its task with exactly one task (got ${options.tasks.join(", ")})`);
+    }
+    const task = options.tasks[0] as TaskName;
+    const set = openPairedFolder(options.data);
+    const pairs: FrozenPair[] = [];
+    for (const pair of set.pairs) {
+      const { input, target } = await loadPair(pair);
+      pairs.push({ sample: { name: pair.name, task, taskId: 0, image: pair.target, seed: 0, params: {}, width: input.width, height: input.height }, input, target });
+    }
     return pairs;
   }
   return frozenPairs({ tasks: options.tasks, seed, source: { folder: options.data, limit: options.images }, maxSide: options.size });
