@@ -15,6 +15,7 @@ import { asUsageError, stderrIsTTY } from "./train.js";
  * initialisation, same batches), prints the per-task table and writes the HTML report.
  */
 
+/** The help text of `art-mtl demo`. */
 export const DEMO_USAGE = `usage: art-mtl demo [--steps N] [--out DIR] [--backend B] [--quiet]
 Trains a tiny model on procedural images for the 7 MiOIR tasks with mixed training and with Art
 (same init, same batches), prints per-task PSNR/SSIM and writes DIR/report.html.

@@ -17,6 +17,7 @@ import { ProgressBar } from "../../restoration/train/progress.js";
  * `art-mtl eval --freeze OUT --data DATA`: saves the evaluation pairs as a frozen set instead.
  */
 
+/** The help text of `art-mtl eval`. */
 export const EVAL_USAGE = `usage: art-mtl eval --checkpoint DIR [--data DATA] [options]
        art-mtl eval --freeze OUT_DIR --data DATA --tasks a,b,... [--images N] [--size N] [--seed S]
 DATA: "procedural" (default; fixed-seed procedural images), a frozen set directory (manifest.json),

@@ -10,6 +10,7 @@ import { numberFlag, parseFlags, UsageError } from "../args.js";
  * (loss curves per task, weights over time, PSNR/SSIM side by side).
  */
 
+/** The help text of `art-mtl report`. */
 export const REPORT_USAGE = `usage: art-mtl report RUN_DIR... [-o report.html] [--title TEXT] [--smoothing W]
 Writes one self-contained HTML file (inline SVG) comparing the runs: per-task training loss
 curves (smoothed, log scale), task weights over time, and the PSNR/SSIM table of each run's

@@ -14,6 +14,7 @@ import { asUsageError } from "./train.js";
  * whatever the image size.
  */
 
+/** The help text of `art-mtl restore`. */
 export const RESTORE_USAGE = `usage: art-mtl restore IN -o OUT --checkpoint DIR [--tile N] [--overlap N] [--backend B]
 IN is a PNG/JPEG file (OUT: a PNG file) or a folder (OUT: a folder, one PNG per image).
   --tile N      tile side in pixels (default 256); memory grows with N^2, not the image size

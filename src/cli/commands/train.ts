@@ -10,6 +10,7 @@ import { numberFlag, parseFlags, processIo, UsageError } from "../args.js";
  * `--resume` continues from it.
  */
 
+/** The help text of `art-mtl train`. */
 export const TRAIN_USAGE = `usage: art-mtl train --config FILE [--resume] [--force] [--out DIR] [--steps N] [--quiet]
 Trains a restoration model with a multi-task weighting, as FILE (JSON) says; see
 docs/restoration.md for every field. The run directory (config "output", default runs/NAME)

@@ -130,6 +130,7 @@ const configProps = {
 
 /** What a user writes (all optional but `steps`). */
 export const TrainConfigInput = t.intersection([t.type({ steps: Count }), strictPartial(configProps, "TrainConfig")], "TrainConfig");
+/** A config as written by the user (before defaults). */
 export type TrainConfigInput = t.TypeOf<typeof TrainConfigInput>;
 
 /** The learning-rate schedule, resolved. */

@@ -53,9 +53,11 @@ export class JsonlWriter {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, "a");
   }
+  /** Writes one record as one line. */
   append(record: unknown): void {
     writeSync(this.fd, JSON.stringify(record) + "\n");
   }
+  /** Closes the file. */
   close(): void {
     closeSync(this.fd);
   }
