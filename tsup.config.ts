@@ -24,7 +24,13 @@ export default defineConfig([
     noExternal,
   },
   {
-    entry: { "cli/main": "src/cli/main.ts" },
+    // The batch worker is loaded by URL next to the module that starts it: beside the CLI's
+    // chunks (dist/) and beside the kit's entry (dist/restoration/).
+    entry: {
+      "cli/main": "src/cli/main.ts",
+      "batch-worker": "src/restoration/data/batch-worker.ts",
+      "restoration/batch-worker": "src/restoration/data/batch-worker.ts",
+    },
     format: ["esm"],
     sourcemap: true,
     target: "node20",

@@ -10,4 +10,5 @@ export * from "./data/index.js";
 export * from "./metrics/index.js";
 export * from "./models/index.js";
 export * from "./report/index.js";
+export * from "./train/index.js";
 export * from "./experiment/stats.js";
