@@ -24,7 +24,7 @@ import { parseArgs } from "node:util";
 import { createFrozenSet, isFrozenSet, listImageFiles } from "../src/restoration/data/index.js";
 import { EXPERIMENT_SETTINGS, type ExperimentSetting } from "../src/restoration/experiment/settings.js";
 import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "../src/restoration/experiment/methods.js";
-import { lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, type ExperimentRun } from "../src/restoration/experiment/summary.js";
+import { lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, weightSpreadTable, type ExperimentRun } from "../src/restoration/experiment/summary.js";
 import { readRun } from "../src/restoration/report/run.js";
 import { renderReport } from "../src/restoration/report/html.js";
 import { evaluateSession, loadTrainedSession, resolveTrainConfig, trainRun } from "../src/restoration/train/index.js";
@@ -213,6 +213,10 @@ const summarize = (runs: ExperimentRun[]): string => {
     "**Validation split (CBSD68 held-out images): paired difference to mixed**",
     "",
     pairedTable(pairedRows(runs, tasks, order, "mixed", "validation"), tasks, "mixed"),
+    "",
+    "**How far the weights move from uniform** (mean over steps and seeds; per task: mean weight × K, 1 = uniform)",
+    "",
+    weightSpreadTable(runs, tasks, order),
     "",
     `![training loss, mixed vs Art](img/results-${setting.id}-loss.svg)`,
     "",

@@ -155,3 +155,22 @@ export const weightFigure = (runs: readonly ExperimentRun[], tasks: readonly str
   });
   return lineChart(series, { title: `${method}: task weights (mean of seeds, smoothed)`, xLabel: "step", yLabel: "weight", width: 560, height: 280, yMin: 0 });
 };
+
+/**
+ * How far a method's weights move from uniform: per task, the mean weight over training (× K,
+ * so 1 = uniform), and the mean over steps of max w / min w among the tasks present.
+ */
+export const weightSpreadTable = (runs: readonly ExperimentRun[], tasks: readonly string[], methods: readonly string[]): string => {
+  const header = `| method | mean max/min weight per step | ${tasks.map((t) => `${t} (×K)`).join(" | ")} |`;
+  const rule = `|---|---|${tasks.map(() => "---").join("|")}|`;
+  const rows = [...groupByMethod(runs, methods)].map(([method, group]) => {
+    const records = group.flatMap((r) => r.log);
+    const ratios = records.map((record) => {
+      const present = record.weights.filter((_, k) => record.taskLosses[k] !== null);
+      return Math.max(...present) / Math.min(...present);
+    });
+    const perTask = tasks.map((_, k) => mean(records.map((record) => (record.weights[k] ?? 0) * tasks.length)));
+    return `| ${method} | ${fmt(mean(ratios), 2)} | ${perTask.map((w) => fmt(w, 2)).join(" | ")} |`;
+  });
+  return [header, rule, ...rows].join("\n");
+};
