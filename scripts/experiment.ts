@@ -24,7 +24,8 @@ import { parseArgs } from "node:util";
 import { createFrozenSet, isFrozenSet, listImageFiles } from "../src/restoration/data/index.js";
 import { EXPERIMENT_SETTINGS, type ExperimentSetting } from "../src/restoration/experiment/settings.js";
 import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "../src/restoration/experiment/methods.js";
-import { lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, weightSpreadTable, type ExperimentRun } from "../src/restoration/experiment/summary.js";
+import { artSignalTable, lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, weightSpreadTable, type ExperimentRun } from "../src/restoration/experiment/summary.js";
+import { art, unwrap } from "../src/core/index.js";
 import { readRun } from "../src/restoration/report/run.js";
 import { renderReport } from "../src/restoration/report/html.js";
 import { evaluateSession, loadTrainedSession, resolveTrainConfig, trainRun } from "../src/restoration/train/index.js";
@@ -182,6 +183,17 @@ const readRuns = (): ExperimentRun[] => {
   return runs;
 };
 
+/** Replays a run's logged per-task losses through Art (paper preset) and returns s and r per step. */
+const replayArt = (sequence: readonly (readonly (number | null)[])[]) => {
+  const weighting = art();
+  let state = unwrap(weighting.init(setting.tasks.length));
+  return sequence.map((losses) => {
+    const out = unwrap(weighting.step(state, losses));
+    state = out.state;
+    return { s: [...out.diagnostics.s!], r: [...out.diagnostics.r!] };
+  });
+};
+
 const summarize = (runs: ExperimentRun[]): string => {
   const order = EXPERIMENT_METHODS.map((m) => m.label);
   const tasks = setting.tasks as readonly string[];
@@ -217,6 +229,10 @@ const summarize = (runs: ExperimentRun[]): string => {
     "**How far the weights move from uniform** (mean over steps and seeds; per task: mean weight × K, 1 = uniform)",
     "",
     weightSpreadTable(runs, tasks, order),
+    "",
+    "**What Art's rule sees** (the logged losses of the `art` runs replayed through the rule; steps 21+)",
+    "",
+    runs.some((r) => r.method === "art") ? artSignalTable(runs, tasks, "art", replayArt) : "(no art runs)",
     "",
     `![training loss, mixed vs Art](img/results-${setting.id}-loss.svg)`,
     "",

@@ -174,3 +174,44 @@ export const weightSpreadTable = (runs: readonly ExperimentRun[], tasks: readonl
   });
   return [header, rule, ...rows].join("\n");
 };
+
+const quantile = (sorted: readonly number[], q: number): number => {
+  if (sorted.length === 0) return Number.NaN;
+  const position = (sorted.length - 1) * q;
+  const lo = Math.floor(position);
+  const hi = Math.ceil(position);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (position - lo);
+};
+
+/**
+ * What Art sees in a run's logged losses: the logged per-task losses are replayed through the
+ * pure rule (`weighting`), and per task the 5%–95% range of s (local convergence rate) and r
+ * (global correction weight) is reported, skipping the first 20 steps of warm-up of the EMA.
+ * Wide s ranges with r near 1 mean the weights follow mini-batch noise more than convergence.
+ */
+export const artSignalTable = (
+  runs: readonly ExperimentRun[],
+  tasks: readonly string[],
+  method: string,
+  replay: (losses: readonly (readonly (number | null)[])[]) => { s: (number | null)[]; r: (number | null)[] }[],
+): string => {
+  const group = runs.filter((r) => r.method === method);
+  const s: number[][] = tasks.map(() => []);
+  const r: number[][] = tasks.map(() => []);
+  for (const run of group) {
+    const diagnostics = replay(run.log.map((record) => record.taskLosses));
+    diagnostics.slice(20).forEach((d) => {
+      tasks.forEach((_, k) => {
+        if (d.s[k] !== null && d.s[k] !== undefined) s[k]!.push(d.s[k]!);
+        if (d.r[k] !== null && d.r[k] !== undefined) r[k]!.push(d.r[k]!);
+      });
+    });
+  }
+  const range = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return `${fmt(quantile(sorted, 0.05), 2)}–${fmt(quantile(sorted, 0.95), 2)}`;
+  };
+  const header = `| ${method}: replayed signal | ${tasks.join(" | ")} |`;
+  const rule = `|---|${tasks.map(() => "---").join("|")}|`;
+  return [header, rule, `| s (5%–95%) | ${s.map(range).join(" | ")} |`, `| r (5%–95%) | ${r.map(range).join(" | ")} |`].join("\n");
+};
