@@ -1,5 +1,6 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import type { Tf } from "../../tfjs/index.js";
+import { mixSeed } from "../data/sources.js";
 
 /**
  * Variable creation shared by the models: named, seeded (a model built twice with the same
@@ -32,15 +33,16 @@ let modelCounter = 0;
 export const parameterFactory = (tf: Tf, prefix: string, seed: number): ParameterFactory => {
   const variables: tfCore.Variable[] = [];
   const unique = `${prefix}_${modelCounter++}`;
-  let nextSeed = seed;
+  let variableIndex = 0;
   const make = <R extends tfCore.Rank>(name: string, init: () => tfCore.Tensor): tfCore.Variable<R> => {
     const variable = tf.tidy(() => tf.variable(init(), true, `${unique}/${name}`)) as tfCore.Variable<R>;
     variables.push(variable);
     return variable;
   };
-  // tfjs treats a seed of 0 as "no seed" (fresh randomness), so seeds are shifted to start at 1:
-  // createModel(tf, spec, { seed: 0 }) must give the same weights every time.
-  const normal = (shape: number[], std: number) => () => tf.randomNormal(shape, 0, std, "float32", 1 + nextSeed++);
+  // Each variable draws from a hash of (seed, its index): consecutive seeds must not share
+  // draws (seed + index would give seed s + 1 the weights of seed s shifted by one layer).
+  // tfjs treats a seed of 0 as "no seed" (fresh randomness), hence `|| 1`.
+  const normal = (shape: number[], std: number) => () => tf.randomNormal(shape, 0, std, "float32", mixSeed(seed, variableIndex++) || 1);
   return {
     conv: (name, kernel, inChannels, outChannels, init = "he") => ({
       filter: make(`${name}/filter`, init === "zero" ? () => tf.zeros([kernel, kernel, inChannels, outChannels]) : normal([kernel, kernel, inChannels, outChannels], Math.sqrt(2 / (kernel * kernel * inChannels)))),
