@@ -6,7 +6,8 @@
  *
  * A present entry's weight is floored at the smallest positive double (5e-324): when the
  * logits are so far apart that exp underflows, the task still keeps a non-zero weight, as the
- * rule promises ("present => > 0"). That moves no weight by more than 5e-324.
+ * rule promises ("present => > 0"). That moves no weight by more than 5e-324. A NaN logit
+ * gives NaN weights (callers reject NaN scores before they get here).
  *
  * @example
  * softmaxPresent([0, null, 0]) // [0.5, 0, 0.5]
@@ -33,10 +34,13 @@ export const softmaxPresent = (logits: ReadonlyArray<number | null>): number[] =
       sum += e;
     }
   }
+  // The floor is for underflow only: a NaN logit (or no finite mass at all) is the caller's
+  // bug and must stay visible as NaN rather than be papered over.
+  const healthy = sum > 0 && sum < Infinity;
   for (let k = 0; k < logits.length; k++) {
     const w = (weights[k] as number) / sum;
     const z = logits[k];
-    weights[k] = z === null || z === undefined ? 0 : w > 0 ? w : Number.MIN_VALUE;
+    weights[k] = z === null || z === undefined ? 0 : healthy && w === 0 ? Number.MIN_VALUE : w;
   }
   return weights;
 };

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as E from "fp-ts/Either";
-import { ArtStateCodec, initArt, stepArt, unwrap } from "../../src/core/index.js";
+import { ArtStateCodec, initArt, softmaxPresent, stepArt, unwrap } from "../../src/core/index.js";
 
 // Counterexamples that fast-check found during development, kept with their seeds.
 // Each is replayed here explicitly so it stays covered even if the arbitraries change.
@@ -23,5 +23,23 @@ describe("regressions found by fast-check", () => {
     const decoded = ArtStateCodec.decode(JSON.parse(JSON.stringify(ArtStateCodec.encode(state))));
     assert.ok(E.isRight(decoded));
     assert.deepEqual(decoded.right, state);
+  });
+});
+
+describe("regressions found in review", () => {
+  it("a decodable but inconsistent checkpoint gives InvalidState, never NaN or un-normalised weights", () => {
+    const state = unwrap(initArt({ preset: "official", numTasks: 2 }));
+    const crafted = { ...state, tasks: [{ seen: true, ema: 1e-320, min: 1, prev: 0.5 }, state.tasks[1]] };
+    const decoded = ArtStateCodec.decode(JSON.parse(JSON.stringify(crafted)));
+    assert.ok(E.isRight(decoded));
+    const out = stepArt(decoded.right, [0.5, 0.5]);
+    assert.ok(E.isLeft(out) && out.left._tag === "InvalidState", JSON.stringify(out));
+    assert.match(out.left.message, /tasks\.0: the state gives an undefined score/);
+  });
+
+  it("softmaxPresent keeps NaN visible instead of flooring it", () => {
+    const weights = softmaxPresent([NaN, 0]);
+    assert.ok(weights.every((w) => Number.isNaN(w)));
+    assert.deepEqual(softmaxPresent([0, null, 1e4]).map((w) => w > 0), [true, false, true]);
   });
 });

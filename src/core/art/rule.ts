@@ -135,7 +135,13 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
             : 1;
     s[k] = localRate;
     r[k] = globalWeight;
-    z[k] = (localRate * globalWeight) / tau;
+    const score = (localRate * globalWeight) / tau;
+    // Only an inconsistent state (e.g. a hand-edited checkpoint with min = 1 under gcw=log) can
+    // make the score undefined; say so instead of returning NaN weights.
+    if (Number.isNaN(score)) {
+      return E.left(invalidState([`tasks.${k}: the state gives an undefined score for loss ${loss} (s = ${localRate}, r = ${globalWeight}); ema, min or prev is inconsistent`]));
+    }
+    z[k] = score;
     tasks[k] = { seen: true, ema: rate * loss + (1 - rate) * ema, min, prev: loss };
   }
 
