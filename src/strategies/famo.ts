@@ -111,6 +111,14 @@ export const FamoStateCodec = stateCodec<FamoState>(
       ...vectorProblems("moments", state.moments, k, () => true, ""),
       ...state.moments.flatMap((m, i) => adamMomentsProblems(`moments.${i}`, m)),
       ...(state.pending === null ? [] : vectorProblems("pending", state.pending, k, () => true, "")),
+      ...(state.pending === null || state.pending.length !== k || state.config.minLosses.length !== k
+        ? []
+        : state.pending.flatMap((v, i) => {
+            const bound = state.config.minLosses[i] as number;
+            return v === null || v - bound + state.config.logEpsilon > 0
+              ? []
+              : [`pending.${i}: expected loss - minLosses.${i} + logEpsilon > 0 (got ${JSON.stringify(v)}; minLoss ${bound}, logEpsilon ${state.config.logEpsilon})`];
+          })),
     ];
   },
 );
@@ -130,8 +138,33 @@ const checkFamoLosses = (config: FamoConfig, losses: TaskLosses): StepError | nu
   return null;
 };
 
+/** `famoCoefficients` from z = softmax of the present logits (so `step` computes z once). */
+const coefficientsOf = (
+  z: ReadonlyArray<number>,
+  losses: TaskLosses,
+  minLosses: ReadonlyArray<number>,
+  logEpsilon: number,
+): number[] => {
+  const d = losses.map((loss, k) => (loss === null ? null : loss - (minLosses[k] as number) + logEpsilon));
+  const ratios = (scale: number): number[] => z.map((zk, k) => (d[k] === null ? 0 : zk / ((d[k] as number) / scale)));
+  const total = (ratio: ReadonlyArray<number>): number => ratio.reduce((a, b) => a + b, 0);
+  let ratio = ratios(1);
+  let sum = total(ratio);
+  if (!(sum > 0 && sum < Infinity)) {
+    let smallest = Infinity;
+    for (const dk of d) if (dk !== null && dk < smallest) smallest = dk;
+    ratio = ratios(smallest);
+    sum = total(ratio);
+  }
+  return ratio.map((r) => r / sum);
+};
+
 /**
  * FAMO's loss coefficients alpha_k = (z_k / D_k) / sum_i (z_i / D_i) over the present tasks.
+ * When z_k / D_k overflows (a tiny D, e.g. a subnormal loss with logEpsilon 0) or every ratio
+ * underflows, every D is first divided by the smallest present D (as `inverseLossWeights`
+ * does), which leaves alpha unchanged mathematically and keeps it finite; otherwise the plain
+ * formula is used, so normal results are bit-for-bit the same.
  *
  * @example
  * famoCoefficients([0, 0], [1, 3], [0, 0], 0) // [0.75, 0.25]
@@ -141,15 +174,7 @@ export const famoCoefficients = (
   losses: TaskLosses,
   minLosses: ReadonlyArray<number>,
   logEpsilon: number,
-): number[] => {
-  const z = softmaxPresent(logits.map((x, k) => (losses[k] === null ? null : x)));
-  const ratio = z.map((zk, k) => {
-    const loss = losses[k] as number | null;
-    return loss === null ? 0 : zk / (loss - (minLosses[k] as number) + logEpsilon);
-  });
-  const sum = ratio.reduce((a, b) => a + b, 0);
-  return ratio.map((r) => r / sum);
-};
+): number[] => coefficientsOf(softmaxPresent(logits.map((x, k) => (losses[k] === null ? null : x))), losses, minLosses, logEpsilon);
 
 /**
  * FAMO as a `TwoPhaseWeighting`: `step` before the update, `observe` after it.
@@ -190,7 +215,7 @@ export const famo = (options: FamoOptions = {}): TwoPhaseWeighting<FamoState> =>
       const z = softmaxPresent(state.logits.map((x, k) => (losses[k] === null ? null : x)));
       return E.right({
         state: { ...state, step: state.step + 1, pending: [...losses] },
-        weights: famoCoefficients(state.logits, losses, c.minLosses, c.logEpsilon),
+        weights: coefficientsOf(z, losses, c.minLosses, c.logEpsilon),
         diagnostics: { z: z.map((zk, k) => (losses[k] === null ? null : zk)) },
       });
     },
