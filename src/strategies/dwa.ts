@@ -19,6 +19,7 @@ import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./comm
  * - A task absent for a whole epoch keeps its last mean: the closed epoch's mean is taken to
  *   be the previous one, so its ratio becomes 1 (no evidence of progress either way).
  * - A task without two epoch means yet (seen late) uses the neutral ratio 1.
+ * - An epoch with no steps only advances the epoch count (the means and weights stay).
  * - Epoch means are running means (no sum that could overflow).
  */
 
@@ -173,6 +174,8 @@ export const dwa = (options: DwaOptions = {}): EpochAwareWeighting<DwaState> => 
       });
     },
     endEpoch: (state) => {
+      // An epoch with no steps only advances the count (its means would just repeat the last).
+      if (state.epochCount.every((count) => count === 0)) return { ...state, epoch: state.epoch + 1 };
       const closed = state.epochMean.map((mean, k) => mean ?? state.lastMean[k] ?? null);
       return {
         ...state,

@@ -124,10 +124,16 @@ describe("dwa", () => {
     assertAllClose(r.weights, softmax([0.5, 1]), { rtol: 1e-14 });
     assert.deepEqual(unwrap(w.step(s, [null, 3])).weights, [0, 1]);
   });
-  it("an empty epoch changes nothing but the epoch count's uniform phase", () => {
+  it("an empty epoch only advances the epoch count: the weights stay", () => {
     const w = dwa();
-    const s = w.endEpoch(w.endEpoch(unwrap(w.init(2))));
-    assert.deepEqual(unwrap(w.step(s, [1, 2])).weights, [0.5, 0.5]);
+    let s = unwrap(w.init(2));
+    s = w.endEpoch(unwrap(w.step(s, [1, 4])).state); // epoch 0 means: [1, 4]
+    s = w.endEpoch(unwrap(w.step(s, [0.5, 4])).state); // epoch 1 means: [0.5, 4]
+    const before = unwrap(w.step(s, [1, 1])).weights;
+    assertAllClose(before, softmax([0.25, 0.5]), { rtol: 1e-14 });
+    const empty = w.endEpoch(s);
+    assert.equal(empty.epoch, s.epoch + 1);
+    assert.deepEqual(unwrap(w.step(empty, [1, 1])).weights, before);
   });
 });
 
@@ -245,6 +251,23 @@ describe("famo", () => {
     }
     const r = unwrap(w.step(state, [1, 1]));
     assert.ok((r.weights[0] as number) < (r.weights[1] as number));
+  });
+  it("logEpsilon 0 with a subnormal loss: z/D would overflow, the weights stay finite", () => {
+    const w = famo({ logEpsilon: 0 });
+    const r = unwrap(w.step(unwrap(w.init(2)), [5e-324, 1]));
+    assert.deepEqual(r.weights, [1, 0]);
+    // Tiny but representable: the same as the plain formula.
+    const small = unwrap(w.step(unwrap(w.init(2)), [1e-300, 1])).weights;
+    assertAllClose(small, [1 / (1 + 1e-300), 1e-300], { rtol: 1e-12 });
+  });
+  it("the state codec rejects a pending loss outside the domain (D <= 0), naming the path", () => {
+    const w = famo({ minLosses: [0.5, 0] });
+    const state = unwrap(w.step(unwrap(w.init(2)), [1, 1])).state;
+    const crafted = JSON.parse(JSON.stringify(w.stateCodec.encode(state))) as { pending: number[] };
+    crafted.pending = [0.25, 1];
+    const decoded = w.stateCodec.decode(crafted);
+    assert.ok(E.isLeft(decoded));
+    assert.ok(decoded.left.some((e) => /pending\.0/.test(e.message ?? "") && /0\.25/.test(e.message ?? "")));
   });
 });
 
