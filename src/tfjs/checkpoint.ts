@@ -187,7 +187,13 @@ export const readCheckpointManifest = async (directory: string): Promise<{ manif
   for (const candidate of [target, `${target}.previous`]) {
     const file = path.join(candidate, "manifest.json");
     if (!(await exists(fs, file))) continue;
-    const parsed: unknown = JSON.parse(await fs.readFile(file, "utf8"));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await fs.readFile(file, "utf8"));
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      throw new AdapterError("checkpoint", `${file} is not valid JSON (${error.message})`);
+    }
     if (!isManifest(parsed)) throw new AdapterError("checkpoint", `${file} is not an ${CHECKPOINT_FORMAT} v1 manifest`);
     return { manifest: parsed, directory: candidate };
   }
@@ -228,7 +234,14 @@ export const loadCheckpoint = async <S>(trainer: Trainer<S>, directory: string):
   });
 
   const readTensor = async (entry: CheckpointTensorEntry): Promise<Tensor> => {
-    const bytes = await fs.readFile(path.join(found.directory, entry.file));
+    const file = path.join(found.directory, entry.file);
+    let bytes: Uint8Array;
+    try {
+      bytes = await fs.readFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      throw new AdapterError("checkpoint", `${file}: missing (the checkpoint is incomplete)`);
+    }
     const size = entry.shape.reduce((a, b) => a * b, 1);
     if (bytes.byteLength !== size * 4) {
       throw new AdapterError("checkpoint", `${entry.file}: expected ${size * 4} bytes for [${entry.shape.join(",")}], found ${bytes.byteLength}`);

@@ -216,4 +216,25 @@ describe("user mistakes: one line, exit 2, no stack", () => {
     assert.match((await cli("report", join(temp, "nothing"))).stderr, /no such directory/);
     assert.match((await cli("demo", "--steps", "0")).stderr, /--steps: expected an integer >= 1 \(got "0"\)/);
   });
+  it("an invalid checkpoint manifest (wrong format, not JSON) is one line naming the file", async () => {
+    for (const [name, text, pattern] of [
+      ["ckpt-format", JSON.stringify({ format: "nope" }), /manifest\.json is not an .* v1 manifest/],
+      ["ckpt-json", "{ not json", /manifest\.json is not valid JSON/],
+    ] as const) {
+      const dir = join(temp, name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "manifest.json"), text);
+      const { code, stderr } = await cli("eval", "--checkpoint", dir);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, pattern);
+      assert.equal(stderr.trim().split("\n").length, 1, stderr);
+      assert.ok(!stderr.includes("    at "), "no stack trace");
+    }
+  });
+  it("a backend that is not installed is one line, exit 2", async () => {
+    const { code, stderr } = await cli("train", "--quiet", "--config", writeConfig("nogpu", tinyConfig(join(temp, "nogpu"), { backend: "node-gpu" })));
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /no usable tfjs backend for 'node-gpu'/);
+    assert.ok(!stderr.includes("    at "), "no stack trace");
+  });
 });

@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { readTrainConfigFile, TrainSetupError, trainRun } from "../../restoration/train/index.js";
 import { DatasetError } from "../../restoration/data/folder.js";
+import { AdapterError } from "../../tfjs/errors.js";
+import { NoUsableBackendError } from "../../tfjs/backend/select.js";
 import type { CommandIo } from "../args.js";
 import { numberFlag, parseFlags, processIo, UsageError } from "../args.js";
 
@@ -22,9 +24,19 @@ gets config.json, log.jsonl (one line per step), checkpoint/ and eval.json.
   --quiet    no progress bar
 Ctrl-C stops after the current step and writes a checkpoint (resume with --resume).`;
 
-/** Turns the kit's user-facing errors into one-line usage errors. */
+/**
+ * Turns the user-facing errors of the kit and the adapter (bad config, bad data, a checkpoint
+ * that is invalid or does not fit, a backend that is not installed) into one-line usage errors.
+ */
 export const asUsageError = (error: unknown): never => {
-  if (error instanceof TrainSetupError || error instanceof DatasetError) throw new UsageError(error.message);
+  if (
+    error instanceof TrainSetupError ||
+    error instanceof DatasetError ||
+    (error instanceof AdapterError && error.kind === "checkpoint") ||
+    error instanceof NoUsableBackendError
+  ) {
+    throw new UsageError(error.message);
+  }
   throw error;
 };
 

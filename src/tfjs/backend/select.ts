@@ -60,6 +60,20 @@ export interface BackendSelection {
 /** Raised by a loader when its backend cannot be used; the message is the skip reason. */
 class BackendUnavailable extends Error {}
 
+/** `selectBackend` found no candidate that initialises (e.g. an explicit choice whose package is not installed). */
+export class NoUsableBackendError extends Error {
+  constructor(
+    /** The choice that was asked for. */
+    readonly choice: BackendChoice,
+    /** Each candidate tried and why it was skipped. */
+    readonly skipped: readonly SkippedBackend[],
+    message: string,
+  ) {
+    super(message);
+    this.name = "NoUsableBackendError";
+  }
+}
+
 type Loader = (tf: Tf, options: SelectBackendOptions) => Promise<{ backendName: string; notes: string[] }>;
 
 /** `import()` of an optional package; the specifier travels through a variable so no types are needed. */
@@ -229,7 +243,7 @@ export async function selectBackend(
     }
   }
   const reasons = skipped.map((s) => `${s.choice} (${s.reason})`).join("; ");
-  throw new Error(`no usable tfjs backend for '${choice}': ${reasons}`);
+  throw new NoUsableBackendError(choice, skipped, `no usable tfjs backend for '${choice}': ${reasons}`);
 }
 
 /**
