@@ -86,6 +86,21 @@ describe("art-mtl replay (conformance contract)", () => {
     assert.match(absent.stderr, /^line 1: no task is present/);
   });
 
+  it("step counts steps, not input lines: blank lines are skipped; errors still name the line", () => {
+    const result = runReplay(["--strategy", "equal"], '{"losses":[0.3,0.1]}\n\n{"losses":[0.2,0.1]}\n   \n{"losses":[0.1,0.1]}\n');
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(result.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step), [1, 2, 3]);
+    const bad = runReplay(["--strategy", "equal"], '{"losses":[0.3,0.1]}\n\n{"losses":[0.3,-1]}\n');
+    assert.match(bad.stderr, /^line 3: /);
+  });
+
+  it("--input naming a directory is a usage error (exit 2), not an internal one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "art-replay-"));
+    const result = runReplay(["--input", dir], "");
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(result.stderr, `art-mtl replay: --input: cannot read ${dir} (it is a directory)\n`);
+  });
+
   it("bad flags name the flag and exit 2, without a stack trace", () => {
     const result = runReplay(["--gcw", "square"], "");
     assert.equal(result.status, 2);

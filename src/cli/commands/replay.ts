@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import * as E from "fp-ts/Either";
 import type { TaskLosses, Weighting } from "../../core/weighting.js";
@@ -9,7 +9,8 @@ import { REPLAY_STRATEGY_FLAG_SPEC, resolveReplayStrategy } from "./replay-strat
 /**
  * `art-mtl replay`: the conformance runner of the spec. Reads JSON Lines of
  * `{"losses":[0.12,null,0.3]}`, writes one `{"step":N,"weights":[...]}` line per step in full
- * double precision (JSON's shortest round-trip form). Ports of Art are checked against it.
+ * double precision (N counts the steps, so blank lines are skipped; error messages name the
+ * input line number) (JSON's shortest round-trip form). Ports of Art are checked against it.
  */
 
 export const REPLAY_USAGE = `usage: art-mtl replay [--strategy NAME] [strategy flags] [--diagnostics] [--input FILE]
@@ -57,6 +58,7 @@ export const replayLines = async (
 ): Promise<number> => {
   let state: unknown = undefined;
   let lineNumber = 0;
+  let step = 0; // successful steps (the output's `step`; blank lines do not count)
   let buffer = "";
   const flush = () => {
     if (buffer.length > 0) io.stdout(buffer);
@@ -87,7 +89,8 @@ export const replayLines = async (
       return 1;
     }
     state = result.right.state;
-    const record: Record<string, unknown> = { step: lineNumber, weights: result.right.weights };
+    step++;
+    const record: Record<string, unknown> = { step, weights: result.right.weights };
     if (withDiagnostics) record.diagnostics = result.right.diagnostics;
     buffer += JSON.stringify(record) + "\n";
     if (buffer.length > 1 << 16) flush();
@@ -109,6 +112,10 @@ export const replayCommand = async (argv: readonly string[], io: CommandIo): Pro
   const flags = values as Record<string, string | boolean | undefined>;
   const weighting = resolveReplayStrategy((flags.strategy as string | undefined) ?? "art", flags);
   const inputPath = flags.input as string | undefined;
+  // A directory opens fine and fails only at the first read (EISDIR): reject it up front.
+  if (inputPath !== undefined && statSync(inputPath, { throwIfNoEntry: false })?.isDirectory() === true) {
+    throw new UsageError(`--input: cannot read ${inputPath} (it is a directory)`);
+  }
   const stream = inputPath !== undefined ? createReadStream(inputPath, "utf8") : io.stdin;
   if (stream === undefined) throw new UsageError("no --input given and no standard input available");
   if (inputPath !== undefined) {
