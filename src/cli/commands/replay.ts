@@ -9,8 +9,8 @@ import { REPLAY_STRATEGY_FLAG_SPEC, resolveReplayStrategy } from "./replay-strat
 /**
  * `art-mtl replay`: the conformance runner of the spec. Reads JSON Lines of
  * `{"losses":[0.12,null,0.3]}`, writes one `{"step":N,"weights":[...]}` line per step in full
- * double precision (N counts the steps, so blank lines are skipped; error messages name the
- * input line number) (JSON's shortest round-trip form). Ports of Art are checked against it.
+ * double precision (JSON's shortest round-trip form). N counts the steps (blank lines are
+ * skipped); error messages name the input line. Ports of Art are checked against it.
  */
 
 export const REPLAY_USAGE = `usage: art-mtl replay [--strategy NAME] [strategy flags] [--diagnostics] [--input FILE]
