@@ -37,6 +37,11 @@ export interface StrategyEntry {
   readonly create: (options: unknown) => Weighting<unknown>;
   /** Flags by name (without the leading dashes). */
   readonly flags: Readonly<Record<string, FlagSpec>>;
+  /**
+   * Keys the options codec knows but this entry must refuse (the strategy fixes them itself),
+   * each with the reason; `createWeighting` rejects them rather than silently ignore them.
+   */
+  readonly refusedKeys?: Readonly<Record<string, string>>;
 }
 
 const adamFlags: Record<string, FlagSpec> = {
@@ -70,12 +75,14 @@ export const STRATEGIES = {
     optionsCodec: ArtOptions as t.Type<unknown, unknown, unknown>,
     create: (options) => widen(art(options as ArtOptions)),
     flags: { preset: { key: "preset", kind: "string" }, ...artFlags },
+    refusedKeys: { numTasks: "the task count comes from init" },
   }),
   "art-official": entry({
     description: "Art with the official preset (the authors' released code)",
     optionsCodec: ArtOptions as t.Type<unknown, unknown, unknown>,
     create: (options) => widen(art({ ...(options as ArtOptions), preset: "official" })),
     flags: artFlags,
+    refusedKeys: { numTasks: "the task count comes from init", preset: "its preset is official; use art for another" },
   }),
   equal: entry({
     description: "uniform weights over the present tasks (mixed training)",
@@ -158,10 +165,19 @@ export const isStrategyName = (name: string): name is StrategyName => Object.pro
  * createWeighting("dwa", { temperature: 2 })  // Right(weighting)
  * createWeighting("dwa", { temprature: 2 })   // Left(InvalidConfig "temprature: unknown key (known: temperature) ...")
  * createWeighting("nope", {})                 // Left(InvalidConfig "strategy: unknown ...")
+ * createWeighting("art", { numTasks: 5 })     // Left(InvalidConfig "numTasks: not an option of strategy art ...")
  */
 export const createWeighting = (name: string, options: unknown = {}): E.Either<ConfigError, Weighting<unknown>> => {
   if (!isStrategyName(name)) return E.left(invalidConfig([`strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]));
   const e: StrategyEntry = STRATEGIES[name];
+  const refused = e.refusedKeys ?? {};
+  const problems =
+    typeof options === "object" && options !== null
+      ? Object.entries(options)
+          .filter(([key]) => Object.prototype.hasOwnProperty.call(refused, key))
+          .map(([key, value]) => `${key}: not an option of strategy ${name} (${refused[key]}) (got ${JSON.stringify(value)})`)
+      : [];
+  if (problems.length > 0) return E.left(invalidConfig(problems));
   return E.map((checked: unknown) => e.create(checked))(decodeOptions(e.optionsCodec, options));
 };
 

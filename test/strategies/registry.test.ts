@@ -34,6 +34,17 @@ describe("registry", () => {
     const unknown = createWeighting("gradnorm", {});
     assert.ok(E.isLeft(unknown) && /unknown strategy "gradnorm"/.test(unknown.left.message));
   });
+  it("refuses keys the codec knows but the strategy fixes itself, naming key and value", () => {
+    const preset = createWeighting("art-official", { preset: "paper" });
+    assert.ok(E.isLeft(preset) && preset.left._tag === "InvalidConfig");
+    assert.match(preset.left.message, /preset: not an option of strategy art-official .*\(got "paper"\)/);
+    for (const name of ["art", "art-official"]) {
+      const count = createWeighting(name, { numTasks: 5 });
+      assert.ok(E.isLeft(count) && count.left._tag === "InvalidConfig", name);
+      assert.match(count.left.message, /numTasks: not an option of strategy .*\(got 5\)/);
+    }
+    assert.ok(E.isRight(createWeighting("art", { preset: "official", tau: 0.5 })));
+  });
   it("strategyFromFlags maps string flags and names the flag on error", () => {
     const r = unwrap(strategyFromFlags("rlw", { seed: "3" }));
     assert.equal((unwrap(r.init(2)) as { config: { seed: number } }).config.seed, 3);
