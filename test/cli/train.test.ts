@@ -194,6 +194,23 @@ describe("stopping and resuming", () => {
   });
 });
 
+describe("resume checks", () => {
+  it("refuses a resume whose data config changes the batches (naming the field), not one that changes only prefetch", async () => {
+    const dir = join(temp, "resume-data");
+    const saved = resolveTrainConfig(tinyConfig(dir));
+    assert.ok(E.isRight(saved));
+    mkdirSync(join(dir, "checkpoint"), { recursive: true });
+    // A manifest holding only what the resume check reads (no variables: loading it fails later).
+    const manifest = { format: "art-mtl-tfjs-checkpoint", version: 1, step: 2, weighting: "art", numTasks: 2, trainer: {}, model: [], optimizer: [], metadata: { config: saved.right } };
+    writeFileSync(join(dir, "checkpoint", "manifest.json"), JSON.stringify(manifest));
+    const changed = await cli("train", "--quiet", "--resume", "--config", writeConfig("resume-patch", tinyConfig(dir, { data: { source: "procedural", patchSize: 24, prefetch: "thread" } })));
+    assert.equal(changed.code, 2, changed.stderr);
+    assert.match(changed.stderr, /cannot resume: data\.patchSize differs from the checkpoint's \(checkpoint 16, config 24\)/);
+    const prefetchOnly = await cli("train", "--quiet", "--resume", "--config", writeConfig("resume-prefetch", tinyConfig(dir, { data: { source: "procedural", patchSize: 16, prefetch: "none" } })));
+    assert.doesNotMatch(prefetchOnly.stderr, /cannot resume/);
+  });
+});
+
 describe("user mistakes: one line, exit 2, no stack", () => {
   it("names the config field and value", async () => {
     const path = writeConfig("bad", { ...tinyConfig(join(temp, "bad")), batch: 0, schedule: { kind: "linear" } });

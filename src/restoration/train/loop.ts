@@ -174,12 +174,23 @@ export interface TrainOutcome {
 
 const short = (v: number | null): string => (v === null ? "-" : v < 0.01 ? v.toExponential(1) : v.toFixed(3));
 
-/** Checks that a resumed run's config matches the checkpoint's in what the checkpoint depends on. */
+/**
+ * Checks that a resumed run's config matches the checkpoint's in what the checkpoint and the
+ * batches depend on: tasks, model, weighting, seed, batch and every `data` field except
+ * `prefetch` (which only says how batches are made, not which).
+ */
 function checkResumable(saved: TrainConfig, config: TrainConfig, dir: string): void {
-  const fields: (keyof TrainConfig)[] = ["tasks", "model", "weighting", "seed", "batch"];
-  for (const field of fields) {
-    if (JSON.stringify(saved[field]) !== JSON.stringify(config[field])) {
-      throw new TrainSetupError(`${dir}: cannot resume: ${field} differs from the checkpoint's (checkpoint ${JSON.stringify(saved[field])}, config ${JSON.stringify(config[field])})`);
+  const dataOf = (c: TrainConfig): Record<string, unknown> => {
+    const { prefetch: _prefetch, ...rest } = c.data;
+    return rest;
+  };
+  const pairs: [string, unknown, unknown][] = (["tasks", "model", "weighting", "seed", "batch"] as const).map((field) => [field, saved[field], config[field]]);
+  const savedData = dataOf(saved);
+  const data = dataOf(config);
+  for (const key of [...new Set([...Object.keys(savedData), ...Object.keys(data)])]) pairs.push([`data.${key}`, savedData[key], data[key]]);
+  for (const [field, before, now] of pairs) {
+    if (JSON.stringify(before) !== JSON.stringify(now)) {
+      throw new TrainSetupError(`${dir}: cannot resume: ${field} differs from the checkpoint's (checkpoint ${JSON.stringify(before) ?? "none"}, config ${JSON.stringify(now) ?? "none"})`);
     }
   }
 }
