@@ -156,7 +156,8 @@ const coefficientsOf = (
     ratio = ratios(smallest);
     sum = total(ratio);
   }
-  return ratio.map((r) => r / sum);
+  // Like softmaxPresent: a present task whose coefficient underflows keeps 5e-324.
+  return ratio.map((r, k) => (d[k] !== null && r / sum === 0 ? Number.MIN_VALUE : r / sum));
 };
 
 /**
@@ -164,7 +165,8 @@ const coefficientsOf = (
  * When z_k / D_k overflows (a tiny D, e.g. a subnormal loss with logEpsilon 0) or every ratio
  * underflows, every D is first divided by the smallest present D (as `inverseLossWeights`
  * does), which leaves alpha unchanged mathematically and keeps it finite; otherwise the plain
- * formula is used, so normal results are bit-for-bit the same.
+ * formula is used, so normal results are bit-for-bit the same. A present task's coefficient is
+ * floored at 5e-324, as in `softmaxPresent`.
  *
  * @example
  * famoCoefficients([0, 0], [1, 3], [0, 0], 0) // [0.75, 0.25]

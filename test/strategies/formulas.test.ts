@@ -255,7 +255,7 @@ describe("famo", () => {
   it("logEpsilon 0 with a subnormal loss: z/D would overflow, the weights stay finite", () => {
     const w = famo({ logEpsilon: 0 });
     const r = unwrap(w.step(unwrap(w.init(2)), [5e-324, 1]));
-    assert.deepEqual(r.weights, [1, 0]);
+    assert.deepEqual(r.weights, [1, 5e-324]); // present => > 0, floored as in softmaxPresent
     // Tiny but representable: the same as the plain formula.
     const small = unwrap(w.step(unwrap(w.init(2)), [1e-300, 1])).weights;
     assertAllClose(small, [1 / (1 + 1e-300), 1e-300], { rtol: 1e-12 });
