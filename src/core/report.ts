@@ -6,8 +6,8 @@ import { showValue } from "./errors.js";
  * printing NaN and ±Infinity as such (JSON would print null).
  *
  * @example
- * import { ArtConfigInput } from "art-mtl";
- * const result = ArtConfigInput.decode({ tau: NaN });
+ * import { ArtOptions } from "art-mtl";
+ * const result = ArtOptions.decode({ tau: NaN });
  * // formatDecodeErrors(result.left) → ["tau: expected PositiveFinite (got NaN)"]
  */
 export const formatDecodeErrors = (errors: t.Errors): string[] => {

@@ -34,7 +34,7 @@ const artLoss = fc.double({ min: 1e-4, max: 0.999, noNaN: true, noDefaultInfinit
 
 const cases: Array<[Weighting<unknown>, Omit<LawOptions, "numRuns">]> = [
   [art() as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss }],
-  [artOfficial() as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss, strictlyPositive: false }],
+  [artOfficial() as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss }],
   [equal() as Weighting<unknown>, { numTasks: [1, 5] }],
   [dwa() as Weighting<unknown>, { numTasks: [1, 5] }],
   [dwa({ temperature: 0.5 }) as Weighting<unknown>, { numTasks: [1, 5], epochLength: 1 }],
