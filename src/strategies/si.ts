@@ -66,7 +66,9 @@ export const inverseLossWeights = (losses: TaskLosses): number[] => {
 };
 
 /**
- * SI as a `Weighting`.
+ * SI as a `Weighting`. Its diagnostic `inverseLoss` is 1 / L_k normalised by the smallest
+ * present loss, min_i L_i / L_k (1 for the smallest loss, null when absent): it stays finite
+ * even for subnormal losses, where 1 / L would be Infinity (printed as null in JSON).
  *
  * @example
  * const w = si();
@@ -83,10 +85,12 @@ export const si = (options: SiOptions = {}): Weighting<SiState> => {
     step: (state, losses) => {
       const problem = checkLosses(losses, state.config.numTasks);
       if (problem !== null) return E.left(problem);
+      let min = Infinity;
+      for (const loss of losses) if (loss !== null && loss < min) min = loss;
       return E.right({
         state: { ...state, step: state.step + 1 },
         weights: inverseLossWeights(losses),
-        diagnostics: { inverseLoss: losses.map((loss) => (loss === null ? null : 1 / loss)) },
+        diagnostics: { inverseLoss: losses.map((loss) => (loss === null ? null : min / loss)) },
       });
     },
     stateCodec: SiStateCodec,

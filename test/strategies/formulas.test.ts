@@ -77,6 +77,14 @@ describe("si and gls", () => {
     const total = inv.reduce((a, b) => a + b, 0);
     assertAllClose(run(si(), 4, [losses])[0] as number[], scatter([true, false, true, true], inv.map((x) => x / total)), { rtol: 1e-14 });
   });
+  it("si: inverseLoss diagnostic is min L / L_k, finite even for a subnormal loss", () => {
+    const w = si();
+    const r = unwrap(w.step(unwrap(w.init(3)), [0.5, null, 2]));
+    assert.deepEqual(r.diagnostics.inverseLoss, [1, null, 0.25]);
+    const tiny = unwrap(w.step(unwrap(w.init(2)), [5e-324, 1]));
+    assert.deepEqual(tiny.diagnostics.inverseLoss, [1, 5e-324]);
+    assert.ok(JSON.stringify(tiny.diagnostics).indexOf("null") < 0);
+  });
   it("gls: weights ∝ dG/dL_k = G / (P L_k), geometricMean = (prod L)^(1/P)", () => {
     const w = gls();
     const r = unwrap(w.step(unwrap(w.init(3)), [2, 8, null]));
