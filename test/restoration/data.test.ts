@@ -92,6 +92,14 @@ describe("streamBatches", () => {
       assert.deepEqual(steps, [3, 4, 5, 6]);
     });
   }
+  it("a worker that exits rejects the batches waiting for it and every later request (no hang)", { timeout: 30_000 }, async () => {
+    const stream = streamBatches(options, {}, { from: 0, to: 100, depth: 2, mode: "worker" });
+    const waiting = stream.next();
+    // Ending the worker while a batch is awaited: the same "exit" event as process.exit or an OOM kill.
+    await stream.close();
+    await assert.rejects(waiting, /the batch worker exited \(code \d+\)/);
+    await assert.rejects(stream.next(), /the batch worker exited/);
+  });
 });
 
 describe("imageFolderSource", () => {

@@ -95,6 +95,8 @@ export function streamBatches(options: BatchOptions, hooks: BatchHooks, stream: 
   const pending = new Map<number, Promise<Batch>>();
   let worker: Worker | undefined;
   const waiting = new Map<number, { resolve: (b: Batch) => void; reject: (e: Error) => void }>();
+  /** Why the worker answers no more (set once it failed or exited). */
+  let stopped: Error | undefined;
 
   if (mode === "worker") {
     worker = startWorker(workerUrl as URL, options);
@@ -110,14 +112,20 @@ export function streamBatches(options: BatchOptions, hooks: BatchHooks, stream: 
         waiting.delete(message.step);
       }
     });
-    worker.on("error", (error) => {
+    // A worker that fails or exits (process.exit, out of memory, close()) answers nothing more:
+    // reject every step waiting for it, and every later request, instead of hanging.
+    const fail = (error: Error) => {
+      stopped ??= error;
       for (const entry of waiting.values()) entry.reject(error);
       waiting.clear();
-    });
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the batch worker exited (code ${code}); no more batches from it`)));
   }
 
   const produce = (step: number): Promise<Batch> => {
     if (mode === "worker") {
+      if (stopped !== undefined) return Promise.reject(stopped);
       const promise = new Promise<Batch>((resolve, reject) => waiting.set(step, { resolve, reject }));
       worker?.postMessage({ step, active: local.activeAt(step) } satisfies BatchRequest);
       return promise;
