@@ -355,6 +355,10 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
       return { step: stepCount, laggedWeights: [...lastWeights], weightingState: weighting.stateCodec.encode(state), lagged };
     },
     restoreHostState: (saved) => {
+      if (typeof saved.lagged === "boolean" && saved.lagged !== lagged) {
+        const mode = (l: boolean) => (l ? "lagged" : "exact");
+        throw new AdapterError("checkpoint", `the checkpoint was saved in ${mode(saved.lagged)} mode, this trainer is in ${mode(lagged)} mode (create it with lagged: ${saved.lagged})`);
+      }
       const decoded = weighting.stateCodec.decode(saved.weightingState);
       if (E.isLeft(decoded)) throw new AdapterError("checkpoint", `the checkpoint's weighting state does not decode as ${weighting.name}`, decoded.left);
       if (weighting.numTasks(decoded.right) !== numTasks) {

@@ -144,4 +144,25 @@ describe("checkpoints", () => {
     await writeFile(join(dir, "model", "0000.bin"), new Uint8Array(3));
     await assert.rejects(loadCheckpoint(trainer, dir), /expected 432 bytes/);
   });
+  it("rejects a lagged checkpoint in an exact trainer (and the reverse), naming both modes", async () => {
+    const lagged = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3, lagged: true });
+    const dir = join(root, "lagged-mode");
+    await runSteps(lagged, 0, 1);
+    await lagged.flush();
+    await saveCheckpoint(lagged, dir);
+    const exact = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    await assert.rejects(loadCheckpoint(exact, dir), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /saved in lagged mode, this trainer is in exact mode/.test(e.message));
+    assert.equal(exact.stepCount, 0);
+    const exactDir = join(root, "exact-mode");
+    await saveCheckpoint(exact, exactDir);
+    const lagged2 = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3, lagged: true });
+    await assert.rejects(loadCheckpoint(lagged2, exactDir), /saved in exact mode, this trainer is in lagged mode/);
+  });
+  it("names a missing tensor file as an incomplete checkpoint", async () => {
+    const trainer = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    const dir = join(root, "missing-bin");
+    await saveCheckpoint(trainer, dir);
+    await rm(join(dir, "model", "0001.bin"));
+    await assert.rejects(loadCheckpoint(trainer, dir), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /0001\.bin: missing/.test(e.message));
+  });
 });
