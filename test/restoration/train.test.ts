@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatDuration, learningRateAt, readTrainConfigFile, ProgressBar, resolveTrainConfig, resolveWeighting, sequentialCurriculum, tileStarts } from "../../src/restoration/train/index.js";
 import { lineChart, logTicks, niceTicks, smooth, thinIndices } from "../../src/restoration/report/svg.js";
 import { renderReport } from "../../src/restoration/report/html.js";
-import { parseLog } from "../../src/restoration/report/run.js";
+import { parseLog, readRun } from "../../src/restoration/report/run.js";
+import { runPaths, writeJsonAtomic } from "../../src/restoration/train/run-dir.js";
 
 const errors = (raw: unknown): string[] => {
   const result = resolveTrainConfig(raw);
@@ -139,5 +141,25 @@ describe("report", () => {
     assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/.test(html), "no scripts or external resources");
     assert.equal((html.match(/<svg /g) ?? []).length, 3); // 2 task loss charts + 1 weight chart
     assert.match(lineChart([], { title: "empty" }), /no data/);
+  });
+  it("eval.json keeps PSNR +Infinity as \"Infinity\" (not null) and the run reader reads it back", () => {
+    const dir = mkdtempSync(join(tmpdir(), "art-mtl-eval-json-"));
+    try {
+      const evaluation = {
+        checkpoint: "c", step: 1, data: "procedural", convention: "basicsr", cropBorder: 0, yChannel: false,
+        tasks: [{ task: "noise", count: 1, psnr: Number.POSITIVE_INFINITY, ssim: 1, inputPsnr: Number.POSITIVE_INFINITY, inputSsim: 1 }], mean: { psnr: Number.POSITIVE_INFINITY, ssim: 1 }, seconds: 0.5,
+      };
+      writeJsonAtomic(runPaths(dir).eval, evaluation);
+      const text = readFileSync(runPaths(dir).eval, "utf8");
+      assert.match(text, /"psnr": "Infinity"/);
+      assert.doesNotMatch(text, /null/);
+      const run = readRun(dir);
+      assert.equal(run.evaluation?.tasks[0]?.psnr, Number.POSITIVE_INFINITY);
+      assert.equal(run.evaluation?.mean.psnr, Number.POSITIVE_INFINITY);
+      assert.equal(run.evaluation?.tasks[0]?.inputPsnr, Number.POSITIVE_INFINITY);
+      assert.equal(run.evaluation?.data, "procedural");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

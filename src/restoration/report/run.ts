@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { EvalResult, StepRecord } from "../train/records.js";
+import { metricJsonReviver } from "../metrics/json.js";
 
 /** A run as the report sees it. */
 export interface RunData {
@@ -27,9 +28,10 @@ export class RunDirError extends Error {
   override readonly name = "RunDirError";
 }
 
+/** Reads a JSON file; PSNR/SSIM written as "Infinity" (see metricToJson) come back as numbers. */
 const readJson = (path: string): unknown => {
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    return JSON.parse(readFileSync(path, "utf8"), metricJsonReviver);
   } catch (error) {
     throw new RunDirError(`${path}: cannot read JSON (${(error as Error).message})`);
   }

@@ -4,6 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { StepRecord } from "./records.js";
+import { metricJsonReplacer } from "../metrics/json.js";
 
 /** The files of a run directory. */
 export const runPaths = (runDir: string) => ({
@@ -14,10 +15,13 @@ export const runPaths = (runDir: string) => ({
   report: join(runDir, "report.html"),
 });
 
-/** Writes JSON atomically (temp file + rename): a reader sees the old or the new file, never half. */
+/**
+ * Writes JSON atomically (temp file + rename): a reader sees the old or the new file, never half.
+ * Non-finite numbers are written as metricToJson does ("Infinity", not null: PSNR of identical images).
+ */
 export function writeJsonAtomic(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, JSON.stringify(value, null, 2) + "\n");
+  writeFileSync(`${path}.tmp`, JSON.stringify(value, metricJsonReplacer, 2) + "\n");
   renameSync(`${path}.tmp`, path);
 }
 
