@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatDuration, learningRateAt, readTrainConfigFile, ProgressBar, resolveTrainConfig, resolveWeighting, sequentialCurriculum, tileStarts } from "../../src/restoration/train/index.js";
@@ -63,6 +63,19 @@ describe("example configs", () => {
 });
 
 describe("schedules and curriculum", () => {
+  it("a steps override (train --steps) is applied before the step schedule's default every is computed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "art-mtl-steps-"));
+    try {
+      const path = join(dir, "c.json");
+      writeFileSync(path, JSON.stringify({ steps: 9, schedule: { kind: "step" } }));
+      assert.deepEqual(readTrainConfigFile(path).schedule, { kind: "step", every: 3, gamma: 0.5 });
+      const overridden = readTrainConfigFile(path, { steps: 30 });
+      assert.equal(overridden.steps, 30);
+      assert.deepEqual(overridden.schedule, { kind: "step", every: 10, gamma: 0.5 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it("computes constant, step and cosine learning rates", () => {
     assert.equal(learningRateAt({ kind: "constant" }, 0.1, 50, 100), 0.1);
     assert.equal(learningRateAt({ kind: "step", every: 10, gamma: 0.5 }, 0.1, 25, 100), 0.025);

@@ -63,11 +63,12 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
   const steps = numberFlag("steps", values.steps, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
   let config;
   try {
-    config = readTrainConfigFile(values.config);
+    // --steps goes in before the defaults are filled in (the step schedule's default `every` depends on it).
+    config = readTrainConfigFile(values.config, steps === undefined ? {} : { steps });
   } catch (error) {
     return asUsageError(error);
   }
-  config = { ...config, ...(values.out === undefined ? {} : { output: values.out }), ...(steps === undefined ? {} : { steps }) };
+  config = { ...config, ...(values.out === undefined ? {} : { output: values.out }) };
   // The first Ctrl-C asks for a clean stop (checkpoint, exit 130); a second one kills as usual.
   const controller = new AbortController();
   const onSigint = () => {

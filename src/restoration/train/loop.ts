@@ -323,14 +323,19 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
   };
 }
 
-/** Reads and resolves a JSON config file; throws `TrainSetupError` naming the file, field and value. */
-export function readTrainConfigFile(path: string): TrainConfig {
+/**
+ * Reads and resolves a JSON config file; throws `TrainSetupError` naming the file, field and value.
+ * `overrides` (e.g. `{ steps }` from `train --steps`) replace top-level fields of the file before
+ * the defaults are filled in, so defaults that depend on them (the step schedule's `every`) follow.
+ */
+export function readTrainConfigFile(path: string, overrides: { readonly steps?: number } = {}): TrainConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     throw new TrainSetupError(`${path}: ${(error as Error).message}`);
   }
+  if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) raw = { ...raw, ...overrides };
   const resolved = resolveTrainConfig(raw);
   if (E.isLeft(resolved)) throw new TrainSetupError(`${path}: invalid config:\n  ${resolved.left.join("\n  ")}`);
   const weighting = resolveWeighting(resolved.right.weighting.name, resolved.right.weighting.options);
