@@ -209,6 +209,19 @@ describe("resume checks", () => {
     const prefetchOnly = await cli("train", "--quiet", "--resume", "--config", writeConfig("resume-prefetch", tinyConfig(dir, { data: { source: "procedural", patchSize: 16, prefetch: "none" } })));
     assert.doesNotMatch(prefetchOnly.stderr, /cannot resume/);
   });
+  it("a resume says \"no checkpoint\" only when there is none; a checkpoint with a bad config is named as such", async () => {
+    const none = await cli("train", "--quiet", "--resume", "--config", writeConfig("resume-none", tinyConfig(join(temp, "resume-none"))));
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /has no checkpoint to resume from/);
+    const dir = join(temp, "resume-badconfig");
+    mkdirSync(join(dir, "checkpoint"), { recursive: true });
+    const manifest = { format: "art-mtl-tfjs-checkpoint", version: 1, step: 2, weighting: "art", numTasks: 2, trainer: {}, model: [], optimizer: [], metadata: { config: { steps: 0 } } };
+    writeFileSync(join(dir, "checkpoint", "manifest.json"), JSON.stringify(manifest));
+    const bad = await cli("train", "--quiet", "--resume", "--config", writeConfig("resume-badconfig", tinyConfig(dir)));
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /the checkpoint's config is not a training config/);
+    assert.doesNotMatch(bad.stderr, /no checkpoint to resume from/);
+  });
 });
 
 describe("user mistakes: one line, exit 2, no stack", () => {

@@ -40,6 +40,9 @@ export class TrainSetupError extends Error {
   override readonly name = "TrainSetupError";
 }
 
+/** `readCheckpointConfig` found no checkpoint (no manifest.json) at the directory. */
+export class NoCheckpointError extends TrainSetupError {}
+
 /** A model, trainer and everything needed to train or evaluate it. */
 export interface TrainingSession {
   readonly tf: Tf;
@@ -69,7 +72,7 @@ export interface CheckpointMetadata {
 /** Reads a checkpoint's manifest and the config stored with it. */
 export async function readCheckpointConfig(checkpointDir: string): Promise<{ manifest: CheckpointManifest; config: TrainConfig }> {
   const found = await readCheckpointManifest(checkpointDir);
-  if (found === null) throw new TrainSetupError(`${checkpointDir}: no checkpoint here (expected manifest.json from art-mtl train)`);
+  if (found === null) throw new NoCheckpointError(`${checkpointDir}: no checkpoint here (expected manifest.json from art-mtl train)`);
   const raw = (found.manifest.metadata as Partial<CheckpointMetadata> | null)?.config;
   const resolved = resolveTrainConfig(raw);
   if (E.isLeft(resolved)) throw new TrainSetupError(`${checkpointDir}: the checkpoint's config is not a training config:\n  ${resolved.left.join("\n  ")}`);
@@ -210,7 +213,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
   const hasRun = existsSync(paths.log) || existsSync(paths.checkpoint);
   if (options.resume === true) {
     const { config: saved } = await readCheckpointConfig(paths.checkpoint).catch((error: unknown) => {
-      throw error instanceof TrainSetupError ? new TrainSetupError(`--resume: ${runDir} has no checkpoint to resume from`) : error;
+      // Only a missing checkpoint is said so; other problems (e.g. its config is not a training config) pass through.
+      throw error instanceof NoCheckpointError ? new TrainSetupError(`--resume: ${runDir} has no checkpoint to resume from`) : error;
     });
     checkResumable(saved, config, runDir);
   } else if (hasRun) {
