@@ -4,7 +4,7 @@ import * as E from "fp-ts/Either";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatDuration, learningRateAt, readTrainConfigFile, ProgressBar, resolveTrainConfig, resolveWeighting, sequentialCurriculum, tileStarts } from "../../src/restoration/train/index.js";
+import { formatDuration, learningRateAt, loadTf, readTrainConfigFile, ProgressBar, resolveTrainConfig, resolveWeighting, sequentialCurriculum, tileStarts } from "../../src/restoration/train/index.js";
 import { lineChart, logTicks, niceTicks, smooth, thinIndices } from "../../src/restoration/report/svg.js";
 import { renderReport } from "../../src/restoration/report/html.js";
 import { parseLog, readRun } from "../../src/restoration/report/run.js";
@@ -90,6 +90,16 @@ describe("schedules and curriculum", () => {
     assert.deepEqual(active(0), [0]);
     assert.deepEqual(active(10), [0, 1]);
     assert.deepEqual(active(99), [0, 1, 2]);
+  });
+});
+
+describe("loadTf", () => {
+  it("does not keep a failed attempt: a retry with the same choice tries again", async () => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const lines: string[] = [];
+      await assert.rejects(loadTf("node-gpu", (line) => lines.push(line)), /no usable tfjs backend for 'node-gpu'/);
+      assert.ok(lines.some((line) => line.includes("skipping node-gpu")), `attempt ${attempt} ran: ${JSON.stringify(lines)}`);
+    }
   });
 });
 

@@ -17,15 +17,23 @@ let loadedChoice: BackendChoice | undefined;
 
 /**
  * Imports tfjs-core and initialises `choice` (once per process; a second call with another
- * choice switches the backend). `log` receives the backend decisions.
+ * choice switches the backend; a failed attempt is forgotten, so a later call tries again).
+ * `log` receives the backend decisions.
  */
 export async function loadTf(choice: BackendChoice, log?: (line: string) => void): Promise<LoadedTf> {
   if (loaded !== undefined && loadedChoice === choice) return loaded;
   loadedChoice = choice;
-  loaded = (async () => {
+  const attempt = (async () => {
     const tf = (await import("@tensorflow/tfjs-core")) as unknown as Tf;
     const selection = await selectBackend(tf, choice, log === undefined ? {} : { log });
     return { tf, selection };
   })();
-  return loaded;
+  loaded = attempt;
+  attempt.catch(() => {
+    if (loaded === attempt) {
+      loaded = undefined;
+      loadedChoice = undefined;
+    }
+  });
+  return attempt;
 }
