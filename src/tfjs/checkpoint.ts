@@ -11,8 +11,9 @@ import type { Tensor, Variable } from "./tf.js";
  *   DIR/model/NNNN.bin         one file per model variable (raw little-endian float32/int32)
  *   DIR/optimizer/NNNN.bin     one file per optimizer weight (`optimizer.getWeights()` order)
  *
- * Atomicity: everything is written and fsynced into `DIR.partial-*`; then the old `DIR` (if
- * any) is renamed to `DIR.previous`, the new one renamed to `DIR`, and `DIR.previous` removed.
+ * Atomicity: everything is written and fsynced (files and directories) into `DIR.partial-*`;
+ * then the old `DIR` (if any) is renamed to `DIR.previous`, the new one renamed to `DIR`, the
+ * parent directory fsynced (see `atomic-write.ts`), and `DIR.previous` removed.
  * A crash at any point leaves either `DIR` or `DIR.previous` complete, and `loadCheckpoint`
  * reads whichever is there. Node's `fs` is loaded lazily so that importing this module in a
  * browser bundle costs nothing.
@@ -58,7 +59,8 @@ export interface LoadedCheckpoint {
 const fsModules = async () => {
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
-  return { fs, path };
+  const atomic = await import("./atomic-write.js");
+  return { fs, path, atomic };
 };
 
 const exists = async (fs: typeof import("node:fs/promises"), target: string): Promise<boolean> => {
@@ -88,7 +90,7 @@ const checkDtype = (tensor: Tensor, what: string): "float32" | "int32" => {
  * await saveCheckpoint(trainer, "runs/exp1/checkpoint", { epoch: 3 });
  */
 export const saveCheckpoint = async <S>(trainer: Trainer<S>, directory: string, metadata: unknown = null): Promise<CheckpointManifest> => {
-  const { fs, path } = await fsModules();
+  const { fs, path, atomic } = await fsModules();
   const tf = trainer.tf;
   await trainer.flush();
   const target = path.resolve(directory);
@@ -148,13 +150,10 @@ export const saveCheckpoint = async <S>(trainer: Trainer<S>, directory: string, 
     optimizer,
     metadata,
   };
-  const manifestHandle = await fs.open(path.join(partial, "manifest.json"), "w");
-  try {
-    await manifestHandle.writeFile(`${JSON.stringify(manifest, null, 1)}\n`);
-    await manifestHandle.sync();
-  } finally {
-    await manifestHandle.close();
-  }
+  // The tensor files' directory entries, then the manifest (fsynced, and its directory with it).
+  atomic.syncDirectory(path.join(partial, "model"));
+  atomic.syncDirectory(path.join(partial, "optimizer"));
+  atomic.writeFileAtomic(path.join(partial, "manifest.json"), `${JSON.stringify(manifest, null, 1)}\n`);
 
   const previous = path.join(parent, `${base}.previous`);
   if (await exists(fs, path.join(target, "manifest.json"))) {
@@ -165,6 +164,8 @@ export const saveCheckpoint = async <S>(trainer: Trainer<S>, directory: string, 
     await fs.rm(target, { recursive: true, force: true });
   }
   await fs.rename(partial, target);
+  // Make the renames durable before the old copy goes.
+  atomic.syncDirectory(parent);
   await fs.rm(previous, { recursive: true, force: true });
   return manifest;
 };

@@ -6,7 +6,7 @@ import { resolveTrainConfig, trainRun } from "../../restoration/train/index.js";
 import type { EvalResult } from "../../restoration/train/records.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags } from "../args.js";
-import { writeFileAtomic } from "./report.js";
+import { writeFileAtomic } from "../../tfjs/atomic-write.js";
 import { asUsageError, stderrIsTTY } from "./train.js";
 
 /**

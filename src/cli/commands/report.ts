@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
+import { writeFileAtomic } from "../../tfjs/atomic-write.js";
 import { readRun, renderReport, RunDirError } from "../../restoration/report/index.js";
 import type { RunData } from "../../restoration/report/index.js";
 import type { CommandIo } from "../args.js";
@@ -17,12 +17,6 @@ curves (smoothed, log scale), task weights over time, and the PSNR/SSIM table of
 eval.json. -o defaults to RUN_DIR/report.html for one run, report.html for several.
 --smoothing W: EMA weight in [0, 1) for the loss curves (default: from the log length).`;
 
-/** Writes `text` to `path` atomically (a reader never sees half a file). */
-export const writeFileAtomic = (path: string, text: string): void => {
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-};
 
 /** The `report` command. */
 export const reportCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {

@@ -11,7 +11,7 @@
  *
  * It is also a valid `same-name` paired folder.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
@@ -25,6 +25,7 @@ import { readImage } from "../io/read-image.js";
 import { encodePng } from "../io/png.js";
 import { DatasetError, listImageFiles } from "./folder.js";
 import { mixSeed, proceduralImageAt } from "./sources.js";
+import { writeFileAtomic } from "../../tfjs/atomic-write.js";
 
 /** The manifest's version; bumped when its meaning changes. */
 export const FROZEN_SET_VERSION = 1;
@@ -155,8 +156,9 @@ export async function createFrozenSet(dir: string, options: FrozenSetOptions): P
   mkdirSync(join(dir, "input"), { recursive: true });
   mkdirSync(join(dir, "target"), { recursive: true });
   for (const { sample, input, target } of pairs) {
-    writeFileSync(join(dir, "input", `${sample.name}.png`), encodePng(input));
-    writeFileSync(join(dir, "target", `${sample.name}.png`), encodePng(target));
+    // Durable before the manifest that names them.
+    writeFileAtomic(join(dir, "input", `${sample.name}.png`), encodePng(input));
+    writeFileAtomic(join(dir, "target", `${sample.name}.png`), encodePng(target));
   }
   const manifest: FrozenManifest = {
     version: FROZEN_SET_VERSION,
@@ -167,8 +169,7 @@ export async function createFrozenSet(dir: string, options: FrozenSetOptions): P
   };
   // Written last and atomically: a directory with a manifest is a complete set.
   const path = join(dir, "manifest.json");
-  writeFileSync(`${path}.tmp`, JSON.stringify(manifest, null, 2) + "\n");
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, JSON.stringify(manifest, null, 2) + "\n");
   return manifest;
 }
 

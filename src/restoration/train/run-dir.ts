@@ -1,10 +1,11 @@
 /**
  * Paths of a run directory and small file helpers (atomic JSON writes, log truncation on resume).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { StepRecord } from "./records.js";
 import { metricJsonReplacer } from "../metrics/json.js";
+import { writeFileAtomic } from "../../tfjs/atomic-write.js";
 
 /** The files of a run directory. */
 export const runPaths = (runDir: string) => ({
@@ -16,13 +17,12 @@ export const runPaths = (runDir: string) => ({
 });
 
 /**
- * Writes JSON atomically (temp file + rename): a reader sees the old or the new file, never half.
- * Non-finite numbers are written as metricToJson does ("Infinity", not null: PSNR of identical images).
+ * Writes JSON atomically and durably (`writeFileAtomic`): a reader sees the old or the new file,
+ * never half. Non-finite numbers are written as metricToJson does ("Infinity", not null: PSNR of
+ * identical images).
  */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, JSON.stringify(value, metricJsonReplacer, 2) + "\n");
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, JSON.stringify(value, metricJsonReplacer, 2) + "\n");
 }
 
 /**
@@ -45,8 +45,7 @@ export function truncateLog(path: string, lastStep: number): StepRecord | undefi
       // A line cut by a crash: dropped.
     }
   }
-  writeFileSync(`${path}.tmp`, kept.length === 0 ? "" : kept.join("\n") + "\n");
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, kept.length === 0 ? "" : kept.join("\n") + "\n");
   return last;
 }
 
