@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { formatDuration, learningRateAt, loadTf, readTrainConfigFile, ProgressBar, resolveTrainConfig, resolveWeighting, sequentialCurriculum, tileStarts } from "../../src/restoration/train/index.js";
 import { lineChart, logTicks, niceTicks, smooth, thinIndices } from "../../src/restoration/report/svg.js";
 import { renderReport } from "../../src/restoration/report/html.js";
-import { parseLog, readRun } from "../../src/restoration/report/run.js";
-import { runPaths, writeJsonAtomic } from "../../src/restoration/train/run-dir.js";
+import { readRun } from "../../src/restoration/report/run.js";
+import { parseLog, runPaths, truncateLog, writeJsonAtomic } from "../../src/restoration/train/run-dir.js";
 
 const errors = (raw: unknown): string[] => {
   const result = resolveTrainConfig(raw);
@@ -164,6 +164,19 @@ describe("report", () => {
     assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/.test(html), "no scripts or external resources");
     assert.equal((html.match(/<svg /g) ?? []).length, 3); // 2 task loss charts + 1 weight chart
     assert.match(lineChart([], { title: "empty" }), /no data/);
+  });
+  it("truncateLog keeps the record lines up to the step, as written, and drops cut lines", () => {
+    const dir = mkdtempSync(join(tmpdir(), "art-mtl-truncate-"));
+    try {
+      const path = join(dir, "log.jsonl");
+      const line = (step: number) => `{"step":${step},"loss":0.5,"taskLosses":[0.4,null],"weights":[1,0],"lr":0.001,"time":${step / 10}}`;
+      writeFileSync(path, `${line(1)}\n${line(2)}\n{"step":3,"lo\n${line(3)}\n`);
+      assert.equal(truncateLog(path, 2)?.step, 2);
+      assert.equal(readFileSync(path, "utf8"), `${line(1)}\n${line(2)}\n`);
+      assert.deepEqual(parseLog(readFileSync(path, "utf8")).records.map((r) => r.step), [1, 2]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it("eval.json keeps PSNR +Infinity as \"Infinity\" (not null) and the run reader reads it back", () => {
     const dir = mkdtempSync(join(tmpdir(), "art-mtl-eval-json-"));

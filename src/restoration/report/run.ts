@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { EvalResult, StepRecord } from "../train/records.js";
+import { parseLog } from "../train/run-dir.js";
 import { metricJsonReviver } from "../metrics/json.js";
 
 /** A run as the report sees it. */
@@ -36,23 +37,6 @@ const readJson = (path: string): unknown => {
     throw new RunDirError(`${path}: cannot read JSON (${(error as Error).message})`);
   }
 };
-
-/** Parses JSON Lines of step records, skipping lines that are not records. */
-export function parseLog(text: string): { records: StepRecord[]; bad: number } {
-  const records: StepRecord[] = [];
-  let bad = 0;
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      const r = JSON.parse(line) as StepRecord;
-      if (typeof r.step === "number" && Array.isArray(r.taskLosses) && Array.isArray(r.weights)) records.push(r);
-      else bad++;
-    } catch {
-      bad++;
-    }
-  }
-  return { records, bad };
-}
 
 /** Reads a run directory. Throws `RunDirError` when it has neither a log nor an eval.json. */
 export function readRun(dir: string): RunData {

@@ -26,25 +26,45 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 }
 
 /**
+ * Parses log.jsonl text: the step records, each with its line as written (`lines[i]` is the
+ * text of `records[i]`), and the number of lines that are not records (e.g. a line cut by a
+ * crash). The one log parser: the report reads with it and `truncateLog` rewrites with it.
+ */
+export function parseLog(text: string): { records: StepRecord[]; lines: string[]; bad: number } {
+  const records: StepRecord[] = [];
+  const lines: string[] = [];
+  let bad = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const r = JSON.parse(line) as StepRecord;
+      if (typeof r === "object" && r !== null && typeof r.step === "number" && Array.isArray(r.taskLosses) && Array.isArray(r.weights)) {
+        records.push(r);
+        lines.push(line);
+      } else bad++;
+    } catch {
+      bad++;
+    }
+  }
+  return { records, lines, bad };
+}
+
+/**
  * Keeps the log lines of steps <= `lastStep` (a resumed run redoes the steps after its
- * checkpoint, so their old lines go) and returns the last kept record.
+ * checkpoint, so their old lines go; lines that are not records, e.g. cut by a crash, go too)
+ * and returns the last kept record.
  */
 export function truncateLog(path: string, lastStep: number): StepRecord | undefined {
   if (!existsSync(path)) return undefined;
+  const { records, lines } = parseLog(readFileSync(path, "utf8"));
   const kept: string[] = [];
   let last: StepRecord | undefined;
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      const record = JSON.parse(line) as StepRecord;
-      if (record.step <= lastStep) {
-        kept.push(line);
-        last = record;
-      }
-    } catch {
-      // A line cut by a crash: dropped.
+  records.forEach((record, i) => {
+    if (record.step <= lastStep) {
+      kept.push(lines[i] as string);
+      last = record;
     }
-  }
+  });
   writeFileAtomic(path, kept.length === 0 ? "" : kept.join("\n") + "\n");
   return last;
 }
