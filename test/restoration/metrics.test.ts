@@ -6,6 +6,7 @@ import type { RgbImage } from "../../src/restoration/image.js";
 import { metricToJson, psnr, ssim } from "../../src/restoration/metrics/index.js";
 import { addNoiseWithSigma } from "../../src/restoration/degradations/noise.js";
 import { constantImage, imageFrom } from "./fixtures.js";
+import { assertAllClose } from "../support/all-close.js";
 
 // ---- Independent float64 references, written straight from the published formulas ----
 
@@ -112,8 +113,7 @@ function refSsim(a: RgbImage, b: RgbImage, convention: "basicsr" | "skimage", cr
 
 const clean = proceduralImage(Rng.seeded(21), 29, 23);
 const noisy = addNoiseWithSigma(clean, Rng.seeded(22), 20 / 255);
-const close = (actual: number, expected: number, tol: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected}`);
+const close = (actual: number, expected: number, tol: number, what: string) => assertAllClose([actual], [expected], { atol: tol, rtol: 0 }, what);
 
 test("identical images: PSNR +Infinity, SSIM 1, in both conventions; JSON writes 'Infinity'", () => {
   for (const convention of ["basicsr", "skimage"] as const) {

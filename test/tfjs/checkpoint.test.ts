@@ -9,6 +9,7 @@ import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gr
 import { art } from "../../src/core/index.js";
 import { AdapterError, createTrainer, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../src/tfjs/index.js";
 import type { FunctionModel, Trainer } from "../../src/tfjs/index.js";
+import { assertAllClose } from "../support/all-close.js";
 
 const tinyModel = (): FunctionModel => {
   const w1 = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.2, "float32", 1));
@@ -80,13 +81,8 @@ describe("checkpoints", () => {
       assert.equal(resumed.stepCount, 6);
       assert.deepEqual(resumed.weightingState, straight.weightingState);
       const got = await values(resumed);
-      expected.forEach((e, i) => {
-        const g = got[i] as Float32Array;
-        for (let j = 0; j < e.length; j++) {
-          // Adam's restored bias correction is beta^t recomputed (not multiplied up): float32 ulps at most.
-          assert.ok(Math.abs((g[j] as number) - (e[j] as number)) <= 1e-6 * (1 + Math.abs(e[j] as number)), `variable ${i}[${j}]: ${g[j]} vs ${e[j]}`);
-        }
-      });
+      // Adam's restored bias correction is beta^t recomputed (not multiplied up): float32 ulps at most.
+      expected.forEach((e, i) => assertAllClose(got[i] as Float32Array, e, { rtol: 1e-6, atol: 1e-6 }, `variable ${i}`));
     });
   }
 

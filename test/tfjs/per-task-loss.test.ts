@@ -4,13 +4,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
 import { AdapterError, countTasks, l1PerSample, perTaskLoss, taskMeanMatrix } from "../../src/tfjs/index.js";
+import { assertAllClose } from "../support/all-close.js";
 
-const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-6): void => {
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs((actual[i] as number) - (expected[i] as number)) <= tolerance, `index ${i}: ${actual[i]} vs ${expected[i]}`);
-  }
-};
+const close = (actual: ArrayLike<number>, expected: ArrayLike<number>): void => assertAllClose(actual, expected, { atol: 1e-6, rtol: 0 });
 
 describe("perTaskLoss", () => {
   before(async () => {
