@@ -5,9 +5,10 @@
  * `interpolate(mode='bicubic')`).
  *
  * Sizes not divisible by 4: no crop. The low-resolution image has ceil(n / 4) pixels per axis
- * and both resamplings map coordinates with the exact factor 4 (src = 4 (x + 0.5) - 0.5 down,
- * src = (x + 0.5) / 4 - 0.5 up), as `interpolate(scale_factor=...)` does; the output has the
- * input's size exactly and every clean pixel is paired with its degraded twin.
+ * (PyTorch's `interpolate(scale_factor=0.25)` would give floor(n / 4)) and both resamplings map
+ * coordinates with the exact factor 4 (src = 4 (x + 0.5) - 0.5 down, src = (x + 0.5) / 4 - 0.5
+ * up), the mapping `interpolate(scale_factor=...)` uses; the output has the input's size exactly
+ * and every clean pixel is paired with its degraded twin.
  */
 import type { RgbImage } from "../image.js";
 import { resizeBicubic } from "./resize.js";

@@ -21,7 +21,10 @@ export interface StepRecord {
   readonly weights: readonly number[];
   /** Learning rate used. */
   readonly lr: number;
-  /** Seconds since the run (or its resumption) started. */
+  /**
+   * Seconds of training since the run started. A resumed run continues the clock from the last
+   * kept record (the time between the interruption and the resumption is not counted).
+   */
   readonly time: number;
 }
 
