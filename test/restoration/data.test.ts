@@ -17,7 +17,7 @@ import {
   taskCounts,
 } from "../../src/restoration/data/index.js";
 import { MIOIR_TASKS } from "../../src/restoration/degradations/index.js";
-import { writePng } from "../../src/restoration/io/index.js";
+import { encodeJpeg, writePng } from "../../src/restoration/io/index.js";
 
 const temp = mkdtempSync(join(tmpdir(), "art-mtl-data-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
@@ -210,6 +210,17 @@ describe("frozen evaluation sets", () => {
     await createFrozenSet(again, options);
     assert.deepEqual(readFileSync(join(again, "input", `${sample.name}.png`)), readFileSync(join(dir, "input", `${sample.name}.png`)));
     assert.equal(openPairedFolder(dir).pairs.length, 4);
+  });
+  it("refuses a folder where two files would give the same sample name (a.png and a.jpg), naming both", async () => {
+    const dir = join(temp, "same-stem");
+    mkdirSync(dir);
+    writeProcedural(join(dir, "a.png"), 24, 0);
+    writeFileSync(join(dir, "a.jpg"), encodeJpeg(proceduralImageAt(7, 1, 24), 90));
+    await assert.rejects(
+      createFrozenSet(join(temp, "same-stem-set"), { tasks: ["noise"], seed: 1, source: { folder: dir } }),
+      (e: unknown) => e instanceof DatasetError && /a\.jpg and a\.png|a\.png and a\.jpg/.test(e.message) && /sample "a"/.test(e.message),
+    );
+    assert.ok(!existsSync(join(temp, "same-stem-set", "manifest.json")));
   });
   it("names the bad manifest field", () => {
     const dir = join(temp, "bad-manifest");

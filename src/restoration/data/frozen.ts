@@ -105,6 +105,14 @@ async function cleanImages(source: FrozenSource, maxSide: number | undefined): P
   }
   const files = listImageFiles(source.folder).slice(0, source.limit ?? Infinity);
   if (files.length === 0) throw new DatasetError(source.folder, `${source.folder}: no image files`);
+  // Samples are named `${task}-${name}`: two files that differ only in extension would collide.
+  const byName = new Map<string, string>();
+  for (const file of files) {
+    const name = basename(file, extname(file));
+    const other = byName.get(name);
+    if (other !== undefined) throw new DatasetError(file, `${source.folder}: ${basename(other)} and ${basename(file)} would both be sample "${name}"; rename or remove one`);
+    byName.set(name, file);
+  }
   const out: { name: string; image: string; img: RgbImage }[] = [];
   for (const file of files) out.push({ name: basename(file, extname(file)), image: basename(file), img: centreCrop(await readImage(file), maxSide) });
   return out;
