@@ -212,7 +212,7 @@ const summarize = (runs: ExperimentRun[]): string => {
   const lines = [
     `### Setting ${setting.id}: ${setting.title}`,
     "",
-    `Model SRResNet (width ${setting.model.width}, ${setting.model.blocks} blocks), ${steps} steps of batch ${setting.perTask * setting.tasks.length} (${setting.perTask} per task), ${setting.patchSize}x${setting.patchSize} crops from CBSD68 (train split), Adam lr ${setting.lr} with cosine decay, WASM backend; ${runs.length} runs, ${(seconds.reduce((a, b) => a + b, 0) / 60).toFixed(0)} CPU-minutes of training and evaluation. Test: Set14 + Set5, centre ${setting.evalSide}x${setting.evalSide}, degraded once per task (frozen); PSNR/SSIM in the BasicSR convention, RGB, crop 0.`,
+    `Model SRResNet (width ${setting.model.width}, ${setting.model.blocks} blocks), ${steps} steps of batch ${setting.perTask * setting.tasks.length} (${setting.perTask} per task), ${setting.patchSize}x${setting.patchSize} crops from CBSD68 (train split), Adam lr ${setting.lr} with cosine decay, WASM backend; ${runs.length} runs taking ${(seconds.reduce((a, b) => a + b, 0) / 60).toFixed(0)} minutes of wall time in all (training and test evaluation, two runs at a time on 2 cores). Test: Set14 + Set5, centre ${setting.evalSide}x${setting.evalSide}, degraded once per task (frozen); PSNR/SSIM in the BasicSR convention, RGB, crop 0.`,
     "",
     "**Test PSNR (dB), mean ± std over seeds**",
     "",

@@ -50,8 +50,8 @@ describe("experiment summary", () => {
     assert.match(table, /\| mixed \| 3 \| 21\.00 ± 1\.00 \| 30\.00 ± 1\.00 \|/);
     assert.match(table, /\*degraded input\*/);
     const spread = weightSpreadTable(runs, tasks, ["mixed", "art"]);
-    assert.match(spread, /\| mixed \| 1\.00 \| 1\.00 \| 1\.00 \|/);
-    assert.match(spread, /\| art \| 3\.00 \| 1\.50 \| 0\.50 \|/);
+    assert.match(spread, /\| mixed \| 1\.00 \(1\.00\) \| 1\.00 \| 1\.00 \|/);
+    assert.match(spread, /\| art \| 3\.00 \(3\.00\) \| 1\.50 \| 0\.50 \|/);
   });
 
   it("unknown method labels are reported together", () => {

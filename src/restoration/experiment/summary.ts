@@ -158,19 +158,26 @@ export const weightFigure = (runs: readonly ExperimentRun[], tasks: readonly str
 
 /**
  * How far a method's weights move from uniform: per task, the mean weight over training (× K,
- * so 1 = uniform), and the mean over steps of max w / min w among the tasks present.
+ * so 1 = uniform), and the median and 95th percentile over steps of max w / min w among the
+ * tasks present (a median: a few near-one-hot steps would swamp a mean).
  */
 export const weightSpreadTable = (runs: readonly ExperimentRun[], tasks: readonly string[], methods: readonly string[]): string => {
-  const header = `| method | mean max/min weight per step | ${tasks.map((t) => `${t} (×K)`).join(" | ")} |`;
+  const header = `| method | max/min weight per step: median (95th pct) | ${tasks.map((t) => `${t} (×K)`).join(" | ")} |`;
   const rule = `|---|---|${tasks.map(() => "---").join("|")}|`;
   const rows = [...groupByMethod(runs, methods)].map(([method, group]) => {
     const records = group.flatMap((r) => r.log);
-    const ratios = records.map((record) => {
-      const present = record.weights.filter((_, k) => record.taskLosses[k] !== null);
-      return Math.max(...present) / Math.min(...present);
-    });
+    const ratios = records
+      .map((record) => {
+        const present = record.weights.filter((_, k) => record.taskLosses[k] !== null);
+        return Math.max(...present) / Math.min(...present);
+      })
+      .sort((a, b) => a - b);
     const perTask = tasks.map((_, k) => mean(records.map((record) => (record.weights[k] ?? 0) * tasks.length)));
-    return `| ${method} | ${fmt(mean(ratios), 2)} | ${perTask.map((w) => fmt(w, 2)).join(" | ")} |`;
+    const ratio = (q: number) => {
+      const v = quantile(ratios, q);
+      return v < 1e4 ? fmt(v, 2) : v.toExponential(1);
+    };
+    return `| ${method} | ${ratio(0.5)} (${ratio(0.95)}) | ${perTask.map((w) => fmt(w, 2)).join(" | ")} |`;
   });
   return [header, rule, ...rows].join("\n");
 };
