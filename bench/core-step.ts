@@ -37,7 +37,7 @@ const timeSteps = (numTasks: number): { nsPerStep: number; bytesPerStep: number 
       state = out.right.state;
     }
   };
-  run(50_000); // warm-up: let the JIT settle
+  run(300_000); // warm-up: let the JIT settle (shorter warm-ups measured 30% slower)
   const samples: number[] = [];
   for (let round = 0; round < 5; round++) {
     const start = process.hrtime.bigint();
@@ -73,15 +73,26 @@ const timeFloor = (numTasks: number): number => {
   return ns;
 };
 
-console.log("Art core step (paper preset, ~20% absent tasks), median of 5 rounds of 80k steps");
-console.log("K    ns/step   floor ns   ratio   bytes/step");
-let k7 = NaN;
-for (const numTasks of [3, 7, 32]) {
+// Each K runs in a fresh process: in one process, the JIT's feedback from one K slows the next.
+const only = process.argv.indexOf("--k");
+if (only >= 0) {
+  const numTasks = Number(process.argv[only + 1]);
   const { nsPerStep, bytesPerStep } = timeSteps(numTasks);
   const floor = timeFloor(numTasks);
-  if (numTasks === 7) k7 = nsPerStep;
-  console.log(
-    `${String(numTasks).padEnd(4)} ${nsPerStep.toFixed(0).padStart(7)}   ${floor.toFixed(0).padStart(8)}   ${(nsPerStep / floor).toFixed(1).padStart(5)}   ${bytesPerStep.toFixed(0).padStart(10)}`,
-  );
+  console.log(JSON.stringify({ numTasks, nsPerStep, floor, bytesPerStep }));
+} else {
+  const { spawnSync } = await import("node:child_process");
+  console.log("Art core step (paper preset, ~20% absent tasks), median of 5 rounds of 80k steps, one process per K");
+  console.log("K    ns/step   floor ns   ratio   bytes/step");
+  let k7 = NaN;
+  for (const numTasks of [3, 7, 32]) {
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, "--k", String(numTasks)], { encoding: "utf8" });
+    if (child.status !== 0) throw new Error(child.stderr);
+    const { nsPerStep, floor, bytesPerStep } = JSON.parse(child.stdout.trim().split("\n").pop()!) as { nsPerStep: number; floor: number; bytesPerStep: number };
+    if (numTasks === 7) k7 = nsPerStep;
+    console.log(
+      `${String(numTasks).padEnd(4)} ${nsPerStep.toFixed(0).padStart(7)}   ${floor.toFixed(0).padStart(8)}   ${(nsPerStep / floor).toFixed(1).padStart(5)}   ${bytesPerStep.toFixed(0).padStart(10)}`,
+    );
+  }
+  console.log(`core-step-ns K=7: ${k7.toFixed(0)}`);
 }
-console.log(`core-step-ns K=7: ${k7.toFixed(0)}`);
