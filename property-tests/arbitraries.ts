@@ -69,3 +69,17 @@ export const configAndSequence = (
       sequence: fc.array(lossVector(c.numTasks, c.gcw), { minLength: 1, maxLength }),
     }),
   );
+
+/**
+ * A config, a valid sequence for it, and more values drawn knowing both (a task index, an
+ * extra loss vector, a cut point, ...).
+ */
+export const configSequenceAnd = <T extends Record<string, unknown>>(
+  config: fc.Arbitrary<GeneratedConfig>,
+  extra: (config: GeneratedConfig, sequence: (number | null)[][]) => { [K in keyof T]: fc.Arbitrary<T[K]> },
+): fc.Arbitrary<{ config: GeneratedConfig; sequence: (number | null)[][] } & T> =>
+  configAndSequence(config).chain(({ config: c, sequence }) =>
+    fc
+      .record(extra(c, sequence) as { [K in keyof T]: fc.Arbitrary<T[K]> })
+      .map((values) => ({ config: c, sequence, ...(values as T) })),
+  );

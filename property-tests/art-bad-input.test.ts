@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as E from "fp-ts/Either";
 import { stepArt } from "../src/core/index.js";
-import { anyConfig, configAndSequence, lossVector } from "./arbitraries.js";
+import { anyConfig, configAndSequence, lossVector, configSequenceAnd } from "./arbitraries.js";
 import { initOrThrow, runSequence } from "./run.js";
 import { deepFreeze } from "../test/support/all-close.js";
 
@@ -14,15 +14,11 @@ describe("Art rejects bad input and keeps the state", () => {
   it("NaN, ±Infinity, 0 or a negative loss at any task -> InvalidLoss naming that task and value", () => {
     fc.assert(
       fc.property(
-        configAndSequence(anyConfig()).chain(({ config, sequence }) =>
-          fc.record({
-            config: fc.constant(config),
-            sequence: fc.constant(sequence),
-            losses: lossVector(config.numTasks, config.gcw),
-            task: fc.nat({ max: config.numTasks - 1 }),
-            bad: poison,
-          }),
-        ),
+        configSequenceAnd(anyConfig(), (config) => ({
+          losses: lossVector(config.numTasks, config.gcw),
+          task: fc.nat({ max: config.numTasks - 1 }),
+          bad: poison,
+        })),
         ({ config, sequence, losses, task, bad }) => {
           const outs = runSequence(initOrThrow(config), sequence);
           const state = deepFreeze(outs[outs.length - 1]!.state);

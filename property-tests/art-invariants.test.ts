@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { anyConfig, configAndSequence, lossVector, paperConfig, lossValue } from "./arbitraries.js";
+import { anyConfig, configAndSequence, lossVector, paperConfig, lossValue, configSequenceAnd } from "./arbitraries.js";
 import { initOrThrow, runSequence, stepOrThrow } from "./run.js";
 import { allClose, deepFreeze } from "../test/support/all-close.js";
 
@@ -80,16 +80,12 @@ describe("Art invariants (spec)", () => {
   it("a task's weight is non-decreasing in its own loss, the others fixed", () => {
     fc.assert(
       fc.property(
-        configAndSequence(anyConfig()).chain(({ config, sequence }) =>
-          fc.record({
-            config: fc.constant(config),
-            sequence: fc.constant(sequence),
-            last: lossVector(config.numTasks, config.gcw),
-            task: fc.nat({ max: config.numTasks - 1 }),
-            a: lossValue(config.gcw),
-            b: lossValue(config.gcw),
-          }),
-        ),
+        configSequenceAnd(anyConfig(), (config) => ({
+          last: lossVector(config.numTasks, config.gcw),
+          task: fc.nat({ max: config.numTasks - 1 }),
+          a: lossValue(config.gcw),
+          b: lossValue(config.gcw),
+        })),
         ({ config, sequence, last, task, a, b }) => {
           const outs = runSequence(initOrThrow(config), sequence);
           const state = outs[outs.length - 1]!.state;
@@ -106,16 +102,12 @@ describe("Art invariants (spec)", () => {
   it("permuting the tasks permutes the weights", () => {
     fc.assert(
       fc.property(
-        configAndSequence(anyConfig()).chain(({ config, sequence }) =>
-          fc.record({
-            config: fc.constant(config),
-            sequence: fc.constant(sequence),
-            permutation: fc.shuffledSubarray(
-              Array.from({ length: config.numTasks }, (_, k) => k),
-              { minLength: config.numTasks, maxLength: config.numTasks },
-            ),
-          }),
-        ),
+        configSequenceAnd(anyConfig(), (config) => ({
+          permutation: fc.shuffledSubarray(
+            Array.from({ length: config.numTasks }, (_, k) => k),
+            { minLength: config.numTasks, maxLength: config.numTasks },
+          ),
+        })),
         ({ config, sequence, permutation }) => {
           const original = runSequence(initOrThrow(config), sequence);
           const permuted = runSequence(
