@@ -3,7 +3,7 @@ import type * as tfCore from "@tensorflow/tfjs-core";
 import type { Diagnostics, TaskLosses, Weighting } from "../core/weighting.js";
 import { isTwoPhase } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
-import type { FunctionModel, ResolvedModel, TrainableModel } from "./model.js";
+import type { FunctionModel, ModelContext, ResolvedModel, TrainableModel } from "./model.js";
 import { resolveModel } from "./model.js";
 import type { TaskCounts, TaskIds } from "./per-task-loss.js";
 import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
@@ -46,6 +46,14 @@ export interface TrainerOptions<S> {
    * trip in the middle. Default false (exact weights, one extra forward pass).
    */
   readonly lagged?: boolean;
+  /**
+   * Exact mode on a backend that can read tensors synchronously: read the `[K]` losses inside
+   * the taped forward pass, step the weighting there, and differentiate sum_k alpha_k L_k with
+   * alpha held constant — one forward, one backward, one read-back. Default: true on cpu, wasm,
+   * tensorflow (tfjs-node) and webgl; false elsewhere (WebGPU in Node cannot read synchronously),
+   * where the exact step runs the forward twice (once without a tape to read the losses).
+   */
+  readonly syncRead?: boolean;
   /** How a two-phase weighting observes post-update losses (default "same-batch"). */
   readonly twoPhaseObservation?: TwoPhaseObservation;
   /** A starting weighting state (default `weighting.init(numTasks)`). */
@@ -85,8 +93,10 @@ export interface Trainer<S> {
   /**
    * One training step on a batch: inputs, targets (same batch size) and each sample's task id.
    * One forward+backward pass, one optimizer update, exactly one read-back (`await t.data()`).
+   * The model is given `{ taskIds }` as its context unless `modelContext` says otherwise (e.g.
+   * task ids with some hidden as -1, to train a task-conditioned model's blind path).
    */
-  step(inputs: Tensor, targets: Tensor, taskIds: TaskIds): Promise<TrainStepResult<S>>;
+  step(inputs: Tensor, targets: Tensor, taskIds: TaskIds, modelContext?: ModelContext): Promise<TrainStepResult<S>>;
   /** Applies an observation still on the device (two-phase, non-lagged, "same-batch"); a no-op otherwise. */
   flush(): Promise<void>;
   /** The weighting state now. */
@@ -103,6 +113,8 @@ export interface Trainer<S> {
   readonly weighting: Weighting<S>;
   readonly numTasks: number;
   readonly lagged: boolean;
+  /** Whether exact mode reads the losses synchronously inside the taped pass (one forward). */
+  readonly syncRead: boolean;
   /** The host state for a checkpoint (flush first). */
   hostState(): TrainerHostState;
   /** Restores a host state written by `hostState` (checks it fits this trainer). */
@@ -110,6 +122,9 @@ export interface Trainer<S> {
   /** Releases what the trainer holds on the device (a pending observation). */
   dispose(): void;
 }
+
+/** Backends whose `dataSync()` works and keeps the step's order (one forward pass in exact mode). */
+const SYNC_READ_BACKENDS: ReadonlySet<string> = new Set(["cpu", "wasm", "tensorflow", "webgl"]);
 
 const throwStepError = (message: string, left: { message: string }): never => {
   throw new AdapterError("weighting", `${message}: ${left.message}`, left);
@@ -178,6 +193,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   if (model.trainable.length === 0) throw new AdapterError("option", "the model has no trainable variables");
   const perSampleLoss = options.perSampleLoss ?? l1PerSample;
   const lagged = options.lagged ?? false;
+  const syncRead = options.syncRead ?? SYNC_READ_BACKENDS.has(tf.getBackend());
   const twoPhase = isTwoPhase(weighting) ? weighting : null;
   const observation: TwoPhaseObservation = options.twoPhaseObservation ?? "same-batch";
 
@@ -201,8 +217,9 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   const variableList = model.trainable as Variable[];
 
   /** Per-task mean losses [K] of a batch (forward pass; the caller decides whether to tape it). */
+  let context: ModelContext = {};
   const taskLossVector = (inputs: Tensor, targets: Tensor, matrix: Float32Array, batchSize: number): tfCore.Tensor1D => {
-    const predictions = model.forward(inputs);
+    const predictions = model.forward(inputs, context);
     const perSample = perSampleLoss(tf, predictions, targets);
     if (perSample.rank !== 1 || perSample.shape[0] !== batchSize) {
       throw new AdapterError("shape", `perSampleLoss must return [${batchSize}] (got [${perSample.shape.join(",")}])`);
@@ -248,7 +265,53 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   const weightedSum = (weights: ReadonlyArray<number>, losses: TaskLosses): number =>
     losses.reduce<number>((sum, loss, k) => sum + (loss === null ? 0 : (weights[k] as number) * loss), 0);
 
+  /** Exact weights in one pass: the losses are read (synchronously) inside the taped forward. */
+  const stepExactOnePass = (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): TrainStepResult<S> => {
+    const pending = pendingObservation;
+    pendingObservation = null;
+    let taskLosses: TaskLosses = [];
+    let weighted: { weights: ReadonlyArray<number>; diagnostics: Diagnostics } | undefined;
+    try {
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          const losses = taskLossVector(inputs, targets, matrix, batchSize);
+          const readBack = pending === null ? losses : tf.concat([pending.losses, losses]);
+          const values = readBack.dataSync(); // the one read-back of this step
+          const offset = pending === null ? 0 : numTasks;
+          if (pending !== null) observe(lossesFrom(values, 0, pending.present));
+          taskLosses = lossesFrom(values, offset, counts.present);
+          if (twoPhase !== null && observation === "next-step" && stepCount > 0) observe(taskLosses);
+          weighted = advance(taskLosses);
+          // alpha enters as a constant: the gradient is sum_k alpha_k grad L_k.
+          return tf.sum(tf.mul(losses, tf.tensor1d(weighted.weights as number[], "float32")));
+        }, variableList);
+        // A variable the loss does not reach has no gradient (valueAndGrads would have thrown); skip it.
+        optimizer.applyGradients(variableList.filter((variable) => grads[variable.name] !== undefined).map((variable) => ({ name: variable.name, tensor: grads[variable.name] as Tensor })));
+      });
+    } finally {
+      pending?.losses.dispose();
+    }
+    const applied = weighted as { weights: ReadonlyArray<number>; diagnostics: Diagnostics };
+    if (twoPhase !== null && observation === "same-batch") {
+      pendingObservation = {
+        losses: tf.tidy(() => taskLossVector(inputs, targets, matrix, batchSize)),
+        present: counts.present,
+      };
+    }
+    stepCount++;
+    return {
+      loss: weightedSum(applied.weights, taskLosses),
+      taskLosses,
+      weights: applied.weights,
+      nextWeights: applied.weights,
+      diagnostics: applied.diagnostics,
+      state,
+      step: stepCount,
+    };
+  };
+
   const stepExact = async (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): Promise<TrainStepResult<S>> => {
+    if (syncRead) return stepExactOnePass(inputs, targets, counts, matrix, batchSize);
     // Forward without a tape: the weights depend on these losses, which live on the device.
     const pending = pendingObservation;
     pendingObservation = null;
@@ -317,9 +380,13 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   let running = false;
 
   return {
-    step: async (inputs, targets, taskIds) => {
+    step: async (inputs, targets, taskIds, modelContext) => {
       if (running) throw new AdapterError("option", "trainer.step was called before the previous step finished (await each step)");
       const counts = checkBatch(inputs, targets, taskIds, numTasks);
+      if (modelContext?.taskIds !== undefined && modelContext.taskIds.length !== taskIds.length) {
+        throw new AdapterError("shape", `modelContext.taskIds must have one id per sample (got ${modelContext.taskIds.length} for ${taskIds.length} samples)`);
+      }
+      context = modelContext ?? { taskIds };
       const batchSize = inputs.shape[0] as number;
       const matrix = taskMeanMatrix(taskIds, counts.counts);
       running = true;
@@ -350,6 +417,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     weighting,
     numTasks,
     lagged,
+    syncRead,
     hostState: () => {
       if (pendingObservation !== null) throw new AdapterError("checkpoint", "call trainer.flush() before saving (an observation is pending)");
       return { step: stepCount, laggedWeights: [...lastWeights], weightingState: weighting.stateCodec.encode(state), lagged };

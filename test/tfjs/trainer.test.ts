@@ -139,10 +139,15 @@ describe("createTrainer (cpu)", () => {
     assertAllClose([c.result.weights[0] as number, c.result.weights[2] as number], [0.5, 0.5], { rtol: 1e-12, atol: 1e-12 }, "present weights");
   });
 
-  it("reads back exactly once per step and never synchronously", async () => {
-    for (const lagged of [false, true]) {
+  it("reads back exactly once per step: asynchronously when lagged or without syncRead, synchronously inside the one pass otherwise", async () => {
+    const modes = [
+      { lagged: false, syncRead: false, async: 3, sync: 0 },
+      { lagged: true, syncRead: false, async: 3, sync: 0 },
+      { lagged: false, syncRead: true, async: 0, sync: 3 },
+    ];
+    for (const { lagged, syncRead, async: expectedAsync, sync: expectedSync } of modes) {
       const model = tinyModel(30);
-      const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-3), weighting: art(), numTasks: 3, lagged });
+      const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-3), weighting: art(), numTasks: 3, lagged, syncRead });
       const { inputs, targets } = batch(31);
       const proto = tf.Tensor.prototype as unknown as { data: (...a: unknown[]) => Promise<unknown>; dataSync: (...a: unknown[]) => unknown };
       const data = proto.data;
@@ -163,9 +168,43 @@ describe("createTrainer (cpu)", () => {
         proto.data = data;
         proto.dataSync = dataSync;
       }
-      assert.equal(asyncReads, 3, `lagged=${lagged}: data() calls`);
-      assert.equal(syncReads, 0, `lagged=${lagged}: dataSync() calls`);
+      assert.equal(asyncReads, expectedAsync, `lagged=${lagged} syncRead=${syncRead}: data() calls`);
+      assert.equal(syncReads, expectedSync, `lagged=${lagged} syncRead=${syncRead}: dataSync() calls`);
       tf.dispose([inputs, targets, ...model.variables]);
+    }
+  });
+
+  it("exact mode in one pass (syncRead) gives the losses, weights and parameters of the two-pass step", async () => {
+    const cases: Weighting<unknown>[] = [art({ tau: 0.05 as PositiveFinite }) as Weighting<unknown>, twoPhase([1, 2, 3]) as Weighting<unknown>];
+    for (const weighting of cases) {
+      const runs = [];
+      for (const syncRead of [false, true]) {
+        const model = tinyModel(50);
+        const initial = await snapshot(model.variables as tf.Variable[]);
+        const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-2), weighting, numTasks: 3, syncRead });
+        const records = [];
+        for (let i = 0; i < 4; i++) {
+          const { inputs, targets } = batch(60 + i);
+          // Step 2 leaves task 1 out of the batch.
+          const r = await trainer.step(inputs, targets, i === 2 ? [0, 0, 0, 2, 2, 2] : [0, 1, 2, 0, 1, 2]);
+          records.push({ taskLosses: r.taskLosses, weights: r.weights });
+          tf.dispose([inputs, targets]);
+        }
+        await trainer.flush();
+        const params = await snapshot(model.variables as tf.Variable[]);
+        assert.ok(params.some((p, j) => p.some((v, q) => v !== (initial[j] as Float32Array)[q])), `${weighting.name} syncRead=${syncRead}: the parameters moved`);
+        runs.push({ records, params });
+        trainer.dispose();
+        tf.dispose([...model.variables]);
+      }
+      const [twoPass, onePass] = runs as [(typeof runs)[number], (typeof runs)[number]];
+      for (const [i, r] of twoPass.records.entries()) {
+        const o = onePass.records[i] as (typeof onePass.records)[number];
+        assert.deepEqual(o.taskLosses.map((l) => l === null), r.taskLosses.map((l) => l === null), `${weighting.name} step ${i}: absent tasks`);
+        assertAllClose(o.taskLosses.map((l) => l ?? 0), r.taskLosses.map((l) => l ?? 0), { rtol: 1e-6, atol: 0 }, `${weighting.name} step ${i}: losses`);
+        assertAllClose([...o.weights], [...r.weights], { rtol: 1e-6, atol: 1e-12 }, `${weighting.name} step ${i}: weights`);
+      }
+      twoPass.params.forEach((p, j) => assertAllClose([...(onePass.params[j] as Float32Array)], [...p], { rtol: 1e-5, atol: 1e-7 }, `${weighting.name}: parameter ${j}`));
     }
   });
 
