@@ -12,3 +12,4 @@ export * from "./models/index.js";
 export * from "./report/index.js";
 export * from "./train/index.js";
 export * from "./experiment/stats.js";
+export * from "./pretrained.js";

@@ -1,4 +1,5 @@
 import { AdapterError } from "./errors.js";
+import type { TaskIds } from "./per-task-loss.js";
 import type { Tensor, Variable } from "./tf.js";
 
 /**
@@ -6,10 +7,22 @@ import type { Tensor, Variable } from "./tf.js";
  * Both are structural types, so neither `@tensorflow/tfjs-layers` nor a backend is imported.
  */
 
+/**
+ * What the trainer tells a model about a batch besides its inputs: each sample's task id
+ * (-1: unknown). A task-conditioned model (e.g. a learned per-task prompt) reads it; others
+ * ignore it.
+ */
+export interface ModelContext {
+  readonly taskIds?: TaskIds;
+}
+
 /** A model as a plain function over variables (e.g. `createModel` in the restoration kit). */
 export interface FunctionModel {
-  /** The forward pass: inputs → predictions. Must use (only) tensors derived from `variables`. */
-  readonly apply: (inputs: Tensor) => Tensor;
+  /**
+   * The forward pass: inputs → predictions. Must use (only) tensors derived from `variables`.
+   * The trainer passes the batch's task ids as `context` (models that do not use them ignore it).
+   */
+  readonly apply: (inputs: Tensor, context?: ModelContext) => Tensor;
   /** The trainable variables, in a fixed order (the order of checkpoints and optimizer slots). */
   readonly variables: ReadonlyArray<Variable>;
   /** Non-trainable state saved in checkpoints (e.g. running statistics); none by default. */
@@ -29,8 +42,8 @@ export type TrainableModel = FunctionModel | LayersModelLike;
 
 /** The normalized view the trainer works with. */
 export interface ResolvedModel {
-  /** Forward pass in training mode. */
-  readonly forward: (inputs: Tensor) => Tensor;
+  /** Forward pass in training mode (the context reaches function models only). */
+  readonly forward: (inputs: Tensor, context?: ModelContext) => Tensor;
   /** Variables that receive gradients, in a fixed order. */
   readonly trainable: ReadonlyArray<Variable>;
   /** Every variable a checkpoint holds (trainable first, in a fixed order). */

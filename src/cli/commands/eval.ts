@@ -5,6 +5,7 @@ import type { TaskName } from "../../restoration/degradations/degradations.js";
 import { isTaskName } from "../../restoration/degradations/degradations.js";
 import { METRIC_CONVENTIONS } from "../../restoration/metrics/prepare.js";
 import type { MetricConvention } from "../../restoration/metrics/prepare.js";
+import { DEFAULT_PRETRAINED, PRETRAINED_MODELS, pretrainedCheckpoint } from "../../restoration/pretrained.js";
 import { evaluateSession, loadEvalPairs, loadTrainedSession, scoresMarkdown, writeJsonAtomic } from "../../restoration/train/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
@@ -18,11 +19,13 @@ import { ProgressBar } from "../../restoration/train/progress.js";
  */
 
 /** The help text of `art-mtl eval`. */
-export const EVAL_USAGE = `usage: art-mtl eval --checkpoint DIR [--data DATA] [options]
+export const EVAL_USAGE = `usage: art-mtl eval [--checkpoint DIR | --model NAME] [--data DATA] [options]
        art-mtl eval --freeze OUT_DIR --data DATA --tasks a,b,... [--images N] [--size N] [--seed S]
 DATA: "procedural" (default; fixed-seed procedural images), a frozen set directory (manifest.json),
 a paired folder (input/ + target/, Rain100L- or SOTS-style; give its one task with --tasks), or a
 folder of clean images (degraded here with fixed seeds, centre-cropped to --size).
+  --checkpoint DIR     a checkpoint from art-mtl train (default: the shipped model)
+  --model NAME         a shipped model: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")} (default ${DEFAULT_PRETRAINED})
   --tasks a,b          tasks to score (default: the checkpoint's tasks)
   --images N           images per task for procedural/folder data (default 4)
   --size N             procedural image side / folder centre-crop (default 64)
@@ -30,6 +33,7 @@ folder of clean images (degraded here with fixed seeds, centre-cropped to --size
   --convention C       basicsr (default: 8-bit, peak 255) | skimage (float, data range 1)
   --crop N             pixels dropped on each side before scoring (default 0)
   --y                  score the luma Y channel instead of RGB
+  --blind              do not tell a task-prompted model each image's task (score its blind path)
   --tile N             tile side for large images (default 128)
   --backend B          tfjs backend (default: the checkpoint config's)
   -o, --output FILE    JSON output (default: RUN_DIR/eval.json when DIR is RUN_DIR/checkpoint)
@@ -47,6 +51,7 @@ const parseTasks = (value: string | undefined): TaskName[] | undefined => {
 export const evalCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
   const { values } = parseFlags(argv, {
     checkpoint: { type: "string" },
+    model: { type: "string" },
     data: { type: "string" },
     tasks: { type: "string" },
     images: { type: "string" },
@@ -55,6 +60,7 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
     convention: { type: "string" },
     crop: { type: "string" },
     y: { type: "boolean" },
+    blind: { type: "boolean" },
     tile: { type: "string" },
     backend: { type: "string" },
     output: { type: "string", short: "o" },
@@ -84,22 +90,44 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
     io.stdout(`wrote frozen set ${values.freeze}: ${manifest.samples.length} pairs (${tasks.join(", ")})\n`);
     return 0;
   }
-  if (values.checkpoint === undefined) throw new UsageError(`--checkpoint DIR is required\n${EVAL_USAGE}`);
-  const session = await loadTrainedSession(values.checkpoint, backend).catch(asUsageError);
+  if (values.checkpoint !== undefined && values.model !== undefined) throw new UsageError("give --checkpoint or --model, not both");
+  let checkpoint = values.checkpoint;
+  if (checkpoint === undefined) {
+    try {
+      checkpoint = pretrainedCheckpoint(values.model ?? DEFAULT_PRETRAINED);
+    } catch (error) {
+      throw new UsageError(`--model: ${(error as Error).message}`);
+    }
+  }
+  const session = await loadTrainedSession(checkpoint, backend).catch(asUsageError);
   const evalTasks = tasks ?? [...session.config.tasks];
   const unknown = evalTasks.find((task) => !session.config.tasks.includes(task));
   if (unknown !== undefined) io.stderr(`note: task ${unknown} was not trained by this checkpoint (its tasks: ${session.config.tasks.join(", ")})\n`);
   const pairs = await loadEvalPairs({ data, tasks: evalTasks, images, size, seed }).catch(asUsageError);
   const bar = new ProgressBar("eval", pairs.length, 0, { write: io.stderr, isTTY: stderrIsTTY(io), plainEvery: 30 });
-  const result = await evaluateSession(
-    { ...session, config: { ...session.config, tasks: evalTasks } },
-    { data, images, size, convention, cropBorder: crop, yChannel: values.y === true, tile, checkpoint: resolve(values.checkpoint), step: session.step, pairs, onProgress: (done) => bar.update(done) },
+  const result = await evaluateSession(session, {
+    data,
+    images,
+    size,
+    convention,
+    cropBorder: crop,
+    yChannel: values.y === true,
+    tile,
+    checkpoint: resolve(checkpoint),
+    step: session.step,
+    pairs,
+    tasks: evalTasks,
+    blind: values.blind === true,
+    onProgress: (done) => bar.update(done),
+  },
   );
   bar.finish();
-  const runDir = dirname(resolve(values.checkpoint));
-  const output = values.output ?? (existsSync(join(runDir, "config.json")) ? join(runDir, "eval.json") : "eval.json");
+  const runDir = dirname(resolve(checkpoint));
+  // A shipped model's run directory is part of the package: never write into it.
+  const output = values.output ?? (values.checkpoint !== undefined && existsSync(join(runDir, "config.json")) ? join(runDir, "eval.json") : "eval.json");
   writeJsonAtomic(output, result);
-  io.stdout(`${values.checkpoint} (step ${session.step}) on ${data}, ${convention}${values.y === true ? ", Y" : ""}, crop ${crop}:\n\n`);
+  const what = values.checkpoint ?? `shipped model ${values.model ?? DEFAULT_PRETRAINED}`;
+  io.stdout(`${what} (step ${session.step}${values.blind === true ? ", blind" : ""}) on ${data}, ${convention}${values.y === true ? ", Y" : ""}, crop ${crop}:\n\n`);
   io.stdout(scoresMarkdown(result.tasks, result.mean));
   io.stdout(`\nwrote ${output}\n`);
   return 0;

@@ -3,22 +3,27 @@ import { basename, extname, join } from "node:path";
 import { DatasetError, listImageFiles } from "../../restoration/data/folder.js";
 import { ImageFileError } from "../../restoration/io/image-file-error.js";
 import { readImage, writePng } from "../../restoration/io/read-image.js";
-import { loadTrainedSession, multipleOfFor, restoreImage } from "../../restoration/train/index.js";
+import { DEFAULT_PRETRAINED, PRETRAINED_MODELS, pretrainedCheckpoint } from "../../restoration/pretrained.js";
+import { forwardFor, loadTrainedSession, multipleOfFor, restoreImage } from "../../restoration/train/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
 import { asUsageError } from "./train.js";
 
 /**
- * `art-mtl restore IN -o OUT --checkpoint DIR`: restores an image (or every image of a folder)
- * with a trained model, by overlapping tiles blended across the overlap, so memory stays bounded
- * whatever the image size.
+ * `art-mtl restore IN -o OUT [--task T] [--checkpoint DIR]`: restores an image (or every image of
+ * a folder) with a trained model — the shipped one unless `--checkpoint` names another — by
+ * overlapping tiles blended across the overlap, so memory stays bounded whatever the image size.
  */
 
 /** The help text of `art-mtl restore`. */
-export const RESTORE_USAGE = `usage: art-mtl restore IN -o OUT --checkpoint DIR [--tile N] [--overlap N] [--backend B]
+export const RESTORE_USAGE = `usage: art-mtl restore IN -o OUT [--task T] [--checkpoint DIR | --model NAME] [--tile N] [--overlap N] [--backend B]
 IN is a PNG/JPEG file (OUT: a PNG file) or a folder (OUT: a folder, one PNG per image).
-  --tile N      tile side in pixels (default 256); memory grows with N^2, not the image size
-  --overlap N   overlap between tiles, blended linearly (default 16)`;
+  --task T        what is wrong with the image (${PRETRAINED_MODELS[0]?.tasks.join(", ")}): a task-prompted
+                  model restores best when told; without it the model guesses (its blind path)
+  --checkpoint D  a checkpoint from art-mtl train (default: the shipped model)
+  --model NAME    a shipped model: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")} (default ${DEFAULT_PRETRAINED})
+  --tile N        tile side in pixels (default 256); memory grows with N^2, not the image size
+  --overlap N     overlap between tiles, blended linearly (default 16)`;
 
 /** The `restore` command. */
 export const restoreCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
@@ -27,6 +32,8 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
     {
       output: { type: "string", short: "o" },
       checkpoint: { type: "string" },
+      model: { type: "string" },
+      task: { type: "string" },
       tile: { type: "string" },
       overlap: { type: "string" },
       backend: { type: "string" },
@@ -40,7 +47,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
   }
   if (positionals.length !== 1) throw new UsageError(`expected one input (got ${positionals.length})\n${RESTORE_USAGE}`);
   if (values.output === undefined) throw new UsageError("-o OUT is required");
-  if (values.checkpoint === undefined) throw new UsageError("--checkpoint DIR is required");
+  if (values.checkpoint !== undefined && values.model !== undefined) throw new UsageError("give --checkpoint or --model, not both");
   const tile = numberFlag("tile", values.tile, (n) => Number.isInteger(n) && n >= 16, "an integer >= 16") ?? 256;
   const overlap = numberFlag("overlap", values.overlap, (n) => Number.isInteger(n) && n >= 0 && n < tile / 2, `an integer in [0, ${Math.ceil(tile / 2) - 1}]`) ?? 16;
   const backend = choiceFlag("backend", values.backend, ["auto", "wasm", "cpu", "node", "node-gpu", "webgpu"] as const);
@@ -53,7 +60,21 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
   }
   const files = isDir ? listImageFiles(input) : [input];
   if (files.length === 0) throw new UsageError(`${input}: no PNG/JPEG files`);
-  const session = await loadTrainedSession(values.checkpoint, backend).catch(asUsageError);
+  let checkpoint = values.checkpoint;
+  if (checkpoint === undefined) {
+    try {
+      checkpoint = pretrainedCheckpoint(values.model ?? DEFAULT_PRETRAINED);
+    } catch (error) {
+      throw new UsageError(`--model: ${(error as Error).message}`);
+    }
+  }
+  const session = await loadTrainedSession(checkpoint, backend).catch(asUsageError);
+  const task = values.task;
+  if (task !== undefined && !session.config.tasks.includes(task as never)) {
+    throw new UsageError(`--task: this model restores ${session.config.tasks.join(", ")} (got ${JSON.stringify(task)})`);
+  }
+  if (session.model.spec.taskPrompt === true && task === undefined) io.stderr(`note: no --task given: the model guesses what is wrong (its blind path); --task ${session.config.tasks.join("|")} restores better\n`);
+  const forward = forwardFor(session, task);
   const multipleOf = multipleOfFor(session.model.spec);
   if (isDir) mkdirSync(values.output, { recursive: true });
   for (const file of files) {
@@ -65,7 +86,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
       if (error instanceof ImageFileError || error instanceof DatasetError) throw new UsageError(error.message);
       throw error;
     }
-    const restored = await restoreImage(session.tf, session.model.apply, img, { tile, overlap, multipleOf });
+    const restored = await restoreImage(session.tf, forward, img, { tile, overlap, multipleOf });
     const out = isDir ? join(values.output, `${basename(file, extname(file))}.png`) : values.output;
     writePng(out, restored);
     io.stderr(`${file} (${img.width}x${img.height}) → ${out} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);

@@ -1,7 +1,7 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/Either";
 import { formatDecodeErrors } from "../../core/report.js";
-import type { FunctionModel, Tf } from "../../tfjs/index.js";
+import type { FunctionModel, ModelContext, TaskIds, Tf } from "../../tfjs/index.js";
 import { AdapterError } from "../../tfjs/index.js";
 import { parameterFactory } from "./params.js";
 import type { ModelSpec, ResolvedModelSpec } from "./spec.js";
@@ -23,7 +23,14 @@ export { convParameterCount } from "./params.js";
 
 /** A restoration model: `apply` and `variables` for the trainer, plus facts about it. */
 export interface RestorationModel extends FunctionModel {
-  readonly apply: (inputs: tfCore.Tensor) => tfCore.Tensor4D;
+  /**
+   * The forward pass. A task-prompted model (`spec.taskPrompt`) reads `context.taskIds`, one id
+   * per sample in [0, numTasks) or -1 for "unknown" (the blind path); without it every sample is
+   * blind. Other models ignore the context.
+   */
+  readonly apply: (inputs: tfCore.Tensor, context?: ModelContext) => tfCore.Tensor4D;
+  /** Tasks a task-prompted model knows (0 for a model without task prompts). */
+  readonly numTasks: number;
   readonly spec: ResolvedModelSpec;
   /** Number of scalar parameters (sum of the variables' sizes). */
   readonly parameterCount: number;
@@ -35,18 +42,41 @@ export interface RestorationModel extends FunctionModel {
 export interface CreateModelOptions {
   /** Seed of the initialisation (the same seed gives the same weights). Default 0. */
   readonly seed?: number;
+  /** Number of tasks; required by a task-prompted spec (`taskPrompt: true`), which learns one prompt per task plus a blind one. */
+  readonly numTasks?: number;
 }
 
-/** The parameter count a spec implies, from the hand-written formulas. */
-export const expectedParameterCount = (spec: ResolvedModelSpec): number => {
+/** The parameter count a spec implies, from the hand-written formulas (`numTasks` for a task-prompted spec). */
+export const expectedParameterCount = (spec: ResolvedModelSpec, numTasks = 0): number => {
+  const rows = spec.taskPrompt === true ? numTasks + 1 : 0;
   switch (spec.kind) {
     case "srresnet":
-      return srResNetParameterCount(spec.width, spec.blocks);
+      return srResNetParameterCount(spec.width, spec.blocks, rows);
     case "unet":
-      return uNetParameterCount(spec.width, spec.depth);
+      return uNetParameterCount(spec.width, spec.depth, undefined, rows);
     case "prompt-unet":
-      return uNetParameterCount(spec.width, spec.depth, { prompts: spec.prompts, promptSize: spec.promptSize });
+      return uNetParameterCount(spec.width, spec.depth, { prompts: spec.prompts, promptSize: spec.promptSize }, rows);
   }
+};
+
+/**
+ * The `[B, numTasks + 1]` one-hot rows that pick each sample's task prompt: row `id` for a known
+ * task, the last row (the blind prompt) for -1 or when no ids are given. Throws on an id out of range.
+ */
+export const taskPromptSelector = (batchSize: number, numTasks: number, taskIds?: TaskIds): Float32Array => {
+  if (taskIds !== undefined && taskIds.length !== batchSize) {
+    throw new AdapterError("shape", `expected ${batchSize} task ids, one per sample (got ${taskIds.length})`);
+  }
+  const rows = numTasks + 1;
+  const selector = new Float32Array(batchSize * rows);
+  for (let b = 0; b < batchSize; b++) {
+    const id = taskIds === undefined ? -1 : (taskIds[b] as number);
+    if (!Number.isInteger(id) || id < -1 || id >= numTasks) {
+      throw new AdapterError("task-id", `task id of sample ${b} must be -1 (unknown) or an integer in [0, ${numTasks}) (got ${id})`);
+    }
+    selector[b * rows + (id === -1 ? numTasks : id)] = 1;
+  }
+  return selector;
 };
 
 /**
@@ -60,6 +90,12 @@ export const createModel = (tf: Tf, spec: ModelSpec | unknown, options: CreateMo
   const decoded = ModelSpecCodec.decode(spec);
   if (E.isLeft(decoded)) throw new AdapterError("option", `invalid model spec:\n  ${formatDecodeErrors(decoded.left).join("\n  ")}`);
   const resolved = resolveModelSpec(decoded.right);
+  const prompted = resolved.taskPrompt === true;
+  const numTasks = prompted ? (options.numTasks ?? 0) : 0;
+  if (prompted && !(Number.isInteger(numTasks) && numTasks >= 1)) {
+    throw new AdapterError("option", `a task-prompted model (taskPrompt: true) needs numTasks, an integer >= 1 (got ${String(options.numTasks)})`);
+  }
+  const rows = prompted ? numTasks + 1 : 0;
   const factory = parameterFactory(tf, resolved.kind, options.seed ?? 0);
   const check = (inputs: tfCore.Tensor): tfCore.Tensor4D => {
     if (inputs.rank !== 4 || inputs.shape[3] !== 3) {
@@ -67,27 +103,33 @@ export const createModel = (tf: Tf, spec: ModelSpec | unknown, options: CreateMo
     }
     return inputs as tfCore.Tensor4D;
   };
-  let forward: (inputs: tfCore.Tensor4D) => tfCore.Tensor4D;
+  let forward: (inputs: tfCore.Tensor4D, selector?: tfCore.Tensor2D) => tfCore.Tensor4D;
   switch (resolved.kind) {
     case "srresnet": {
-      const params = srResNetParams(factory, resolved.width, resolved.blocks);
-      forward = (x) => srResNetForward(tf, params, x);
+      const params = srResNetParams(factory, resolved.width, resolved.blocks, rows);
+      forward = (x, selector) => srResNetForward(tf, params, x, selector);
       break;
     }
     case "unet": {
-      const params = uNetParams(factory, resolved.width, resolved.depth);
-      forward = (x) => uNetForward(tf, params, x);
+      const params = uNetParams(factory, resolved.width, resolved.depth, undefined, rows);
+      forward = (x, selector) => uNetForward(tf, params, x, selector);
       break;
     }
     case "prompt-unet": {
-      const params = uNetParams(factory, resolved.width, resolved.depth, { prompts: resolved.prompts, promptSize: resolved.promptSize });
-      forward = (x) => uNetForward(tf, params, x);
+      const params = uNetParams(factory, resolved.width, resolved.depth, { prompts: resolved.prompts, promptSize: resolved.promptSize }, rows);
+      forward = (x, selector) => uNetForward(tf, params, x, selector);
       break;
     }
   }
   const variables = [...factory.variables];
   return {
-    apply: (inputs) => forward(check(inputs)),
+    apply: (inputs, context) => {
+      const x = check(inputs);
+      if (!prompted) return forward(x);
+      const batch = x.shape[0];
+      return tf.tidy(() => forward(x, tf.tensor2d(taskPromptSelector(batch, numTasks, context?.taskIds), [batch, rows])));
+    },
+    numTasks,
     variables,
     spec: resolved,
     parameterCount: variables.reduce((total, v) => total + v.size, 0),

@@ -15,6 +15,8 @@ export interface ParameterFactory {
   convTranspose(name: string, kernel: number, inChannels: number, outChannels: number): ConvParams;
   /** A dense layer [in, out] (He normal) with bias [out]. */
   dense(name: string, inUnits: number, outUnits: number): { kernel: tfCore.Variable; bias: tfCore.Variable };
+  /** Per-task FiLM tables `[rows, channels]` (scale and shift), both starting at zero. */
+  taskFilm(name: string, rows: number, channels: number): TaskFilm;
   /** A variable from a custom normal initialiser. */
   normal(name: string, shape: number[], std: number): tfCore.Variable;
   /** Every variable made so far, in creation order. */
@@ -56,10 +58,35 @@ export const parameterFactory = (tf: Tf, prefix: string, seed: number): Paramete
       kernel: make(`${name}/kernel`, normal([inUnits, outUnits], Math.sqrt(2 / inUnits))),
       bias: make(`${name}/bias`, () => tf.zeros([outUnits])),
     }),
+    taskFilm: (name, rows, channels) => ({
+      scale: make(`${name}/scale`, () => tf.zeros([rows, channels])),
+      shift: make(`${name}/shift`, () => tf.zeros([rows, channels])),
+    }),
     normal: (name, shape, std) => make(name, normal(shape, std)),
     variables,
   };
 };
+
+/** One stage's task prompt: per-row (task) scale and shift of its channels (see `filmByTask`). */
+export interface TaskFilm {
+  readonly scale: tfCore.Variable;
+  readonly shift: tfCore.Variable;
+}
+
+/**
+ * Features scaled and shifted by each sample's task prompt: x (1 + S[t]) + B[t], where the rows
+ * t come from `selector`, a one-hot `[batch, rows]` (a matmul, rather than a gather, has a
+ * gradient on every backend). With both tables at zero this is the identity.
+ */
+export const filmByTask = (tf: Tf, x: tfCore.Tensor4D, film: TaskFilm, selector: tfCore.Tensor2D): tfCore.Tensor4D => {
+  const [batch, , , channels] = x.shape;
+  const scale = tf.reshape(tf.matMul(selector, film.scale as tfCore.Tensor2D), [batch, 1, 1, channels]);
+  const shift = tf.reshape(tf.matMul(selector, film.shift as tfCore.Tensor2D), [batch, 1, 1, channels]);
+  return tf.add(tf.add(x, tf.mul(x, scale)), shift);
+};
+
+/** Parameters of a task-prompt table pair over `rows` tasks and `channels` channels. */
+export const taskFilmParameterCount = (rows: number, channels: number): number => 2 * rows * channels;
 
 /** A same-padded stride-1 conv with bias. */
 export const conv = (tf: Tf, x: tfCore.Tensor4D, params: ConvParams): tfCore.Tensor4D =>

@@ -10,7 +10,7 @@ import { strictPartial } from "../../core/strict.js";
 
 /** A kind with its optional fields; `kind` is required, other keys must be known. */
 const kindSpec = <K extends string, P extends t.Props>(kind: K, props: P) =>
-  t.intersection([t.type({ kind: t.literal(kind) }), strictPartial({ kind: t.literal(kind), ...props }, `${kind} options`)]);
+  t.intersection([t.type({ kind: t.literal(kind) }), strictPartial({ kind: t.literal(kind), ...props, taskPrompt: t.boolean }, `${kind} options`)]);
 
 /** SRResNet as used by MiOIR: conv, residual blocks (conv-ReLU-conv), conv, conv, global residual. */
 export const SrResNetSpec = kindSpec("srresnet", {
@@ -51,11 +51,23 @@ export type PromptUNetSpec = t.TypeOf<typeof PromptUNetSpec>;
 export const ModelSpec = t.union([SrResNetSpec, UNetSpec, PromptUNetSpec], "ModelSpec");
 export type ModelSpec = t.TypeOf<typeof ModelSpec>;
 
+/**
+ * `taskPrompt: true` (any kind): MiOIR's explicit prompt learning, small. The model learns one
+ * prompt per task plus one for "task unknown" (the blind path); the prompt scales and shifts the
+ * features after every stage (FiLM), starting at scale 1, shift 0. The task id reaches the model
+ * through the trainer's model context; present only when true.
+ */
+interface TaskPromptField {
+  readonly taskPrompt?: true;
+}
+
 /** Every field filled in. */
-export type ResolvedModelSpec =
-  | { readonly kind: "srresnet"; readonly width: number; readonly blocks: number }
-  | { readonly kind: "unet"; readonly width: number; readonly depth: number }
-  | { readonly kind: "prompt-unet"; readonly width: number; readonly depth: number; readonly prompts: number; readonly promptSize: number };
+export type ResolvedModelSpec = TaskPromptField &
+  (
+    | { readonly kind: "srresnet"; readonly width: number; readonly blocks: number }
+    | { readonly kind: "unet"; readonly width: number; readonly depth: number }
+    | { readonly kind: "prompt-unet"; readonly width: number; readonly depth: number; readonly prompts: number; readonly promptSize: number }
+  );
 
 /** Defaults: SRResNet as in MiOIR (64 x 16); U-Nets small enough for a laptop. */
 export const MODEL_DEFAULTS = {
@@ -66,6 +78,11 @@ export const MODEL_DEFAULTS = {
 
 /** Fills the defaults of a spec. */
 export const resolveModelSpec = (spec: ModelSpec): ResolvedModelSpec => {
+  const base = resolveSizes(spec);
+  return spec.taskPrompt === true ? { ...base, taskPrompt: true } : base;
+};
+
+const resolveSizes = (spec: ModelSpec): ResolvedModelSpec => {
   switch (spec.kind) {
     case "srresnet":
       return { kind: "srresnet", width: spec.width ?? MODEL_DEFAULTS.srresnet.width, blocks: spec.blocks ?? MODEL_DEFAULTS.srresnet.blocks };

@@ -1,7 +1,7 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import type { Tf } from "../../tfjs/index.js";
-import type { ConvParams, ParameterFactory } from "./params.js";
-import { conv, convParameterCount } from "./params.js";
+import type { ConvParams, ParameterFactory, TaskFilm } from "./params.js";
+import { conv, convParameterCount, filmByTask, taskFilmParameterCount } from "./params.js";
 
 /**
  * SRResNet as MiOIR uses it for all-in-one restoration (BasicSR's MSRResNet without upsampling):
@@ -15,29 +15,40 @@ export interface SrResNetParams {
   readonly blocks: ReadonlyArray<readonly [ConvParams, ConvParams]>;
   readonly tail: ConvParams;
   readonly last: ConvParams;
+  /** Task prompts (taskPrompt models): after the head, after each block, after the tail. */
+  readonly prompts?: ReadonlyArray<TaskFilm>;
 }
 
 /** Creates SRResNet's variables (the last conv zero-initialised, so the model starts as the identity). */
-export const srResNetParams = (factory: ParameterFactory, width: number, blocks: number): SrResNetParams => ({
-  head: factory.conv("head", 3, 3, width),
-  blocks: Array.from({ length: blocks }, (_, i) => [factory.conv(`block${i}/conv1`, 3, width, width), factory.conv(`block${i}/conv2`, 3, width, width)] as const),
-  tail: factory.conv("tail", 3, width, width),
-  last: factory.conv("last", 3, width, 3, "zero"),
-});
+export const srResNetParams = (factory: ParameterFactory, width: number, blocks: number, promptRows = 0): SrResNetParams => {
+  const head = factory.conv("head", 3, 3, width);
+  const blockParams = Array.from({ length: blocks }, (_, i) => [factory.conv(`block${i}/conv1`, 3, width, width), factory.conv(`block${i}/conv2`, 3, width, width)] as const);
+  const tail = factory.conv("tail", 3, width, width);
+  const last = factory.conv("last", 3, width, 3, "zero");
+  if (promptRows === 0) return { head, blocks: blockParams, tail, last };
+  const prompts = Array.from({ length: blocks + 2 }, (_, i) => factory.taskFilm(`prompt${i}`, promptRows, width));
+  return { head, blocks: blockParams, tail, last, prompts };
+};
 
-/** SRResNet's forward pass: [B,H,W,3] → [B,H,W,3]. */
-export const srResNetForward = (tf: Tf, params: SrResNetParams, input: tfCore.Tensor4D): tfCore.Tensor4D => {
-  let features = tf.leakyRelu(conv(tf, input, params.head), 0.1);
-  for (const [first, second] of params.blocks) {
-    features = tf.add(features, conv(tf, tf.relu(conv(tf, features, first)), second));
+/** SRResNet's forward pass: [B,H,W,3] → [B,H,W,3]; `selector` ([B, rows] one-hot) picks each sample's task prompt. */
+export const srResNetForward = (tf: Tf, params: SrResNetParams, input: tfCore.Tensor4D, selector?: tfCore.Tensor2D): tfCore.Tensor4D => {
+  const prompt = (x: tfCore.Tensor4D, i: number): tfCore.Tensor4D =>
+    params.prompts === undefined || selector === undefined ? x : filmByTask(tf, x, params.prompts[i] as TaskFilm, selector);
+  let features = prompt(tf.leakyRelu(conv(tf, input, params.head), 0.1), 0);
+  for (const [i, [first, second]] of params.blocks.entries()) {
+    features = prompt(tf.add(features, conv(tf, tf.relu(conv(tf, features, first)), second)), i + 1);
   }
-  const residual = conv(tf, tf.leakyRelu(conv(tf, features, params.tail), 0.1), params.last);
+  const residual = conv(tf, prompt(tf.leakyRelu(conv(tf, features, params.tail), 0.1), params.blocks.length + 1), params.last);
   return tf.add(input, residual);
 };
 
-/** SRResNet's parameter count: head + 2 convs per block + tail + last. */
-export const srResNetParameterCount = (width: number, blocks: number): number =>
-  convParameterCount(3, 3, width) + blocks * 2 * convParameterCount(3, width, width) + convParameterCount(3, width, width) + convParameterCount(3, width, 3);
+/** SRResNet's parameter count: head + 2 convs per block + tail + last (+ the task prompts over `promptRows` rows). */
+export const srResNetParameterCount = (width: number, blocks: number, promptRows = 0): number =>
+  convParameterCount(3, 3, width) +
+  blocks * 2 * convParameterCount(3, width, width) +
+  convParameterCount(3, width, width) +
+  convParameterCount(3, width, 3) +
+  (promptRows === 0 ? 0 : (blocks + 2) * taskFilmParameterCount(promptRows, width));
 
 /** Multiply-accumulates of one forward pass per output pixel (all convs are stride 1, same size). */
 export const srResNetMacsPerPixel = (width: number, blocks: number): number =>

@@ -1,8 +1,8 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import type { Tf } from "../../tfjs/index.js";
 import { AdapterError } from "../../tfjs/index.js";
-import type { ConvParams, ParameterFactory } from "./params.js";
-import { conv, convParameterCount } from "./params.js";
+import type { ConvParams, ParameterFactory, TaskFilm } from "./params.js";
+import { conv, convParameterCount, filmByTask, taskFilmParameterCount } from "./params.js";
 
 /**
  * A small U-Net standing in for Uformer (same encoder-decoder-with-skips layout, convolutions
@@ -36,6 +36,8 @@ export interface UNetParams {
   readonly bottleneck: readonly [ConvParams, ConvParams];
   readonly decoder: ReadonlyArray<{ readonly up: ConvParams; readonly convs: readonly [ConvParams, ConvParams]; readonly prompt?: PromptParams }>;
   readonly output: ConvParams;
+  /** Task prompts (taskPrompt models): after the input conv, each encoder level, the bottleneck and each decoder level. */
+  readonly taskPrompts?: ReadonlyArray<TaskFilm>;
 }
 
 /** Prompt options; absent for the plain U-Net. */
@@ -47,7 +49,7 @@ export interface PromptOptions {
 const levelChannels = (width: number, level: number): number => width * 2 ** level;
 
 /** Creates the U-Net's variables (output conv zero-initialised: the model starts as the identity). */
-export const uNetParams = (factory: ParameterFactory, width: number, depth: number, prompt?: PromptOptions): UNetParams => {
+export const uNetParams = (factory: ParameterFactory, width: number, depth: number, prompt?: PromptOptions, promptRows = 0): UNetParams => {
   const input = factory.conv("in", 3, 3, width);
   const encoder = Array.from({ length: depth }, (_, i) => {
     const c = levelChannels(width, i);
@@ -78,8 +80,18 @@ export const uNetParams = (factory: ParameterFactory, width: number, depth: numb
     };
   });
   const output = factory.conv("out", 3, width, 3, "zero");
-  return { width, depth, input, encoder, bottleneck, decoder, output };
+  if (promptRows === 0) return { width, depth, input, encoder, bottleneck, decoder, output };
+  const taskPrompts = taskPromptChannels(width, depth).map((c, i) => factory.taskFilm(`taskPrompt${i}`, promptRows, c));
+  return { width, depth, input, encoder, bottleneck, decoder, output, taskPrompts };
 };
+
+/** Channels of each task-prompted stage, in forward order: input, encoder levels, bottleneck, decoder levels. */
+const taskPromptChannels = (width: number, depth: number): number[] => [
+  width,
+  ...Array.from({ length: depth }, (_, i) => levelChannels(width, i)),
+  levelChannels(width, depth),
+  ...Array.from({ length: depth }, (_, j) => levelChannels(width, depth - 1 - j)),
+];
 
 const lrelu = (tf: Tf, x: tfCore.Tensor4D): tfCore.Tensor4D => tf.leakyRelu(x, 0.2);
 
@@ -94,33 +106,38 @@ const promptBlock = (tf: Tf, params: PromptParams, features: tfCore.Tensor4D): t
 };
 
 /** The U-Net's forward pass: [B,H,W,3] → [B,H,W,3]; H and W must be divisible by 2^depth. */
-export const uNetForward = (tf: Tf, params: UNetParams, input: tfCore.Tensor4D): tfCore.Tensor4D => {
+export const uNetForward = (tf: Tf, params: UNetParams, input: tfCore.Tensor4D, selector?: tfCore.Tensor2D): tfCore.Tensor4D => {
+  let stage = 0;
+  const prompt = (x: tfCore.Tensor4D): tfCore.Tensor4D =>
+    params.taskPrompts === undefined || selector === undefined ? x : filmByTask(tf, x, params.taskPrompts[stage++] as TaskFilm, selector);
   const factor = 2 ** params.depth;
   const [, height, width] = input.shape;
   if (height % factor !== 0 || width % factor !== 0) {
     throw new AdapterError("shape", `a U-Net of depth ${params.depth} needs H and W divisible by ${factor} (got ${height}x${width})`);
   }
-  let features = lrelu(tf, conv(tf, input, params.input));
+  let features = prompt(lrelu(tf, conv(tf, input, params.input)));
   const skips: tfCore.Tensor4D[] = [];
   for (const level of params.encoder) {
-    features = lrelu(tf, conv(tf, lrelu(tf, conv(tf, features, level.convs[0])), level.convs[1]));
+    features = prompt(lrelu(tf, conv(tf, lrelu(tf, conv(tf, features, level.convs[0])), level.convs[1])));
     skips.push(features);
     features = tf.add(tf.conv2d(features, level.down.filter, 2, "valid"), level.down.bias);
   }
-  features = lrelu(tf, conv(tf, lrelu(tf, conv(tf, features, params.bottleneck[0])), params.bottleneck[1]));
+  features = prompt(lrelu(tf, conv(tf, lrelu(tf, conv(tf, features, params.bottleneck[0])), params.bottleneck[1])));
   for (const level of params.decoder) {
     const skip = skips.pop() as tfCore.Tensor4D;
     const [batch, h, w, c] = skip.shape;
     const up = tf.add(tf.conv2dTranspose(features, level.up.filter, [batch, h, w, c], 2, "valid"), level.up.bias);
     features = lrelu(tf, conv(tf, lrelu(tf, conv(tf, tf.concat([up, skip], 3) as tfCore.Tensor4D, level.convs[0])), level.convs[1]));
     if (level.prompt !== undefined) features = promptBlock(tf, level.prompt, features);
+    features = prompt(features);
   }
   return tf.add(input, conv(tf, features, params.output));
 };
 
 /** The U-Net's parameter count (hand formula; the tests compare it with the variables). */
-export const uNetParameterCount = (width: number, depth: number, prompt?: PromptOptions): number => {
+export const uNetParameterCount = (width: number, depth: number, prompt?: PromptOptions, promptRows = 0): number => {
   let total = convParameterCount(3, 3, width) + convParameterCount(3, width, 3);
+  if (promptRows > 0) total += taskPromptChannels(width, depth).reduce((sum, c) => sum + taskFilmParameterCount(promptRows, c), 0);
   for (let i = 0; i < depth; i++) {
     const c = levelChannels(width, i);
     total += 2 * convParameterCount(3, c, c) + convParameterCount(2, c, 2 * c); // encoder level + down

@@ -114,6 +114,8 @@ const configProps = {
   weighting: WeightingConfig,
   steps: Count,
   batch: Count,
+  /** Task-prompted models: share of samples whose task is hidden from the model, to train its blind path (default 0.15; 0 for other models). */
+  blindRate: t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0 && n <= 1, "number in [0, 1]"),
   lr: PositiveFinite,
   schedule: ScheduleConfig,
   seed: NonNegativeInt,
@@ -156,6 +158,8 @@ export interface TrainConfig {
   readonly weighting: { readonly name: string; readonly options: Record<string, unknown>; readonly epochSteps: number };
   readonly steps: number;
   readonly batch: number;
+  /** Share of samples trained blind (task id hidden from a task-prompted model); present only for task-prompted models. */
+  readonly blindRate?: number;
   readonly lr: number;
   readonly schedule: Schedule;
   readonly seed: number;
@@ -176,6 +180,7 @@ export const TRAIN_DEFAULTS = {
   /** A tiny SRResNet: trains in minutes on two CPU cores. */
   model: { kind: "srresnet", width: 16, blocks: 2 } as ModelSpec,
   checkpointEvery: 100,
+  blindRate: 0.15,
   evalImages: 4,
   evalSize: 64,
 } as const;
@@ -209,6 +214,8 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
   if (typeof source === "object" && source.folder === undefined) problems.push("data.source.folder: required (got undefined)");
   const lr = c.lr ?? TRAIN_DEFAULTS.lr;
   if (schedule.kind === "cosine" && schedule.minLr > lr) problems.push(`schedule.minLr: must not exceed lr ${lr} (got ${schedule.minLr})`);
+  const model = resolveModelSpec(c.model ?? TRAIN_DEFAULTS.model);
+  if (c.blindRate !== undefined && model.taskPrompt !== true) problems.push(`blindRate: only task-prompted models (model.taskPrompt: true) have a blind path (got ${c.blindRate})`);
   if (problems.length > 0) return E.left(problems);
   const name = c.name ?? (c.output !== undefined ? c.output.split(/[\\/]/).filter(Boolean).pop() ?? "run" : "run");
   return E.right({
@@ -222,10 +229,11 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
       ...(c.data?.curriculum?.stepsPerTask === undefined ? {} : { curriculum: { stepsPerTask: c.data.curriculum.stepsPerTask } }),
       prefetch: c.data?.prefetch ?? "auto",
     },
-    model: resolveModelSpec(c.model ?? TRAIN_DEFAULTS.model),
+    model,
     weighting: { name: c.weighting?.name ?? "art", options: (c.weighting?.options ?? {}) as Record<string, unknown>, epochSteps: c.weighting?.epochSteps ?? 0 },
     steps: c.steps,
     batch: c.batch ?? TRAIN_DEFAULTS.batch,
+    ...(model.taskPrompt === true ? { blindRate: c.blindRate ?? TRAIN_DEFAULTS.blindRate } : {}),
     lr,
     schedule,
     seed: c.seed ?? TRAIN_DEFAULTS.seed,
@@ -257,6 +265,26 @@ export function learningRateAt(schedule: Schedule, baseLr: number, step: number,
     }
   }
 }
+
+/**
+ * The task ids a task-prompted model is shown at `step`: each sample's id, or -1 (hidden: the
+ * blind path) for a share `blindRate` of them, drawn from (seed, step, sample) so a resumed run
+ * hides the same samples.
+ */
+export function blindTaskIds(taskIds: ArrayLike<number>, blindRate: number, seed: number, step: number): number[] {
+  return Array.from({ length: taskIds.length }, (_, b) => (blindRate > 0 && unitHash(seed, step, b) < blindRate ? -1 : (taskIds[b] as number)));
+}
+
+/** A uniform number in [0, 1) from three integers (a 32-bit integer hash; no state). */
+const unitHash = (a: number, b: number, c: number): number => {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35) ^ Math.imul(c + 0x165667b1, 0x27d4eb2f);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  h = Math.imul(h, 0x297a2d39);
+  h ^= h >>> 15;
+  return (h >>> 0) / 4294967296;
+};
 
 /** The sequential curriculum's active tasks at `step`: tasks 0..floor(step / stepsPerTask). */
 export const sequentialCurriculum = (numTasks: number, stepsPerTask: number) => (step: number): number[] =>

@@ -71,20 +71,33 @@ export async function loadEvalPairs(options: EvalDataOptions): Promise<FrozenPai
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
+ * The mean PSNR over the images that differ from their clean image, and how many are identical
+ * (PSNR +Infinity). +Infinity when every image is identical.
+ *
+ * @example
+ * finitePsnrMean([30, Infinity, 32]) // { mean: 31, identical: 1 }
+ */
+export function finitePsnrMean(values: readonly number[]): { mean: number; identical: number } {
+  const finite = values.filter((v) => v !== Number.POSITIVE_INFINITY);
+  const identical = values.length - finite.length;
+  return { mean: finite.length === 0 && identical > 0 ? Number.POSITIVE_INFINITY : mean(finite), identical };
+}
+
+/**
  * Restores each pair's input with `restore` and scores it. Returns one score per task, in the
  * order of `tasks`, and their unweighted mean.
  */
 export async function scorePairs(
   pairs: readonly FrozenPair[],
   tasks: readonly string[],
-  restore: (input: RgbImage) => Promise<RgbImage>,
+  restore: (input: RgbImage, task: string) => Promise<RgbImage>,
   metric: MetricOptions,
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ tasks: TaskScore[]; mean: { psnr: number; ssim: number } }> {
   const byTask = new Map<string, { psnr: number[]; ssim: number[]; inPsnr: number[]; inSsim: number[] }>();
   let done = 0;
   for (const pair of pairs) {
-    const restored = await restore(pair.input);
+    const restored = await restore(pair.input, pair.sample.task);
     const entry = byTask.get(pair.sample.task) ?? { psnr: [], ssim: [], inPsnr: [], inSsim: [] };
     entry.psnr.push(psnr(restored, pair.target, metric));
     entry.ssim.push(ssim(restored, pair.target, metric));
@@ -97,18 +110,26 @@ export async function scorePairs(
     .filter((task) => byTask.has(task))
     .map((task) => {
       const e = byTask.get(task) as { psnr: number[]; ssim: number[]; inPsnr: number[]; inSsim: number[] };
-      return { task, count: e.psnr.length, psnr: mean(e.psnr), ssim: mean(e.ssim), inputPsnr: mean(e.inPsnr), inputSsim: mean(e.inSsim) };
+      const output = finitePsnrMean(e.psnr);
+      const input = finitePsnrMean(e.inPsnr);
+      return { task, count: e.psnr.length, psnr: output.mean, ssim: mean(e.ssim), inputPsnr: input.mean, inputSsim: mean(e.inSsim), identical: output.identical, inputIdentical: input.identical };
     });
-  return { tasks: scores, mean: { psnr: mean(scores.map((s) => s.psnr)), ssim: mean(scores.map((s) => s.ssim)) } };
+  return { tasks: scores, mean: { psnr: finitePsnrMean(scores.map((s) => s.psnr)).mean, ssim: mean(scores.map((s) => s.ssim)) } };
 }
 
 /** A markdown table of scores (what `eval` prints). */
 export function scoresMarkdown(scores: readonly TaskScore[], overall: { psnr: number; ssim: number }): string {
   const f = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
-  const lines = ["| task | images | input PSNR | input SSIM | PSNR | SSIM |", "| --- | ---: | ---: | ---: | ---: | ---: |"];
-  for (const s of scores) lines.push(`| ${s.task} | ${s.count} | ${f(s.inputPsnr, 2)} | ${f(s.inputSsim, 4)} | ${f(s.psnr, 2)} | ${f(s.ssim, 4)} |`);
-  const inP = mean(scores.map((s) => s.inputPsnr));
+  // A PSNR left out of a mean because images equal their clean image says how many, beside it.
+  const p = (v: number, identical: number | undefined) => (identical !== undefined && identical > 0 && Number.isFinite(v) ? `${f(v, 2)} (+${identical} identical)` : f(v, 2));
+  const lines = ["| task | images | input PSNR | input SSIM | PSNR | SSIM | vs input |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"];
+  const gain = (s: TaskScore) => (Number.isFinite(s.psnr - s.inputPsnr) ? `${s.psnr - s.inputPsnr >= 0 ? "+" : "−"}${Math.abs(s.psnr - s.inputPsnr).toFixed(2)} dB${s.psnr < s.inputPsnr ? " (below input)" : ""}` : "–");
+  for (const s of scores) lines.push(`| ${s.task} | ${s.count} | ${p(s.inputPsnr, s.inputIdentical)} | ${f(s.inputSsim, 4)} | ${p(s.psnr, s.identical)} | ${f(s.ssim, 4)} | ${gain(s)} |`);
+  const finiteInputs = scores.map((s) => s.inputPsnr).filter(Number.isFinite);
+  const inP = mean(finiteInputs);
   const inS = mean(scores.map((s) => s.inputSsim));
-  lines.push(`| **mean** | ${scores.reduce((a, s) => a + s.count, 0)} | ${f(inP, 2)} | ${f(inS, 4)} | **${f(overall.psnr, 2)}** | **${f(overall.ssim, 4)}** |`);
+  const skipped = scores.length - finiteInputs.length;
+  const inCell = skipped > 0 ? `${f(inP, 2)} (${skipped} task${skipped === 1 ? "" : "s"} all identical, left out)` : f(inP, 2);
+  lines.push(`| **mean** | ${scores.reduce((a, s) => a + s.count, 0)} | ${inCell} | ${f(inS, 4)} | **${f(overall.psnr, 2)}** | **${f(overall.ssim, 4)}** | |`);
   return lines.join("\n") + "\n";
 }

@@ -16,7 +16,8 @@ import type { Weighting } from "../../core/weighting.js";
 import { isEpochAware } from "../../core/weighting.js";
 import type { CheckpointManifest } from "../../tfjs/checkpoint.js";
 import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";
-import type { Optimizer, Tf } from "../../tfjs/tf.js";
+import type { Optimizer, Tensor, Tf } from "../../tfjs/tf.js";
+import type { TaskName } from "../degradations/degradations.js";
 import type { Trainer } from "../../tfjs/trainer.js";
 import { createTrainer } from "../../tfjs/trainer.js";
 import { AdapterError } from "../../tfjs/errors.js";
@@ -26,7 +27,7 @@ import type { RestorationModel } from "../models/index.js";
 import { createModel } from "../models/index.js";
 import { loadTf } from "./backend.js";
 import type { TrainConfig } from "./config.js";
-import { learningRateAt, resolveTrainConfig, sequentialCurriculum } from "./config.js";
+import { blindTaskIds, learningRateAt, resolveTrainConfig, sequentialCurriculum } from "./config.js";
 import { loadEvalPairs, scorePairs } from "./evaluate.js";
 import { multipleOfFor, restoreImage } from "./inference.js";
 import type { ProgressOptions } from "./progress.js";
@@ -58,7 +59,7 @@ export async function buildSession(config: TrainConfig, log?: (line: string) => 
   const { tf, selection } = await loadTf(config.backend, log);
   const weighting = resolveWeighting(config.weighting.name, config.weighting.options);
   if (E.isLeft(weighting)) throw new TrainSetupError(weighting.left.join("\n"));
-  const model = createModel(tf, config.model, { seed: config.seed });
+  const model = createModel(tf, config.model, { seed: config.seed, numTasks: config.tasks.length });
   const optimizer = tf.train.adam(config.lr);
   const trainer = createTrainer({ tf, model, optimizer, weighting: weighting.right as Weighting<unknown>, numTasks: config.tasks.length });
   return { tf, config, model, trainer, optimizer, backend: selection.choice };
@@ -101,19 +102,33 @@ export interface EvaluateOptions {
   readonly step: number;
   /** Pairs already loaded (periodic evaluation reuses them). */
   readonly pairs?: readonly FrozenPair[];
+  /** Tasks to score (default: the session's trained tasks). */
+  readonly tasks?: readonly string[];
+  /** A task-prompted model is told each image's task (by name, among its trained tasks) unless `blind` is true. */
+  readonly blind?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The session's forward pass for images of one task: a task-prompted model is told the task
+ * (its index among the trained tasks); an unknown or absent task takes the blind path (-1).
+ */
+export function forwardFor(session: Pick<TrainingSession, "model" | "config">, task?: string): (inputs: Tensor) => Tensor {
+  const id = task === undefined ? -1 : session.config.tasks.indexOf(task as TaskName);
+  return (inputs) => session.model.apply(inputs, { taskIds: new Array<number>(inputs.shape[0] as number).fill(id) });
 }
 
 /** Scores the session's model per task (see `scorePairs`). */
 export async function evaluateSession(session: TrainingSession, options: EvaluateOptions): Promise<EvalResult> {
   const started = performance.now();
-  const pairs = options.pairs ?? (await loadEvalPairs({ data: options.data, tasks: session.config.tasks, images: options.images, size: options.size }));
+  const tasks = (options.tasks ?? session.config.tasks) as readonly TaskName[];
+  const pairs = options.pairs ?? (await loadEvalPairs({ data: options.data, tasks, images: options.images, size: options.size }));
   const metric = { convention: options.convention, cropBorder: options.cropBorder ?? 0, yChannel: options.yChannel ?? false };
   const multipleOf = multipleOfFor(session.model.spec);
   const scored = await scorePairs(
     pairs,
-    session.config.tasks,
-    (input) => restoreImage(session.tf, session.model.apply, input, { tile: options.tile ?? 128, multipleOf }),
+    tasks,
+    (input, task) => restoreImage(session.tf, forwardFor(session, options.blind === true ? undefined : task), input, { tile: options.tile ?? 128, multipleOf }),
     metric,
     options.onProgress,
   );
@@ -187,7 +202,7 @@ function checkResumable(saved: TrainConfig, config: TrainConfig, dir: string): v
     const { prefetch: _prefetch, ...rest } = c.data;
     return rest;
   };
-  const pairs: [string, unknown, unknown][] = (["tasks", "model", "weighting", "seed", "batch"] as const).map((field) => [field, saved[field], config[field]]);
+  const pairs: [string, unknown, unknown][] = (["tasks", "model", "weighting", "seed", "batch", "blindRate"] as const).map((field) => [field, saved[field], config[field]]);
   const savedData = dataOf(saved);
   const data = dataOf(config);
   for (const key of [...new Set([...Object.keys(savedData), ...Object.keys(data)])]) pairs.push([`data.${key}`, savedData[key], data[key]]);
@@ -285,7 +300,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
       const y = tf.tensor4d(batch.targets, [...batch.shape]);
       let result;
       try {
-        result = await trainer.step(x, y, batch.taskIds);
+        result = await trainer.step(x, y, batch.taskIds, config.blindRate === undefined ? undefined : { taskIds: blindTaskIds(batch.taskIds, config.blindRate, config.seed, step) });
       } catch (error) {
         // A weighting rejects a non-finite loss: the model diverged, which the config (lr) can fix.
         if (error instanceof AdapterError && error.kind === "weighting") {

@@ -33,12 +33,21 @@ export interface TaskScore {
   readonly task: string;
   /** Number of images scored. */
   readonly count: number;
-  /** Mean PSNR in dB of the restored images. */
+  /**
+   * Mean PSNR in dB of the restored images, over those that differ from their clean image: an
+   * image equal to it (PSNR +Infinity, e.g. a low-light input with gamma near 1 after 8-bit
+   * rounding) is counted in `identical` instead, so one such image does not turn the mean into
+   * Infinity. +Infinity only when every image is identical.
+   */
   readonly psnr: number;
   readonly ssim: number;
-  /** Mean PSNR and SSIM of the degraded inputs themselves (the do-nothing baseline). */
+  /** Mean PSNR and SSIM of the degraded inputs themselves (the do-nothing baseline); PSNR as `psnr`. */
   readonly inputPsnr: number;
   readonly inputSsim: number;
+  /** Restored images equal to their clean image (left out of `psnr`); absent in files written before this field. */
+  readonly identical?: number;
+  /** Inputs equal to their clean image (left out of `inputPsnr`). */
+  readonly inputIdentical?: number;
 }
 
 /** The content of `eval.json`. */

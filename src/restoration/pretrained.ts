@@ -1,0 +1,65 @@
+/**
+ * The restoration models shipped inside the package (`models/<name>/` at the package root): each
+ * is an ordinary run directory (config.json, log.jsonl, eval.json and checkpoint/), trained by a
+ * committed config (`examples/configs/shipped/<name>.json`), so `eval` and `restore` can use one
+ * when no `--checkpoint` is given, and anyone can retrain it.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TaskName } from "./degradations/degradations.js";
+import { AIRNET_TASKS, MIOIR_TASKS } from "./degradations/degradations.js";
+
+/** A shipped model: its name, what it restores, and where its run directory lives in the package. */
+export interface PretrainedModel {
+  readonly name: string;
+  readonly tasks: readonly TaskName[];
+  readonly description: string;
+}
+
+/** The shipped models; the first is the default. */
+export const PRETRAINED_MODELS: readonly PretrainedModel[] = [
+  { name: "all-in-one", tasks: MIOIR_TASKS, description: "the 7 MiOIR tasks (sr x4, blur, noise, jpeg, rain, haze, low light); task-prompted SRResNet" },
+  { name: "rain-haze-noise", tasks: AIRNET_TASKS, description: "rain, haze and noise at sigma 15/25/50 (AirNet's setting); task-prompted SRResNet" },
+];
+
+/** The default shipped model's name. */
+export const DEFAULT_PRETRAINED = "all-in-one";
+
+/** The package root: the nearest folder above this module whose package.json is art-mtl's (works from src/ and from dist/ chunks). */
+const packageRoot = (): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "art-mtl") return dir;
+      } catch {
+        // not a readable package.json: keep climbing
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`art-mtl: cannot find the package root above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+};
+
+/**
+ * The run directory of a shipped model. Throws, naming the known models, for an unknown name, and
+ * says so when the package was installed without its `models/` folder.
+ *
+ * @example
+ * const checkpoint = join(pretrainedRunDir("all-in-one"), "checkpoint");
+ * const session = await loadTrainedSession(checkpoint);
+ */
+export function pretrainedRunDir(name: string = DEFAULT_PRETRAINED): string {
+  if (!PRETRAINED_MODELS.some((m) => m.name === name)) {
+    throw new Error(`no shipped model named ${JSON.stringify(name)} (shipped: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")})`);
+  }
+  const dir = join(packageRoot(), "models", name);
+  if (!existsSync(join(dir, "checkpoint", "manifest.json"))) throw new Error(`the shipped model ${name} is missing from this installation (expected ${dir}/checkpoint)`);
+  return dir;
+}
+
+/** The checkpoint directory of a shipped model (see `pretrainedRunDir`). */
+export const pretrainedCheckpoint = (name: string = DEFAULT_PRETRAINED): string => join(pretrainedRunDir(name), "checkpoint");
