@@ -20,6 +20,8 @@ export default defineConfig([
     clean: true,
     target: "node20",
     splitting: true,
+    // import.meta.url (the batch worker's location) as a __filename-based shim in the CJS build.
+    shims: true,
     external,
     noExternal,
   },

@@ -9,8 +9,10 @@
  * (the default) uses a worker when the worker module can be found next to this file (it can
  * under tsx and in the source tree; a single-file bundle falls back to `"thread"`).
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Batch, BatchHooks, BatchOptions } from "./batches.js";
 import { BatchSynthesizer } from "./batches.js";
@@ -53,10 +55,18 @@ export function findBatchWorker(): URL | undefined {
   return undefined;
 }
 
-/** The tsx loader's API, when the worker is TypeScript (source tree under tsx). */
+/**
+ * The tsx loader's ESM API, when the worker is TypeScript (source tree under tsx). Found through
+ * tsx's package.json "exports" rather than `import.meta.resolve`, which a CommonJS build cannot
+ * even parse (and `require.resolve` would give the CommonJS entry, which cannot register ESM hooks).
+ */
 const tsxApi = (): string | undefined => {
   try {
-    return import.meta.resolve("tsx/esm/api");
+    const manifestPath = createRequire(import.meta.url).resolve("tsx/package.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports?: Record<string, { import?: string | { default?: string } }> };
+    const entry = manifest.exports?.["./esm/api"]?.import;
+    const file = typeof entry === "string" ? entry : entry?.default;
+    return file === undefined ? undefined : pathToFileURL(join(dirname(manifestPath), file)).href;
   } catch {
     return undefined;
   }

@@ -1,0 +1,104 @@
+/**
+ * The package as a user gets it: `npm pack`, installed into a fresh plain Node ESM project
+ * (outside this repository), then the README's core example run there, every public subpath
+ * loaded with both `import` and `require`, and the CLI restoring an image with the shipped model.
+ * Needs the build (`npm run build`, which CI runs first); builds it when dist/ is missing.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+
+const repo = resolve(import.meta.dirname, "..", "..");
+const project = mkdtempSync(join(tmpdir(), "art-mtl-installed-"));
+after(() => rmSync(project, { recursive: true, force: true }));
+
+const npm = (args: string[], cwd: string): string => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const node = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, args, { cwd: project, encoding: "utf8", timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const version = (name: string): string => (JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+
+/** The README's "core in 15 lines" block, as written. */
+const readmeCoreExample = (): string => {
+  const readme = readFileSync(join(repo, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## The core in 15 lines"));
+  const match = /```ts\n([\s\S]*?)```/.exec(section);
+  assert.ok(match, "README has the core example");
+  return match[1] as string;
+};
+
+describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 600_000 }, () => {
+  before(() => {
+    if (!existsSync(join(repo, "dist", "index.js"))) npm(["run", "build"], repo);
+    const packed = npm(["pack", "--silent", "--pack-destination", project], repo).trim().split("\n").pop() as string;
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", type: "module", private: true }));
+    const peers = ["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-layers", "fast-check"].map((p) => `${p}@${version(p)}`);
+    npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", join(project, packed), "fp-ts@" + version("fp-ts"), ...peers], project);
+  });
+
+  it("runs the README's core example unchanged in plain Node ESM", () => {
+    writeFileSync(join(project, "readme-core.mjs"), readmeCoreExample());
+    const r = node(["readme-core.mjs"]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    // Three steps of weights (the third row has task 2 present again), the resume line, the NaN error.
+    assert.equal(lines.length, 5, r.stdout);
+    for (const row of lines.slice(0, 3)) {
+      const weights = row.split(" ").map(Number);
+      assert.equal(weights.length, 3);
+      assert.ok(Math.abs(weights.reduce((a, b) => a + b, 0) - 1) < 2e-4, row);
+    }
+    assert.equal(Number((lines[0] as string).split(" ")[2]), 0, "absent task → weight 0");
+    assert.equal(lines[3], "resumed at step 3");
+    assert.match(lines[4] as string, /^task 1 \(blur\): invalid loss NaN/);
+  });
+
+  const subpaths: [string, string][] = [
+    ["art-mtl", "stepArt"],
+    ["art-mtl/tfjs", "createTrainer"],
+    ["art-mtl/restoration", "pretrainedCheckpoint"],
+    ["art-mtl/laws", "checkWeightingLaws"],
+  ];
+  for (const [subpath, name] of subpaths) {
+    it(`loads ${subpath} with import and with require`, () => {
+      const esm = node(["--input-type=module", "-e", `const m = await import(${JSON.stringify(subpath)}); console.log(typeof m[${JSON.stringify(name)}]);`]);
+      assert.equal(esm.status, 0, esm.stderr);
+      assert.equal(esm.stdout.trim(), "function", `import ${subpath}`);
+      const cjs = node(["--input-type=commonjs", "-e", `const m = require(${JSON.stringify(subpath)}); console.log(typeof m[${JSON.stringify(name)}]);`]);
+      assert.equal(cjs.status, 0, cjs.stderr);
+      assert.equal(cjs.stdout.trim(), "function", `require ${subpath}`);
+    });
+  }
+
+  it("ships the default models and restores an image out of the box (no --checkpoint)", () => {
+    const models = join(project, "node_modules", "art-mtl", "models");
+    assert.deepEqual(readdirSync(models).sort(), ["all-in-one", "rain-haze-noise"]);
+    // A noisy procedural image made with the installed kit, restored by the installed CLI.
+    const make = node([
+      "--input-type=module",
+      "-e",
+      `import { Rng } from "art-mtl"; import { proceduralImage, degrade, writePng, pretrainedCheckpoint } from "art-mtl/restoration";
+       const clean = proceduralImage(Rng.seeded(3), 48, 48); writePng("clean.png", clean);
+       writePng("noisy.png", degrade("noise", clean, Rng.seeded(4)).image); console.log(pretrainedCheckpoint());`,
+    ]);
+    assert.equal(make.status, 0, make.stderr);
+    assert.ok(make.stdout.trim().startsWith(join(models, "all-in-one")), make.stdout);
+    const cli = join(project, "node_modules", "art-mtl", "dist", "cli", "main.js");
+    const restored = node([cli, "restore", "noisy.png", "-o", "restored.png", "--task", "noise"]);
+    assert.equal(restored.status, 0, restored.stderr);
+    const score = node([
+      "--input-type=module",
+      "-e",
+      `import { readImage, psnr } from "art-mtl/restoration";
+       const [c, n, r] = await Promise.all(["clean.png", "noisy.png", "restored.png"].map((f) => readImage(f)));
+       console.log(psnr(n, c, { convention: "basicsr" }), psnr(r, c, { convention: "basicsr" }));`,
+    ]);
+    assert.equal(score.status, 0, score.stderr);
+    const [noisy, out] = score.stdout.trim().split(" ").map(Number) as [number, number];
+    assert.ok(out > noisy + 1, `restored ${out} dB vs noisy ${noisy} dB`);
+  });
+});
