@@ -15,7 +15,7 @@ describe("art-mtl demo", () => {
     const code = await runCli(["demo", "--steps", "2", "--out", temp, "--backend", "wasm", "--quiet"], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
     assert.equal(code, 0, stderr);
     assert.match(stdout, /\| task \| input PSNR \| mixed PSNR \| Art PSNR \| Δ PSNR/);
-    for (const task of ["sr", "blur", "noise", "jpeg", "rain", "haze", "lowlight"]) assert.match(stdout, new RegExp(`\\| ${task} \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\| [+-][0-9.]+ \\|`));
+    for (const task of ["sr", "blur", "noise", "jpeg", "rain", "haze", "lowlight"]) assert.match(stdout, new RegExp(`\\| ${task} \\| [0-9.]+ \\| [0-9.]+( \\(below input\\))? \\| [0-9.]+( \\(below input\\))? \\| [+-][0-9.]+ \\|`));
     const html = readFileSync(join(temp, "report.html"), "utf8");
     assert.match(html, /mixed training vs Art/);
     assert.ok(existsSync(join(temp, "mixed", "eval.json")) && existsSync(join(temp, "art", "eval.json")));

@@ -6,9 +6,13 @@
  * 2. per-task training loss curves, one chart per task with a line per run (smoothed, log y,
  *    as in the Art paper's Fig. 2 c/d);
  * 3. the weights over time, one chart per run with a line per task;
- * 4. the PSNR/SSIM table of all runs side by side (from each run's eval.json), best in bold.
+ * 4. the PSNR/SSIM table of all runs side by side (from each run's eval.json), best in bold,
+ *    "below input" said in words where a run scores under the degraded input;
+ * 5. optionally, before/after pictures per task (input, each run, clean) with PSNR under each.
  */
 import type { RunData } from "./run.js";
+import type { SampleGrid } from "./samples.js";
+import { sampleGridHtml } from "./samples.js";
 import type { Series } from "./svg.js";
 import { escapeXml, lineChart, PALETTE, smooth, thinIndices } from "./svg.js";
 
@@ -21,6 +25,8 @@ export interface ReportOptions {
   readonly maxPoints?: number;
   /** When the report was made (default now); fixed in tests. */
   readonly generatedAt?: Date;
+  /** Before/after pictures per task (see `computeSampleGrid`); the section is left out without them. */
+  readonly samples?: SampleGrid;
 }
 
 /** The default smoothing: little for short logs, up to 0.95 for long ones. */
@@ -102,14 +108,16 @@ function evalTable(runs: readonly RunData[]): string {
     const bestPsnr = Math.max(...values.map((v) => v?.psnr ?? -Infinity));
     const bestSsim = Math.max(...values.map((v) => v?.ssim ?? -Infinity));
     const input = values.find((v) => v?.inputPsnr !== undefined);
-    const cell = (v: number | undefined, best: number, digits: number) =>
-      `<td class="n">${v !== undefined && v === best && evaluated.length > 1 ? `<b>${fmt(v, digits)}</b>` : fmt(v, digits)}</td>`;
-    return `<tr><td>${escapeXml(label)}</td><td class="n dim">${fmt(input?.inputPsnr, 2)}</td><td class="n dim">${fmt(input?.inputSsim, 4)}</td>${values.map((v) => cell(v?.psnr, bestPsnr, 2) + cell(v?.ssim, bestSsim, 4)).join("")}</tr>`;
+    const cell = (v: number | undefined, best: number, digits: number, below = false) =>
+      `<td class="n${below ? " below" : ""}">${v !== undefined && v === best && evaluated.length > 1 ? `<b>${fmt(v, digits)}</b>` : fmt(v, digits)}${below ? " (below input)" : ""}</td>`;
+    const belowInput = (v: number | undefined) => v !== undefined && input?.inputPsnr !== undefined && Number.isFinite(input.inputPsnr) && v < input.inputPsnr;
+    return `<tr><td>${escapeXml(label)}</td><td class="n dim">${fmt(input?.inputPsnr, 2)}</td><td class="n dim">${fmt(input?.inputSsim, 4)}</td>${values.map((v) => cell(v?.psnr, bestPsnr, 2, belowInput(v?.psnr)) + cell(v?.ssim, bestSsim, 4)).join("")}</tr>`;
   };
   const body = tasks.map((task) => row(task, (run) => score(run, task)));
   const meanOf = (run: RunData, key: "inputPsnr" | "inputSsim") => {
-    const list = run.evaluation?.tasks ?? [];
-    return list.reduce((sum, t) => sum + t[key], 0) / Math.max(1, list.length);
+    // Tasks whose inputs are all identical to the clean images (PSNR +Infinity) are left out of the mean.
+    const list = (run.evaluation?.tasks ?? []).map((t) => t[key]).filter(Number.isFinite);
+    return list.reduce((sum, v) => sum + v, 0) / Math.max(1, list.length);
   };
   body.push(row("mean", (run) => ({ ...run.evaluation?.mean, inputPsnr: meanOf(run, "inputPsnr"), inputSsim: meanOf(run, "inputSsim") })));
   const settings = evaluated.map((run) => `${escapeXml(run.name)}: ${escapeXml(run.evaluation?.data ?? "?")}, step ${run.evaluation?.step}, ${run.evaluation?.convention}${run.evaluation?.yChannel === true ? ", Y" : ", RGB"}, crop ${run.evaluation?.cropBorder}`);
@@ -120,7 +128,7 @@ const CSS = `body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta,.note{color:#666;font-size:12px}table{border-collapse:collapse;font-size:13px;margin:8px 0}
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}th{background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
-td.dim{color:#777}td.p{color:#777;font-size:11px}.grid{display:flex;flex-wrap:wrap;gap:8px}.grid svg{border:1px solid #eee}
+td.dim{color:#777}.dim{color:#777;font-size:11px}td.pic{text-align:center;font-size:12px;vertical-align:top}td.below{background:#fff1f0}td.p{color:#777;font-size:11px}.grid{display:flex;flex-wrap:wrap;gap:8px}.grid svg{border:1px solid #eee}
 .sw{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}`;
 
 /**
@@ -143,6 +151,7 @@ ${summaryTable(runs)}
 ${warnings.join("\n")}
 <h2>Evaluation</h2>
 ${evalTable(runs)}
+${options.samples === undefined ? "" : `<h2>Before and after</h2>\n${sampleGridHtml(options.samples)}`}
 <h2>Training loss per task</h2>
 <p class="note">Mean loss of each task's samples in each batch, exponentially smoothed; log scale.</p>
 ${lossCharts(runs, options)}

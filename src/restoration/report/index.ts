@@ -2,3 +2,4 @@
 export * from "./svg.js";
 export * from "./run.js";
 export * from "./html.js";
+export * from "./samples.js";

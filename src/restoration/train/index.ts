@@ -8,3 +8,4 @@ export * from "./evaluate.js";
 export * from "./weightings.js";
 export * from "./backend.js";
 export * from "./loop.js";
+export * from "./samples.js";
