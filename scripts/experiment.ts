@@ -7,7 +7,9 @@
  *
  * Options: --seeds N (default 3), --steps N, --methods a,b,c, --jobs N (parallel runs, default 2),
  * --out DIR (default runs/experiment), --data DIR (clean images; default ../shared/data or
- * $ART_MTL_DATA), --summary-only (rebuild tables and figures from finished runs).
+ * $ART_MTL_DATA), --summary-only (rebuild tables and figures from finished runs), --prepare-only
+ * (make the train/validation split and the frozen sets, then stop: the shipped models' configs
+ * in examples/configs/shipped/ train on them).
  *
  * Data: training crops from CBSD68 minus a held-out validation split (every 8th image,
  * sorted by name); the test set is Set14 + Set5, degraded once per task with fixed seeds and
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     data: { type: "string" },
     job: { type: "string" },
     "summary-only": { type: "boolean", default: false },
+    "prepare-only": { type: "boolean", default: false },
     "results-md": { type: "string" },
   },
   strict: true,
@@ -243,6 +246,10 @@ const summarize = (runs: ExperimentRun[]): string => {
 };
 
 const { trainDir, validationSet, testSet } = summaryOnly ? { trainDir: "", validationSet: "", testSet: "" } : await prepareData();
+if (values["prepare-only"] === true) {
+  console.log(`train images: ${trainDir}\nvalidation set: ${validationSet}\ntest set: ${testSet}`);
+  process.exit(0);
+}
 if (!summaryOnly) {
   const pending: Job[] = [];
   for (let seed = 0; seed < seeds; seed++) {

@@ -15,7 +15,11 @@ import type { Tensor, Variable } from "./tf.js";
  * then the old `DIR` (if any) is renamed to `DIR.previous`, the new one renamed to `DIR`, the
  * parent directory fsynced (see `atomic-write.ts`), and `DIR.previous` removed.
  * A crash at any point leaves either `DIR` or `DIR.previous` complete, and `loadCheckpoint`
- * reads whichever is there. Node's `fs` is loaded lazily so that importing this module in a
+ * reads whichever is there.
+ *
+ * Integrity: the manifest records the SHA-256 of every tensor file and of the trainer state and
+ * metadata; loading refuses a changed, truncated or missing file, a changed state, or a
+ * non-finite model weight, with an error naming the file, so a checkpoint cannot rot silently. Node's `fs` is loaded lazily so that importing this module in a
  * browser bundle costs nothing.
  */
 
@@ -30,6 +34,8 @@ export interface CheckpointTensorEntry {
   readonly name: string;
   readonly shape: ReadonlyArray<number>;
   readonly dtype: "float32" | "int32";
+  /** SHA-256 of the file's bytes (hex); checked on load. Absent in checkpoints written before checksums. */
+  readonly sha256?: string;
 }
 
 /** `manifest.json`. */
@@ -45,6 +51,8 @@ export interface CheckpointManifest {
   readonly optimizer: ReadonlyArray<CheckpointTensorEntry>;
   /** Whatever JSON the caller passed as metadata (e.g. config, data-loader position). */
   readonly metadata: unknown;
+  /** SHA-256 (hex) of `JSON.stringify(trainer)` and of `JSON.stringify(metadata)`: the weighting and host state, and the metadata, as saved. */
+  readonly sha256?: { readonly trainer: string; readonly metadata: string };
 }
 
 /** What `loadCheckpoint` returns. */
@@ -60,7 +68,9 @@ const fsModules = async () => {
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
   const atomic = await import("./atomic-write.js");
-  return { fs, path, atomic };
+  const { createHash } = await import("node:crypto");
+  const sha256 = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
+  return { fs, path, atomic, sha256 };
 };
 
 const exists = async (fs: typeof import("node:fs/promises"), target: string): Promise<boolean> => {
@@ -90,7 +100,7 @@ const checkDtype = (tensor: Tensor, what: string): "float32" | "int32" => {
  * await saveCheckpoint(trainer, "runs/exp1/checkpoint", { epoch: 3 });
  */
 export const saveCheckpoint = async <S>(trainer: Trainer<S>, directory: string, metadata: unknown = null): Promise<CheckpointManifest> => {
-  const { fs, path, atomic } = await fsModules();
+  const { fs, path, atomic, sha256 } = await fsModules();
   const tf = trainer.tf;
   await trainer.flush();
   const target = path.resolve(directory);
@@ -105,23 +115,25 @@ export const saveCheckpoint = async <S>(trainer: Trainer<S>, directory: string, 
   await fs.mkdir(path.join(partial, "model"), { recursive: true });
   await fs.mkdir(path.join(partial, "optimizer"), { recursive: true });
 
-  const writeTensor = async (tensor: Tensor, file: string): Promise<void> => {
+  const writeTensor = async (tensor: Tensor, file: string): Promise<string> => {
     const values = (await tensor.data()) as Float32Array | Int32Array;
+    const bytes = bytesOf(values);
     const handle = await fs.open(path.join(partial, file), "w");
     try {
-      await handle.writeFile(bytesOf(values));
+      await handle.writeFile(bytes);
       await handle.sync();
     } finally {
       await handle.close();
     }
+    return sha256(bytes);
   };
 
   const model: CheckpointTensorEntry[] = [];
   for (const [i, variable] of trainer.checkpointVariables.entries()) {
     const file = `model/${String(i).padStart(4, "0")}.bin`;
     const dtype = checkDtype(variable, `model variable ${i} (${variable.name})`);
-    await writeTensor(variable, file);
-    model.push({ file, name: variable.name, shape: [...variable.shape], dtype });
+    const digest = await writeTensor(variable, file);
+    model.push({ file, name: variable.name, shape: [...variable.shape], dtype, sha256: digest });
   }
 
   const optimizerWeights = await trainer.optimizer.getWeights();
@@ -130,8 +142,8 @@ export const saveCheckpoint = async <S>(trainer: Trainer<S>, directory: string, 
     for (const [i, named] of optimizerWeights.entries()) {
       const file = `optimizer/${String(i).padStart(4, "0")}.bin`;
       const dtype = checkDtype(named.tensor, `optimizer weight ${i} (${named.name})`);
-      await writeTensor(named.tensor, file);
-      optimizer.push({ file, name: named.name, shape: [...named.tensor.shape], dtype });
+      const digest = await writeTensor(named.tensor, file);
+      optimizer.push({ file, name: named.name, shape: [...named.tensor.shape], dtype, sha256: digest });
     }
   } finally {
     // getWeights returns the live slot variables plus fresh tensors (e.g. the iteration count):
@@ -139,16 +151,18 @@ export const saveCheckpoint = async <S>(trainer: Trainer<S>, directory: string, 
     for (const named of optimizerWeights) if (!(named.tensor instanceof tf.Variable)) named.tensor.dispose();
   }
 
+  const hostState = trainer.hostState();
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     version: 1,
     step: trainer.stepCount,
     weighting: trainer.weighting.name,
     numTasks: trainer.numTasks,
-    trainer: trainer.hostState(),
+    trainer: hostState,
     model,
     optimizer,
     metadata,
+    sha256: { trainer: sha256(JSON.stringify(hostState)), metadata: sha256(JSON.stringify(metadata ?? null)) },
   };
   // The tensor files' directory entries, then the manifest (fsynced, and its directory with it).
   atomic.syncDirectory(path.join(partial, "model"));
@@ -211,11 +225,20 @@ export const readCheckpointManifest = async (directory: string): Promise<{ manif
  * const resumed = await loadCheckpoint(trainer, "runs/exp1/checkpoint"); // resumed.step, resumed.metadata
  */
 export const loadCheckpoint = async <S>(trainer: Trainer<S>, directory: string): Promise<LoadedCheckpoint> => {
-  const { fs, path } = await fsModules();
+  const { fs, path, sha256 } = await fsModules();
   const tf = trainer.tf;
   const found = await readCheckpointManifest(directory);
   if (found === null) throw new AdapterError("checkpoint", `no complete checkpoint at ${path.resolve(directory)}`);
   const { manifest } = found;
+  const manifestFile = path.join(found.directory, "manifest.json");
+  if (manifest.sha256 !== undefined) {
+    if (sha256(JSON.stringify(manifest.trainer)) !== manifest.sha256.trainer) {
+      throw new AdapterError("checkpoint", `${manifestFile}: the trainer/weighting state does not match its checksum (changed since it was saved)`);
+    }
+    if (sha256(JSON.stringify(manifest.metadata ?? null)) !== manifest.sha256.metadata) {
+      throw new AdapterError("checkpoint", `${manifestFile}: the metadata does not match its checksum (changed since it was saved)`);
+    }
+  }
   if (manifest.weighting !== trainer.weighting.name) {
     throw new AdapterError("checkpoint", `the checkpoint was saved with weighting "${manifest.weighting}", the trainer uses "${trainer.weighting.name}"`);
   }
@@ -245,12 +268,19 @@ export const loadCheckpoint = async <S>(trainer: Trainer<S>, directory: string):
     }
     const size = entry.shape.reduce((a, b) => a * b, 1);
     if (bytes.byteLength !== size * 4) {
-      throw new AdapterError("checkpoint", `${entry.file}: expected ${size * 4} bytes for [${entry.shape.join(",")}], found ${bytes.byteLength}`);
+      throw new AdapterError("checkpoint", `${file}: expected ${size * 4} bytes for [${entry.shape.join(",")}], found ${bytes.byteLength} (truncated or replaced)`);
+    }
+    if (entry.sha256 !== undefined && sha256(bytes) !== entry.sha256) {
+      throw new AdapterError("checkpoint", `${file}: checksum mismatch (the file changed since the checkpoint was saved)`);
     }
     // Copy into an aligned buffer (a Buffer may sit at any offset of a shared pool).
     const aligned = new Uint8Array(bytes.byteLength);
     aligned.set(bytes);
     const values = entry.dtype === "int32" ? new Int32Array(aligned.buffer) : new Float32Array(aligned.buffer);
+    if (values instanceof Float32Array) {
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new AdapterError("checkpoint", `${file}: non-finite value ${values[bad]} at index ${bad} (${entry.name}); the model diverged before this checkpoint`);
+    }
     return tf.tensor(values, [...entry.shape], entry.dtype);
   };
 

@@ -1,6 +1,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, rename, writeFile, cp } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -160,5 +161,85 @@ describe("checkpoints", () => {
     await saveCheckpoint(trainer, dir);
     await rm(join(dir, "model", "0001.bin"));
     await assert.rejects(loadCheckpoint(trainer, dir), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /0001\.bin: missing/.test(e.message));
+  });
+
+  describe("integrity: a checkpoint cannot rot silently", () => {
+    /** A fresh checkpoint of a trained step, and a trainer to load it into whose weights we can watch. */
+    const saved = async (name: string) => {
+      const trainer = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+      await runSteps(trainer, 0, 1);
+      const dir = join(root, name);
+      await saveCheckpoint(trainer, dir, { note: "kept" });
+      const fresh = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+      return { dir, fresh, before: await values(fresh) };
+    };
+    const refuses = async (fresh: Trainer<unknown>, dir: string, pattern: RegExp, before: Float32Array[]) => {
+      await assert.rejects(loadCheckpoint(fresh, dir), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && pattern.test(e.message));
+      assert.deepEqual(await values(fresh), before, "the trainer is untouched");
+      assert.equal(fresh.stepCount, 0);
+    };
+
+    it("records a SHA-256 per tensor file and for the trainer state and metadata", async () => {
+      const { dir } = await saved("sums");
+      const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { model: { sha256?: string }[]; optimizer: { sha256?: string }[]; sha256?: { trainer: string; metadata: string } };
+      for (const entry of [...manifest.model, ...manifest.optimizer]) assert.match(entry.sha256 ?? "", /^[0-9a-f]{64}$/);
+      assert.match(manifest.sha256?.trainer ?? "", /^[0-9a-f]{64}$/);
+      assert.match(manifest.sha256?.metadata ?? "", /^[0-9a-f]{64}$/);
+    });
+
+    it("refuses a tensor file with one byte changed (a finite weight become another), naming the file", async () => {
+      const { dir, fresh, before } = await saved("one-byte");
+      const file = join(dir, "model", "0000.bin");
+      const bytes = await readFile(file);
+      bytes[0] = (bytes[0] as number) ^ 0x01; // lowest mantissa bit of the first float: still finite
+      assert.ok(Number.isFinite(new Float32Array(bytes.buffer, bytes.byteOffset, 1)[0]));
+      await writeFile(file, bytes);
+      await refuses(fresh as Trainer<unknown>, dir, /model\/0000\.bin: checksum mismatch/, before);
+    });
+
+    it("refuses an optimizer file changed, a truncated file and a changed weighting state", async () => {
+      const optimizer = await saved("optimizer-byte");
+      const optFile = join(optimizer.dir, "optimizer", "0001.bin");
+      const bytes = await readFile(optFile);
+      bytes[4] = (bytes[4] as number) ^ 0x01;
+      await writeFile(optFile, bytes);
+      await refuses(optimizer.fresh as Trainer<unknown>, optimizer.dir, /optimizer\/0001\.bin: checksum mismatch/, optimizer.before);
+
+      const truncated = await saved("truncated");
+      const file = join(truncated.dir, "model", "0002.bin");
+      await writeFile(file, (await readFile(file)).subarray(0, 8));
+      await refuses(truncated.fresh as Trainer<unknown>, truncated.dir, /model\/0002\.bin: expected \d+ bytes .* found 8/, truncated.before);
+
+      const state = await saved("state");
+      const manifestFile = join(state.dir, "manifest.json");
+      const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { trainer: { laggedWeights: number[] } };
+      manifest.trainer.laggedWeights[0] = 0.5;
+      await writeFile(manifestFile, JSON.stringify(manifest));
+      await refuses(state.fresh as Trainer<unknown>, state.dir, /manifest\.json: the trainer\/weighting state does not match its checksum/, state.before);
+    });
+
+    it("refuses a non-finite weight even when its checksum matches (the model diverged before saving)", async () => {
+      const { dir, fresh, before } = await saved("nan");
+      const manifestFile = join(dir, "manifest.json");
+      const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { model: { file: string; sha256?: string }[] };
+      const entry = manifest.model[2] as { file: string; sha256?: string };
+      const bytes = await readFile(join(dir, entry.file));
+      new DataView(bytes.buffer, bytes.byteOffset).setFloat32(4, Number.NaN, true);
+      await writeFile(join(dir, entry.file), bytes);
+      entry.sha256 = createHash("sha256").update(bytes).digest("hex");
+      await writeFile(manifestFile, JSON.stringify(manifest));
+      await refuses(fresh as Trainer<unknown>, dir, /model\/0002\.bin: non-finite value NaN at index 1/, before);
+    });
+
+    it("still loads a checkpoint written before checksums (no sha256 fields)", async () => {
+      const { dir, fresh } = await saved("legacy");
+      const manifestFile = join(dir, "manifest.json");
+      const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Record<string, unknown> & { model: Record<string, unknown>[]; optimizer: Record<string, unknown>[] };
+      delete manifest.sha256;
+      for (const entry of [...manifest.model, ...manifest.optimizer]) delete entry.sha256;
+      await writeFile(manifestFile, JSON.stringify(manifest));
+      const loaded = await loadCheckpoint(fresh, dir);
+      assert.equal(loaded.step, 1);
+    });
   });
 });
