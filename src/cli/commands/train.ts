@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { readTrainConfigFile, TrainSetupError, trainRun } from "../../restoration/train/index.js";
+import { readTrainConfigFile, RunDirectoryBusyError, TrainSetupError, trainRun } from "../../restoration/train/index.js";
 import { DatasetError } from "../../restoration/data/folder.js";
 import { AdapterError } from "../../tfjs/errors.js";
 import { NoUsableBackendError } from "../../tfjs/backend/select.js";
@@ -33,7 +33,8 @@ export const asUsageError = (error: unknown): never => {
     error instanceof TrainSetupError ||
     error instanceof DatasetError ||
     (error instanceof AdapterError && error.kind === "checkpoint") ||
-    error instanceof NoUsableBackendError
+    error instanceof NoUsableBackendError ||
+    error instanceof RunDirectoryBusyError
   ) {
     throw new UsageError(error.message);
   }

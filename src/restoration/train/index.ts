@@ -9,3 +9,4 @@ export * from "./weightings.js";
 export * from "./backend.js";
 export * from "./loop.js";
 export * from "./samples.js";
+export * from "./run-lock.js";

@@ -35,6 +35,7 @@ import { ProgressBar } from "./progress.js";
 import type { EvalResult, StepRecord } from "./records.js";
 import { JsonlWriter, runPaths, truncateLog, writeJsonAtomic } from "./run-dir.js";
 import { resolveWeighting } from "./weightings.js";
+import { acquireRunLock } from "./run-lock.js";
 
 /** A problem with the run set-up that the user can fix (existing directory, nothing to resume, config mismatch). */
 export class TrainSetupError extends Error {
@@ -222,9 +223,20 @@ function checkResumable(saved: TrainConfig, config: TrainConfig, dir: string): v
 export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> {
   const started = performance.now();
   const config = options.config;
-  const log = options.log ?? (() => undefined);
   const runDir = config.output;
   const paths = runPaths(runDir);
+  // One writer per run directory: take its lock before reading or removing anything in it.
+  mkdirSync(runDir, { recursive: true });
+  const releaseLock = acquireRunLock(runDir);
+  try {
+    return await trainLocked(options, config, runDir, paths, started);
+  } finally {
+    releaseLock();
+  }
+}
+
+async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir: string, paths: ReturnType<typeof runPaths>, started: number): Promise<TrainOutcome> {
+  const log = options.log ?? (() => undefined);
   const hasRun = existsSync(paths.log) || existsSync(paths.checkpoint);
   if (options.resume === true) {
     const { config: saved } = await readCheckpointConfig(paths.checkpoint).catch((error: unknown) => {
