@@ -1,5 +1,5 @@
 // The README's core example: Art as a pure state machine, with a checkpoint in the middle.
-import { either as E } from "fp-ts";
+import { either as E } from "fp-ts"; // the "fp-ts/Either" subpath is a folder, which Node ESM cannot import
 import { ArtStateCodec, initArt, stepArt, unwrap } from "art-mtl";
 
 let state = unwrap(initArt({ taskNames: ["noise", "blur", "rain"] })); // paper preset: tau 3, rate 0.01

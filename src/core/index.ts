@@ -11,4 +11,5 @@ export * from "./softmax.js";
 export * from "./weighting.js";
 export * from "./random.js";
 export * from "./unwrap.js";
+export * from "./reduce.js";
 export * from "./art/index.js";
