@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { Rng } from "../../src/core/random.js";
+import { sharedDataDir } from "./fixtures.js";
 import {
   BatchSynthesizer,
   createFrozenSet,
@@ -230,9 +231,10 @@ describe("frozen evaluation sets", () => {
   });
 });
 
-const realData = resolve(process.env.ART_MTL_DATA ?? join(import.meta.dirname, "..", "..", "..", "shared", "data"));
-describe("real images (uses ../shared/data or ART_MTL_DATA; skipped when absent)", () => {
-  it("real data: draws crops from Set14 (mixed PNG types) and freezes a Set5 set", { skip: !existsSync(join(realData, "Set14")) }, async () => {
+const realDataDir = sharedDataDir();
+const realData = realDataDir ?? "";
+describe("real images (uses ../shared/data or ART_MTL_DATA; skipped when absent, an error under CI=true)", () => {
+  it("real data: draws crops from Set14 (mixed PNG types) and freezes a Set5 set", { skip: realDataDir === undefined }, async () => {
     const source = imageFolderSource(join(realData, "Set14"));
     const batch = await new BatchSynthesizer({ tasks: [...MIOIR_TASKS], batchSize: 7, patchSize: 48, seed: 1, source: { folder: join(realData, "Set14") } }).batch(0);
     assert.equal(batch.inputs.length, 7 * 48 * 48 * 3);

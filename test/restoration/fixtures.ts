@@ -13,11 +13,14 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
  * The real test images (CBSD68, Set14, Set5): $ART_MTL_DATA, else ../shared/data next to the
- * repository; undefined when absent, and tests that need them skip.
+ * repository; undefined when absent, and tests that need them skip — except under CI=true,
+ * where CI has the data beside the clone, so a missing folder is an error, not a silent skip.
  */
 export function sharedDataDir(): string | undefined {
   const dir = process.env.ART_MTL_DATA ?? resolve(repoRoot, "..", "shared", "data");
-  return existsSync(dir) ? dir : undefined;
+  const complete = ["CBSD68", "Set14", "Set5"].every((set) => existsSync(resolve(dir, set)));
+  if (!complete && process.env.CI === "true") throw new Error(`CI=true but the real test images are missing at ${dir} (expected CBSD68/, Set14/, Set5/): tests that need them must not skip in CI`);
+  return complete ? dir : undefined;
 }
 
 const CRC_TABLE = (() => {
