@@ -18,6 +18,8 @@ import { learnedScaleStep } from "./learned-scale.js";
  * per training step on d/ds_k = exp(s_k) L_k - 1, with the optimizer moments in the state.
  * Weights are exp(s_k) normalised over the present tasks, from s before the update; the raw
  * scales exp(s_k) are `diagnostics.scale` and s_k is `diagnostics.logScale`.
+ * `weightDecay` adds PyTorch's L2 term (decay * s_k) to the gradient, as when s is trained by a
+ * model's `torch.optim.Adam(weight_decay=)` (LibMTL's IMTL does so).
  *
  * Note: with q = s this is the same objective as UW's with q = -log sigma^2; the two differ in
  * parameterisation, defaults and intent (IMTL-L also applies the scale inside the gradient
@@ -27,32 +29,40 @@ import { learnedScaleStep } from "./learned-scale.js";
 /** Bounds |s| so that exp(s) cannot overflow on a sensible loss. */
 const Moderate = t.refinement(Finite, (n) => Math.abs(n) <= 50, "number in [-50, 50]");
 const Beta = t.refinement(t.number, (n) => n >= 0 && n < 1, "number in [0, 1)");
+const NonNegativeFinite = t.refinement(Finite, (n) => n >= 0, "number >= 0");
 
-const optionProps = {
+const requiredProps = {
   lr: PositiveFinite,
   initialLogScale: Moderate,
   beta1: Beta,
   beta2: Beta,
   epsilon: PositiveFinite,
 };
+// Added after version 1 states were written: optional in the stored config, so a checkpoint
+// from before it still decodes (and means weight decay 0, what it ran with).
+const laterProps = { weightDecay: NonNegativeFinite };
 
 /**
- * Options of `imtlL` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), initial s (0).
+ * Options of `imtlL` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), L2
+ * weight decay (0, PyTorch's `Adam(weight_decay=)`: added to s's gradient), initial s (0).
+ * LibMTL's defaults are reproduced by `{ lr: 1e-4, weightDecay: 1e-5 }` (same objective, so
+ * the same numbers).
  *
  * @example
- * ImtlLOptions.decode({ lr: 0.001 }) // Right
+ * ImtlLOptions.decode({ lr: 1e-4, weightDecay: 1e-5 }) // Right
  */
-export const ImtlLOptions = strictPartial(optionProps, "ImtlLOptions");
+export const ImtlLOptions = strictPartial({ ...requiredProps, ...laterProps }, "ImtlLOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type ImtlLOptions = t.OutputOf<typeof ImtlLOptions>;
 
 /**
- * The checked configuration stored in the state.
+ * The checked configuration stored in the state (`weightDecay` may be missing from a state
+ * written before it existed, meaning 0; new states always carry it).
  *
  * @example
- * unwrap(imtlL().init(3)).config // { numTasks: 3, lr: 0.01, initialLogScale: 0, ... }
+ * unwrap(imtlL().init(3)).config // { numTasks: 3, lr: 0.01, initialLogScale: 0, ..., weightDecay: 0 }
  */
-export const ImtlLConfig = t.type({ numTasks: Count, ...optionProps }, "ImtlLConfig");
+export const ImtlLConfig = t.intersection([t.type({ numTasks: Count, ...requiredProps }), t.partial(laterProps)], "ImtlLConfig");
 export type ImtlLConfig = t.TypeOf<typeof ImtlLConfig>;
 
 /**
@@ -61,7 +71,7 @@ export type ImtlLConfig = t.TypeOf<typeof ImtlLConfig>;
  * @example
  * IMTL_L_DEFAULTS.lr // 0.01
  */
-export const IMTL_L_DEFAULTS = { lr: 0.01, initialLogScale: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
+export const IMTL_L_DEFAULTS = { lr: 0.01, initialLogScale: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } as const;
 
 /** IMTL-L's state: config, step counter, the log-scales and their Adam moments. */
 export interface ImtlLState {
@@ -125,7 +135,7 @@ export const imtlL = (options: ImtlLOptions = {}): Weighting<ImtlLState> => {
       const c = state.config;
       const problem = checkLosses(losses, c.numTasks);
       if (problem !== null) return E.left(problem);
-      const hyper = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: 0 };
+      const hyper = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay ?? 0 };
       return E.map((r: LearnedScaleStep) => ({
         state: { ...state, step: state.step + 1, logScale: r.params, moments: r.moments },
         weights: r.weights,

@@ -13,6 +13,10 @@ import { adamUpdate } from "./adam.js";
  * is written in closed form, d/dq_k = exp(q_k) L_k - 1, and each parameter takes one Adam
  * step per training step. The weights of a step use the parameters from before the update
  * (exactly as an autodiff trainer's forward pass would), normalised over the present tasks.
+ * Weight decay (`hyper.weightDecay`, PyTorch's L2 form) acts on the stored parameter p, as it
+ * does on a model parameter, and only on the steps where the task is present: an absent task's
+ * parameter and moments do not move at all, decay included (its Adam step is skipped whole, so
+ * its bias correction stays consistent).
  */
 
 /** The result of one learned-scale step. */

@@ -59,6 +59,9 @@ const artFlags: Record<string, FlagSpec> = {
   "loss-scale": { key: "lossScale", kind: "number" },
 };
 
+// UW and IMTL-L only: FAMO calls its own L2 weight decay gamma (the reference code's name).
+const weightDecayFlag: Record<string, FlagSpec> = { "weight-decay": { key: "weightDecay", kind: "number" } };
+
 const entry = (e: StrategyEntry): StrategyEntry => e;
 const widen = <S>(w: Weighting<S>): Weighting<unknown> => w as unknown as Weighting<unknown>;
 
@@ -112,13 +115,13 @@ export const STRATEGIES = {
     description: "uncertainty weighting (Kendall et al. 2018), log-variances learned with Adam",
     optionsCodec: UwOptions as t.Type<unknown, unknown, unknown>,
     create: (options) => widen(uw(options as UwOptions)),
-    flags: { ...adamFlags, "initial-log-variance": { key: "initialLogVariance", kind: "number" } },
+    flags: { ...adamFlags, ...weightDecayFlag, "initial-log-variance": { key: "initialLogVariance", kind: "number" } },
   }),
   "imtl-l": entry({
     description: "IMTL-L (Liu et al. 2021), loss scales learned with Adam",
     optionsCodec: ImtlLOptions as t.Type<unknown, unknown, unknown>,
     create: (options) => widen(imtlL(options as ImtlLOptions)),
-    flags: { ...adamFlags, "initial-log-scale": { key: "initialLogScale", kind: "number" } },
+    flags: { ...adamFlags, ...weightDecayFlag, "initial-log-scale": { key: "initialLogScale", kind: "number" } },
   }),
   famo: entry({
     description: "FAMO (Liu et al. 2023), two-phase: step then observe",

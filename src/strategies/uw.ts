@@ -18,37 +18,48 @@ import { learnedScaleStep } from "./learned-scale.js";
  * are exp(-s_k) normalised over the present tasks, from s before the step's update; the raw
  * precisions exp(-s_k) are `diagnostics.precision` and s_k is `diagnostics.logVariance`.
  * At the optimum exp(-s_k) = 1 / L_k, so UW drifts towards SI's weights at Adam's pace.
+ * `weightDecay` adds PyTorch's L2 term (decay * s_k) to the gradient, as when s is trained by a
+ * model's `torch.optim.Adam(weight_decay=)` (LibMTL does so); it pulls s towards 0, i.e. away
+ * from the fixed point, by a little.
  */
 
 /** Bounds |s| so that exp(±s) cannot overflow on a sensible loss. */
 const Moderate = t.refinement(Finite, (n) => Math.abs(n) <= 50, "number in [-50, 50]");
 const Beta = t.refinement(t.number, (n) => n >= 0 && n < 1, "number in [0, 1)");
+const NonNegativeFinite = t.refinement(Finite, (n) => n >= 0, "number >= 0");
 
-const optionProps = {
+const requiredProps = {
   lr: PositiveFinite,
   initialLogVariance: Moderate,
   beta1: Beta,
   beta2: Beta,
   epsilon: PositiveFinite,
 };
+// Added after version 1 states were written: optional in the stored config, so a checkpoint
+// from before it still decodes (and means weight decay 0, what it ran with).
+const laterProps = { weightDecay: NonNegativeFinite };
 
 /**
- * Options of `uw` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), initial s (0).
+ * Options of `uw` (all optional): Adam's lr (0.01), betas (0.9, 0.999), epsilon (1e-8), L2
+ * weight decay (0, PyTorch's `Adam(weight_decay=)`: added to s's gradient), initial s (0).
+ * LibMTL's defaults are reproduced by `{ lr: 1e-4, initialLogVariance: -0.5, epsilon: 2e-8,
+ * weightDecay: 2e-5 }` (its objective is half of this one, so epsilon and decay double).
  *
  * @example
- * UwOptions.decode({ lr: 0.001, initialLogVariance: -0.5 }) // Right
+ * UwOptions.decode({ lr: 0.001, initialLogVariance: -0.5, weightDecay: 2e-5 }) // Right
  */
-export const UwOptions = strictPartial(optionProps, "UwOptions");
+export const UwOptions = strictPartial({ ...requiredProps, ...laterProps }, "UwOptions");
 /** What a user writes (plain numbers; the factory checks them). */
 export type UwOptions = t.OutputOf<typeof UwOptions>;
 
 /**
- * The checked configuration stored in the state.
+ * The checked configuration stored in the state (`weightDecay` may be missing from a state
+ * written before it existed, meaning 0; new states always carry it).
  *
  * @example
- * unwrap(uw().init(3)).config // { numTasks: 3, lr: 0.01, initialLogVariance: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }
+ * unwrap(uw().init(3)).config // { numTasks: 3, lr: 0.01, initialLogVariance: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }
  */
-export const UwConfig = t.type({ numTasks: Count, ...optionProps }, "UwConfig");
+export const UwConfig = t.intersection([t.type({ numTasks: Count, ...requiredProps }), t.partial(laterProps)], "UwConfig");
 export type UwConfig = t.TypeOf<typeof UwConfig>;
 
 /**
@@ -57,7 +68,7 @@ export type UwConfig = t.TypeOf<typeof UwConfig>;
  * @example
  * UW_DEFAULTS.initialLogVariance // 0
  */
-export const UW_DEFAULTS = { lr: 0.01, initialLogVariance: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
+export const UW_DEFAULTS = { lr: 0.01, initialLogVariance: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } as const;
 
 /** UW's state: config, step counter, the log-variances and their Adam moments. */
 export interface UwState {
@@ -121,7 +132,7 @@ export const uw = (options: UwOptions = {}): Weighting<UwState> => {
       const c = state.config;
       const problem = checkLosses(losses, c.numTasks);
       if (problem !== null) return E.left(problem);
-      const hyper = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: 0 };
+      const hyper = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay ?? 0 };
       return E.map((r: LearnedScaleStep) => ({
         state: { ...state, step: state.step + 1, logVariance: r.params, moments: r.moments },
         weights: r.weights,
