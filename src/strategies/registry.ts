@@ -20,8 +20,11 @@ import { UwOptions, uw } from "./uw.js";
  * options are spelled as command-line flags (`--temperature 2` for DWA's `temperature`).
  */
 
-/** How a flag's string value becomes an option value. */
-export type FlagKind = "number" | "string" | "numbers";
+/**
+ * How a flag's value becomes an option value. A "boolean" flag is a switch: given (without a
+ * value) it sets its option to true; parsers built from the registry accept it without a value.
+ */
+export type FlagKind = "number" | "string" | "numbers" | "boolean";
 
 /** One command-line flag of a strategy. */
 export interface FlagSpec {
@@ -57,6 +60,7 @@ const artFlags: Record<string, FlagSpec> = {
   lcr: { key: "lcr", kind: "string" },
   gcw: { key: "gcw", kind: "string" },
   "loss-scale": { key: "lossScale", kind: "number" },
+  "released-ema-bug": { key: "releasedEmaBug", kind: "boolean" },
 };
 
 // UW and IMTL-L only: FAMO calls its own L2 weight decay gamma (the reference code's name).
@@ -81,7 +85,7 @@ export const STRATEGIES = {
     refusedKeys: { numTasks: "the task count comes from init" },
   }),
   "art-official": entry({
-    description: "Art with the official preset (the authors' released code)",
+    description: "Art with the official preset (the authors' released rule; --released-ema-bug for their code exactly as released)",
     optionsCodec: ArtOptions as t.Type<unknown, unknown, unknown>,
     create: (options) => widen(art({ ...(options as ArtOptions), preset: "official" })),
     flags: artFlags,
@@ -184,7 +188,14 @@ export const createWeighting = (name: string, options: unknown = {}): E.Either<C
   return E.map((checked: unknown) => e.create(checked))(decodeOptions(e.optionsCodec, options));
 };
 
-const parseFlagValue = (flag: string, spec: FlagSpec, value: string): E.Either<string, unknown> => {
+const parseFlagValue = (flag: string, spec: FlagSpec, value: string | boolean): E.Either<string, unknown> => {
+  if (spec.kind === "boolean") {
+    // A switch from parseArgs arrives as true; a caller with string values may spell it out.
+    if (value === true || value === "true") return E.right(true);
+    if (value === "false") return E.right(false);
+    return E.left(`--${flag}: a switch, expected no value (got ${JSON.stringify(value)})`);
+  }
+  if (typeof value !== "string") return E.left(`--${flag}: expected a value`);
   if (spec.kind === "string") return E.right(value);
   const toNumber = (text: string): number | null => {
     const n = Number(text);
@@ -209,6 +220,7 @@ const parseFlagValue = (flag: string, spec: FlagSpec, value: string): E.Either<s
  * strategyFromFlags("rlw", { seed: "3" })          // Right(rlw({ seed: 3 }))
  * strategyFromFlags("rlw", { seed: "x" })          // Left("--seed: expected a number (got \"x\")")
  * strategyFromFlags("dwa", { tau: "2" })           // Left("--tau: not an option of strategy dwa (its flags: --temperature)")
+ * strategyFromFlags("art-official", { "released-ema-bug": true }) // Right(art official, the released code's EMA bug)
  */
 export const strategyFromFlags = (
   name: string,
@@ -226,10 +238,6 @@ export const strategyFromFlags = (
     const spec = e.flags[flag];
     if (spec === undefined) {
       problems.push(`--${flag}: not an option of strategy ${name} (${known.length === 0 ? "it takes no flags" : `its flags: ${known.map((f) => `--${f}`).join(", ")}`})`);
-      continue;
-    }
-    if (typeof value !== "string") {
-      problems.push(`--${flag}: expected a value`);
       continue;
     }
     const parsed = parseFlagValue(flag, spec, value);

@@ -26,13 +26,19 @@ export const REPLAY_OWN_FLAGS = ["input", "diagnostics", "help", "strategy", "ep
 /**
  * Every strategy flag (and `--epoch-length`) as a `parseArgs` option spec, so that a caller
  * parsing strictly can accept them: `parseFlags(argv, { ...ownSpec, ...REPLAY_STRATEGY_FLAG_SPEC })`.
+ * Flags take a value (`type: "string"`), except switches (kind "boolean" in the registry, e.g.
+ * `--released-ema-bug`), which take none.
  *
  * @example
  * Object.keys(REPLAY_STRATEGY_FLAG_SPEC) // ["preset", "tau", ..., "seed", "temperature", ..., "epoch-length"]
+ * REPLAY_STRATEGY_FLAG_SPEC["released-ema-bug"] // { type: "boolean" }
  */
-export const REPLAY_STRATEGY_FLAG_SPEC: Readonly<Record<string, { readonly type: "string" }>> = Object.fromEntries(
-  [...new Set([...Object.values(STRATEGIES).flatMap((entry) => Object.keys(entry.flags)), "epoch-length"])].map((flag) => [flag, { type: "string" as const }]),
-);
+export const REPLAY_STRATEGY_FLAG_SPEC: Readonly<Record<string, { readonly type: "string" | "boolean" }>> = Object.fromEntries([
+  ...Object.values(STRATEGIES).flatMap((entry) =>
+    Object.entries(entry.flags).map(([flag, spec]) => [flag, { type: spec.kind === "boolean" ? ("boolean" as const) : ("string" as const) }] as const),
+  ),
+  ["epoch-length", { type: "string" as const }],
+]);
 
 /**
  * Resolves `--strategy NAME` and its flags to a plain `Weighting` for replay; throws a

@@ -16,8 +16,11 @@ import { REPLAY_STRATEGY_FLAG_SPEC, resolveReplayStrategy } from "./replay-strat
 export const REPLAY_USAGE = `usage: art-mtl replay [--strategy NAME] [strategy flags] [--diagnostics] [--input FILE]
   Art (default):  [--preset paper|official] [--tau T] [--rate A] [--lcr none|raw|ema]
                   [--gcw none|raw|log|relative-log] [--loss-scale S]
+                  [--released-ema-bug] (official preset, 3 tasks: the third task's EMA is
+                  never updated, as in the authors' code as released)
   Others:         --strategy equal|dwa|rlw|gls|uw|imtl-l|famo|si|art-official and their flags
-                  (dwa needs --epoch-length N; famo observes each line before stepping it)
+                  (dwa needs --epoch-length N; famo observes each line before stepping it;
+                  uw and imtl-l take --weight-decay X)
 Reads JSON Lines {"losses":[...]} (null = absent task) from --input or stdin and writes
 {"step":N,"weights":[...]} per line in full double precision. Flags override the preset.`
 

@@ -12,7 +12,10 @@ import { strictPartial } from "../strict.js";
  * checks it and fills the rest from the preset, giving a complete `ArtConfig`.
  */
 
-/** Which rule variant: "paper" (the default) or "official" (the authors' released code). */
+/**
+ * Which rule variant: "paper" (the default) or "official" (the authors' released rule, with the
+ * EMA update they intended; `releasedEmaBug` adds their code's one bug back).
+ */
 export const ArtPreset = t.keyof({ paper: null, official: null }, "ArtPreset");
 export type ArtPreset = t.TypeOf<typeof ArtPreset>;
 
@@ -37,6 +40,7 @@ const optionProps = {
   lcr: LcrMode,
   gcw: GcwMode,
   lossScale: PositiveFinite,
+  releasedEmaBug: t.boolean,
 };
 
 /**
@@ -62,7 +66,10 @@ export const ArtConfig = t.intersection(
       gcw: GcwMode,
       lossScale: PositiveFinite,
     }),
-    t.partial({ taskNames: TaskNames }),
+    // releasedEmaBug came later and is optional: every state written before it existed still
+    // decodes; resolveArtConfig stores it only when true, so states without the bug (and their
+    // JSON) are exactly what they were.
+    t.partial({ taskNames: TaskNames, releasedEmaBug: t.boolean }),
   ],
   "ArtConfig",
 );
@@ -78,11 +85,42 @@ export const PRESET_DEFAULTS: Readonly<Record<ArtPreset, { tau: number; rate: nu
 export const OFFICIAL_INITIAL_VALUE = 0.1;
 
 /**
+ * The task whose EMA the released code never updates (0-based; its third of three tasks, snow
+ * in `Transweather_rebalance_model.py`, whose branch assigns the EMA to an unused attribute).
+ * With `releasedEmaBug: true` that task's E stays at its starting value, 0.1; its minimum and
+ * previous loss are updated as usual.
+ *
+ * @example
+ * RELEASED_EMA_BUG_TASK // 2
+ */
+export const RELEASED_EMA_BUG_TASK = 2;
+
+/**
+ * Why a config cannot carry `releasedEmaBug` (empty when it can): the bug belongs to the
+ * released code, which runs the official preset on exactly three tasks. One line per problem,
+ * naming the field and the value.
+ *
+ * @example
+ * releasedEmaBugProblems({ preset: "paper", numTasks: 3, releasedEmaBug: true })
+ * // ["releasedEmaBug: needs preset official, the released code's rule (got preset paper)"]
+ */
+export const releasedEmaBugProblems = (config: { readonly preset: ArtPreset; readonly numTasks: number; readonly releasedEmaBug?: boolean }): string[] => {
+  if (config.releasedEmaBug !== true) return [];
+  const problems: string[] = [];
+  if (config.preset !== "official") problems.push(`releasedEmaBug: needs preset official, the released code's rule (got preset ${config.preset})`);
+  if (config.numTasks !== RELEASED_EMA_BUG_TASK + 1) {
+    problems.push(`releasedEmaBug: needs numTasks ${RELEASED_EMA_BUG_TASK + 1}, the released code's task count (got numTasks ${config.numTasks})`);
+  }
+  return problems;
+};
+
+/**
  * Checks user options and fills defaults from the preset.
  *
  * @example
  * resolveArtConfig({ numTasks: 3 }) // Right({ preset: "paper", numTasks: 3, tau: 3, rate: 0.01, lcr: "ema", gcw: "log", lossScale: 1 })
  * resolveArtConfig({ numTasks: 3, tau: -1 }) // Left(InvalidConfig: "tau: expected PositiveFinite (got -1)")
+ * resolveArtConfig({ preset: "official", numTasks: 3, releasedEmaBug: true }) // Right({ ..., releasedEmaBug: true })
  */
 export const resolveArtConfig = (options: unknown): E.Either<ConfigError, ArtConfig> => {
   const decoded = ArtOptions.decode(options);
@@ -106,7 +144,10 @@ export const resolveArtConfig = (options: unknown): E.Either<ConfigError, ArtCon
     gcw: o.gcw ?? defaults.gcw,
     lossScale: o.lossScale ?? 1,
     ...(o.taskNames === undefined ? {} : { taskNames: o.taskNames }),
+    ...(o.releasedEmaBug === true ? { releasedEmaBug: true as const } : {}),
   };
+  const bug = releasedEmaBugProblems(config);
+  if (bug.length > 0) return E.left(invalidConfig(bug));
   // Re-decode so every field carries its brand (the defaults are plain numbers).
   const checked = ArtConfig.decode(config);
   return E.isLeft(checked) ? E.left(invalidConfig(formatDecodeErrors(checked.left))) : E.right(checked.right);

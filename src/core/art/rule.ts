@@ -5,7 +5,7 @@ import { checkLossEntry } from "../losses.js";
 import { softmaxPresent } from "../softmax.js";
 import type { TaskLosses, WeightingStep } from "../weighting.js";
 import type { ArtConfig } from "./config.js";
-import { OFFICIAL_INITIAL_VALUE, resolveArtConfig } from "./config.js";
+import { OFFICIAL_INITIAL_VALUE, RELEASED_EMA_BUG_TASK, resolveArtConfig } from "./config.js";
 import type { ConfigError } from "../errors.js";
 import type { ArtState, ArtTaskState } from "./state.js";
 
@@ -89,6 +89,8 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
   const { tau, rate, lcr, gcw, lossScale } = config;
   const useEma = lcr === "ema";
   const useRaw = lcr === "raw";
+  // The released code's bug (opt-in): one task's EMA is never updated (-1: none).
+  const frozenEma = config.releasedEmaBug === true ? RELEASED_EMA_BUG_TASK : -1;
   const s = new Array<number | null>(numTasks);
   const r = new Array<number | null>(numTasks);
   const z = new Array<number | null>(numTasks);
@@ -142,7 +144,7 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
       return E.left(invalidState([`tasks.${k}: the state gives an undefined score for loss ${loss} (s = ${localRate}, r = ${globalWeight}); ema, min or prev is inconsistent`]));
     }
     z[k] = score;
-    tasks[k] = { seen: true, ema: rate * loss + (1 - rate) * ema, min, prev: loss };
+    tasks[k] = { seen: true, ema: k === frozenEma ? ema : rate * loss + (1 - rate) * ema, min, prev: loss };
   }
 
   if (present === 0) return E.left(noPresentTask());

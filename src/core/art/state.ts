@@ -2,7 +2,7 @@ import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
 import { NonNegativeInt, NullableFinite } from "../codecs.js";
-import { ArtConfig } from "./config.js";
+import { ArtConfig, releasedEmaBugProblems } from "./config.js";
 
 /**
  * Art's state: the config it was made with, a step counter, and per task the EMA of its loss
@@ -49,6 +49,7 @@ export const artStateProblems = (state: ArtState): string[] => {
   if (state.tasks.length !== state.config.numTasks) {
     problems.push(`tasks: expected ${state.config.numTasks} entries (got ${state.tasks.length})`);
   }
+  problems.push(...releasedEmaBugProblems(state.config).map((line) => `config.${line}`));
   const official = state.config.preset === "official";
   state.tasks.forEach((task, k) => {
     const values = { ema: task.ema, min: task.min, prev: task.prev };
