@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Rng } from "../../src/core/index.js";
 import { ReferenceArt, referenceDefaults, type ReferenceOptions } from "../../property-tests/reference.js";
 import { assertAllClose } from "../support/all-close.js";
+import { ReleasedRebalance } from "../core/reference/released-rebalance.js";
 
 // The conformance contract of the spec: the real CLI process, fed long sequences with absent
 // tasks, must agree with an independent float64 transcription to 1e-9.
@@ -59,6 +60,38 @@ describe("art-mtl replay (conformance contract)", () => {
       });
     });
   }
+
+  it("--preset official --released-ema-bug: the authors' code as released (3000 steps, 30% absent) to 1e-12", () => {
+    const sequence = longSequence(200, 3, 3000, 0.09);
+    const input = sequence.map((losses) => JSON.stringify({ losses })).join("\n") + "\n";
+    const result = runReplay(["--preset", "official", "--released-ema-bug"], input);
+    assert.equal(result.status, 0, result.stderr);
+    const released = new ReleasedRebalance(0.1, 0.01);
+    result.stdout
+      .trim()
+      .split("\n")
+      .forEach((line, t) => {
+        const record = JSON.parse(line) as { weights: number[] };
+        assertAllClose(record.weights, released.step(sequence[t]!), { rtol: 1e-12, atol: 1e-12 }, `step ${t + 1}`);
+      });
+    const paper = runReplay(["--released-ema-bug"], input);
+    assert.equal(paper.status, 2);
+    assert.equal(paper.stderr, "line 1: invalid config:\n  releasedEmaBug: needs preset official, the released code's rule (got preset paper)\n");
+    const valued = runReplay(["--preset", "official", "--released-ema-bug=yes"], input);
+    assert.equal(valued.status, 2);
+    assert.match(valued.stderr, /--released-ema-bug' does not take an argument/);
+  });
+
+  it("a negative value may follow its flag (--initial-log-variance -0.5), as well as --flag=-0.5", () => {
+    const input = '{"losses":[0.3,0.1]}\n{"losses":[0.2,0.1]}\n{"losses":[0.25,0.05]}\n';
+    const spaced = runReplay(["--strategy", "uw", "--lr", "1e-4", "--initial-log-variance", "-0.5", "--epsilon", "2e-8", "--weight-decay", "2e-5"], input);
+    assert.equal(spaced.status, 0, spaced.stderr);
+    const joined = runReplay(["--strategy", "uw", "--lr=1e-4", "--initial-log-variance=-0.5", "--epsilon=2e-8", "--weight-decay=2e-5"], input);
+    assert.equal(spaced.stdout, joined.stdout);
+    const negative = runReplay(["--strategy", "imtl-l", "--weight-decay", "-1"], input);
+    assert.equal(negative.status, 2);
+    assert.equal(negative.stderr, "art-mtl replay: --weight-decay: expected number >= 0 (got -1)\n");
+  });
 
   it("reads --input FILE and prints full double precision", () => {
     const dir = mkdtempSync(join(tmpdir(), "art-replay-"));

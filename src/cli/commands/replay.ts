@@ -32,6 +32,28 @@ const ownFlagSpec = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/**
+ * node's `parseArgs` refuses `--flag -0.5` (a value starting with a dash is "ambiguous") and
+ * only takes `--flag=-0.5`. For flags that take a value, a following negative number is joined
+ * to its flag, so command lines such as `--initial-log-variance -0.5` work as written. No flag
+ * of replay looks like a negative number, so nothing else changes meaning.
+ */
+const joinNegativeValues = (argv: readonly string[], spec: Readonly<Record<string, { readonly type: string }>>): string[] => {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const takesValue = arg.startsWith("--") && !arg.includes("=") && spec[arg.slice(2)]?.type === "string";
+    if (takesValue && next !== undefined && /^-(?:\d|\.\d|Infinity$|NaN$)/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+};
+
 /** Parses one input line into a loss vector, or a message saying what is wrong with it. */
 export const parseReplayLine = (line: string): E.Either<string, TaskLosses> => {
   let value: unknown;
@@ -107,7 +129,8 @@ export const replayLines = async (
  * its flags override its defaults (for Art: the preset's).
  */
 export const replayCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
-  const { values } = parseFlags(argv, { ...REPLAY_STRATEGY_FLAG_SPEC, ...ownFlagSpec });
+  const spec = { ...REPLAY_STRATEGY_FLAG_SPEC, ...ownFlagSpec };
+  const { values } = parseFlags(joinNegativeValues(argv, spec), spec);
   if (values.help === true) {
     io.stdout(REPLAY_USAGE + "\n");
     return 0;
