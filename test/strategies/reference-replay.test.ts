@@ -4,7 +4,8 @@ import { Readable } from "node:stream";
 import { replayCommand } from "../../src/cli/commands/replay.js";
 import { ReleasedRebalance } from "../core/reference/released-rebalance.js";
 import { ReferenceFamo } from "./reference/famo.js";
-import { LibmtlDwa, LibmtlImtlScale, LibmtlUw, libmtlGls } from "./reference/libmtl.js";
+import { LibmtlDwa, LibmtlImtlScale, LibmtlUw, libmtlEw, libmtlGls } from "./reference/libmtl.js";
+import { scaleInvariantCoefficients } from "./reference/scale-invariant.js";
 import { lossSequence } from "./reference/sequences.js";
 
 // Each peer (and Art's official preset) replayed through `art-mtl replay` with the flags that
@@ -87,6 +88,12 @@ describe("reference replay: LibMTL (weighting/*.py under its trainer's defaults)
     assert.equal(got[0]!.indexOf(Math.min(...got[0]!)), largest);
   });
 
+  it("equal = LibMTL's EW (1 per task), on the simplex", async (t) => {
+    const difference = maxDifference(await replay(["--strategy", "equal"], allPresent), present(allPresent).map(libmtlEw));
+    t.diagnostic(`max |dw| ${difference}`);
+    assert.ok(difference <= AGREE, `differs by ${difference}`);
+  });
+
   it("dwa --temperature 2 --epoch-length N = LibMTL's DWA (T 2) with N batches per epoch", async (t) => {
     const epochLength = 40;
     // Tasks falling at different paces, so that the epoch-mean ratios (and DWA's weights) differ.
@@ -129,6 +136,15 @@ describe("reference replay: FAMO (the authors' famo.py, and LibMTL's FAMO.py)", 
     t.diagnostic(`max |dw| ${difference} (gamma 0.01 against it: ${wrongGamma})`);
     assert.ok(difference <= AGREE, `differs by ${difference}`);
     assert.ok(wrongGamma > 1e-9);
+  });
+});
+
+describe("reference replay: SI (scaleinvls of the Nash-MTL / FAMO methods/weight_methods.py)", () => {
+  it("si = the coefficients autograd puts on each loss under sum(log L)", async (t) => {
+    const expected = present(allPresent).map((losses) => scaleInvariantCoefficients(losses).weights);
+    const difference = maxDifference(await replay(["--strategy", "si"], allPresent), expected);
+    t.diagnostic(`max |dw| ${difference}`);
+    assert.ok(difference <= AGREE, `differs by ${difference}`);
   });
 });
 

@@ -125,3 +125,6 @@ export class LibmtlDwa {
     this.epoch += 1;
   }
 }
+
+/** EW.py: a batch weight of 1 for every task (the plain sum). */
+export const libmtlEw = (losses: readonly number[]): number[] => normalise(losses.map(() => 1));
