@@ -23,6 +23,6 @@ export const art = (options: Omit<ArtOptions, "numTasks"> = {}): Weighting<ArtSt
   numTasks: (state) => state.config.numTasks,
 });
 
-/** Art with the official preset (the authors' released code). */
+/** Art with the official preset (the authors' released rule; `releasedEmaBug: true` for their code exactly as released). */
 export const artOfficial = (options: Omit<ArtOptions, "numTasks" | "preset"> = {}): Weighting<ArtState> =>
   art({ ...options, preset: "official" });
