@@ -44,43 +44,70 @@ describe("Art state codec and resume", () => {
     );
   });
 
-  it("a corrupted checkpoint is rejected with a line naming the path and the value", () => {
+  it("a corrupted checkpoint is rejected with a line naming the path, what was expected and the value", () => {
     fc.assert(
       fc.property(
         configAndSequence(),
-        fc.constantFrom("nan-ema", "negative-min", "wrong-count", "bad-tau", "unseen-with-values"),
+        fc.constantFrom("nan-ema", "negative-min", "wrong-count", "bad-tau", "unseen-with-values", "unseen-without-values"),
         ({ config, sequence }, corruption) => {
           const outs = runSequence(initOrThrow(config), sequence);
           const encoded = JSON.parse(JSON.stringify(ArtStateCodec.encode(outs[outs.length - 1]!.state)));
           const seenIndex = encoded.tasks.findIndex((t: { seen: boolean }) => t.seen);
           const k = Math.max(0, seenIndex);
+          const official = config.preset === "official";
+          const kind = encoded.tasks[k].seen ? "seen" : "official-preset";
+          const fields = ["ema", "min", "prev"] as const;
+          // The lines each corruption must produce (all of them): path, expectation, value.
+          let expected: string[];
           switch (corruption) {
             case "nan-ema":
               encoded.tasks[k].ema = NaN;
+              expected = [`tasks.${k}.ema: expected Finite (got NaN)`];
               break;
             case "negative-min":
               encoded.tasks[k].min = -1;
+              expected = [`tasks.${k}.min: expected a number > 0 for a ${kind} task (got -1)`];
               break;
             case "wrong-count":
               encoded.tasks.push(encoded.tasks[0]);
+              expected = [`tasks: expected ${config.numTasks} entries (got ${config.numTasks + 1})`];
               break;
             case "bad-tau":
               encoded.config.tau = Infinity;
+              expected = ["config.tau: expected PositiveFinite (got Infinity)"];
               break;
-            case "unseen-with-values":
+            case "unseen-with-values": {
+              const values = { ...encoded.tasks[k] };
               encoded.tasks[k].seen = false;
+              if (official) {
+                // The official preset starts every task from 0.1, so an unseen task with values
+                // is a valid state: it must decode, unchanged.
+                const decoded = ArtStateCodec.decode(encoded);
+                assert.ok(E.isRight(decoded), E.isLeft(decoded) ? formatDecodeErrors(decoded.left).join("\n") : "");
+                assert.deepEqual(decoded.right.tasks[k], { ...values, seen: false });
+                return;
+              }
+              expected = fields.map((f) => `tasks.${k}.${f}: expected null for an unseen task (got ${String(values[f])})`);
+              break;
+            }
+            case "unseen-without-values":
+              // The mirror image: an unseen task without values is valid only in the paper preset.
+              encoded.tasks[k] = { seen: false, ema: null, min: null, prev: null };
+              if (!official) {
+                const decoded = ArtStateCodec.decode(encoded);
+                assert.ok(E.isRight(decoded), E.isLeft(decoded) ? formatDecodeErrors(decoded.left).join("\n") : "");
+                assert.deepEqual(decoded.right.tasks[k], { seen: false, ema: null, min: null, prev: null });
+                return;
+              }
+              expected = fields.map((f) => `tasks.${k}.${f}: expected a number > 0 for a official-preset task (got null)`);
               break;
           }
           const decoded = ArtStateCodec.decode(encoded);
-          if (corruption === "unseen-with-values" && config.preset === "official") {
-            // In the official preset an unseen task legitimately carries the initial values.
-            return;
-          }
           assert.ok(E.isLeft(decoded), `${corruption} was accepted`);
           const lines = formatDecodeErrors(decoded.left);
-          assert.ok(lines.length > 0);
-          if (corruption === "nan-ema") assert.ok(lines.some((l) => l.includes(`tasks.${k}.ema`) && l.includes("NaN")), lines.join("\n"));
-          if (corruption === "bad-tau") assert.ok(lines.some((l) => l.includes("config.tau") && l.includes("Infinity")), lines.join("\n"));
+          for (const needle of expected) {
+            assert.ok(lines.some((l) => l.includes(needle)), `${corruption}: no line says "${needle}":\n${lines.join("\n")}`);
+          }
         },
       ),
     );

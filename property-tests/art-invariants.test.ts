@@ -124,8 +124,10 @@ describe("Art invariants (spec)", () => {
   });
 
   it("tau -> infinity gives uniform weights over the present tasks", () => {
+    // Ordinary losses only: with extreme ones s r itself can overflow, and Infinity / 1e300 is
+    // still Infinity (the limit tau -> infinity assumes finite scores).
     fc.assert(
-      fc.property(configAndSequence(anyConfig().map((c) => ({ ...c, tau: 1e300 }))), ({ config, sequence }) => {
+      fc.property(configAndSequence(anyConfig().map((c) => ({ ...c, tau: 1e300 })), 30, true), ({ config, sequence }) => {
         runSequence(initOrThrow(config), sequence).forEach((out, t) => {
           const present = sequence[t]!.filter((l) => l !== null).length;
           const uniform = sequence[t]!.map((l) => (l === null ? 0 : 1 / present));

@@ -55,11 +55,19 @@ export class ReferenceArt {
         o.gcw === "log" ? Math.log(M) / Math.log(L) : o.gcw === "raw" ? L / M : o.gcw === "relative-log" ? 1 + Math.log(L / minNow) : 1;
       z[k] = (s * r) / o.tau;
     }
-    // softmax over all K, absent tasks at -1e5 (as in the released code)
-    const m = Math.max(...z);
-    const e = z.map((v) => Math.exp(v - m));
-    const total = e.reduce((a, b) => a + b, 0);
-    const alpha = e.map((v) => v / total);
+    // softmax over all K, absent tasks at -1e5 (as in the released code); logits that
+    // overflowed to +Infinity take the limit of the softmax: they share the mass equally and
+    // every finite logit gets 0 (the released code would give NaN there: Infinity - Infinity).
+    const overflowed = z.filter((v) => v === Infinity).length;
+    let alpha: number[];
+    if (overflowed > 0) {
+      alpha = z.map((v) => (v === Infinity ? 1 / overflowed : 0));
+    } else {
+      const m = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - m));
+      const total = e.reduce((a, b) => a + b, 0);
+      alpha = e.map((v) => v / total);
+    }
     for (let k = 0; k < K; k++) {
       const L = losses[k];
       if (L === null || L === undefined) continue;
