@@ -118,8 +118,12 @@ describe("dwa", () => {
     const expected = softmax([0, 1, 2].map((k) => mean(1, k) / mean(0, k) / 2));
     assertAllClose(weights[4] as number[], expected, { rtol: 1e-14 });
     assertAllClose(weights[5] as number[], expected, { rtol: 1e-14 });
-    // DWA's own K-scaled weights sum to K; ours are those divided by K.
-    assertAllClose(expected.map((x) => 3 * x), [0, 1, 2].map((k) => (3 * Math.exp(mean(1, k) / mean(0, k) / 2)) / [0, 1, 2].reduce((s, j) => s + Math.exp(mean(1, j) / mean(0, j) / 2), 0)), { rtol: 1e-14 });
+    // DWA's own K-scaled weights (they sum to K = 3) are ours times K. Constants computed to 40
+    // digits with Python's decimal from the exact epoch means [0.85, 2.3, 0.305] (epoch 0) and
+    // [0.725, 1.65, 0.265] (epoch 1): w_k = 3 exp(r_k / 2) / sum_j exp(r_j / 2).
+    const paperWeights = [1.01955571167409, 0.9527450064423817, 1.0276992818835282];
+    assertAllClose((weights[4] as number[]).map((x) => 3 * x), paperWeights, { rtol: 1e-14 });
+    assertAllClose((weights[5] as number[]).map((x) => 3 * x), paperWeights, { rtol: 1e-14 });
   });
   it("renormalises over present tasks and keeps the last mean of a task absent for a whole epoch", () => {
     const w = dwa({ temperature: 1 });
@@ -267,6 +271,43 @@ describe("famo", () => {
     // Tiny but representable: the same as the plain formula.
     const small = unwrap(w.step(unwrap(w.init(2)), [1e-300, 1])).weights;
     assertAllClose(small, [1 / (1 + 1e-300), 1e-300], { rtol: 1e-12 });
+  });
+  it("observe updates only the tasks present before and after the update; the others keep logit and moments", () => {
+    const w = famo();
+    const s0 = unwrap(w.init(3));
+    const pending = unwrap(w.step(s0, [1, 1, 1])).state;
+    // Task 1 is absent after the update: only tasks 0 and 2 learn, through a softmax over {0, 2}
+    // (z = [0.5, 0.5]). delta = [ln(1 / 0.5), ln(1 / 0.9)] (eps 1e-8 aside), so g_0 = 0.25 (delta_0 -
+    // delta_2) = 0.25 ln 1.8 > 0 = -g_2, and Adam's first step moves each logit by lr = 0.025
+    // against its gradient's sign (|g| / (|g| + 1e-8) = 1 - O(1e-6); atol 1e-7 below covers that).
+    const s1 = unwrap(w.observe(pending, [0.5, null, 0.9]));
+    assertAllClose(s1.logits, [-0.025, 0, 0.025], { atol: 1e-7, rtol: 0 }, "logits");
+    assert.equal(s1.logits[1], 0);
+    assert.deepEqual(s1.moments[1], { m: 0, v: 0, t: 0 });
+    assert.equal(s1.moments[0]?.t, 1);
+    assert.equal(s1.moments[2]?.t, 1);
+    assert.equal(s1.pending, null);
+    // Equal losses next: alpha = z = softmax(logits) = softmax([-0.025, 0, 0.025]).
+    const e = [Math.exp(-0.025), 1, Math.exp(0.025)];
+    const total = e[0]! + e[1]! + e[2]!;
+    assertAllClose(unwrap(w.step(s1, [1, 1, 1])).weights, e.map((x) => x / total), { rtol: 1e-7 }, "next weights");
+    // Absent before the update (not weighed) but present after: no update either.
+    const s2 = unwrap(w.observe(unwrap(w.step(s0, [1, null, 1])).state, [0.5, 0.5, 0.9]));
+    assertAllClose(s2.logits, [-0.025, 0, 0.025], { atol: 1e-7, rtol: 0 }, "logits (absent before)");
+    assert.equal(s2.logits[1], 0);
+  });
+  it("observe measures the decrease of log(L - b + logEpsilon), with the configured logEpsilon", () => {
+    // Default logEpsilon 1e-8: task 0 goes 1e-8 → 5e-9, so delta_0 = ln(2e-8 / 1.5e-8) = ln(4/3)
+    // = 0.288 < delta_1 = ln(1 / 0.7) = 0.357: task 0 improved less, its logit goes up by lr.
+    // (Without the epsilon delta_0 would be ln 2 = 0.693 and the logits would move the other way.)
+    const w = famo();
+    const s1 = unwrap(w.observe(unwrap(w.step(unwrap(w.init(2)), [1e-8, 1])).state, [5e-9, 0.7]));
+    assertAllClose(s1.logits, [0.025, -0.025], { atol: 1e-7, rtol: 0 }, "logits, logEpsilon 1e-8");
+    // logEpsilon 0.5: task 0 goes 0.1 → 0.05, delta_0 = ln(0.6 / 0.55) = 0.087 < delta_1 = ln(1.5 / 1.1)
+    // = 0.310, so again task 0's logit goes up; with logEpsilon ~ 0 it would be ln 2 > ln(1 / 0.6).
+    const wide = famo({ logEpsilon: 0.5 });
+    const s2 = unwrap(wide.observe(unwrap(wide.step(unwrap(wide.init(2)), [0.1, 1])).state, [0.05, 0.6]));
+    assertAllClose(s2.logits, [0.025, -0.025], { atol: 1e-7, rtol: 0 }, "logits, logEpsilon 0.5");
   });
   it("the state codec rejects a pending loss outside the domain (D <= 0), naming the path", () => {
     const w = famo({ minLosses: [0.5, 0] });
