@@ -57,4 +57,24 @@ describe("perTaskLoss", () => {
     close(await perSample.data(), [1.5, 1]);
     tf.dispose([predictions, targets, perSample]);
   });
+
+  it("l1PerSample takes the absolute value: predictions below and above non-zero targets", async () => {
+    // Hand-computed: sample 0 |0.5-1| + |-1-1| + |2-1| + |0-1| = 0.5 + 2 + 1 + 1 = 4.5 → 4.5 / 4;
+    // sample 1 |1-0| + |1-2| + |1-1| + |1-3| = 1 + 1 + 0 + 2 = 4 → 1. (Signed means would be
+    // -0.625 and -0.5.)
+    const predictions = tf.tensor4d([0.5, -1, 2, 0, 1, 1, 1, 1], [2, 2, 1, 2]);
+    const targets = tf.tensor4d([1, 1, 1, 1, 0, 2, 1, 3], [2, 2, 1, 2]);
+    const perSample = l1PerSample(tf, predictions, targets);
+    assert.deepEqual(perSample.shape, [2]);
+    close(await perSample.data(), [1.125, 1]);
+    // Symmetric: swapping prediction and target gives the same distances.
+    const swapped = l1PerSample(tf, targets, predictions);
+    close(await swapped.data(), [1.125, 1]);
+    // Rank 2 ([B, features]) works too: |3 - 5| = 2, |-2 - 2| = 4 → [2, 4].
+    const flatP = tf.tensor2d([3, -2], [2, 1]);
+    const flatT = tf.tensor2d([5, 2], [2, 1]);
+    const flat = l1PerSample(tf, flatP, flatT);
+    close(await flat.data(), [2, 4]);
+    tf.dispose([predictions, targets, perSample, swapped, flatP, flatT, flat]);
+  });
 });
