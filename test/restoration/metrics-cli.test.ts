@@ -8,8 +8,7 @@ import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/procedural.js";
 import { addNoiseWithSigma } from "../../src/restoration/degradations/index.js";
 import { writePng } from "../../src/restoration/io/index.js";
-import { psnr, ssim } from "../../src/restoration/metrics/index.js";
-import { readImageSync } from "../../src/restoration/io/index.js";
+import { readPngReference, refPsnr, refSsim } from "./reference/metrics.js";
 
 const dir = mkdtempSync(join(tmpdir(), "art-mtl-metrics-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,16 +27,32 @@ const run = async (...argv: string[]) => {
   return { code, out, err };
 };
 
-test("metrics prints one JSON line with PSNR and SSIM as the library computes them", async () => {
+test("metrics prints one JSON line with PSNR and SSIM equal to an independent float64 reference", async () => {
+  // The expected values come from test/restoration/reference/metrics.ts (naive float64
+  // transcriptions of BasicSR and scikit-image) on the PNGs as pngjs decodes them, never from
+  // src/restoration/metrics itself.
+  const A = readPngReference(a);
+  const B = readPngReference(b);
+  const closeTo = (actual: number, expected: number, what: string) =>
+    assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs reference ${expected}`);
+
   const { code, out, err } = await run("--convention", "basicsr", "--crop", "2", "--y", a, b);
   assert.equal(code, 0, err);
-  const parsed = JSON.parse(out) as { psnr: number; ssim: number };
-  const options = { convention: "basicsr" as const, cropBorder: 2, yChannel: true };
-  assert.equal(parsed.psnr, psnr(readImageSync(a), readImageSync(b), options));
-  assert.equal(parsed.ssim, ssim(readImageSync(a), readImageSync(b), options));
   assert.equal(out.trim().split("\n").length, 1);
-  const sk = JSON.parse((await run("--convention", "skimage", a, b)).out) as { psnr: number };
-  assert.ok(sk.psnr > 20 && sk.psnr < 35);
+  const y = JSON.parse(out) as { psnr: number; ssim: number };
+  closeTo(y.psnr, refPsnr(A, B, true, 2, true), "basicsr --crop 2 --y psnr");
+  closeTo(y.ssim, refSsim(A, B, "basicsr", 2, true), "basicsr --crop 2 --y ssim");
+
+  // RGB (three channels: the MSE counts every sample of every channel).
+  const rgb = JSON.parse((await run(a, b)).out) as { psnr: number; ssim: number };
+  closeTo(rgb.psnr, refPsnr(A, B, true), "basicsr rgb psnr");
+  closeTo(rgb.ssim, refSsim(A, B, "basicsr"), "basicsr rgb ssim");
+
+  const sk = JSON.parse((await run("--convention", "skimage", a, b)).out) as { psnr: number; ssim: number };
+  closeTo(sk.psnr, refPsnr(A, B, false), "skimage psnr");
+  closeTo(sk.ssim, refSsim(A, B, "skimage"), "skimage ssim");
+  // The conventions differ (8-bit rounding, window, covariance), so they must not agree exactly.
+  assert.notEqual(sk.ssim, rgb.ssim);
 });
 
 test("identical images report psnr as the string \"Infinity\" and ssim 1", async () => {
