@@ -15,6 +15,7 @@ import {
   addJpegArtifacts,
   addJpegArtifactsJpegJs,
   addLowLight,
+  addNoiseWithSigma,
   addRain,
   applyGamma,
   applyHaze,
@@ -313,6 +314,41 @@ test("explicit parameters override the draws and are reported back", () => {
   assert.deepEqual(addGaussianBlur(small, Rng.seeded(1), { kernelSize: 9, sigma: 2 }).params, { kernelSize: 9, sigma: 2 });
   assert.deepEqual(addJpegArtifacts(small, Rng.seeded(1), { quality: 42 }).params, { quality: 42 });
   assert.deepEqual(addRain(small, Rng.seeded(1), { angle: 10, length: 25, density: 0.005, beta: 0.5 }).params, { angle: 10, length: 25, density: 0.005, beta: 0.5 });
+  assert.deepEqual(addGaussianNoise(small, Rng.seeded(1), { sigma: 0.1 }).params, { sigma: 0.1 });
+  assert.deepEqual(addLowLight(small, Rng.seeded(1), { gamma: 2.5 }).params, { gamma: 2.5 });
   assert.throws(() => addGaussianBlur(small, Rng.seeded(1), { kernelSize: 8 }), RangeError);
   assert.throws(() => addGaussianNoise(small, Rng.seeded(1), { sigma: -1 }), RangeError);
+});
+
+test("explicit parameters are the ones the image was made with, not only the ones reported", () => {
+  const same = (a: RgbImage, b: RgbImage, what: string) => assert.deepEqual(a.data, b.data, what);
+  const differs = (a: RgbImage, b: RgbImage, what: string) => assert.notDeepEqual(a.data, b.data, what);
+  // Blur: the image is the fixed-parameter blur, and not the one with the seed's own draws.
+  const blurred = addGaussianBlur(small, Rng.seeded(1), { kernelSize: 9, sigma: 2 }).image;
+  same(blurred, gaussianBlur(small, 9, 2), "blur kernelSize 9, sigma 2");
+  differs(blurred, addGaussianBlur(small, Rng.seeded(1)).image, "blur with drawn parameters");
+  same(addGaussianBlur(small, Rng.seeded(1), { kernelSize: 9, sigma: 2.5 }).image, gaussianBlur(small, 9, 2.5), "blur sigma 2.5");
+  same(addGaussianBlur(small, Rng.seeded(1), { kernelSize: 7, sigma: 2 }).image, gaussianBlur(small, 7, 2), "blur kernelSize 7");
+  differs(gaussianBlur(small, 7, 2), blurred, "kernel size matters");
+  // JPEG: quality 42 through the model and through jpeg-js.
+  same(addJpegArtifacts(small, Rng.seeded(1), { quality: 42 }).image, jpegArtifactsModel(small, 42), "jpeg model quality 42");
+  differs(jpegArtifactsModel(small, 42), jpegArtifactsModel(small, 70), "quality matters");
+  same(addJpegArtifactsJpegJs(small, Rng.seeded(1), { quality: 42 }).image, jpegRoundTrip(small, 42), "jpeg-js quality 42");
+  // Rain: I = clip(J + beta R) with R drawn from the same seed (no parameter draws before it),
+  // computed here sample by sample.
+  const rain = { angle: 10, length: 25, density: 0.005, beta: 0.5 };
+  const layer = rainLayer(16, 16, Rng.seeded(1), rain.density, rain.angle, rain.length);
+  assert.ok(layer.some((v) => v > 0), "the layer has streaks");
+  const expected = new Float32Array(small.data.length);
+  for (let p = 0; p < 16 * 16; p++) {
+    for (let c = 0; c < 3; c++) expected[p * 3 + c] = Math.min(1, Math.max(0, (small.data[p * 3 + c] as number) + rain.beta * (layer[p] as number)));
+  }
+  same(addRain(small, Rng.seeded(1), rain).image, { width: 16, height: 16, data: expected }, "rain with beta 0.5");
+  differs(addRain(small, Rng.seeded(1), { ...rain, beta: 0.8 }).image, addRain(small, Rng.seeded(1), rain).image, "beta matters");
+  // Noise and low light: the given sigma and gamma.
+  const noisy = addGaussianNoise(small, Rng.seeded(1), { sigma: 0.1 }).image;
+  same(noisy, addNoiseWithSigma(small, Rng.seeded(1), 0.1), "noise sigma 0.1");
+  differs(noisy, addNoiseWithSigma(small, Rng.seeded(1), 0.2), "sigma matters");
+  const dark = addLowLight(constantImage(2, 2, 0.5), Rng.seeded(1), { gamma: 3 }).image;
+  assert.ok(Math.abs((dark.data[0] as number) - 0.125) < 4e-6, `0.5^3 = 0.125 (got ${dark.data[0]})`);
 });
