@@ -19,7 +19,13 @@ import { isEpochAware, isTwoPhase } from "../core/weighting.js";
  * - `permutation`: permuting the tasks permutes the weights (skip it for positional or
  *   random rules with `permutationEquivariant: false`);
  * - `bad-input`: NaN, ±Infinity, negative or zero losses, a wrong length and all tasks absent
- *   give `Left`, and the state given to `step` is unchanged.
+ *   give `Left`, and the state given to `step` is unchanged;
+ * - `long-run`: the `simplex` checks and `resume` at a random cut over long sequences (longer
+ *   than `maxSteps`, up to `longRunSteps`), with fewer runs (`longRunNumRuns`), so that what
+ *   only starts late (DWA's weights leave uniform at its third epoch) and late states'
+ *   checkpoints are exercised too;
+ * - `values` (only with `expected`): over the same long sequences, the weights of every step
+ *   equal the closed form `expected(numTasks, sequence)` to `valueTolerance` (relative).
  * Epoch-aware weightings get `endEpoch` every `epochLength` steps; two-phase ones get
  * `observe` after every step with the next step's losses (or the same ones at the end).
  *
@@ -40,7 +46,18 @@ export type BadInputKind = "nan" | "infinity" | "negative-infinity" | "negative"
 export const BAD_INPUT_KINDS: readonly BadInputKind[] = ["nan", "infinity", "negative-infinity", "negative", "zero", "wrong-length", "all-absent"];
 
 /** The names of the laws. */
-export type LawName = "simplex" | "determinism" | "json-round-trip" | "resume" | "permutation" | "bad-input";
+export type LawName = "simplex" | "determinism" | "json-round-trip" | "resume" | "permutation" | "bad-input" | "long-run" | "values";
+
+/**
+ * A closed form of a weighting: the weights it must give at each step of `sequence`, driven
+ * from `init(numTasks)` as the laws drive it (`endEpoch` every `epochLength` steps, `observe`
+ * with the next step's losses).
+ *
+ * @example
+ * const equalWeights: ExpectedWeights = (_, sequence) =>
+ *   sequence.map((losses) => losses.map((l) => (l === null ? 0 : 1 / losses.filter((x) => x !== null).length)));
+ */
+export type ExpectedWeights = (numTasks: number, sequence: ReadonlyArray<TaskLosses>) => ReadonlyArray<ReadonlyArray<number>>;
 
 /** Options of the law suite. */
 export interface LawOptions {
@@ -68,8 +85,16 @@ export interface LawOptions {
   readonly accepts?: readonly BadInputKind[];
   /** Tolerance of the sum and of permuted weights (default 1e-9). */
   readonly tolerance?: number;
-  /** Which laws to run (default all). */
+  /** Which laws to run (default all; `values` runs only when `expected` is given). */
   readonly laws?: readonly LawName[];
+  /** Longest sequence of the `long-run` and `values` laws (default 40; at least `maxSteps` + 1). */
+  readonly longRunSteps?: number;
+  /** Runs of the `long-run` law (default max(10, ceil(numRuns / 10))): each run is long. */
+  readonly longRunNumRuns?: number;
+  /** The closed form the `values` law compares every step's weights with. */
+  readonly expected?: ExpectedWeights;
+  /** Relative tolerance of the `values` law (default 1e-12; differences below 1e-300 always pass). */
+  readonly valueTolerance?: number;
 }
 
 /** The outcome of one law. */
@@ -240,25 +265,31 @@ export const runWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptions
   const strictlyPositive = options.strictlyPositive ?? true;
   const accepts = new Set(options.accepts ?? []);
   const alwaysPresent = options.alwaysPresent ?? [];
-  const laws = new Set<LawName>(options.laws ?? ["simplex", "determinism", "json-round-trip", "resume", "permutation", "bad-input"]);
+  const expected = options.expected;
+  const valueTolerance = options.valueTolerance ?? 1e-12;
+  const longRunSteps = Math.max(options.longRunSteps ?? 40, maxSteps + 1);
+  const longRunNumRuns = options.longRunNumRuns ?? Math.max(10, Math.ceil(numRuns / 10));
+  const laws = new Set<LawName>(options.laws ?? ["simplex", "determinism", "json-round-trip", "resume", "permutation", "bad-input", "long-run", "values"]);
   if (options.permutationEquivariant === false) laws.delete("permutation");
+  if (expected === undefined) laws.delete("values");
   const [minK, maxK] = typeof options.numTasks === "number" ? [options.numTasks, options.numTasks] : options.numTasks;
 
-  const scenario = (minSteps: number) =>
+  const scenario = (minSteps: number, maxLength = maxSteps) =>
     fc.integer({ min: minK, max: maxK }).chain((numTasks) =>
       fc.record({
         numTasks: fc.constant(numTasks),
-        sequence: fc.array(validLossesArb(numTasks, lossArb, alwaysPresent), { minLength: minSteps, maxLength: maxSteps }),
+        sequence: fc.array(validLossesArb(numTasks, lossArb, alwaysPresent), { minLength: minSteps, maxLength }),
       }),
     );
+  // Long runs: past the short scenarios' end, up to longRunSteps.
+  const longScenario = () => scenario(maxSteps + 1, longRunSteps);
 
-  const properties: Array<[LawName, fc.IProperty<never>]> = [];
-  const add = <T>(law: LawName, arb: fc.Arbitrary<T>, predicate: (value: T) => void) => {
-    if (laws.has(law)) properties.push([law, fc.property(arb, predicate) as unknown as fc.IProperty<never>]);
+  const properties: Array<[LawName, fc.IProperty<never>, number]> = [];
+  const add = <T>(law: LawName, arb: fc.Arbitrary<T>, predicate: (value: T) => void, runs = numRuns) => {
+    if (laws.has(law)) properties.push([law, fc.property(arb, predicate) as unknown as fc.IProperty<never>, runs]);
   };
 
-  add("simplex", scenario(1), ({ numTasks, sequence }) => {
-    const trace = drive(weighting, initOrThrow(weighting, numTasks), sequence, epochLength);
+  const checkSimplex = (numTasks: number, sequence: ReadonlyArray<TaskLosses>, trace: Trace) => {
     trace.weights.forEach((weights, i) => {
       const losses = sequence[i] as TaskLosses;
       assert.equal(weights.length, numTasks, `step ${i}: ${weights.length} weights for ${numTasks} tasks`);
@@ -271,6 +302,10 @@ export const runWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptions
       });
       assert.ok(Math.abs(sum - 1) <= tolerance, `step ${i}: weights sum to ${sum}, expected 1`);
     });
+  };
+
+  add("simplex", scenario(1), ({ numTasks, sequence }) => {
+    checkSimplex(numTasks, sequence, drive(weighting, initOrThrow(weighting, numTasks), sequence, epochLength));
   });
 
   add("determinism", scenario(1), ({ numTasks, sequence }) => {
@@ -359,9 +394,41 @@ export const runWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptions
     },
   );
 
-  const results = properties.map(([law, property]): LawResult => {
+  add(
+    "long-run",
+    longScenario().chain((s) => fc.record({ scenario: fc.constant(s), cut: fc.nat({ max: s.sequence.length - 1 }) })),
+    ({ scenario: { numTasks, sequence }, cut }) => {
+      const start = initOrThrow(weighting, numTasks);
+      const straight = drive(weighting, start, sequence, epochLength);
+      checkSimplex(numTasks, sequence, straight);
+      const resumed = drive(weighting, start, sequence, epochLength, cut);
+      assert.deepStrictEqual(resumed.weights, straight.weights, `resuming before step ${cut} changed the weights`);
+      assert.deepStrictEqual(resumed.states, straight.states, `resuming before step ${cut} changed the states`);
+    },
+    longRunNumRuns,
+  );
+
+  if (expected !== undefined) {
+    add("values", scenario(1, longRunSteps), ({ numTasks, sequence }) => {
+      const trace = drive(weighting, initOrThrow(weighting, numTasks), sequence, epochLength);
+      const want = expected(numTasks, sequence);
+      assert.equal(want.length, sequence.length, `expected gave ${want.length} weight vectors for ${sequence.length} steps`);
+      trace.weights.forEach((weights, i) => {
+        const target = want[i] as ReadonlyArray<number>;
+        weights.forEach((w, k) => {
+          const e = target[k] as number;
+          assert.ok(
+            Math.abs(w - e) <= Math.max(valueTolerance * Math.abs(e), 1e-300),
+            `step ${i}: task ${k} has weight ${w}, the closed form gives ${e} (losses ${showLosses(sequence[i] as TaskLosses)})`,
+          );
+        });
+      });
+    });
+  }
+
+  const results = properties.map(([law, property, runs]): LawResult => {
     const details = fc.check(property, {
-      numRuns,
+      numRuns: runs,
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(options.path === undefined ? {} : { path: options.path }),
     });

@@ -22,10 +22,13 @@ import {
   uw,
   warmup,
 } from "../../src/strategies/index.js";
+import { dwaClosedForm, equalClosedForm, inverseLossClosedForm } from "./reference/closed-forms.js";
 
 /**
  * The law suite over every built-in strategy and combinator. In CI (process.env.CI set) every
- * law runs 1000 times; locally LAWS_NUM_RUNS (default 100) sets the count.
+ * law runs 1000 times (the long-run law a tenth of that, each run up to 40 steps); locally
+ * LAWS_NUM_RUNS (default 100) sets the count. Strategies with a closed form (equal, SI, GLS,
+ * DWA) also run the `values` law against test/strategies/reference/closed-forms.ts.
  */
 const NUM_RUNS = process.env.CI !== undefined ? Math.max(1000, Number(process.env.LAWS_NUM_RUNS ?? 1000)) : Number(process.env.LAWS_NUM_RUNS ?? 100);
 
@@ -35,12 +38,12 @@ const artLoss = fc.double({ min: 1e-4, max: 0.999, noNaN: true, noDefaultInfinit
 const cases: Array<[Weighting<unknown>, Omit<LawOptions, "numRuns">]> = [
   [art() as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss }],
   [artOfficial() as Weighting<unknown>, { numTasks: [1, 4], lossArb: artLoss }],
-  [equal() as Weighting<unknown>, { numTasks: [1, 5] }],
-  [dwa() as Weighting<unknown>, { numTasks: [1, 5] }],
-  [dwa({ temperature: 0.5 }) as Weighting<unknown>, { numTasks: [1, 5], epochLength: 1 }],
+  [equal() as Weighting<unknown>, { numTasks: [1, 5], expected: equalClosedForm }],
+  [dwa() as Weighting<unknown>, { numTasks: [1, 5], expected: dwaClosedForm(2, 2) }],
+  [dwa({ temperature: 0.5 }) as Weighting<unknown>, { numTasks: [1, 5], epochLength: 1, expected: dwaClosedForm(0.5, 1) }],
   [rlw({ seed: 7 }) as Weighting<unknown>, { numTasks: [1, 5], permutationEquivariant: false }],
-  [gls() as Weighting<unknown>, { numTasks: [1, 5] }],
-  [si() as Weighting<unknown>, { numTasks: [1, 5] }],
+  [gls() as Weighting<unknown>, { numTasks: [1, 5], expected: inverseLossClosedForm }],
+  [si() as Weighting<unknown>, { numTasks: [1, 5], expected: inverseLossClosedForm }],
   [uw() as Weighting<unknown>, { numTasks: [1, 5] }],
   [imtlL() as Weighting<unknown>, { numTasks: [1, 5] }],
   [famo() as Weighting<unknown>, { numTasks: [1, 5] }],
