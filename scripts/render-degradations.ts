@@ -15,6 +15,7 @@ import { proceduralImage } from "../src/restoration/data/procedural.js";
 import { AIRNET_TASKS, MIOIR_TASKS, addJpegArtifactsJpegJs, degrade } from "../src/restoration/degradations/index.js";
 import { type RgbImage, createImage, cropImage } from "../src/restoration/image.js";
 import { readImageSync, writePng } from "../src/restoration/io/index.js";
+import { drawText, paste } from "./bitmap-font.js";
 
 const TILE = 128;
 const LABEL_HEIGHT = 20;
@@ -22,59 +23,7 @@ const COLUMNS = 4;
 const GAP = 4;
 const SEED = 2024;
 
-/** A 5x7 bitmap font, just the glyphs the labels use ('#' = ink). */
-const FONT: Record<string, readonly string[]> = {
-  A: [" ### ", "#   #", "#   #", "#####", "#   #", "#   #", "#   #"],
-  B: ["#### ", "#   #", "#   #", "#### ", "#   #", "#   #", "#### "],
-  C: [" ####", "#    ", "#    ", "#    ", "#    ", "#    ", " ####"],
-  E: ["#####", "#    ", "#    ", "#### ", "#    ", "#    ", "#####"],
-  G: [" ####", "#    ", "#    ", "#  ##", "#   #", "#   #", " ####"],
-  H: ["#   #", "#   #", "#   #", "#####", "#   #", "#   #", "#   #"],
-  I: ["#####", "  #  ", "  #  ", "  #  ", "  #  ", "  #  ", "#####"],
-  J: ["  ###", "    #", "    #", "    #", "    #", "#   #", " ### "],
-  L: ["#    ", "#    ", "#    ", "#    ", "#    ", "#    ", "#####"],
-  N: ["#   #", "##  #", "# # #", "#  ##", "#   #", "#   #", "#   #"],
-  O: [" ### ", "#   #", "#   #", "#   #", "#   #", "#   #", " ### "],
-  P: ["#### ", "#   #", "#   #", "#### ", "#    ", "#    ", "#    "],
-  R: ["#### ", "#   #", "#   #", "#### ", "# #  ", "#  # ", "#   #"],
-  S: [" ####", "#    ", "#    ", " ### ", "    #", "    #", "#### "],
-  T: ["#####", "  #  ", "  #  ", "  #  ", "  #  ", "  #  ", "  #  "],
-  U: ["#   #", "#   #", "#   #", "#   #", "#   #", "#   #", " ### "],
-  W: ["#   #", "#   #", "#   #", "# # #", "# # #", "## ##", "#   #"],
-  X: ["#   #", "#   #", " # # ", "  #  ", " # # ", "#   #", "#   #"],
-  Z: ["#####", "    #", "   # ", "  #  ", " #   ", "#    ", "#####"],
-  "4": ["   # ", "  ## ", " # # ", "#  # ", "#####", "   # ", "   # "],
-  " ": ["     ", "     ", "     ", "     ", "     ", "     ", "     "],
-};
-
 const LABELS: Record<string, string> = { clean: "CLEAN", sr: "SR X4", blur: "BLUR", noise: "NOISE", jpeg: "JPEG", rain: "RAIN", haze: "HAZE", lowlight: "LOW LIGHT" };
-
-/** Draws `text` in white at (left, top) with each font pixel as a `scale` x `scale` square. */
-function drawText(canvas: RgbImage, text: string, left: number, top: number, scale: number): void {
-  let x0 = left;
-  for (const ch of text) {
-    const glyph = FONT[ch] ?? FONT[" "]!;
-    glyph.forEach((row, gy) => {
-      for (let gx = 0; gx < row.length; gx++) {
-        if (row[gx] !== "#") continue;
-        for (let dy = 0; dy < scale; dy++) {
-          for (let dx = 0; dx < scale; dx++) {
-            const x = x0 + gx * scale + dx;
-            const y = top + gy * scale + dy;
-            if (x < canvas.width && y < canvas.height) canvas.data.fill(1, (y * canvas.width + x) * 3, (y * canvas.width + x) * 3 + 3);
-          }
-        }
-      }
-    });
-    x0 += 6 * scale;
-  }
-}
-
-function paste(canvas: RgbImage, tile: RgbImage, left: number, top: number): void {
-  for (let y = 0; y < tile.height; y++) {
-    canvas.data.set(tile.data.subarray(y * tile.width * 3, (y + 1) * tile.width * 3), ((top + y) * canvas.width + left) * 3);
-  }
-}
 
 function sourceImage(real: boolean, repoRoot: string): { image: RgbImage; name: string } {
   if (real) {
