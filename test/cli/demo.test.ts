@@ -18,6 +18,11 @@ describe("art-mtl demo", () => {
     for (const task of ["sr", "blur", "noise", "jpeg", "rain", "haze", "lowlight"]) assert.match(stdout, new RegExp(`\\| ${task} \\| [0-9.]+ \\| [0-9.]+( \\(below input\\))? \\| [0-9.]+( \\(below input\\))? \\| [+-][0-9.]+ \\|`));
     const html = readFileSync(join(temp, "report.html"), "utf8");
     assert.match(html, /mixed training vs Art/);
+    // The shipped model: its own table, and a column of the before/after pictures (7 tasks x (input, mixed, Art, shipped, clean)).
+    assert.match(stdout, /The shipped all-in-one model .* on the same images/);
+    assert.match(html, /<h2>Before and after<\/h2>/);
+    assert.match(html, /<th>shipped all-in-one \(told the task\)<\/th>/);
+    assert.equal((html.match(/<img src="data:image\/png;base64,/g) ?? []).length, 7 * 5);
     assert.ok(existsSync(join(temp, "mixed", "eval.json")) && existsSync(join(temp, "art", "eval.json")));
     // Same seed: both runs start from the same weights on the same batch, so their first losses agree.
     const first = (run: string) => JSON.parse(readFileSync(join(temp, run, "log.jsonl"), "utf8").split("\n")[0] as string) as { taskLosses: number[] };
