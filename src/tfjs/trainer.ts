@@ -265,6 +265,34 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   const weightedSum = (weights: ReadonlyArray<number>, losses: TaskLosses): number =>
     losses.reduce<number>((sum, loss, k) => sum + (loss === null ? 0 : (weights[k] as number) * loss), 0);
 
+  /** The end of an exact step (either path): queue a same-batch observation, count the step, report. */
+  const finishExact = (
+    inputs: Tensor,
+    targets: Tensor,
+    counts: TaskCounts,
+    matrix: Float32Array,
+    batchSize: number,
+    taskLosses: TaskLosses,
+    weighted: { readonly weights: ReadonlyArray<number>; readonly diagnostics: Diagnostics },
+  ): TrainStepResult<S> => {
+    if (twoPhase !== null && observation === "same-batch") {
+      pendingObservation = {
+        losses: tf.tidy(() => taskLossVector(inputs, targets, matrix, batchSize)),
+        present: counts.present,
+      };
+    }
+    stepCount++;
+    return {
+      loss: weightedSum(weighted.weights, taskLosses),
+      taskLosses,
+      weights: weighted.weights,
+      nextWeights: weighted.weights,
+      diagnostics: weighted.diagnostics,
+      state,
+      step: stepCount,
+    };
+  };
+
   /** Exact weights in one pass: the losses are read (synchronously) inside the taped forward. */
   const stepExactOnePass = (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): TrainStepResult<S> => {
     const pending = pendingObservation;
@@ -291,23 +319,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     } finally {
       pending?.losses.dispose();
     }
-    const applied = weighted as { weights: ReadonlyArray<number>; diagnostics: Diagnostics };
-    if (twoPhase !== null && observation === "same-batch") {
-      pendingObservation = {
-        losses: tf.tidy(() => taskLossVector(inputs, targets, matrix, batchSize)),
-        present: counts.present,
-      };
-    }
-    stepCount++;
-    return {
-      loss: weightedSum(applied.weights, taskLosses),
-      taskLosses,
-      weights: applied.weights,
-      nextWeights: applied.weights,
-      diagnostics: applied.diagnostics,
-      state,
-      step: stepCount,
-    };
+    return finishExact(inputs, targets, counts, matrix, batchSize, taskLosses, weighted as { weights: ReadonlyArray<number>; diagnostics: Diagnostics });
   };
 
   const stepExact = async (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): Promise<TrainStepResult<S>> => {
@@ -330,22 +342,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     // The backward needs the upstream gradient (alpha) when it runs, and tfjs runs the forward
     // again inside valueAndGrads: one extra forward pass, the price of exact weights.
     update(inputs, targets, matrix, batchSize, weighted.weights).dispose();
-    if (twoPhase !== null && observation === "same-batch") {
-      pendingObservation = {
-        losses: tf.tidy(() => taskLossVector(inputs, targets, matrix, batchSize)),
-        present: counts.present,
-      };
-    }
-    stepCount++;
-    return {
-      loss: weightedSum(weighted.weights, taskLosses),
-      taskLosses,
-      weights: weighted.weights,
-      nextWeights: weighted.weights,
-      diagnostics: weighted.diagnostics,
-      state,
-      step: stepCount,
-    };
+    return finishExact(inputs, targets, counts, matrix, batchSize, taskLosses, weighted);
   };
 
   const stepLagged = async (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): Promise<TrainStepResult<S>> => {

@@ -5,7 +5,8 @@ import type { TaskName } from "../../restoration/degradations/degradations.js";
 import { isTaskName } from "../../restoration/degradations/degradations.js";
 import { METRIC_CONVENTIONS } from "../../restoration/metrics/prepare.js";
 import type { MetricConvention } from "../../restoration/metrics/prepare.js";
-import { DEFAULT_PRETRAINED, PRETRAINED_MODELS, pretrainedCheckpoint } from "../../restoration/pretrained.js";
+import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from "../../restoration/pretrained.js";
+import { checkpointFromFlags } from "./model-flags.js";
 import { evaluateSession, loadEvalPairs, loadTrainedSession, scoresMarkdown, writeJsonAtomic } from "../../restoration/train/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
@@ -90,15 +91,7 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
     io.stdout(`wrote frozen set ${values.freeze}: ${manifest.samples.length} pairs (${tasks.join(", ")})\n`);
     return 0;
   }
-  if (values.checkpoint !== undefined && values.model !== undefined) throw new UsageError("give --checkpoint or --model, not both");
-  let checkpoint = values.checkpoint;
-  if (checkpoint === undefined) {
-    try {
-      checkpoint = pretrainedCheckpoint(values.model ?? DEFAULT_PRETRAINED);
-    } catch (error) {
-      throw new UsageError(`--model: ${(error as Error).message}`);
-    }
-  }
+  const checkpoint = checkpointFromFlags(values);
   const session = await loadTrainedSession(checkpoint, backend).catch(asUsageError);
   const evalTasks = tasks ?? [...session.config.tasks];
   const unknown = evalTasks.find((task) => !session.config.tasks.includes(task));

@@ -3,7 +3,8 @@ import { basename, extname, join } from "node:path";
 import { DatasetError, listImageFiles } from "../../restoration/data/folder.js";
 import { ImageFileError } from "../../restoration/io/image-file-error.js";
 import { readImage, writePng } from "../../restoration/io/read-image.js";
-import { DEFAULT_PRETRAINED, PRETRAINED_MODELS, pretrainedCheckpoint } from "../../restoration/pretrained.js";
+import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from "../../restoration/pretrained.js";
+import { checkpointFromFlags } from "./model-flags.js";
 import { forwardFor, loadTrainedSession, multipleOfFor, restoreImage } from "../../restoration/train/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
@@ -47,7 +48,6 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
   }
   if (positionals.length !== 1) throw new UsageError(`expected one input (got ${positionals.length})\n${RESTORE_USAGE}`);
   if (values.output === undefined) throw new UsageError("-o OUT is required");
-  if (values.checkpoint !== undefined && values.model !== undefined) throw new UsageError("give --checkpoint or --model, not both");
   const tile = numberFlag("tile", values.tile, (n) => Number.isInteger(n) && n >= 16, "an integer >= 16") ?? 256;
   const overlap = numberFlag("overlap", values.overlap, (n) => Number.isInteger(n) && n >= 0 && n < tile / 2, `an integer in [0, ${Math.ceil(tile / 2) - 1}]`) ?? 16;
   const backend = choiceFlag("backend", values.backend, ["auto", "wasm", "cpu", "node", "node-gpu", "webgpu"] as const);
@@ -60,14 +60,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
   }
   const files = isDir ? listImageFiles(input) : [input];
   if (files.length === 0) throw new UsageError(`${input}: no PNG/JPEG files`);
-  let checkpoint = values.checkpoint;
-  if (checkpoint === undefined) {
-    try {
-      checkpoint = pretrainedCheckpoint(values.model ?? DEFAULT_PRETRAINED);
-    } catch (error) {
-      throw new UsageError(`--model: ${(error as Error).message}`);
-    }
-  }
+  const checkpoint = checkpointFromFlags(values);
   const session = await loadTrainedSession(checkpoint, backend).catch(asUsageError);
   const task = values.task;
   if (task !== undefined && !session.config.tasks.includes(task as never)) {

@@ -1,0 +1,17 @@
+import { DEFAULT_PRETRAINED, pretrainedCheckpoint } from "../../restoration/pretrained.js";
+import { UsageError } from "../args.js";
+
+/**
+ * The checkpoint `eval` and `restore` use: `--checkpoint DIR` as given, else the shipped model
+ * `--model NAME` (default the all-in-one model). Both at once, or an unknown or missing shipped
+ * model, is a usage error naming the flag.
+ */
+export const checkpointFromFlags = (values: { readonly checkpoint?: string | undefined; readonly model?: string | undefined }): string => {
+  if (values.checkpoint !== undefined && values.model !== undefined) throw new UsageError("give --checkpoint or --model, not both");
+  if (values.checkpoint !== undefined) return values.checkpoint;
+  try {
+    return pretrainedCheckpoint(values.model ?? DEFAULT_PRETRAINED);
+  } catch (error) {
+    throw new UsageError(`--model: ${(error as Error).message}`);
+  }
+};
