@@ -11,7 +11,7 @@ import { writeFileAtomic } from "../../tfjs/atomic-write.js";
 import { asUsageError, stderrIsTTY } from "./train.js";
 
 /**
- * `art-mtl demo`: the README's main example. Trains a tiny SRResNet on the embedded procedural
+ * `art-mtl demo`: the README's main example. Trains a tiny task-prompted SRResNet on the embedded procedural
  * images for the seven MiOIR tasks twice, with plain mixed training and with Art (same
  * initialisation, same batches), prints the per-task table, scores the shipped all-in-one model
  * on the same images, and writes the HTML report with before/after pictures of all three.
@@ -31,7 +31,7 @@ export const demoConfig = (weighting: "mixed" | "art", steps: number, out: strin
     name: weighting,
     tasks: ["sr", "blur", "noise", "jpeg", "rain", "haze", "lowlight"],
     data: { source: "procedural", patchSize: 32 },
-    model: { kind: "srresnet", width: 16, blocks: 2 },
+    model: { kind: "srresnet", width: 16, blocks: 2, taskPrompt: true },
     weighting: { name: weighting, options: weighting === "art" ? { preset: "paper" } : {} },
     steps,
     batch: 14,
