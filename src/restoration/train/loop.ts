@@ -235,6 +235,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
   }
 }
 
+/** `trainRun`'s work once the run directory's lock is held. */
 async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir: string, paths: ReturnType<typeof runPaths>, started: number): Promise<TrainOutcome> {
   const log = options.log ?? (() => undefined);
   const hasRun = existsSync(paths.log) || existsSync(paths.checkpoint);
