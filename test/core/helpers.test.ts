@@ -2,8 +2,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as E from "fp-ts/Either";
 import {
+  ArtConfig,
   ArtOptions,
+  ArtPreset,
   ArtStateCodec,
+  ArtTaskState,
+  GcwMode,
+  LcrMode,
   NonNegativeInt,
   Rng,
   TaskNames,
@@ -136,6 +141,13 @@ describe("codecs and their messages", () => {
     assert.deepEqual(lines(NonNegativeInt.decode(-1)), ["(root): expected NonNegativeInt (got -1)"]);
     assert.ok(TaskNames.is(["a"]) && !TaskNames.is([]) && !TaskNames.is(["a", "a"]) && !TaskNames.is([""]));
     assert.deepEqual(lines(resolveArtConfig({ numTasks: 1, taskNames: [] })), ["taskNames: expected TaskNames (got [])"]);
+  });
+
+  it("exported codecs carry their names (io-ts reporters print them)", () => {
+    assert.deepEqual(
+      [ArtConfig, ArtOptions, ArtPreset, ArtStateCodec, ArtTaskState, GcwMode, LcrMode, NonNegativeInt, TaskNames].map((codec) => codec.name),
+      ["ArtConfig", "ArtOptions", "ArtPreset", "ArtState", "ArtTaskState", "GcwMode", "LcrMode", "NonNegativeInt", "TaskNames"],
+    );
   });
 
   it("strictPartial (ArtOptions): unknown keys named with the known ones, non-objects rejected as a whole", () => {
