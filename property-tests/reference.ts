@@ -71,7 +71,8 @@ export class ReferenceArt {
     for (let k = 0; k < K; k++) {
       const L = losses[k];
       if (L === null || L === undefined) continue;
-      this.E[k] = o.rate * L + (1 - o.rate) * this.E[k]!;
+      // Floored at the smallest positive double, as the spec'd rule does (a subnormal EMA can round to 0).
+      this.E[k] = Math.max(o.rate * L + (1 - o.rate) * this.E[k]!, Number.MIN_VALUE);
       this.P[k] = L;
       if (o.preset === "official") this.M[k] = Math.min(this.M[k]!, L);
     }

@@ -47,9 +47,10 @@ const invalidShard = (shardIndex: number, detail: string, taskIndex?: number, va
  */
 export const reduceTaskLosses = (shards: ReadonlyArray<TaskLossShard>): E.Either<InvalidShard, TaskLosses> => {
   if (!Array.isArray(shards) || shards.length === 0) return E.left({ _tag: "InvalidShard", shardIndex: -1, message: "no shards: at least one is required" });
-  const numTasks = (shards[0] as TaskLossShard).sums?.length;
-  const totals = new Array<number>(numTasks ?? 0).fill(0);
-  const counts = new Array<number>(numTasks ?? 0).fill(0);
+  // A malformed first shard is reported by the loop below (shard 0), not a TypeError here.
+  const numTasks = (shards[0] as TaskLossShard | null | undefined)?.sums?.length ?? 0;
+  const totals = new Array<number>(numTasks).fill(0);
+  const counts = new Array<number>(numTasks).fill(0);
   for (const [s, shard] of shards.entries()) {
     if (!Array.isArray(shard?.sums) || !Array.isArray(shard?.counts)) return E.left(invalidShard(s, "expected { sums: number[], counts: number[] }"));
     if (shard.sums.length !== numTasks || shard.counts.length !== numTasks) {

@@ -308,7 +308,7 @@ describe("reduceTaskLosses: malformed shards give Left naming shard, task and va
     assert.deepEqual(reduceTaskLosses([{ sums: [1], counts: [2] }, { sums: [3], counts: [2] }]), E.right([1]));
   });
 
-  it("a missing first shard is Left too", { todo: "core bug, src/core/reduce.ts (not in this change's scope): (shards[0]).sums throws a TypeError for null" }, () => {
-    assert.ok(E.isLeft(reduceTaskLosses([null as never])));
+  it("a missing first shard is Left too (naming shard 0), not a TypeError", () => {
+    assert.deepEqual(reduceTaskLosses([null as never]), E.left({ _tag: "InvalidShard", shardIndex: 0, message: "shard 0: expected { sums: number[], counts: number[] }" }));
   });
 });

@@ -144,7 +144,11 @@ export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError
       return E.left(invalidState([`tasks.${k}: the state gives an undefined score for loss ${loss} (s = ${localRate}, r = ${globalWeight}); ema, min or prev is inconsistent`]));
     }
     z[k] = score;
-    tasks[k] = { seen: true, ema: k === frozenEma ? ema : rate * loss + (1 - rate) * ema, min, prev: loss };
+    // The EMA of positive losses is positive, but a convex combination of subnormal values can
+    // round to 0 (0.5 * 5e-324 + 0.5 * 5e-324): floor it at the smallest positive double, as the
+    // weights are, so the state stays inside its own codec's domain (ema > 0).
+    const nextEma = k === frozenEma ? ema : Math.max(rate * loss + (1 - rate) * ema, Number.MIN_VALUE);
+    tasks[k] = { seen: true, ema: nextEma, min, prev: loss };
   }
 
   if (present === 0) return E.left(noPresentTask());
