@@ -1,0 +1,76 @@
+// Mutation testing (StrykerJS): `npm run test:mutation`. Not part of CI: a benchmark-like
+// command, about half an hour on 2 cores (docs/testing.md has the scope, the scores and the
+// surviving mutants judged equivalent).
+//
+// The tap runner runs each test file as its own `node --import tsx` process (node's test runner
+// prints TAP); with coverageAnalysis "perTest" a mutant runs only the files that execute it,
+// stopping at the first failure. The scope is split into three areas, each with its own focused
+// test files, so that a surviving mutant runs only the tests of its area:
+//   STRYKER_AREA=core        src/core                                  (target >= 90%)
+//   STRYKER_AREA=strategies  src/strategies                            (target >= 85%)
+//   STRYKER_AREA=adapters    src/tfjs/per-task-loss.ts + restoration metrics (target >= 85%)
+// `npm run test:mutation` runs the three in turn; `STRYKER_AREA=core npx stryker run` one.
+// Runs are incremental (reports/mutation/<area>-incremental.json): a later run re-tests only
+// the mutants whose code or covering test files changed; add `--force` for a full run (a change
+// in a helper that a test imports, e.g. a reference under test/, is not seen as a change).
+
+const areas = {
+  core: {
+    mutate: ["src/core/**/*.ts", "!src/core/index.ts"],
+    testFiles: [
+      "test/core/art-step.test.ts",
+      "test/core/config.test.ts",
+      "test/core/helpers.test.ts",
+      "test/core/regressions.test.ts",
+      "test/core/released-ema-bug.test.ts",
+      "test/core/softmax.test.ts",
+      "property-tests/*.test.ts",
+    ],
+  },
+  strategies: {
+    mutate: ["src/strategies/**/*.ts", "!src/strategies/index.ts", "!src/strategies/combinators/index.ts"],
+    testFiles: [
+      "test/strategies/combinators.test.ts",
+      "test/strategies/formulas.test.ts",
+      "test/strategies/laws.test.ts",
+      "test/strategies/reference-replay.test.ts",
+      "test/strategies/registry.test.ts",
+      "test/strategies/regressions.test.ts",
+      "test/strategies/weight-decay.test.ts",
+    ],
+  },
+  adapters: {
+    mutate: ["src/tfjs/per-task-loss.ts", "src/restoration/metrics/**/*.ts", "!src/restoration/metrics/index.ts"],
+    testFiles: ["test/tfjs/per-task-loss.test.ts", "test/restoration/metrics.test.ts", "test/restoration/metrics-cli.test.ts"],
+  },
+};
+
+const area = process.env.STRYKER_AREA ?? "core";
+const chosen = areas[area];
+if (chosen === undefined) throw new Error(`STRYKER_AREA must be one of ${Object.keys(areas).join(", ")} (got ${area})`);
+
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  packageManager: "npm",
+  testRunner: "tap",
+  tap: {
+    testFiles: chosen.testFiles,
+    nodeArgs: ["--import", "tsx", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
+    forceBail: true,
+  },
+  mutate: chosen.mutate,
+  // The sandbox copies the project; none of these is needed by the tests above.
+  ignorePatterns: ["/dist", "/runs", "/models", "/docs", "/bench", "/examples", "/reports", "/.tmp", "/.gpu", "/coverage"],
+  coverageAnalysis: "perTest",
+  concurrency: 2,
+  timeoutMS: 10000,
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always",
+  reporters: ["clear-text", "progress", "html", "json"],
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  htmlReporter: { fileName: `reports/mutation/${area}.html` },
+  jsonReporter: { fileName: `reports/mutation/${area}.json` },
+  incremental: true,
+  incrementalFile: `reports/mutation/${area}-incremental.json`,
+  thresholds: { high: area === "core" ? 90 : 85, low: 80, break: null },
+};
