@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { check as assert } from "./check.js";
 import fc from "fast-check";
 import * as E from "fp-ts/Either";
 import type { TaskLosses, Weighting } from "../core/weighting.js";
