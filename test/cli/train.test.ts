@@ -135,6 +135,13 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     assert.ok(html.includes("<svg"));
     assert.ok(!html.includes("<script"));
     assert.match(html, /<th colspan="2">tiny<\/th>/);
+    // Both runs have checkpoints: the before/after pictures are in, one row per task.
+    assert.match(html, /<h2>Before and after<\/h2>/);
+    const tasks = (JSON.parse(readFileSync(join(runDir, "config.json"), "utf8")) as { tasks: string[] }).tasks;
+    assert.equal((html.match(/<img src="data:image\/png;base64,/g) ?? []).length, tasks.length * 4, "input, two runs, clean per task");
+    const without = await cli("report", runDir, "--no-samples", "-o", join(temp, "plain.html"));
+    assert.equal(without.code, 0);
+    assert.doesNotMatch(readFileSync(join(temp, "plain.html"), "utf8"), /Before and after/);
   });
 });
 

@@ -74,7 +74,13 @@ export const reportCommand = async (argv: readonly string[], io: CommandIo): Pro
   const withCheckpoints = runs.every((run) => existsSync(join(run.dir, "checkpoint", "manifest.json")));
   if (values["no-samples"] !== true && (withCheckpoints || values.samples !== undefined)) {
     if (!withCheckpoints) throw new UsageError("--samples: every run needs a checkpoint/ to restore the pictures");
-    samples = await sampleGridFor(runs, values.samples);
+    try {
+      samples = await sampleGridFor(runs, values.samples);
+    } catch (error) {
+      // Asked for explicitly: an error. By default the pictures are a bonus: say why they are missing and go on.
+      if (values.samples !== undefined) throw new UsageError(`--samples: ${(error as Error).message}`);
+      io.stderr(`note: no before/after pictures (${(error as Error).message}); the rest of the report is written\n`);
+    }
   }
   const html = renderReport(runs, { ...(values.title === undefined ? {} : { title: values.title }), ...(smoothing === undefined ? {} : { smoothing }), ...(samples === undefined ? {} : { samples }) });
   writeFileAtomic(output, html);
