@@ -1,12 +1,12 @@
 /**
  * The law suite's assertions, without `node:assert`, so `art-mtl/laws` also bundles for a browser
- * (a law run in a page, next to the model it weights). Each throws `LawViolation` with the message
+ * (a law run in a page, next to the model it weights). Each throws `LawAssertionError` with the message
  * given; the runner reports that message with the counterexample.
  */
 
-/** A law did not hold. */
-export class LawViolation extends Error {
-  override readonly name = "LawViolation";
+/** One assertion inside a law failed (the runner turns it into the law's failure; `checkWeightingLaws` then throws its `LawViolation`). */
+export class LawAssertionError extends Error {
+  override readonly name = "LawAssertionError";
 }
 
 /** Deep equality of JSON-like values as `assert.deepStrictEqual` sees them: `Object.is` on leaves (NaN equals NaN, 0 and -0 differ), same prototypes, same own keys. */
@@ -21,7 +21,7 @@ export const deepEqual = (a: unknown, b: unknown): boolean => {
 };
 
 /**
- * `ok`, `equal` (Object.is) and `deepStrictEqual` (see `deepEqual`), each throwing `LawViolation`.
+ * `ok`, `equal` (Object.is) and `deepStrictEqual` (see `deepEqual`), each throwing `LawAssertionError`.
  *
  * @example
  * check.ok(sum > 0.999, `weights sum to ${sum}`);
@@ -35,12 +35,12 @@ export interface Check {
 /** The assertions (typed as `Check` so TypeScript narrows after `check.ok`). */
 export const check: Check = {
   ok(condition: unknown, message: string): asserts condition {
-    if (!condition) throw new LawViolation(message);
+    if (!condition) throw new LawAssertionError(message);
   },
   equal(actual: unknown, expected: unknown, message: string): void {
-    if (!Object.is(actual, expected)) throw new LawViolation(message);
+    if (!Object.is(actual, expected)) throw new LawAssertionError(message);
   },
   deepStrictEqual(actual: unknown, expected: unknown, message: string): void {
-    if (!deepEqual(actual, expected)) throw new LawViolation(message);
+    if (!deepEqual(actual, expected)) throw new LawAssertionError(message);
   },
 };
