@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/procedural.js";
-import { metricToJson, psnr, ssim } from "../../src/restoration/metrics/index.js";
+import { metricFromJson, metricJsonReplacer, metricJsonReviver, metricToJson, psnr, ssim } from "../../src/restoration/metrics/index.js";
 import { addNoiseWithSigma } from "../../src/restoration/degradations/noise.js";
 import { constantImage, imageFrom } from "./fixtures.js";
 import { assertAllClose } from "../support/all-close.js";
@@ -21,6 +21,32 @@ test("identical images: PSNR +Infinity, SSIM 1, in both conventions; JSON writes
   assert.equal(metricToJson(Infinity), "Infinity");
   assert.equal(Number(metricToJson(Infinity)), Infinity);
   assert.equal(metricToJson(31.5), 31.5);
+});
+
+test("eval.json round trip: the replacer writes every non-finite number as a string, the reviver reads back only metric fields", () => {
+  assert.equal(metricToJson(-Infinity), "-Infinity");
+  assert.equal(metricToJson(Number.NaN), "NaN");
+  assert.equal(metricToJson(0), 0);
+  const written = JSON.stringify({ psnr: Infinity, inputPsnr: 31.25, ssim: Number.NaN, meanSsim: -Infinity, count: 3, name: "Infinity", note: "NaN", step: Infinity }, metricJsonReplacer);
+  assert.equal(written, '{"psnr":"Infinity","inputPsnr":31.25,"ssim":"NaN","meanSsim":"-Infinity","count":3,"name":"Infinity","note":"NaN","step":"Infinity"}');
+  const read = JSON.parse(written, metricJsonReviver) as Record<string, unknown>;
+  // Metric fields (any key containing psnr/ssim, in any case) come back as numbers...
+  assert.equal(read.psnr, Infinity);
+  assert.equal(read.inputPsnr, 31.25);
+  assert.ok(Number.isNaN(read.ssim));
+  assert.equal(read.meanSsim, -Infinity);
+  // ...other fields keep the string, even when it spells a number.
+  assert.equal(read.name, "Infinity");
+  assert.equal(read.note, "NaN");
+  assert.equal(read.step, "Infinity");
+  assert.equal(read.count, 3);
+  assert.equal(JSON.parse('{"PSNR":"Infinity","psnr":"other"}', metricJsonReviver).PSNR, Infinity);
+  assert.equal(JSON.parse('{"psnr":"other"}', metricJsonReviver).psnr, "other");
+  assert.equal(metricFromJson("Infinity"), Infinity);
+  assert.equal(metricFromJson("-Infinity"), -Infinity);
+  assert.ok(Number.isNaN(metricFromJson("NaN")));
+  assert.equal(metricFromJson("infinity"), "infinity");
+  assert.equal(metricFromJson(5), 5);
 });
 
 test("a uniform difference of d/255 gives PSNR 20 log10(255 / d) (BasicSR) and 20 log10(1 / delta) (skimage)", () => {
