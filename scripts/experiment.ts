@@ -5,8 +5,13 @@
  *   npm run experiment -- --setting A            # 7 MiOIR-like tasks
  *   npm run experiment -- --setting B            # rain-haze-noise (AirNet-like)
  *
- * Options: --seeds N (default 3), --steps N, --methods a,b,c, --jobs N (parallel runs, default 2),
- * --out DIR (default runs/experiment), --data DIR (clean images; default ../shared/data or
+ *   npm run experiment -- --round 2 --setting B  # second round: the shipped recipe, blind model
+ *   npm run experiment -- --round 2 --setting B --per-task 8   # the batch hypothesis
+ *
+ * Options: --round 1|2 (default 1), --seeds N (default 3), --steps N, --per-task N (crops per
+ * task in a batch; steps are scaled so that every run sees the same number of samples),
+ * --methods a,b,c, --jobs N (parallel runs, default 2),
+ * --out DIR (default runs/experiment, or runs/experiment/round2), --data DIR (clean images; default ../shared/data or
  * $ART_MTL_DATA), --summary-only (rebuild tables and figures from finished runs), --prepare-only
  * (make the train/validation split and the frozen sets, then stop: the shipped models' configs
  * in examples/configs/shipped/ train on them).
@@ -17,14 +22,16 @@
  * sees the same batches (both are functions of the seed), so differences are paired.
  * Each run is a plain `art-mtl train` config in its run directory (config.json), so any
  * checkpoint can be reproduced with `art-mtl train --config <run>/config.json --force`.
- * Finished runs are skipped, so an interrupted experiment continues where it stopped.
+ * Finished runs are skipped and interrupted ones resume from their last checkpoint (every 100
+ * steps), so rerunning the same command continues where it stopped; each run's wall time
+ * (training, from its log, across resumes) is recorded in its done.json.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createFrozenSet, isFrozenSet, listImageFiles } from "../src/restoration/data/index.js";
-import { EXPERIMENT_SETTINGS, type ExperimentSetting } from "../src/restoration/experiment/settings.js";
+import { EXPERIMENT_SETTINGS, EXPERIMENT_SETTINGS_ROUND2, ROUND2_METHODS, type ExperimentSetting } from "../src/restoration/experiment/settings.js";
 import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "../src/restoration/experiment/methods.js";
 import { artSignalTable, lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, weightSpreadTable, type ExperimentRun } from "../src/restoration/experiment/summary.js";
 import { art, unwrap } from "../src/core/index.js";
@@ -37,11 +44,13 @@ const repo = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
   options: {
     setting: { type: "string", default: "A" },
+    round: { type: "string", default: "1" },
+    "per-task": { type: "string" },
     seeds: { type: "string", default: "3" },
     steps: { type: "string" },
     methods: { type: "string" },
     jobs: { type: "string", default: "2" },
-    out: { type: "string", default: "runs/experiment" },
+    out: { type: "string" },
     data: { type: "string" },
     job: { type: "string" },
     "summary-only": { type: "boolean", default: false },
@@ -72,7 +81,9 @@ if (values.job !== undefined) {
   const resolved = resolveTrainConfig(job.config);
   if (resolved._tag === "Left") fail(resolved.left.join("\n"));
   const config = (resolved as { right: Parameters<typeof trainRun>[0]["config"] }).right;
-  const outcome = await trainRun({ config, force: true, log: () => undefined });
+  // A run stopped part-way (a killed process, the end of a session) resumes from its checkpoint.
+  const resume = existsSync(join(job.runDir, "checkpoint", "manifest.json"));
+  const outcome = await trainRun({ config, ...(resume ? { resume: true } : { force: true }), log: () => undefined });
   // Validation scores (for choosing hyper-parameters without touching the test set).
   const session = await loadTrainedSession(join(job.runDir, "checkpoint"), config.backend);
   const validation: EvalResult = await evaluateSession(session, {
@@ -84,14 +95,27 @@ if (values.job !== undefined) {
     step: session.step,
   });
   writeFileSync(join(job.runDir, "val-eval.json"), JSON.stringify(validation, null, 2));
-  writeFileSync(join(job.runDir, "done.json"), JSON.stringify({ seconds: outcome.seconds, step: outcome.step, backend: outcome.backend }));
+  // Training wall time across resumes is the last log record's time (it carries on from the checkpoint's).
+  const records = readFileSync(join(job.runDir, "log.jsonl"), "utf8").trim().split("\n");
+  const trainSeconds = (JSON.parse(records[records.length - 1]!) as { time: number }).time;
+  writeFileSync(join(job.runDir, "done.json"), JSON.stringify({ seconds: outcome.seconds, trainSeconds, resumed: resume, step: outcome.step, backend: outcome.backend }));
   process.exit(0);
 }
 
 // ---- orchestrator ------------------------------------------------------------------------
 const settingId = values.setting as string;
 if (settingId !== "A" && settingId !== "B") fail(`--setting: expected A or B (got ${JSON.stringify(settingId)})`);
-const setting: ExperimentSetting = EXPERIMENT_SETTINGS[settingId as "A" | "B"];
+const round = Number(values.round);
+if (round !== 1 && round !== 2) fail(`--round: expected 1 or 2 (got ${JSON.stringify(values.round)})`);
+const baseSetting: ExperimentSetting = (round === 1 ? EXPERIMENT_SETTINGS : EXPERIMENT_SETTINGS_ROUND2)[settingId as "A" | "B"];
+const perTask = values["per-task"] === undefined ? baseSetting.perTask : Number(values["per-task"]);
+if (!Number.isInteger(perTask) || perTask < 1) fail(`--per-task: expected an integer >= 1 (got ${JSON.stringify(values["per-task"])})`);
+// Same number of samples per run whatever the per-task batch: steps scale inversely.
+const setting: ExperimentSetting = { ...baseSetting, perTask, steps: Math.round((baseSetting.steps * baseSetting.perTask) / perTask) };
+/** The folder of this grid under --out: the setting, and the per-task batch when it is not the setting's. */
+const block = perTask === baseSetting.perTask ? setting.id : `${setting.id}-pt${perTask}`;
+/** Names the figures and the results section; round 1 keeps its original names. */
+const tag = round === 1 ? setting.id : `round2-${block}`;
 const seeds = Number(values.seeds);
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: expected an integer >= 1 (got ${JSON.stringify(values.seeds)})`);
 const steps = values.steps === undefined ? setting.steps : Number(values.steps);
@@ -100,11 +124,11 @@ const jobs = Number(values.jobs);
 if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs: expected an integer >= 1 (got ${JSON.stringify(values.jobs)})`);
 let methods: ExperimentMethod[] = [];
 try {
-  methods = selectMethods(values.methods?.split(",").map((m) => m.trim()).filter(Boolean));
+  methods = selectMethods(values.methods?.split(",").map((m) => m.trim()).filter(Boolean) ?? (round === 2 ? ROUND2_METHODS : undefined));
 } catch (error) {
   fail(`--methods: ${(error as Error).message}`);
 }
-const out = resolve(values.out as string);
+const out = resolve(values.out ?? (round === 1 ? "runs/experiment" : "runs/experiment/round2"));
 const dataRoot = resolve(values.data ?? process.env.ART_MTL_DATA ?? join(repo, "..", "shared", "data"));
 const summaryOnly = values["summary-only"] === true;
 
@@ -112,7 +136,8 @@ const summaryOnly = values["summary-only"] === true;
 const prepareData = async (): Promise<{ trainDir: string; validationSet: string; testSet: string }> => {
   const cbsd = join(dataRoot, "CBSD68");
   if (!existsSync(cbsd)) fail(`no clean images at ${cbsd}: pass --data DIR (holding CBSD68/, Set14/, Set5/) or set ART_MTL_DATA`);
-  const dataDir = join(out, "data");
+  // Both rounds use the same split and frozen sets (round 1's folder).
+  const dataDir = join(round === 1 ? out : resolve(out, ".."), "data");
   const trainDir = join(dataDir, "train");
   const validationDir = join(dataDir, "validation-images");
   const testDir = join(dataDir, "test-images");
@@ -135,7 +160,7 @@ const prepareData = async (): Promise<{ trainDir: string; validationSet: string;
   return { trainDir, validationSet: await frozen("validation", validationDir, 7_000_001), testSet: await frozen("test", testDir, 9_000_001) };
 };
 
-const runDirOf = (method: string, seed: number) => join(out, setting.id, method, `seed${seed}`);
+const runDirOf = (method: string, seed: number) => join(out, block, method, `seed${seed}`);
 
 const configFor = (method: ExperimentMethod, seed: number, trainDir: string, testSet: string): Record<string, unknown> => ({
   name: `${setting.id}-${method.label}-seed${seed}`,
@@ -147,11 +172,11 @@ const configFor = (method: ExperimentMethod, seed: number, trainDir: string, tes
   steps,
   batch: setting.perTask * setting.tasks.length,
   lr: setting.lr,
-  schedule: { kind: "cosine", minLr: setting.lr / 10 },
+  schedule: { kind: "cosine", minLr: setting.minLr ?? setting.lr / 10, ...(setting.warmupSteps === undefined ? {} : { warmupSteps: setting.warmupSteps }) },
   seed,
   backend: "wasm",
   output: runDirOf(method.label, seed),
-  checkpointEvery: steps,
+  checkpointEvery: Math.min(steps, 100),
   eval: { data: testSet, convention: "basicsr" },
 });
 
@@ -207,15 +232,15 @@ const summarize = (runs: ExperimentRun[]): string => {
   const grid = `<svg xmlns="http://www.w3.org/2000/svg" width="${4 * 360}" height="${Math.ceil(figures.length / 4) * 240}">${figures
     .map((svg, i) => `<g transform="translate(${(i % 4) * 360},${Math.floor(i / 4) * 240})">${svg.replace(/^<svg[^>]*>/, "").replace(/<\/svg>\s*$/, "")}</g>`)
     .join("")}</svg>`;
-  writeFileSync(join(figuresDir, `results-${setting.id}-loss.svg`), grid);
-  if (runs.some((r) => r.method === "art")) writeFileSync(join(figuresDir, `results-${setting.id}-weights.svg`), weightFigure(runs, tasks, "art"));
+  writeFileSync(join(figuresDir, `results-${tag}-loss.svg`), grid);
+  if (runs.some((r) => r.method === "art")) writeFileSync(join(figuresDir, `results-${tag}-weights.svg`), weightFigure(runs, tasks, "art"));
   const seedZero = runs.filter((r) => r.seed === 0 && compared.includes(r.method)).map((r) => readRun(runDirOf(r.method, 0)));
-  if (seedZero.length > 0) writeFileSync(join(out, setting.id, "report.html"), renderReport(seedZero, { title: `Replication, setting ${setting.id}: mixed vs Art (seed 0)` }));
+  if (seedZero.length > 0) writeFileSync(join(out, block, "report.html"), renderReport(seedZero, { title: `Replication, setting ${setting.id}: mixed vs Art (seed 0)` }));
   const seconds = runs.map((r) => r.seconds ?? 0);
   const lines = [
     `### Setting ${setting.id}: ${setting.title}`,
     "",
-    `Model SRResNet (width ${setting.model.width}, ${setting.model.blocks} blocks), ${steps} steps of batch ${setting.perTask * setting.tasks.length} (${setting.perTask} per task), ${setting.patchSize}x${setting.patchSize} crops from CBSD68 (train split), Adam lr ${setting.lr} with cosine decay, WASM backend; ${runs.length} runs taking ${(seconds.reduce((a, b) => a + b, 0) / 60).toFixed(0)} minutes of wall time in all (training and test evaluation, two runs at a time on 2 cores). Test: Set14 + Set5, centre ${setting.evalSide}x${setting.evalSide}, degraded once per task (frozen); PSNR/SSIM in the BasicSR convention, RGB, crop 0.`,
+    `Model SRResNet (width ${setting.model.width}, ${setting.model.blocks} blocks), ${steps} steps of batch ${setting.perTask * setting.tasks.length} (${setting.perTask} per task), ${setting.patchSize}x${setting.patchSize} crops from CBSD68 (train split), ${setting.model.taskPrompt === true ? "task-prompted" : "blind"} model, Adam lr ${setting.lr} with ${setting.warmupSteps === undefined ? "" : `${setting.warmupSteps} warm-up steps and `}cosine decay to ${setting.minLr ?? setting.lr / 10}, WASM backend; ${runs.length} runs taking ${(seconds.reduce((a, b) => a + b, 0) / 60).toFixed(0)} minutes of wall time in all (training and test evaluation, ${jobs} run(s) at a time on 2 cores). Test: Set14 + Set5, centre ${setting.evalSide}x${setting.evalSide}, degraded once per task (frozen); PSNR/SSIM in the BasicSR convention, RGB, crop 0.`,
     "",
     "**Test PSNR (dB), mean ± std over seeds**",
     "",
@@ -237,9 +262,9 @@ const summarize = (runs: ExperimentRun[]): string => {
     "",
     runs.some((r) => r.method === "art") ? artSignalTable(runs, tasks, "art", replayArt) : "(no art runs)",
     "",
-    `![training loss, mixed vs Art](img/results-${setting.id}-loss.svg)`,
+    `![training loss, mixed vs Art](img/results-${tag}-loss.svg)`,
     "",
-    `![Art's weights over time](img/results-${setting.id}-weights.svg)`,
+    `![Art's weights over time](img/results-${tag}-weights.svg)`,
     "",
   ];
   return lines.join("\n");
@@ -280,9 +305,9 @@ if (!summaryOnly) {
   if (failed > 0) console.log(`${failed} run(s) failed; rerun the same command to retry them`);
 }
 const runs = readRuns();
-if (runs.length === 0) fail(`no finished runs under ${join(out, setting.id)}`);
+if (runs.length === 0) fail(`no finished runs under ${join(out, block)}`);
 const section = summarize(runs);
-const sectionFile = join(out, `results-${setting.id}.md`);
+const sectionFile = join(out, `results-${tag}.md`);
 writeFileSync(sectionFile, section);
 console.log(section);
-console.log(`\nwrote ${sectionFile}, docs/img/results-${setting.id}-*.svg and ${join(out, setting.id, "report.html")}`);
+console.log(`\nwrote ${sectionFile}, docs/img/results-${tag}-*.svg and ${join(out, block, "report.html")}`);

@@ -24,6 +24,7 @@ export const EXPERIMENT_METHODS: readonly ExperimentMethod[] = [
   { label: "r-log", description: "GCW only, log (lcr=none, gcw=log)", weighting: artWith("none", "log"), paperRow: "r with log, 29.71" },
   { label: "art", description: "Art, paper preset (s smoothed x r log, tau 3)", weighting: { name: "art", options: {} }, paperRow: "both, 30.05" },
   { label: "art-official", description: "Art, official preset (tau 0.1, E = M = 0.1 at start)", weighting: { name: "art-official", options: {} } },
+  { label: "art-rellog", description: "Art, paper preset with the scale-free GCW (gcw=relative-log: r = 1 + ln(L / M), M the min including this step)", weighting: artWith("ema", "relative-log") },
   { label: "art-tau1", description: "Art, paper preset with tau 1 (investigation: sharper weights)", weighting: { name: "art", options: { tau: 1 } } },
   { label: "art-tau0.3", description: "Art, paper preset with tau 0.3 (investigation: much sharper weights)", weighting: { name: "art", options: { tau: 0.3 } } },
   { label: "dwa", description: "DWA (T = 2), an epoch every 50 steps", weighting: { name: "dwa", options: {}, epochSteps: 50 } },

@@ -16,7 +16,10 @@ export interface ExperimentSetting {
   readonly patchSize: number;
   readonly steps: number;
   readonly lr: number;
-  readonly model: { readonly kind: "srresnet"; readonly width: number; readonly blocks: number };
+  /** Cosine decay floor (default lr / 10) and linear warm-up steps (default 0). */
+  readonly minLr?: number;
+  readonly warmupSteps?: number;
+  readonly model: { readonly kind: "srresnet"; readonly width: number; readonly blocks: number; readonly taskPrompt?: boolean };
   /** Centre crop of the frozen test and validation images (keeps evaluation cheap). */
   readonly evalSide: number;
 }
@@ -35,3 +38,28 @@ export const EXPERIMENT_SETTINGS: Readonly<Record<"A" | "B", ExperimentSetting>>
   A: { id: "A", title: "7 tasks, MiOIR-like (SR x4, blur, noise, JPEG, rain, haze, low light)", tasks: MIOIR_TASKS, ...common },
   B: { id: "B", title: "rain-haze-noise, AirNet-like (noise sigma 15/25/50, rain, haze)", tasks: AIRNET_TASKS, ...common },
 };
+
+/**
+ * The second round (issue "Evidence, second round"): the recipe of the shipped models
+ * (docs/shipped-models.md) with a blind model, so that the models restore: 4 crops per task,
+ * Adam 1e-3 with warm-up and cosine decay to 1e-5, 1,000 steps. Sized so that one setting's
+ * grid (7 methods x 3 seeds) takes about 40 minutes on 2 cores.
+ */
+const round2 = {
+  perTask: 4,
+  patchSize: 32,
+  steps: 1000,
+  lr: 1e-3,
+  minLr: 1e-5,
+  warmupSteps: 100,
+  model: { kind: "srresnet", width: 16, blocks: 4, taskPrompt: false },
+  evalSide: 96,
+} as const;
+
+export const EXPERIMENT_SETTINGS_ROUND2: Readonly<Record<"A" | "B", ExperimentSetting>> = {
+  A: { ...EXPERIMENT_SETTINGS.A, ...round2 },
+  B: { ...EXPERIMENT_SETTINGS.B, ...round2 },
+};
+
+/** The methods the second round compares by default (the issue's list; SI is the first round's best peer). */
+export const ROUND2_METHODS: readonly string[] = ["mixed", "art", "art-official", "art-rellog", "s-ema", "r-log", "si"];
