@@ -14,7 +14,8 @@
  * --out DIR (default runs/experiment, or runs/experiment/round2), --data DIR (clean images; default ../shared/data or
  * $ART_MTL_DATA), --summary-only (rebuild tables and figures from finished runs), --prepare-only
  * (make the train/validation split and the frozen sets, then stop: the shipped models' configs
- * in examples/configs/shipped/ train on them).
+ * in examples/configs/shipped/ train on them), --batch-study 2,4,8 (with --round 2: tabulate the
+ * finished mixed and Art runs of those per-task batches, Art − mixed and the spread of Art's s).
  *
  * Data: training crops from CBSD68 minus a held-out validation split (every 8th image,
  * sorted by name); the test set is Set14 + Set5, degraded once per task with fixed seeds and
@@ -33,7 +34,7 @@ import { parseArgs } from "node:util";
 import { createFrozenSet, isFrozenSet, listImageFiles } from "../src/restoration/data/index.js";
 import { EXPERIMENT_SETTINGS, EXPERIMENT_SETTINGS_ROUND2, ROUND2_METHODS, type ExperimentSetting } from "../src/restoration/experiment/settings.js";
 import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "../src/restoration/experiment/methods.js";
-import { artSignalTable, lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, weightSpreadTable, type ExperimentRun } from "../src/restoration/experiment/summary.js";
+import { artSignalTable, batchStudyFigure, batchStudyRows, batchStudyTable, lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, weightSpreadTable, type BatchBlock, type ExperimentRun } from "../src/restoration/experiment/summary.js";
 import { art, unwrap } from "../src/core/index.js";
 import { readRun } from "../src/restoration/report/run.js";
 import { renderReport } from "../src/restoration/report/html.js";
@@ -56,6 +57,7 @@ const { values } = parseArgs({
     "summary-only": { type: "boolean", default: false },
     "prepare-only": { type: "boolean", default: false },
     "results-md": { type: "string" },
+    "batch-study": { type: "string" },
   },
   strict: true,
 });
@@ -160,7 +162,7 @@ const prepareData = async (): Promise<{ trainDir: string; validationSet: string;
   return { trainDir, validationSet: await frozen("validation", validationDir, 7_000_001), testSet: await frozen("test", testDir, 9_000_001) };
 };
 
-const runDirOf = (method: string, seed: number) => join(out, block, method, `seed${seed}`);
+const runDirOf = (method: string, seed: number, blockName = block) => join(out, blockName, method, `seed${seed}`);
 
 const configFor = (method: ExperimentMethod, seed: number, trainDir: string, testSet: string): Record<string, unknown> => ({
   name: `${setting.id}-${method.label}-seed${seed}`,
@@ -195,11 +197,11 @@ const runJob = (job: Job): Promise<number> =>
     });
   });
 
-const readRuns = (): ExperimentRun[] => {
+const readRuns = (blockName = block): ExperimentRun[] => {
   const runs: ExperimentRun[] = [];
   for (const method of EXPERIMENT_METHODS) {
     for (let seed = 0; seed < 64; seed++) {
-      const dir = runDirOf(method.label, seed);
+      const dir = runDirOf(method.label, seed, blockName);
       if (!existsSync(join(dir, "done.json"))) continue;
       const run = readRun(dir);
       const validation = JSON.parse(readFileSync(join(dir, "val-eval.json"), "utf8")) as EvalResult;
@@ -270,6 +272,32 @@ const summarize = (runs: ExperimentRun[]): string => {
   return lines.join("\n");
 };
 
+if (values["batch-study"] !== undefined) {
+  if (round !== 2) fail("--batch-study: needs --round 2");
+  const sizes = values["batch-study"].split(",").map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) fail(`--batch-study: expected crops per task, e.g. 2,4,8 (got ${JSON.stringify(values["batch-study"])})`);
+  const blocks: BatchBlock[] = sizes.map((n) => ({
+    perTask: n,
+    steps: Math.round((baseSetting.steps * baseSetting.perTask) / n),
+    runs: readRuns(n === baseSetting.perTask ? setting.id : `${setting.id}-pt${n}`).filter((r) => r.method === "mixed" || r.method === "art"),
+  }));
+  const rows = batchStudyRows(blocks, setting.tasks, replayArt);
+  const figure = join(repo, "docs", "img", `results-round2-${setting.id}-batch.svg`);
+  writeFileSync(figure, batchStudyFigure(rows, setting.tasks));
+  const section = [
+    `**The batch hypothesis, setting ${setting.id}**: Art (paper preset) − mixed at ${sizes.join(", ")} crops per task, every run seeing ${baseSetting.steps * baseSetting.perTask * setting.tasks.length} samples (${blocks.map((b) => `${b.runs.length} runs at ${b.perTask}`).join(", ")}). s is replayed from the Art runs' logged losses (steps 21+).`,
+    "",
+    batchStudyTable(rows, setting.tasks),
+    "",
+    `![s spread and Art − mixed vs crops per task](img/results-round2-${setting.id}-batch.svg)`,
+    "",
+  ].join("\n");
+  const sectionFile = join(out, `results-round2-${setting.id}-batch.md`);
+  writeFileSync(sectionFile, section);
+  console.log(section);
+  console.log(`wrote ${sectionFile} and ${figure}`);
+  process.exit(0);
+}
 const { trainDir, validationSet, testSet } = summaryOnly ? { trainDir: "", validationSet: "", testSet: "" } : await prepareData();
 if (values["prepare-only"] === true) {
   console.log(`train images: ${trainDir}\nvalidation set: ${validationSet}\ntest set: ${testSet}`);

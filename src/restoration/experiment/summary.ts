@@ -222,3 +222,88 @@ export const artSignalTable = (
   const rule = `|---|${tasks.map(() => "---").join("|")}|`;
   return [header, rule, `| s (5%–95%) | ${s.map(range).join(" | ")} |`, `| r (5%–95%) | ${r.map(range).join(" | ")} |`].join("\n");
 };
+
+/** One per-task batch size of the batch study: its finished runs (Art and mixed, paired by seed). */
+export interface BatchBlock {
+  /** Crops per task in a batch. */
+  readonly perTask: number;
+  readonly steps: number;
+  readonly runs: readonly ExperimentRun[];
+}
+
+/** What the batch study reports for one per-task batch size. */
+export interface BatchStudyRow {
+  readonly perTask: number;
+  readonly steps: number;
+  readonly test: PairedRow | undefined;
+  readonly validation: PairedRow | undefined;
+  /** Per task: the 5%–95% width of Art's s (replayed from the `art` runs' logged losses, steps 21+). */
+  readonly sWidth: readonly number[];
+}
+
+/**
+ * The batch hypothesis (docs/results.md, second round): per per-task batch size, Art − mixed
+ * (test and validation) and how widely Art's local convergence signal s spreads. If s is mostly
+ * mini-batch noise, its spread shrinks about as 1/sqrt(crops per task).
+ */
+export const batchStudyRows = (
+  blocks: readonly BatchBlock[],
+  tasks: readonly string[],
+  replay: (losses: readonly (readonly (number | null)[])[]) => { s: (number | null)[] }[],
+): BatchStudyRow[] =>
+  [...blocks]
+    .sort((a, b) => a.perTask - b.perTask)
+    .map((block) => {
+      const find = (split: "test" | "validation") => pairedRows(block.runs, tasks, ["mixed", "art"], "mixed", split).find((row) => row.method === "art");
+      const s: number[][] = tasks.map(() => []);
+      for (const run of block.runs.filter((r) => r.method === "art")) {
+        replay(run.log.map((record) => record.taskLosses))
+          .slice(20)
+          .forEach((d) => d.s.forEach((v, k) => (v === null || v === undefined ? undefined : s[k]!.push(v))));
+      }
+      const sWidth = s.map((values) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        return quantile(sorted, 0.95) - quantile(sorted, 0.05);
+      });
+      return { perTask: block.perTask, steps: block.steps, test: find("test"), validation: find("validation"), sWidth };
+    });
+
+/** The batch study as one markdown table. */
+export const batchStudyTable = (rows: readonly BatchStudyRow[], tasks: readonly string[]): string => {
+  const signed = (v: number, digits: number) => `${v >= 0 ? "+" : ""}${fmt(v, digits)}`;
+  const diff = (row: PairedRow | undefined) =>
+    row === undefined ? "n/a | n/a" : `${signed(row.psnr.meanDifference, 3)} [${fmt(row.psnr.ci95[0], 3)}, ${fmt(row.psnr.ci95[1], 3)}] | ${row.psnr.wins}/${row.n}`;
+  const header = `| crops per task | batch | steps | Art − mixed, validation Δ avg PSNR (95% CI) | wins | test Δ avg PSNR (95% CI) | wins | s 5%–95% width: ${tasks.join(" / ")} | median width |`;
+  const rule = "|---|---|---|---|---|---|---|---|---|";
+  const lines = rows.map((row) => {
+    const sorted = [...row.sWidth].filter(Number.isFinite).sort((a, b) => a - b);
+    return `| ${row.perTask} | ${row.perTask * tasks.length} | ${row.steps} | ${diff(row.validation)} | ${diff(row.test)} | ${row.sWidth.map((w) => fmt(w, 2)).join(" / ")} | ${fmt(quantile(sorted, 0.5), 3)} |`;
+  });
+  return [header, rule, ...lines].join("\n");
+};
+
+/**
+ * The batch study as one figure: left, the width of s per task against crops per task (with the
+ * 1/sqrt(n) line through the smallest batch's median); right, Art − mixed on validation and test.
+ */
+export const batchStudyFigure = (rows: readonly BatchStudyRow[], tasks: readonly string[]): string => {
+  const x = rows.map((row) => row.perTask);
+  const medians = rows.map((row) => quantile([...row.sWidth].filter(Number.isFinite).sort((a, b) => a - b), 0.5));
+  const sqrtLine = rows.map((row) => medians[0]! * Math.sqrt(rows[0]!.perTask / row.perTask));
+  const left = lineChart(
+    [
+      ...tasks.map((task, k) => ({ label: task, color: PALETTE[k % PALETTE.length]!, x, y: rows.map((row) => row.sWidth[k] ?? Number.NaN) })),
+      { label: "1/sqrt(n) from the smallest", color: "#333333", dashed: true, x, y: sqrtLine },
+    ],
+    { title: "Art's s: 5%–95% width vs crops per task", xLabel: "crops per task", yLabel: "width of s", width: 420, height: 300, yMin: 0 },
+  );
+  const right = lineChart(
+    [
+      { label: "validation", color: PALETTE[0]!, x, y: rows.map((row) => row.validation?.psnr.meanDifference ?? Number.NaN) },
+      { label: "test", color: PALETTE[1]!, dashed: true, x, y: rows.map((row) => row.test?.psnr.meanDifference ?? Number.NaN) },
+    ],
+    { title: "Art − mixed, avg PSNR (dB, mean of seeds)", xLabel: "crops per task", yLabel: "Δ dB", width: 420, height: 300 },
+  );
+  const inner = (svg: string) => svg.replace(/^<svg[^>]*>/, "").replace(/<\/svg>\s*$/, "");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="840" height="300"><g>${inner(left)}</g><g transform="translate(420,0)">${inner(right)}</g></svg>`;
+};
