@@ -6,11 +6,10 @@
  * power loss. A reader sees the old file or the new one, never half of one.
  *
  * It lives in the adapter layer so that both the adapter and the kit/CLI may import it. It is
- * not exported from `art-mtl/tfjs`, and `checkpoint.ts` imports it lazily (Node's `fs` is
- * loaded on first use there).
+ * not exported from `art-mtl/tfjs`; the file checkpoint store (`checkpoint-file-store.ts`) uses it.
+ * Node's `fs` comes through `platform/node.ts` (in a browser build these throw `NodeOnlyError`).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { closeSync, dirname, fsyncSync, mkdirSync, openSync, renameSync, resolve, writeFileSync } from "./platform/node.js";
 
 /** Error codes of platforms that cannot open or fsync a directory (Windows): nothing to do there. */
 const UNSUPPORTED_DIRECTORY_SYNC = new Set(["EISDIR", "EPERM", "EINVAL", "EBADF", "EACCES", "ENOTSUP"]);

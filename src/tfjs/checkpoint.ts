@@ -1,27 +1,49 @@
+import type { CheckpointReader, CheckpointStore } from "./checkpoint-store.js";
+import { fileCheckpointStore } from "./checkpoint-file-store.js";
 import { AdapterError } from "./errors.js";
+import { nodeOnly } from "./platform/node.js";
+import { sha256Hex } from "./platform/sha256.js";
 import type { Trainer, TrainerHostState } from "./trainer.js";
 import type { Tensor, Variable } from "./tf.js";
 
 /**
- * Checkpoints of a trainer in one directory, written atomically, with no dependency on
- * tfjs-node's `file://` handlers:
+ * Checkpoints of a trainer, with no dependency on tfjs-node's `file://` handlers. One checkpoint
+ * is a set of files in a `CheckpointStore` (a directory in Node, memory or IndexedDB anywhere):
  *
- *   DIR/manifest.json          format, step, weighting name, trainer host state, user metadata,
- *                              and one entry per tensor (file, name, shape, dtype)
- *   DIR/model/NNNN.bin         one file per model variable (raw little-endian float32/int32)
- *   DIR/optimizer/NNNN.bin     one file per optimizer weight (`optimizer.getWeights()` order)
+ *   manifest.json          format, step, weighting name, trainer host state, user metadata,
+ *                          and one entry per tensor (file, name, shape, dtype, SHA-256)
+ *   model/NNNN.bin         one file per model variable (raw little-endian float32/int32)
+ *   optimizer/NNNN.bin     one file per optimizer weight (`optimizer.getWeights()` order)
  *
- * Atomicity: everything is written and fsynced (files and directories) into `DIR.partial-*`;
- * then the old `DIR` (if any) is renamed to `DIR.previous`, the new one renamed to `DIR`, the
- * parent directory fsynced (see `atomic-write.ts`), and `DIR.previous` removed.
- * A crash at any point leaves either `DIR` or `DIR.previous` complete, and `loadCheckpoint`
- * reads whichever is there.
+ * Atomicity is the store's: every file goes to a writer that commits them as a whole (in a
+ * directory: written and fsynced into `DIR.partial-*`, then renamed over `DIR` with `DIR.previous`
+ * kept until the swap is durable; see `checkpoint-file-store.ts`). A crash leaves the old
+ * checkpoint or the new one, and `loadCheckpoint` reads whichever is there.
  *
  * Integrity: the manifest records the SHA-256 of every tensor file and of the trainer state and
- * metadata; loading refuses a changed, truncated or missing file, a changed state, or a
- * non-finite model weight, with an error naming the file, so a checkpoint cannot rot silently. Node's `fs` is loaded lazily so that importing this module in a
- * browser bundle costs nothing.
+ * metadata (WebCrypto, or plain JavaScript where it is missing: the same digests in Node and in a
+ * browser); loading refuses a changed, truncated or missing file, a changed state, or a
+ * non-finite model weight, with an error naming the file, so a checkpoint cannot rot silently.
+ *
+ * A path (string) means the file-system store, Node only: the browser build throws
+ * `NodeOnlyError` for it and takes a store instead.
  */
+
+/** Where a checkpoint is: a directory path (Node) or a `CheckpointStore` (anywhere). */
+export type CheckpointLocation = string | CheckpointStore;
+
+export * from "./checkpoint-store.js";
+export { fileCheckpointStore } from "./checkpoint-file-store.js";
+export * from "./checkpoint-indexeddb.js";
+
+const storeOf = (location: CheckpointLocation, caller: string): CheckpointStore => {
+  if (typeof location !== "string") return location;
+  nodeOnly(`${caller} with a directory path`, "pass a CheckpointStore instead: memoryCheckpointStore() or indexedDbCheckpointStore(name)");
+  return fileCheckpointStore(location);
+};
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 /** The manifest's format tag. */
 export const CHECKPOINT_FORMAT = "art-mtl-tfjs-checkpoint";
@@ -59,28 +81,10 @@ export interface CheckpointManifest {
 export interface LoadedCheckpoint {
   readonly step: number;
   readonly metadata: unknown;
-  /** The directory actually read (DIR, or DIR.previous after a crash mid-save). */
+  /** Where it was read from: the directory (DIR, or DIR.previous after a crash mid-save), or the store's location. */
   readonly directory: string;
   readonly manifest: CheckpointManifest;
 }
-
-const fsModules = async () => {
-  const fs = await import("node:fs/promises");
-  const path = await import("node:path");
-  const atomic = await import("./atomic-write.js");
-  const { createHash } = await import("node:crypto");
-  const sha256 = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
-  return { fs, path, atomic, sha256 };
-};
-
-const exists = async (fs: typeof import("node:fs/promises"), target: string): Promise<boolean> => {
-  try {
-    await fs.access(target);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const bytesOf = (values: Float32Array | Int32Array): Uint8Array => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 
@@ -93,95 +97,70 @@ const checkDtype = (tensor: Tensor, what: string): "float32" | "int32" => {
 
 /**
  * Saves the trainer's model variables, optimizer state, weighting state, step and `metadata`
- * (JSON) into `directory`, atomically (see the module comment). Reads every tensor back once
+ * (JSON) into `location` (a directory path in Node, or any `CheckpointStore`), replacing the
+ * checkpoint there as a whole (see the module comment). Reads every tensor back once
  * (checkpoints are rare). Applies any pending two-phase observation first.
  *
  * @example
- * await saveCheckpoint(trainer, "runs/exp1/checkpoint", { epoch: 3 });
+ * await saveCheckpoint(trainer, "runs/exp1/checkpoint", { epoch: 3 }); // Node
+ * await saveCheckpoint(trainer, indexedDbCheckpointStore("exp1"), { epoch: 3 }); // a browser
  */
-export const saveCheckpoint = async <S>(trainer: Trainer<S>, directory: string, metadata: unknown = null): Promise<CheckpointManifest> => {
-  const { fs, path, atomic, sha256 } = await fsModules();
+export const saveCheckpoint = async <S>(trainer: Trainer<S>, location: CheckpointLocation, metadata: unknown = null): Promise<CheckpointManifest> => {
+  const store = storeOf(location, "saveCheckpoint");
   const tf = trainer.tf;
   await trainer.flush();
-  const target = path.resolve(directory);
-  const parent = path.dirname(target);
-  const base = path.basename(target);
-  await fs.mkdir(parent, { recursive: true });
-  // Leftovers of a crashed save are incomplete by construction; remove them.
-  for (const name of await fs.readdir(parent)) {
-    if (name.startsWith(`${base}.partial-`)) await fs.rm(path.join(parent, name), { recursive: true, force: true });
-  }
-  const partial = path.join(parent, `${base}.partial-${process.pid}-${Date.now()}`);
-  await fs.mkdir(path.join(partial, "model"), { recursive: true });
-  await fs.mkdir(path.join(partial, "optimizer"), { recursive: true });
-
-  const writeTensor = async (tensor: Tensor, file: string): Promise<string> => {
-    const values = (await tensor.data()) as Float32Array | Int32Array;
-    const bytes = bytesOf(values);
-    const handle = await fs.open(path.join(partial, file), "w");
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return sha256(bytes);
-  };
-
-  const model: CheckpointTensorEntry[] = [];
-  for (const [i, variable] of trainer.checkpointVariables.entries()) {
-    const file = `model/${String(i).padStart(4, "0")}.bin`;
-    const dtype = checkDtype(variable, `model variable ${i} (${variable.name})`);
-    const digest = await writeTensor(variable, file);
-    model.push({ file, name: variable.name, shape: [...variable.shape], dtype, sha256: digest });
-  }
-
-  const optimizerWeights = await trainer.optimizer.getWeights();
-  const optimizer: CheckpointTensorEntry[] = [];
+  const writer = await store.begin();
   try {
-    for (const [i, named] of optimizerWeights.entries()) {
-      const file = `optimizer/${String(i).padStart(4, "0")}.bin`;
-      const dtype = checkDtype(named.tensor, `optimizer weight ${i} (${named.name})`);
-      const digest = await writeTensor(named.tensor, file);
-      optimizer.push({ file, name: named.name, shape: [...named.tensor.shape], dtype, sha256: digest });
+    const writeTensor = async (tensor: Tensor, file: string): Promise<string> => {
+      const bytes = bytesOf((await tensor.data()) as Float32Array | Int32Array);
+      await writer.write(file, bytes);
+      return sha256Hex(bytes);
+    };
+
+    const model: CheckpointTensorEntry[] = [];
+    for (const [i, variable] of trainer.checkpointVariables.entries()) {
+      const file = `model/${String(i).padStart(4, "0")}.bin`;
+      const dtype = checkDtype(variable, `model variable ${i} (${variable.name})`);
+      const digest = await writeTensor(variable, file);
+      model.push({ file, name: variable.name, shape: [...variable.shape], dtype, sha256: digest });
     }
-  } finally {
-    // getWeights returns the live slot variables plus fresh tensors (e.g. the iteration count):
-    // dispose only the fresh ones.
-    for (const named of optimizerWeights) if (!(named.tensor instanceof tf.Variable)) named.tensor.dispose();
-  }
 
-  const hostState = trainer.hostState();
-  const manifest: CheckpointManifest = {
-    format: CHECKPOINT_FORMAT,
-    version: 1,
-    step: trainer.stepCount,
-    weighting: trainer.weighting.name,
-    numTasks: trainer.numTasks,
-    trainer: hostState,
-    model,
-    optimizer,
-    metadata,
-    sha256: { trainer: sha256(JSON.stringify(hostState)), metadata: sha256(JSON.stringify(metadata ?? null)) },
-  };
-  // The tensor files' directory entries, then the manifest (fsynced, and its directory with it).
-  atomic.syncDirectory(path.join(partial, "model"));
-  atomic.syncDirectory(path.join(partial, "optimizer"));
-  atomic.writeFileAtomic(path.join(partial, "manifest.json"), `${JSON.stringify(manifest, null, 1)}\n`);
+    const optimizerWeights = await trainer.optimizer.getWeights();
+    const optimizer: CheckpointTensorEntry[] = [];
+    try {
+      for (const [i, named] of optimizerWeights.entries()) {
+        const file = `optimizer/${String(i).padStart(4, "0")}.bin`;
+        const dtype = checkDtype(named.tensor, `optimizer weight ${i} (${named.name})`);
+        const digest = await writeTensor(named.tensor, file);
+        optimizer.push({ file, name: named.name, shape: [...named.tensor.shape], dtype, sha256: digest });
+      }
+    } finally {
+      // getWeights returns the live slot variables plus fresh tensors (e.g. the iteration count):
+      // dispose only the fresh ones.
+      for (const named of optimizerWeights) if (!(named.tensor instanceof tf.Variable)) named.tensor.dispose();
+    }
 
-  const previous = path.join(parent, `${base}.previous`);
-  if (await exists(fs, path.join(target, "manifest.json"))) {
-    await fs.rm(previous, { recursive: true, force: true });
-    await fs.rename(target, previous);
-  } else {
-    // No complete checkpoint at DIR: keep DIR.previous (it may be the only good copy) until the new one is in place.
-    await fs.rm(target, { recursive: true, force: true });
+    const hostState = trainer.hostState();
+    const manifest: CheckpointManifest = {
+      format: CHECKPOINT_FORMAT,
+      version: 1,
+      step: trainer.stepCount,
+      weighting: trainer.weighting.name,
+      numTasks: trainer.numTasks,
+      trainer: hostState,
+      model,
+      optimizer,
+      metadata,
+      sha256: { trainer: await sha256Hex(JSON.stringify(hostState)), metadata: await sha256Hex(JSON.stringify(metadata ?? null)) },
+    };
+    // The manifest last: a checkpoint with a manifest is complete.
+    await writer.write("manifest.json", utf8.encode(`${JSON.stringify(manifest, null, 1)}\n`));
+    await writer.commit();
+    return manifest;
+  } catch (error) {
+    await writer.abort().catch(() => undefined);
+    throw error;
   }
-  await fs.rename(partial, target);
-  // Make the renames durable before the old copy goes.
-  atomic.syncDirectory(parent);
-  await fs.rm(previous, { recursive: true, force: true });
-  return manifest;
 };
 
 const isManifest = (u: unknown): u is CheckpointManifest => {
@@ -192,50 +171,59 @@ const isManifest = (u: unknown): u is CheckpointManifest => {
   );
 };
 
-/**
- * The manifest of the complete checkpoint at `directory` (or at `directory.previous` after a
- * crash mid-save), or null when there is none.
- */
-export const readCheckpointManifest = async (directory: string): Promise<{ manifest: CheckpointManifest; directory: string } | null> => {
-  const { fs, path } = await fsModules();
-  const target = path.resolve(directory);
-  for (const candidate of [target, `${target}.previous`]) {
-    const file = path.join(candidate, "manifest.json");
-    if (!(await exists(fs, file))) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await fs.readFile(file, "utf8"));
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      throw new AdapterError("checkpoint", `${file} is not valid JSON (${error.message})`);
-    }
-    if (!isManifest(parsed)) throw new AdapterError("checkpoint", `${file} is not an ${CHECKPOINT_FORMAT} v1 manifest`);
-    return { manifest: parsed, directory: candidate };
+/** The manifest of the checkpoint `reader` holds, or null when it has no manifest.json. */
+const readManifest = async (reader: CheckpointReader): Promise<CheckpointManifest | null> => {
+  const file = `${reader.location}/manifest.json`;
+  const bytes = await reader.read("manifest.json");
+  if (bytes === undefined) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fromUtf8.decode(bytes));
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new AdapterError("checkpoint", `${file} is not valid JSON (${error.message})`);
   }
-  return null;
+  if (!isManifest(parsed)) throw new AdapterError("checkpoint", `${file} is not an ${CHECKPOINT_FORMAT} v1 manifest`);
+  return parsed;
+};
+
+/**
+ * The manifest of the complete checkpoint at `location` (a directory path in Node, where
+ * `directory.previous` is read after a crash mid-save; or a `CheckpointStore`), or null when there
+ * is none.
+ *
+ * @example
+ * const found = await readCheckpointManifest("runs/exp1/checkpoint"); // found?.manifest.step
+ */
+export const readCheckpointManifest = async (location: CheckpointLocation): Promise<{ manifest: CheckpointManifest; directory: string } | null> => {
+  const reader = await storeOf(location, "readCheckpointManifest").open();
+  if (reader === null) return null;
+  const manifest = await readManifest(reader);
+  return manifest === null ? null : { manifest, directory: reader.location };
 };
 
 /**
  * Loads a checkpoint into a trainer built like the one that saved it (same model architecture,
  * a fresh optimizer of the same kind, the same weighting): model variables (by position, shapes
  * checked), optimizer state (`setWeights`), weighting state (through its `stateCodec`), step and
- * lagged weights. Training on gives exactly what the uninterrupted run would have.
+ * lagged weights. Training on gives exactly what the uninterrupted run would have. `location` is
+ * a directory path (Node) or a `CheckpointStore`.
  *
  * @example
  * const resumed = await loadCheckpoint(trainer, "runs/exp1/checkpoint"); // resumed.step, resumed.metadata
  */
-export const loadCheckpoint = async <S>(trainer: Trainer<S>, directory: string): Promise<LoadedCheckpoint> => {
-  const { fs, path, sha256 } = await fsModules();
+export const loadCheckpoint = async <S>(trainer: Trainer<S>, location: CheckpointLocation): Promise<LoadedCheckpoint> => {
+  const store = storeOf(location, "loadCheckpoint");
   const tf = trainer.tf;
-  const found = await readCheckpointManifest(directory);
-  if (found === null) throw new AdapterError("checkpoint", `no complete checkpoint at ${path.resolve(directory)}`);
-  const { manifest } = found;
-  const manifestFile = path.join(found.directory, "manifest.json");
+  const reader = await store.open();
+  const manifest = reader === null ? null : await readManifest(reader);
+  if (reader === null || manifest === null) throw new AdapterError("checkpoint", `no complete checkpoint at ${store.location}`);
+  const manifestFile = `${reader.location}/manifest.json`;
   if (manifest.sha256 !== undefined) {
-    if (sha256(JSON.stringify(manifest.trainer)) !== manifest.sha256.trainer) {
+    if ((await sha256Hex(JSON.stringify(manifest.trainer))) !== manifest.sha256.trainer) {
       throw new AdapterError("checkpoint", `${manifestFile}: the trainer/weighting state does not match its checksum (changed since it was saved)`);
     }
-    if (sha256(JSON.stringify(manifest.metadata ?? null)) !== manifest.sha256.metadata) {
+    if ((await sha256Hex(JSON.stringify(manifest.metadata ?? null))) !== manifest.sha256.metadata) {
       throw new AdapterError("checkpoint", `${manifestFile}: the metadata does not match its checksum (changed since it was saved)`);
     }
   }
@@ -258,19 +246,14 @@ export const loadCheckpoint = async <S>(trainer: Trainer<S>, directory: string):
   });
 
   const readTensor = async (entry: CheckpointTensorEntry): Promise<Tensor> => {
-    const file = path.join(found.directory, entry.file);
-    let bytes: Uint8Array;
-    try {
-      bytes = await fs.readFile(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      throw new AdapterError("checkpoint", `${file}: missing (the checkpoint is incomplete)`);
-    }
+    const file = `${reader.location}/${entry.file}`;
+    const bytes = await reader.read(entry.file);
+    if (bytes === undefined) throw new AdapterError("checkpoint", `${file}: missing (the checkpoint is incomplete)`);
     const size = entry.shape.reduce((a, b) => a * b, 1);
     if (bytes.byteLength !== size * 4) {
       throw new AdapterError("checkpoint", `${file}: expected ${size * 4} bytes for [${entry.shape.join(",")}], found ${bytes.byteLength} (truncated or replaced)`);
     }
-    if (entry.sha256 !== undefined && sha256(bytes) !== entry.sha256) {
+    if (entry.sha256 !== undefined && (await sha256Hex(bytes)) !== entry.sha256) {
       throw new AdapterError("checkpoint", `${file}: checksum mismatch (the file changed since the checkpoint was saved)`);
     }
     // Copy into an aligned buffer (a Buffer may sit at any offset of a shared pool).
@@ -298,5 +281,5 @@ export const loadCheckpoint = async <S>(trainer: Trainer<S>, directory: string):
     for (const value of modelValues) value.dispose();
     for (const named of optimizerValues) named.tensor.dispose();
   }
-  return { step: manifest.step, metadata: manifest.metadata, directory: found.directory, manifest };
+  return { step: manifest.step, metadata: manifest.metadata, directory: reader.location, manifest };
 };

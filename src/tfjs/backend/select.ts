@@ -7,6 +7,7 @@
  */
 import type { LogFn, Tf } from "./types.js";
 import { registerWasmTrainingKernels } from "./register.js";
+import { createRequire, dirname, isNodeBuild, join } from "../platform/node.js";
 
 /** A concrete backend choice. */
 export type ConcreteBackendChoice = "node-gpu" | "node" | "webgpu" | "wasm" | "cpu";
@@ -151,11 +152,14 @@ const webgpuLoader: Loader = async (tf) => {
   };
 };
 
-/** The directory holding the installed wasm binaries, via Node's resolver (works for ESM and CJS callers). */
+/**
+ * The directory holding the installed wasm binaries, via Node's resolver (works for ESM and CJS
+ * callers). In a browser build there is none to find: the wasm package locates its binaries
+ * next to its own script, or the caller passes `wasmPaths`.
+ */
 async function defaultWasmDirectory(): Promise<string | undefined> {
+  if (!isNodeBuild) return undefined;
   try {
-    const { createRequire } = await import("node:module");
-    const { dirname, join } = await import("node:path");
     const resolveFromCwd = createRequire(join(process.cwd(), "package.json"));
     return `${dirname(resolveFromCwd.resolve("@tensorflow/tfjs-backend-wasm"))}/`;
   } catch {

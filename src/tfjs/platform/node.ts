@@ -1,0 +1,28 @@
+/**
+ * Every Node.js built-in that `art-mtl/tfjs` and `art-mtl/restoration` use, in one place.
+ *
+ * The adapter and the kit never import `node:*` themselves (a lint rule says so): they import
+ * from here. The Node builds (and the tests) get the real modules; the browser builds get
+ * `node.browser.ts` instead (the build swaps a `X.ts` for its `X.browser.ts` twin, see
+ * scripts/browser-twins.mjs), where each of these names exists with the same type but throws
+ * `NodeOnlyError` when used, so no Node built-in reaches a browser bundle.
+ *
+ * Public functions that need Node call `nodeOnly("name", hint)` first: a no-op here, in the
+ * browser build it throws `NodeOnlyError` naming the function before anything else happens.
+ */
+export { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+export * as fsPromises from "node:fs/promises";
+export { basename, dirname, extname, join, resolve } from "node:path";
+export { fileURLToPath, pathToFileURL } from "node:url";
+export { createRequire } from "node:module";
+export { Worker } from "node:worker_threads";
+export { hostname } from "node:os";
+
+/** True in the Node builds, false in the browser builds. */
+export const isNodeBuild: boolean = true;
+
+/**
+ * Guards a public function that needs Node: does nothing here; the browser build's twin throws
+ * `NodeOnlyError(feature, hint)`.
+ */
+export const nodeOnly = (_feature: string, _hint?: string): void => undefined;
