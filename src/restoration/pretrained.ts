@@ -4,9 +4,7 @@
  * committed config (`examples/configs/shipped/<name>.json`), so `eval` and `restore` can use one
  * when no `--checkpoint` is given, and anyone can retrain it.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, existsSync, fileURLToPath, join, nodeOnly, readFileSync } from "../tfjs/platform/node.js";
 import type { TaskName } from "./degradations/degradations.js";
 import { AIRNET_TASKS, MIOIR_TASKS } from "./degradations/degradations.js";
 
@@ -53,6 +51,7 @@ const packageRoot = (): string => {
  * const session = await loadTrainedSession(checkpoint);
  */
 export function pretrainedRunDir(name: string = DEFAULT_PRETRAINED): string {
+  nodeOnly("pretrainedRunDir / pretrainedCheckpoint", "serve the files of models/NAME/checkpoint/ and load them into memoryCheckpointStore()");
   if (!PRETRAINED_MODELS.some((m) => m.name === name)) {
     throw new Error(`no shipped model named ${JSON.stringify(name)} (shipped: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")})`);
   }

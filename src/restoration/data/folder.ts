@@ -7,8 +7,7 @@
  * the patch, either stops the run with an error naming the file (`onBadFile: "error"`, the
  * default) or is dropped with one warning and never drawn again (`onBadFile: "skip"`).
  */
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, nodeOnly, readdirSync, statSync } from "../../tfjs/platform/node.js";
 import type { Rng } from "../../core/random.js";
 import type { RgbImage } from "../image.js";
 import { ImageTooSmallError } from "../image.js";
@@ -44,6 +43,7 @@ export const isImageFileName = (name: string): boolean => IMAGE_EXTENSIONS.some(
  * seeded draw, does not depend on the file system's listing order). Hidden files are ignored.
  */
 export function listImageFiles(dir: string): string[] {
+  nodeOnly("listImageFiles");
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -83,6 +83,7 @@ export interface ImageFolderSource extends CleanSource {
  * const patch = await source.drawPatch(Rng.seeded(1), 48, true);
  */
 export function imageFolderSource(dir: string, options: ImageFolderOptions = {}): ImageFolderSource {
+  nodeOnly("imageFolderSource", "use proceduralSource(), or a CleanSource of your own over decoded images");
   const files = listImageFiles(dir);
   if (files.length === 0) throw new DatasetError(dir, `${dir}: no image files (${IMAGE_EXTENSIONS.join(", ")}) in this folder`);
   const policy = options.onBadFile ?? "error";

@@ -11,8 +11,7 @@
  *
  * It is also a valid `same-name` paired folder.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { basename, existsSync, extname, join, mkdirSync, nodeOnly, readFileSync } from "../../tfjs/platform/node.js";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
 import { Rng } from "../../core/random.js";
@@ -103,6 +102,7 @@ async function cleanImages(source: FrozenSource, maxSide: number | undefined): P
       img: centreCrop(proceduralImageAt(seed, i, size), maxSide),
     }));
   }
+  nodeOnly("a frozen set from a folder", "use a procedural source");
   const files = listImageFiles(source.folder).slice(0, source.limit ?? Infinity);
   if (files.length === 0) throw new DatasetError(source.folder, `${source.folder}: no image files`);
   // Samples are named `${task}-${name}`: two files that differ only in extension would collide.
@@ -160,6 +160,7 @@ export const describeFrozenSource = (source: FrozenSource): string =>
  * await createFrozenSet("runs/eval-set", { tasks: [...MIOIR_TASKS], seed: 1, source: { procedural: { count: 4, size: 96 } } });
  */
 export async function createFrozenSet(dir: string, options: FrozenSetOptions): Promise<FrozenManifest> {
+  nodeOnly("createFrozenSet", "use frozenPairs(options), which makes the same pairs in memory");
   const pairs = await frozenPairs(options);
   mkdirSync(join(dir, "input"), { recursive: true });
   mkdirSync(join(dir, "target"), { recursive: true });
@@ -182,7 +183,10 @@ export async function createFrozenSet(dir: string, options: FrozenSetOptions): P
 }
 
 /** True when `dir` holds a frozen set's manifest. */
-export const isFrozenSet = (dir: string): boolean => existsSync(join(dir, "manifest.json"));
+export const isFrozenSet = (dir: string): boolean => {
+  nodeOnly("isFrozenSet");
+  return existsSync(join(dir, "manifest.json"));
+};
 
 /** A loaded frozen set: the manifest and a loader per sample. */
 export interface FrozenSet {
@@ -194,6 +198,7 @@ export interface FrozenSet {
 
 /** Reads and checks a frozen set's manifest; throws `DatasetError` naming the file and the bad field. */
 export function loadFrozenSet(dir: string): FrozenSet {
+  nodeOnly("loadFrozenSet", "use frozenPairs(options), which makes the same pairs in memory");
   const path = join(dir, "manifest.json");
   let raw: unknown;
   try {

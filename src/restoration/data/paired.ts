@@ -9,8 +9,7 @@
  * `auto` picks the layout under which every input has its target, and otherwise reports the
  * inputs that match under neither, by name.
  */
-import { existsSync } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { basename, existsSync, extname, join, nodeOnly } from "../../tfjs/platform/node.js";
 import type { RgbImage } from "../image.js";
 import { readImage } from "../io/read-image.js";
 import { DatasetError, listImageFiles } from "./folder.js";
@@ -76,6 +75,7 @@ const listSome = (files: readonly string[]): string =>
  * for (const pair of set.pairs) { const { input, target } = await loadPair(pair); }
  */
 export function openPairedFolder(root: string, options: PairedFolderOptions = {}): PairedFolder {
+  nodeOnly("openPairedFolder");
   const inputDir = join(root, options.inputDir ?? "input");
   const targetDir = join(root, options.targetDir ?? "target");
   for (const dir of [inputDir, targetDir]) {
@@ -106,6 +106,7 @@ export function openPairedFolder(root: string, options: PairedFolderOptions = {}
 
 /** Loads both images of a pair; throws `DatasetError` naming both files when their sizes differ. */
 export async function loadPair(pair: ImagePair): Promise<{ input: RgbImage; target: RgbImage }> {
+  nodeOnly("loadPair", "fetch both images' bytes and use decodeImage(bytes, name)");
   const [input, target] = await Promise.all([readImage(pair.input), readImage(pair.target)]);
   if (input.width !== target.width || input.height !== target.height) {
     throw new DatasetError(pair.input, `${pair.input} is ${input.width}x${input.height} but its target ${pair.target} is ${target.width}x${target.height}`);

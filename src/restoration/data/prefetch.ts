@@ -7,17 +7,21 @@
  * with `"thread"` it runs on the training thread between awaits (a small queue advanced with
  * `setImmediate`; this only hides I/O, not CPU time); `"none"` synthesises on demand. `"auto"`
  * (the default) uses a worker when the worker module can be found next to this file (it can
- * under tsx and in the source tree; a single-file bundle falls back to `"thread"`).
+ * under tsx and in the source tree; a single-file bundle falls back to `"thread"`). Worker threads
+ * are Node's: in the browser build `"auto"` is `"thread"` (the next batch is made between the
+ * training step's awaits) and `"worker"` throws `NodeOnlyError`.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { createRequire, dirname, existsSync, fileURLToPath, isNodeBuild, join, nodeOnly, pathToFileURL, readFileSync, Worker } from "../../tfjs/platform/node.js";
 import type { Batch, BatchHooks, BatchOptions } from "./batches.js";
 import { BatchSynthesizer } from "./batches.js";
 import type { BatchRequest, BatchWorkerMessage } from "./batch-worker.js";
 import { DatasetError } from "./folder.js";
+
+/** Runs `task` after the current macrotask: `setImmediate` in Node, a zero timeout where there is none (browsers). */
+const nextMacrotask = (task: () => void): void => {
+  if (typeof setImmediate === "function") setImmediate(task);
+  else setTimeout(task, 0);
+};
 
 /** How batches are produced ahead of use. */
 export type PrefetchMode = "worker" | "thread" | "none" | "auto";
@@ -44,6 +48,7 @@ export interface BatchStream extends AsyncIterable<Batch> {
 
 /** The worker module next to this one (.ts under tsx, .js when compiled file by file), if present. */
 export function findBatchWorker(): URL | undefined {
+  if (!isNodeBuild) return undefined;
   try {
     for (const name of ["./batch-worker.ts", "./batch-worker.js"]) {
       const url = new URL(name, import.meta.url);
@@ -61,6 +66,7 @@ export function findBatchWorker(): URL | undefined {
  * even parse (and `require.resolve` would give the CommonJS entry, which cannot register ESM hooks).
  */
 const tsxApi = (): string | undefined => {
+  if (!isNodeBuild) return undefined;
   try {
     const manifestPath = createRequire(import.meta.url).resolve("tsx/package.json");
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports?: Record<string, { import?: string | { default?: string } }> };
@@ -76,7 +82,7 @@ const tsxApi = (): string | undefined => {
  * Starts the batch worker. A worker thread does not inherit tsx's loader hooks, so a .ts worker
  * is started through a two-line bootstrap that registers tsx first.
  */
-function startWorker(url: URL, options: BatchOptions): Worker {
+function startWorker(url: URL, options: BatchOptions): InstanceType<typeof Worker> {
   if (!url.pathname.endsWith(".ts")) return new Worker(url, { workerData: options });
   const api = tsxApi();
   if (api === undefined) throw new Error("the batch worker is TypeScript but tsx is not installed; use mode \"thread\"");
@@ -94,6 +100,7 @@ function startWorker(url: URL, options: BatchOptions): Worker {
 export function streamBatches(options: BatchOptions, hooks: BatchHooks, stream: StreamOptions): BatchStream {
   const depth = Math.max(1, stream.depth ?? 2);
   const requested = stream.mode ?? "auto";
+  if (requested === "worker") nodeOnly('streamBatches with mode "worker"', 'use mode "thread" or "none"');
   let workerUrl = requested === "worker" || requested === "auto" ? findBatchWorker() : undefined;
   if (workerUrl?.pathname.endsWith(".ts") === true && tsxApi() === undefined) workerUrl = undefined;
   if (requested === "worker" && workerUrl === undefined) throw new Error("batch worker module not found next to prefetch.ts; use mode \"thread\"");
@@ -103,7 +110,7 @@ export function streamBatches(options: BatchOptions, hooks: BatchHooks, stream: 
   let nextToRequest = stream.from;
   let nextToYield = stream.from;
   const pending = new Map<number, Promise<Batch>>();
-  let worker: Worker | undefined;
+  let worker: InstanceType<typeof Worker> | undefined;
   const waiting = new Map<number, { resolve: (b: Batch) => void; reject: (e: Error) => void }>();
   /** Why the worker answers no more (set once it failed or exited). */
   let stopped: Error | undefined;
@@ -141,7 +148,7 @@ export function streamBatches(options: BatchOptions, hooks: BatchHooks, stream: 
       return promise;
     }
     // "thread": start after the current macrotask, so the training step that is running now goes first.
-    return new Promise<Batch>((resolve, reject) => setImmediate(() => local.batch(step).then(resolve, reject)));
+    return new Promise<Batch>((resolve, reject) => nextMacrotask(() => local.batch(step).then(resolve, reject)));
   };
 
   const fill = () => {

@@ -9,6 +9,23 @@ import jpeg from "jpeg-js";
 import type { RgbImage } from "../image.js";
 import { ImageFileError } from "./image-file-error.js";
 
+/**
+ * Runs `encode` where jpeg-js can return its bytes. Bundled into a browser page, jpeg-js's
+ * encoder ends with `Buffer.from(bytes)` (it sees a CommonJS `module`), and a browser has no
+ * `Buffer`: there a stand-in with only `from` is set for the duration of the (synchronous) call
+ * and removed after, so nothing else ever sees it. In Node this is just `encode()`.
+ */
+const withBufferFrom = <T>(encode: () => T): T => {
+  const scope = globalThis as { Buffer?: unknown };
+  if (scope.Buffer !== undefined) return encode();
+  scope.Buffer = { from: (bytes: ArrayLike<number>) => Uint8Array.from(bytes) };
+  try {
+    return encode();
+  } finally {
+    delete scope.Buffer;
+  }
+};
+
 /** True when the bytes start with a JPEG start-of-image marker (FF D8 FF). */
 export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
@@ -34,7 +51,7 @@ export function encodeJpeg(img: RgbImage, quality: number): Uint8Array {
     }
     rgba[p * 4 + 3] = 255;
   }
-  const encoded = jpeg.encode({ width, height, data: rgba }, Math.round(quality));
+  const encoded = withBufferFrom(() => jpeg.encode({ width, height, data: rgba }, Math.round(quality)));
   const buffer = encoded.data;
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

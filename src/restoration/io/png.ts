@@ -9,8 +9,8 @@
  * does, which is how BasicSR-style pipelines read training data. One exception comes from
  * pngjs itself: pixels made transparent by a tRNS colour key are returned black.
  */
-import { readFileSync } from "node:fs";
-import { PNG } from "pngjs";
+import { nodeOnly, readFileSync } from "../../tfjs/platform/node.js";
+import { PNG, pngInput, pngPixels } from "./png-codec.js";
 import type { RgbImage } from "../image.js";
 import { toUint8 } from "../image.js";
 import { ImageFileError } from "./image-file-error.js";
@@ -41,7 +41,7 @@ export function decodePng(bytes: Uint8Array, nameForErrors: string): RgbImage {
   let png: ParsedPng;
   try {
     // skipRescale keeps 16-bit (and 1/2/4-bit) samples at their own depth; we scale them below.
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true }) as unknown as ParsedPng;
+    png = PNG.sync.read(pngInput(bytes), { skipRescale: true }) as unknown as ParsedPng;
   } catch (error) {
     throw new ImageFileError(nameForErrors, "corrupt", `PNG decoder: ${(error as Error).message}`, { cause: error });
   }
@@ -68,7 +68,7 @@ export function encodePng(img: RgbImage): Uint8Array {
   const rgb = toUint8(img);
   const pixels = img.width * img.height;
   // pngjs takes RGBA input; it drops the alpha when writing colour type 2.
-  const rgba = Buffer.alloc(pixels * 4);
+  const rgba = pngPixels(pixels * 4);
   for (let p = 0; p < pixels; p++) {
     rgba[p * 4] = rgb[p * 3] as number;
     rgba[p * 4 + 1] = rgb[p * 3 + 1] as number;
@@ -81,6 +81,7 @@ export function encodePng(img: RgbImage): Uint8Array {
 
 /** Reads a PNG file (used by tests and tools that want PNG only; see `readImage` for any format). */
 export function readPngFile(path: string): RgbImage {
+  nodeOnly("readPngFile", "fetch the bytes and use decodePng(bytes, name)");
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);

@@ -2,8 +2,7 @@
  * Reading and writing image files, with the format told by the file's first bytes (never by
  * its extension, so a JPEG saved as .png still loads).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { fsPromises, nodeOnly, readFileSync, writeFileSync } from "../../tfjs/platform/node.js";
 import type { RgbImage } from "../image.js";
 import { ImageFileError } from "./image-file-error.js";
 import { decodeJpeg, isJpeg } from "./jpeg.js";
@@ -28,9 +27,10 @@ export function decodeImage(bytes: Uint8Array, nameForErrors: string): RgbImage 
  * const img = await readImage("../shared/data/Set5/baby.png");
  */
 export async function readImage(path: string): Promise<RgbImage> {
+  nodeOnly("readImage", "fetch the bytes and use decodeImage(bytes, name)");
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await fsPromises.readFile(path);
   } catch (error) {
     throw new ImageFileError(path, "unreadable", (error as Error).message, { cause: error });
   }
@@ -39,6 +39,7 @@ export async function readImage(path: string): Promise<RgbImage> {
 
 /** The synchronous twin of `readImage`, for scripts and tests. */
 export function readImageSync(path: string): RgbImage {
+  nodeOnly("readImageSync", "fetch the bytes and use decodeImage(bytes, name)");
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -50,5 +51,6 @@ export function readImageSync(path: string): RgbImage {
 
 /** Writes an 8-bit RGB PNG (values clipped to [0, 1], rounded as `toUint8`). */
 export function writePng(path: string, img: RgbImage): void {
+  nodeOnly("writePng", "use encodePng(img) and offer the bytes as a download");
   writeFileSync(path, encodePng(img));
 }

@@ -3,8 +3,7 @@
  * Tolerant: a run still being written (a half line at the end of the log) or one without an
  * evaluation is reported with what it has.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, existsSync, join, nodeOnly, readFileSync, resolve } from "../../tfjs/platform/node.js";
 import type { EvalResult, StepRecord } from "../train/records.js";
 import { parseLog } from "../train/run-dir.js";
 import { metricJsonReviver } from "../metrics/json.js";
@@ -40,6 +39,7 @@ const readJson = (path: string): unknown => {
 
 /** Reads a run directory. Throws `RunDirError` when it has neither a log nor an eval.json. */
 export function readRun(dir: string): RunData {
+  nodeOnly("readRun", "build the RunData from the run's log records (parseLog) yourself");
   const root = resolve(dir);
   const configPath = join(root, "config.json");
   const logPath = join(root, "log.jsonl");

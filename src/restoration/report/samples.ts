@@ -34,7 +34,22 @@ export interface SampleGrid {
   readonly rows: readonly SampleRow[];
 }
 
-const dataUri = (img: RgbImage): string => `data:image/png;base64,${Buffer.from(encodePng(img)).toString("base64")}`;
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Standard base64 (with padding) of bytes, without Node's Buffer (the report renders in a browser too). */
+const toBase64 = (bytes: Uint8Array): string => {
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i] as number;
+    const b = bytes[i + 1];
+    const c = bytes[i + 2];
+    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
+    out.push(BASE64[n >> 18] as string, BASE64[(n >> 12) & 63] as string, b === undefined ? "=" : (BASE64[(n >> 6) & 63] as string), c === undefined ? "=" : (BASE64[n & 63] as string));
+  }
+  return out.join("");
+};
+
+const dataUri = (img: RgbImage): string => `data:image/png;base64,${toBase64(encodePng(img))}`;
 const db = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)} dB` : v > 0 ? "identical" : "–");
 
 /**

@@ -3,8 +3,7 @@
  * its target (BasicSR convention by default), averaged per task, next to the scores of the
  * degraded inputs themselves.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, join, nodeOnly } from "../../tfjs/platform/node.js";
 import type { TaskName } from "../degradations/degradations.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { EVAL_PROCEDURAL_SEED, frozenPairs, isFrozenSet, loadFrozenSet } from "../data/frozen.js";
@@ -41,6 +40,7 @@ export async function loadEvalPairs(options: EvalDataOptions): Promise<FrozenPai
   if (options.data === "procedural") {
     return frozenPairs({ tasks: options.tasks, seed, source: { procedural: { count: options.images, size: options.size, seed: EVAL_PROCEDURAL_SEED } } });
   }
+  nodeOnly(`loadEvalPairs with data ${JSON.stringify(options.data)}`, 'use data: "procedural", or make the pairs with frozenPairs()');
   if (!existsSync(options.data)) throw new DatasetError(options.data, `${options.data}: no such directory (expected "procedural", a frozen set, or a folder of clean images)`);
   if (isFrozenSet(options.data)) {
     const set = loadFrozenSet(options.data);

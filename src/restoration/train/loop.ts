@@ -10,11 +10,11 @@
  * runs that differ only in the weighting see the same init and the same batches, and a resumed
  * run continues exactly where the checkpoint left off.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, nodeOnly, readFileSync, rmSync } from "../../tfjs/platform/node.js";
 import * as E from "fp-ts/Either";
 import type { Weighting } from "../../core/weighting.js";
 import { isEpochAware } from "../../core/weighting.js";
-import type { CheckpointManifest } from "../../tfjs/checkpoint.js";
+import type { CheckpointLocation, CheckpointManifest } from "../../tfjs/checkpoint.js";
 import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";
 import type { Optimizer, Tensor, Tf } from "../../tfjs/tf.js";
 import type { TaskName } from "../degradations/degradations.js";
@@ -71,9 +71,10 @@ export interface CheckpointMetadata {
   readonly config: TrainConfig;
 }
 
-/** Reads a checkpoint's manifest and the config stored with it. */
-export async function readCheckpointConfig(checkpointDir: string): Promise<{ manifest: CheckpointManifest; config: TrainConfig }> {
-  const found = await readCheckpointManifest(checkpointDir);
+/** Reads a checkpoint's manifest and the config stored with it (a directory path in Node, or a `CheckpointStore`). */
+export async function readCheckpointConfig(checkpoint: CheckpointLocation): Promise<{ manifest: CheckpointManifest; config: TrainConfig }> {
+  const checkpointDir = typeof checkpoint === "string" ? checkpoint : checkpoint.location;
+  const found = await readCheckpointManifest(checkpoint);
   if (found === null) throw new NoCheckpointError(`${checkpointDir}: no checkpoint here (expected manifest.json from art-mtl train)`);
   const raw = (found.manifest.metadata as Partial<CheckpointMetadata> | null)?.config;
   const resolved = resolveTrainConfig(raw);
@@ -81,11 +82,14 @@ export async function readCheckpointConfig(checkpointDir: string): Promise<{ man
   return { manifest: found.manifest, config: resolved.right };
 }
 
-/** Loads a trained model from a checkpoint directory (for eval and restore). */
-export async function loadTrainedSession(checkpointDir: string, backend?: TrainConfig["backend"], log?: (line: string) => void): Promise<TrainingSession & { step: number }> {
-  const { config } = await readCheckpointConfig(checkpointDir);
+/**
+ * Loads a trained model from a checkpoint (for eval and restore): a directory path in Node, or a
+ * `CheckpointStore` (e.g. in a browser, the shipped model's files fetched into `memoryCheckpointStore`).
+ */
+export async function loadTrainedSession(checkpoint: CheckpointLocation, backend?: TrainConfig["backend"], log?: (line: string) => void): Promise<TrainingSession & { step: number }> {
+  const { config } = await readCheckpointConfig(checkpoint);
   const session = await buildSession(backend === undefined ? config : { ...config, backend }, log);
-  const loaded = await loadCheckpoint(session.trainer, checkpointDir);
+  const loaded = await loadCheckpoint(session.trainer, checkpoint);
   return { ...session, step: loaded.step };
 }
 
@@ -221,6 +225,7 @@ function checkResumable(saved: TrainConfig, config: TrainConfig, dir: string): v
  * const outcome = await trainRun({ config, progress: { write: (t) => process.stderr.write(t), isTTY: true } });
  */
 export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> {
+  nodeOnly("trainRun (a run directory)", "drive createTrainer with BatchSynthesizer batches and save through a CheckpointStore");
   const started = performance.now();
   const config = options.config;
   const runDir = config.output;
@@ -361,6 +366,7 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
  * the defaults are filled in, so defaults that depend on them (the step schedule's `every`) follow.
  */
 export function readTrainConfigFile(path: string, overrides: { readonly steps?: number } = {}): TrainConfig {
+  nodeOnly("readTrainConfigFile", "parse the JSON yourself and use resolveTrainConfig(raw)");
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));

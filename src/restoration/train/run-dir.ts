@@ -1,20 +1,22 @@
 /**
  * Paths of a run directory and small file helpers (atomic JSON writes, log truncation on resume).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, dirname, existsSync, join, mkdirSync, nodeOnly, openSync, readFileSync, writeSync } from "../../tfjs/platform/node.js";
 import type { StepRecord } from "./records.js";
 import { metricJsonReplacer } from "../metrics/json.js";
 import { writeFileAtomic } from "../../tfjs/atomic-write.js";
 
 /** The files of a run directory. */
-export const runPaths = (runDir: string) => ({
-  config: join(runDir, "config.json"),
-  log: join(runDir, "log.jsonl"),
-  checkpoint: join(runDir, "checkpoint"),
-  eval: join(runDir, "eval.json"),
-  report: join(runDir, "report.html"),
-});
+export const runPaths = (runDir: string) => {
+  nodeOnly("runPaths");
+  return {
+    config: join(runDir, "config.json"),
+    log: join(runDir, "log.jsonl"),
+    checkpoint: join(runDir, "checkpoint"),
+    eval: join(runDir, "eval.json"),
+    report: join(runDir, "report.html"),
+  };
+};
 
 /**
  * Writes JSON atomically and durably (`writeFileAtomic`): a reader sees the old or the new file,
@@ -22,6 +24,7 @@ export const runPaths = (runDir: string) => ({
  * identical images).
  */
 export function writeJsonAtomic(path: string, value: unknown): void {
+  nodeOnly("writeJsonAtomic");
   writeFileAtomic(path, JSON.stringify(value, metricJsonReplacer, 2) + "\n");
 }
 
@@ -55,6 +58,7 @@ export function parseLog(text: string): { records: StepRecord[]; lines: string[]
  * and returns the last kept record.
  */
 export function truncateLog(path: string, lastStep: number): StepRecord | undefined {
+  nodeOnly("truncateLog");
   if (!existsSync(path)) return undefined;
   const { records, lines } = parseLog(readFileSync(path, "utf8"));
   const kept: string[] = [];
@@ -73,6 +77,7 @@ export function truncateLog(path: string, lastStep: number): StepRecord | undefi
 export class JsonlWriter {
   private readonly fd: number;
   constructor(path: string) {
+    nodeOnly("JsonlWriter");
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, "a");
   }

@@ -4,9 +4,7 @@
  * ends, and is recognised as stale when its owner is gone (same host, no such process), so a run
  * killed with SIGKILL can be resumed without a manual clean-up.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { hostname } from "node:os";
-import { join } from "node:path";
+import { closeSync, hostname, join, nodeOnly, openSync, readFileSync, rmSync, writeSync } from "../../tfjs/platform/node.js";
 
 /** What the lock file holds. */
 export interface RunLockOwner {
@@ -60,6 +58,7 @@ const isAlive = (pid: number): boolean => {
  * host, process not running) is replaced. A lock from another host is never assumed stale.
  */
 export function acquireRunLock(runDir: string): () => void {
+  nodeOnly("acquireRunLock");
   const path = join(runDir, RUN_LOCK_FILE);
   const me: RunLockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -41,6 +41,7 @@ export const fileURLToPath = unavailable("node:url", "fileURLToPath");
 export const pathToFileURL = unavailable("node:url", "pathToFileURL");
 export const createRequire = unavailable("node:module", "createRequire");
 export const Worker = unavailable("node:worker_threads", "Worker");
+export const availableParallelism = unavailable("node:os", "availableParallelism");
 export const hostname = unavailable("node:os", "hostname");
 
 export const isNodeBuild: NodeSide["isNodeBuild"] = false;

@@ -16,7 +16,7 @@ export { basename, dirname, extname, join, resolve } from "node:path";
 export { fileURLToPath, pathToFileURL } from "node:url";
 export { createRequire } from "node:module";
 export { Worker } from "node:worker_threads";
-export { hostname } from "node:os";
+export { availableParallelism, hostname } from "node:os";
 
 /** True in the Node builds, false in the browser builds. */
 export const isNodeBuild: boolean = true;
