@@ -26,12 +26,15 @@ export default defineConfig([
     noExternal,
   },
   {
-    // The batch worker is loaded by URL next to the module that starts it: beside the CLI's
+    // The workers are loaded by URL next to the module that starts them: beside the CLI's
     // chunks (dist/) and beside the kit's entry (dist/restoration/).
     entry: {
       "cli/main": "src/cli/main.ts",
       "batch-worker": "src/restoration/data/batch-worker.ts",
       "restoration/batch-worker": "src/restoration/data/batch-worker.ts",
+      // The data-parallel replica (train --workers), found the same way as the batch worker.
+      "replica-worker": "src/restoration/train/parallel/replica-worker.ts",
+      "restoration/replica-worker": "src/restoration/train/parallel/replica-worker.ts",
     },
     format: ["esm"],
     sourcemap: true,

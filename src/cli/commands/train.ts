@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { readTrainConfigFile, RunDirectoryBusyError, TrainSetupError, trainRun } from "../../restoration/train/index.js";
+import { ParallelTrainingError } from "../../restoration/train/parallel/coordinator.js";
 import { DatasetError } from "../../restoration/data/folder.js";
 import { AdapterError } from "../../tfjs/errors.js";
 import { NoUsableBackendError } from "../../tfjs/backend/select.js";
@@ -13,7 +14,7 @@ import { numberFlag, parseFlags, processIo, UsageError } from "../args.js";
  */
 
 /** The help text of `art-mtl train`. */
-export const TRAIN_USAGE = `usage: art-mtl train --config FILE [--resume] [--force] [--out DIR] [--steps N] [--quiet]
+export const TRAIN_USAGE = `usage: art-mtl train --config FILE [--resume] [--force] [--out DIR] [--steps N] [--workers N|auto] [--quiet]
 Trains a restoration model with a multi-task weighting, as FILE (JSON) says; see
 docs/restoration.md for every field. The run directory (config "output", default runs/NAME)
 gets config.json, log.jsonl (one line per step), checkpoint/ and eval.json.
@@ -21,6 +22,11 @@ gets config.json, log.jsonl (one line per step), checkpoint/ and eval.json.
   --force    start over in an output directory that already holds a run
   --out DIR  override the config's output directory
   --steps N  override the config's step count (e.g. to extend a resumed run)
+  --workers N|auto
+             data-parallel replicas on worker threads, each with its own tfjs (WASM)
+             instance: every batch is split over N (default: the config's "workers", 1);
+             auto = one per core. Same weights and updates as one worker; a checkpoint
+             resumes with any number. See docs/training.md#workers
   --quiet    no progress bar
 Ctrl-C stops after the current step and writes a checkpoint (resume with --resume).`;
 
@@ -52,6 +58,7 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
     force: { type: "boolean" },
     out: { type: "string" },
     steps: { type: "string" },
+    workers: { type: "string" },
     quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
   });
@@ -62,10 +69,11 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
   if (values.config === undefined) throw new UsageError(`--config FILE is required\n${TRAIN_USAGE}`);
   if (values.resume === true && values.force === true) throw new UsageError("--resume and --force contradict each other");
   const steps = numberFlag("steps", values.steps, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
+  const workers = values.workers === "auto" ? "auto" : numberFlag("workers", values.workers, (n) => Number.isInteger(n) && n >= 1, '"auto" or an integer >= 1');
   let config;
   try {
     // --steps goes in before the defaults are filled in (the step schedule's default `every` depends on it).
-    config = readTrainConfigFile(values.config, steps === undefined ? {} : { steps });
+    config = readTrainConfigFile(values.config, { ...(steps === undefined ? {} : { steps }), ...(workers === undefined ? {} : { workers }) });
   } catch (error) {
     return asUsageError(error);
   }
@@ -79,14 +87,22 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
   };
   process.on("SIGINT", onSigint);
   try {
-    const outcome = await trainRun({
-      config,
-      resume: values.resume === true,
-      force: values.force === true,
-      signal: controller.signal,
-      log: (line) => io.stderr(line + "\n"),
-      ...(values.quiet === true ? {} : { progress: { write: io.stderr, isTTY: stderrIsTTY(io), columns: process.stderr.columns ?? 120 } }),
-    }).catch(asUsageError);
+    let outcome;
+    try {
+      outcome = await trainRun({
+        config,
+        resume: values.resume === true,
+        force: values.force === true,
+        signal: controller.signal,
+        log: (line) => io.stderr(line + "\n"),
+        ...(values.quiet === true ? {} : { progress: { write: io.stderr, isTTY: stderrIsTTY(io), columns: process.stderr.columns ?? 120 } }),
+      });
+    } catch (error) {
+      if (!(error instanceof ParallelTrainingError)) return asUsageError(error);
+      // A replica that crashed or hung: one line saying which, where, and what was saved; exit 1.
+      io.stderr(`art-mtl train: ${error.message}\n`);
+      return 1;
+    }
     if (outcome.interrupted) {
       io.stderr(`stopped at step ${outcome.step}; checkpoint in ${resolve(outcome.runDir, "checkpoint")}; continue with --resume\n`);
       return 130;

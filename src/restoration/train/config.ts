@@ -128,6 +128,13 @@ const configProps = {
   /** Steps between evaluations (default 0 = only at the end). */
   evalEvery: NonNegativeInt,
   eval: EvalConfig,
+  /** Data-parallel replicas on worker threads (default 1: train on the calling thread); "auto": one per core. */
+  workers: new t.Type<number | "auto", unknown, unknown>(
+    "Workers",
+    (u): u is number | "auto" => u === "auto" || Count.is(u),
+    (u, c) => (u === "auto" || Count.is(u) ? t.success(u as number | "auto") : t.failure(u, c, 'expected "auto" or an integer >= 1')),
+    (a) => a,
+  ),
 };
 
 /** What a user writes (all optional but `steps`). */
@@ -168,6 +175,12 @@ export interface TrainConfig {
   readonly checkpointEvery: number;
   readonly evalEvery: number;
   readonly eval: { readonly data: string; readonly images: number; readonly size: number; readonly convention: "basicsr" | "skimage" };
+  /**
+   * Data-parallel replicas on worker threads: 1 trains on the calling thread; N >= 2 splits each
+   * batch over N replicas (at most `batch`); "auto" takes one per core. Optional in the type
+   * only for configs built by hand; `resolveTrainConfig` always sets it.
+   */
+  readonly workers?: number | "auto";
 }
 
 /** The defaults, in one place (the docs' config reference lists these). */
@@ -216,6 +229,8 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
   if (schedule.kind === "cosine" && schedule.minLr > lr) problems.push(`schedule.minLr: must not exceed lr ${lr} (got ${schedule.minLr})`);
   const model = resolveModelSpec(c.model ?? TRAIN_DEFAULTS.model);
   if (c.blindRate !== undefined && model.taskPrompt !== true) problems.push(`blindRate: only task-prompted models (model.taskPrompt: true) have a blind path (got ${c.blindRate})`);
+  const batch = c.batch ?? TRAIN_DEFAULTS.batch;
+  if (typeof c.workers === "number" && c.workers > batch) problems.push(`workers: each worker needs at least one sample of the batch (${batch}) (got ${c.workers})`);
   if (problems.length > 0) return E.left(problems);
   const name = c.name ?? (c.output !== undefined ? c.output.split(/[\\/]/).filter(Boolean).pop() ?? "run" : "run");
   return E.right({
@@ -232,7 +247,7 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
     model,
     weighting: { name: c.weighting?.name ?? "art", options: (c.weighting?.options ?? {}) as Record<string, unknown>, epochSteps: c.weighting?.epochSteps ?? 0 },
     steps: c.steps,
-    batch: c.batch ?? TRAIN_DEFAULTS.batch,
+    batch,
     ...(model.taskPrompt === true ? { blindRate: c.blindRate ?? TRAIN_DEFAULTS.blindRate } : {}),
     lr,
     schedule,
@@ -247,6 +262,7 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
       size: c.eval?.size ?? TRAIN_DEFAULTS.evalSize,
       convention: c.eval?.convention ?? "basicsr",
     },
+    workers: c.workers ?? 1,
   });
 }
 

@@ -36,6 +36,11 @@ import type { EvalResult, StepRecord } from "./records.js";
 import { JsonlWriter, runPaths, truncateLog, writeJsonAtomic } from "./run-dir.js";
 import { resolveWeighting } from "./weightings.js";
 import { acquireRunLock } from "./run-lock.js";
+import { optimizerFor, setLearningRate } from "./optimizer.js";
+import type { ParallelTraining } from "./parallel/coordinator.js";
+import { startParallelTraining } from "./parallel/coordinator.js";
+import type { ReplicaFault } from "./parallel/protocol.js";
+import { resolveWorkerCount } from "./parallel/shards.js";
 
 /** A problem with the run set-up that the user can fix (existing directory, nothing to resume, config mismatch). */
 export class TrainSetupError extends Error {
@@ -61,7 +66,7 @@ export async function buildSession(config: TrainConfig, log?: (line: string) => 
   const weighting = resolveWeighting(config.weighting.name, config.weighting.options);
   if (E.isLeft(weighting)) throw new TrainSetupError(weighting.left.join("\n"));
   const model = createModel(tf, config.model, { seed: config.seed, numTasks: config.tasks.length });
-  const optimizer = tf.train.adam(config.lr);
+  const optimizer = optimizerFor(tf, config);
   const trainer = createTrainer({ tf, model, optimizer, weighting: weighting.right as Weighting<unknown>, numTasks: config.tasks.length });
   return { tf, config, model, trainer, optimizer, backend: selection.choice };
 }
@@ -177,6 +182,8 @@ export interface TrainRunOptions {
   readonly signal?: AbortSignal;
   /** Evaluate at the end and write eval.json (default true). */
   readonly evaluateAtEnd?: boolean;
+  /** With workers >= 2: how long a replica may take for one step before it counts as hung (default 10 minutes); `fault` is for tests only. */
+  readonly parallel?: { readonly timeoutMs?: number; readonly fault?: ReplicaFault };
 }
 
 /** The outcome of `trainRun`. */
@@ -193,6 +200,8 @@ export interface TrainOutcome {
   /** How batches were prefetched (worker, thread, none). */
   readonly prefetch: string;
   readonly backend: string;
+  /** Data-parallel replicas the run trained on (1: the calling thread). */
+  readonly workers: number;
 }
 
 const short = (v: number | null): string => (v === null ? "-" : v < 0.01 ? v.toExponential(1) : v.toFixed(3));
@@ -285,10 +294,17 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
     { from: startStep, to: config.steps, depth: 2, mode: config.data.prefetch },
   );
   const say = (line: string) => (bar === undefined ? log(line) : bar.message(line));
-  say(`training ${config.name}: ${config.weighting.name} on ${config.tasks.join(", ")}; ${session.model.parameterCount} parameters; backend ${session.backend}; batches prefetched by ${stream.mode}`);
-  const checkpoint = async (step: number) => {
+  const workers = resolveWorkerCount(config.workers, config.batch);
+  say(`training ${config.name}: ${config.weighting.name} on ${config.tasks.join(", ")}; ${session.model.parameterCount} parameters; backend ${session.backend}; batches prefetched by ${stream.mode}${workers > 1 ? `; ${workers} data-parallel workers` : ""}`);
+  const save = async (step: number) => {
     await saveCheckpoint(trainer, paths.checkpoint, { config } satisfies CheckpointMetadata);
     say(`checkpoint at step ${step} → ${paths.checkpoint}`);
+  };
+  // With workers, the session's model and optimizer are a copy the replicas are synced into first.
+  let parallel: ParallelTraining | undefined;
+  const checkpoint = async (step: number) => {
+    await parallel?.syncSession();
+    await save(step);
   };
   let evalPairs: FrozenPair[] | undefined;
   const evaluate = async (step: number): Promise<EvalResult> => {
@@ -304,6 +320,7 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
   let interrupted = false;
   const loopStarted = performance.now();
   try {
+    if (workers > 1) parallel = await startParallelTraining({ session, replicas: workers, onRecovered: save, ...options.parallel });
     for (; step < config.steps; ) {
       if (options.signal?.aborted === true) {
         interrupted = true;
@@ -312,36 +329,48 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
       const batch = await stream.next();
       if (batch === undefined) break;
       const lr = learningRateAt(config.schedule, config.lr, step, config.steps);
-      // tfjs optimizers read their learning rate on each update; Adam keeps it in a plain field.
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      const x = tf.tensor4d(batch.inputs, [...batch.shape]);
-      const y = tf.tensor4d(batch.targets, [...batch.shape]);
+      const modelTaskIds = config.blindRate === undefined ? undefined : blindTaskIds(batch.taskIds, config.blindRate, config.seed, step);
       let result;
       try {
-        result = await trainer.step(x, y, batch.taskIds, config.blindRate === undefined ? undefined : { taskIds: blindTaskIds(batch.taskIds, config.blindRate, config.seed, step) });
+        if (parallel !== undefined) result = await parallel.step(batch, lr, modelTaskIds);
+        else {
+          setLearningRate(optimizer, lr);
+          const x = tf.tensor4d(batch.inputs, [...batch.shape]);
+          const y = tf.tensor4d(batch.targets, [...batch.shape]);
+          try {
+            result = await trainer.step(x, y, batch.taskIds, modelTaskIds === undefined ? undefined : { taskIds: modelTaskIds });
+          } finally {
+            x.dispose();
+            y.dispose();
+          }
+        }
       } catch (error) {
         // A weighting rejects a non-finite loss: the model diverged, which the config (lr) can fix.
         if (error instanceof AdapterError && error.kind === "weighting") {
           throw new TrainSetupError(`step ${step + 1}: ${error.message} (training diverged; try a lower lr; the last checkpoint is kept)`);
         }
         throw error;
-      } finally {
-        x.dispose();
-        y.dispose();
       }
       step++;
       lastRecord = { step, loss: result.loss, taskLosses: result.taskLosses, weights: result.weights, lr, time: timeOffset + (performance.now() - loopStarted) / 1000 };
       logWriter.append(lastRecord);
       bar?.update(step, `loss ${short(result.loss)} | ${config.tasks.map((task, k) => `${task} ${short(result.taskLosses[k] ?? null)}/${(result.weights[k] ?? 0).toFixed(2)}`).join(" ")}`);
-      if (config.weighting.epochSteps > 0 && step % config.weighting.epochSteps === 0) await endEpoch(trainer);
+      if (config.weighting.epochSteps > 0 && step % config.weighting.epochSteps === 0) {
+        if (parallel !== undefined) parallel.endEpoch();
+        else await endEpoch(trainer);
+      }
       if (step % config.checkpointEvery === 0 && step < config.steps) await checkpoint(step);
-      if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) await evaluate(step);
+      if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) {
+        await parallel?.syncSession();
+        await evaluate(step);
+      }
     }
     if (step > startStep || interrupted) await checkpoint(step);
   } finally {
     bar?.finish();
     logWriter.close();
     await stream.close();
+    await parallel?.close();
   }
   let evaluation: EvalResult | undefined;
   if (!interrupted && (options.evaluateAtEnd ?? true)) evaluation = await evaluate(step);
@@ -357,15 +386,16 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
     ...(lastRecord === undefined ? {} : { lastRecord }),
     prefetch: stream.mode,
     backend: session.backend,
+    workers,
   };
 }
 
 /**
  * Reads and resolves a JSON config file; throws `TrainSetupError` naming the file, field and value.
- * `overrides` (e.g. `{ steps }` from `train --steps`) replace top-level fields of the file before
+ * `overrides` (e.g. `{ steps }` from `train --steps`, `{ workers }` from `--workers`) replace top-level fields of the file before
  * the defaults are filled in, so defaults that depend on them (the step schedule's `every`) follow.
  */
-export function readTrainConfigFile(path: string, overrides: { readonly steps?: number } = {}): TrainConfig {
+export function readTrainConfigFile(path: string, overrides: { readonly steps?: number; readonly workers?: number | "auto" } = {}): TrainConfig {
   nodeOnly("readTrainConfigFile", "parse the JSON yourself and use resolveTrainConfig(raw)");
   let raw: unknown;
   try {

@@ -1,0 +1,181 @@
+/**
+ * One data-parallel replica (a worker thread with its own tfjs instance): a copy of the model
+ * and the optimizer that trains on its shard of every global batch. The protocol is described
+ * in `protocol.ts`; the coordinator is `coordinator.ts`.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { Tensor, Variable } from "../../../tfjs/tf.js";
+import { resolveModel } from "../../../tfjs/model.js";
+import { l1PerSample } from "../../../tfjs/per-task-loss.js";
+import { createModel } from "../../models/index.js";
+import { loadTf } from "../backend.js";
+import { optimizerFor, setLearningRate } from "../optimizer.js";
+import type { CoordinatorMessage, ReplicaInit, ReplicaMessage, ReplicaSnapshot, TensorValues } from "./protocol.js";
+import { abortAll, barrier, CTRL, reduceRange, ReplicaAborted, waitFor } from "./protocol.js";
+
+/** Backends whose `dataSync()` works: the replica reads its loss sums inside the taped pass. */
+const SYNC_READ_BACKENDS: ReadonlySet<string> = new Set(["cpu", "wasm", "tensorflow", "webgl"]);
+
+const copyValues = (values: ArrayLike<number>, dtype: string): Float32Array | Int32Array => (dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values));
+
+async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaInit): Promise<void> {
+  const post = (message: ReplicaMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  const { config, replica, replicas, timeoutMs } = init;
+  const numTasks = config.tasks.length;
+  const { tf } = await loadTf(config.backend);
+  if (!SYNC_READ_BACKENDS.has(tf.getBackend())) {
+    throw new Error(`replicas read their losses synchronously, which backend "${tf.getBackend()}" cannot do; train with one worker or on wasm, cpu or tfjs-node`);
+  }
+  const model = resolveModel(createModel(tf, config.model, { seed: config.seed, numTasks }));
+  const trainable = model.trainable as Variable[];
+  const checkpointed = model.checkpointed as Variable[];
+  const optimizer = optimizerFor(tf, config);
+  const offsets: number[] = [];
+  let parameters = 0;
+  for (const variable of trainable) {
+    offsets.push(parameters);
+    parameters += variable.size;
+  }
+  if (parameters !== init.parameters || trainable.length !== init.variables) {
+    throw new Error(`replica ${replica}: the model has ${parameters} parameters in ${trainable.length} variables, the coordinator's ${init.parameters} in ${init.variables}`);
+  }
+  const ctrl = new Int32Array(init.shared.ctrl);
+  const coefficients = new Float64Array(init.shared.coefficients);
+  const gradients = new Float32Array(init.shared.gradients);
+  const summed = new Float32Array(init.shared.summed);
+  const reached = new Int32Array(init.shared.reached);
+  const variableCount = trainable.length;
+  let appliedStep = 0;
+
+  const snapshot = async (): Promise<ReplicaSnapshot> => {
+    const values = (name: string, tensor: Tensor): TensorValues => ({ name, shape: [...tensor.shape], dtype: tensor.dtype === "int32" ? "int32" : "float32", values: copyValues(tensor.dataSync(), tensor.dtype) });
+    const variables = checkpointed.map((v) => values(v.name, v));
+    const weights = await optimizer.getWeights();
+    const optimizerValues = weights.map((w) => values(w.name, w.tensor));
+    for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
+    return { variables, optimizer: optimizerValues, appliedStep };
+  };
+
+  const load = async (saved: ReplicaSnapshot, withOptimizer: boolean): Promise<void> => {
+    if (saved.variables.length !== checkpointed.length) throw new Error(`replica ${replica}: got ${saved.variables.length} variables, the model has ${checkpointed.length}`);
+    saved.variables.forEach((entry, i) => {
+      const variable = checkpointed[i] as Variable;
+      tf.tidy(() => variable.assign(tf.tensor(entry.values, [...entry.shape], entry.dtype)));
+    });
+    if (withOptimizer) {
+      const named = saved.optimizer.map((entry) => ({ name: entry.name, tensor: tf.tensor(entry.values, [...entry.shape], entry.dtype) }));
+      try {
+        await optimizer.setWeights(named);
+      } finally {
+        for (const entry of named) entry.tensor.dispose();
+      }
+    }
+    appliedStep = saved.appliedStep;
+  };
+
+  const runStep = (message: Extract<CoordinatorMessage, { kind: "step" }>): void => {
+    const { step } = message;
+    const fault = init.fault;
+    if (fault !== undefined && fault.replica === replica && fault.step === step) {
+      if (fault.kind === "exit") process.exit(70);
+      if (fault.kind === "hang") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      throw new Error(`injected fault in replica ${replica} at step ${step}`);
+    }
+    setLearningRate(optimizer, message.lr);
+    const size = message.shape[0];
+    // Row k of the [K, b] selector picks the shard's samples of task k: selector @ perSample = the per-task SUMS.
+    const selector = new Float32Array(numTasks * size);
+    message.taskIds.forEach((k, i) => (selector[k * size + i] = 1));
+    tf.tidy(() => {
+      const x = tf.tensor4d(message.inputs, [...message.shape]);
+      const y = tf.tensor4d(message.targets, [...message.shape]);
+      const { grads } = tf.variableGrads(() => {
+        const perSample = l1PerSample(tf, model.forward(x, { taskIds: message.modelTaskIds }), y);
+        const sums = tf.reshape(tf.matMul(tf.tensor2d(selector, [numTasks, size]), tf.reshape(perSample, [size, 1])), [numTasks]);
+        post({ kind: "losses", step, sums: Array.from(sums.dataSync()) });
+        waitFor(ctrl, CTRL.ALPHA, (s) => s === step, `the weights of step ${step}`, timeoutMs);
+        // c_k = alpha_k / n_k (global count), a constant: the gradient is this shard's share of grad sum_k alpha_k mean_k.
+        return tf.sum(tf.mul(sums, tf.tensor1d(Float32Array.from(coefficients))));
+      }, trainable);
+      const base = replica * parameters;
+      trainable.forEach((variable, i) => {
+        const grad = grads[variable.name];
+        reached[replica * variableCount + i] = grad === undefined ? 0 : 1;
+        if (grad === undefined) gradients.fill(0, base + (offsets[i] as number), base + (offsets[i] as number) + variable.size);
+        else gradients.set(grad.dataSync(), base + (offsets[i] as number));
+      });
+    });
+    barrier(ctrl, replicas, `the other replicas' gradients of step ${step}`, timeoutMs);
+    // This replica's 1/N of the parameters: the same order (replica 0, 1, ...) whoever sums.
+    const [start, end] = reduceRange(replica, replicas, parameters);
+    for (let j = start; j < end; j++) {
+      let total = 0;
+      for (let r = 0; r < replicas; r++) total += gradients[r * parameters + j] as number;
+      summed[j] = total;
+    }
+    barrier(ctrl, replicas, `the summed gradient of step ${step}`, timeoutMs);
+    tf.tidy(() => {
+      const update: { name: string; tensor: Tensor }[] = [];
+      trainable.forEach((variable, i) => {
+        let anyReached = false;
+        for (let r = 0; r < replicas; r++) anyReached ||= reached[r * variableCount + i] === 1;
+        // A variable no shard's loss reached gets no update (as one worker would skip it).
+        if (anyReached) update.push({ name: variable.name, tensor: tf.tensor(summed.slice(offsets[i] as number, (offsets[i] as number) + variable.size), [...variable.shape]) });
+      });
+      optimizer.applyGradients(update);
+    });
+    appliedStep = step;
+    let observed: number[] | undefined;
+    if (init.observe) {
+      // A two-phase weighting observes the post-update losses of the same batch (its shard's sums).
+      observed = tf.tidy(() => {
+        const x = tf.tensor4d(message.inputs, [...message.shape]);
+        const perSample = l1PerSample(tf, model.forward(x, { taskIds: message.modelTaskIds }), tf.tensor4d(message.targets, [...message.shape]));
+        return Array.from(tf.matMul(tf.tensor2d(selector, [numTasks, size]), tf.reshape(perSample, [size, 1])).dataSync());
+      });
+    }
+    post({ kind: "done", step, ...(observed === undefined ? {} : { observed }) });
+  };
+
+  // One message at a time, in order (a load or snapshot waits for the step before it).
+  let chain = Promise.resolve();
+  port.on("message", (message: CoordinatorMessage) => {
+    chain = chain.then(async () => {
+      switch (message.kind) {
+        case "step":
+          try {
+            runStep(message);
+          } catch (error) {
+            if (error instanceof ReplicaAborted) post({ kind: "aborted", step: message.step, appliedStep });
+            else {
+              // Release the others at once; the coordinator reports this replica's error.
+              abortAll(ctrl);
+              const e = error as Error;
+              post({ kind: "failed", step: message.step, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) });
+            }
+          }
+          return;
+        case "load":
+          await load(message.snapshot, message.withOptimizer);
+          post({ kind: "loaded" });
+          return;
+        case "snapshot": {
+          const taken = await snapshot();
+          post({ kind: "snapshot", id: message.id, snapshot: taken }, [...taken.variables, ...taken.optimizer].map((t) => t.values.buffer as ArrayBuffer));
+          return;
+        }
+      }
+    });
+  });
+  post({ kind: "ready", backend: tf.getBackend() });
+}
+
+if (parentPort !== null && (workerData as Partial<ReplicaInit> | null)?.shared !== undefined) {
+  const port = parentPort;
+  // A failure to start is thrown out of the thread: the coordinator sees it as the worker's "error" event.
+  startReplica(port, workerData as ReplicaInit).catch((error: unknown) => {
+    setImmediate(() => {
+      throw error;
+    });
+  });
+}
