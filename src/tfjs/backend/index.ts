@@ -5,6 +5,7 @@
 export * from "./types.js";
 export * from "./audit.js";
 export * from "./register.js";
+export * from "./register-webgpu.js";
 export * from "./dilated-conv.js";
 export { spaceToDepth } from "./kernels/depth-to-space-grad.js";
 export { conv2dFilterGradNhwc } from "./kernels/conv2d-backprop-filter.js";
@@ -14,3 +15,4 @@ export * from "./select.js";
 export * from "./audit-pieces.js";
 export { maxPoolInputGrad } from "./kernels/max-pool-grad.js";
 export { conv2dInputGradNhwc } from "./kernels/conv2d-backprop-input.js";
+export { foldUnpaddedAxes, padWithLowRankPads } from "./kernels/pad-high-rank.js";

@@ -96,11 +96,20 @@ export function registerWasmTrainingKernels(
       replacedKernels.push(config.kernelName);
     }
   }
+  const addedGradients = registerMissingGradients(tf);
+  return { backendName, addedKernels, keptKernels, replacedKernels, addedGradients };
+}
+
+/**
+ * Registers the gradients in `MISSING_GRADIENT_NAMES` where tfjs-core has none (the gradient
+ * registry is global: this covers every backend). Returns the names it registered.
+ */
+export function registerMissingGradients(tf: Tf): string[] {
   const addedGradients: string[] = [];
   const depthToSpaceGrad = depthToSpaceGradConfig(tf);
   if (tf.getGradient(depthToSpaceGrad.kernelName) === undefined) {
     tf.registerGradient(depthToSpaceGrad);
     addedGradients.push(depthToSpaceGrad.kernelName);
   }
-  return { backendName, addedKernels, keptKernels, replacedKernels, addedGradients };
+  return addedGradients;
 }
