@@ -42,8 +42,47 @@ interface RunOutcome {
   readonly error?: string;
 }
 
+/** The part of a WebGPU device (`GPUDevice`) used to catch validation errors. */
+interface GpuErrorScopes {
+  pushErrorScope(filter: "validation"): void;
+  popErrorScope(): Promise<{ readonly message: string } | null>;
+}
+
+/**
+ * The active backend's WebGPU device, when it has one (the tfjs WebGPU backend keeps it in
+ * `device`). A GPU backend does not throw on an invalid shader or command buffer: the device
+ * reports a validation error, the work is dropped, and the op returns a wrong result. An error
+ * scope around the run turns that into an audit failure.
+ */
+function gpuErrorScopes(tf: Tf): { readonly device: GpuErrorScopes; readonly flush: () => void } | undefined {
+  const backend = tf.backend() as { device?: Partial<GpuErrorScopes> } & Partial<Record<"ensureCommandEncoderReady" | "endComputePassEncoder" | "submitQueue", () => void>>;
+  const device = backend.device;
+  if (typeof device?.pushErrorScope !== "function" || typeof device.popErrorScope !== "function") return undefined;
+  // tfjs batches GPU commands; submitting them inside the scope lets it see queue errors too. This
+  // is the sequence the backend itself runs before a read-back (its methods, not public API:
+  // skipped when a version lacks them).
+  const flush = (): void => {
+    const { ensureCommandEncoderReady, endComputePassEncoder, submitQueue } = backend;
+    if (typeof ensureCommandEncoderReady !== "function" || typeof endComputePassEncoder !== "function" || typeof submitQueue !== "function") return;
+    ensureCommandEncoderReady.call(backend);
+    endComputePassEncoder.call(backend);
+    submitQueue.call(backend);
+  };
+  return { device: device as GpuErrorScopes, flush };
+}
+
 /** Runs `fn` (and, unless `forwardOnly`, its gradient w.r.t. the trainable variables it touches) under the profiler. */
 async function profileRun(tf: Tf, fn: () => Scalar, forwardOnly = false): Promise<RunOutcome> {
+  const gpu = gpuErrorScopes(tf);
+  gpu?.device.pushErrorScope("validation");
+  let gpuScopeOpen = gpu !== undefined;
+  const closeGpuScope = async (): Promise<string | undefined> => {
+    if (gpu === undefined || !gpuScopeOpen) return undefined;
+    gpuScopeOpen = false;
+    gpu.flush();
+    const gpuError = await gpu.device.popErrorScope();
+    return gpuError === null ? undefined : `GPU validation error on '${tf.getBackend()}' (the result would be wrong): ${firstLineOf(gpuError.message)}`;
+  };
   try {
     const info = await tf.profile(() => {
       // Results are disposed right away: only the list of kernels is wanted.
@@ -55,8 +94,10 @@ async function profileRun(tf: Tf, fn: () => Scalar, forwardOnly = false): Promis
       }
       return [];
     });
-    return { kernels: info.kernelNames };
+    const gpuError = await closeGpuScope();
+    return gpuError === undefined ? { kernels: info.kernelNames } : { kernels: info.kernelNames, error: gpuError };
   } catch (err) {
+    await closeGpuScope();
     // tf.profile leaves the engine in profiling mode when its query throws; switch it back off
     // so later work does not keep paying for (and accumulating) kernel records.
     const state = tf.engine().state;
@@ -75,7 +116,8 @@ async function profileRun(tf: Tf, fn: () => Scalar, forwardOnly = false): Promis
  * `tf.getKernel`; this lists *all* missing kernels, where a failing run would stop at the first.
  * When nothing is missing the computation is then run on the active backend itself, and a
  * "Kernel 'X' not registered" or "gradient function not found for X" error is caught and
- * reported. Runs that would certainly fail are skipped, because tfjs-core keeps the tensors it
+ * reported; on a WebGPU backend, a GPU validation error during the run (an invalid shader: the
+ * op then silently returns garbage) is reported the same way. Runs that would certainly fail are skipped, because tfjs-core keeps the tensors it
  * saved for backprop when a backward pass throws (a leak this helper cannot undo). The active
  * backend is restored before returning.
  */
@@ -130,6 +172,10 @@ export async function auditKernels(tf: Tf, fn: () => Scalar, options: AuditOptio
     leakedTensors: tf.memory().numTensors - tensorsBefore,
     ...(error === undefined ? {} : { error }),
   };
+}
+
+function firstLineOf(message: string): string {
+  return (message.split("\n")[0] ?? message).slice(0, 300);
 }
 
 /** Formats audits as a Markdown table (name | ok | missing kernels | missing gradients). */

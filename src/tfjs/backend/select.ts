@@ -8,6 +8,7 @@
 import type { LogFn, Tf } from "./types.js";
 import { registerWasmTrainingKernels } from "./register.js";
 import { createRequire, dirname, isNodeBuild, join } from "../platform/node.js";
+import { registerWebGpuTrainingKernels } from "./register-webgpu.js";
 
 /** A concrete backend choice. */
 export type ConcreteBackendChoice = "node-gpu" | "node" | "webgpu" | "wasm" | "cpu";
@@ -36,7 +37,10 @@ export interface SelectBackendOptions {
    * docs/backends.md. When the threaded start fails, wasm is started single-threaded (and a note says so).
    */
   readonly wasmThreads?: number;
-  /** wasm only: register the training kernels (default true). */
+  /**
+   * wasm and webgpu: register the training kernels and replacements of this module (default
+   * true): `registerWasmTrainingKernels` or `registerWebGpuTrainingKernels`.
+   */
   readonly registerTrainingKernels?: boolean;
 }
 
@@ -75,7 +79,8 @@ export class NoUsableBackendError extends Error {
   }
 }
 
-type Loader = (tf: Tf, options: SelectBackendOptions) => Promise<{ backendName: string; notes: string[] }>;
+/** Starts one backend; `auto` is true when "auto" is trying candidates (a loader may then be pickier). */
+type Loader = (tf: Tf, options: SelectBackendOptions, auto: boolean) => Promise<{ backendName: string; notes: string[] }>;
 
 /** `import()` of an optional package; the specifier travels through a variable so no types are needed. */
 async function importOptional(specifier: string, label = specifier): Promise<Record<string, unknown>> {
@@ -123,34 +128,84 @@ function nativeLoader(packageName: string): Loader {
  * WebGPU in Node through Dawn (the `webgpu` npm package): its `create(flags)` returns a
  * `navigator.gpu`-like object and `globals` holds the `GPUBufferUsage`-style constants, both of
  * which the tfjs WebGPU backend looks up globally, so they must be installed before that backend
- * is imported.
+ * is imported. When the backend cannot be used, `navigator` is put back as it was.
+ *
+ * Under "auto", a software adapter (`isFallbackAdapter`, e.g. SwiftShader, Vulkan on the CPU) is
+ * skipped: it trains far slower than wasm. Asking for "webgpu" explicitly accepts it (the tests
+ * run WebGPU that way).
  */
-const webgpuLoader: Loader = async (tf) => {
+const webgpuLoader: Loader = async (tf, options, auto) => {
   const globalScope = globalThis as { navigator?: { gpu?: unknown } };
-  if (globalScope.navigator?.gpu === undefined) {
-    const dawn = await importOptional("webgpu", "webgpu (Dawn for Node)");
-    const create = dawn["create"];
-    if (typeof create !== "function") throw new BackendUnavailable("webgpu (Dawn for Node): package has no create() export");
-    const gpu = (create as (flags: string[]) => unknown)([]);
-    const constants = dawn["globals"];
-    if (typeof constants === "object" && constants !== null) Object.assign(globalThis, constants);
-    if (globalScope.navigator === undefined) {
-      Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+  const hadNavigator = Object.prototype.hasOwnProperty.call(globalThis, "navigator");
+  const navigatorBefore = Object.getOwnPropertyDescriptor(globalThis, "navigator");
+  const gpuBefore = globalScope.navigator === undefined ? undefined : Object.getOwnPropertyDescriptor(globalScope.navigator, "gpu");
+  let installed = false;
+  const restoreNavigator = (): void => {
+    if (!installed) return;
+    if (hadNavigator && navigatorBefore !== undefined) {
+      Object.defineProperty(globalThis, "navigator", navigatorBefore);
+      const nav = globalScope.navigator as object;
+      if (gpuBefore === undefined) Reflect.deleteProperty(nav, "gpu");
+      else Object.defineProperty(nav, "gpu", gpuBefore);
     } else {
-      // Node >= 21 has a built-in navigator without `gpu`.
-      Object.defineProperty(globalScope.navigator, "gpu", { value: gpu, configurable: true, writable: true });
+      Reflect.deleteProperty(globalThis, "navigator");
     }
-  }
-  const gpu = globalScope.navigator?.gpu as { requestAdapter?: () => Promise<unknown> } | undefined;
-  const adapter = typeof gpu?.requestAdapter === "function" ? await gpu.requestAdapter() : null;
-  if (adapter === null || adapter === undefined) throw new BackendUnavailable("webgpu: no WebGPU adapter (no GPU or no driver)");
-  await importOptional("@tensorflow/tfjs-backend-webgpu");
-  await activate(tf, "webgpu", "@tensorflow/tfjs-backend-webgpu");
-  return {
-    backendName: "webgpu",
-    notes: ["webgpu: dataSync()/arraySync() do not work in Node; read tensors with `await t.data()`"],
   };
+  try {
+    if (globalScope.navigator?.gpu === undefined) {
+      const dawn = await importOptional("webgpu", "webgpu (Dawn for Node)");
+      const create = dawn["create"];
+      if (typeof create !== "function") throw new BackendUnavailable("webgpu (Dawn for Node): package has no create() export");
+      const gpu = (create as (flags: string[]) => unknown)([]);
+      const constants = dawn["globals"];
+      if (typeof constants === "object" && constants !== null) Object.assign(globalThis, constants);
+      installed = true;
+      if (globalScope.navigator === undefined) {
+        Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+      } else {
+        // Node >= 21 has a built-in navigator without `gpu`.
+        Object.defineProperty(globalScope.navigator, "gpu", { value: gpu, configurable: true, writable: true });
+      }
+    }
+    const gpu = globalScope.navigator?.gpu as { requestAdapter?: () => Promise<unknown> } | undefined;
+    const adapter = (typeof gpu?.requestAdapter === "function" ? await gpu.requestAdapter() : null) as AdapterLike | null | undefined;
+    if (adapter === null || adapter === undefined) throw new BackendUnavailable("webgpu: no WebGPU adapter (no GPU or no driver)");
+    const description = describeAdapter(adapter);
+    if (auto && isSoftwareAdapter(adapter)) {
+      throw new BackendUnavailable(`webgpu: only a software adapter (${description}), slower than wasm; select 'webgpu' explicitly to use it`);
+    }
+    await importOptional("@tensorflow/tfjs-backend-webgpu");
+    await activate(tf, "webgpu", "@tensorflow/tfjs-backend-webgpu");
+    const notes = [`webgpu: adapter ${description}`, "webgpu: dataSync()/arraySync() do not work in Node; read tensors with `await t.data()`"];
+    if (options.registerTrainingKernels !== false) {
+      const registration = registerWebGpuTrainingKernels(tf, "webgpu");
+      if (registration.replacedKernels.length > 0) notes.push(`webgpu: replaced shipped kernels (wrong above rank 4): ${registration.replacedKernels.join(", ")}`);
+      if (registration.addedGradients.length > 0) notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
+    }
+    return { backendName: "webgpu", notes };
+  } catch (err) {
+    restoreNavigator();
+    throw err;
+  }
 };
+
+/** The part of a `GPUAdapter` read here (`info` in current WebGPU; `isFallbackAdapter` on the adapter in older drafts). */
+interface AdapterLike {
+  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly description?: string; readonly isFallbackAdapter?: boolean };
+  readonly isFallbackAdapter?: boolean;
+}
+
+/** A CPU implementation of WebGPU (SwiftShader and the like). */
+function isSoftwareAdapter(adapter: AdapterLike): boolean {
+  return adapter.info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true || adapter.info?.architecture === "swiftshader";
+}
+
+function describeAdapter(adapter: AdapterLike): string {
+  const info = adapter.info;
+  const parts = [info?.vendor, info?.architecture, info?.description].filter((p): p is string => typeof p === "string" && p.length > 0);
+  const text = parts.length > 0 ? parts.join(" / ") : "unknown adapter";
+  return isSoftwareAdapter(adapter) ? `${text}, software` : text;
+}
 
 /**
  * The directory holding the installed wasm binaries, via Node's resolver (works for ESM and CJS
@@ -235,7 +290,7 @@ export async function selectBackend(
   const skipped: SkippedBackend[] = [];
   for (const candidate of candidates) {
     try {
-      const { backendName, notes } = await LOADERS[candidate](tf, options);
+      const { backendName, notes } = await LOADERS[candidate](tf, options, choice === "auto");
       const allNotes = gradientNote === undefined ? notes : [gradientNote, ...notes];
       log(`backend: using ${candidate} (tf backend '${backendName}')${skipped.length > 0 ? `; skipped ${skipped.map((s) => s.choice).join(", ")}` : ""}`);
       for (const note of allNotes) log(`backend: ${note}`);
