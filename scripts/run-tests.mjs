@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs node's built-in test runner over TypeScript test files (through tsx).
-// Usage: node scripts/run-tests.mjs [dir ...]   (default: test and property-tests)
+// Usage: node scripts/run-tests.mjs [dir-or-file ...]   (default: test and property-tests)
 // Node 20 has no glob support in --test, so the files are listed here.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +15,10 @@ const walk = (dir) => {
     else if (/\.test\.ts$/.test(name)) files.push(path);
   }
 };
-for (const root of roots) walk(root);
+for (const root of roots) {
+  if (statSync(root).isDirectory()) walk(root);
+  else files.push(root);
+}
 if (files.length === 0) {
   console.error(`no *.test.ts files under ${roots.join(", ")}`);
   process.exit(1);
