@@ -321,7 +321,8 @@ const nearestAdjoint = async (): Promise<Array<{ label: string; maxAbsDiff: numb
 };
 
 const main = async (): Promise<void> => {
-  tf.env().set("IS_TEST", true); // no "install tfjs-node" banner
+  // tfjs' test mode: every kernel is checked for leaked data ids (and no "install tfjs-node" banner).
+  tf.env().set("IS_TEST", true);
   result.auto = await section("auto", async () => {
     const auto = await selectBackend(tf, "auto", { order: ["webgpu", "cpu"] });
     return {
