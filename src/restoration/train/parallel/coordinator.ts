@@ -16,6 +16,7 @@ import { reduceTaskLosses } from "../../../core/reduce.js";
 import type { Diagnostics, TaskLosses, Weighting } from "../../../core/weighting.js";
 import { isEpochAware, isTwoPhase } from "../../../core/weighting.js";
 import { AdapterError } from "../../../tfjs/errors.js";
+import { nodeOnly } from "../../../tfjs/platform/node.js";
 import type { TrainerHostState } from "../../../tfjs/trainer.js";
 import type { Tensor, Variable } from "../../../tfjs/tf.js";
 import type { Batch } from "../../data/batches.js";
@@ -127,6 +128,7 @@ interface StepInFlight {
  * is loaded into it first).
  */
 export async function startParallelTraining(options: ParallelOptions): Promise<ParallelTraining> {
+  nodeOnly("startParallelTraining (worker threads)", "train with workers: 1");
   const { session, replicas } = options;
   const { tf, config, trainer } = session;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
