@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
+import { browserTwins } from "./scripts/browser-twins.mjs";
 
 // One entry per public subpath (ESM + CJS with .d.ts/.d.cts), and the CLI as an ESM-only
 // entry with a shebang. tfjs packages and fast-check are peers: never bundled. fp-ts and io-ts
@@ -17,9 +18,10 @@ export default defineConfig([
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
-    clean: true,
     target: "node20",
     splitting: true,
+    // Not dist/browser/: the browser builds (the last config) run at the same time.
+    clean: ["!browser/**"],
     // import.meta.url (the batch worker's location) as a __filename-based shim in the CJS build.
     shims: true,
     external,
@@ -42,5 +44,28 @@ export default defineConfig([
     splitting: true,
     external,
     noExternal,
+  },
+  {
+    // The browser builds (package.json's "browser" condition, and the default where neither
+    // "browser" nor "node" is set): the same four entries, with each module X.ts that has an
+    // X.browser.ts twin swapped for it (scripts/browser-twins.mjs): Node's built-ins become
+    // stand-ins that throw NodeOnlyError, pngjs its own browser build. No .d.ts: the exports
+    // and their types are the Node builds', whose .d.ts files package.json names for both.
+    entry: {
+      index: "src/index.ts",
+      "tfjs/index": "src/tfjs/index.ts",
+      "restoration/index": "src/restoration/index.ts",
+      "laws/index": "src/laws/index.ts",
+    },
+    outDir: "dist/browser",
+    format: ["esm", "cjs"],
+    platform: "browser",
+    target: "es2022",
+    sourcemap: true,
+    clean: true,
+    splitting: true,
+    external,
+    noExternal,
+    esbuildPlugins: [browserTwins()],
   },
 ]);

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Checks the BUILT core entry (dist/index.js and dist/index.cjs): every module it imports,
-// followed transitively through node_modules, must be free of tfjs. Run after `npm run build`.
+// Checks the BUILT core entry (dist/index.js and dist/index.cjs, and its browser build
+// dist/browser/index.{js,cjs}): every module it imports, followed transitively through
+// node_modules, must be free of tfjs and of Node I/O. Run after `npm run build`.
 import { readFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const require = createRequire(join(root, "package.json"));
-const entries = ["dist/index.js", "dist/index.cjs"].map((p) => join(root, p));
+const entries = ["dist/index.js", "dist/index.cjs", "dist/browser/index.js", "dist/browser/index.cjs"].map((p) => join(root, p));
 const specifier = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 const problems = [];
@@ -47,4 +48,4 @@ if (problems.length > 0) {
   console.error("the built core is not pure:\n  " + problems.join("\n  "));
   process.exit(1);
 }
-console.log(`core purity: ${seen.size} modules reachable from dist/index.{js,cjs}, none imports tfjs or node I/O`);
+console.log(`core purity: ${seen.size} modules reachable from dist/index.{js,cjs} and dist/browser/index.{js,cjs}, none imports tfjs or node I/O`);

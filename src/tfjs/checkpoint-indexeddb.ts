@@ -122,7 +122,7 @@ export function indexedDbCheckpointStore(name: string, options: IndexedDbCheckpo
       return {
         write: async (file, bytes) => {
           // A copy with its own buffer: IndexedDB clones a view's whole buffer.
-          live().set(checkCheckpointFileName(file), bytes.slice());
+          live().set(checkCheckpointFileName(file), new Uint8Array(bytes));
         },
         commit: async () => {
           const files = Object.fromEntries([...live()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -22,7 +22,7 @@ export interface CheckpointReader {
 
 /** A checkpoint being written: invisible to readers until `commit`. */
 export interface CheckpointWriter {
-  /** Adds a file (`/`-separated name; the bytes may be copied or kept, and must not change afterwards). */
+  /** Adds a file (`/`-separated name; the store copies the bytes or writes them out before returning). */
   write(file: string, bytes: Uint8Array): Promise<void>;
   /** Makes the written files the store's checkpoint, replacing the previous one as a whole (atomically, as far as the medium allows). */
   commit(): Promise<void>;
@@ -76,7 +76,7 @@ const fileMap = (files: CheckpointFiles): Map<string, Uint8Array<ArrayBuffer>> =
   const map = new Map<string, Uint8Array<ArrayBuffer>>();
   for (const [name, bytes] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!(bytes instanceof Uint8Array)) throw new AdapterError("checkpoint", `checkpoint file ${name}: expected a Uint8Array`);
-    map.set(checkCheckpointFileName(name), bytes.slice());
+    map.set(checkCheckpointFileName(name), new Uint8Array(bytes));
   }
   return map;
 };
@@ -87,7 +87,7 @@ export const mapCheckpointReader = (location: string, files: ReadonlyMap<string,
   list: async () => [...files.keys()].sort(),
   read: async (file) => {
     const bytes = files.get(file);
-    return bytes === undefined ? undefined : bytes.slice();
+    return bytes === undefined ? undefined : new Uint8Array(bytes);
   },
 });
 
@@ -125,7 +125,7 @@ export function memoryCheckpointStore(files?: CheckpointFiles): MemoryCheckpoint
       };
       return {
         write: async (file, bytes) => {
-          live().set(checkCheckpointFileName(file), bytes.slice());
+          live().set(checkCheckpointFileName(file), new Uint8Array(bytes));
         },
         commit: async () => {
           stored = fileMap(live());
@@ -139,7 +139,7 @@ export function memoryCheckpointStore(files?: CheckpointFiles): MemoryCheckpoint
     remove: async () => {
       stored = null;
     },
-    files: () => new Map([...(stored ?? new Map<string, Uint8Array<ArrayBuffer>>())].map(([name, bytes]) => [name, bytes.slice()])),
+    files: () => new Map([...(stored ?? new Map<string, Uint8Array<ArrayBuffer>>())].map(([name, bytes]) => [name, new Uint8Array(bytes)])),
     toTar: (options) => {
       if (stored === null) throw new AdapterError("checkpoint", "the memory store holds no checkpoint");
       return checkpointToTar(stored, options);
@@ -274,7 +274,8 @@ export function checkpointFromTar(archive: Uint8Array): Map<string, Uint8Array<A
   const files = new Map<string, Uint8Array<ArrayBuffer>>();
   let offset = 0;
   let longName: string | undefined;
-  while (offset + BLOCK <= archive.length) {
+  while (offset < archive.length) {
+    if (offset + BLOCK > archive.length) throw new AdapterError("checkpoint", `tar: the archive ends inside a header (cut short)`);
     const header = archive.subarray(offset, offset + BLOCK);
     if (header.every((b) => b === 0)) break;
     const stored = Number.parseInt(readString(header, 148, 8).trim() || "NaN", 8);
@@ -302,7 +303,7 @@ export function checkpointFromTar(archive: Uint8Array): Map<string, Uint8Array<A
     longName = undefined;
     if (type === "5") continue;
     if (type !== "0" && type !== "\0" && type !== "7") throw new AdapterError("checkpoint", `tar: entry ${name} is not a plain file (type ${JSON.stringify(type)})`);
-    files.set(checkCheckpointFileName(name.replace(/^(\.\/)+/, "")), data.slice());
+    files.set(checkCheckpointFileName(name.replace(/^(\.\/)+/, "")), new Uint8Array(data));
   }
   if (!files.has("manifest.json")) {
     const tops = new Set([...files.keys()].map((name) => name.split("/")[0]));

@@ -74,6 +74,79 @@ describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 60
     });
   }
 
+  it("resolves every subpath to the Node build in Node (import and require) and to the browser build under the \"browser\" condition", () => {
+    const script = (conditions: string[], kind: "esm" | "cjs") =>
+      node([
+        ...conditions,
+        `--input-type=${kind === "esm" ? "module" : "commonjs"}`,
+        "-e",
+        kind === "esm"
+          ? `for (const s of ${JSON.stringify(subpaths.map(([s]) => s))}) console.log(import.meta.resolve(s));`
+          : `for (const s of ${JSON.stringify(subpaths.map(([s]) => s))}) console.log(require.resolve(s));`,
+      ]);
+    const dist = join(project, "node_modules", "art-mtl", "dist");
+    const rel = (r: { status: number | null; stdout: string; stderr: string }) => {
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim().split("\n").map((line) => line.replace(/^file:\/\//, "").slice(dist.length + 1));
+    };
+    assert.deepEqual(rel(script([], "esm")), ["index.js", "tfjs/index.js", "restoration/index.js", "laws/index.js"]);
+    assert.deepEqual(rel(script([], "cjs")), ["index.cjs", "tfjs/index.cjs", "restoration/index.cjs", "laws/index.cjs"]);
+    assert.deepEqual(rel(script(["--conditions=browser"], "esm")), ["browser/index.js", "browser/tfjs/index.js", "browser/restoration/index.js", "browser/laws/index.js"]);
+    assert.deepEqual(rel(script(["--conditions=browser"], "cjs")), ["browser/index.cjs", "browser/tfjs/index.cjs", "browser/restoration/index.cjs", "browser/laws/index.cjs"]);
+  });
+
+  it("bundles every subpath for a browser (esbuild --platform=browser) with no Node built-in, and its browser build works without Buffer", async () => {
+    const { build } = await import("esbuild");
+    const { builtinModules } = await import("node:module");
+    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    writeFileSync(join(project, "browser-entry.mjs"), subpaths.map(([s], i) => `export * as m${i} from ${JSON.stringify(s)};`).join("\n"));
+    const imported: string[] = [];
+    const result = await build({
+      absWorkingDir: project,
+      entryPoints: ["browser-entry.mjs"],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+      external: ["@tensorflow/*", "fast-check"],
+      plugins: [
+        {
+          name: "record-builtins",
+          setup(b) {
+            b.onResolve({ filter: /.*/ }, (args) => {
+              if (!builtins.has(args.path) && !args.path.startsWith("node:")) return undefined;
+              imported.push(`${args.path} (from ${args.importer})`);
+              return { path: args.path, external: true };
+            });
+          },
+        },
+      ],
+    });
+    assert.deepEqual(imported, []);
+    assert.ok((result.outputFiles[0]?.text.length ?? 0) > 100_000);
+    // The installed browser build itself, in Node with the "browser" condition and no Buffer.
+    const run = node([
+      "--conditions=browser",
+      "--input-type=module",
+      "-e",
+      `delete globalThis.Buffer;
+       const { Rng } = await import("art-mtl");
+       const { proceduralImage, encodePng, decodePng, encodeJpeg, decodeJpeg, readImage } = await import("art-mtl/restoration");
+       const { NodeOnlyError, memoryCheckpointStore, saveCheckpoint } = await import("art-mtl/tfjs");
+       const img = proceduralImage(Rng.seeded(1), 16, 16);
+       const back = decodePng(encodePng(img), "m.png");
+       const jpeg = decodeJpeg(encodeJpeg(img, 80), "m.jpg");
+       const errors = [];
+       for (const call of [() => readImage("x.png"), () => saveCheckpoint({}, "dir")]) {
+         try { await call(); } catch (e) { errors.push(e instanceof NodeOnlyError ? e.feature : String(e)); }
+       }
+       console.log(JSON.stringify({ png: back.width * back.height, jpeg: jpeg.width, errors, store: typeof memoryCheckpointStore }));`,
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout.trim()), { png: 256, jpeg: 16, errors: ["readImage", "saveCheckpoint with a directory path"], store: "function" });
+  });
+
   it("ships the default models and restores an image out of the box (no --checkpoint)", () => {
     const models = join(project, "node_modules", "art-mtl", "models");
     assert.deepEqual(readdirSync(models).sort(), ["all-in-one", "rain-haze-noise"]);

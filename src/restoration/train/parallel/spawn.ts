@@ -3,11 +3,7 @@
  * `.ts` source (under tsx) through a bootstrap that registers tsx's loader first, since a worker
  * does not inherit the parent's loader hooks.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { createRequire, dirname, existsSync, fileURLToPath, join, pathToFileURL, readFileSync, Worker } from "../../../tfjs/platform/node.js";
 
 /** The first of `names` (relative to `base`, an `import.meta.url`) that exists, if any. */
 export function findModuleNextTo(base: string, names: readonly string[]): URL | undefined {
