@@ -141,11 +141,14 @@ describe("data-parallel training (wasm, SRResNet width 4, 16x16 crops)", () => {
     try {
       const before = await parallel.snapshots();
       const synth = new BatchSynthesizer({ tasks: c.tasks, batchSize: c.batch, patchSize: c.data.patchSize, seed: c.seed });
+      const tensors: number[] = [];
       for (let step = 0; step < 3; step++) {
         const result = await parallel.step(await synth.batch(step), c.lr);
         assert.equal(result.step, step + 1);
         assert.equal(result.taskLosses.filter((l) => l !== null).length, 7);
+        tensors.push(...(await parallel.snapshots()).map((s) => s.tensors ?? -1));
       }
+      assert.equal(new Set(tensors.slice(3)).size, 1, `no tensor leaks in the replicas after the first step (${tensors.join(", ")})`);
       const after = await parallel.snapshots();
       assert.equal(after.length, 3);
       assert.ok(after.every((s) => s.appliedStep === 3));

@@ -167,8 +167,8 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   let current: StepInFlight | undefined;
   let failure: ParallelTrainingError | undefined;
   let closing = false;
-  /** Whether the state after a failure was already saved. */
-  let recovered = false;
+  /** The saving of the survivors' state after a failure (once), and the error to report. */
+  let recovery: Promise<ParallelTrainingError> | undefined;
   /** Replicas that did not answer in time (not asked for their state after a failure). */
   const hung = new Set<number>();
 
@@ -181,8 +181,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
     current = undefined;
     if (inFlight !== undefined) {
       clearTimeout(inFlight.timer);
-      recovered = true;
-      recoverAndReject(inFlight.pending, failure);
+      void recover(failure).then((reported) => inFlight.pending.reject(reported));
     }
   };
 
@@ -302,6 +301,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
     return new Promise<ReplicaSnapshot>((resolve, reject) => {
       const timer = setTimeout(() => {
         snapshotRequests.delete(id);
+        hung.add(replica);
         reject(new Error(`worker ${replica} did not send its state within ${seconds(ms)}`));
       }, ms);
       const settle = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
@@ -337,9 +337,12 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
     trainer.restoreHostState(host);
   };
 
-  /** After a failure: put the last step the survivors all completed into the session, let the caller checkpoint it, then reject. */
-  const recoverAndReject = (pending: Pending<ParallelStepResult>, error: ParallelTrainingError): void => {
-    void (async () => {
+  /**
+   * After a failure (once): put the last step every surviving replica completed into the session
+   * and let the caller checkpoint it; resolves to the error to report, saying what was saved.
+   */
+  const recover = (error: ParallelTrainingError): Promise<ParallelTrainingError> =>
+    (recovery ??= (async () => {
       let note: string;
       try {
         const survivors = workers.map((_, r) => r).filter((r) => exited[r] !== true && !hung.has(r));
@@ -359,9 +362,8 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
       } catch (recoveryError) {
         note = `saving the last step failed (${(recoveryError as Error).message}); the last checkpoint is kept`;
       }
-      pending.reject(new ParallelTrainingError(`${error.message}; ${note}`));
-    })();
-  };
+      return new ParallelTrainingError(`${error.message}; ${note}`);
+    })());
 
   try {
     const started: Promise<string>[] = [];
@@ -414,13 +416,8 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
       replicas,
       backend: backends[0] as string,
       step: (batch, lr, modelTaskIds) => {
-        if (failure !== undefined) {
-          // A replica failed between steps: save what the survivors hold (once), then report it.
-          const failed = failure;
-          if (recovered) return Promise.reject(failed);
-          recovered = true;
-          return new Promise<ParallelStepResult>((resolve, reject) => recoverAndReject({ resolve, reject }, failed));
-        }
+        // A replica failed between steps: save what the survivors hold (once), then report it.
+        if (failure !== undefined) return recover(failure).then((reported) => Promise.reject(reported));
         if (current !== undefined) return Promise.reject(new Error("parallel step called before the previous one finished"));
         const shards = splitBatch(batch, replicas, numTasks, modelTaskIds);
         const globalCounts = new Array<number>(numTasks).fill(0);
@@ -459,8 +456,15 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
       },
       snapshots: () => Promise.all(workers.map((_, r) => snapshotOf(r))),
       syncSession: async () => {
-        if (failure !== undefined) throw failure;
-        const all = await Promise.all(workers.map((_, r) => snapshotOf(r)));
+        if (failure !== undefined) throw await recover(failure);
+        let all: ReplicaSnapshot[];
+        try {
+          all = await Promise.all(workers.map((_, r) => snapshotOf(r)));
+        } catch (error) {
+          // A replica exited or did not answer: stop, and save what the others hold.
+          fail((error as Error).message);
+          throw await recover(failure ?? new ParallelTrainingError((error as Error).message));
+        }
         const first = all[0] as ReplicaSnapshot;
         const odd = all.findIndex((s) => !sameReplicaState(s, first));
         if (odd >= 0) throw new ParallelTrainingError(`replica ${odd} differs from replica 0 at step ${stepCount} (the replicas must stay identical)`);

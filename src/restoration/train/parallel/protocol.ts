@@ -96,6 +96,8 @@ export interface ReplicaSnapshot {
   readonly optimizer: readonly TensorValues[];
   /** The last step whose update this replica applied. */
   readonly appliedStep: number;
+  /** Tensors the replica's tfjs holds (constant from step to step: nothing leaks). */
+  readonly tensors?: number;
 }
 
 /** Coordinator → replica. */

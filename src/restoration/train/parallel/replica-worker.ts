@@ -53,7 +53,7 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     const weights = await optimizer.getWeights();
     const optimizerValues = weights.map((w) => values(w.name, w.tensor));
     for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
-    return { variables, optimizer: optimizerValues, appliedStep };
+    return { variables, optimizer: optimizerValues, appliedStep, tensors: tf.memory().numTensors };
   };
 
   const load = async (saved: ReplicaSnapshot, withOptimizer: boolean): Promise<void> => {
