@@ -279,3 +279,19 @@ describe("checkpoint stores", () => {
     assert.equal(sha256HexSync(text), createHash("sha256").update(text).digest("hex"));
   });
 });
+
+describe("docs/browser.md's checkpoint example", () => {
+  it("examples/browser-checkpoint.ts runs, prints what the page says, and the page shows it unchanged", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const repo = join(import.meta.dirname, "..", "..");
+    const run = spawnSync(process.execPath, ["--import", "tsx", "examples/browser-checkpoint.ts"], { cwd: repo, encoding: "utf8", timeout: 120_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.trim().split("\n").filter((l) => !/^(Hi|=+|)$/.test(l.trim()) && !l.startsWith("Hi,"));
+    assert.deepEqual(lines.slice(-2), ['resumed at step 2 ({"epoch":1}) from 32 files', "step 3"]);
+    const page = await readFile(join(repo, "docs", "browser.md"), "utf8");
+    assert.ok(page.includes('It prints `resumed at step 2 ({"epoch":1}) from 32 files` and `step 3`'));
+    const example = await readFile(join(repo, "examples", "browser-checkpoint.ts"), "utf8");
+    const body = example.split("\n").filter((l) => !l.startsWith("//")).join("\n").trim();
+    assert.ok(page.includes(body), "docs/browser.md shows examples/browser-checkpoint.ts verbatim");
+  });
+});
