@@ -164,7 +164,7 @@ describe("data-parallel training (wasm, SRResNet width 4, 16x16 crops)", () => {
 });
 
 describe("a failing worker stops the run with a clear error, never a hang", () => {
-  it("a worker that exits at step 3 leaves a checkpoint of step 2, and resuming (on 1 worker) ends where an uninterrupted run does", async () => {
+  it("a worker that exits at step 3 leaves a checkpoint of step 2; resuming on 1 worker, then on 2, ends where an uninterrupted run does", async () => {
     const c = config("crash", { workers: 2 });
     await assert.rejects(trainRun({ config: c, evaluateAtEnd: false, parallel: { fault: { replica: 1, step: 3, kind: "exit" } } }), (error: Error) => {
       assert.ok(error instanceof ParallelTrainingError);
@@ -173,8 +173,11 @@ describe("a failing worker stops the run with a clear error, never a hang", () =
     });
     assert.equal(readCheckpoint(join(temp, "crash")).step, 2);
     assert.deepEqual(readLog(join(temp, "crash")).map((r) => r.step), [1, 2]);
-    const resumed = await trainRun({ config: { ...c, workers: 1 }, resume: true, evaluateAtEnd: false });
+    // A checkpoint resumes with any number of workers: step 3 on one, step 4 on two (Adam state loaded into the replicas).
+    assert.equal((await trainRun({ config: { ...c, steps: 3, workers: 1 }, resume: true, evaluateAtEnd: false })).step, 3);
+    const resumed = await trainRun({ config: c, resume: true, evaluateAtEnd: false });
     assert.equal(resumed.step, 4);
+    assert.equal(resumed.workers, 2);
     assertSameTraining(readLog(join(temp, "crash")), readLog(join(temp, "one")));
     assertAllClose(readCheckpoint(join(temp, "crash")).parameters, readCheckpoint(join(temp, "one")).parameters, { atol: 1e-6 }, "final parameters");
   });

@@ -162,7 +162,6 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   const ready: Pending<string>[] = [];
   const loaded: (Pending<void> | undefined)[] = new Array(replicas).fill(undefined);
   const snapshotRequests = new Map<number, { replica: number; pending: Pending<ReplicaSnapshot> }>();
-  const aborted: (number | undefined)[] = new Array(replicas).fill(undefined);
   let nextRequestId = 0;
   let current: StepInFlight | undefined;
   let failure: ParallelTrainingError | undefined;
@@ -269,7 +268,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         return;
       }
       case "aborted":
-        aborted[replica] = message.appliedStep;
+        // A survivor of a failure, released from its wait; recovery asks it for its state.
         return;
       case "failed":
         fail(`worker ${replica} failed at step ${message.step}: ${message.message}`);
