@@ -5,7 +5,7 @@ import globals from "globals";
 const tfjs = ["@tensorflow/*", "@tensorflow/**"];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".gpu/**", "runs/**", "coverage/**"] },
+  { ignores: ["dist/**", "**/dist/**", "node_modules/**", ".gpu/**", "runs/**", "coverage/**", ".tmp/**", ".stryker-tmp/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
