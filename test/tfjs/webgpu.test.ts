@@ -137,7 +137,7 @@ const measuredDifferences = (gpu: WorkerResult, cpu: { train: TrainRecord[]; che
     });
   }
   const gradients = [...(gpu.models ?? []).flatMap((m) => m.gradientRelDiff), ...(gpu.pieces ?? []).flatMap((p) => p.comparison?.gradientRelDiff ?? [])];
-  const modelLosses = [...(gpu.models ?? []).map((m) => rel(m.loss.webgpu, m.loss.cpu)), ...(gpu.pieces ?? []).map((p) => (p.comparison === undefined ? 0 : rel(p.comparison.loss.webgpu, p.comparison.loss.cpu)))];
+  const modelLosses = [...(gpu.models ?? []).map((m) => rel(m.loss.tested, m.loss.cpu)), ...(gpu.pieces ?? []).map((p) => (p.comparison === undefined ? 0 : rel(p.comparison.loss.tested, p.comparison.loss.cpu)))];
   const fmt = (x: number): string => x.toExponential(1);
   return {
     taskLosses: fmt(losses), weights: `${fmt(weights)} (${weightsWhere})`, paramsOfScale: fmt(params), weightingState: `${fmt(state)} (${stateWhere})`,
@@ -337,7 +337,7 @@ if (reason !== undefined && inCi()) {
           assert.equal(audit.leakedTensors, 0, label);
         }
         assert.ok(m.audit.usedKernels.includes("Conv2DBackpropFilter") && m.audit.usedKernels.includes("Conv2DBackpropInput"), `${label}: the audit ran the backward`);
-        assertAllClose([m.loss.webgpu], [m.loss.cpu], TOL.losses, `${label}: loss`);
+        assertAllClose([m.loss.tested], [m.loss.cpu], TOL.losses, `${label}: loss`);
         assert.equal(m.zeroGradients, 0, `${label}: every variable gets a gradient`);
         m.gradientRelDiff.forEach((d, i) => assert.ok(d <= TOL.gradients, `${label}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`));
       }
@@ -353,7 +353,7 @@ if (reason !== undefined && inCi()) {
         assert.equal(p.audit.leakedTensors, 0, p.name);
         if (p.name.startsWith("resizeNearestNeighbor")) continue; // cpu is the wrong one there: see below
         assert.ok(p.comparison !== undefined, p.name);
-        assertAllClose([p.comparison.loss.webgpu], [p.comparison.loss.cpu], TOL.losses, `${p.name}: loss`);
+        assertAllClose([p.comparison.loss.tested], [p.comparison.loss.cpu], TOL.losses, `${p.name}: loss`);
         p.comparison.gradientRelDiff.forEach((d, i) => assert.ok(d <= TOL.gradients, `${p.name}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`));
       }
       // The pieces that fail everywhere fail here for the documented reasons.

@@ -1,16 +1,18 @@
 /**
  * Training runs of the tfjs adapter that give the same numbers on every backend (up to float32
  * rounding): webgpu.test.ts runs them on cpu in its own process and on WebGPU in a child process
- * (worker.ts), then compares the records. Everything random is seeded (tfjs draws seeded random
- * numbers in JavaScript, so a seed gives the same tensor on every backend), and every record is
- * plain JSON.
+ * (worker.ts), then compares the records; test/browser/adapter.test.ts runs them in a page of
+ * headless Chromium on cpu, wasm, webgl and webgpu. Everything random is seeded (tfjs draws seeded
+ * random numbers in JavaScript, so a seed gives the same tensor on every backend), and every
+ * record is plain JSON. Browser-safe: no Node built-in (checkpoints go to a path in Node, to a
+ * store in the page).
  */
 import type * as tfCore from "@tensorflow/tfjs-core";
 import { art } from "../../../src/core/index.js";
 import type { PositiveFinite } from "../../../src/core/index.js";
 import { famo } from "../../../src/strategies/index.js";
 import { createTrainer, loadCheckpoint, saveCheckpoint } from "../../../src/tfjs/index.js";
-import type { FunctionModel, Trainer, TwoPhaseObservation } from "../../../src/tfjs/index.js";
+import type { CheckpointLocation, FunctionModel, Trainer, TwoPhaseObservation } from "../../../src/tfjs/index.js";
 import { createModel } from "../../../src/restoration/models/index.js";
 
 type Tf = typeof tfCore;
@@ -72,11 +74,25 @@ export interface TrainRecord {
   readonly syncReads: SyncReads;
 }
 
+/**
+ * Adam at 1e-2 with its epsilon pinned to 1e-7, the default on cpu, wasm and webgpu. Left out,
+ * tfjs takes `backend.epsilon()`, which is 1e-4 on webgl (tfjs-backend-webgl 4.22's
+ * `floatPrecision()` answers 16 whenever float32 rendering *is* enabled): another optimizer.
+ */
+export const adam = (tf: Tf): tfCore.AdamOptimizer => tf.train.adam(1e-2, 0.9, 0.999, 1e-7);
+
+/** A variable holding `initial`, which is then disposed (`tf.variable` keeps its own reference to the data). */
+const variableFrom = (tf: Tf, initial: tfCore.Tensor): tfCore.Variable => {
+  const v = tf.variable(initial);
+  initial.dispose();
+  return v;
+};
+
 /** A conv net over plain variables: 3 → 4 → 3 channels with a global residual (as in the cpu trainer tests). */
 export const tinyModel = (tf: Tf, seed: number): FunctionModel => {
-  const w1 = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.2, "float32", seed));
-  const w2 = tf.variable(tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", seed + 1));
-  const b1 = tf.variable(tf.zeros([4]));
+  const w1 = variableFrom(tf, tf.randomNormal([3, 3, 3, 4], 0, 0.2, "float32", seed));
+  const w2 = variableFrom(tf, tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", seed + 1));
+  const b1 = variableFrom(tf, tf.zeros([4]));
   return {
     apply: (x) =>
       tf.add(x, tf.conv2d(tf.relu(tf.add(tf.conv2d(x as tfCore.Tensor4D, w1 as tfCore.Tensor4D, 1, "same"), b1)) as tfCore.Tensor4D, w2 as tfCore.Tensor4D, 1, "same")),
@@ -100,7 +116,8 @@ const weightingOf = (kind: TrainCase["weighting"]) => (kind === "art" ? art({ ta
 export const countingSyncReads = async <T>(tf: Tf, run: () => Promise<T>): Promise<{ result: T; syncReads: SyncReads }> => {
   const proto = tf.Tensor.prototype as unknown as Record<"dataSync" | "arraySync", (...a: unknown[]) => unknown>;
   const { dataSync, arraySync } = proto;
-  const backend = tf.backend() as unknown as { readSync: (dataId: object) => unknown; tensorMap?: { get(id: object): { values?: unknown } | undefined } };
+  type DataMap = { get(id: object): { values?: unknown } | undefined };
+  const backend = tf.backend() as unknown as { readSync: (dataId: object) => unknown; tensorMap?: DataMap; texData?: DataMap };
   const hadOwnReadSync = Object.prototype.hasOwnProperty.call(backend, "readSync");
   const readSync = backend.readSync;
   const counts = { dataSync: 0, arraySync: 0, deviceReadSync: 0 };
@@ -113,8 +130,10 @@ export const countingSyncReads = async <T>(tf: Tf, run: () => Promise<T>): Promi
     return arraySync.apply(this, args);
   };
   backend.readSync = function (this: unknown, dataId: object) {
-    // cpu holds everything on the host; a GPU backend's tensorMap says whether the values are there.
-    const onHost = backend.tensorMap === undefined || backend.tensorMap.get(dataId)?.values != null;
+    // cpu and wasm hold everything on the host; a GPU backend's data map (webgpu's tensorMap,
+    // webgl's texData) says whether the values are there.
+    const data = backend.tensorMap ?? backend.texData;
+    const onHost = data === undefined || data.get(dataId)?.values != null;
     if (!onHost) counts.deviceReadSync++;
     return readSync.call(this, dataId);
   };
@@ -131,7 +150,8 @@ export const countingSyncReads = async <T>(tf: Tf, run: () => Promise<T>): Promi
 const valuesOf = async (variables: ReadonlyArray<tfCore.Tensor>): Promise<number[][]> =>
   Promise.all(variables.map(async (v) => Array.from((await v.data()) as Float32Array)));
 
-const runSteps = async <S>(tf: Tf, trainer: Trainer<S>, from: number, to: number, records: StepRecord[]): Promise<void> => {
+/** Runs steps `from`..`to - 1` of the batch schedule, appending a record per step. */
+export const runSteps = async <S>(tf: Tf, trainer: Trainer<S>, from: number, to: number, records: StepRecord[]): Promise<void> => {
   for (let i = from; i < to; i++) {
     const { inputs, targets } = batchOf(tf, i);
     const r = await trainer.step(inputs, targets, taskIdsOfStep(i));
@@ -145,7 +165,7 @@ export const runTrainCase = async (tf: Tf, c: TrainCase): Promise<TrainRecord> =
   const model = tinyModel(tf, 1);
   const weighting = weightingOf(c.weighting);
   const trainer = createTrainer<unknown>({
-    tf, model, optimizer: tf.train.adam(1e-2), weighting: weighting as never, numTasks: 3, lagged: c.lagged,
+    tf, model, optimizer: adam(tf), weighting: weighting as never, numTasks: 3, lagged: c.lagged,
     ...(c.observation === undefined ? {} : { twoPhaseObservation: c.observation }),
   });
   const steps: StepRecord[] = [];
@@ -175,48 +195,76 @@ export const CHECKPOINT_CASES: readonly TrainCase[] = [
 export interface CheckpointRecord {
   readonly name: string;
   readonly straight: { readonly steps: ReadonlyArray<StepRecord>; readonly params: ReadonlyArray<ReadonlyArray<number>>; readonly state: unknown };
-  readonly resumed: { readonly loadedStep: number; readonly steps: ReadonlyArray<StepRecord>; readonly params: ReadonlyArray<ReadonlyArray<number>>; readonly state: unknown };
+  readonly resumed: ResumedRecord;
 }
 
-/** Runs a checkpoint case on the active backend, saving into `directory` (which must not exist yet). */
-export const runCheckpointCase = async (tf: Tf, c: TrainCase, directory: string): Promise<CheckpointRecord> => {
-  const make = (seed: number) => {
-    const model = tinyModel(tf, seed);
-    const weighting = weightingOf(c.weighting);
-    const trainer = createTrainer<unknown>({
-      tf, model, optimizer: tf.train.adam(1e-2), weighting: weighting as never, numTasks: 3, lagged: c.lagged,
-      ...(c.observation === undefined ? {} : { twoPhaseObservation: c.observation }),
-    });
-    return { model, trainer, weighting };
-  };
-  const finish = async (made: ReturnType<typeof make>) => {
-    await made.trainer.flush();
-    const out = { params: await valuesOf(made.model.variables), state: made.weighting.stateCodec.encode(made.trainer.weightingState as never) };
-    made.trainer.dispose();
-    made.trainer.optimizer.dispose();
-    tf.dispose([...made.model.variables]);
-    return out;
-  };
-  const straight = make(1);
+/** A trainer of case `c` over the tiny model (initialised from `seed`), with Adam. */
+export const makeCaseTrainer = (tf: Tf, c: TrainCase, seed: number) => {
+  const model = tinyModel(tf, seed);
+  const weighting = weightingOf(c.weighting);
+  const trainer = createTrainer<unknown>({
+    tf, model, optimizer: adam(tf), weighting: weighting as never, numTasks: 3, lagged: c.lagged,
+    ...(c.observation === undefined ? {} : { twoPhaseObservation: c.observation }),
+  });
+  return { model, trainer, weighting };
+};
+type CaseTrainer = ReturnType<typeof makeCaseTrainer>;
+
+/** Flushes, reads the parameters and the encoded weighting state, and disposes everything. */
+const finishCase = async (tf: Tf, made: CaseTrainer): Promise<{ params: number[][]; state: unknown }> => {
+  await made.trainer.flush();
+  const out = { params: await valuesOf(made.model.variables), state: made.weighting.stateCodec.encode(made.trainer.weightingState as never) };
+  made.trainer.dispose();
+  made.trainer.optimizer.dispose();
+  tf.dispose([...made.model.variables]);
+  return out;
+};
+
+/**
+ * Trains case `c` from seed 1 for `steps` steps and saves a checkpoint into each location (a path
+ * in Node, or a store; saving the same trainer twice writes the same bytes).
+ */
+export const saveCaseCheckpoint = async (tf: Tf, c: TrainCase, steps: number, ...locations: CheckpointLocation[]): Promise<StepRecord[]> => {
+  const first = makeCaseTrainer(tf, c, 1);
+  const records: StepRecord[] = [];
+  await runSteps(tf, first.trainer, 0, steps, records);
+  for (const location of locations) await saveCheckpoint(first.trainer, location, { case: c.name });
+  await finishCase(tf, first);
+  return records;
+};
+
+/** What a resumed run did after loading a checkpoint. */
+export interface ResumedRecord {
+  readonly loadedStep: number;
+  readonly steps: ReadonlyArray<StepRecord>;
+  readonly params: ReadonlyArray<ReadonlyArray<number>>;
+  readonly state: unknown;
+}
+
+/**
+ * Loads the checkpoint at `location` into fresh objects of case `c` (initialised from a different
+ * seed: everything must come from the checkpoint) and trains steps `loadedStep`..`to - 1`.
+ */
+export const resumeCase = async (tf: Tf, c: TrainCase, location: CheckpointLocation, to: number): Promise<ResumedRecord> => {
+  const resumed = makeCaseTrainer(tf, c, 99);
+  const loaded = await loadCheckpoint(resumed.trainer, location);
+  const steps: StepRecord[] = [];
+  await runSteps(tf, resumed.trainer, loaded.step, to, steps);
+  return { loadedStep: loaded.step, steps, ...(await finishCase(tf, resumed)) };
+};
+
+/**
+ * Runs a checkpoint case on the active backend, saving into `location`: a directory path that
+ * must not exist yet (Node), or an empty store (`memoryCheckpointStore()` in a page).
+ */
+export const runCheckpointCase = async (tf: Tf, c: TrainCase, location: CheckpointLocation): Promise<CheckpointRecord> => {
+  const straight = makeCaseTrainer(tf, c, 1);
   const straightSteps: StepRecord[] = [];
   await runSteps(tf, straight.trainer, 0, 4, straightSteps);
-  const straightEnd = await finish(straight);
-
-  const first = make(1);
-  await runSteps(tf, first.trainer, 0, 2, []);
-  await saveCheckpoint(first.trainer, directory, { case: c.name });
-  await finish(first);
-  // A different initialisation: everything must come from the checkpoint.
-  const resumed = make(99);
-  const loaded = await loadCheckpoint(resumed.trainer, directory);
-  const resumedSteps: StepRecord[] = [];
-  await runSteps(tf, resumed.trainer, 2, 4, resumedSteps);
-  const resumedEnd = await finish(resumed);
-  return {
-    name: c.name,
-    straight: { steps: straightSteps, ...straightEnd },
-    resumed: { loadedStep: loaded.step, steps: resumedSteps, ...resumedEnd },
-  };
+  const straightEnd = await finishCase(tf, straight);
+  await saveCaseCheckpoint(tf, c, 2, location);
+  const resumed = await resumeCase(tf, c, location, 4);
+  return { name: c.name, straight: { steps: straightSteps, ...straightEnd }, resumed };
 };
 
 /** The restoration model trained in `runModelTraining`: the shipped model's kind, tiny. */
@@ -226,7 +274,7 @@ export const TRAINED_MODEL_SPEC = { kind: "srresnet", width: 8, blocks: 2, taskP
 export const runModelTraining = async (tf: Tf): Promise<TrainRecord> => {
   const model = createModel(tf, TRAINED_MODEL_SPEC, { seed: 3, numTasks: 3 });
   const weighting = art({ tau: 0.05 as PositiveFinite });
-  const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-2), weighting, numTasks: 3 });
+  const trainer = createTrainer({ tf, model, optimizer: adam(tf), weighting, numTasks: 3 });
   const steps: StepRecord[] = [];
   const { syncReads } = await countingSyncReads(tf, async () => {
     for (let i = 0; i < 3; i++) {
