@@ -6,6 +6,7 @@ export * from "./types.js";
 export * from "./audit.js";
 export * from "./register.js";
 export * from "./register-webgpu.js";
+export * from "./register-webgl.js";
 export * from "./dilated-conv.js";
 export { spaceToDepth } from "./kernels/depth-to-space-grad.js";
 export { conv2dFilterGradNhwc } from "./kernels/conv2d-backprop-filter.js";
