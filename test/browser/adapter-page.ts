@@ -118,7 +118,11 @@ const run = async (backend: string, options: RunOptions = {}): Promise<PageResul
     result.tensors = { before: tf.memory().numTensors };
     result.train = await section("train cases", async () => {
       const records: TrainRecord[] = [];
-      for (const c of TRAIN_CASES) records.push(await runTrainCase(tf, c));
+      for (const c of TRAIN_CASES) {
+        const start = performance.now();
+        records.push(await runTrainCase(tf, c));
+        result.seconds[`train: ${c.name}`] = Math.round(performance.now() - start) / 1000;
+      }
       return records;
     });
     result.checkpoints = await section("checkpoints", async () => {
