@@ -11,6 +11,8 @@ import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "../../../src/tfjs/backend/register.js";
+import { registerWebGlTrainingKernels } from "../../../src/tfjs/backend/register-webgl.js";
+import { registerWebGpuTrainingKernels } from "../../../src/tfjs/backend/register-webgpu.js";
 import { MIOIR_TASKS, type TaskName } from "../../../src/restoration/degradations/degradations.js";
 import { STRATEGIES, STRATEGY_NAMES } from "../../../src/strategies/registry.js";
 import { lineChart, PALETTE, smooth, type Series } from "../../../src/restoration/report/svg.js";
@@ -44,8 +46,10 @@ const chooseBackend = async (choice: string): Promise<string> => {
       if (name === "wasm") setWasmPaths(new URL("wasm/", location.href).href);
       if (!(await tf.setBackend(name))) throw new Error("it did not initialise");
       await tf.ready();
-      // The restoration models' training kernels where a backend lacks them (only adds missing ones).
-      registerWasmTrainingKernels(tf, name);
+      // The training kernels and fixes each backend needs (docs/backends.md), as selectBackend does in Node.
+      if (name === "webgl") registerWebGlTrainingKernels(tf);
+      else if (name === "webgpu") registerWebGpuTrainingKernels(tf);
+      else registerWasmTrainingKernels(tf, name);
       $("backend-info").textContent = `Running on ${name}.${skipped.length > 0 ? ` Skipped: ${skipped.join("; ")}.` : ""}`;
       return name;
     } catch (error) {

@@ -87,7 +87,8 @@ const makeRun = (tf: Tf, settings: PlaygroundSettings, label: string, weightingS
   if (E.isLeft(weighting)) throw new RangeError(weighting.left.join("\n"));
   // Same seed, same initial weights: the two runs differ only in the weighting.
   const model = createModel(tf, config.model, { seed: config.seed, numTasks: config.tasks.length });
-  const optimizer = tf.train.adam(config.lr);
+  // Epsilon given explicitly: tfjs' default comes from the backend (1e-4 on webgl, 1e-7 elsewhere).
+  const optimizer = tf.train.adam(config.lr, 0.9, 0.999, 1e-7);
   const trainer = createTrainer({ tf, model, optimizer, weighting: weighting.right as Weighting<unknown>, numTasks: config.tasks.length });
   return { label, config, model, trainer, optimizer, log: [], signals: [] };
 };
