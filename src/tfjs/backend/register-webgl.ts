@@ -10,13 +10,10 @@
 import type { Tf } from "./types.js";
 import type { TrainingKernelRegistration } from "./register.js";
 import { registerMissingGradients } from "./register.js";
-import { PAD_V2, padV2HighRankKernel } from "./kernels/pad-high-rank.js";
+import { PAD_V2, replaceShippedPadV2 } from "./kernels/pad-high-rank.js";
 
 /** Kernels of the webgl package that `registerWebGlTrainingKernels` replaces (fail above rank 4). */
 export const WEBGL_REPLACED_KERNEL_NAMES: readonly string[] = [PAD_V2];
-
-/** Kernel functions built here, so a second call recognises them and leaves them alone. */
-const OURS = new WeakSet<object>();
 
 /**
  * Replaces the WebGL backend's `PadV2` (rank ≤ 4 still runs the shipped kernel) and registers the
@@ -29,19 +26,7 @@ const OURS = new WeakSet<object>();
  * registerWebGlTrainingKernels(tf); // { replacedKernels: ["PadV2"], addedGradients: ["DepthToSpace"], ... }
  */
 export function registerWebGlTrainingKernels(tf: Tf, backendName = "webgl"): TrainingKernelRegistration {
-  const replacedKernels: string[] = [];
-  const keptKernels: string[] = [];
-  const current = tf.getKernel(PAD_V2, backendName);
-  if (current !== undefined && OURS.has(current.kernelFunc)) {
-    keptKernels.push(PAD_V2);
-  } else if (current !== undefined) {
-    const config = padV2HighRankKernel(tf, backendName, current.kernelFunc);
-    // PadV2 has no setup/dispose hooks to lose by unregistering.
-    tf.unregisterKernel(PAD_V2, backendName);
-    OURS.add(config.kernelFunc);
-    tf.registerKernel(config);
-    replacedKernels.push(PAD_V2);
-  }
+  const pad = replaceShippedPadV2(tf, backendName);
   const addedGradients = registerMissingGradients(tf);
-  return { backendName, addedKernels: [], keptKernels, replacedKernels, addedGradients };
+  return { backendName, addedKernels: [], keptKernels: pad === "kept" ? [PAD_V2] : [], replacedKernels: pad === "replaced" ? [PAD_V2] : [], addedGradients };
 }

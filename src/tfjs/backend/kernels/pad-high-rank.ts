@@ -95,3 +95,22 @@ export function padV2HighRankKernel(tf: Tf, backendName: string, shipped: Kernel
     },
   };
 }
+
+/** Kernel functions built by `replaceShippedPadV2`, so a second call recognises them and leaves them alone. */
+const OURS = new WeakSet<object>();
+
+/**
+ * Replaces `backendName`'s shipped `PadV2` with `padV2HighRankKernel` around it (webgl and webgpu
+ * are wrong or fail above rank 4). Idempotent: "kept" when ours is already there; "absent" when
+ * the backend has no `PadV2`. PadV2 has no setup/dispose hooks to lose by unregistering.
+ */
+export function replaceShippedPadV2(tf: Tf, backendName: string): "replaced" | "kept" | "absent" {
+  const current = tf.getKernel(PAD_V2, backendName);
+  if (current === undefined) return "absent";
+  if (OURS.has(current.kernelFunc)) return "kept";
+  const config = padV2HighRankKernel(tf, backendName, current.kernelFunc);
+  tf.unregisterKernel(PAD_V2, backendName);
+  OURS.add(config.kernelFunc);
+  tf.registerKernel(config);
+  return "replaced";
+}
