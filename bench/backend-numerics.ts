@@ -14,19 +14,10 @@ import { restorationAuditPieces, selectBackend } from "../src/tfjs/backend/index
 import { createModel } from "../src/restoration/models/index.js";
 import { TRAIN_CASES, numbersWithPaths, runModelTraining, runTrainCase } from "../test/tfjs/webgpu/scenarios.js";
 import type { TrainRecord } from "../test/tfjs/webgpu/scenarios.js";
+import { relativeToScale } from "../test/support/all-close.js";
 
 const BACKEND = "wasm";
 
-/** Largest |a - b| over the largest |b|. */
-const relativeToScale = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i] as number));
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-  }
-  return scale === 0 ? diff : diff / scale;
-};
 const relative = (a: number | null, b: number | null): number => (a === null || b === null || b === 0 ? 0 : Math.abs(a - b) / Math.abs(b));
 
 await selectBackend(tf, BACKEND);

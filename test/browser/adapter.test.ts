@@ -37,7 +37,7 @@ import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
 import { browserTwins } from "../../scripts/browser-twins.mjs";
 import { startStaticServer } from "../../examples/playground/server.js";
 import { chromiumSkip, launchChromium } from "../support/chromium.js";
-import { assertAllClose } from "../support/all-close.js";
+import { assertAllClose, relativeToScale } from "../support/all-close.js";
 import { ABSENT, CHECKPOINT_CASES, TRAIN_CASES, TRAIN_STEPS, numbersWithPaths, resumeCase, saveCaseCheckpoint } from "../tfjs/webgpu/scenarios.js";
 import type { ResumedRecord, StepRecord, TrainRecord } from "../tfjs/webgpu/scenarios.js";
 import type { AdapterPage } from "./adapter-page.js";
@@ -75,16 +75,6 @@ type Tolerances = typeof TOL;
 
 // ---- comparisons --------------------------------------------------------------------------
 
-const relativeToScale = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number => {
-  assert.equal(a.length, b.length);
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i] as number));
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-  }
-  return scale === 0 ? diff : diff / scale;
-};
 
 const compareSteps = (got: ReadonlyArray<StepRecord>, want: ReadonlyArray<StepRecord>, label: string, tol: Tolerances = TOL): void => {
   assert.equal(got.length, want.length, `${label}: steps`);

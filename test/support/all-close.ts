@@ -54,3 +54,18 @@ export const deepFreeze = <T>(value: T): T => {
   }
   return value;
 };
+
+/**
+ * Largest |a - b| over the largest |b| (the difference relative to the variable's scale, for
+ * parameters and gradients whose small entries would make an elementwise rtol meaningless).
+ */
+export const relativeToScale = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  if (a.length !== b.length) throw new RangeError(`relativeToScale: lengths ${a.length} and ${b.length}`);
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i] as number));
+    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+  }
+  return scale === 0 ? diff : diff / scale;
+};

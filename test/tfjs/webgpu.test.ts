@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
-import { assertAllClose } from "../support/all-close.js";
+import { assertAllClose, relativeToScale } from "../support/all-close.js";
 import { findSwiftShader, inCi, swiftShaderEnv } from "../support/swiftshader.js";
 import {
   ABSENT, CHECKPOINT_CASES, TRAIN_CASES, TRAIN_STEPS, numbersWithPaths, runCheckpointCase, runModelTraining, runTrainCase,
@@ -68,17 +68,6 @@ const unavailable = (): string | undefined => {
 };
 const reason = unavailable();
 
-/** Largest |a - b| over the largest |b|, for one variable. */
-const relativeToScale = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number => {
-  assert.equal(a.length, b.length);
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i] as number));
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-  }
-  return scale === 0 ? diff : diff / scale;
-};
 
 const compareSteps = (gpu: ReadonlyArray<StepRecord>, cpu: ReadonlyArray<StepRecord>, label: string): void => {
   assert.equal(gpu.length, cpu.length, `${label}: steps`);
