@@ -144,6 +144,8 @@ describe("progress bar", () => {
 describe("report", () => {
   it("makes nice ticks, smooths with gaps and thins long series", () => {
     assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+    // Crossing zero from below: 0 itself, not a running sum's -3e-17.
+    assert.deepEqual(niceTicks(-0.32, 0.04, 5), [-0.3, -0.2, -0.1, 0, 0.1].filter((v) => v <= 0.04));
     assert.deepEqual(logTicks(0.001, 10), [0.001, 0.01, 0.1, 1, 10]);
     const s = smooth([1, null, 3], 0.5);
     assert.equal(s[0], 1);

@@ -41,7 +41,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  // Multiples of the step (not a running sum, which drifts: 0 came out as -3e-17).
+  for (let i = Math.ceil(lo / step); i * step <= hi + step * 1e-9; i++) ticks.push(Number((i * step).toPrecision(12)));
   return ticks;
 }
 
@@ -141,7 +142,8 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
     const col = i % 4;
     const row = Math.floor(i / 4);
     const x = margin.left + col * (plotW / 4);
-    const y = height - 16 * Math.ceil(series.length / 4) - 2 + row * 16;
+    // Rows start one line below the x label (at +30), inside the bottom margin of 40 + 16 per row.
+    const y = margin.top + plotH + 46 + row * 16;
     parts.push(`<line x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="5 3"' : ""}/>`);
     parts.push(`<text x="${x + 22}" y="${y}" dominant-baseline="middle" fill="#222">${escapeXml(s.label)}</text>`);
   });
