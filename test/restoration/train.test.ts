@@ -54,9 +54,9 @@ describe("train config codec", () => {
 });
 
 describe("example configs", () => {
-  it("every examples/configs/*.json is a valid training config", () => {
+  it("every examples/configs/**/*.json is a valid training config", () => {
     const dir = join(import.meta.dirname, "..", "..", "examples", "configs");
-    const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+    const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".json"));
     assert.ok(files.length >= 2);
     for (const file of files) assert.ok(readTrainConfigFile(join(dir, file)).steps > 0, file);
   });
