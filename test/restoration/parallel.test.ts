@@ -16,7 +16,9 @@ import { runCli } from "../../src/cli/main.js";
 import { BatchSynthesizer } from "../../src/restoration/data/batches.js";
 import { buildSession, resolveTrainConfig, trainRun } from "../../src/restoration/train/index.js";
 import type { TrainConfig } from "../../src/restoration/train/index.js";
-import { ParallelTrainingError, sameReplicaState, startParallelTraining } from "../../src/restoration/train/parallel/coordinator.js";
+import { sameReplicaState, startParallelTraining } from "../../src/restoration/train/parallel/coordinator.js";
+// The public entry: users catch it from art-mtl/restoration.
+import { ParallelTrainingError } from "../../src/restoration/index.js";
 import { resolveWorkerCount, shardIndices, splitBatch } from "../../src/restoration/train/parallel/shards.js";
 import { assertAllClose } from "../support/all-close.js";
 

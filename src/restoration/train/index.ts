@@ -10,3 +10,4 @@ export * from "./backend.js";
 export * from "./loop.js";
 export * from "./samples.js";
 export * from "./run-lock.js";
+export { ParallelTrainingError } from "./parallel/coordinator.js";
