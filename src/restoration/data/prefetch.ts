@@ -11,7 +11,8 @@
  * are Node's: in the browser build `"auto"` is `"thread"` (the next batch is made between the
  * training step's awaits) and `"worker"` throws `NodeOnlyError`.
  */
-import { createRequire, dirname, existsSync, fileURLToPath, isNodeBuild, join, nodeOnly, pathToFileURL, readFileSync, Worker } from "../../tfjs/platform/node.js";
+import { nodeOnly, type Worker } from "../../tfjs/platform/node.js";
+import { findModuleNextTo, startModuleWorker, tsxEsmApi } from "./module-worker.js";
 import type { Batch, BatchHooks, BatchOptions } from "./batches.js";
 import { BatchSynthesizer } from "./batches.js";
 import type { BatchRequest, BatchWorkerMessage } from "./batch-worker.js";
@@ -48,46 +49,7 @@ export interface BatchStream extends AsyncIterable<Batch> {
 
 /** The worker module next to this one (.ts under tsx, .js when compiled file by file), if present. */
 export function findBatchWorker(): URL | undefined {
-  if (!isNodeBuild) return undefined;
-  try {
-    for (const name of ["./batch-worker.ts", "./batch-worker.js"]) {
-      const url = new URL(name, import.meta.url);
-      if (url.protocol === "file:" && existsSync(fileURLToPath(url))) return url;
-    }
-  } catch {
-    // No usable import.meta.url (e.g. a CommonJS bundle): no worker.
-  }
-  return undefined;
-}
-
-/**
- * The tsx loader's ESM API, when the worker is TypeScript (source tree under tsx). Found through
- * tsx's package.json "exports" rather than `import.meta.resolve`, which a CommonJS build cannot
- * even parse (and `require.resolve` would give the CommonJS entry, which cannot register ESM hooks).
- */
-const tsxApi = (): string | undefined => {
-  if (!isNodeBuild) return undefined;
-  try {
-    const manifestPath = createRequire(import.meta.url).resolve("tsx/package.json");
-    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports?: Record<string, { import?: string | { default?: string } }> };
-    const entry = manifest.exports?.["./esm/api"]?.import;
-    const file = typeof entry === "string" ? entry : entry?.default;
-    return file === undefined ? undefined : pathToFileURL(join(dirname(manifestPath), file)).href;
-  } catch {
-    return undefined;
-  }
-};
-
-/**
- * Starts the batch worker. A worker thread does not inherit tsx's loader hooks, so a .ts worker
- * is started through a two-line bootstrap that registers tsx first.
- */
-function startWorker(url: URL, options: BatchOptions): InstanceType<typeof Worker> {
-  if (!url.pathname.endsWith(".ts")) return new Worker(url, { workerData: options });
-  const api = tsxApi();
-  if (api === undefined) throw new Error("the batch worker is TypeScript but tsx is not installed; use mode \"thread\"");
-  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: options });
+  return findModuleNextTo(import.meta.url, ["./batch-worker.ts", "./batch-worker.js"]);
 }
 
 /**
@@ -102,7 +64,7 @@ export function streamBatches(options: BatchOptions, hooks: BatchHooks, stream: 
   const requested = stream.mode ?? "auto";
   if (requested === "worker") nodeOnly('streamBatches with mode "worker"', 'use mode "thread" or "none"');
   let workerUrl = requested === "worker" || requested === "auto" ? findBatchWorker() : undefined;
-  if (workerUrl?.pathname.endsWith(".ts") === true && tsxApi() === undefined) workerUrl = undefined;
+  if (workerUrl?.pathname.endsWith(".ts") === true && tsxEsmApi() === undefined) workerUrl = undefined;
   if (requested === "worker" && workerUrl === undefined) throw new Error("batch worker module not found next to prefetch.ts; use mode \"thread\"");
   const mode: BatchStream["mode"] = workerUrl !== undefined ? "worker" : requested === "none" ? "none" : "thread";
   // Built on the main thread in every mode: it checks the options (and the folder) up front and answers activeAt().
@@ -116,7 +78,7 @@ export function streamBatches(options: BatchOptions, hooks: BatchHooks, stream: 
   let stopped: Error | undefined;
 
   if (mode === "worker") {
-    worker = startWorker(workerUrl as URL, options);
+    worker = startModuleWorker(workerUrl as URL, options);
     worker.unref();
     worker.on("message", (message: BatchWorkerMessage) => {
       if (message.kind === "warning") hooks.onWarning?.(message.message);

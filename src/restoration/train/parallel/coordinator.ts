@@ -24,7 +24,7 @@ import type { TrainingSession } from "../loop.js";
 import type { CoordinatorMessage, ReplicaFault, ReplicaInit, ReplicaMessage, ReplicaSnapshot, SharedBuffers, TensorValues } from "./protocol.js";
 import { abortAll, allocateShared, CTRL } from "./protocol.js";
 import { splitBatch } from "./shards.js";
-import { findModuleNextTo, startModuleWorker } from "./spawn.js";
+import { findModuleNextTo, startModuleWorker } from "../../data/module-worker.js";
 
 /** A replica failed (crashed, threw, or stopped answering); the message says which, where, and what was saved. */
 export class ParallelTrainingError extends Error {
