@@ -126,12 +126,18 @@ describe("the playground in headless chromium", { skip }, () => {
     const cdp = await page.createCDPSession();
     await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads });
     await page.click("#download-weighted");
-    const tarName = await until(
-      async () => (existsSync(downloads) ? readdirSync(downloads).find((f) => f.endsWith(".tar")) : undefined),
-      (f) => f !== undefined,
-      60_000,
-      "the download",
-    );
+    const tarName = (
+      await until(
+        async () => ({
+          file: existsSync(downloads) ? readdirSync(downloads).find((f) => f.endsWith(".tar")) : undefined,
+          status: await page.$eval("#status", (e) => e.textContent ?? ""),
+          disabled: await page.$eval("#download-weighted", (e) => (e as HTMLButtonElement).disabled),
+        }),
+        (d) => d.file !== undefined,
+        60_000,
+        "the download",
+      )
+    ).file;
     assert.match(tarName!, /^playground-weighted-step\d+\.tar$/);
     const unpack = spawnSync("tar", ["-xf", tarName!], { cwd: downloads, encoding: "utf8" });
     assert.equal(unpack.status, 0, unpack.stderr);

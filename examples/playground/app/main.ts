@@ -228,14 +228,22 @@ const drawSamples = (session: PlaygroundSession, samples: readonly TaskSample[])
 // ---- the loop -----------------------------------------------------------------------------
 let session: PlaygroundSession | undefined;
 let running = false;
+/** The training loop while it runs (a pause takes effect at the end of its current slice). */
+let looping: Promise<void> | undefined;
 let lastSamples = 0;
 let lastCharts = 0;
 const runButton = $<HTMLButtonElement>("run");
 
+const updateButtons = () => {
+  runButton.textContent = running ? "Pause" : session === undefined ? "Train" : "Resume";
+  // Downloads only once the loop has stopped: a checkpoint must not read weights mid-update.
+  const idle = !running && looping === undefined && session !== undefined && session.step > 0;
+  for (const id of ["download-mixed", "download-weighted"]) $<HTMLButtonElement>(id).disabled = !idle;
+};
+
 const setRunning = (on: boolean) => {
   running = on;
-  runButton.textContent = on ? "Pause" : session === undefined ? "Train" : "Resume";
-  for (const id of ["download-mixed", "download-weighted"]) $<HTMLButtonElement>(id).disabled = on || session === undefined || session.step === 0;
+  updateButtons();
 };
 
 const refresh = async (force = false) => {
@@ -249,23 +257,42 @@ const refresh = async (force = false) => {
     drawSamples(session, await session.samples());
     lastSamples = performance.now();
   }
-  say(`${running ? "Training" : "Paused"} on ${tf.getBackend()}: step ${session.step}, ${session.stepsPerSecond.toFixed(2)} steps/s (both runs), ${tf.memory().numTensors} tensors`);
+  showStatus(running ? "Training" : "Pausing");
   playgroundState.updates++;
 };
 
+/** The status line; "Paused" only once the loop has stopped (downloads are enabled then too). */
+const showStatus = (what: "Training" | "Pausing" | "Paused") => {
+  if (session === undefined) return;
+  say(`${what} on ${tf.getBackend()}: step ${session.step}, ${session.stepsPerSecond.toFixed(2)} steps/s (both runs), ${tf.memory().numTensors} tensors`);
+};
+
 const loop = async () => {
-  while (running && session !== undefined) {
-    const sliceEnd = performance.now() + 200;
-    do await session.trainStep();
-    while (running && performance.now() < sliceEnd);
-    await refresh();
-    await new Promise((done) => requestAnimationFrame(() => done(undefined)));
+  try {
+    while (running && session !== undefined) {
+      const sliceEnd = performance.now() + 200;
+      do await session.trainStep();
+      while (running && performance.now() < sliceEnd);
+      await refresh();
+      await new Promise((done) => requestAnimationFrame(() => done(undefined)));
+    }
+    await refresh(true);
+    looping = undefined;
+    showStatus("Paused");
+  } catch (error) {
+    // E.g. a weighting that rejects a non-finite loss: stop and say so.
+    running = false;
+    say(`Error: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    looping = undefined;
+    updateButtons();
   }
-  await refresh(true);
 };
 
 const start = async () => {
   try {
+    // A pause lets the current slice finish; never run two loops on one session.
+    await looping;
     backendReady ??= chooseBackend($<HTMLSelectElement>("backend").value);
     await backendReady;
     if (session === undefined) {
@@ -280,7 +307,7 @@ const start = async () => {
       await refresh(true);
     }
     setRunning(true);
-    void loop();
+    looping = loop();
   } catch (error) {
     setRunning(false);
     say(`Error: ${error instanceof Error ? error.message : String(error)}`);
@@ -295,8 +322,9 @@ document.addEventListener("keydown", (event) => {
     runButton.click();
   }
 });
-$("reset").addEventListener("click", () => {
+$("reset").addEventListener("click", async () => {
   setRunning(false);
+  await looping;
   session?.dispose();
   session = undefined;
   backendReady = undefined;
@@ -304,6 +332,7 @@ $("reset").addEventListener("click", () => {
   lastSamples = 0;
   for (const element of all<HTMLInputElement>($("controls"), "fieldset input, fieldset select")) element.disabled = false;
   for (const id of ["loss", "weights", "samples"]) $(id).textContent = "";
+  $("start").dispatchEvent(new Event("change"));
   setRunning(false);
   say("Reset. Choose settings and press Train.");
 });
