@@ -120,6 +120,89 @@ describe("clampWeights", () => {
     assert.ok(E.isLeft(clampWeights({ floor: 0.3, ceiling: 0.2 }, equal()).init(3)));
     assert.ok(E.isRight(clampWeights({ floor: 0.1, ceiling: 0.5 }, equal()).init(3)));
   });
+
+  it("init names each bad bound, and accepts the bounds exactly at the edges", () => {
+    const errors = (floor: number, ceiling: number, k = 3) => {
+      const result = clampWeights({ floor, ceiling }, equal()).init(k);
+      return E.isLeft(result) ? (result.left as { errors: readonly string[] }).errors : [];
+    };
+    assert.deepEqual(errors(-0.1, 0.5), ["floor: expected a number in [0, 1] (got -0.1)"]);
+    assert.deepEqual(errors(1.5, 0.5), ["floor: expected a number in [0, 1] (got 1.5)"]);
+    assert.deepEqual(errors(0, 0), ["ceiling: expected a number in (0, 1] (got 0)"]);
+    assert.deepEqual(errors(0, 1.2), ["ceiling: expected a number in (0, 1] (got 1.2)"]);
+    assert.deepEqual(errors(Number.NaN, Number.NaN), ["floor: expected a number in [0, 1] (got NaN)", "ceiling: expected a number in (0, 1] (got NaN)"]);
+    assert.deepEqual(errors(0.3, 0.2), ["floor: expected floor <= ceiling (got 0.3 > 0.2)", "ceiling: infeasible, 3 tasks * ceiling 0.2 < 1"]);
+    assert.deepEqual(errors(0.4, 1), ["floor: infeasible, 3 tasks * floor 0.4 > 1"]);
+    assert.deepEqual(errors(0, 0.3), ["ceiling: infeasible, 3 tasks * ceiling 0.3 < 1"]);
+    // The edges are feasible: K * floor = 1, K * ceiling = 1, floor = ceiling, floor 0, ceiling 1.
+    assert.deepEqual(errors(0.25, 1, 4), []);
+    assert.deepEqual(errors(0, 0.25, 4), []);
+    assert.deepEqual(errors(0.25, 0.25, 4), []);
+    assert.deepEqual(errors(0, 1, 1), []);
+    assert.deepEqual(errors(1, 1, 1), []);
+  });
+
+  it("the state codec refuses floor > ceiling and keeps the bounds", () => {
+    const weighting = clampWeights({ floor: 0.1, ceiling: 0.5 }, equal());
+    const state = unwrap(weighting.init(3));
+    assert.deepEqual(state.config, { floor: 0.1, ceiling: 0.5 });
+    const encoded = JSON.parse(JSON.stringify(weighting.stateCodec.encode(state))) as { config: { floor: number; ceiling: number } };
+    assert.ok(E.isRight(weighting.stateCodec.decode(encoded)));
+    const bad = weighting.stateCodec.decode({ ...encoded, config: { floor: 0.6, ceiling: 0.5 } });
+    assert.ok(E.isLeft(bad));
+    assert.match(JSON.stringify(bad.left), /expected floor <= ceiling/);
+    assert.ok(E.isRight(weighting.stateCodec.decode({ ...encoded, config: { floor: 0.5, ceiling: 0.5 } })));
+  });
+
+  it("equals the projection clamp(lambda w, floor, ceiling) found by bisection on lambda (property)", () => {
+    // Independent reference: sum_k clamp(lambda w_k, floor, ceiling) grows with lambda; bisect for 1.
+    const reference = (weights: readonly number[], present: readonly boolean[], floor: number, ceiling: number): number[] => {
+      const clampTo = (x: number) => Math.min(ceiling, Math.max(floor, x));
+      const total = (lambda: number) => weights.reduce((s, w, k) => s + (present[k] ? clampTo(lambda * w) : 0), 0);
+      let lo = 0;
+      let hi = 1;
+      while (total(hi) < 1) hi *= 2;
+      for (let i = 0; i < 200; i++) {
+        const mid = (lo + hi) / 2;
+        if (total(mid) < 1) lo = mid;
+        else hi = mid;
+      }
+      return weights.map((w, k) => (present[k] ? clampTo(hi * w) : 0));
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 7 }).chain((k) =>
+          fc.record({
+            raw: fc.array(fc.double({ min: 1e-3, max: 1, noNaN: true }), { minLength: k, maxLength: k }),
+            present: fc.array(fc.boolean(), { minLength: k, maxLength: k }),
+            floorShare: fc.double({ min: 0, max: 0.999, noNaN: true }),
+            ceilingShare: fc.double({ min: 0.001, max: 1, noNaN: true }),
+          }),
+        ),
+        ({ raw, present, floorShare, ceilingShare }) => {
+          const mask = present.some((p) => p) ? present : present.map((_, k) => k === 0);
+          const p = mask.filter(Boolean).length;
+          const total = raw.reduce((s, x, i) => s + (mask[i] ? x : 0), 0);
+          const weights = raw.map((x, i) => (mask[i] ? x / total : 0));
+          // Bounds feasible for the present tasks: p * floor <= 1 <= p * ceiling.
+          const floor = floorShare / p;
+          const ceiling = 1 / p + ceilingShare * (1 - 1 / p);
+          const out = clampOntoSimplex(weights, mask, { floor, ceiling });
+          assertAllClose(out, reference(weights, mask, floor, ceiling), { rtol: 1e-9, atol: 1e-12 });
+        },
+      ),
+      { numRuns: process.env.CI !== undefined ? 1000 : 300 },
+    );
+  });
+
+  it("bounds that the present tasks cannot meet give uniform weights over them", () => {
+    // 2 of 4 tasks present, ceiling 0.3: 2 * 0.3 < 1.
+    assert.deepEqual(clampOntoSimplex([0.7, 0, 0.3, 0], [true, false, true, false], { floor: 0, ceiling: 0.3 }), [0.5, 0, 0.5, 0]);
+    // Exactly feasible (2 * 0.5 = 1): both at the ceiling.
+    assert.deepEqual(clampOntoSimplex([0.9, 0, 0.1, 0], [true, false, true, false], { floor: 0, ceiling: 0.5 }), [0.5, 0, 0.5, 0]);
+    // Floor 1/3 over 3 tasks: every task sits at the floor.
+    assertAllClose(clampOntoSimplex([0.8, 0.15, 0.05], [true, true, true], { floor: 1 / 3, ceiling: 1 }), [1 / 3, 1 / 3, 1 / 3], { rtol: 1e-15 });
+  });
 });
 
 describe("maskTasks", () => {
