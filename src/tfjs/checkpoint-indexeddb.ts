@@ -8,7 +8,7 @@
  * state, which are in memory anyway).
  */
 import type { CheckpointStore } from "./checkpoint-store.js";
-import { checkCheckpointFileName, mapCheckpointReader } from "./checkpoint-store.js";
+import { mapCheckpointReader, stagedCheckpointWriter } from "./checkpoint-store.js";
 import { AdapterError } from "./errors.js";
 
 /** The object store's name inside the database. */
@@ -113,28 +113,11 @@ export function indexedDbCheckpointStore(name: string, options: IndexedDbCheckpo
       if (!isRecord(record)) throw new AdapterError("checkpoint", `${location} is not a checkpoint record (${RECORD_FORMAT} v1)`);
       return mapCheckpointReader(location, new Map(Object.entries(record.files)));
     },
-    begin: async () => {
-      let staged: Map<string, Uint8Array> | null = new Map();
-      const live = (): Map<string, Uint8Array> => {
-        if (staged === null) throw new AdapterError("checkpoint", "this checkpoint writer was already committed or aborted");
-        return staged;
-      };
-      return {
-        write: async (file, bytes) => {
-          // A copy with its own buffer: IndexedDB clones a view's whole buffer.
-          live().set(checkCheckpointFileName(file), new Uint8Array(bytes));
-        },
-        commit: async () => {
-          const files = Object.fromEntries([...live()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-          staged = null;
-          const record: CheckpointRecord = { format: RECORD_FORMAT, version: 1, savedAt: new Date().toISOString(), files };
-          await inTransaction(factory, database, "readwrite", (store) => store.put(record, name));
-        },
-        abort: async () => {
-          staged = null;
-        },
-      };
-    },
+    begin: async () =>
+      stagedCheckpointWriter(async (files) => {
+        const record: CheckpointRecord = { format: RECORD_FORMAT, version: 1, savedAt: new Date().toISOString(), files: Object.fromEntries(files) };
+        await inTransaction(factory, database, "readwrite", (store) => store.put(record, name));
+      }),
     remove: async () => {
       await inTransaction(factory, database, "readwrite", (store) => store.delete(name));
     },

@@ -91,6 +91,32 @@ export const mapCheckpointReader = (location: string, files: ReadonlyMap<string,
   },
 });
 
+/**
+ * A writer that keeps the files in memory until `commit`, which hands them (names checked, sorted,
+ * each a copy with its own buffer) to `onCommit` at once: the stores' all-or-nothing writes.
+ */
+export function stagedCheckpointWriter(onCommit: (files: Map<string, Uint8Array<ArrayBuffer>>) => void | Promise<void>): CheckpointWriter {
+  let staged: Map<string, Uint8Array> | null = new Map();
+  const live = (): Map<string, Uint8Array> => {
+    if (staged === null) throw new AdapterError("checkpoint", "this checkpoint writer was already committed or aborted");
+    return staged;
+  };
+  return {
+    write: async (file, bytes) => {
+      // A copy with its own buffer (IndexedDB would clone a view's whole buffer).
+      live().set(checkCheckpointFileName(file), new Uint8Array(bytes));
+    },
+    commit: async () => {
+      const files = fileMap(live());
+      staged = null;
+      await onCommit(files);
+    },
+    abort: async () => {
+      staged = null;
+    },
+  };
+}
+
 /** A store in memory, with ways to get its files out and in. */
 export interface MemoryCheckpointStore extends CheckpointStore {
   /** A copy of the stored checkpoint's files (an empty Map when there is none). */
@@ -117,25 +143,10 @@ export function memoryCheckpointStore(files?: CheckpointFiles): MemoryCheckpoint
   return {
     location,
     open: async () => (stored === null ? null : mapCheckpointReader(location, stored)),
-    begin: async () => {
-      let staged: Map<string, Uint8Array> | null = new Map();
-      const live = (): Map<string, Uint8Array> => {
-        if (staged === null) throw new AdapterError("checkpoint", "this checkpoint writer was already committed or aborted");
-        return staged;
-      };
-      return {
-        write: async (file, bytes) => {
-          live().set(checkCheckpointFileName(file), new Uint8Array(bytes));
-        },
-        commit: async () => {
-          stored = fileMap(live());
-          staged = null;
-        },
-        abort: async () => {
-          staged = null;
-        },
-      };
-    },
+    begin: async () =>
+      stagedCheckpointWriter((files) => {
+        stored = files;
+      }),
     remove: async () => {
       stored = null;
     },
