@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import fc from "fast-check";
-import { art, isTwoPhase, unwrap } from "../../src/core/index.js";
-import type { TaskLosses, Weighting } from "../../src/core/index.js";
+import * as t from "io-ts";
+import { art, formatDecodeErrors, isTwoPhase, unwrap } from "../../src/core/index.js";
+import type { TaskLosses, TwoPhaseWeighting, Weighting } from "../../src/core/index.js";
 import {
   activeTasksAt,
   clampOntoSimplex,
@@ -313,5 +314,193 @@ describe("phase drivers", () => {
     const decoded = w.stateCodec.decode(json);
     assert.ok(E.isRight(decoded));
     assert.deepEqual(decoded.right, s);
+  });
+});
+
+/**
+ * Exact errors and state checks of the combinators: every message is written out by hand, and
+ * every consistency check of a state codec is met by a state that breaks only it.
+ */
+describe("combinators: exact init errors, state checks and pass-through phases", () => {
+  const leftOf = <A, B>(result: E.Either<A, B>): A => {
+    assert.ok(E.isLeft(result), "expected a Left");
+    return result.left;
+  };
+  const decodeLines = <S>(w: Weighting<S>, value: unknown): string[] => {
+    const result = w.stateCodec.decode(value);
+    return E.isLeft(result) ? result.left.map((error) => error.message ?? formatDecodeErrors([error]).join("")) : [];
+  };
+
+  it("maskTasks: init names a mask of the wrong length and a mask of every task", () => {
+    assert.deepEqual(leftOf(maskTasks([true], si()).init(2)), {
+      _tag: "InvalidConfig",
+      errors: ["masked: expected 2 entries, one per task (got 1)"],
+      message: "invalid config:\n  masked: expected 2 entries, one per task (got 1)",
+    });
+    assert.deepEqual(leftOf(maskTasks([true, true], si()).init(2)).errors, ["masked: at least one task must stay unmasked"]);
+  });
+
+  it("maskTasks: the state codec refuses a mask whose length is not the inner state's task count", () => {
+    const w = maskTasks([false, true, false], si());
+    const state = unwrap(w.init(3));
+    assert.deepEqual(decodeLines(w, { ...state, config: { masked: [false, true] } }), ["config.masked: expected 3 entries (got 2)"]);
+    assert.deepEqual(decodeLines(w, state), []);
+  });
+
+  it("maskTasks: observe hides the masked tasks from the inner weighting, after checking the whole vector", () => {
+    // A two-phase inner weighting that records what its observe receives.
+    type Seen = { readonly numTasks: number; readonly seen: ReadonlyArray<TaskLosses> };
+    const recorder: TwoPhaseWeighting<Seen> = {
+      name: "recorder",
+      init: (numTasks) => E.right({ numTasks, seen: [] }),
+      step: (state, losses) => E.right({ state, weights: losses.map(() => 1 / losses.length), diagnostics: {} }),
+      observe: (state, losses) => E.right({ ...state, seen: [...state.seen, losses] }),
+      stateCodec: t.type({ numTasks: t.number, seen: t.array(t.array(t.union([t.number, t.null]))) }) as unknown as t.Type<Seen, unknown, unknown>,
+      numTasks: (state) => state.numTasks,
+    };
+    const w = maskTasks([false, true, false], recorder);
+    const s = unwrap(w.init(3));
+    assert.deepEqual(unwrap(w.observe!(s, [0.45, 0.9, 0.2])).inner.seen, [[0.45, null, 0.2]]);
+    const nan = leftOf(w.observe!(s, [0.45, NaN, 0.2]));
+    assert.equal(nan.message, "task 1: invalid loss NaN: a loss must not be NaN");
+    assert.equal(leftOf(w.observe!(s, [0.45, 0.9])).message, "expected 3 task losses, got 2");
+    // Without a mask the losses reach observe as they are.
+    assert.deepEqual(unwrap(warmup(1, recorder).observe!(unwrap(warmup(1, recorder).init(3)), [0.45, 0.9, 0.2])).inner.seen, [[0.45, 0.9, 0.2]]);
+  });
+
+  it("every wrapper passes endEpoch through to an epoch-aware inner weighting", () => {
+    const inner = dwa();
+    const seq: TaskLosses[] = [[1, 2], [2, 1], [1, 1]];
+    for (const w of [warmup(1, dwa()), maskTasks([false, false], dwa()), skipNonFinite({}, dwa()), clampWeights({ floor: 0, ceiling: 1 }, dwa())] as Array<Weighting<{ inner: unknown }> & { endEpoch?: (s: { inner: unknown }) => { inner: unknown } }>) {
+      let s = unwrap(w.init(2));
+      let i = unwrap(inner.init(2));
+      for (const losses of seq) {
+        s = unwrap(w.step(s, losses)).state;
+        i = unwrap(inner.step(i, losses)).state;
+      }
+      assert.equal(typeof w.endEpoch, "function", `${w.name} has endEpoch`);
+      assert.deepEqual(w.endEpoch!(s).inner, inner.endEpoch(i), w.name);
+    }
+    assert.equal((warmup(1, si()) as { endEpoch?: unknown }).endEpoch, undefined);
+  });
+
+  it("skipNonFinite: init names a bad maxConsecutive", () => {
+    assert.deepEqual(leftOf(skipNonFinite({ maxConsecutive: 0 }, si()).init(2)).errors, ["maxConsecutive: expected Count (got 0)"]);
+    assert.deepEqual(leftOf(skipNonFinite({ maxConsecutive: 1.5 }, si()).init(2)).errors, ["maxConsecutive: expected Count (got 1.5)"]);
+  });
+
+  it("skipNonFinite: the state codec checks the skip counters against each other and lastWeights' length", () => {
+    const w = skipNonFinite({ maxConsecutive: 2 }, si());
+    const base = unwrap(w.init(3));
+    // At the limit (2 of 2 skips) the state is valid: the next bad step is the one refused.
+    assert.deepEqual(decodeLines(w, { ...base, consecutiveSkips: 2, totalSkips: 2 }), []);
+    assert.deepEqual(decodeLines(w, { ...base, consecutiveSkips: 3, totalSkips: 3 }), ["consecutiveSkips: expected <= maxConsecutive (got 3)"]);
+    assert.deepEqual(decodeLines(w, { ...base, consecutiveSkips: 2, totalSkips: 1 }), ["totalSkips: expected >= consecutiveSkips (got 1)"]);
+    assert.deepEqual(decodeLines(w, { ...base, lastWeights: [0.5, 0.5] }), ["lastWeights: expected 3 entries (got 2)"]);
+    assert.deepEqual(decodeLines(w, { ...base, lastWeights: [0.2, 0.3, 0.5] }), []);
+  });
+
+  it("skipNonFinite: the error after too many skips says which loss and how many steps were skipped", () => {
+    const w = skipNonFinite({ maxConsecutive: 1 }, si());
+    const skipped = unwrap(w.step(unwrap(w.init(2)), [1, Infinity])).state;
+    assert.deepEqual(leftOf(w.step(skipped, [NaN, 1])), {
+      _tag: "InvalidLoss",
+      taskIndex: 0,
+      value: NaN,
+      reason: "nan",
+      message: "task 0: invalid loss NaN: a loss must not be NaN (after 1 consecutive skipped steps)",
+    });
+    assert.deepEqual(leftOf(w.step(skipped, [1, -Infinity])), {
+      _tag: "InvalidLoss",
+      taskIndex: 1,
+      value: -Infinity,
+      reason: "infinite",
+      message: "task 1: invalid loss -Infinity: a loss must be finite (after 1 consecutive skipped steps)",
+    });
+  });
+
+  it("skipNonFinite: a skip before any good step is uniform over the tasks in the batch; a non-array is refused", () => {
+    const w = skipNonFinite({ maxConsecutive: 2 }, si());
+    const s = unwrap(w.init(3));
+    assert.deepEqual(unwrap(w.step(s, [NaN, 1, null])).weights, [0.5, 0.5, 0]);
+    assert.deepEqual(unwrap(w.step(s, [null, null, Infinity])).weights, [0, 0, 1]);
+    const notArray = leftOf(w.step(s, "losses" as unknown as TaskLosses));
+    assert.deepEqual(notArray, leftOf(si().step(unwrap(si().init(3)), "losses" as unknown as TaskLosses)));
+  });
+
+  it("warmup: init names bad step counts; innerWeights is null for absent tasks", () => {
+    assert.deepEqual(leftOf(warmup(-1, si()).init(2)).errors, ["steps: expected NonNegativeInt (got -1)"]);
+    assert.deepEqual(leftOf(warmup(0.5, si()).init(2)).errors, ["steps: expected NonNegativeInt (got 0.5)"]);
+    const w = warmup(2, si());
+    const r = unwrap(w.step(unwrap(w.init(3)), [1, null, 3]));
+    assert.deepEqual(r.weights, [0.5, 0, 0.5]);
+    assert.deepEqual(r.diagnostics.innerWeights, [0.75, null, 0.25]);
+  });
+
+  it("endEpochEvery: init names a bad epoch length", () => {
+    assert.deepEqual(leftOf(endEpochEvery(0, dwa()).init(2)).errors, ["epochLength: expected Count (got 0)"]);
+    assert.deepEqual(leftOf(endEpochEvery(2.5, dwa()).init(2)).errors, ["epochLength: expected Count (got 2.5)"]);
+  });
+
+  it("scheduleHyperparams: unknown keys and numTasks are refused with the keys that can be scheduled", () => {
+    const unknown = leftOf(scheduleHyperparams(art(), () => ({ tua: 2, numTasks: 3 })).init(2));
+    assert.deepEqual(unknown.errors, [
+      "schedule(0): tua: not a schedulable config key of art (known: preset, tau, rate, lcr, gcw, lossScale)",
+      "schedule(0): numTasks: not a schedulable config key of art (known: preset, tau, rate, lcr, gcw, lossScale)",
+    ]);
+    const bad = leftOf(scheduleHyperparams(art(), () => ({ tau: -1 })).init(2));
+    assert.deepEqual(bad.errors, ["schedule(0): config.tau: expected PositiveFinite (got -1)"]);
+  });
+
+  it("scheduleHyperparams: an inner state without a config object cannot be scheduled", () => {
+    // Weightings whose encoded state is not an object, is null, or has no/a null config.
+    const fake = (name: string, encoded: unknown): Weighting<number> => ({
+      name,
+      init: (numTasks) => E.right(numTasks),
+      step: (state) => E.right({ state, weights: [1], diagnostics: {} }),
+      stateCodec: new t.Type<number, unknown, unknown>(name, (u): u is number => typeof u === "number", (u, c) => t.number.validate(u, c), () => encoded),
+      numTasks: (state) => state,
+    });
+    for (const [name, encoded] of [["number", 1], ["null", null], ["noConfig", { numTasks: 1 }], ["nullConfig", { config: null }], ["stringConfig", { config: "x" }]] as const) {
+      const result = leftOf(scheduleHyperparams(fake(name, encoded), () => ({ tau: 1 })).init(1));
+      assert.deepEqual(result.errors, [`schedule(0): ${name}: its state has no config to schedule`], name);
+    }
+    // A config object is enough to get past that check (then the key is unknown).
+    const withConfig = leftOf(scheduleHyperparams(fake("withConfig", { config: { numTasks: 1, a: 1 } }), () => ({ tau: 1 })).init(1));
+    assert.deepEqual(withConfig.errors, ["schedule(0): tau: not a schedulable config key of withConfig (known: a)"]);
+  });
+});
+
+describe("clampWeights: through step, zero weights and the state's bounds", () => {
+  it("step clamps the inner weights over the present tasks and reports the unclamped ones", () => {
+    const w = clampWeights({ floor: 0.1, ceiling: 0.6 }, si());
+    // si's weights for [1, 10, 100] are [100, 10, 1] / 111: the first is cut to 0.6, the
+    // other two share 0.4 as 10 : 1 would put the last at 0.036 < 0.1, so it sits at the floor.
+    const all = unwrap(w.step(unwrap(w.init(3)), [1, 10, 100]));
+    assertAllClose(all.weights, [0.6, 0.3, 0.1], { rtol: 1e-15 });
+    assertAllClose(all.diagnostics.unclampedWeights as number[], [100 / 111, 10 / 111, 1 / 111], { rtol: 1e-15 });
+    // One task absent: si gives [100, 0, 1] / 101, clamped to [0.6, 0, 0.4]; the absent task's unclamped weight is null.
+    const absent = unwrap(w.step(unwrap(w.init(3)), [1, null, 100]));
+    assertAllClose(absent.weights, [0.6, 0, 0.4], { rtol: 1e-15 });
+    assert.equal(absent.diagnostics.unclampedWeights?.[1], null);
+    // The inner diagnostics are kept beside it.
+    assert.deepEqual(Object.keys(absent.diagnostics).sort(), ["inverseLoss", "unclampedWeights"]);
+  });
+
+  it("inner weights that are exactly 0 (a softmax that underflowed) go to the floor", () => {
+    assert.deepEqual(clampOntoSimplex([0, 0, 1], [true, true, true], { floor: 0.1, ceiling: 0.8 }), [0.1, 0.1, 0.8]);
+    assert.deepEqual(clampOntoSimplex([0, 1, 0, 0], [true, true, true, false], { floor: 0.25, ceiling: 0.5 }), [0.25, 0.5, 0.25, 0]);
+  });
+
+  it("the state codec keeps floor and ceiling in [0, 1]", () => {
+    const w = clampWeights({ floor: 0.1, ceiling: 0.6 }, si());
+    const state = unwrap(w.init(3));
+    const lines = (config: { floor: number; ceiling: number }) => {
+      const result = w.stateCodec.decode({ ...state, config });
+      return E.isLeft(result) ? formatDecodeErrors(result.left) : [];
+    };
+    assert.deepEqual(lines({ floor: -0.1, ceiling: 0.6 }), ["config.floor: expected number in [0, 1] (got -0.1)"]);
+    assert.deepEqual(lines({ floor: 0.1, ceiling: 1.5 }), ["config.ceiling: expected number in [0, 1] (got 1.5)"]);
+    assert.deepEqual(lines({ floor: 0, ceiling: 1 }), []);
   });
 });
