@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as E from "fp-ts/Either";
+import * as t from "io-ts";
 import {
   ArtConfig,
   ArtOptions,
@@ -17,6 +18,7 @@ import {
   checkLossEntry,
   checkLosses,
   formatDecodeErrors,
+  inArtDomain,
   initArt,
   invalidConfig,
   invalidLoss,
@@ -159,6 +161,19 @@ describe("codecs and their messages", () => {
     assert.deepEqual(ArtOptions.encode({ tau: 2, numTasks: 3 } as never), { tau: 2, numTasks: 3 });
   });
 
+  it("formatDecodeErrors on errors from validate() with a caller's own context (no root entry)", () => {
+    // decode() always starts the context with a root entry (key ""); validate(u, context) uses
+    // whatever context the caller passes, here none at all.
+    const bare = t.number.validate("x", []);
+    assert.ok(E.isLeft(bare));
+    assert.deepEqual(bare.left[0]?.context, []);
+    assert.deepEqual(formatDecodeErrors(bare.left), ['(root): expected valid value (got "x")']);
+    // The first entry is a real key ("a"), with no entry before it to look at for a parent.
+    const nested = t.type({ a: t.number }).validate({ a: "x" }, []);
+    assert.ok(E.isLeft(nested));
+    assert.deepEqual(formatDecodeErrors(nested.left), ['a: expected number (got "x")']);
+  });
+
   it("the state codec: names in its messages, is(), and 0 is not a value of a seen task", () => {
     const state = unwrap(initArt({ numTasks: 2 }));
     assert.ok(ArtStateCodec.is(state));
@@ -230,6 +245,19 @@ describe("Art's lossScale and domain", () => {
     const log = (lossScale: number, loss: number) => stepArt(unwrap(initArt({ numTasks: 2, lossScale })), [loss, 0.5]);
     assert.equal(message(log(0.01, 150)), "task 0: invalid loss 150: gcw=log needs 0 < loss * lossScale < 1 (lossScale = 0.01); lower lossScale or use gcw=relative-log");
     assert.equal(message(log(1, 1)), "task 0: invalid loss 1: gcw=log needs 0 < loss < 1 (ln 1 = 0); set lossScale so that scaled losses stay below 1, or use gcw=relative-log");
+  });
+
+  it("under gcw=log a loss whose scaled value underflows to 0 is out-of-domain too (ln 0 = -Infinity)", () => {
+    // 5e-324 * 0.5 rounds to 0: below the domain's open lower end, as under gcw=raw above.
+    const out = stepArt(unwrap(initArt({ numTasks: 2, lossScale: 0.5 })), [5e-324, 0.5]);
+    assert.ok(E.isLeft(out) && out.left._tag === "InvalidLoss");
+    assert.equal(out.left.reason, "out-of-domain");
+    assert.equal(out.left.message, "task 0: invalid loss 5e-324: gcw=log needs 0 < loss * lossScale < 1 (lossScale = 0.5); lower lossScale or use gcw=relative-log");
+    // inArtDomain itself: the open interval (0, 1) for gcw=log, (0, Infinity) otherwise.
+    const logConfig = unwrap(resolveArtConfig({ numTasks: 1 }));
+    const rawConfig = unwrap(resolveArtConfig({ numTasks: 1, gcw: "raw" }));
+    assert.deepEqual([0, -0.5, 5e-324, 0.5, 1].map((loss) => inArtDomain(logConfig, loss)), [false, false, true, true, false]);
+    assert.deepEqual([0, -1, 5e-324, 2, Infinity].map((loss) => inArtDomain(rawConfig, loss)), [false, false, true, true, false]);
   });
 
   it("a state with the wrong number of tasks is InvalidState, not a crash", () => {
@@ -306,6 +334,13 @@ describe("reduceTaskLosses: malformed shards give Left naming shard, task and va
     assert.deepEqual(reduceTaskLosses([{ counts: [1] } as never]), E.left({ _tag: "InvalidShard", shardIndex: 0, message: `shard 0: ${shape}` }));
     assert.deepEqual(reduceTaskLosses([{ sums: [1], counts: [1] }, null as never]), E.left({ _tag: "InvalidShard", shardIndex: 1, message: `shard 1: ${shape}` }));
     assert.deepEqual(reduceTaskLosses([{ sums: [1], counts: [2] }, { sums: [3], counts: [2] }]), E.right([1]));
+  });
+
+  it("too many sums alone is Left, even with the right number of counts (the extra sum is not ignored)", () => {
+    assert.deepEqual(
+      reduceTaskLosses([{ sums: [1], counts: [1] }, { sums: [1, 2], counts: [1] }]),
+      E.left({ _tag: "InvalidShard", shardIndex: 1, message: "shard 1: expected 1 sums and 1 counts, one per task (got 2 and 1)" }),
+    );
   });
 
   it("a missing first shard is Left too (naming shard 0), not a TypeError", () => {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/procedural.js";
-import { metricFromJson, metricJsonReplacer, metricJsonReviver, metricToJson, psnr, ssim } from "../../src/restoration/metrics/index.js";
+import { metricFromJson, metricJsonReplacer, metricJsonReviver, metricToJson, preparePair, psnr, ssim } from "../../src/restoration/metrics/index.js";
 import { addNoiseWithSigma } from "../../src/restoration/degradations/noise.js";
 import { constantImage, imageFrom } from "./fixtures.js";
 import { assertAllClose } from "../support/all-close.js";
@@ -113,4 +113,48 @@ test("metric arguments are checked", () => {
   assert.throws(() => ssim(constantImage(10, 10, 0), constantImage(10, 10, 0)), /at least 11x11/);
   assert.throws(() => psnr(clean, noisy, { cropBorder: -1 }), /cropBorder/);
   assert.throws(() => psnr(clean, noisy, { cropBorder: 20 }), /leaves nothing/);
+});
+
+test("BasicSR's 8-bit values are clipped to [0, 255], and a sample of -0 becomes +0", () => {
+  // One 2x1 image: pixel 0 = (-0.5, 2, -0), pixel 1 = (1, 0.5, 0); planes are R, G, B.
+  const img = { width: 2, height: 1, data: Float32Array.from([-0.5, 2, -0, 1, 0.5, 0]) };
+  const pair = preparePair(img, img);
+  assert.deepEqual(pair.a.map((plane) => Array.from(plane)), [[0, 255], [255, 128], [0, 0]]);
+  assert.ok(Object.is(pair.a[2]?.[0], 0), "round(clip(-0) * 255) is +0, not -0");
+  assert.equal(pair.peak, 255);
+  // skimage keeps the float samples as they are.
+  assert.deepEqual(preparePair(img, img, { convention: "skimage" }).a.map((plane) => Array.from(plane)), [[-0.5, 1], [2, 0.5], [-0, 0]]);
+  // So below 0 and above 1 every value looks the same to BasicSR's PSNR, but not to skimage's.
+  assert.equal(psnr(constantImage(4, 4, -0.5), constantImage(4, 4, 0)), Infinity);
+  assert.equal(psnr(constantImage(4, 4, 2), constantImage(4, 4, 1)), Infinity);
+  close(psnr(constantImage(4, 4, -0.5), constantImage(4, 4, 0), { convention: "skimage" }), 20 * Math.log10(1 / 0.5), 1e-12, "skimage -0.5 vs 0");
+});
+
+test("argument errors, message by message: convention, sizes (width or height alone), crop leaving nothing on either axis", () => {
+  const img = constantImage(4, 4, 0.5);
+  assert.throws(() => psnr(img, img, { convention: "matlab" as never }), { name: "RangeError", message: "unknown metric convention 'matlab' (expected basicsr or skimage)" });
+  assert.throws(() => ssim(img, img, { convention: "matlab" as never }), { name: "RangeError", message: "unknown metric convention 'matlab' (expected basicsr or skimage)" });
+  assert.throws(() => psnr(img, constantImage(5, 4, 0.5)), { name: "RangeError", message: "images differ in size: 4x4 vs 5x4" });
+  assert.throws(() => psnr(img, constantImage(4, 5, 0.5)), { name: "RangeError", message: "images differ in size: 4x4 vs 4x5" });
+  assert.throws(() => psnr(constantImage(2, 10, 0.5), constantImage(2, 10, 0.5), { cropBorder: 1 }), { name: "RangeError", message: "cropBorder 1 leaves nothing of a 2x10 image" });
+  assert.throws(() => psnr(constantImage(10, 2, 0.5), constantImage(10, 2, 0.5), { cropBorder: 1 }), { name: "RangeError", message: "cropBorder 1 leaves nothing of a 10x2 image" });
+});
+
+test("a crop may leave a single pixel: 3x3 with cropBorder 1 compares only the centre", () => {
+  // Borders 0 vs 1 (they would dominate), centres 100 vs 110 levels: PSNR = 20 log10(255 / 10).
+  const a = imageFrom(3, 3, (x, y) => (x === 1 && y === 1 ? 100 / 255 : 0));
+  const b = imageFrom(3, 3, (x, y) => (x === 1 && y === 1 ? 110 / 255 : 1));
+  const pair = preparePair(a, b, { cropBorder: 1 });
+  assert.deepEqual([pair.width, pair.height], [1, 1]);
+  close(psnr(a, b, { cropBorder: 1 }), 20 * Math.log10(255 / 10), 1e-9, "1x1 after crop");
+});
+
+test("SSIM's window: exactly 11x11 (BasicSR) or 7x7 (skimage) works; one pixel less on either axis throws", () => {
+  const c1 = (0.01 * 255) ** 2;
+  close(ssim(constantImage(11, 11, 50 / 255), constantImage(11, 11, 80 / 255)), (2 * 50 * 80 + c1) / (50 * 50 + 80 * 80 + c1), 1e-12, "basicsr 11x11");
+  const s1 = 0.01 ** 2;
+  close(ssim(constantImage(7, 7, 0.25), constantImage(7, 7, 0.5), { convention: "skimage" }), (2 * 0.25 * 0.5 + s1) / (0.25 ** 2 + 0.5 ** 2 + s1), 1e-12, "skimage 7x7");
+  assert.throws(() => ssim(constantImage(10, 20, 0), constantImage(10, 20, 0)), { name: "RangeError", message: "SSIM needs at least 11x11 pixels after cropping, got 10x20" });
+  assert.throws(() => ssim(constantImage(20, 10, 0), constantImage(20, 10, 0)), { name: "RangeError", message: "SSIM needs at least 11x11 pixels after cropping, got 20x10" });
+  assert.throws(() => ssim(constantImage(7, 6, 0), constantImage(7, 6, 0), { convention: "skimage" }), { name: "RangeError", message: "SSIM needs at least 7x7 pixels after cropping, got 7x6" });
 });

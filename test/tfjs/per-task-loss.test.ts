@@ -45,6 +45,35 @@ describe("perTaskLoss", () => {
     tf.dispose([perSample, matrix]);
   });
 
+  it("a single task is allowed: numTasks 1 gives the batch mean", async () => {
+    assert.deepEqual(countTasks([0, 0, 0], 1), { counts: [3], present: [true] });
+    const perSample = tf.tensor1d([1, 2, 6]);
+    const { losses, counts } = perTaskLoss(tf, perSample, [0, 0, 0], 1);
+    close(await losses.data(), [3]);
+    assert.deepEqual(counts, [3]);
+    tf.dispose([losses, perSample]);
+  });
+
+  it("l1PerSample's shape errors: the exact message, even for shapes that would broadcast, and scalars", () => {
+    const p = tf.zeros([2, 3]);
+    const q = tf.zeros([2, 1]);
+    assert.throws(
+      () => l1PerSample(tf, p, q),
+      (e: unknown) => e instanceof AdapterError && e.kind === "shape" && e.message === "predictions [2,3] and targets [2,1] must have the same shape",
+    );
+    // Same leading dimensions but another rank: [2,1] - [2,1,1] would broadcast to [2,2,1].
+    const r2 = tf.zeros([2, 1]);
+    const r3 = tf.zeros([2, 1, 1]);
+    assert.throws(
+      () => l1PerSample(tf, r2, r3),
+      (e: unknown) => e instanceof AdapterError && e.kind === "shape" && e.message === "predictions [2,1] and targets [2,1,1] must have the same shape",
+    );
+    const a = tf.scalar(1);
+    const b = tf.scalar(2);
+    assert.throws(() => l1PerSample(tf, a, b), (e: unknown) => e instanceof AdapterError && e.kind === "shape" && e.message === "predictions must have a batch dimension");
+    tf.dispose([p, q, r2, r3, a, b]);
+  });
+
   it("builds the averaging matrix on the host", () => {
     const { counts } = countTasks([1, 0, 1], 2);
     assert.deepEqual(Array.from(taskMeanMatrix([1, 0, 1], counts)), [0, 1, 0, 0.5, 0, 0.5]);
@@ -75,6 +104,12 @@ describe("perTaskLoss", () => {
     const flatT = tf.tensor2d([5, 2], [2, 1]);
     const flat = l1PerSample(tf, flatP, flatT);
     close(await flat.data(), [2, 4]);
-    tf.dispose([predictions, targets, perSample, swapped, flatP, flatT, flat]);
+    // Rank 1 ([B], one number per sample): |3 - 5| = 2, |-2 - 2| = 4 → [2, 4].
+    const lineP = tf.tensor1d([3, -2]);
+    const lineT = tf.tensor1d([5, 2]);
+    const line = l1PerSample(tf, lineP, lineT);
+    assert.deepEqual(line.shape, [2]);
+    close(await line.data(), [2, 4]);
+    tf.dispose([predictions, targets, perSample, swapped, flatP, flatT, flat, lineP, lineT, line]);
   });
 });
