@@ -31,6 +31,7 @@ const areas = {
     mutate: ["src/strategies/**/*.ts", "!src/strategies/index.ts", "!src/strategies/combinators/index.ts"],
     testFiles: [
       "test/strategies/combinators.test.ts",
+      "test/strategies/conformance.test.ts",
       "test/strategies/formulas.test.ts",
       "test/strategies/laws.test.ts",
       "test/strategies/reference-replay.test.ts",

@@ -371,7 +371,7 @@ describe("combinators: exact init errors, state checks and pass-through phases",
   it("every wrapper passes endEpoch through to an epoch-aware inner weighting", () => {
     const inner = dwa();
     const seq: TaskLosses[] = [[1, 2], [2, 1], [1, 1]];
-    for (const w of [warmup(1, dwa()), maskTasks([false, false], dwa()), skipNonFinite({}, dwa()), clampWeights({ floor: 0, ceiling: 1 }, dwa())] as Array<Weighting<{ inner: unknown }> & { endEpoch?: (s: { inner: unknown }) => { inner: unknown } }>) {
+    for (const w of [warmup(1, dwa()), maskTasks([false, false], dwa()), skipNonFinite({}, dwa()), clampWeights({ floor: 0, ceiling: 1 }, dwa())] as unknown as Array<Weighting<{ inner: unknown }> & { endEpoch?: (s: { inner: unknown }) => { inner: unknown } }>) {
       let s = unwrap(w.init(2));
       let i = unwrap(inner.init(2));
       for (const losses of seq) {
