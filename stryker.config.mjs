@@ -56,7 +56,8 @@ export default {
   testRunner: "tap",
   tap: {
     testFiles: chosen.testFiles,
-    nodeArgs: ["--import", "tsx", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
+    // mutation-setup: a failing property stops at its first counterexample (no shrinking).
+    nodeArgs: ["--import", "tsx", "--import", "./test/support/mutation-setup.ts", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
     forceBail: true,
   },
   mutate: chosen.mutate,
@@ -64,7 +65,7 @@ export default {
   ignorePatterns: ["/dist", "/runs", "/models", "/docs", "/bench", "/examples", "/reports", "/.tmp", "/.gpu", "/coverage"],
   coverageAnalysis: "perTest",
   concurrency: 2,
-  timeoutMS: 10000,
+  timeoutMS: 5000,
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
   reporters: ["clear-text", "progress", "html", "json"],

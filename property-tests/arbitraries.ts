@@ -6,7 +6,8 @@ import fc from "fast-check";
  */
 const requested = Number(process.env.FC_NUM_RUNS ?? "1000");
 export const NUM_RUNS = Number.isFinite(requested) && requested >= 1000 ? requested : 1000;
-fc.configureGlobal({ numRuns: NUM_RUNS });
+// Merged into the global settings, so a preloaded setting (the mutation runs' endOnFailure) is kept.
+fc.configureGlobal({ ...fc.readConfigureGlobal(), numRuns: NUM_RUNS });
 
 export type Lcr = "none" | "raw" | "ema";
 export type Gcw = "none" | "raw" | "log" | "relative-log";
