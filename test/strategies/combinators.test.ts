@@ -492,6 +492,16 @@ describe("clampWeights: through step, zero weights and the state's bounds", () =
     assert.deepEqual(clampOntoSimplex([0, 1, 0, 0], [true, true, true, false], { floor: 0.25, ceiling: 0.5 }), [0.25, 0.5, 0.25, 0]);
   });
 
+  it("zero weights that no scaling can lift: still on the simplex and inside the bounds", () => {
+    // Tasks 2 and 3 present with weights 0 and 1: lambda * 0 stays at the floor (0.05) and
+    // lambda * 1 stops at the ceiling (0.7), 0.75 in all, so no proportional split exists and
+    // the result is the fallback, uniform over the present tasks.
+    assert.deepEqual(clampOntoSimplex([0, 0, 0, 1], [false, false, true, true], { floor: 0.05, ceiling: 0.7 }), [0, 0, 0.5, 0.5]);
+    // Four present tasks, one with all the weight: two zero-weight tasks sit at the floor and,
+    // to reach a sum of 1, one more (the later index, ties broken by index) at the ceiling.
+    assert.deepEqual(clampOntoSimplex([0, 0, 1, 0, 0], [true, true, true, true, false], { floor: 0.05, ceiling: 0.45 }), [0.05, 0.05, 0.45, 0.45, 0]);
+  });
+
   it("the state codec keeps floor and ceiling in [0, 1]", () => {
     const w = clampWeights({ floor: 0.1, ceiling: 0.6 }, si());
     const state = unwrap(w.init(3));
