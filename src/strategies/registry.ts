@@ -235,7 +235,8 @@ export const strategyFromFlags = (
   const flagOfKey: Record<string, string> = {};
   for (const [flag, value] of Object.entries(flags)) {
     if (value === undefined || ignore.includes(flag)) continue;
-    const spec = e.flags[flag];
+    // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
+    const spec = Object.prototype.hasOwnProperty.call(e.flags, flag) ? e.flags[flag] : undefined;
     if (spec === undefined) {
       problems.push(`--${flag}: not an option of strategy ${name} (${known.length === 0 ? "it takes no flags" : `its flags: ${known.map((f) => `--${f}`).join(", ")}`})`);
       continue;
