@@ -29,15 +29,20 @@ const areas = {
   },
   strategies: {
     mutate: ["src/strategies/**/*.ts", "!src/strategies/index.ts", "!src/strategies/combinators/index.ts"],
+    // The targeted files first (a mutant stops at the first file that fails), the law suite last.
     testFiles: [
-      "test/strategies/combinators.test.ts",
       "test/strategies/conformance.test.ts",
+      "test/strategies/combinators.test.ts",
+      "test/strategies/famo-adam-edges.test.ts",
+      "test/strategies/learned-scale-edges.test.ts",
+      "test/strategies/peers-edges.test.ts",
+      "test/strategies/registry-common-sequential.test.ts",
       "test/strategies/formulas.test.ts",
-      "test/strategies/laws.test.ts",
       "test/strategies/reference-replay.test.ts",
       "test/strategies/registry.test.ts",
       "test/strategies/regressions.test.ts",
       "test/strategies/weight-decay.test.ts",
+      "test/strategies/laws.test.ts",
     ],
   },
   adapters: {
