@@ -2,7 +2,7 @@
 // command, about half an hour on 2 cores (docs/testing.md has the scope, the scores and the
 // surviving mutants judged equivalent).
 //
-// The tap runner runs each test file as its own `node --import tsx` process (node's test runner
+// The tap runner runs each test file as its own `node --import tsx/esm` process (node's test runner
 // prints TAP); with coverageAnalysis "perTest" a mutant runs only the files that execute it,
 // stopping at the first failure. The scope is split into three areas, each with its own focused
 // test files, so that a surviving mutant runs only the tests of its area:
@@ -62,7 +62,7 @@ export default {
   tap: {
     testFiles: chosen.testFiles,
     // mutation-setup: a failing property stops at its first counterexample (no shrinking).
-    nodeArgs: ["--import", "tsx", "--import", "./test/support/mutation-setup.ts", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
+    nodeArgs: ["--import", "tsx/esm", "--import", "./test/support/mutation-setup.ts", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
     forceBail: true,
   },
   mutate: chosen.mutate,
@@ -70,7 +70,10 @@ export default {
   ignorePatterns: ["/dist", "/runs", "/models", "/docs", "/bench", "/examples", "/reports", "/.tmp", "/.gpu", "/coverage"],
   coverageAnalysis: "perTest",
   concurrency: 2,
-  timeoutMS: 5000,
+  // A mutant's limit: 1.25 x its tests' measured time + the measured process overhead + 2 s.
+  // Timed-out mutants (infinite loops) are a good share of a run's time, so the margin is kept small.
+  timeoutMS: 2000,
+  timeoutFactor: 1.25,
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
   reporters: ["clear-text", "progress", "html", "json"],

@@ -453,7 +453,7 @@ describe("combinators: exact init errors, state checks and pass-through phases",
   });
 
   it("scheduleHyperparams: an inner state without a config object cannot be scheduled", () => {
-    // Weightings whose encoded state is not an object, is null, or has no/a null config.
+    // Weightings whose encoded state is not an object (a number, undefined), is null, or has no/a null config.
     const fake = (name: string, encoded: unknown): Weighting<number> => ({
       name,
       init: (numTasks) => E.right(numTasks),
@@ -461,7 +461,7 @@ describe("combinators: exact init errors, state checks and pass-through phases",
       stateCodec: new t.Type<number, unknown, unknown>(name, (u): u is number => typeof u === "number", (u, c) => t.number.validate(u, c), () => encoded),
       numTasks: (state) => state,
     });
-    for (const [name, encoded] of [["number", 1], ["null", null], ["noConfig", { numTasks: 1 }], ["nullConfig", { config: null }], ["stringConfig", { config: "x" }]] as const) {
+    for (const [name, encoded] of [["number", 1], ["undefined", undefined], ["null", null], ["noConfig", { numTasks: 1 }], ["nullConfig", { config: null }], ["stringConfig", { config: "x" }]] as const) {
       const result = leftOf(scheduleHyperparams(fake(name, encoded), () => ({ tau: 1 })).init(1));
       assert.deepEqual(result.errors, [`schedule(0): ${name}: its state has no config to schedule`], name);
     }
