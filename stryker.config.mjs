@@ -1,5 +1,5 @@
 // Mutation testing (StrykerJS): `npm run test:mutation`. Not part of CI: a benchmark-like
-// command, about half an hour on 2 cores (docs/testing.md has the scope, the scores and the
+// command, about 33 minutes for a full run on 2 cores (docs/testing.md has the scope, the scores and the
 // surviving mutants judged equivalent).
 //
 // The tap runner runs each test file as its own `node --import tsx/esm` process (node's test runner
