@@ -4,7 +4,7 @@ import * as E from "fp-ts/Either";
 import fc from "fast-check";
 import * as t from "io-ts";
 import { art, formatDecodeErrors, isTwoPhase, unwrap } from "../../src/core/index.js";
-import type { TaskLosses, TwoPhaseWeighting, Weighting } from "../../src/core/index.js";
+import type { TaskLosses, Weighting } from "../../src/core/index.js";
 import {
   activeTasksAt,
   clampOntoSimplex,
@@ -23,6 +23,7 @@ import {
   warmup,
 } from "../../src/strategies/index.js";
 import { assertAllClose } from "../support/all-close.js";
+import { recordingWeighting } from "../support/recording-weighting.js";
 
 const steps = <S>(w: Weighting<S>, numTasks: number, sequence: TaskLosses[]) => {
   let state = unwrap(w.init(numTasks));
@@ -349,15 +350,7 @@ describe("combinators: exact init errors, state checks and pass-through phases",
 
   it("maskTasks: observe hides the masked tasks from the inner weighting, after checking the whole vector", () => {
     // A two-phase inner weighting that records what its observe receives.
-    type Seen = { readonly numTasks: number; readonly seen: ReadonlyArray<TaskLosses> };
-    const recorder: TwoPhaseWeighting<Seen> = {
-      name: "recorder",
-      init: (numTasks) => E.right({ numTasks, seen: [] }),
-      step: (state, losses) => E.right({ state, weights: losses.map(() => 1 / losses.length), diagnostics: {} }),
-      observe: (state, losses) => E.right({ ...state, seen: [...state.seen, losses] }),
-      stateCodec: t.type({ numTasks: t.number, seen: t.array(t.array(t.union([t.number, t.null]))) }) as unknown as t.Type<Seen, unknown, unknown>,
-      numTasks: (state) => state.numTasks,
-    };
+    const recorder = recordingWeighting;
     const w = maskTasks([false, true, false], recorder);
     const s = unwrap(w.init(3));
     assert.deepEqual(unwrap(w.observe!(s, [0.45, 0.9, 0.2])).inner.seen, [[0.45, null, 0.2]]);

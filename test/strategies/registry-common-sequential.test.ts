@@ -3,7 +3,6 @@ import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
 import { unwrap } from "../../src/core/index.js";
-import type { TaskLosses, TwoPhaseWeighting } from "../../src/core/index.js";
 import {
   DwaOptions,
   checkNumTasks,
@@ -16,6 +15,7 @@ import {
   strategyFromFlags,
   vectorProblems,
 } from "../../src/strategies/index.js";
+import { recordingWeighting } from "../support/recording-weighting.js";
 
 /**
  * Exact results of the registry (createWeighting, strategyFromFlags), the shared helpers of
@@ -183,15 +183,7 @@ describe("sequential: exact checks and observe masking", () => {
 
   it("observe masks with the step it completes: the stage of step - 1", () => {
     // A two-phase inner weighting that records what its observe receives.
-    type Seen = { readonly numTasks: number; readonly seen: ReadonlyArray<TaskLosses> };
-    const recorder: TwoPhaseWeighting<Seen> = {
-      name: "recorder",
-      init: (numTasks) => E.right({ numTasks, seen: [] }),
-      step: (state, losses) => E.right({ state, weights: losses.map(() => 1 / losses.length), diagnostics: {} }),
-      observe: (state, losses) => E.right({ ...state, seen: [...state.seen, losses] }),
-      stateCodec: t.type({ numTasks: t.number, seen: t.array(t.array(t.union([t.number, t.null]))) }) as unknown as t.Type<Seen, unknown, unknown>,
-      numTasks: (state) => state.numTasks,
-    };
+    const recorder = recordingWeighting;
     const w = sequential({ stages: [1] }, recorder);
     assert.ok(w.observe !== undefined);
     let s = unwrap(w.init(2));
