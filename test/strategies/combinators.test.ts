@@ -24,6 +24,7 @@ import {
 } from "../../src/strategies/index.js";
 import { assertAllClose } from "../support/all-close.js";
 import { recordingWeighting } from "../support/recording-weighting.js";
+import { codecLines } from "../support/codec-lines.js";
 
 const steps = <S>(w: Weighting<S>, numTasks: number, sequence: TaskLosses[]) => {
   let state = unwrap(w.init(numTasks));
@@ -327,10 +328,7 @@ describe("combinators: exact init errors, state checks and pass-through phases",
     assert.ok(E.isLeft(result), "expected a Left");
     return result.left;
   };
-  const decodeLines = <S>(w: Weighting<S>, value: unknown): string[] => {
-    const result = w.stateCodec.decode(value);
-    return E.isLeft(result) ? result.left.map((error) => error.message ?? formatDecodeErrors([error]).join("")) : [];
-  };
+  const decodeLines = <S>(w: Weighting<S>, value: unknown): string[] => codecLines(w.stateCodec, value);
 
   it("maskTasks: init names a mask of the wrong length and a mask of every task", () => {
     assert.deepEqual(leftOf(maskTasks([true], si()).init(2)), {

@@ -85,12 +85,12 @@ const keys = (value: unknown, path: string[] = []): string[][] => {
   return [];
 };
 
-const setAt = (value: unknown, path: string[], replace: (old: unknown, parent: Record<string, unknown>, key: string) => void): unknown => {
+const setAt = (value: unknown, path: string[], replace: (parent: Record<string, unknown>, key: string) => void): unknown => {
   const copy = structuredClone(value) as Record<string, unknown>;
   let parent: Record<string, unknown> = copy;
   for (const key of path.slice(0, -1)) parent = parent[key] as Record<string, unknown>;
   const last = path[path.length - 1] as string;
-  replace(parent[last], parent, last);
+  replace(parent, last);
   return copy;
 };
 
@@ -126,7 +126,7 @@ describe("conformance: every strategy and combinator", () => {
         const all = leaves(encoded);
         assert.ok(all.length >= 3, `${c.name}: a state with ${all.length} leaves`);
         for (const [path] of all) {
-          const bad = setAt(encoded, path, (_old, parent, key) => {
+          const bad = setAt(encoded, path, (parent, key) => {
             parent[key] = WRONG;
           });
           const result = c.weighting.stateCodec.decode(bad);
@@ -144,7 +144,7 @@ describe("conformance: every strategy and combinator", () => {
         const encoded = JSON.parse(JSON.stringify(c.weighting.stateCodec.encode(stateAfter(c)))) as unknown;
         for (const path of keys(encoded)) {
           const joined = path.join(".");
-          const bad = setAt(encoded, path, (_old, parent, key) => {
+          const bad = setAt(encoded, path, (parent, key) => {
             delete parent[key];
           });
           const result = c.weighting.stateCodec.decode(bad);

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { formatDecodeErrors, unwrap } from "../../src/core/index.js";
+import { unwrap } from "../../src/core/index.js";
 import type { FamoOptions } from "../../src/strategies/index.js";
 import { famo, famoCoefficients } from "../../src/strategies/index.js";
 import { assertAllClose } from "../support/all-close.js";
+import { codecLines, expectedInvalidConfig } from "../support/codec-lines.js";
 
 /**
  * FAMO's and the shared Adam moments' edges, each pinned by an exact value written here by
@@ -14,11 +15,7 @@ import { assertAllClose } from "../support/all-close.js";
  * (the plain formula bit for bit, the rescaled one only on overflow, the 5e-324 floor).
  */
 
-const configError = (errors: string[]) => ({
-  _tag: "InvalidConfig",
-  errors,
-  message: `invalid config:\n  ${errors.join("\n  ")}`,
-});
+const configError = expectedInvalidConfig;
 
 /** The first step's state of `famo(options)` over `losses`, as JSON (what a checkpoint holds). */
 const checkpoint = (options: FamoOptions, losses: Array<number | null>): Record<string, unknown> => {
@@ -27,14 +24,8 @@ const checkpoint = (options: FamoOptions, losses: Array<number | null>): Record<
   return JSON.parse(JSON.stringify(w.stateCodec.encode(state))) as Record<string, unknown>;
 };
 
-/**
- * The codec's lines for `json`, or "accepted": a consistency problem's own message, else the
- * structural error's `path: expected TYPE (got VALUE)` line.
- */
-const decodeLines = (json: unknown): string[] | "accepted" => {
-  const decoded = famo().stateCodec.decode(json);
-  return E.isLeft(decoded) ? decoded.left.map((error) => error.message ?? formatDecodeErrors([error]).join("; ")) : "accepted";
-};
+/** FAMO's state codec's lines for `json` ([] when accepted). */
+const decodeLines = (json: unknown): string[] => codecLines(famo().stateCodec, json);
 
 describe("famo options: bounds and exact error lines", () => {
   it("betas must lie in [0, 1); gamma and logEpsilon must be >= 0", () => {
@@ -112,11 +103,11 @@ describe("famo state codec: exact lines", () => {
     ]);
     // A null pending loss is not checked against its bound (null - 0.5 + 1e-8 would be < 0).
     const absent = checkpoint({ minLosses: [0.5, 0, 0] }, [null, 1, 1]);
-    assert.equal(decodeLines(absent), "accepted");
+    assert.deepEqual(decodeLines(absent), []);
     // 0.25 - 0.5 + 0.5 = 0.25 > 0: inside the domain only thanks to logEpsilon.
     const margin = checkpoint({ minLosses: [0.5, 0, 0], logEpsilon: 0.5 }, [0.25, 1, 1]);
     assert.deepEqual(margin.pending, [0.25, 1, 1]);
-    assert.equal(decodeLines(margin), "accepted");
+    assert.deepEqual(decodeLines(margin), []);
   });
 });
 

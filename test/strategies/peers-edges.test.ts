@@ -7,6 +7,7 @@ import type { Weighting } from "../../src/core/index.js";
 import { dwa, dwaRatios, equal, gls, inverseLossWeights, rlw, si } from "../../src/strategies/index.js";
 import type { DwaState } from "../../src/strategies/index.js";
 import { assertAllClose } from "../support/all-close.js";
+import { codecLines } from "../support/codec-lines.js";
 
 /**
  * Edge cases of the simple peers (equal, DWA, RLW, SI, GLS) that the formula and conformance
@@ -16,11 +17,8 @@ import { assertAllClose } from "../support/all-close.js";
  * by hand.
  */
 
-/** The state codec's own problem messages (not the per-path type lines), or [] when accepted. */
-const problems = (codec: t.Decoder<unknown, unknown>, value: unknown): Array<string | undefined> => {
-  const result = codec.decode(value);
-  return E.isLeft(result) ? result.left.map((error) => error.message) : [];
-};
+/** The state codec's lines (its own problem messages here), or [] when accepted. */
+const problems = codecLines;
 
 /** The formatted decode lines, or [] when accepted. */
 const lines = (codec: t.Decoder<unknown, unknown>, value: unknown): string[] => {

@@ -16,6 +16,7 @@ import {
   vectorProblems,
 } from "../../src/strategies/index.js";
 import { recordingWeighting } from "../support/recording-weighting.js";
+import { expectedInvalidConfig } from "../support/codec-lines.js";
 
 /**
  * Exact results of the registry (createWeighting, strategyFromFlags), the shared helpers of
@@ -25,7 +26,7 @@ import { recordingWeighting } from "../support/recording-weighting.js";
 
 const KNOWN = "art, art-official, equal, dwa, rlw, gls, uw, imtl-l, famo, si";
 
-const configError = (errors: string[]) => E.left({ _tag: "InvalidConfig", errors, message: `invalid config:\n  ${errors.join("\n  ")}` });
+const configError = (errors: string[]) => E.left(expectedInvalidConfig(errors));
 
 /** The `config` of the state a registry-built weighting starts from. */
 const initialConfig = (w: E.Either<unknown, { init: (numTasks: number) => E.Either<{ message: string }, unknown> }>, numTasks: number): unknown => {
