@@ -19,7 +19,18 @@
  * 8.8e-6 of their scale (the largest: a bias of scale 0.04 that Adam moves by ~lr per step, after a
  * resume, where tfjs recomputes Adam's bias corrections with pow); weighting states (FAMO's logits
  * and moments) 8.1e-5 / 3.7e-5 / 5.7e-5; gradients 7.9e-7 of their largest entry (webgl, webgpu).
- * The bounds below are 7-15x above these. The page's cpu and Node's cpu give the same bits.
+ * The bounds below are 7-15x above these.
+ *
+ * The page's cpu and Node's cpu run the same JavaScript kernels, but on two JavaScript engines
+ * (Chromium's V8 and Node's): ECMAScript leaves Math.exp, Math.log, Math.pow and the other
+ * transcendental functions "implementation-approximated", so the float64 host math (Art's softmax,
+ * FAMO's Adam with pow) may differ in the last bits between engine versions, and such a difference
+ * may flip the rounding of a float32 product on the device side. Chromium 156.0.8078.73 and Node 20
+ * agreed bit for bit; 156.0.8078.129 differs by 1.7e-15 in Art's weights (the test prints the
+ * largest differences). CROSS_ENGINE allows a few float32 roundings (rtol 1e-6 on float32
+ * quantities, 1e-5 where Art's tau 0.05 or FAMO's loss differences amplify them): 40-100x tighter
+ * than TOL, so a kernel or a checkpoint field that differs is still caught. Within one engine
+ * (Node ↔ Node: test/tfjs) bit-identity stays the rule.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -69,8 +80,8 @@ const TOL = {
   /** Encoded weighting states; FAMO's logits follow loss *decreases* (differences of nearly equal losses). */
   state: { rtol: 1e-3, atol: 1e-6 },
 };
-/** The page's cpu against Node's cpu: the same JavaScript kernels, so the same bits. */
-const SAME = { losses: { rtol: 0, atol: 0 }, weights: { rtol: 0, atol: 0 }, params: 0, gradients: 0, state: { rtol: 0, atol: 0 } };
+/** The page's cpu against Node's cpu: the same kernels on two JavaScript engines (see the module note). */
+const CROSS_ENGINE = { losses: { rtol: 1e-6, atol: 1e-9 }, weights: { rtol: 1e-5, atol: 1e-9 }, params: 1e-6, gradients: 1e-6, state: { rtol: 1e-5, atol: 1e-9 } };
 type Tolerances = typeof TOL;
 
 // ---- comparisons --------------------------------------------------------------------------
@@ -303,6 +314,7 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
     console.log(`# ${((performance.now() - started) / 1000).toFixed(1)} s in all: ${Object.entries(seconds).map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(", ")}; bundle ${(bundle.bytes / 1e6).toFixed(1)} MB`);
     console.log(`# per backend in the page: ${perBackend.join("; ")}`);
     for (const backend of BACKENDS.slice(1)) console.log(`# ${backend} vs cpu, largest relative differences: ${JSON.stringify(measure(backend))}`);
+    console.log(`# the page's cpu vs Node's cpu (two JavaScript engines), largest relative differences: ${JSON.stringify(measureCrossEngine())}`);
   });
 
   after(async () => {
@@ -310,6 +322,20 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
     server?.close();
     rmSync(work, { recursive: true, force: true });
   });
+
+  /** The measured differences of the page's cpu from Node's cpu over the checkpoint continuations, both ways. */
+  const measureCrossEngine = (): Differences => {
+    const d = new Differences();
+    const page = results.get("cpu");
+    CHECKPOINT_CASES.forEach((c, i) => {
+      const fromNode = page?.fromNode?.[i];
+      if (fromNode !== undefined && nodeResumed[i] !== undefined) d.run(fromNode.resumed, nodeResumed[i], `${c.name} from Node`);
+      const toNode = page?.toNode?.[i];
+      const node = nodeFromPage.get("cpu")?.[i];
+      if (toNode !== undefined && node !== undefined) d.run(toNode.resumed, node, `${c.name} to Node`);
+    });
+    return d;
+  };
 
   /** The measured differences of `backend` from the page's cpu, over every comparison the tests make. */
   const measure = (backend: Backend): Differences => {
@@ -462,7 +488,7 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
           assert.equal(g.files, 1 + 3 + 7, "manifest, 3 model variables, 7 optimizer weights (iterations + 2 moments per variable)");
           assert.equal(g.tarEqualsFiles, true, "the tar's files are the directory's, byte for byte");
           assert.equal(g.resumed.loadedStep, CHECKPOINT_STEP);
-          compareRuns(g.resumed, nodeResumed[index] as ResumedRecord, `${backend}: ${c.name} from Node`, backend === "cpu" ? SAME : TOL);
+          compareRuns(g.resumed, nodeResumed[index] as ResumedRecord, `${backend}: ${c.name} from Node`, backend === "cpu" ? CROSS_ENGINE : TOL);
         });
 
         it(`checkpoint (${c.name}) written in the page (memory → tar; IndexedDB → reload), loaded in Node from a directory on cpu: both continuations agree`, () => {
@@ -474,7 +500,7 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
           const node = nodeFromPage.get(backend)?.[index];
           assert.ok(node !== undefined);
           assert.equal(node.loadedStep, CHECKPOINT_STEP);
-          compareRuns(g.resumed, node, `${backend}: ${c.name} page (IndexedDB) vs Node (directory)`, backend === "cpu" ? SAME : TOL);
+          compareRuns(g.resumed, node, `${backend}: ${c.name} page (IndexedDB) vs Node (directory)`, backend === "cpu" ? CROSS_ENGINE : TOL);
           if (backend !== "cpu") compareSteps(g.savedSteps, result("cpu").toNode?.[index]?.savedSteps ?? [], `${backend}: ${c.name} steps before the save`);
         });
       }
