@@ -45,11 +45,23 @@ export interface InvalidState {
   readonly message: string;
 }
 
+/** A gradient-aware step's Gramian is malformed, holds NaN or ±Infinity, or is not symmetric PSD within tolerance. */
+export interface InvalidGramian {
+  readonly _tag: "InvalidGramian";
+  readonly message: string;
+}
+
+/** A gradient-aware step's per-task gradients are malformed or hold NaN or ±Infinity. */
+export interface InvalidGradients {
+  readonly _tag: "InvalidGradients";
+  readonly message: string;
+}
+
 /** Errors of `init`. */
 export type ConfigError = InvalidConfig;
 
 /** Errors of `step`. */
-export type StepError = InvalidLoss | WrongLength | NoPresentTask | InvalidState;
+export type StepError = InvalidLoss | WrongLength | NoPresentTask | InvalidState | InvalidGramian | InvalidGradients;
 
 /** Any error of a weighting. */
 export type WeightingError = ConfigError | StepError;
@@ -126,3 +138,9 @@ export const invalidState = (errors: readonly string[]): InvalidState => ({
   errors,
   message: `invalid state:\n  ${errors.join("\n  ")}`,
 });
+
+/** Builds an `InvalidGramian` from one problem line. */
+export const invalidGramian = (problem: string): InvalidGramian => ({ _tag: "InvalidGramian", message: `invalid Gramian: ${problem}` });
+
+/** Builds an `InvalidGradients` from one problem line. */
+export const invalidGradients = (problem: string): InvalidGradients => ({ _tag: "InvalidGradients", message: `invalid gradients: ${problem}` });

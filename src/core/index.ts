@@ -9,6 +9,7 @@ export * from "./strict.js";
 export * from "./losses.js";
 export * from "./softmax.js";
 export * from "./weighting.js";
+export * from "./gradient-weighting.js";
 export * from "./random.js";
 export * from "./unwrap.js";
 export * from "./reduce.js";

@@ -1,0 +1,297 @@
+import * as E from "fp-ts/Either";
+import type * as t from "io-ts";
+import type { ConfigError, StepError } from "./errors.js";
+import { invalidGramian, invalidGradients } from "./errors.js";
+import { checkLosses } from "./losses.js";
+import type { Diagnostics, TaskLosses } from "./weighting.js";
+
+/**
+ * The contract of the gradient-aware weightings (MGDA, PCGrad, CAGrad, IMTL-G, Aligned-MTL,
+ * Nash-MTL, UPGrad, …): like a loss `Weighting`, a pair of pure functions over a plain, JSON-safe
+ * state, but a step also sees the geometry of the per-task gradients g_k over the shared
+ * parameters. Most methods factor through the K×K Gramian G_ij = g_i·g_j (host memory O(K²),
+ * whatever the number of parameters); a few need the gradients themselves.
+ *
+ * A step returns coefficients c: the update direction is d = Σ_k c_k g_k, and a trainer
+ * descends along d (θ ← θ − lr·d, or hands d to its optimizer as the gradient). Unlike a loss
+ * weighting's weights, c is NOT on the simplex in general: each method's page says what its
+ * coefficients sum to (MGDA: 1; PCGrad: ≥ 0 per task, no fixed sum; CAGrad, Nash-MTL: no fixed
+ * sum; …). `coefficientsOnSimplex` is true only for methods whose c always are.
+ *
+ * Absent tasks (a null loss) have no gradient: their rows and columns of the Gramian are ignored
+ * (they may hold anything finite, usually 0) and their coefficient is exactly 0.
+ */
+
+/** The K×K Gramian of the per-task gradients, G[i][j] = g_i · g_j (rows of numbers). */
+export type Gramian = ReadonlyArray<ReadonlyArray<number>>;
+
+/** Per-task gradients over the shared parameters (or the shared representation), null when absent. */
+export type TaskGradients = ReadonlyArray<ArrayLike<number> | null>;
+
+/** What a gradient-aware step needs: "losses" only, the "gramian", or the "gradients" themselves. */
+export type GradientNeeds = "losses" | "gramian" | "gradients";
+
+/** One step's input. `gramian` is required unless the method needs only losses; `gradients` only for "gradients" methods. */
+export interface GradientStepInput {
+  readonly losses: TaskLosses;
+  readonly gramian?: Gramian;
+  readonly gradients?: TaskGradients;
+}
+
+/** The result of one gradient-aware step. */
+export interface GradientWeightingStep<S> {
+  readonly state: S;
+  /** c, one per task (0 for absent tasks): the direction is Σ c_k g_k, unless `direction` is given. */
+  readonly coefficients: ReadonlyArray<number>;
+  /**
+   * Only for methods whose update is not a combination of the task gradients (GradDrop's
+   * per-coordinate masks): the update direction itself, one entry per gradient coordinate.
+   * `coefficients` then report each task's share for logging.
+   */
+  readonly direction?: ReadonlyArray<number>;
+  readonly diagnostics: Diagnostics;
+}
+
+/** A gradient-aware weighting: pure `init`/`step` over a serializable state `S`. */
+export interface GradientWeighting<S> {
+  /** A short identifier, e.g. "mgda" or "upgrad". */
+  readonly name: string;
+  /** What `step` needs besides the losses. */
+  readonly needs: GradientNeeds;
+  /** True when the coefficients are always on the simplex (>= 0, sum 1). */
+  readonly coefficientsOnSimplex: boolean;
+  /** The state for `numTasks` tasks (configuration errors surface here). */
+  readonly init: (numTasks: number) => E.Either<ConfigError, S>;
+  /** One step. Returns the new state; the input state is never mutated. */
+  readonly step: (state: S, input: GradientStepInput) => E.Either<StepError, GradientWeightingStep<S>>;
+  /** Encodes the state to JSON-safe data and decodes it back exactly (checkpoints). */
+  readonly stateCodec: t.Type<S, unknown, unknown>;
+  /** The number of tasks a state was made for. */
+  readonly numTasks: (state: S) => number;
+}
+
+/**
+ * The default tolerance of `checkGramian`, relative to the largest diagonal entry of the
+ * present tasks' Gramian: float32 dot products over ~1e5 parameters are off by ~1e-5 of
+ * |g_i||g_j|, so a Gramian formed on a device can be that far from symmetric PSD.
+ *
+ * @example
+ * checkGramian([[1, 0], [0, 1]], [0, 1]) // Right
+ */
+export const GRAMIAN_TOLERANCE = 1e-4;
+
+/**
+ * The largest number of tasks a gradient-aware weighting accepts: K×K Gramians and the
+ * methods' O(K³) solvers stay small on the host.
+ *
+ * @example
+ * mgda().init(MAX_GRADIENT_TASKS + 1) // Left
+ */
+export const MAX_GRADIENT_TASKS = 256;
+
+/**
+ * The smallest eigenvalue of a symmetric matrix (cyclic Jacobi rotations; used for the PSD check).
+ * `a` is read, not written.
+ *
+ * @example
+ * smallestEigenvalue([[2, 1], [1, 2]]) // 1
+ */
+export const smallestEigenvalue = (a: ReadonlyArray<ReadonlyArray<number>>): number => {
+  const { values } = symmetricEigen(a);
+  return values.reduce((m, v) => Math.min(m, v), Infinity);
+};
+
+/**
+ * Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations, to machine precision:
+ * `values[k]` with eigenvector column k of `vectors` (vectors[i][k]), values in ascending order.
+ * Deterministic (a fixed sweep order), O(K³) per sweep, at most 100 sweeps.
+ *
+ * @example
+ * symmetricEigen([[2, 0], [0, 1]]) // { values: [1, 2], vectors: [[0, 1], [1, 0]] }
+ */
+export const symmetricEigen = (a: ReadonlyArray<ReadonlyArray<number>>): { values: number[]; vectors: number[][] } => {
+  const n = a.length;
+  const m = a.map((row, i) => row.map((v, j) => (i === j ? v : (v + (a[j] as ReadonlyArray<number>)[i]!) / 2)));
+  const v = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, j): number => (i === j ? 1 : 0)));
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += m[i]![j]! * m[i]![j]!;
+    if (off === 0 || !Number.isFinite(off)) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = m[p]![q]!;
+        if (apq === 0) continue;
+        const app = m[p]![p]!;
+        const aqq = m[q]![q]!;
+        const theta = (aqq - app) / (2 * apq);
+        const tangent = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(tangent * tangent + 1);
+        const s = tangent * c;
+        for (let k = 0; k < n; k++) {
+          const mkp = m[k]![p]!;
+          const mkq = m[k]![q]!;
+          m[k]![p] = c * mkp - s * mkq;
+          m[k]![q] = s * mkp + c * mkq;
+        }
+        for (let k = 0; k < n; k++) {
+          const mpk = m[p]![k]!;
+          const mqk = m[q]![k]!;
+          m[p]![k] = c * mpk - s * mqk;
+          m[q]![k] = s * mpk + c * mqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k]![p]!;
+          const vkq = v[k]![q]!;
+          v[k]![p] = c * vkp - s * vkq;
+          v[k]![q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => m[x]![x]! - m[y]![y]! || x - y);
+  return { values: order.map((k) => m[k]![k]!), vectors: v.map((row) => order.map((k) => row[k]!)) };
+};
+
+/**
+ * Checks a Gramian for the present tasks: a K×K array of finite numbers, symmetric and positive
+ * semi-definite within `tolerance` × its largest present diagonal entry (entries of absent tasks
+ * are not checked beyond being numbers). Returns the present tasks' sub-Gramian, symmetrised
+ * ((G + Gᵀ)/2), with the indices of the present tasks.
+ *
+ * @example
+ * checkGramian([[4, 2], [2, 1]], [0, 1])   // Right({ present: [0, 1], gramian: [[4, 2], [2, 1]] })
+ * checkGramian([[1, 2], [2, 1]], [0, 1])   // Left(InvalidGramian "… not positive semi-definite …")
+ */
+export const checkGramian = (
+  gramian: unknown,
+  present: ReadonlyArray<number>,
+  numTasks: number,
+  tolerance: number = GRAMIAN_TOLERANCE,
+): E.Either<StepError, { present: ReadonlyArray<number>; gramian: number[][] }> => {
+  if (!Array.isArray(gramian) || gramian.length !== numTasks) {
+    return E.left(invalidGramian(`expected ${numTasks} rows (got ${Array.isArray(gramian) ? gramian.length : typeof gramian})`));
+  }
+  for (let i = 0; i < numTasks; i++) {
+    const row: unknown = gramian[i];
+    if (!Array.isArray(row) || row.length !== numTasks) {
+      return E.left(invalidGramian(`row ${i}: expected ${numTasks} entries (got ${Array.isArray(row) ? row.length : typeof row})`));
+    }
+    for (let j = 0; j < numTasks; j++) {
+      const value: unknown = row[j];
+      if (typeof value !== "number") return E.left(invalidGramian(`entry [${i}][${j}]: expected a number (got ${JSON.stringify(value) ?? String(value)})`));
+      if (!Number.isFinite(value) && present.includes(i) && present.includes(j)) {
+        return E.left(invalidGramian(`entry [${i}][${j}]: expected a finite number (got ${String(value)})`));
+      }
+    }
+  }
+  const rows = gramian as ReadonlyArray<ReadonlyArray<number>>;
+  let scale = 0;
+  for (const i of present) scale = Math.max(scale, Math.abs(rows[i]![i]!));
+  const bound = tolerance * scale;
+  for (const i of present) {
+    if (rows[i]![i]! < -bound) return E.left(invalidGramian(`entry [${i}][${i}] = ${rows[i]![i]!} < 0: a squared gradient norm cannot be negative`));
+    for (const j of present) {
+      const d = Math.abs(rows[i]![j]! - rows[j]![i]!);
+      if (d > bound) return E.left(invalidGramian(`not symmetric: [${i}][${j}] = ${rows[i]![j]!} but [${j}][${i}] = ${rows[j]![i]!} (tolerance ${bound})`));
+    }
+  }
+  const sub = present.map((i) => present.map((j) => (rows[i]![j]! + rows[j]![i]!) / 2));
+  const smallest = smallestEigenvalue(sub);
+  if (smallest < -bound) {
+    return E.left(invalidGramian(`not positive semi-definite: smallest eigenvalue ${smallest} < -${bound} (${tolerance} × the largest diagonal entry)`));
+  }
+  return E.right({ present, gramian: sub });
+};
+
+/**
+ * Checks per-task gradients: one entry per task, null exactly for absent tasks, every present
+ * one of the same length with finite entries.
+ *
+ * @example
+ * checkGradients([[1, 0], null], [0], 2) // Right(2), the gradient length
+ */
+export const checkGradients = (gradients: unknown, present: ReadonlyArray<number>, numTasks: number): E.Either<StepError, number> => {
+  if (!Array.isArray(gradients) || gradients.length !== numTasks) {
+    return E.left(invalidGradients(`expected ${numTasks} gradients (got ${Array.isArray(gradients) ? gradients.length : typeof gradients})`));
+  }
+  let length = -1;
+  for (const k of present) {
+    const g: unknown = gradients[k];
+    if (g === null || typeof g !== "object" || typeof (g as ArrayLike<number>).length !== "number") {
+      return E.left(invalidGradients(`task ${k}: expected an array of numbers (got ${g === null ? "null" : typeof g}) for a present task`));
+    }
+    const values = g as ArrayLike<number>;
+    if (length === -1) length = values.length;
+    else if (values.length !== length) return E.left(invalidGradients(`task ${k}: expected ${length} entries like the others (got ${values.length})`));
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== "number" || !Number.isFinite(v)) return E.left(invalidGradients(`task ${k} entry ${i}: expected a finite number (got ${String(v)})`));
+    }
+  }
+  return E.right(Math.max(length, 0));
+};
+
+/** The Gramian of per-task gradients (absent tasks: rows and columns of 0), in float64. */
+export const gramianOf = (gradients: TaskGradients): number[][] => {
+  const k = gradients.length;
+  const g = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  for (let i = 0; i < k; i++) {
+    const a = gradients[i];
+    if (a === null || a === undefined) continue;
+    for (let j = i; j < k; j++) {
+      const b = gradients[j];
+      if (b === null || b === undefined) continue;
+      let s = 0;
+      for (let p = 0; p < a.length; p++) s += a[p]! * b[p]!;
+      g[i]![j] = s;
+      g[j]![i] = s;
+    }
+  }
+  return g;
+};
+
+/**
+ * Checks a gradient-aware step's input for a method that needs `needs`: the losses as every
+ * weighting checks them, then the Gramian (formed from `gradients` when only those are given)
+ * and the gradients when needed. Returns the present tasks, their symmetrised sub-Gramian
+ * (empty when only losses are needed) and the gradient length (0 unless gradients are given).
+ *
+ * @example
+ * checkGradientInput({ losses: [1, null], gramian: [[1, 0], [0, 0]] }, 2, "gramian") // Right({ present: [0], gramian: [[1]], … })
+ */
+export const checkGradientInput = (
+  input: GradientStepInput,
+  numTasks: number,
+  needs: GradientNeeds,
+  tolerance: number = GRAMIAN_TOLERANCE,
+  taskNames?: readonly string[],
+): E.Either<StepError, { present: ReadonlyArray<number>; gramian: number[][]; gradientLength: number }> => {
+  if (typeof input !== "object" || input === null) return E.left(invalidGramian(`expected a step input { losses, gramian } (got ${String(input)})`));
+  const losses = input.losses;
+  const lossProblem = checkLosses(losses, numTasks, taskNames);
+  if (lossProblem !== null) return E.left(lossProblem);
+  const present: number[] = [];
+  for (let k = 0; k < numTasks; k++) if (losses[k] !== null) present.push(k);
+  let gradientLength = 0;
+  if (input.gradients !== undefined || needs === "gradients") {
+    const checked = checkGradients(input.gradients, present, numTasks);
+    if (E.isLeft(checked)) return checked;
+    gradientLength = checked.right;
+  }
+  if (needs === "losses") return E.right({ present, gramian: [], gradientLength });
+  const gramian = input.gramian ?? (input.gradients === undefined ? undefined : gramianOf(input.gradients));
+  if (gramian === undefined) return E.left(invalidGramian("this weighting needs the Gramian of the task gradients (or the gradients); the input has neither"));
+  return E.map((g: { present: ReadonlyArray<number>; gramian: number[][] }) => ({ ...g, gradientLength }))(checkGramian(gramian, present, numTasks, tolerance));
+};
+
+/**
+ * Spreads the present tasks' coefficients back over all K tasks (0 for absent tasks).
+ *
+ * @example
+ * scatterPresent([0.25, 0.75], [0, 2], 3) // [0.25, 0, 0.75]
+ */
+export const scatterPresent = (values: ReadonlyArray<number>, present: ReadonlyArray<number>, numTasks: number): number[] => {
+  const out = new Array<number>(numTasks).fill(0);
+  present.forEach((k, i) => (out[k] = values[i]!));
+  return out;
+};
