@@ -3,6 +3,7 @@ import fc from "fast-check";
 import * as E from "fp-ts/Either";
 import type { TaskLosses, Weighting } from "../core/weighting.js";
 import { isEpochAware, isTwoPhase } from "../core/weighting.js";
+import type { GradientLawName } from "./gradient.js";
 
 /**
  * `art-mtl/laws`: the laws every `Weighting` must obey, as a fast-check suite that anyone can
@@ -99,7 +100,7 @@ export interface LawOptions {
 
 /** The outcome of one law. */
 export interface LawResult {
-  readonly law: LawName;
+  readonly law: LawName | GradientLawName;
   readonly numRuns: number;
   readonly ok: boolean;
   /** On failure: how to replay it (`seed` and `path` go back into the options) and what failed. */
@@ -465,3 +466,5 @@ export const checkWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptio
   if (!report.ok) throw new LawViolation(report);
   return report;
 };
+
+export * from "./gradient.js";

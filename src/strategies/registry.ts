@@ -228,15 +228,32 @@ export const strategyFromFlags = (
   ignore: readonly string[] = [],
 ): E.Either<ConfigError, Weighting<unknown>> => {
   if (!isStrategyName(name)) return E.left(invalidConfig([`--strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]));
-  const e: StrategyEntry = STRATEGIES[name];
-  const known = Object.keys(e.flags);
+  return buildFromFlags(name, STRATEGIES[name].flags, flags, ignore, (options) => createWeighting(name, options));
+};
+
+/**
+ * Turns command-line flags into options with a strategy's flag table, then builds it with
+ * `create`; every problem names its flag (decode errors of an option name the flag that set it).
+ * Shared by the loss registry and the gradient-aware one.
+ *
+ * @example
+ * buildFromFlags("dwa", STRATEGIES.dwa.flags, { temperature: "2" }, [], (o) => createWeighting("dwa", o)) // Right(dwa({ temperature: 2 }))
+ */
+export const buildFromFlags = <W>(
+  name: string,
+  table: Readonly<Record<string, FlagSpec>>,
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  ignore: readonly string[],
+  create: (options: Record<string, unknown>) => E.Either<ConfigError, W>,
+): E.Either<ConfigError, W> => {
+  const known = Object.keys(table);
   const problems: string[] = [];
   const options: Record<string, unknown> = {};
   const flagOfKey: Record<string, string> = {};
   for (const [flag, value] of Object.entries(flags)) {
     if (value === undefined || ignore.includes(flag)) continue;
     // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
-    const spec = Object.prototype.hasOwnProperty.call(e.flags, flag) ? e.flags[flag] : undefined;
+    const spec = Object.prototype.hasOwnProperty.call(table, flag) ? table[flag] : undefined;
     if (spec === undefined) {
       problems.push(`--${flag}: not an option of strategy ${name} (${known.length === 0 ? "it takes no flags" : `its flags: ${known.map((f) => `--${f}`).join(", ")}`})`);
       continue;
@@ -258,5 +275,5 @@ export const strategyFromFlags = (
         return flag === undefined ? line : `--${flag}${line.slice(key.length)}`;
       }),
     ),
-  )(createWeighting(name, options));
+  )(create(options));
 };

@@ -1,0 +1,309 @@
+import * as E from "fp-ts/Either";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import type { GradientWeighting } from "../core/gradient-weighting.js";
+import type { Diagnostics, TaskLosses } from "../core/weighting.js";
+import { AdapterError } from "./errors.js";
+import type { ModelContext } from "./model.js";
+import type { TaskIds } from "./per-task-loss.js";
+import { countTasks, l1PerSample } from "./per-task-loss.js";
+import type { PerSampleLossFn, TrainerHostState } from "./trainer.js";
+import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
+
+/**
+ * Training with a gradient-aware weighting (MGDA, PCGrad, CAGrad, UPGrad, …): each step forms
+ * the per-task gradients g_k over the shared variables, their K×K Gramian on the device, reads
+ * back the losses and the Gramian once, asks the weighting for coefficients c, and applies
+ * Σ_k c_k g_k.
+ *
+ * Two kinds of batch:
+ * - **one task per sample** (all-in-one restoration): `step(inputs, targets, taskIds)`. Task k's
+ *   gradient comes from a forward and backward pass over its own sub-batch, so the K passes
+ *   together cost about one pass over the whole batch.
+ * - **several labels per sample** (a shared encoder with K heads): `stepHeads(inputs, targets,
+ *   mask)`, with one target tensor per head and a `[B][K]` 0/1 mask of the labels that exist.
+ *   Task k's loss is the mean of head k's per-sample loss over the samples that have its label
+ *   (absent when none has); its gradient needs a forward and backward pass of its own, so a step
+ *   costs about K passes.
+ *
+ * Memory: the K gradient copies of the trainable variables live on the device during the step
+ * (K × the model's parameter count, in float32). Methods that need the gradients themselves
+ * (GradDrop, DB-MTL) also read them back: K × the shared parameter count floats per step.
+ *
+ * Variables: the Gramian is formed over `sharedVariables` (default: every trainable variable).
+ * A trainable variable outside it (a task's own head) receives the plain sum Σ_k g_k of the task
+ * gradients, as in LibMTL, where each decoder gets its own task's unweighted gradient.
+ */
+
+/** A model whose forward pass returns one output per task (a LayersModel with K outputs, or a function). */
+export interface MultiOutputModel {
+  readonly apply: (inputs: Tensor, context?: ModelContext) => Tensor | Tensor[];
+  readonly variables: ReadonlyArray<Variable>;
+}
+
+/** The part of a K-output `tf.LayersModel` the trainer uses. */
+export interface MultiOutputLayersModelLike {
+  apply(inputs: Tensor, kwargs?: { training?: boolean }): unknown;
+  readonly trainableWeights: ReadonlyArray<{ read(): Tensor }>;
+}
+
+/** Options of `createGradientTrainer`. */
+export interface GradientTrainerOptions<S> {
+  readonly tf: Tf;
+  /** A one-output model (one task per sample) or a K-output one (`stepHeads`). */
+  readonly model: MultiOutputModel | MultiOutputLayersModelLike;
+  readonly optimizer: Optimizer;
+  readonly weighting: GradientWeighting<S>;
+  readonly numTasks: number;
+  /** Per-sample loss `[B]` (default L1 averaged over each sample's elements); per head with `perTaskLoss`. */
+  readonly perSampleLoss?: PerSampleLossFn;
+  /** A per-sample loss per head (K of them), for `stepHeads` (e.g. cross-entropy for classification heads). */
+  readonly perTaskLoss?: ReadonlyArray<PerSampleLossFn>;
+  /** The variables whose gradients form the Gramian (default: every trainable variable). */
+  readonly sharedVariables?: ReadonlyArray<Variable>;
+  /** A starting weighting state (default `weighting.init(numTasks)`). */
+  readonly initialState?: S;
+}
+
+/** What one step returns (host values). */
+export interface GradientStepResult<S> {
+  /** Each task's mean loss on this batch (null: absent). */
+  readonly taskLosses: TaskLosses;
+  /** The coefficients c of Σ c_k g_k (0 for absent tasks). */
+  readonly coefficients: ReadonlyArray<number>;
+  /** The Gramian of the present tasks' gradients as read back (K×K, rows of absent tasks 0). */
+  readonly gramian: ReadonlyArray<ReadonlyArray<number>>;
+  readonly diagnostics: Diagnostics;
+  readonly state: S;
+  readonly step: number;
+}
+
+/** A trainer for a gradient-aware weighting. */
+export interface GradientTrainer<S> {
+  /** One task per sample: inputs and targets `[B, …]`, one task id per sample. */
+  step(inputs: Tensor, targets: Tensor, taskIds: TaskIds): Promise<GradientStepResult<S>>;
+  /** Several labels per sample: one target tensor per head, and `mask[b][k]` = 1 where sample b has task k's label. */
+  stepHeads(inputs: Tensor, targets: ReadonlyArray<Tensor>, mask?: ReadonlyArray<ReadonlyArray<number>>): Promise<GradientStepResult<S>>;
+  readonly weightingState: S;
+  readonly stepCount: number;
+  readonly trainableVariables: ReadonlyArray<Variable>;
+  readonly sharedVariables: ReadonlyArray<Variable>;
+  readonly weighting: GradientWeighting<S>;
+  readonly numTasks: number;
+  /** The host state for a checkpoint (the same shape as `createTrainer`'s; `laggedWeights` hold the last coefficients). */
+  hostState(): TrainerHostState;
+  restoreHostState(saved: TrainerHostState): void;
+}
+
+const asVariable = (tensor: Tensor, what: string): Variable => {
+  if (typeof (tensor as Partial<Variable>).assign !== "function") throw new AdapterError("option", `${what} is not a tf.Variable`);
+  return tensor as Variable;
+};
+
+const resolve = (model: MultiOutputModel | MultiOutputLayersModelLike): { forward: (x: Tensor, context?: ModelContext) => Tensor | Tensor[]; trainable: Variable[] } => {
+  if (Array.isArray((model as Partial<MultiOutputLayersModelLike>).trainableWeights)) {
+    const layers = model as MultiOutputLayersModelLike;
+    return {
+      forward: (x) => layers.apply(x, { training: true }) as Tensor | Tensor[],
+      trainable: layers.trainableWeights.map((w, i) => asVariable(w.read(), `trainable weight ${i}`)),
+    };
+  }
+  const fn = model as MultiOutputModel;
+  if (typeof fn.apply !== "function" || !Array.isArray(fn.variables)) throw new AdapterError("option", "model must be a tf.LayersModel or { apply(inputs), variables }");
+  return { forward: fn.apply, trainable: [...fn.variables] };
+};
+
+/**
+ * Creates a trainer for a gradient-aware weighting.
+ *
+ * @example
+ * const trainer = createGradientTrainer({ tf, model, optimizer: tf.train.adam(1e-3), weighting: mgda(), numTasks: 2, perTaskLoss: [ce, ce] });
+ * const { taskLosses, coefficients } = await trainer.stepHeads(x, [yLeft, yRight], mask);
+ */
+export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): GradientTrainer<S> => {
+  const { tf, optimizer, weighting, numTasks } = options;
+  if (!Number.isInteger(numTasks) || numTasks < 1) throw new AdapterError("option", `numTasks must be an integer >= 1 (got ${numTasks})`);
+  if (tf.getGradient("Reshape") === undefined || tf.getGradient("BatchMatMul") === undefined) {
+    throw new AdapterError("option", 'tfjs gradients are not registered: import "@tensorflow/tfjs" or "@tensorflow/tfjs-layers", or call ensureGradientsRegistered/selectBackend from art-mtl/tfjs');
+  }
+  const model = resolve(options.model);
+  if (model.trainable.length === 0) throw new AdapterError("option", "the model has no trainable variables");
+  const trainableIds = new Set(model.trainable.map((v) => v.id));
+  const shared = options.sharedVariables === undefined ? model.trainable : [...options.sharedVariables];
+  for (const v of shared) if (!trainableIds.has(v.id)) throw new AdapterError("option", `shared variable ${v.name} is not a trainable variable of the model`);
+  if (shared.length === 0) throw new AdapterError("option", "sharedVariables is empty: the Gramian needs at least one shared variable");
+  const sharedIds = new Set(shared.map((v) => v.id));
+  if (options.perTaskLoss !== undefined && options.perTaskLoss.length !== numTasks) {
+    throw new AdapterError("option", `perTaskLoss must have one loss per task (got ${options.perTaskLoss.length} for ${numTasks} tasks)`);
+  }
+  const perSampleLoss = options.perSampleLoss ?? l1PerSample;
+  const lossOfTask = (k: number): PerSampleLossFn => options.perTaskLoss?.[k] ?? perSampleLoss;
+
+  let state: S;
+  if (options.initialState !== undefined) {
+    if (weighting.numTasks(options.initialState) !== numTasks) throw new AdapterError("option", `initialState is for ${weighting.numTasks(options.initialState)} tasks, not ${numTasks}`);
+    state = options.initialState;
+  } else {
+    const init = weighting.init(numTasks);
+    if (E.isLeft(init)) throw new AdapterError("option", `weighting.init(${numTasks}) failed: ${init.left.message}`, init.left);
+    state = init.right;
+  }
+  let stepCount = 0;
+  let lastCoefficients: number[] = new Array<number>(numTasks).fill(0);
+  let running = false;
+
+  /**
+   * The core of a step: `taskLoss(k)` builds task k's scalar loss (a forward pass) for each
+   * present task; gradients per task, the Gramian and one read-back; the weighting; the update.
+   */
+  const run = async (present: ReadonlyArray<number>, taskLoss: (k: number) => tfCore.Scalar): Promise<GradientStepResult<S>> => {
+    const variables = model.trainable;
+    const perTask: Array<{ loss: tfCore.Scalar; grads: Tensor[] }> = [];
+    try {
+      for (const k of present) {
+        const { value, grads } = tf.variableGrads(() => taskLoss(k), variables);
+        // A variable task k does not reach (another task's head) has no gradient: zeros.
+        perTask.push({ loss: value, grads: variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) });
+      }
+      const needsGradients = weighting.needs === "gradients";
+      const sharedIndex = variables.map((v, i) => (sharedIds.has(v.id) ? i : -1)).filter((i) => i >= 0);
+      const readBack = tf.tidy(() => {
+        const losses = tf.stack(perTask.map((p) => p.loss));
+        // G = Σ_v A_v A_vᵀ with A_v the [Kp, n_v] matrix of task gradients of variable v.
+        const gram = sharedIndex
+          .map((i) => {
+            const a = tf.stack(perTask.map((p) => tf.reshape(p.grads[i] as Tensor, [-1])));
+            return tf.matMul(a, a, false, true);
+          })
+          .reduce((sum, g) => tf.add(sum, g));
+        const parts: Tensor[] = [losses, tf.reshape(gram, [-1])];
+        if (needsGradients) parts.push(tf.reshape(tf.stack(perTask.map((p) => tf.concat(sharedIndex.map((i) => tf.reshape(p.grads[i] as Tensor, [-1]))))), [-1]));
+        return tf.concat(parts);
+      });
+      const values = await readBack.data(); // the one read-back of this step
+      readBack.dispose();
+      const kp = present.length;
+      const taskLosses: (number | null)[] = new Array<number | null>(numTasks).fill(null);
+      present.forEach((k, i) => (taskLosses[k] = values[i] as number));
+      const gramian = Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0));
+      present.forEach((a, i) => present.forEach((b, j) => ((gramian[a] as number[])[b] = values[kp + i * kp + j] as number)));
+      let gradients: Array<Float32Array | null> | undefined;
+      if (needsGradients) {
+        const length = (values.length - kp - kp * kp) / kp;
+        gradients = new Array<Float32Array | null>(numTasks).fill(null);
+        present.forEach((k, i) => ((gradients as Array<Float32Array | null>)[k] = Float32Array.from(values.subarray(kp + kp * kp + i * length, kp + kp * kp + (i + 1) * length) as Float32Array)));
+      }
+      const result = weighting.step(state, { losses: taskLosses, gramian, ...(gradients === undefined ? {} : { gradients }) });
+      if (E.isLeft(result)) {
+        throw new AdapterError("weighting", `step ${stepCount + 1}: the weighting rejected the step (losses ${taskLosses.map((l) => (l === null ? "absent" : String(l))).join(", ")}): ${result.left.message}`, result.left);
+      }
+      const { coefficients, direction } = result.right;
+      const bad = coefficients.findIndex((c) => !Number.isFinite(c));
+      if (bad >= 0 || (direction !== undefined && !direction.every(Number.isFinite))) {
+        // Nothing is applied: the variables stay as they were before this step.
+        throw new AdapterError("weighting", `step ${stepCount + 1}: ${weighting.name} returned a non-finite ${bad >= 0 ? `coefficient for task ${bad} (${coefficients[bad]})` : "direction"}; nothing was applied`);
+      }
+      tf.tidy(() => {
+        let offset = 0;
+        const update = variables.map((v, i) => {
+          let g: Tensor;
+          if (!sharedIds.has(v.id)) g = tf.addN(perTask.map((p) => p.grads[i] as Tensor));
+          else if (direction !== undefined) {
+            g = tf.reshape(tf.tensor1d(Float32Array.from(direction.slice(offset, offset + v.size))), v.shape);
+            offset += v.size;
+          } else g = tf.addN(present.map((k, j) => tf.mul((perTask[j] as { grads: Tensor[] }).grads[i] as Tensor, coefficients[k] as number)));
+          return { name: v.name, tensor: g };
+        });
+        optimizer.applyGradients(update);
+      });
+      state = result.right.state;
+      stepCount++;
+      lastCoefficients = [...coefficients];
+      return { taskLosses, coefficients, gramian, diagnostics: result.right.diagnostics, state, step: stepCount };
+    } finally {
+      for (const p of perTask) {
+        p.loss.dispose();
+        p.grads.forEach((g) => g.dispose());
+      }
+    }
+  };
+
+  const exclusive = async <T>(body: () => Promise<T>): Promise<T> => {
+    if (running) throw new AdapterError("option", "a step was called before the previous step finished (await each step)");
+    running = true;
+    try {
+      return await body();
+    } finally {
+      running = false;
+    }
+  };
+
+  const single = (out: Tensor | Tensor[]): Tensor => {
+    if (Array.isArray(out)) throw new AdapterError("option", `step() needs a one-output model (got ${out.length} outputs); use stepHeads for one output per task`);
+    return out;
+  };
+
+  return {
+    step: (inputs, targets, taskIds) =>
+      exclusive(async () => {
+        const batchSize = inputs.shape[0] as number;
+        if (targets.shape[0] !== batchSize) throw new AdapterError("shape", `inputs and targets must have the same batch size (got ${batchSize} and ${targets.shape[0]})`);
+        const counts = countTasks(taskIds, numTasks, batchSize);
+        const present = counts.present.flatMap((p, k) => (p ? [k] : []));
+        const members = present.map((k) => Int32Array.from({ length: batchSize }, (_, b) => b).filter((b) => taskIds[b] === k));
+        const indexOf = new Map(present.map((k, i) => [k, members[i] as Int32Array]));
+        return run(present, (k) => {
+          const idx = tf.tensor1d(indexOf.get(k) as Int32Array, "int32");
+          const x = tf.gather(inputs, idx);
+          const y = tf.gather(targets, idx);
+          const prediction = single(model.forward(x, { taskIds: Array.from(indexOf.get(k) as Int32Array, () => k) }));
+          return tf.mean(lossOfTask(k)(tf, prediction, y)) as tfCore.Scalar;
+        });
+      }),
+    stepHeads: (inputs, targets, mask) =>
+      exclusive(async () => {
+        const batchSize = inputs.shape[0] as number;
+        if (targets.length !== numTasks) throw new AdapterError("shape", `stepHeads needs one target tensor per task (got ${targets.length} for ${numTasks} tasks)`);
+        targets.forEach((t, k) => {
+          if (t.shape[0] !== batchSize) throw new AdapterError("shape", `targets[${k}] has batch size ${t.shape[0]}, inputs ${batchSize}`);
+        });
+        if (mask !== undefined && (mask.length !== batchSize || mask.some((row) => row.length !== numTasks || row.some((m) => m !== 0 && m !== 1)))) {
+          throw new AdapterError("shape", `mask must be ${batchSize} rows of ${numTasks} entries, each 0 or 1`);
+        }
+        const counts = Array.from({ length: numTasks }, (_, k) => (mask === undefined ? batchSize : mask.reduce((n, row) => n + (row[k] as number), 0)));
+        const present = counts.flatMap((n, k) => (n > 0 ? [k] : []));
+        return run(present, (k) => {
+          const outputs = model.forward(inputs);
+          if (!Array.isArray(outputs) || outputs.length !== numTasks) {
+            throw new AdapterError("option", `stepHeads needs a model with one output per task (${numTasks}); got ${Array.isArray(outputs) ? outputs.length : 1}`);
+          }
+          const perSample = lossOfTask(k)(tf, outputs[k] as Tensor, targets[k] as Tensor);
+          if (perSample.rank !== 1 || perSample.shape[0] !== batchSize) throw new AdapterError("shape", `the loss of task ${k} must return [${batchSize}] (got [${perSample.shape.join(",")}])`);
+          if (mask === undefined) return tf.mean(perSample) as tfCore.Scalar;
+          const m = tf.tensor1d(mask.map((row) => row[k] as number), "float32");
+          return tf.div(tf.sum(tf.mul(perSample, m)), counts[k] as number) as tfCore.Scalar;
+        });
+      }),
+    get weightingState() {
+      return state;
+    },
+    get stepCount() {
+      return stepCount;
+    },
+    trainableVariables: model.trainable,
+    sharedVariables: shared,
+    weighting,
+    numTasks,
+    hostState: () => ({ step: stepCount, laggedWeights: [...lastCoefficients], weightingState: weighting.stateCodec.encode(state), lagged: false }),
+    restoreHostState: (saved) => {
+      if (saved.lagged) throw new AdapterError("checkpoint", "the checkpoint was saved in lagged mode; a gradient-aware trainer runs in exact mode only");
+      const decoded = weighting.stateCodec.decode(saved.weightingState);
+      if (E.isLeft(decoded)) throw new AdapterError("checkpoint", `the checkpoint's weighting state does not decode as ${weighting.name}`, decoded.left);
+      if (weighting.numTasks(decoded.right) !== numTasks) throw new AdapterError("checkpoint", `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`);
+      if (!Number.isSafeInteger(saved.step) || saved.step < 0) throw new AdapterError("checkpoint", `bad step ${saved.step}`);
+      if (saved.laggedWeights.length !== numTasks || saved.laggedWeights.some((w) => !Number.isFinite(w))) throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} finite numbers`);
+      state = decoded.right;
+      stepCount = saved.step;
+      lastCoefficients = [...saved.laggedWeights];
+    },
+  };
+};

@@ -1,0 +1,177 @@
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as E from "fp-ts/Either";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
+import { strictPartial } from "../../src/core/strict.js";
+import { gradientWeighting, NoMemory } from "../../src/strategies/gradient/method.js";
+import { AdapterError, createGradientTrainer } from "../../src/tfjs/index.js";
+import type { PerSampleLossFn } from "../../src/tfjs/index.js";
+import { assertAllClose } from "../support/all-close.js";
+
+/**
+ * The gradient-aware trainer on cpu: the Gramian it reads back and the update it applies are
+ * checked against per-task gradients the test computes itself (tf.grads of each task's mean loss,
+ * written here), with a test weighting whose coefficients depend on the Gramian (c_k = 1/|g_k|,
+ * so a wrong Gramian gives a wrong update).
+ */
+
+/** c_k = scale / sqrt(G_kk): normalised gradients, so the update sees the Gramian's diagonal. */
+const inverseNorm = (scale = 1) =>
+  gradientWeighting(
+    {
+      name: "inverse-norm",
+      needs: "gramian",
+      coefficientsOnSimplex: false,
+      optionsCodec: strictPartial({}, "InverseNormOptions"),
+      configOf: () => E.right({}),
+      configProps: {},
+      initMemory: () => null,
+      memoryCodec: NoMemory,
+      solve: (_config, memory, problem) => E.right({ coefficients: problem.gramian.map((row, i) => scale / Math.sqrt(row[i] as number)), memory }),
+    },
+    {},
+  );
+
+const l2PerSample: PerSampleLossFn = (tfn, p, y) => tfn.mean(tfn.reshape(tfn.square(tfn.sub(p, y)), [p.shape[0] as number, -1]), 1) as tf.Tensor1D;
+
+/** Flattened gradients of `loss` w.r.t. `vars`, one array per variable. */
+const gradsOf = (loss: () => tf.Scalar, vars: tf.Variable[]): Float32Array[] =>
+  tf.tidy(() => {
+    const { grads } = tf.variableGrads(loss, vars);
+    return vars.map((v) => (grads[v.name] === undefined ? new Float32Array(v.size) : (grads[v.name] as tf.Tensor).dataSync() as Float32Array));
+  });
+const dot = (a: Float32Array[], b: Float32Array[]): number => a.reduce((s, x, i) => s + x.reduce((u, xi, j) => u + xi * ((b[i] as Float32Array)[j] as number), 0), 0);
+
+before(async () => {
+  await tf.setBackend("cpu");
+});
+
+describe("createGradientTrainer: one task per sample", () => {
+  it("reads back the Gramian of the per-task gradients and applies Σ c_k g_k (SGD, lr 1), absent tasks 0, no tensor leaked", async () => {
+    const w = tf.variable(tf.randomNormal([4, 3], 0, 0.5, "float32", 1));
+    const b = tf.variable(tf.randomNormal([3], 0, 0.5, "float32", 2));
+    const apply = (x: tf.Tensor) => tf.add(tf.matMul(x as tf.Tensor2D, w), b);
+    const x = tf.randomNormal([7, 4], 0, 1, "float32", 3);
+    const y = tf.randomNormal([7, 3], 0, 1, "float32", 4);
+    const taskIds = [0, 2, 0, 2, 2, 0, 0]; // task 1 absent
+    const trainer = createGradientTrainer({ tf, model: { apply, variables: [w, b] }, optimizer: tf.train.sgd(1), weighting: inverseNorm(), numTasks: 3, perSampleLoss: l2PerSample });
+    const subLoss = (k: number) => () => {
+      const idx = tf.tensor1d(taskIds.flatMap((id, i) => (id === k ? [i] : [])), "int32");
+      return tf.mean(l2PerSample(tf, apply(tf.gather(x, idx)), tf.gather(y, idx))) as tf.Scalar;
+    };
+    const g0 = gradsOf(subLoss(0), [w, b]);
+    const g2 = gradsOf(subLoss(2), [w, b]);
+    const before = [w.dataSync().slice(), b.dataSync().slice()];
+    const tensors = tf.memory().numTensors;
+    const r = await trainer.step(x, y, taskIds);
+    assert.equal(tf.memory().numTensors, tensors, "tensors leaked by a step");
+    assert.equal(r.taskLosses[1], null);
+    assertAllClose([r.gramian[0]![0]!, r.gramian[0]![2]!, r.gramian[2]![2]!, r.gramian[2]![0]!], [dot(g0, g0), dot(g0, g2), dot(g2, g2), dot(g2, g0)], { rtol: 1e-5, atol: 1e-7 }, "Gramian");
+    assert.deepEqual([r.gramian[1], r.gramian[0]![1]], [[0, 0, 0], 0]);
+    const c = [1 / Math.sqrt(dot(g0, g0)), 0, 1 / Math.sqrt(dot(g2, g2))];
+    assertAllClose(r.coefficients, c, { rtol: 1e-5, atol: 0 }, "coefficients");
+    assert.equal(r.coefficients[1], 0);
+    const after = [w.dataSync(), b.dataSync()];
+    before.forEach((v, i) => {
+      const expected = Array.from(v, (p, j) => p - (c[0] as number) * ((g0[i] as Float32Array)[j] as number) - (c[2] as number) * ((g2[i] as Float32Array)[j] as number));
+      assertAllClose(Array.from(after[i] as Float32Array), expected, { rtol: 1e-5, atol: 1e-6 }, `variable ${i} after the update`);
+    });
+    assert.equal(trainer.stepCount, 1);
+    [w, b, x, y].forEach((v) => v.dispose());
+  });
+
+  it("refuses a K-output model in step(), a step before the previous one finished, and non-finite coefficients (nothing applied)", async () => {
+    const w = tf.variable(tf.ones([2, 2]));
+    const twoOut = { apply: (x: tf.Tensor) => [tf.matMul(x as tf.Tensor2D, w), tf.matMul(x as tf.Tensor2D, w)], variables: [w] };
+    const trainer = createGradientTrainer({ tf, model: twoOut, optimizer: tf.train.sgd(0.1), weighting: inverseNorm(), numTasks: 2 });
+    const x = tf.ones([2, 2]);
+    await assert.rejects(trainer.step(x, x, [0, 1]), /one-output model/);
+    const one = createGradientTrainer({ tf, model: { apply: (v: tf.Tensor) => tf.matMul(v as tf.Tensor2D, w), variables: [w] }, optimizer: tf.train.sgd(0.1), weighting: inverseNorm(), numTasks: 2 });
+    const first = one.step(x, x, [0, 1]);
+    await assert.rejects(one.step(x, x, [0, 1]), /before the previous step finished/);
+    await first;
+    // A present task with a zero gradient: G_kk = 0 and the test weighting's 1/sqrt(0) = Infinity.
+    const zero = tf.variable(tf.ones([2, 2]));
+    const constant = createGradientTrainer({ tf, model: { apply: (v: tf.Tensor) => tf.add(tf.mul(tf.matMul(v as tf.Tensor2D, zero), 0), 1), variables: [zero] }, optimizer: tf.train.sgd(0.1), weighting: inverseNorm(), numTasks: 2 });
+    const y0 = tf.zeros([2, 2]);
+    const tensors = tf.memory().numTensors;
+    await assert.rejects(constant.step(x, y0, [0, 1]), (e: unknown) => e instanceof AdapterError && e.kind === "weighting" && /non-finite coefficient for task 0 \(Infinity\); nothing was applied/.test(e.message));
+    assert.equal(tf.memory().numTensors, tensors, "tensors leaked by a refused step");
+    assert.deepEqual(Array.from(zero.dataSync()), [1, 1, 1, 1]);
+    assert.equal(constant.stepCount, 0);
+    [w, zero, x, y0].forEach((v) => v.dispose());
+  });
+});
+
+describe("createGradientTrainer: a tf.LayersModel with 2 heads and missing labels", () => {
+  const buildModel = () => {
+    const input = tfl.input({ shape: [5] });
+    const trunk = tfl.layers.dense({ units: 6, activation: "tanh", kernelInitializer: tfl.initializers.glorotNormal({ seed: 7 }), name: "trunk" }).apply(input) as tfl.SymbolicTensor;
+    const left = tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 8 }), name: "left" }).apply(trunk) as tfl.SymbolicTensor;
+    const right = tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 9 }), name: "right" }).apply(trunk) as tfl.SymbolicTensor;
+    return tfl.model({ inputs: input, outputs: [left, right] });
+  };
+
+  it("trains both heads: shared variables get Σ c_k g_k, each head its own gradient, a task without labels is absent", async () => {
+    const model = buildModel();
+    const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
+    const shared = vars.filter((v) => v.name.includes("trunk"));
+    assert.equal(shared.length, 2);
+    const x = tf.randomNormal([6, 5], 0, 1, "float32", 11);
+    const yl = tf.randomNormal([6, 3], 0, 1, "float32", 12);
+    const yr = tf.randomNormal([6, 3], 0, 1, "float32", 13);
+    const mask = [[1, 0], [1, 1], [0, 1], [1, 0], [1, 1], [0, 0]];
+    const trainer = createGradientTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: inverseNorm(), numTasks: 2, perTaskLoss: [l2PerSample, l2PerSample], sharedVariables: shared });
+    const headLoss = (k: number) => () => {
+      const out = model.apply(x, { training: true }) as tf.Tensor[];
+      const perSample = l2PerSample(tf, out[k] as tf.Tensor, k === 0 ? yl : yr);
+      const m = tf.tensor1d(mask.map((row) => row[k] as number));
+      return tf.div(tf.sum(tf.mul(perSample, m)), mask.filter((row) => row[k] === 1).length) as tf.Scalar;
+    };
+    const g = [gradsOf(headLoss(0), vars), gradsOf(headLoss(1), vars)];
+    const sharedIdx = vars.map((v, i) => (shared.includes(v) ? i : -1)).filter((i) => i >= 0);
+    const sub = (gs: Float32Array[]) => sharedIdx.map((i) => gs[i] as Float32Array);
+    const before = vars.map((v) => v.dataSync().slice());
+    const tensors = tf.memory().numTensors;
+    const r = await trainer.stepHeads(x, [yl, yr], mask);
+    assert.equal(tf.memory().numTensors, tensors, "tensors leaked by a step");
+    const G = [[dot(sub(g[0]!), sub(g[0]!)), dot(sub(g[0]!), sub(g[1]!))], [dot(sub(g[1]!), sub(g[0]!)), dot(sub(g[1]!), sub(g[1]!))]];
+    assertAllClose(r.gramian.flat(), G.flat(), { rtol: 1e-5, atol: 1e-7 }, "Gramian over the shared variables");
+    const c = [1 / Math.sqrt(G[0]![0]!), 1 / Math.sqrt(G[1]![1]!)];
+    vars.forEach((v, i) => {
+      const isShared = shared.includes(v);
+      const expected = Array.from(before[i] as Float32Array, (p, j) => p - [0, 1].reduce((s, k) => s + (isShared ? (c[k] as number) : 1) * ((g[k]![i] as Float32Array)[j] as number), 0));
+      assertAllClose(Array.from(v.dataSync()), expected, { rtol: 1e-5, atol: 1e-6 }, `${v.name} after the update`);
+    });
+
+    // No sample has the right head's label: task 1 is absent, its coefficient 0, its loss null.
+    const onlyLeft = mask.map(() => [1, 0]);
+    const r2 = await trainer.stepHeads(x, [yl, yr], onlyLeft);
+    assert.deepEqual([r2.taskLosses[1], r2.coefficients[1]], [null, 0]);
+    assert.ok(r2.taskLosses[0] !== null && r2.coefficients[0]! > 0);
+    assert.equal(trainer.stepCount, 2);
+    await assert.rejects(trainer.stepHeads(x, [yl], onlyLeft), /one target tensor per task/);
+    await assert.rejects(trainer.stepHeads(x, [yl, yr], [[1, 2]]), /mask must be 6 rows/);
+    [x, yl, yr].forEach((v) => v.dispose());
+    model.dispose();
+  });
+
+  it("checkpoints its host state: a restored trainer continues with the same weighting state", async () => {
+    const model = buildModel();
+    const trainer = createGradientTrainer({ tf, model, optimizer: tf.train.sgd(0.1), weighting: inverseNorm(), numTasks: 2, perTaskLoss: [l2PerSample, l2PerSample] });
+    const x = tf.randomNormal([4, 5], 0, 1, "float32", 21);
+    const y = tf.randomNormal([4, 3], 0, 1, "float32", 22);
+    await trainer.stepHeads(x, [y, y]);
+    const saved = JSON.parse(JSON.stringify(trainer.hostState())) as ReturnType<typeof trainer.hostState>;
+    const other = createGradientTrainer({ tf, model, optimizer: tf.train.sgd(0.1), weighting: inverseNorm(), numTasks: 2, perTaskLoss: [l2PerSample, l2PerSample] });
+    other.restoreHostState(saved);
+    assert.equal(other.stepCount, 1);
+    assert.deepEqual(other.weightingState, trainer.weightingState);
+    assert.throws(() => other.restoreHostState({ ...saved, weightingState: { kind: "mgda" } }), /does not decode as inverse-norm/);
+    assert.throws(() => other.restoreHostState({ ...saved, lagged: true }), /exact mode only/);
+    [x, y].forEach((v) => v.dispose());
+    model.dispose();
+  });
+});
