@@ -3,7 +3,7 @@ import type * as t from "io-ts";
 import type { ConfigError, StepError } from "./errors.js";
 import { invalidGramian, invalidGradients } from "./errors.js";
 import { checkLosses } from "./losses.js";
-import type { Diagnostics, TaskLosses } from "./weighting.js";
+import type { Diagnostics, TaskLosses, Weighting, WeightingStep } from "./weighting.js";
 
 /**
  * The contract of the gradient-aware weightings (MGDA, PCGrad, CAGrad, IMTL-G, Aligned-MTL,
@@ -295,3 +295,28 @@ export const scatterPresent = (values: ReadonlyArray<number>, present: ReadonlyA
   present.forEach((k, i) => (out[k] = values[i]!));
   return out;
 };
+
+/**
+ * A loss weighting seen as a gradient-aware one that needs only the losses: its weights become
+ * the coefficients (on the simplex), its state is the inner state. So one trainer and one
+ * benchmark drive both families. `endEpoch`/`observe` of an epoch-aware or two-phase weighting
+ * are not called through this view: drive those with `endEpochEvery` / `observeOnNextStep`.
+ *
+ * @example
+ * const w = fromLossWeighting(dwa());
+ * w.step(state, { losses: [0.5, 0.2] }) // Right({ coefficients: DWA's weights, … })
+ */
+export const fromLossWeighting = <S>(weighting: Weighting<S>): GradientWeighting<S> => ({
+  name: weighting.name,
+  needs: "losses",
+  coefficientsOnSimplex: true,
+  init: weighting.init,
+  step: (state, input) => {
+    if (typeof input !== "object" || input === null) return E.left(invalidGramian(`expected a step input { losses } (got ${String(input)})`));
+    return E.map((r: WeightingStep<S>): GradientWeightingStep<S> => ({ state: r.state, coefficients: r.weights, diagnostics: r.diagnostics }))(
+      weighting.step(state, input.losses),
+    );
+  },
+  stateCodec: weighting.stateCodec,
+  numTasks: weighting.numTasks,
+});

@@ -5,7 +5,7 @@ import type { Diagnostics, TaskLosses } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
 import type { ModelContext } from "./model.js";
 import type { TaskIds } from "./per-task-loss.js";
-import { countTasks, l1PerSample } from "./per-task-loss.js";
+import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
 import type { PerSampleLossFn, TrainerHostState } from "./trainer.js";
 import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
 
@@ -155,7 +155,8 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
    * The core of a step: `taskLoss(k)` builds task k's scalar loss (a forward pass) for each
    * present task; gradients per task, the Gramian and one read-back; the weighting; the update.
    */
-  const run = async (present: ReadonlyArray<number>, taskLoss: (k: number) => tfCore.Scalar): Promise<GradientStepResult<S>> => {
+  const run = async (present: ReadonlyArray<number>, taskLoss: (k: number) => tfCore.Scalar, lossVector: () => tfCore.Tensor1D): Promise<GradientStepResult<S>> => {
+    if (weighting.needs === "losses") return runOnLosses(present, lossVector);
     const variables = model.trainable;
     const perTask: Array<{ loss: tfCore.Scalar; grads: Tensor[] }> = [];
     try {
@@ -227,6 +228,35 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     }
   };
 
+  /**
+   * A weighting that needs only the losses (a loss weighting through `fromLossWeighting`, STCH):
+   * no per-task gradients. A forward pass without a tape gives the [K] losses (the one
+   * read-back), then one taped pass differentiates Σ_k c_k L_k: about 1.3 passes, not K.
+   */
+  const runOnLosses = async (present: ReadonlyArray<number>, lossVector: () => tfCore.Tensor1D): Promise<GradientStepResult<S>> => {
+    const readBack = tf.tidy(lossVector);
+    const values = await readBack.data(); // the one read-back of this step
+    readBack.dispose();
+    const taskLosses: (number | null)[] = new Array<number | null>(numTasks).fill(null);
+    for (const k of present) taskLosses[k] = values[k] as number;
+    const result = weighting.step(state, { losses: taskLosses });
+    if (E.isLeft(result)) {
+      throw new AdapterError("weighting", `step ${stepCount + 1}: the weighting rejected the step (losses ${taskLosses.map((l) => (l === null ? "absent" : String(l))).join(", ")}): ${result.left.message}`, result.left);
+    }
+    const { coefficients } = result.right;
+    const bad = coefficients.findIndex((c) => !Number.isFinite(c));
+    if (bad >= 0) throw new AdapterError("weighting", `step ${stepCount + 1}: ${weighting.name} returned a non-finite coefficient for task ${bad} (${coefficients[bad]}); nothing was applied`);
+    tf.tidy(() => {
+      const weights = tf.tensor1d(coefficients.map((c, k) => (taskLosses[k] === null ? 0 : c)), "float32");
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(lossVector(), weights)) as tfCore.Scalar, model.trainable);
+      optimizer.applyGradients(model.trainable.filter((v) => grads[v.name] !== undefined).map((v) => ({ name: v.name, tensor: grads[v.name] as Tensor })));
+    });
+    state = result.right.state;
+    stepCount++;
+    lastCoefficients = [...coefficients];
+    return { taskLosses, coefficients, gramian: [], diagnostics: result.right.diagnostics, state, step: stepCount };
+  };
+
   const exclusive = async <T>(body: () => Promise<T>): Promise<T> => {
     if (running) throw new AdapterError("option", "a step was called before the previous step finished (await each step)");
     running = true;
@@ -251,13 +281,18 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
         const present = counts.present.flatMap((p, k) => (p ? [k] : []));
         const members = present.map((k) => Int32Array.from({ length: batchSize }, (_, b) => b).filter((b) => taskIds[b] === k));
         const indexOf = new Map(present.map((k, i) => [k, members[i] as Int32Array]));
+        const lossVector = (): tfCore.Tensor1D => {
+          const perSample = lossOfTask(0)(tf, single(model.forward(inputs, { taskIds })), targets);
+          const matrix = tf.tensor2d(taskMeanMatrix(taskIds, counts.counts), [numTasks, batchSize]);
+          return tf.reshape(tf.matMul(matrix, tf.reshape(perSample, [batchSize, 1])), [numTasks]) as tfCore.Tensor1D;
+        };
         return run(present, (k) => {
           const idx = tf.tensor1d(indexOf.get(k) as Int32Array, "int32");
           const x = tf.gather(inputs, idx);
           const y = tf.gather(targets, idx);
           const prediction = single(model.forward(x, { taskIds: Array.from(indexOf.get(k) as Int32Array, () => k) }));
           return tf.mean(lossOfTask(k)(tf, prediction, y)) as tfCore.Scalar;
-        });
+        }, lossVector);
       }),
     stepHeads: (inputs, targets, mask) =>
       exclusive(async () => {
@@ -271,17 +306,25 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
         }
         const counts = Array.from({ length: numTasks }, (_, k) => (mask === undefined ? batchSize : mask.reduce((n, row) => n + (row[k] as number), 0)));
         const present = counts.flatMap((n, k) => (n > 0 ? [k] : []));
-        return run(present, (k) => {
-          const outputs = model.forward(inputs);
+        const headLoss = (outputs: Tensor | Tensor[], k: number): tfCore.Scalar => {
           if (!Array.isArray(outputs) || outputs.length !== numTasks) {
             throw new AdapterError("option", `stepHeads needs a model with one output per task (${numTasks}); got ${Array.isArray(outputs) ? outputs.length : 1}`);
           }
           const perSample = lossOfTask(k)(tf, outputs[k] as Tensor, targets[k] as Tensor);
           if (perSample.rank !== 1 || perSample.shape[0] !== batchSize) throw new AdapterError("shape", `the loss of task ${k} must return [${batchSize}] (got [${perSample.shape.join(",")}])`);
+          // An absent task's loss is 0 (not 0/0): its coefficient is 0 anyway.
           if (mask === undefined) return tf.mean(perSample) as tfCore.Scalar;
           const m = tf.tensor1d(mask.map((row) => row[k] as number), "float32");
-          return tf.div(tf.sum(tf.mul(perSample, m)), counts[k] as number) as tfCore.Scalar;
-        });
+          return tf.div(tf.sum(tf.mul(perSample, m)), Math.max(counts[k] as number, 1)) as tfCore.Scalar;
+        };
+        return run(
+          present,
+          (k) => headLoss(model.forward(inputs), k),
+          () => {
+            const outputs = model.forward(inputs);
+            return tf.stack(Array.from({ length: numTasks }, (_, k) => headLoss(outputs, k))) as tfCore.Tensor1D;
+          },
+        );
       }),
     get weightingState() {
       return state;

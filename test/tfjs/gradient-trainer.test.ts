@@ -1,9 +1,12 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as E from "fp-ts/Either";
+import * as t from "io-ts";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
+import { fromLossWeighting } from "../../src/core/index.js";
+import type { Weighting } from "../../src/core/index.js";
 import { strictPartial } from "../../src/core/strict.js";
 import { gradientWeighting, NoMemory } from "../../src/strategies/gradient/method.js";
 import { AdapterError, createGradientTrainer } from "../../src/tfjs/index.js";
@@ -33,6 +36,19 @@ const inverseNorm = (scale = 1) =>
     },
     {},
   );
+
+/** Fixed loss weights, renormalised over the present tasks. */
+const fixedWeights = (weights: number[]): Weighting<{ numTasks: number }> => ({
+  name: "fixed",
+  init: (numTasks) => E.right({ numTasks }),
+  step: (state, losses) => {
+    const masked = weights.map((w, k) => (losses[k] === null ? 0 : w));
+    const total = masked.reduce((a, b) => a + b, 0);
+    return E.right({ state, weights: masked.map((w) => w / total), diagnostics: {} });
+  },
+  stateCodec: t.type({ numTasks: t.number }) as unknown as t.Type<{ numTasks: number }, unknown, unknown>,
+  numTasks: (state) => state.numTasks,
+});
 
 const l2PerSample: PerSampleLossFn = (tfn, p, y) => tfn.mean(tfn.reshape(tfn.square(tfn.sub(p, y)), [p.shape[0] as number, -1]), 1) as tf.Tensor1D;
 
@@ -154,6 +170,32 @@ describe("createGradientTrainer: a tf.LayersModel with 2 heads and missing label
     assert.equal(trainer.stepCount, 2);
     await assert.rejects(trainer.stepHeads(x, [yl], onlyLeft), /one target tensor per task/);
     await assert.rejects(trainer.stepHeads(x, [yl, yr], [[1, 2]]), /mask must be 6 rows/);
+    [x, yl, yr].forEach((v) => v.dispose());
+    model.dispose();
+  });
+
+  it("drives a loss weighting (fromLossWeighting) on the heads in one taped pass: the update is the gradient of Σ w_k L_k", async () => {
+    const model = buildModel();
+    const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
+    const x = tf.randomNormal([5, 5], 0, 1, "float32", 31);
+    const yl = tf.randomNormal([5, 3], 0, 1, "float32", 32);
+    const yr = tf.randomNormal([5, 3], 0, 1, "float32", 33);
+    const mask = [[1, 1], [1, 0], [0, 1], [1, 1], [1, 0]];
+    const trainer = createGradientTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: fromLossWeighting(fixedWeights([0.25, 0.75])), numTasks: 2, perTaskLoss: [l2PerSample, l2PerSample] });
+    const headLoss = (k: number) => {
+      const out = model.apply(x, { training: true }) as tf.Tensor[];
+      const m = tf.tensor1d(mask.map((row) => row[k] as number));
+      return tf.div(tf.sum(tf.mul(l2PerSample(tf, out[k] as tf.Tensor, k === 0 ? yl : yr), m)), mask.filter((row) => row[k] === 1).length) as tf.Scalar;
+    };
+    const losses = tf.tidy(() => [headLoss(0).dataSync()[0] as number, headLoss(1).dataSync()[0] as number]);
+    const g = gradsOf(() => tf.add(tf.mul(headLoss(0), 0.25), tf.mul(headLoss(1), 0.75)) as tf.Scalar, vars);
+    const before = vars.map((v) => v.dataSync().slice());
+    const tensors = tf.memory().numTensors;
+    const r = await trainer.stepHeads(x, [yl, yr], mask);
+    assert.equal(tf.memory().numTensors, tensors, "tensors leaked by a step");
+    assertAllClose(r.taskLosses as number[], losses, { rtol: 1e-6, atol: 0 }, "task losses");
+    assert.deepEqual(r.coefficients, [0.25, 0.75]);
+    vars.forEach((v, i) => assertAllClose(Array.from(v.dataSync()), Array.from(before[i] as Float32Array, (p, j) => p - ((g[i] as Float32Array)[j] as number)), { rtol: 1e-5, atol: 1e-6 }, `${v.name}`));
     [x, yl, yr].forEach((v) => v.dispose());
     model.dispose();
   });
