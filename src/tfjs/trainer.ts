@@ -1,13 +1,15 @@
-import * as E from "fp-ts/Either";
 import type * as tfCore from "@tensorflow/tfjs-core";
 import type { Diagnostics, TaskLosses, Weighting } from "../core/weighting.js";
-import { isTwoPhase } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
 import type { FunctionModel, ModelContext, ResolvedModel, TrainableModel } from "./model.js";
 import { resolveModel } from "./model.js";
 import type { TaskCounts, TaskIds } from "./per-task-loss.js";
 import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
 import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
+import type { TrainerHostState } from "./weighting-driver.js";
+import { createWeightingDriver } from "./weighting-driver.js";
+
+export type { TrainerHostState } from "./weighting-driver.js";
 
 /** A per-sample loss: predictions and targets `[B, ...]` → `[B]`. */
 export type PerSampleLossFn = (tf: Tf, predictions: Tensor, targets: Tensor) => tfCore.Tensor1D;
@@ -78,16 +80,6 @@ export interface TrainStepResult<S> {
   readonly step: number;
 }
 
-/** The trainer's host-side state, as saved in a checkpoint (JSON-safe). */
-export interface TrainerHostState {
-  readonly step: number;
-  /** Last weight of each task (lagged mode feeds these, restricted to the present tasks). */
-  readonly laggedWeights: ReadonlyArray<number>;
-  /** The weighting state, encoded by the weighting's `stateCodec`. */
-  readonly weightingState: unknown;
-  readonly lagged: boolean;
-}
-
 /** A training loop step for one model, optimizer and weighting. */
 export interface Trainer<S> {
   /**
@@ -99,6 +91,8 @@ export interface Trainer<S> {
   step(inputs: Tensor, targets: Tensor, taskIds: TaskIds, modelContext?: ModelContext): Promise<TrainStepResult<S>>;
   /** Applies an observation still on the device (two-phase, non-lagged, "same-batch"); a no-op otherwise. */
   flush(): Promise<void>;
+  /** The end-of-epoch event of an epoch-aware weighting (DWA), after a flush; a no-op for others. */
+  endEpoch(): Promise<void>;
   /** The weighting state now. */
   readonly weightingState: S;
   /** Completed steps. */
@@ -125,27 +119,6 @@ export interface Trainer<S> {
 
 /** Backends whose `dataSync()` works and keeps the step's order (one forward pass in exact mode). */
 const SYNC_READ_BACKENDS: ReadonlySet<string> = new Set(["cpu", "wasm", "tensorflow", "webgl"]);
-
-const throwStepError = (message: string, left: { message: string }): never => {
-  throw new AdapterError("weighting", `${message}: ${left.message}`, left);
-};
-
-/** Uniform weights over the present tasks. */
-const uniformOver = (present: ReadonlyArray<boolean>): number[] => {
-  const n = present.filter(Boolean).length;
-  return present.map((p) => (p ? 1 / n : 0));
-};
-
-/**
- * Lagged weights for this batch: each present task's last weight, renormalized over the present
- * tasks (a task absent last step keeps the weight it had when last seen). Falls back to uniform
- * when every present task has weight 0 (cannot happen with softmax weightings).
- */
-const laggedWeightsFor = (last: ReadonlyArray<number>, present: ReadonlyArray<boolean>): number[] => {
-  const restricted = last.map((w, k) => (present[k] ? w : 0));
-  const total = restricted.reduce((a, b) => a + b, 0);
-  return total > 0 && Number.isFinite(total) ? restricted.map((w) => w / total) : uniformOver(present);
-};
 
 const resolveTrainerModel = <S>(options: TrainerOptions<S>): ResolvedModel => {
   if (options.model !== undefined) {
@@ -194,22 +167,10 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   const perSampleLoss = options.perSampleLoss ?? l1PerSample;
   const lagged = options.lagged ?? false;
   const syncRead = options.syncRead ?? SYNC_READ_BACKENDS.has(tf.getBackend());
-  const twoPhase = isTwoPhase(weighting) ? weighting : null;
   const observation: TwoPhaseObservation = options.twoPhaseObservation ?? "same-batch";
-
-  let state: S;
-  if (options.initialState !== undefined) {
-    state = options.initialState;
-    if (weighting.numTasks(state) !== numTasks) {
-      throw new AdapterError("option", `initialState is for ${weighting.numTasks(state)} tasks, not ${numTasks}`);
-    }
-  } else {
-    const init = weighting.init(numTasks);
-    if (E.isLeft(init)) throw new AdapterError("option", `weighting.init(${numTasks}) failed: ${init.left.message}`, init.left);
-    state = init.right;
-  }
-  let stepCount = 0;
-  let lastWeights: number[] = new Array<number>(numTasks).fill(1 / numTasks);
+  // The weighting's state, step count, lagged weights and host state: the same driver the data-parallel coordinator uses.
+  const driver = createWeightingDriver(weighting, numTasks, lagged, options.initialState);
+  const twoPhase = driver.twoPhase;
   // Two-phase, non-lagged, "same-batch": post-update losses [K] of the previous step, read back
   // together with the next step's losses so that every step reads back once.
   let pendingObservation: { losses: tfCore.Tensor1D; present: ReadonlyArray<boolean> } | null = null;
@@ -244,23 +205,8 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   const lossesFrom = (values: ArrayLike<number>, offset: number, present: ReadonlyArray<boolean>): (number | null)[] =>
     present.map((p, k) => (p ? (values[offset + k] as number) : null));
 
-  const observe = (losses: TaskLosses): void => {
-    if (twoPhase === null) return;
-    const observed = twoPhase.observe(state, losses);
-    if (E.isLeft(observed)) throwStepError("weighting.observe rejected the post-update losses", observed.left);
-    else state = observed.right;
-  };
-
-  const advance = (taskLosses: TaskLosses) => {
-    const result = weighting.step(state, taskLosses);
-    if (E.isLeft(result)) return throwStepError(`step ${stepCount + 1}: the weighting rejected the losses ${JSON.stringify(taskLosses)}`, result.left);
-    state = result.right.state;
-    result.right.weights.forEach((w, k) => {
-      // Remember each present task's weight for lagged mode; absent tasks keep their last one.
-      if (taskLosses[k] !== null) lastWeights[k] = w;
-    });
-    return result.right;
-  };
+  const observe = (losses: TaskLosses): void => driver.observe(losses);
+  const advance = (taskLosses: TaskLosses) => driver.advance(taskLosses);
 
   const weightedSum = (weights: ReadonlyArray<number>, losses: TaskLosses): number =>
     losses.reduce<number>((sum, loss, k) => sum + (loss === null ? 0 : (weights[k] as number) * loss), 0);
@@ -275,21 +221,21 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     taskLosses: TaskLosses,
     weighted: { readonly weights: ReadonlyArray<number>; readonly diagnostics: Diagnostics },
   ): TrainStepResult<S> => {
-    if (twoPhase !== null && observation === "same-batch") {
+    if (twoPhase && observation === "same-batch") {
       pendingObservation = {
         losses: tf.tidy(() => taskLossVector(inputs, targets, matrix, batchSize)),
         present: counts.present,
       };
     }
-    stepCount++;
+    driver.completeStep();
     return {
       loss: weightedSum(weighted.weights, taskLosses),
       taskLosses,
       weights: weighted.weights,
       nextWeights: weighted.weights,
       diagnostics: weighted.diagnostics,
-      state,
-      step: stepCount,
+      state: driver.state,
+      step: driver.stepCount,
     };
   };
 
@@ -308,7 +254,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
           const offset = pending === null ? 0 : numTasks;
           if (pending !== null) observe(lossesFrom(values, 0, pending.present));
           taskLosses = lossesFrom(values, offset, counts.present);
-          if (twoPhase !== null && observation === "next-step" && stepCount > 0) observe(taskLosses);
+          if (twoPhase && observation === "next-step" && driver.stepCount > 0) observe(taskLosses);
           weighted = advance(taskLosses);
           // alpha enters as a constant: the gradient is sum_k alpha_k grad L_k.
           return tf.sum(tf.mul(losses, tf.tensor1d(weighted.weights as number[], "float32")));
@@ -337,7 +283,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     const offset = pending === null ? 0 : numTasks;
     if (pending !== null) observe(lossesFrom(values, 0, pending.present));
     const taskLosses = lossesFrom(values, offset, counts.present);
-    if (twoPhase !== null && observation === "next-step" && stepCount > 0) observe(taskLosses);
+    if (twoPhase && observation === "next-step" && driver.stepCount > 0) observe(taskLosses);
     const weighted = advance(taskLosses);
     // The backward needs the upstream gradient (alpha) when it runs, and tfjs runs the forward
     // again inside valueAndGrads: one extra forward pass, the price of exact weights.
@@ -346,11 +292,11 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   };
 
   const stepLagged = async (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): Promise<TrainStepResult<S>> => {
-    const applied = laggedWeightsFor(lastWeights, counts.present);
+    const applied = driver.laggedWeightsFor(counts.present);
     // Everything is launched before the host waits: forward+backward+update, then (two-phase,
     // same batch) the post-update forward, and one read-back of their losses at the end.
     const before = update(inputs, targets, matrix, batchSize, applied);
-    const withObservation = twoPhase !== null && observation === "same-batch";
+    const withObservation = twoPhase && observation === "same-batch";
     const readBack = withObservation
       ? tf.tidy(() => tf.concat([before, taskLossVector(inputs, targets, matrix, batchSize)]))
       : before;
@@ -358,19 +304,28 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     readBack.dispose();
     before.dispose();
     const taskLosses = lossesFrom(values, 0, counts.present);
-    if (twoPhase !== null && observation === "next-step" && stepCount > 0) observe(taskLosses);
+    if (twoPhase && observation === "next-step" && driver.stepCount > 0) observe(taskLosses);
     const weighted = advance(taskLosses);
     if (withObservation) observe(lossesFrom(values, numTasks, counts.present));
-    stepCount++;
+    driver.completeStep();
     return {
       loss: weightedSum(applied, taskLosses),
       taskLosses,
       weights: applied,
       nextWeights: weighted.weights,
       diagnostics: weighted.diagnostics,
-      state,
-      step: stepCount,
+      state: driver.state,
+      step: driver.stepCount,
     };
+  };
+
+  const flushPending = async (): Promise<void> => {
+    const pending = pendingObservation;
+    if (pending === null) return;
+    pendingObservation = null;
+    const values = await pending.losses.data();
+    pending.losses.dispose();
+    observe(lossesFrom(values, 0, pending.present));
   };
 
   // Steps must not overlap: each one reads and replaces the weighting state after an await.
@@ -393,19 +348,16 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
         running = false;
       }
     },
-    flush: async () => {
-      const pending = pendingObservation;
-      if (pending === null) return;
-      pendingObservation = null;
-      const values = await pending.losses.data();
-      pending.losses.dispose();
-      observe(lossesFrom(values, 0, pending.present));
+    flush: flushPending,
+    endEpoch: async () => {
+      await flushPending();
+      driver.endEpoch();
     },
     get weightingState() {
-      return state;
+      return driver.state;
     },
     get stepCount() {
-      return stepCount;
+      return driver.stepCount;
     },
     tf,
     checkpointVariables: model.checkpointed,
@@ -417,27 +369,12 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     syncRead,
     hostState: () => {
       if (pendingObservation !== null) throw new AdapterError("checkpoint", "call trainer.flush() before saving (an observation is pending)");
-      return { step: stepCount, laggedWeights: [...lastWeights], weightingState: weighting.stateCodec.encode(state), lagged };
+      return driver.hostState();
     },
     restoreHostState: (saved) => {
-      if (typeof saved.lagged === "boolean" && saved.lagged !== lagged) {
-        const mode = (l: boolean) => (l ? "lagged" : "exact");
-        throw new AdapterError("checkpoint", `the checkpoint was saved in ${mode(saved.lagged)} mode, this trainer is in ${mode(lagged)} mode (create it with lagged: ${saved.lagged})`);
-      }
-      const decoded = weighting.stateCodec.decode(saved.weightingState);
-      if (E.isLeft(decoded)) throw new AdapterError("checkpoint", `the checkpoint's weighting state does not decode as ${weighting.name}`, decoded.left);
-      if (weighting.numTasks(decoded.right) !== numTasks) {
-        throw new AdapterError("checkpoint", `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`);
-      }
-      if (!Number.isSafeInteger(saved.step) || saved.step < 0) throw new AdapterError("checkpoint", `bad step ${saved.step}`);
-      if (saved.laggedWeights.length !== numTasks || saved.laggedWeights.some((w) => !Number.isFinite(w) || w < 0)) {
-        throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} finite numbers >= 0`);
-      }
+      driver.restore(saved);
       pendingObservation?.losses.dispose();
       pendingObservation = null;
-      state = decoded.right;
-      stepCount = saved.step;
-      lastWeights = [...saved.laggedWeights];
     },
     dispose: () => {
       pendingObservation?.losses.dispose();

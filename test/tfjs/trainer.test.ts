@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
 import { art } from "../../src/core/index.js";
+import { dwa } from "../../src/strategies/dwa.js";
 import type { PositiveFinite, TaskLosses, TwoPhaseWeighting, Weighting } from "../../src/core/index.js";
 import { AdapterError, createTrainer, selectBackend } from "../../src/tfjs/index.js";
 import type { FunctionModel } from "../../src/tfjs/index.js";
@@ -299,6 +300,24 @@ describe("createTrainer (cpu)", () => {
       tf.dispose([inputs, targets, ...model.variables]);
     });
   }
+
+  it("endEpoch() gives an epoch-aware weighting (DWA) its event after a flush; a no-op for others; the host state carries it", async () => {
+    const model = tinyModel(8);
+    const { inputs, targets } = batch(21);
+    const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(0.01), weighting: dwa(), numTasks: 3 });
+    await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
+    assert.equal(trainer.weightingState.epoch, 0);
+    await trainer.endEpoch();
+    assert.equal(trainer.weightingState.epoch, 1);
+    assert.deepEqual(trainer.weightingState.epochCount, [0, 0, 0], "the closed epoch's counts are reset");
+    assert.equal((trainer.hostState().weightingState as { epoch: number }).epoch, 1);
+    const plain = createTrainer({ tf, model, optimizer: tf.train.sgd(0.01), weighting: fixedWeights([1, 1, 1]), numTasks: 3 });
+    await plain.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
+    const before = plain.hostState();
+    await plain.endEpoch();
+    assert.deepEqual(plain.hostState(), before);
+    [inputs, targets].forEach((x) => x.dispose());
+  });
 
   it("two-phase 'next-step' observes the next batch's losses before stepping", async () => {
     const model = tinyModel(80);

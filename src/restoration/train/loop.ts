@@ -13,7 +13,6 @@
 import { existsSync, mkdirSync, nodeOnly, readFileSync, rmSync } from "../../tfjs/platform/node.js";
 import * as E from "fp-ts/Either";
 import type { Weighting } from "../../core/weighting.js";
-import { isEpochAware } from "../../core/weighting.js";
 import type { CheckpointLocation, CheckpointManifest } from "../../tfjs/checkpoint.js";
 import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";
 import type { Optimizer, Tensor, Tf } from "../../tfjs/tf.js";
@@ -153,18 +152,6 @@ export async function evaluateSession(session: TrainingSession, options: Evaluat
     mean: scored.mean,
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-/**
- * Gives an epoch-aware weighting (DWA) its end-of-epoch event. The trainer owns the weighting
- * state, so the event goes through its host state (the same path a checkpoint takes).
- */
-export async function endEpoch(trainer: Trainer<unknown>): Promise<void> {
-  const weighting = trainer.weighting;
-  if (!isEpochAware(weighting)) return;
-  await trainer.flush();
-  const host = trainer.hostState();
-  trainer.restoreHostState({ ...host, weightingState: weighting.stateCodec.encode(weighting.endEpoch(trainer.weightingState)) });
 }
 
 /** Options of `trainRun`. */
@@ -357,7 +344,7 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
       bar?.update(step, `loss ${short(result.loss)} | ${config.tasks.map((task, k) => `${task} ${short(result.taskLosses[k] ?? null)}/${(result.weights[k] ?? 0).toFixed(2)}`).join(" ")}`);
       if (config.weighting.epochSteps > 0 && step % config.weighting.epochSteps === 0) {
         if (parallel !== undefined) parallel.endEpoch();
-        else await endEpoch(trainer);
+        else await trainer.endEpoch();
       }
       if (step % config.checkpointEvery === 0 && step < config.steps) await checkpoint(step);
       if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) {

@@ -14,10 +14,10 @@ import type { Worker } from "node:worker_threads";
 import * as E from "fp-ts/Either";
 import { reduceTaskLosses } from "../../../core/reduce.js";
 import type { Diagnostics, TaskLosses, Weighting } from "../../../core/weighting.js";
-import { isEpochAware, isTwoPhase } from "../../../core/weighting.js";
 import { AdapterError } from "../../../tfjs/errors.js";
 import { nodeOnly } from "../../../tfjs/platform/node.js";
-import type { TrainerHostState } from "../../../tfjs/trainer.js";
+import type { TrainerHostState } from "../../../tfjs/weighting-driver.js";
+import { createWeightingDriver } from "../../../tfjs/weighting-driver.js";
 import type { Tensor, Variable } from "../../../tfjs/tf.js";
 import type { Batch } from "../../data/batches.js";
 import type { TrainingSession } from "../loop.js";
@@ -137,25 +137,23 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   if (url === undefined) throw new Error("the replica worker module was not found next to coordinator; train with workers: 1");
   const weighting = trainer.weighting as Weighting<unknown>;
   const numTasks = config.tasks.length;
-  const twoPhase = isTwoPhase(weighting) ? weighting : null;
   const trainable = trainer.trainableVariables as Variable[];
   const parameters = trainable.reduce((n, v) => n + v.size, 0);
 
-  // The weighting side of the trainer, here: state, step count, each task's last weight.
+  // The weighting side of the trainer, here: the same driver createTrainer uses, from the session's host state.
   await trainer.flush();
   const host0 = trainer.hostState();
   if (host0.lagged) throw new Error("data-parallel training computes exact weights; the session's trainer is in lagged mode");
-  let state: unknown = trainer.weightingState;
-  let stepCount = trainer.stepCount;
-  const lastWeights = [...host0.laggedWeights];
-  const hostState = (): TrainerHostState => ({ step: stepCount, laggedWeights: [...lastWeights], weightingState: weighting.stateCodec.encode(state), lagged: false });
+  const driver = createWeightingDriver(weighting, numTasks, false);
+  driver.restore(host0);
+  const hostState = (): TrainerHostState => driver.hostState();
   /** Final host states by step (the last complete step and the one in flight), for recovery. */
-  const finalStates = new Map<number, TrainerHostState>([[stepCount, hostState()]]);
+  const finalStates = new Map<number, TrainerHostState>([[driver.stepCount, hostState()]]);
 
   const shared: SharedBuffers = allocateShared(replicas, numTasks, parameters, trainable.length);
   const ctrl = new Int32Array(shared.ctrl);
   const coefficients = new Float64Array(shared.coefficients);
-  Atomics.store(ctrl, CTRL.ALPHA, stepCount);
+  Atomics.store(ctrl, CTRL.ALPHA, driver.stepCount);
 
   const workers: Worker[] = [];
   const exited: boolean[] = new Array<boolean>(replicas).fill(false);
@@ -196,17 +194,17 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
 
   const finishStep = (inFlight: StepInFlight): void => {
     const result = inFlight.result as NonNullable<StepInFlight["result"]>;
-    if (twoPhase !== null) {
+    if (driver.twoPhase) {
       const observed = reduceTaskLosses(inFlight.done.map((sums, r) => ({ sums: sums as readonly number[], counts: inFlight.counts[r] as readonly number[] })));
       if (E.isLeft(observed)) return fail(`step ${inFlight.step}: the post-update losses do not reduce: ${observed.left.message}`);
-      const next = twoPhase.observe(state, observed.right);
+      const next = driver.tryObserve(observed.right);
       if (E.isLeft(next)) {
-        failWeighting(inFlight, `step ${inFlight.step}: weighting.observe rejected the post-update losses: ${next.left.message}`, next.left);
+        failWeighting(inFlight, `step ${inFlight.step}: ${next.left.message}`, next.left.cause);
         return;
       }
-      state = next.right;
     }
-    stepCount = inFlight.step;
+    driver.completeStep(inFlight.step);
+    const stepCount = driver.stepCount;
     finalStates.set(stepCount, hostState());
     finalStates.delete(stepCount - 2);
     clearTimeout(inFlight.timer);
@@ -233,17 +231,13 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
       return;
     }
     const taskLosses = reduced.right;
-    const stepped = weighting.step(state, taskLosses);
+    const stepped = driver.tryAdvance(taskLosses);
     if (E.isLeft(stepped)) {
-      failWeighting(inFlight, `step ${inFlight.step}: the weighting rejected the losses ${JSON.stringify(taskLosses)}: ${stepped.left.message}`, stepped.left);
+      failWeighting(inFlight, stepped.left.message, stepped.left.cause);
       return;
     }
-    state = stepped.right.state;
-    stepped.right.weights.forEach((w, k) => {
-      if (taskLosses[k] !== null) lastWeights[k] = w;
-    });
     inFlight.result = { taskLosses, weights: stepped.right.weights, diagnostics: stepped.right.diagnostics };
-    if (twoPhase === null) finalStates.set(inFlight.step, { ...hostState(), step: inFlight.step });
+    if (!driver.twoPhase) finalStates.set(inFlight.step, { ...hostState(), step: inFlight.step });
     stepped.right.weights.forEach((w, k) => {
       const n = inFlight.globalCounts[k] as number;
       coefficients[k] = n === 0 ? 0 : w / n;
@@ -317,7 +311,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
     const weights = await session.optimizer.getWeights();
     const optimizer = weights.map((w) => tensorValues(w.name, w.tensor));
     for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
-    return { variables: trainer.checkpointVariables.map((v) => tensorValues(v.name, v)), optimizer, appliedStep: stepCount };
+    return { variables: trainer.checkpointVariables.map((v) => tensorValues(v.name, v)), optimizer, appliedStep: driver.stepCount };
   };
 
   /** Puts a replica's snapshot and the host state of its step into the session. */
@@ -374,7 +368,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         shared,
         parameters,
         variables: trainable.length,
-        observe: twoPhase !== null,
+        observe: driver.twoPhase,
         timeoutMs,
         ...(options.fault === undefined ? {} : { fault: options.fault }),
       };
@@ -421,7 +415,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         const shards = splitBatch(batch, replicas, numTasks, modelTaskIds);
         const globalCounts = new Array<number>(numTasks).fill(0);
         for (const shard of shards) shard.counts.forEach((n, k) => (globalCounts[k] = (globalCounts[k] as number) + n));
-        const step = stepCount + 1;
+        const step = driver.stepCount + 1;
         return new Promise<ParallelStepResult>((resolve, reject) => {
           const inFlight: StepInFlight = {
             step,
@@ -448,10 +442,8 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         });
       },
       endEpoch: () => {
-        if (isEpochAware(weighting)) {
-          state = weighting.endEpoch(state);
-          finalStates.set(stepCount, hostState());
-        }
+        driver.endEpoch();
+        finalStates.set(driver.stepCount, hostState());
       },
       snapshots: () => Promise.all(workers.map((_, r) => snapshotOf(r))),
       syncSession: async () => {
@@ -466,7 +458,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         }
         const first = all[0] as ReplicaSnapshot;
         const odd = all.findIndex((s) => !sameReplicaState(s, first));
-        if (odd >= 0) throw new ParallelTrainingError(`replica ${odd} differs from replica 0 at step ${stepCount} (the replicas must stay identical)`);
+        if (odd >= 0) throw new ParallelTrainingError(`replica ${odd} differs from replica 0 at step ${driver.stepCount} (the replicas must stay identical)`);
         await loadIntoSession(first, hostState());
       },
       close: async () => {
