@@ -126,6 +126,30 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     assert.equal(restored.width, 70);
     assert.equal(restored.height, 50);
   });
+  it("restore never overwrites an input unless --overwrite: same file, folder into itself; -o a folder or a missing folder works", async () => {
+    const checkpoint = join(runDir, "checkpoint");
+    const photos = join(temp, "photos");
+    mkdirSync(photos);
+    for (const name of ["a.png", "b.png"]) writePng(join(photos, name), proceduralImageAt(6, name.length, 20, 20));
+    const original = readFileSync(join(photos, "a.png"));
+    const same = await cli("restore", join(photos, "a.png"), "-o", join(photos, "a.png"), "--checkpoint", checkpoint);
+    assert.equal(same.code, 2);
+    assert.match(same.stderr, /a\.png: is an input image; refusing to overwrite it \(choose another -o, or pass --overwrite\)/);
+    const inPlace = await cli("restore", photos, "-o", photos, "--checkpoint", checkpoint);
+    assert.equal(inPlace.code, 2);
+    assert.match(inPlace.stderr, /is the input folder itself/);
+    assert.deepEqual(readFileSync(join(photos, "a.png")), original, "the input is untouched");
+    // A folder into a new, nested folder; one file into an existing folder; into a missing folder.
+    assert.equal((await cli("restore", photos, "-o", join(temp, "out", "deep"), "--checkpoint", checkpoint)).code, 0);
+    assert.ok(existsSync(join(temp, "out", "deep", "a.png")) && existsSync(join(temp, "out", "deep", "b.png")));
+    assert.equal((await cli("restore", join(photos, "b.png"), "-o", join(temp, "out"), "--checkpoint", checkpoint)).code, 0);
+    assert.ok(existsSync(join(temp, "out", "b.png")));
+    assert.equal((await cli("restore", join(photos, "b.png"), "-o", join(temp, "new", "x.png"), "--checkpoint", checkpoint)).code, 0);
+    assert.ok(existsSync(join(temp, "new", "x.png")));
+    const forced = await cli("restore", join(photos, "a.png"), "-o", join(photos, "a.png"), "--checkpoint", checkpoint, "--overwrite");
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.notDeepEqual(readFileSync(join(photos, "a.png")), original, "--overwrite replaced it");
+  });
   it("report writes one self-contained HTML file for several runs", async () => {
     const output = join(temp, "report.html");
     const { code, stdout } = await cli("report", runDir, join(temp, "straight"), "-o", output);

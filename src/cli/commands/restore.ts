@@ -1,5 +1,5 @@
-import { mkdirSync, statSync } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { mkdirSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { DatasetError, listImageFiles } from "../../restoration/data/folder.js";
 import { ImageFileError } from "../../restoration/io/image-file-error.js";
 import { readImage, writePng } from "../../restoration/io/read-image.js";
@@ -17,14 +17,47 @@ import { asUsageError } from "./train.js";
  */
 
 /** The help text of `art-mtl restore`. */
-export const RESTORE_USAGE = `usage: art-mtl restore IN -o OUT [--task T] [--checkpoint DIR | --model NAME] [--tile N] [--overlap N] [--backend B]
-IN is a PNG/JPEG file (OUT: a PNG file) or a folder (OUT: a folder, one PNG per image).
+export const RESTORE_USAGE = `usage: art-mtl restore IN -o OUT [--task T] [--checkpoint DIR | --model NAME] [--tile N] [--overlap N] [--backend B] [--overwrite]
+IN is a PNG/JPEG file (OUT: a PNG file, or an existing folder to write IN's name .png into) or a
+folder (OUT: another folder, created if missing, one PNG per image). An input is never
+overwritten, and a folder is never restored into itself, unless --overwrite is given.
   --task T        what is wrong with the image (${PRETRAINED_MODELS[0]?.tasks.join(", ")}): a task-prompted
                   model restores best when told; without it the model guesses (its blind path)
   --checkpoint D  a checkpoint from art-mtl train (default: the shipped model)
   --model NAME    a shipped model: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")} (default ${DEFAULT_PRETRAINED})
   --tile N        tile side in pixels (default 256); memory grows with N^2, not the image size
-  --overlap N     overlap between tiles, blended linearly (default 16)`;
+  --overlap N     overlap between tiles, blended linearly (default 16)
+  --backend B     auto (default), wasm, cpu, node, node-gpu or webgpu (docs/backends.md)
+  --overwrite     allow OUT to replace an input image (or OUT to be IN's own folder)`;
+
+/** A path's real location (through symlinks) when it exists, else its absolute path. */
+const canonical = (path: string): string => {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+};
+
+/**
+ * Where each input's restored image goes, checked before any model is loaded: an output that is
+ * an input (or, for a folder, the input folder itself) is refused unless `overwrite`.
+ */
+export const restoreTargets = (input: string, isDir: boolean, files: readonly string[], output: string, overwrite: boolean): string[] => {
+  const outputIsDir = statSync(output, { throwIfNoEntry: false })?.isDirectory() === true;
+  if (isDir) {
+    if (statSync(output, { throwIfNoEntry: false })?.isFile() === true) throw new UsageError(`-o ${output}: is a file; restoring a folder needs an output folder`);
+    if (!overwrite && canonical(output) === canonical(input)) {
+      throw new UsageError(`-o ${output}: is the input folder itself; restore into another folder, or pass --overwrite to write the PNGs next to the originals`);
+    }
+  }
+  const inputs = new Set(files.map(canonical));
+  return files.map((file) => {
+    const out = isDir || outputIsDir ? join(output, `${basename(file, extname(file))}.png`) : output;
+    if (!overwrite && inputs.has(canonical(out))) throw new UsageError(`${out}: is an input image; refusing to overwrite it (choose another -o, or pass --overwrite)`);
+    return out;
+  });
+};
 
 /** The `restore` command. */
 export const restoreCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
@@ -38,6 +71,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
       tile: { type: "string" },
       overlap: { type: "string" },
       backend: { type: "string" },
+      overwrite: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     true,
@@ -60,6 +94,14 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
   }
   const files = isDir ? listImageFiles(input) : [input];
   if (files.length === 0) throw new UsageError(`${input}: no PNG/JPEG files`);
+  const targets = restoreTargets(input, isDir, files, values.output, values.overwrite === true);
+  for (const folder of new Set(targets.map((out) => dirname(out)))) {
+    try {
+      mkdirSync(folder, { recursive: true });
+    } catch (error) {
+      throw new UsageError(`-o ${values.output}: cannot create the folder ${folder} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
   const checkpoint = checkpointFromFlags(values);
   const session = await loadTrainedSession(checkpoint, backend).catch(asUsageError);
   const task = values.task;
@@ -69,8 +111,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
   if (session.model.spec.taskPrompt === true && task === undefined) io.stderr(`note: no --task given: the model guesses what is wrong (its blind path); --task ${session.config.tasks.join("|")} restores better\n`);
   const forward = forwardFor(session, task);
   const multipleOf = multipleOfFor(session.model.spec);
-  if (isDir) mkdirSync(values.output, { recursive: true });
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
     const started = performance.now();
     let img;
     try {
@@ -80,7 +121,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
       throw error;
     }
     const restored = await restoreImage(session.tf, forward, img, { tile, overlap, multipleOf });
-    const out = isDir ? join(values.output, `${basename(file, extname(file))}.png`) : values.output;
+    const out = targets[i] as string;
     writePng(out, restored);
     io.stderr(`${file} (${img.width}x${img.height}) → ${out} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
