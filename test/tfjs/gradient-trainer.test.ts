@@ -98,6 +98,49 @@ describe("createGradientTrainer: one task per sample", () => {
     [w, b, x, y].forEach((v) => v.dispose());
   });
 
+  it("a method that needs the gradients gets them read back (shared variables, in order) and its direction is applied", async () => {
+    const w = tf.variable(tf.randomNormal([3, 2], 0, 0.5, "float32", 41));
+    const b = tf.variable(tf.randomNormal([2], 0, 0.5, "float32", 42));
+    const apply = (x: tf.Tensor) => tf.add(tf.matMul(x as tf.Tensor2D, w), b);
+    const x = tf.randomNormal([4, 3], 0, 1, "float32", 43);
+    const y = tf.randomNormal([4, 2], 0, 1, "float32", 44);
+    const taskIds = [1, 0, 1, 0];
+    let seen: Array<ArrayLike<number>> = [];
+    // direction = 2 g_0 - g_1, coefficients reported as [2, -1]
+    const twoMinusOne = gradientWeighting(
+      {
+        name: "two-minus-one",
+        needs: "gradients",
+        coefficientsOnSimplex: false,
+        optionsCodec: strictPartial({}, "O"),
+        configOf: () => E.right({}),
+        configProps: {},
+        initMemory: () => null,
+        memoryCodec: NoMemory,
+        solve: (_c, memory, problem) => {
+          seen = [...problem.gradients];
+          const [g0, g1] = problem.gradients as [ArrayLike<number>, ArrayLike<number>];
+          return E.right({ coefficients: [2, -1], direction: Array.from(g0, (v, p) => 2 * v - (g1[p] as number)), memory });
+        },
+      },
+      {},
+    );
+    const trainer = createGradientTrainer({ tf, model: { apply, variables: [w, b] }, optimizer: tf.train.sgd(1), weighting: twoMinusOne, numTasks: 2, perSampleLoss: l2PerSample });
+    const subLoss = (k: number) => () => {
+      const idx = tf.tensor1d(taskIds.flatMap((id, i) => (id === k ? [i] : [])), "int32");
+      return tf.mean(l2PerSample(tf, apply(tf.gather(x, idx)), tf.gather(y, idx))) as tf.Scalar;
+    };
+    const g = [gradsOf(subLoss(0), [w, b]), gradsOf(subLoss(1), [w, b])];
+    const before = [w.dataSync().slice(), b.dataSync().slice()];
+    await trainer.step(x, y, taskIds);
+    g.forEach((gk, k) => assertAllClose(Array.from(seen[k] as ArrayLike<number>), [...(gk[0] as Float32Array), ...(gk[1] as Float32Array)], { rtol: 1e-5, atol: 1e-7 }, `task ${k}'s gradient as read back`));
+    before.forEach((v, i) => {
+      const expected = Array.from(v, (p, j) => p - (2 * ((g[0]![i] as Float32Array)[j] as number) - ((g[1]![i] as Float32Array)[j] as number)));
+      assertAllClose(Array.from([w, b][i]!.dataSync()), expected, { rtol: 1e-5, atol: 1e-6 }, `variable ${i}`);
+    });
+    [w, b, x, y].forEach((v) => v.dispose());
+  });
+
   it("refuses a K-output model in step(), a step before the previous one finished, and non-finite coefficients (nothing applied)", async () => {
     const w = tf.variable(tf.ones([2, 2]));
     const twoOut = { apply: (x: tf.Tensor) => [tf.matMul(x as tf.Tensor2D, w), tf.matMul(x as tf.Tensor2D, w)], variables: [w] };

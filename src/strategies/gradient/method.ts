@@ -67,6 +67,8 @@ export interface GradientMethod<O, C, M> {
   /** The memory's codec, and the problems of a decoded memory against its config. */
   readonly memoryCodec: t.Mixed;
   readonly memoryProblems?: (memory: M, config: C, numTasks: number) => string[];
+  /** The problems of a decoded config against its task count (e.g. a per-task vector's length). */
+  readonly configProblems?: (config: C, numTasks: number) => string[];
   /** One step on the present tasks. */
   readonly solve: (config: C, memory: M, problem: GradientProblem) => E.Either<StepError, GradientSolution<M>>;
 }
@@ -95,6 +97,7 @@ export const gradientWeighting = <O, C, M>(method: GradientMethod<O, C, M>, opti
       const problems: string[] = [];
       if (!positiveFinite(state.config.gramianTolerance)) problems.push(`config.gramianTolerance: expected a finite number > 0 (got ${String(state.config.gramianTolerance)})`);
       if (state.config.numTasks > MAX_GRADIENT_TASKS) problems.push(`config.numTasks: at most ${MAX_GRADIENT_TASKS} (got ${state.config.numTasks})`);
+      problems.push(...(method.configProblems?.(state.config, state.config.numTasks) ?? []).map((line) => `config.${line}`));
       if (problems.length > 0) return problems;
       return (method.memoryProblems?.(state.memory, state.config, state.config.numTasks) ?? []).map((line) => `memory.${line}`);
     },
