@@ -50,6 +50,12 @@ export const asUsageError = (error: unknown): never => {
 /** Whether the CLI writes to a terminal (only the real process streams can be). */
 export const stderrIsTTY = (io: CommandIo): boolean => io === processIo && process.stderr.isTTY === true;
 
+/** The signals that stop training cleanly. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+/** 128 + the signal's number, as a shell reports a process killed by it. */
+const STOP_EXIT_CODES: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 /** The `train` command. */
 export const trainCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
   const { values } = parseFlags(argv, {
@@ -78,14 +84,22 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
     return asUsageError(error);
   }
   config = { ...config, ...(values.out === undefined ? {} : { output: values.out }) };
-  // The first Ctrl-C asks for a clean stop (checkpoint, exit 130); a second one kills as usual.
+  // SIGINT (Ctrl-C), SIGTERM (docker stop, systemd, timeout) and SIGHUP (a closed terminal) all
+  // ask for a clean stop: the current step finishes, a checkpoint of it is written, the lock is
+  // released, and the exit code says which signal (128 + its number). After the first, the
+  // handlers are removed, so a second signal kills as usual; the checkpoint is written atomically
+  // (a staging folder renamed into place), so a kill during the save leaves the previous one.
   const controller = new AbortController();
-  const onSigint = () => {
-    io.stderr("\ninterrupt: finishing the current step and writing a checkpoint (Ctrl-C again to kill)\n");
+  let received: StopSignal | undefined;
+  const onSignal = (signal: StopSignal) => {
+    received = signal;
+    io.stderr(`\n${signal}: finishing the current step and writing a checkpoint (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to kill)\n`);
     controller.abort();
-    process.removeListener("SIGINT", onSigint);
+    removeHandlers();
   };
-  process.on("SIGINT", onSigint);
+  const handlers = STOP_SIGNALS.map((signal) => [signal, () => onSignal(signal)] as const);
+  const removeHandlers = () => handlers.forEach(([signal, handler]) => process.removeListener(signal, handler));
+  handlers.forEach(([signal, handler]) => process.on(signal, handler));
   try {
     let outcome;
     try {
@@ -105,12 +119,12 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
     }
     if (outcome.interrupted) {
       io.stderr(`stopped at step ${outcome.step}; checkpoint in ${resolve(outcome.runDir, "checkpoint")}; continue with --resume\n`);
-      return 130;
+      return STOP_EXIT_CODES[received ?? "SIGINT"];
     }
     io.stdout(`trained ${config.name} to step ${outcome.step} in ${outcome.seconds.toFixed(1)} s; run directory ${outcome.runDir}\n`);
     if (outcome.evaluation !== undefined) io.stdout(`mean PSNR ${outcome.evaluation.mean.psnr.toFixed(2)} dB, SSIM ${outcome.evaluation.mean.ssim.toFixed(4)} (eval.json)\n`);
     return 0;
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    removeHandlers();
   }
 };
