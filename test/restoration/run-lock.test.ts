@@ -77,6 +77,42 @@ describe("one writer per run directory", () => {
     }
   });
 
+  it("a stale lock taken over by 6 resumers at the same moment has exactly one owner, in each of 30 synchronised trials", async () => {
+    const trials = Array.from({ length: 30 }, (_, t) => {
+      const dir = join(temp, `race-${t}`);
+      mkdirSync(dir, { recursive: true });
+      // A dead owner on this host: every contender sees a stale lock and tries to take it over.
+      writeFileSync(join(dir, RUN_LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 4321, host: hostname(), since: "then" }));
+      return dir;
+    });
+    const start = Date.now() + 10_000; // after every contender has started (tsx start-up)
+    const contenders = Array.from({ length: 6 }, () =>
+      spawn(process.execPath, ["--import", "tsx", join(repo, "test/support/lock-contender.ts"), String(start), ...trials], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] }),
+    );
+    const outputs = await Promise.all(
+      contenders.map(
+        (child) =>
+          new Promise<string>((done) => {
+            let out = "";
+            child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+            child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
+            child.once("exit", () => done(out));
+          }),
+      ),
+    );
+    const lines = outputs.flatMap((o) => o.trim().split("\n"));
+    assert.ok(!lines.some((l) => l.includes("error")), lines.filter((l) => l.includes("error")).join("\n"));
+    assert.equal(lines.length, 6 * trials.length, "every contender answered every trial");
+    // Contenders that reached a trial late did not try; among those on time, exactly one wins.
+    const onTime = trials.map((_, t) => lines.filter((l) => l === `${t} won` || l === `${t} busy`).length);
+    const winners = trials.map((_, t) => lines.filter((l) => l === `${t} won`).length);
+    assert.deepEqual(winners, onTime.map((n) => (n > 0 ? 1 : 0)), `winners per trial: ${winners.join(" ")} (contenders on time: ${onTime.join(" ")})`);
+    const raced = onTime.filter((n) => n >= 2).length;
+    assert.ok(raced >= 20, `only ${raced} of ${trials.length} trials had 2 or more contenders on time (the machine is too loaded to race)`);
+    console.log(`# lock race: ${raced} trials with >= 2 contenders on time (${onTime.join(" ")}), one owner in each`);
+    for (const dir of trials) assert.ok(!existsSync(join(dir, RUN_LOCK_FILE)), "released by its one owner");
+  });
+
   it("after the owner is killed with SIGKILL, train --resume takes the stale lock and finishes", async () => {
     const dir = join(temp, "killed");
     const config = configIn(dir, 40);

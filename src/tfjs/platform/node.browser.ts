@@ -16,6 +16,7 @@ const unavailable = <K extends keyof NodeSide>(module: string, name: K): NodeSid
 export const closeSync = unavailable("node:fs", "closeSync");
 export const existsSync = unavailable("node:fs", "existsSync");
 export const fsyncSync = unavailable("node:fs", "fsyncSync");
+export const linkSync = unavailable("node:fs", "linkSync");
 export const mkdirSync = unavailable("node:fs", "mkdirSync");
 export const openSync = unavailable("node:fs", "openSync");
 export const readdirSync = unavailable("node:fs", "readdirSync");

@@ -10,7 +10,7 @@
  * Public functions that need Node call `nodeOnly("name", hint)` first: a no-op here, in the
  * browser build it throws `NodeOnlyError` naming the function before anything else happens.
  */
-export { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+export { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 export * as fsPromises from "node:fs/promises";
 export { basename, dirname, extname, join, resolve } from "node:path";
 export { fileURLToPath, pathToFileURL } from "node:url";
