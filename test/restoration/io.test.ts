@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
+import { crc32 } from "node:zlib";
 import { PNG } from "pngjs";
 import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/procedural.js";
@@ -157,4 +158,35 @@ test("real images (shared data): Set14 palette and grayscale PNGs, Set5 and CBSD
   const bsd = await readImage(join(root, "CBSD68", "101085.png"));
   assert.equal(bsd.width * bsd.height, 481 * 321);
   for (const img of [baboon, baby, bsd]) assert.ok(img.data.every((v) => v >= 0 && v <= 1));
+});
+
+/** A PNG whose header declares width x height, with one tiny (wrong-sized) IDAT after it. */
+const pngDeclaring = (width: number, height: number): Uint8Array => {
+  const real = PNG.sync.write({ width: 1, height: 1, data: Buffer.from([1, 2, 3, 255]) } as unknown as PNG, { colorType: 2, inputColorType: 6 });
+  const bytes = Uint8Array.from(real);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  view.setUint32(29, crc32(bytes.subarray(12, 29))); // a valid header: what a crafted file has
+  return bytes;
+};
+
+test("a PNG declaring 20000x20000 is refused from its header (too large), before decoding; the limit can be raised", () => {
+  const bytes = pngDeclaring(20000, 20000);
+  const before = process.memoryUsage().rss;
+  assert.throws(
+    () => decodeImage(bytes, "huge.png"),
+    (e: unknown) => e instanceof ImageFileError && e.reason === "too-large" && /huge\.png: too large \(20000x20000 = 400\.0 MP is above the limit of 100\.0 MP; raise it with --max-pixels/.test(e.message),
+  );
+  assert.ok(process.memoryUsage().rss - before < 200e6, "no pixel memory was allocated");
+  // At or under the limit, a real image decodes; one pixel over, it is refused.
+  const six = encodePng({ width: 3, height: 2, data: new Float32Array(18) });
+  assert.equal(decodeImage(six, "six.png", { maxPixels: 6 }).width, 3);
+  assert.throws(() => decodeImage(six, "six.png", { maxPixels: 5 }), /six\.png: too large \(3x2 = 6 pixels is above the limit of 5 pixels/);
+});
+
+test("a JPEG above the limit is refused as too large, with the same advice", () => {
+  const jpeg = encodeJpeg({ width: 40, height: 30, data: new Float32Array(40 * 30 * 3).fill(0.5) }, 90);
+  assert.throws(() => decodeJpeg(jpeg, "big.jpg", { maxPixels: 1000 }), (e: unknown) => e instanceof ImageFileError && e.reason === "too-large" && /raise it with --max-pixels/.test(e.message));
+  assert.equal(decodeJpeg(jpeg, "big.jpg", { maxPixels: 1200 }).width, 40);
 });

@@ -28,7 +28,9 @@ overwritten, and a folder is never restored into itself, unless --overwrite is g
   --tile N        tile side in pixels (default 256); memory grows with N^2, not the image size
   --overlap N     overlap between tiles, blended linearly (default 16)
   --backend B     auto (default), wasm, cpu, node, node-gpu or webgpu (docs/backends.md)
-  --overwrite     allow OUT to replace an input image (or OUT to be IN's own folder)`;
+  --overwrite     allow OUT to replace an input image (or OUT to be IN's own folder)
+  --max-pixels N  the largest image read, width x height (default 100000000), checked on the
+                  file's header before any memory is allocated`;
 
 /** A path's real location (through symlinks) when it exists, else its absolute path. */
 const canonical = (path: string): string => {
@@ -72,6 +74,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
       overlap: { type: "string" },
       backend: { type: "string" },
       overwrite: { type: "boolean" },
+      "max-pixels": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     true,
@@ -85,6 +88,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
   const tile = numberFlag("tile", values.tile, (n) => Number.isInteger(n) && n >= 16, "an integer >= 16") ?? 256;
   const overlap = numberFlag("overlap", values.overlap, (n) => Number.isInteger(n) && n >= 0 && n < tile / 2, `an integer in [0, ${Math.ceil(tile / 2) - 1}]`) ?? 16;
   const backend = choiceFlag("backend", values.backend, ["auto", "wasm", "cpu", "node", "node-gpu", "webgpu"] as const);
+  const maxPixels = numberFlag("max-pixels", values["max-pixels"], (n) => Number.isSafeInteger(n) && n >= 1, "an integer >= 1");
   const input = positionals[0] as string;
   let isDir: boolean;
   try {
@@ -115,7 +119,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
     const started = performance.now();
     let img;
     try {
-      img = await readImage(file);
+      img = await readImage(file, maxPixels === undefined ? {} : { maxPixels });
     } catch (error) {
       if (error instanceof ImageFileError || error instanceof DatasetError) throw new UsageError(error.message);
       throw error;

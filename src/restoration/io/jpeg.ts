@@ -7,7 +7,8 @@
  */
 import jpeg from "jpeg-js";
 import type { RgbImage } from "../image.js";
-import { ImageFileError } from "./image-file-error.js";
+import type { ImageLimits } from "./image-file-error.js";
+import { ImageFileError, MAX_IMAGE_PIXELS } from "./image-file-error.js";
 
 /**
  * Runs `encode` where jpeg-js can return its bytes. Bundled into a browser page, jpeg-js's
@@ -57,13 +58,17 @@ export function encodeJpeg(img: RgbImage, quality: number): Uint8Array {
 }
 
 /** Decodes JPEG bytes into an RGB float image; corrupt data gives an `ImageFileError` naming `nameForErrors`. */
-export function decodeJpeg(bytes: Uint8Array, nameForErrors: string): RgbImage {
+export function decodeJpeg(bytes: Uint8Array, nameForErrors: string, limits: ImageLimits = {}): RgbImage {
   let decoded: { width: number; height: number; data: Uint8Array };
+  const maxPixels = limits.maxPixels ?? MAX_IMAGE_PIXELS;
   try {
     // tolerantDecoding off: a truncated file must fail rather than come back half grey.
-    decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false });
+    // jpeg-js checks the frame header against maxResolutionInMP before it allocates.
+    decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 16) / 2 ** 20)) });
   } catch (error) {
-    throw new ImageFileError(nameForErrors, "corrupt", `JPEG decoder: ${(error as Error).message}`, { cause: error });
+    const message = (error as Error).message;
+    if (/maxResolutionInMP/.test(message)) throw new ImageFileError(nameForErrors, "too-large", `${message.replace(/\.$/, "")}; the limit is ${(maxPixels / 1e6).toFixed(1)} MP: raise it with --max-pixels (or { maxPixels }) if the memory is there`, { cause: error });
+    throw new ImageFileError(nameForErrors, "corrupt", `JPEG decoder: ${message}`, { cause: error });
   }
   const { width, height, data } = decoded;
   if (!(width > 0 && height > 0) || data.length !== width * height * 3) {

@@ -13,7 +13,8 @@ import { nodeOnly, readFileSync } from "../../tfjs/platform/node.js";
 import { PNG, pngInput, pngPixels } from "./png-codec.js";
 import type { RgbImage } from "../image.js";
 import { toUint8 } from "../image.js";
-import { ImageFileError } from "./image-file-error.js";
+import type { ImageLimits } from "./image-file-error.js";
+import { checkImageSize, ImageFileError } from "./image-file-error.js";
 
 /** The 8 bytes every PNG file starts with. */
 export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -25,6 +26,19 @@ export function isPng(bytes: Uint8Array): boolean {
   return true;
 }
 
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** The CRC-32 of PNG chunks (ISO 3309, as zlib computes it). */
+const crc32 = (bytes: Uint8Array): number => {
+  let c = 0xffffffff;
+  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+
 type ParsedPng = {
   width: number;
   height: number;
@@ -35,9 +49,15 @@ type ParsedPng = {
 
 /**
  * Decodes PNG bytes into an RGB float image. `nameForErrors` is used in the `ImageFileError`
- * thrown for corrupt data.
+ * thrown for corrupt data, or for a size above `limits.maxPixels` (read from the header first).
  */
-export function decodePng(bytes: Uint8Array, nameForErrors: string): RgbImage {
+export function decodePng(bytes: Uint8Array, nameForErrors: string, limits: ImageLimits = {}): RgbImage {
+  // The size from the IHDR chunk (signature, length, "IHDR", width, height, …, CRC), before
+  // decoding allocates; only from a header whose CRC holds (a damaged one is the decoder's "corrupt").
+  if (bytes.length >= 33) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (crc32(bytes.subarray(12, 29)) === view.getUint32(29)) checkImageSize(nameForErrors, view.getUint32(16), view.getUint32(20), limits);
+  }
   let png: ParsedPng;
   try {
     // skipRescale keeps 16-bit (and 1/2/4-bit) samples at their own depth; we scale them below.
