@@ -71,12 +71,12 @@ export interface GradientWeighting<S> {
 }
 
 /**
- * The default tolerance of `checkGramian`, relative to the largest diagonal entry of the
- * present tasks' Gramian: float32 dot products over ~1e5 parameters are off by ~1e-5 of
+ * The default tolerance of `checkGramian`, relative to the largest entry of the present tasks'
+ * Gramian (for a valid one, the largest squared gradient norm): float32 dot products over ~1e5 parameters are off by ~1e-5 of
  * |g_i||g_j|, so a Gramian formed on a device can be that far from symmetric PSD.
  *
  * @example
- * checkGramian([[1, 0], [0, 1]], [0, 1]) // Right
+ * checkGramian([[1, 0], [0, 1]], [0, 1], 2) // Right
  */
 export const GRAMIAN_TOLERANCE = 1e-4;
 
@@ -111,12 +111,23 @@ export const smallestEigenvalue = (a: ReadonlyArray<ReadonlyArray<number>>): num
  */
 export const symmetricEigen = (a: ReadonlyArray<ReadonlyArray<number>>): { values: number[]; vectors: number[][] } => {
   const n = a.length;
-  const m = a.map((row, i) => row.map((v, j) => (i === j ? v : (v + (a[j] as ReadonlyArray<number>)[i]!) / 2)));
+  // Scaled by a power of two (exact) so that the largest entry is ~1: sums of squares of entries
+  // near 1e160 or 1e-170 would overflow or underflow and stop the rotations early.
+  let largest = 0;
+  for (const row of a) for (const x of row) largest = Math.max(largest, Math.abs(x));
+  const exponent = largest > 0 && Number.isFinite(largest) ? -Math.round(Math.log2(largest)) : 0;
+  // 2^e in two factors: for a subnormal largest entry 2^e alone would overflow.
+  const up = 2 ** Math.trunc(exponent / 2);
+  const up2 = 2 ** (exponent - Math.trunc(exponent / 2));
+  const m = a.map((row, i) => row.map((v, j) => (i === j ? v : (v + (a[j] as ReadonlyArray<number>)[i]!) / 2) * up * up2));
   const v = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, j): number => (i === j ? 1 : 0)));
+  let total = 0;
+  for (const row of m) for (const x of row) total += x * x;
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += m[i]![j]! * m[i]![j]!;
-    if (off === 0 || !Number.isFinite(off)) break;
+    // Converged when the off-diagonal part is below rounding of the whole (or exactly 0).
+    if (off <= 1e-36 * total || !Number.isFinite(off)) break;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
         const apq = m[p]![q]!;
@@ -149,18 +160,54 @@ export const symmetricEigen = (a: ReadonlyArray<ReadonlyArray<number>>): { value
     }
   }
   const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => m[x]![x]! - m[y]![y]! || x - y);
-  return { values: order.map((k) => m[k]![k]!), vectors: v.map((row) => order.map((k) => row[k]!)) };
+  return { values: order.map((k) => m[k]![k]! / up / up2), vectors: v.map((row) => order.map((k) => row[k]!)) };
+};
+
+/**
+ * True when a Cholesky factorisation of `g + shift·I` (scaled to unit diagonal scale) finds no
+ * pivot below -1e-12 of the scale: `g` has no eigenvalue below about -shift. A zero pivot (a
+ * rank-deficient Gramian with shift 0) is accepted: its column is dropped.
+ */
+const choleskyAccepts = (g: ReadonlyArray<ReadonlyArray<number>>, shift: number): boolean => {
+  const n = g.length;
+  // The scale of every entry: a zero diagonal with a non-zero off-diagonal entry is indefinite.
+  let scale = shift;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(g[i]![j]!) + (i === j ? shift : 0));
+  if (!(scale > 0)) return true;
+  const l = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let j = 0; j < n; j++) {
+    let d = (g[j]![j]! + shift) / scale;
+    for (let k = 0; k < j; k++) d -= l[j]![k]! * l[j]![k]!;
+    if (d < -1e-12) return false;
+    if (d <= 1e-14) {
+      // A (numerically) dependent column: PSD needs its remaining entries ~0 too (|x_ij|² <= d_i d_j).
+      for (let i = j + 1; i < n; i++) {
+        let x = g[i]![j]! / scale;
+        for (let k = 0; k < j; k++) x -= l[i]![k]! * l[j]![k]!;
+        if (Math.abs(x) > 1e-6) return false;
+      }
+      continue;
+    }
+    const root = Math.sqrt(d);
+    l[j]![j] = root;
+    for (let i = j + 1; i < n; i++) {
+      let x = g[i]![j]! / scale;
+      for (let k = 0; k < j; k++) x -= l[i]![k]! * l[j]![k]!;
+      l[i]![j] = x / root;
+    }
+  }
+  return true;
 };
 
 /**
  * Checks a Gramian for the present tasks: a K×K array of finite numbers, symmetric and positive
- * semi-definite within `tolerance` × its largest present diagonal entry (entries of absent tasks
+ * semi-definite within `tolerance` × its largest present entry (the largest squared norm) (entries of absent tasks
  * are not checked beyond being numbers). Returns the present tasks' sub-Gramian, symmetrised
  * ((G + Gᵀ)/2), with the indices of the present tasks.
  *
  * @example
- * checkGramian([[4, 2], [2, 1]], [0, 1])   // Right({ present: [0, 1], gramian: [[4, 2], [2, 1]] })
- * checkGramian([[1, 2], [2, 1]], [0, 1])   // Left(InvalidGramian "… not positive semi-definite …")
+ * checkGramian([[4, 2], [2, 1]], [0, 1], 2) // Right({ present: [0, 1], gramian: [[4, 2], [2, 1]] })
+ * checkGramian([[1, 2], [2, 1]], [0, 1], 2) // Left(InvalidGramian "… not positive semi-definite …")
  */
 export const checkGramian = (
   gramian: unknown,
@@ -185,8 +232,10 @@ export const checkGramian = (
     }
   }
   const rows = gramian as ReadonlyArray<ReadonlyArray<number>>;
+  // The largest entry (the largest squared norm, for a valid Gramian; for an invalid one with a
+  // zero diagonal, still a scale to state the tolerance in).
   let scale = 0;
-  for (const i of present) scale = Math.max(scale, Math.abs(rows[i]![i]!));
+  for (const i of present) for (const j of present) scale = Math.max(scale, Math.abs(rows[i]![j]!));
   const bound = tolerance * scale;
   for (const i of present) {
     if (rows[i]![i]! < -bound) return E.left(invalidGramian(`entry [${i}][${i}] = ${rows[i]![i]!} < 0: a squared gradient norm cannot be negative`));
@@ -196,9 +245,11 @@ export const checkGramian = (
     }
   }
   const sub = present.map((i) => present.map((j) => (rows[i]![j]! + rows[j]![i]!) / 2));
-  const smallest = smallestEigenvalue(sub);
-  if (smallest < -bound) {
-    return E.left(invalidGramian(`not positive semi-definite: smallest eigenvalue ${smallest} < -${bound} (${tolerance} × the largest diagonal entry)`));
+  // λ_min(G) >= -bound exactly when G + bound·I is PSD: one Cholesky (O(K³/6)) decides it; the
+  // eigenvalue is computed only for the message.
+  if (!choleskyAccepts(sub, bound)) {
+    const smallest = smallestEigenvalue(sub);
+    return E.left(invalidGramian(`not positive semi-definite: smallest eigenvalue ${smallest} < -${bound} (${tolerance} × the largest entry)`));
   }
   return E.right({ present, gramian: sub });
 };

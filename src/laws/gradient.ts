@@ -16,8 +16,9 @@ import { LawViolation, defaultLossArb } from "./index.js";
  * - `determinism`: the same inputs give the same outputs twice; deep-frozen inputs are not mutated;
  * - `json-round-trip`: every state survives `stateCodec` encode → JSON → decode exactly;
  * - `resume`: decoding a checkpoint mid-run and continuing gives the same coefficients;
- * - `permutation`: permuting the tasks (losses, Gramian rows and columns, gradients) permutes the
- *   coefficients (skip for seeded or positional methods with `permutationEquivariant: false`);
+ * - `permutation`: permuting the tasks (losses, Gramian rows and columns, gradients) leaves the
+ *   update direction Σ c_k g_k unchanged (coefficients need not be unique where gradients repeat);
+ *   skip for seeded or positional methods with `permutationEquivariant: false`;
  * - `scale` (with `scaleExponent`): multiplying every gradient by s (the Gramian by s²) multiplies
  *   the coefficients by s^scaleExponent, from a fresh state (0: scale-invariant, e.g. MGDA);
  * - `bad-input`: a Gramian entry NaN or ±Infinity, a non-symmetric or indefinite Gramian, a NaN
@@ -71,7 +72,11 @@ export const gradientStepArb = (numTasks: number, dimension: number): fc.Arbitra
       losses: fc.array(defaultLossArb, { minLength: numTasks, maxLength: numTasks }),
       present: fc.array(fc.boolean(), { minLength: numTasks, maxLength: numTasks }),
       forced: fc.nat({ max: numTasks - 1 }),
-      vectors: fc.array(fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: dimension, maxLength: dimension }), { minLength: numTasks, maxLength: numTasks }),
+      // Entries below 1e-6 become 0 (exact zeros stay in): a gradient 1e-12 long next to ones of
+      // length ~1 makes several methods ill-posed (CAGrad's direction then depends on which of
+      // its equally optimal weights a solver returns), and squares below 1e-300 underflow, which
+      // breaks an exact scale law for reasons outside the method.
+      vectors: fc.array(fc.array(fc.double({ min: -10, max: 10, noNaN: true }).map((x) => (Math.abs(x) < 1e-6 ? 0 : x)), { minLength: dimension, maxLength: dimension }), { minLength: numTasks, maxLength: numTasks }),
       tie: fc.option(fc.record({ from: fc.nat({ max: numTasks - 1 }), to: fc.nat({ max: numTasks - 1 }), factor: fc.constantFrom(1, 2, -1, -0.5) }), { freq: 3 }),
     })
     .map(({ losses, present, forced, vectors, tie }) => {
@@ -134,6 +139,16 @@ const drive = <S>(weighting: GradientWeighting<S>, start: S, steps: ReadonlyArra
   });
   return { coefficients, directions, states };
 };
+
+/** Σ_k c_k g_k, or the method's own direction. */
+const directionOf = (step: GradientStep, c: ReadonlyArray<number>, direction: ReadonlyArray<number> | undefined, dimension: number): number[] =>
+  direction !== undefined
+    ? [...direction]
+    : Array.from({ length: dimension }, (_, p) => step.gradients.reduce((sum, g, k) => sum + (g === null ? 0 : (c[k] as number) * (g[p] as number)), 0));
+
+/** The size of the terms of Σ_k c_k g_k (a difference is judged against it). */
+const magnitude = (step: GradientStep, c: ReadonlyArray<number>): number =>
+  step.gradients.reduce((m, g, k) => (g === null ? m : Math.max(m, Math.abs(c[k] as number) * Math.sqrt(g.reduce((s, x) => s + x * x, 0)))), 0);
 
 const close = (a: number, b: number, tolerance: number, scale: number): boolean => Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(b), scale);
 
@@ -225,13 +240,13 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
       const permuted = steps.map((s) => ({ losses: order.map((k) => s.losses[k] ?? null), gradients: order.map((k) => s.gradients[k] ?? null) }));
       const a = drive(weighting, initOrThrow(weighting, numTasks), steps);
       const b = drive(weighting, initOrThrow(weighting, numTasks), permuted);
+      // The update direction is what must not depend on the task order; coefficients may differ
+      // where they are not unique (duplicate or opposed gradients give the same direction).
       a.coefficients.forEach((c, i) => {
-        const scale = Math.max(...c.map(Math.abs));
-        order.forEach((k, j) => {
-          const want = c[k] as number;
-          const got = (b.coefficients[i] as ReadonlyArray<number>)[j] as number;
-          assert.ok(close(got, want, tolerance, scale), `step ${i}: permuted task ${j} (task ${k}) got ${got}, expected ${want}`);
-        });
+        const da = directionOf(steps[i] as GradientStep, c, a.directions[i], dimension);
+        const db = directionOf(permuted[i] as GradientStep, b.coefficients[i] as ReadonlyArray<number>, b.directions[i], dimension);
+        const scale = magnitude(steps[i] as GradientStep, c);
+        da.forEach((x, p) => assert.ok(close(db[p] as number, x, tolerance, scale), `step ${i}: direction entry ${p} is ${db[p]} with the tasks in order ${JSON.stringify(order)}, ${x} without (coefficients ${JSON.stringify(b.coefficients[i])} vs ${JSON.stringify(c)})`));
       });
     },
   );

@@ -21,3 +21,4 @@ export * from "./famo.js";
 export * from "./sequential.js";
 export * from "./combinators/index.js";
 export * from "./registry.js";
+export * from "./gradient/index.js";

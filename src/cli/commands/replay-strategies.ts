@@ -2,6 +2,8 @@ import * as E from "fp-ts/Either";
 import type { Weighting } from "../../core/weighting.js";
 import { isEpochAware, isTwoPhase } from "../../core/weighting.js";
 import { endEpochEvery, observeOnNextStep } from "../../strategies/combinators/phase-drivers.js";
+import type { GradientWeighting } from "../../core/gradient-weighting.js";
+import { GRADIENT_STRATEGIES, gradientStrategyFromFlags } from "../../strategies/gradient/registry.js";
 import { STRATEGIES, strategyFromFlags } from "../../strategies/registry.js";
 import { UsageError, numberFlag } from "../args.js";
 
@@ -34,7 +36,7 @@ export const REPLAY_OWN_FLAGS = ["input", "diagnostics", "help", "strategy", "ep
  * REPLAY_STRATEGY_FLAG_SPEC["released-ema-bug"] // { type: "boolean" }
  */
 export const REPLAY_STRATEGY_FLAG_SPEC: Readonly<Record<string, { readonly type: "string" | "boolean" }>> = Object.fromEntries([
-  ...Object.values(STRATEGIES).flatMap((entry) =>
+  ...[...Object.values(STRATEGIES), ...Object.values(GRADIENT_STRATEGIES)].flatMap((entry) =>
     Object.entries(entry.flags).map(([flag, spec]) => [flag, { type: spec.kind === "boolean" ? ("boolean" as const) : ("string" as const) }] as const),
   ),
   ["epoch-length", { type: "string" as const }],
@@ -61,4 +63,18 @@ export const resolveReplayStrategy = (name: string, flags: Record<string, string
   if (epochLength !== undefined) throw new UsageError(`--epoch-length: strategy ${name} has no epochs`);
   if (isTwoPhase(weighting)) return observeOnNextStep(weighting) as Weighting<unknown>;
   return weighting;
+};
+
+/**
+ * Resolves a gradient-aware `--strategy NAME` and its flags; throws a `UsageError` (exit code 2)
+ * naming the flag on bad flags.
+ *
+ * @example
+ * resolveGradientReplayStrategy("pcgrad", { seed: "3" }) // pcgrad({ seed: 3 })
+ */
+export const resolveGradientReplayStrategy = (name: string, flags: Record<string, string | boolean | undefined>): GradientWeighting<unknown> => {
+  if (flags["epoch-length"] !== undefined) throw new UsageError(`--epoch-length: strategy ${name} has no epochs`);
+  const built = gradientStrategyFromFlags(name, flags, REPLAY_OWN_FLAGS);
+  if (E.isLeft(built)) throw new UsageError(built.left.errors.join("; "));
+  return built.right;
 };

@@ -1,10 +1,12 @@
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import * as E from "fp-ts/Either";
+import type { GradientStepInput, GradientWeighting } from "../../core/gradient-weighting.js";
 import type { TaskLosses, Weighting } from "../../core/weighting.js";
+import { isGradientStrategyName } from "../../strategies/gradient/registry.js";
 import type { CommandIo } from "../args.js";
 import { UsageError, parseFlags } from "../args.js";
-import { REPLAY_STRATEGY_FLAG_SPEC, resolveReplayStrategy } from "./replay-strategies.js";
+import { REPLAY_STRATEGY_FLAG_SPEC, resolveGradientReplayStrategy, resolveReplayStrategy } from "./replay-strategies.js";
 
 /**
  * `art-mtl replay`: the conformance runner of the spec. Reads JSON Lines of
@@ -21,8 +23,14 @@ export const REPLAY_USAGE = `usage: art-mtl replay [--strategy NAME] [strategy f
   Others:         --strategy equal|dwa|rlw|gls|uw|imtl-l|famo|si|art-official and their flags
                   (dwa needs --epoch-length N; famo observes each line before stepping it;
                   uw and imtl-l take --weight-decay X)
+  Gradient-aware: --strategy mgda|pcgrad|gradvac|cagrad|imtl-g|aligned-mtl|nash-mtl|gradnorm|
+                  db-mtl|upgrad|dualproj|graddrop|stch and their flags (docs/strategies)
 Reads JSON Lines {"losses":[...]} (null = absent task) from --input or stdin and writes
-{"step":N,"weights":[...]} per line in full double precision. Flags override the preset.`
+{"step":N,"weights":[...]} per line in full double precision. Flags override the preset.
+Gradient-aware strategies read {"losses":[...],"gramian":[[...],...]} or
+{"losses":[...],"gradients":[[...],null,...]} (the Gramian is then formed from them) and write
+{"step":N,"coefficients":[...]} (plus "direction" for graddrop and db-mtl).
+Each output line is written as soon as its input line is read (replay can be a co-process).`
 
 // The runner's own flags; every strategy's flags (--tau, --seed, ...) come from the registry.
 const ownFlagSpec = {
@@ -118,9 +126,76 @@ export const replayLines = async (
     const record: Record<string, unknown> = { step, weights: result.right.weights };
     if (withDiagnostics) record.diagnostics = result.right.diagnostics;
     buffer += JSON.stringify(record) + "\n";
-    if (buffer.length > 1 << 16) flush();
+    flush(); // one line out per line in: a port driving replay as a co-process waits for it
   }
   flush();
+  return 0;
+};
+
+/** Parses one gradient-aware input line: losses, and a Gramian or gradients. */
+export const parseGradientReplayLine = (line: string): E.Either<string, GradientStepInput> => {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return E.left(`not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== "object" || value === null) return E.left('expected an object {"losses":[...],"gramian":[[...],...]}');
+  const record = value as { losses?: unknown; gramian?: unknown; gradients?: unknown };
+  const losses = parseReplayLine(JSON.stringify({ losses: record.losses }));
+  if (E.isLeft(losses)) return losses;
+  const isMatrix = (m: unknown, nullRows: boolean): boolean =>
+    Array.isArray(m) && m.every((row) => (nullRows && row === null) || (Array.isArray(row) && row.every((x) => typeof x === "number")));
+  if (record.gramian !== undefined && !isMatrix(record.gramian, false)) return E.left('"gramian": expected an array of rows of numbers');
+  if (record.gradients !== undefined && !isMatrix(record.gradients, true)) return E.left('"gradients": expected an array of rows of numbers (null for an absent task)');
+  return E.right({
+    losses: losses.right,
+    ...(record.gramian === undefined ? {} : { gramian: record.gramian as number[][] }),
+    ...(record.gradients === undefined ? {} : { gradients: record.gradients as Array<number[] | null> }),
+  });
+};
+
+/**
+ * Runs replay over an async sequence of lines with a gradient-aware weighting; returns the exit
+ * code (0 success, 1 a bad input line naming the line, 2 bad flags).
+ */
+export const replayGradientLines = async (
+  lines: AsyncIterable<string>,
+  weighting: GradientWeighting<unknown>,
+  io: CommandIo,
+  withDiagnostics = false,
+): Promise<number> => {
+  let state: unknown = undefined;
+  let lineNumber = 0;
+  let step = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (line.trim() === "") continue;
+    const parsed = parseGradientReplayLine(line);
+    if (E.isLeft(parsed)) {
+      io.stderr(`line ${lineNumber}: ${parsed.left}\n`);
+      return 1;
+    }
+    if (state === undefined) {
+      const initial = weighting.init(parsed.right.losses.length);
+      if (E.isLeft(initial)) {
+        io.stderr(`line ${lineNumber}: ${initial.left.message}\n`);
+        return parsed.right.losses.length === 0 ? 1 : 2;
+      }
+      state = initial.right;
+    }
+    const result = weighting.step(state, parsed.right);
+    if (E.isLeft(result)) {
+      io.stderr(`line ${lineNumber}: ${result.left.message}\n`);
+      return 1;
+    }
+    state = result.right.state;
+    step++;
+    const record: Record<string, unknown> = { step, coefficients: result.right.coefficients };
+    if (result.right.direction !== undefined) record.direction = result.right.direction;
+    if (withDiagnostics) record.diagnostics = result.right.diagnostics;
+    io.stdout(JSON.stringify(record) + "\n");
+  }
   return 0;
 };
 
@@ -136,7 +211,9 @@ export const replayCommand = async (argv: readonly string[], io: CommandIo): Pro
     return 0;
   }
   const flags = values as Record<string, string | boolean | undefined>;
-  const weighting = resolveReplayStrategy((flags.strategy as string | undefined) ?? "art", flags);
+  const name = (flags.strategy as string | undefined) ?? "art";
+  const gradient = isGradientStrategyName(name) ? resolveGradientReplayStrategy(name, flags) : undefined;
+  const weighting = gradient === undefined ? resolveReplayStrategy(name, flags) : undefined;
   const inputPath = flags.input as string | undefined;
   // A directory opens fine and fails only at the first read (EISDIR): reject it up front.
   if (inputPath !== undefined && statSync(inputPath, { throwIfNoEntry: false })?.isDirectory() === true) {
@@ -151,5 +228,6 @@ export const replayCommand = async (argv: readonly string[], io: CommandIo): Pro
     });
   }
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  return replayLines(lines, weighting, io, flags.diagnostics === true);
+  if (gradient !== undefined) return replayGradientLines(lines, gradient, io, flags.diagnostics === true);
+  return replayLines(lines, weighting as Weighting<unknown>, io, flags.diagnostics === true);
 };
