@@ -57,11 +57,17 @@ export interface InvalidGradients {
   readonly message: string;
 }
 
+/** The losses could not be read: not an array, or reading them threw (a getter, a Proxy). */
+export interface UnreadableLosses {
+  readonly _tag: "UnreadableLosses";
+  readonly message: string;
+}
+
 /** Errors of `init`. */
 export type ConfigError = InvalidConfig;
 
 /** Errors of `step`. */
-export type StepError = InvalidLoss | WrongLength | NoPresentTask | InvalidState | InvalidGramian | InvalidGradients;
+export type StepError = InvalidLoss | WrongLength | NoPresentTask | InvalidState | InvalidGramian | InvalidGradients | UnreadableLosses;
 
 /** Any error of a weighting. */
 export type WeightingError = ConfigError | StepError;
@@ -144,3 +150,15 @@ export const invalidGramian = (problem: string): InvalidGramian => ({ _tag: "Inv
 
 /** Builds an `InvalidGradients` from one problem line. */
 export const invalidGradients = (problem: string): InvalidGradients => ({ _tag: "InvalidGradients", message: `invalid gradients: ${problem}` });
+
+/** Builds an `UnreadableLosses` from what was wrong. */
+export const unreadableLosses = (problem: string): UnreadableLosses => ({ _tag: "UnreadableLosses", message: `the losses cannot be read: ${problem}` });
+
+/**
+ * The largest number of tasks a weighting accepts: its state holds a few numbers per task, and
+ * a typo such as 1e9 must be a clear `Left`, not an out-of-memory abort.
+ *
+ * @example
+ * art().init(MAX_TASKS + 1) // Left(InvalidConfig "numTasks: at most 1000000 …")
+ */
+export const MAX_TASKS = 1_000_000;

@@ -1,5 +1,6 @@
+import * as E from "fp-ts/Either";
 import type { InvalidLoss, StepError } from "./errors.js";
-import { invalidLoss, noPresentTask, wrongLength } from "./errors.js";
+import { invalidLoss, noPresentTask, unreadableLosses, wrongLength } from "./errors.js";
 import type { TaskLosses } from "./weighting.js";
 
 /**
@@ -53,3 +54,42 @@ export const presentTasks = (losses: TaskLosses): number[] => {
   for (let k = 0; k < losses.length; k++) if (losses[k] !== null) present.push(k);
   return present;
 };
+
+/**
+ * A plain copy of the caller's losses, read once: a typed array (Float64Array, Float32Array) is
+ * accepted as an array; anything else that is not an array, and any exception while reading
+ * (a throwing getter, a Proxy), is an `UnreadableLosses` value, never a thrown exception.
+ *
+ * @example
+ * readLosses(Float64Array.of(0.5, 0.25)) // Right([0.5, 0.25])
+ * readLosses("0.5")                      // Left(UnreadableLosses "… expected an array …")
+ */
+export const readLosses = (losses: unknown): E.Either<StepError, TaskLosses> => {
+  try {
+    if (Array.isArray(losses)) {
+      const length = losses.length;
+      const copy = new Array<number | null>(length);
+      for (let k = 0; k < length; k++) copy[k] = losses[k] as number | null;
+      return E.right(copy);
+    }
+    if (ArrayBuffer.isView(losses) && !(losses instanceof DataView)) return E.right(Array.from(losses as unknown as ArrayLike<number>));
+    const what = losses === null ? "null" : typeof losses === "object" ? (losses.constructor?.name ?? "object") : typeof losses;
+    return E.left(unreadableLosses(`expected an array (or a typed array) of task losses, one per task, null for an absent task (got ${what})`));
+  } catch (error) {
+    return E.left(unreadableLosses(`reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+  }
+};
+
+/**
+ * Wraps a weighting's `step` (or `observe`) so that it sees a plain copy of the losses
+ * (`readLosses`): the caller's array is read once, and what cannot be read is a `Left`.
+ *
+ * @example
+ * const step = guardLosses((state, losses) => …);
+ */
+export const guardLosses =
+  <S, R>(step: (state: S, losses: TaskLosses) => E.Either<StepError, R>) =>
+  (state: S, losses: TaskLosses): E.Either<StepError, R> => {
+    const read = readLosses(losses);
+    return E.isLeft(read) ? read : step(state, read.right);
+  };

@@ -3,7 +3,7 @@ import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
 import { Count } from "../core/codecs.js";
 import type { ConfigError } from "../core/errors.js";
-import { invalidConfig } from "../core/errors.js";
+import { invalidConfig, MAX_TASKS } from "../core/errors.js";
 import { formatDecodeErrors } from "../core/report.js";
 
 /**
@@ -19,20 +19,30 @@ import { formatDecodeErrors } from "../core/report.js";
  * @example
  * decodeOptions(DwaOptions, { temperature: -1 }) // Left(InvalidConfig "temperature: expected PositiveFinite (got -1)")
  */
-export const decodeOptions = <A>(codec: t.Decoder<unknown, A>, options: unknown): E.Either<ConfigError, A> =>
-  pipe(
-    codec.decode(options === undefined ? {} : options),
-    E.mapLeft((errors) => invalidConfig(formatDecodeErrors(errors))),
-  );
+export const decodeOptions = <A>(codec: t.Decoder<unknown, A>, options: unknown): E.Either<ConfigError, A> => {
+  try {
+    return pipe(
+      codec.decode(options === undefined ? {} : options),
+      E.mapLeft((errors) => invalidConfig(formatDecodeErrors(errors))),
+    );
+  } catch (error) {
+    // A getter or a Proxy that throws: the options cannot be read, which is the caller's input.
+    return E.left(invalidConfig([`options: cannot be read (reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`]));
+  }
+};
 
 /**
  * Checks `numTasks` given to `init` (an integer >= 1).
  *
  * @example
  * checkNumTasks(0) // Left(InvalidConfig "numTasks: expected Count (got 0)")
+ * checkNumTasks(1e9) // Left(InvalidConfig "numTasks: at most 1000000 (got 1000000000)")
  */
-export const checkNumTasks = (numTasks: number): E.Either<ConfigError, Count> =>
-  Count.is(numTasks) ? E.right(numTasks) : E.left(invalidConfig([`numTasks: expected Count (got ${String(numTasks)})`]));
+export const checkNumTasks = (numTasks: number): E.Either<ConfigError, Count> => {
+  if (!Count.is(numTasks)) return E.left(invalidConfig([`numTasks: expected Count (got ${String(numTasks)})`]));
+  if (numTasks > MAX_TASKS) return E.left(invalidConfig([`numTasks: at most ${MAX_TASKS} (got ${numTasks})`]));
+  return E.right(numTasks);
+};
 
 /**
  * Builds a state codec from a structural codec and a consistency check: decoding fails with

@@ -6,6 +6,7 @@ import { softmaxPresent, uniformOverPresent } from "../core/softmax.js";
 import { strictPartial } from "../core/strict.js";
 import type { EpochAwareWeighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./common.js";
+import { guardLosses } from "../core/losses.js";
 
 /**
  * Dynamic weight average (DWA, Liu et al. 2019, "End-to-End Multi-Task Learning with
@@ -152,7 +153,7 @@ export const dwa = (options: DwaOptions = {}): EpochAwareWeighting<DwaState> => 
         };
       })(checkNumTasks(numTasks));
     },
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, state.config.numTasks);
       if (problem !== null) return E.left(problem);
       const ratios = dwaRatios(state);
@@ -172,7 +173,7 @@ export const dwa = (options: DwaOptions = {}): EpochAwareWeighting<DwaState> => 
         weights,
         diagnostics: { ratio: ratios.map((ratio, k) => (losses[k] === null ? null : ratio)) },
       });
-    },
+    }),
     endEpoch: (state) => {
       // An epoch with no steps only advances the count (its means would just repeat the last).
       if (state.epochCount.every((count) => count === 0)) return { ...state, epoch: state.epoch + 1 };

@@ -6,6 +6,7 @@ import { uniformOverPresent } from "../core/softmax.js";
 import { strictPartial } from "../core/strict.js";
 import type { Weighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
+import { guardLosses } from "../core/losses.js";
 
 /**
  * Equal weighting (plain mixed training): every present task gets 1/P, absent tasks 0.
@@ -68,7 +69,7 @@ export const equal = (options: EqualOptions = {}): Weighting<EqualState> => {
       E.isLeft(decoded)
         ? decoded
         : E.map((n: Count): EqualState => ({ kind: "equal", version: 1, config: { numTasks: n }, step: 0 }))(checkNumTasks(numTasks)),
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, state.config.numTasks);
       if (problem !== null) return E.left(problem);
       return E.right({
@@ -76,7 +77,7 @@ export const equal = (options: EqualOptions = {}): Weighting<EqualState> => {
         weights: uniformOverPresent(losses),
         diagnostics: {},
       });
-    },
+    }),
     stateCodec: EqualStateCodec,
     numTasks: (state) => state.config.numTasks,
   };

@@ -10,6 +10,7 @@ import type { TaskLosses, TwoPhaseWeighting } from "../core/weighting.js";
 import type { AdamMoments } from "./adam.js";
 import { ADAM_START, AdamMomentsCodec, adamMomentsProblems, adamUpdate } from "./adam.js";
 import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./common.js";
+import { guardLosses } from "../core/losses.js";
 
 /**
  * FAMO (Liu, Liu, Stone & Liu 2023, "FAMO: Fast Adaptive Multitask Optimization").
@@ -210,7 +211,7 @@ export const famo = (options: FamoOptions = {}): TwoPhaseWeighting<FamoState> =>
         });
       })(checkNumTasks(numTasks));
     },
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const c = state.config;
       const problem = checkFamoLosses(c, losses);
       if (problem !== null) return E.left(problem);
@@ -220,8 +221,8 @@ export const famo = (options: FamoOptions = {}): TwoPhaseWeighting<FamoState> =>
         weights: coefficientsOf(z, losses, c.minLosses, c.logEpsilon),
         diagnostics: { z: z.map((zk, k) => (losses[k] === null ? null : zk)) },
       });
-    },
-    observe: (state, after) => {
+    }),
+    observe: guardLosses((state, after) => {
       const c = state.config;
       const before = state.pending;
       if (before === null) return E.left(invalidState(["pending: observe needs a step before it (no losses are pending)"]));
@@ -244,7 +245,7 @@ export const famo = (options: FamoOptions = {}): TwoPhaseWeighting<FamoState> =>
         moments[k] = updated.moments;
       }
       return E.right({ ...state, logits, moments, pending: null });
-    },
+    }),
     stateCodec: FamoStateCodec,
     numTasks: (state) => state.config.numTasks,
   };

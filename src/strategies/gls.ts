@@ -6,6 +6,7 @@ import { strictPartial } from "../core/strict.js";
 import type { TaskLosses, Weighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
 import { inverseLossWeights } from "./si.js";
+import { guardLosses } from "../core/losses.js";
 
 /**
  * Geometric loss strategy (GLS, Chennupati et al. 2019): the total loss is the geometric mean
@@ -90,7 +91,7 @@ export const gls = (options: GlsOptions = {}): Weighting<GlsState> => {
       E.isLeft(decoded)
         ? decoded
         : E.map((n: Count): GlsState => ({ kind: "gls", version: 1, config: { numTasks: n }, step: 0 }))(checkNumTasks(numTasks)),
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, state.config.numTasks);
       if (problem !== null) return E.left(problem);
       const g = geometricMeanPresent(losses);
@@ -103,7 +104,7 @@ export const gls = (options: GlsOptions = {}): Weighting<GlsState> => {
           coefficient: losses.map((loss) => (loss === null ? null : g / (present * loss))),
         },
       });
-    },
+    }),
     stateCodec: GlsStateCodec,
     numTasks: (state) => state.config.numTasks,
   };

@@ -9,6 +9,7 @@ import { ADAM_START, AdamMomentsCodec, adamMomentsProblems } from "./adam.js";
 import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./common.js";
 import type { LearnedScaleStep } from "./learned-scale.js";
 import { learnedScaleStep } from "./learned-scale.js";
+import { guardLosses } from "../core/losses.js";
 
 /**
  * IMTL-L, the loss-balancing half of IMTL (Liu et al. 2021, "Towards Impartial Multi-task
@@ -131,7 +132,7 @@ export const imtlL = (options: ImtlLOptions = {}): Weighting<ImtlLState> => {
         moments: Array.from({ length: n }, () => ADAM_START),
       }))(checkNumTasks(numTasks));
     },
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const c = state.config;
       const problem = checkLosses(losses, c.numTasks);
       if (problem !== null) return E.left(problem);
@@ -144,7 +145,7 @@ export const imtlL = (options: ImtlLOptions = {}): Weighting<ImtlLState> => {
           logScale: state.logScale.map((s, k) => (losses[k] === null ? null : s)),
         },
       }))(learnedScaleStep(hyper, 1, state.logScale, state.moments, losses));
-    },
+    }),
     stateCodec: ImtlLStateCodec,
     numTasks: (state) => state.config.numTasks,
   };

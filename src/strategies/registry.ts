@@ -178,6 +178,12 @@ export const createWeighting = (name: string, options: unknown = {}): E.Either<C
   if (!isStrategyName(name)) return E.left(invalidConfig([`strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]));
   const e: StrategyEntry = STRATEGIES[name];
   const refused = e.refusedKeys ?? {};
+  // Read the caller's options once (a throwing getter or Proxy is the caller's input: a Left).
+  try {
+    options = typeof options === "object" && options !== null && !Array.isArray(options) ? { ...options } : options;
+  } catch (error) {
+    return E.left(invalidConfig([`options: cannot be read (reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`]));
+  }
   const problems =
     typeof options === "object" && options !== null
       ? Object.entries(options)

@@ -8,6 +8,7 @@ import { softmaxPresent } from "../core/softmax.js";
 import { strictPartial } from "../core/strict.js";
 import type { Weighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
+import { guardLosses } from "../core/losses.js";
 
 /**
  * Random loss weighting (RLW, Lin et al. 2022, "Reasonable Effectiveness of Random Weighting"):
@@ -88,7 +89,7 @@ export const rlw = (options: RlwOptions = {}): Weighting<RlwState> => {
         rng: Rng.seeded(seed).state(),
       }))(checkNumTasks(numTasks));
     },
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const numTasks = state.config.numTasks;
       const problem = checkLosses(losses, numTasks);
       if (problem !== null) return E.left(problem);
@@ -100,7 +101,7 @@ export const rlw = (options: RlwOptions = {}): Weighting<RlwState> => {
         weights: softmaxPresent(logits),
         diagnostics: { draw: logits },
       });
-    },
+    }),
     stateCodec: RlwStateCodec,
     numTasks: (state) => state.config.numTasks,
   };

@@ -6,6 +6,7 @@ import { checkLosses } from "../core/losses.js";
 import type { TaskLosses, Weighting, WeightingStep } from "../core/weighting.js";
 import type { LiftedPhases, Wrapped } from "./combinators/wrap.js";
 import { liftPhases, wrappedCodec } from "./combinators/wrap.js";
+import { guardLosses } from "../core/losses.js";
 
 /**
  * Sequential curriculum (MiOIR, Kong et al. 2024, "Towards Effective Multiple-in-One Image
@@ -97,13 +98,13 @@ export const sequential = <I>(options: SequentialOptions, inner: Weighting<I>): 
       if (problems.length > 0) return E.left(invalidConfig(problems));
       return E.map((state: I): SequentialState<I> => ({ kind: "sequential", version: 1, config, step: 0, inner: state }))(inner.init(numTasks));
     },
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, inner.numTasks(state.inner));
       if (problem !== null) return E.left(problem);
       return E.map((r: WeightingStep<I>): WeightingStep<SequentialState<I>> => ({ ...r, state: { ...state, step: state.step + 1, inner: r.state } }))(
         inner.step(state.inner, mask(state, losses)),
       );
-    },
+    }),
     stateCodec: wrappedCodec<SequentialState<I>>(
       "SequentialState",
       {

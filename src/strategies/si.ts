@@ -5,6 +5,7 @@ import { checkLosses } from "../core/losses.js";
 import { strictPartial } from "../core/strict.js";
 import type { TaskLosses, Weighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, normalisePresent, stateCodec } from "./common.js";
+import { guardLosses } from "../core/losses.js";
 
 /**
  * Scale-invariant weighting (SI): w_k ∝ 1 / L_k over the present tasks. Multiplying a task's
@@ -82,7 +83,7 @@ export const si = (options: SiOptions = {}): Weighting<SiState> => {
       E.isLeft(decoded)
         ? decoded
         : E.map((n: Count): SiState => ({ kind: "si", version: 1, config: { numTasks: n }, step: 0 }))(checkNumTasks(numTasks)),
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, state.config.numTasks);
       if (problem !== null) return E.left(problem);
       let min = Infinity;
@@ -92,7 +93,7 @@ export const si = (options: SiOptions = {}): Weighting<SiState> => {
         weights: inverseLossWeights(losses),
         diagnostics: { inverseLoss: losses.map((loss) => (loss === null ? null : min / loss)) },
       });
-    },
+    }),
     stateCodec: SiStateCodec,
     numTasks: (state) => state.config.numTasks,
   };

@@ -9,6 +9,7 @@ import { ADAM_START, AdamMomentsCodec, adamMomentsProblems } from "./adam.js";
 import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./common.js";
 import type { LearnedScaleStep } from "./learned-scale.js";
 import { learnedScaleStep } from "./learned-scale.js";
+import { guardLosses } from "../core/losses.js";
 
 /**
  * Uncertainty weighting (UW, Kendall, Gal & Cipolla 2018): the total loss is
@@ -128,7 +129,7 @@ export const uw = (options: UwOptions = {}): Weighting<UwState> => {
         moments: Array.from({ length: n }, () => ADAM_START),
       }))(checkNumTasks(numTasks));
     },
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const c = state.config;
       const problem = checkLosses(losses, c.numTasks);
       if (problem !== null) return E.left(problem);
@@ -141,7 +142,7 @@ export const uw = (options: UwOptions = {}): Weighting<UwState> => {
           logVariance: state.logVariance.map((s, k) => (losses[k] === null ? null : s)),
         },
       }))(learnedScaleStep(hyper, -1, state.logVariance, state.moments, losses));
-    },
+    }),
     stateCodec: UwStateCodec,
     numTasks: (state) => state.config.numTasks,
   };

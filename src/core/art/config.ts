@@ -2,7 +2,7 @@ import * as E from "fp-ts/Either";
 import * as t from "io-ts";
 import { Count, PositiveFinite, TaskNames, UnitRate } from "../codecs.js";
 import type { ConfigError } from "../errors.js";
-import { invalidConfig } from "../errors.js";
+import { invalidConfig, MAX_TASKS } from "../errors.js";
 import { formatDecodeErrors } from "../report.js";
 import { strictPartial } from "../strict.js";
 
@@ -123,11 +123,18 @@ export const releasedEmaBugProblems = (config: { readonly preset: ArtPreset; rea
  * resolveArtConfig({ preset: "official", numTasks: 3, releasedEmaBug: true }) // Right({ ..., releasedEmaBug: true })
  */
 export const resolveArtConfig = (options: unknown): E.Either<ConfigError, ArtConfig> => {
-  const decoded = ArtOptions.decode(options);
+  let decoded: ReturnType<typeof ArtOptions.decode>;
+  try {
+    decoded = ArtOptions.decode(options);
+  } catch (error) {
+    // A getter or a Proxy that throws: the options cannot be read, which is the caller's input.
+    return E.left(invalidConfig([`options: cannot be read (reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`]));
+  }
   if (E.isLeft(decoded)) return E.left(invalidConfig(formatDecodeErrors(decoded.left)));
   const o = decoded.right;
   const numTasks = o.numTasks ?? o.taskNames?.length;
   if (numTasks === undefined) return E.left(invalidConfig(["numTasks: required when taskNames is not given (got undefined)"]));
+  if (numTasks > MAX_TASKS) return E.left(invalidConfig([`numTasks: at most ${MAX_TASKS} (got ${numTasks})`]));
   if (o.taskNames !== undefined && o.taskNames.length !== numTasks) {
     return E.left(
       invalidConfig([`taskNames: expected ${numTasks} names to match numTasks (got ${o.taskNames.length})`]),

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/Either";
 import type { StepError } from "../errors.js";
 import { invalidLoss, invalidState, noPresentTask, wrongLength } from "../errors.js";
-import { checkLossEntry } from "../losses.js";
+import { checkLossEntry, guardLosses } from "../losses.js";
 import { softmaxPresent } from "../softmax.js";
 import type { TaskLosses, WeightingStep } from "../weighting.js";
 import type { ArtConfig } from "./config.js";
@@ -73,7 +73,9 @@ export const artDomainDescription = (config: ArtConfig): string => {
  * stepArt(s0.right, [0.2, null, 0.05])           // Right({ state, weights: [w0, 0, w2], diagnostics })
  * stepArt(s0.right, [0.2, NaN, 0.05])            // Left(InvalidLoss "task 1: invalid loss NaN: ...")
  */
-export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError, ArtStep> => {
+export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError, ArtStep> => guardLosses(stepArtOnCopy)(state, losses);
+
+const stepArtOnCopy = (state: ArtState, losses: TaskLosses): E.Either<StepError, ArtStep> => {
   const config = state.config;
   const numTasks = config.numTasks;
   if (state.tasks.length !== numTasks) {

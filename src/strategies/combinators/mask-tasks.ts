@@ -5,6 +5,7 @@ import { checkLosses } from "../../core/losses.js";
 import type { TaskLosses, Weighting, WeightingStep } from "../../core/weighting.js";
 import type { LiftedPhases, Wrapped } from "./wrap.js";
 import { liftPhases, wrappedCodec } from "./wrap.js";
+import { guardLosses } from "../../core/losses.js";
 
 /** The state of `maskTasks`: the mask (true = masked out) and the inner state. */
 export type MaskTasksState<I> = Wrapped<{ readonly kind: "mask-tasks"; readonly version: 1; readonly config: { readonly masked: ReadonlyArray<boolean> } }, I>;
@@ -42,13 +43,13 @@ export const maskTasks = <I>(masked: ReadonlyArray<boolean>, inner: Weighting<I>
       if (masked.every((m) => m)) return E.left(invalidConfig(["masked: at least one task must stay unmasked"]));
       return E.map((state: I): MaskTasksState<I> => ({ kind: "mask-tasks", version: 1, config: { masked: [...masked] }, inner: state }))(inner.init(numTasks));
     },
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, state.config.masked.length);
       if (problem !== null) return E.left(problem);
       return E.map((r: WeightingStep<I>): WeightingStep<MaskTasksState<I>> => ({ ...r, state: { ...state, inner: r.state } }))(
         inner.step(state.inner, applyMask(losses, state.config.masked)),
       );
-    },
+    }),
     stateCodec: codec,
     numTasks: (state) => inner.numTasks(state.inner),
     ...liftPhases<MaskTasksState<I>, I>(inner, (state, losses) => applyMask(losses, state.config.masked)),

@@ -6,6 +6,7 @@ import { invalidConfig } from "../../core/errors.js";
 import type { EpochAwareWeighting, TwoPhaseWeighting, Weighting, WeightingStep } from "../../core/weighting.js";
 import type { Wrapped } from "./wrap.js";
 import { wrappedCodec } from "./wrap.js";
+import { guardLosses } from "../../core/losses.js";
 
 /**
  * Drivers that turn a two-phase or epoch-aware weighting into a plain `Weighting`, for callers
@@ -29,14 +30,14 @@ export const observeOnNextStep = <I>(inner: TwoPhaseWeighting<I>): Weighting<Obs
   name: `observeOnNextStep(${inner.name})`,
   init: (numTasks) =>
     E.map((state: I): ObserveOnNextStepState<I> => ({ kind: "observe-on-next-step", version: 1, waiting: false, inner: state }))(inner.init(numTasks)),
-  step: (state, losses) => {
+  step: guardLosses((state, losses) => {
     const observed: E.Either<StepError, I> = state.waiting ? inner.observe(state.inner, losses) : E.right(state.inner);
     return E.chain((current: I) =>
       E.map((r: WeightingStep<I>): WeightingStep<ObserveOnNextStepState<I>> => ({ ...r, state: { ...state, waiting: true, inner: r.state } }))(
         inner.step(current, losses),
       ),
     )(observed);
-  },
+  }),
   stateCodec: wrappedCodec<ObserveOnNextStepState<I>>(
     "ObserveOnNextStepState",
     { kind: t.literal("observe-on-next-step"), version: t.literal(1), waiting: t.boolean },

@@ -7,6 +7,7 @@ import { formatDecodeErrors } from "../../core/report.js";
 import type { Weighting, WeightingStep } from "../../core/weighting.js";
 import type { LiftedPhases, Wrapped } from "./wrap.js";
 import { liftPhases, wrappedCodec } from "./wrap.js";
+import { guardLosses } from "../../core/losses.js";
 
 /** The state of `scheduleHyperparams`: the step counter and the inner state (holding the current values). */
 export type ScheduleState<I> = Wrapped<{ readonly kind: "schedule-hyperparams"; readonly version: 1; readonly step: number }, I>;
@@ -72,14 +73,14 @@ export const scheduleHyperparams = <I>(
           ? E.left(invalidConfig(patched.left.map((line) => `schedule(0): ${line}`)))
           : E.right({ kind: "schedule-hyperparams", version: 1, step: 0, inner: patched.right });
       })(inner.init(numTasks)),
-    step: (state, losses) => {
+    step: guardLosses((state, losses) => {
       const patched = patchConfig(inner, state.inner, schedule(state.step));
       if (E.isLeft(patched)) return E.left<StepError>(invalidState(patched.left.map((line) => `schedule(${state.step}): ${line}`)));
       return E.map((r: WeightingStep<I>): WeightingStep<ScheduleState<I>> => ({
         ...r,
         state: { ...state, step: state.step + 1, inner: r.state },
       }))(inner.step(patched.right, losses));
-    },
+    }),
     stateCodec: codec,
     numTasks: (state) => inner.numTasks(state.inner),
     ...liftPhases<ScheduleState<I>, I>(inner),

@@ -3,9 +3,10 @@ import * as t from "io-ts";
 import { NonNegativeInt } from "../../core/codecs.js";
 import { invalidConfig } from "../../core/errors.js";
 import { uniformOverPresent } from "../../core/softmax.js";
-import type { Weighting, WeightingStep } from "../../core/weighting.js";
+import type { Weighting, WeightingStep, TaskLosses } from "../../core/weighting.js";
 import type { LiftedPhases, Wrapped } from "./wrap.js";
 import { liftPhases, wrappedCodec } from "./wrap.js";
+import { guardLosses } from "../../core/losses.js";
 
 /** The state of `warmup`: the number of warm-up steps, the step counter and the inner state. */
 export type WarmupState<I> = Wrapped<{ readonly kind: "warmup"; readonly version: 1; readonly config: { readonly steps: number }; readonly step: number }, I>;
@@ -30,7 +31,7 @@ export const warmup = <I>(steps: number, inner: Weighting<I>): Weighting<WarmupS
       if (!NonNegativeInt.is(steps)) return E.left(invalidConfig([`steps: expected NonNegativeInt (got ${String(steps)})`]));
       return E.map((state: I): WarmupState<I> => ({ kind: "warmup", version: 1, config: { steps }, step: 0, inner: state }))(inner.init(numTasks));
     },
-    step: (state, losses) =>
+    step: guardLosses((state: WarmupState<I>, losses: TaskLosses) =>
       E.map((r: WeightingStep<I>): WeightingStep<WarmupState<I>> => {
         const warming = state.step < state.config.steps;
         return {
@@ -39,6 +40,7 @@ export const warmup = <I>(steps: number, inner: Weighting<I>): Weighting<WarmupS
           diagnostics: warming ? { ...r.diagnostics, innerWeights: r.weights.map((w, k) => (losses[k] === null ? null : w)) } : r.diagnostics,
         };
       })(inner.step(state.inner, losses)),
+    ),
     stateCodec: codec,
     numTasks: (state) => inner.numTasks(state.inner),
     ...liftPhases<WarmupState<I>, I>(inner),

@@ -3,7 +3,7 @@ import * as t from "io-ts";
 import type { StepError } from "../../core/errors.js";
 import type { TaskLosses, Weighting } from "../../core/weighting.js";
 import { isEpochAware, isTwoPhase } from "../../core/weighting.js";
-import { checkLosses } from "../../core/losses.js";
+import { checkLosses, guardLosses } from "../../core/losses.js";
 import { stateCodec } from "../common.js";
 
 /**
@@ -54,13 +54,13 @@ export const liftPhases = <S extends { readonly inner: unknown }, I>(
     phases.endEpoch = (state) => ({ ...state, inner: inner.endEpoch(state.inner as I) });
   }
   if (isTwoPhase(inner)) {
-    phases.observe = (state, losses) => {
+    phases.observe = guardLosses((state: S, losses: TaskLosses) => {
       if (maskLosses === undefined) return E.map((next: I): S => ({ ...state, inner: next }))(inner.observe(state.inner as I, losses));
       // Validate the whole vector before hiding tasks: a NaN in a masked task is still a bug upstream.
       const problem = checkLosses(losses, inner.numTasks(state.inner as I));
       if (problem !== null) return E.left(problem);
       return E.map((next: I): S => ({ ...state, inner: next }))(inner.observe(state.inner as I, maskLosses(state, losses)));
-    };
+    });
   }
   return phases;
 };

@@ -2,10 +2,11 @@ import * as E from "fp-ts/Either";
 import * as t from "io-ts";
 import { Count, NonNegativeInt } from "../../core/codecs.js";
 import type { ConfigError, StepError } from "../../core/errors.js";
-import { invalidConfig } from "../../core/errors.js";
-import type { GradientNeeds, GradientWeighting, GradientWeightingStep } from "../../core/gradient-weighting.js";
+import { invalidConfig, invalidGramian, unreadableLosses } from "../../core/errors.js";
+import { readLosses } from "../../core/losses.js";
+import type { GradientNeeds, GradientStepInput, GradientWeighting, GradientWeightingStep } from "../../core/gradient-weighting.js";
 import { GRAMIAN_TOLERANCE, MAX_GRADIENT_TASKS, checkGradientInput, scatterPresent } from "../../core/gradient-weighting.js";
-import type { Diagnostics, TaskLosses } from "../../core/weighting.js";
+import type { Diagnostics } from "../../core/weighting.js";
 import { decodeOptions, stateCodec } from "../common.js";
 
 /**
@@ -123,12 +124,27 @@ export const gradientWeighting = <O, C, M>(method: GradientMethod<O, C, M>, opti
         memory: method.initMemory(config.right, numTasks),
       });
     },
-    step: (state, input): E.Either<StepError, GradientWeightingStep<GradientMethodState<C, M>>> => {
+    step: (state, rawInput): E.Either<StepError, GradientWeightingStep<GradientMethodState<C, M>>> => {
       const numTasks = state.config.numTasks;
-      const checked = checkGradientInput(input, numTasks, method.needs, state.config.gramianTolerance);
+      // The caller's input is read once (a throwing getter or Proxy is a Left, a typed array of losses is an array).
+      let input: GradientStepInput;
+      try {
+        if (typeof rawInput !== "object" || rawInput === null) return E.left(unreadableLosses(`expected a step input { losses, gramian } (got ${String(rawInput)})`));
+        const losses = readLosses(rawInput.losses);
+        if (E.isLeft(losses)) return losses;
+        input = { losses: losses.right, ...(rawInput.gramian === undefined ? {} : { gramian: rawInput.gramian }), ...(rawInput.gradients === undefined ? {} : { gradients: rawInput.gradients }) };
+      } catch (error) {
+        return E.left(unreadableLosses(`reading the step input threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+      }
+      let checked: ReturnType<typeof checkGradientInput>;
+      try {
+        checked = checkGradientInput(input, numTasks, method.needs, state.config.gramianTolerance);
+      } catch (error) {
+        return E.left(invalidGramian(`reading the Gramian or the gradients threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+      }
       if (E.isLeft(checked)) return checked;
       const { present, gramian } = checked.right;
-      const losses = input.losses as TaskLosses;
+      const losses = input.losses;
       const problem: GradientProblem = {
         numTasks,
         present,
