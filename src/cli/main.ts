@@ -74,7 +74,23 @@ const isMain = (() => {
   return /(^|[\\/])(main\.(ts|js|mjs|cjs)|art-mtl)$/.test(entry);
 })();
 
+/**
+ * What a failed write to standard output means, as Unix filters treat it: EPIPE (the reader,
+ * e.g. `head -1`, has gone) ends quietly with exit 0; ENOSPC (`> /dev/full`, a full disk) is
+ * one line and exit 1. Anything else stays an internal error.
+ */
+export const onStdoutError = (error: NodeJS.ErrnoException, stderr: (text: string) => void, exit: (code: number) => void): void => {
+  if (error.code === "EPIPE") return exit(0);
+  if (error.code === "ENOSPC") {
+    stderr("art-mtl: cannot write the output: no space left on the device (ENOSPC)\n");
+    return exit(1);
+  }
+  stderr(`art-mtl: cannot write the output: ${error.message}\n`);
+  exit(70);
+};
+
 if (isMain) {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => onStdoutError(error, (text) => process.stderr.write(text), (code) => process.exit(code)));
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

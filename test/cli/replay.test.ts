@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "../../src/core/index.js";
@@ -159,5 +159,24 @@ describe("art-mtl replay (conformance contract)", () => {
     const wrongFlag = runReplay(["--seed", "3"], input);
     assert.equal(wrongFlag.status, 2);
     assert.match(wrongFlag.stderr, /--seed: not an option of strategy art/);
+  });
+});
+
+describe("art-mtl replay as a Unix filter", () => {
+  const input = join(mkdtempSync(join(tmpdir(), "art-mtl-filter-")), "many.jsonl");
+  writeFileSync(input, '{"losses":[0.5,0.2]}\n'.repeat(20000));
+  const main = join(root, "src/cli/main.ts");
+
+  it("`replay | head -1`: the reader going away ends replay quietly, exit 0, no stack trace", () => {
+    const out = spawnSync("bash", ["-c", `"${process.execPath}" --import tsx "${main}" replay --strategy equal --input "${input}" | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { cwd: root, encoding: "utf8" });
+    assert.equal(out.stdout, '{"step":1,"weights":[0.5,0.5]}\n');
+    assert.match(out.stderr, /status 0/);
+    assert.ok(!out.stderr.includes("    at "), out.stderr);
+  });
+
+  it("`replay > /dev/full`: one line naming ENOSPC, exit 1", { skip: existsSync("/dev/full") ? false : "no /dev/full here" }, () => {
+    const out = spawnSync("bash", ["-c", `"${process.execPath}" --import tsx "${main}" replay --strategy equal --input "${input}" > /dev/full`], { cwd: root, encoding: "utf8" });
+    assert.equal(out.status, 1);
+    assert.equal(out.stderr, "art-mtl: cannot write the output: no space left on the device (ENOSPC)\n");
   });
 });
