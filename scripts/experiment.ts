@@ -40,6 +40,11 @@ import { readRun } from "../src/restoration/report/run.js";
 import { renderReport } from "../src/restoration/report/html.js";
 import { evaluateSession, loadTrainedSession, resolveTrainConfig, trainRun } from "../src/restoration/train/index.js";
 import type { EvalResult } from "../src/restoration/train/records.js";
+import { main as benchmarkMain } from "./benchmarks/multi-mnist/run.js";
+
+// The multi-task benchmark outside restoration (scripts/benchmarks/multi-mnist/run.ts): its own options, then exit.
+// (A static import: a dynamic one makes tsx run its import lexer over this file, which fails on it.)
+if (process.argv.includes("--benchmark")) process.exit(await benchmarkMain(process.argv.slice(2)));
 
 const repo = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
