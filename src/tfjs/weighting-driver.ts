@@ -1,5 +1,6 @@
 import * as E from "fp-ts/Either";
 import type { StepError } from "../core/errors.js";
+import { showValue } from "../core/errors.js";
 import type { TaskLosses, Weighting, WeightingStep } from "../core/weighting.js";
 import { isEpochAware, isTwoPhase } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
@@ -85,7 +86,7 @@ export const createWeightingDriver = <S>(weighting: Weighting<S>, numTasks: numb
   const tryAdvance: WeightingDriver<S>["tryAdvance"] = (taskLosses) => {
     const result = weighting.step(state, taskLosses);
     if (E.isLeft(result)) {
-      return E.left({ message: `step ${stepCount + 1}: the weighting rejected the losses ${JSON.stringify(taskLosses)}: ${result.left.message}`, cause: result.left });
+      return E.left({ message: `step ${stepCount + 1}: the weighting rejected the losses [${Array.from(taskLosses, (l) => (l === null ? "null" : showValue(l))).join(", ")}]: ${result.left.message}`, cause: result.left });
     }
     state = result.right.state;
     result.right.weights.forEach((w, k) => {

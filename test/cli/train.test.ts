@@ -264,6 +264,16 @@ describe("user mistakes: one line, exit 2, no stack", () => {
     assert.match(stderr, /schedule\.kind: expected "constant" \| "cosine" \| "step" \(got "linear"\)/);
     assert.ok(!stderr.includes("    at "), "no stack trace");
   });
+  it("a diverging run (lr 1e308) says the true step once, the losses with NaN as NaN, and what was kept; exit 2, no stack", async () => {
+    const dir = join(temp, "diverge");
+    const { code, stderr } = await cli("train", "--config", writeConfig("diverge", { ...tinyConfig(dir), lr: 1e308, checkpointEvery: 100 }), "--quiet");
+    assert.equal(code, 2, stderr);
+    const line = stderr.split("\n").find((l) => l.includes("diverged")) ?? "";
+    assert.match(line, /^art-mtl train: step (\d+): the weighting rejected the losses \[(NaN|Infinity|[\d.e+-]+|null)(, (NaN|Infinity|[\d.e+-]+|null))*\]: .* \(training diverged; try a lower lr; no checkpoint was written yet\)$/);
+    assert.ok(!/step \d+: step \d+/.test(line), `the step is said once: ${line}`);
+    assert.match(line, /NaN/, "a NaN loss shows as NaN, not null");
+    assert.ok(!stderr.includes("    at "), "no stack trace");
+  });
   it("names a bad weighting and a bad option", async () => {
     const { stderr } = await cli("train", "--config", writeConfig("badw", { ...tinyConfig(join(temp, "badw")), weighting: { name: "art", options: { tua: 1 } } }));
     assert.match(stderr, /weighting\.options\.tua: unknown key/);

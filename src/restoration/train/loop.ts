@@ -283,8 +283,11 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
   const say = (line: string) => (bar === undefined ? log(line) : bar.message(line));
   const workers = resolveWorkerCount(config.workers, config.batch);
   say(`training ${config.name}: ${config.weighting.name} on ${config.tasks.join(", ")}; ${session.model.parameterCount} parameters; backend ${session.backend}; batches prefetched by ${stream.mode}${workers > 1 ? `; ${workers} data-parallel workers` : ""}`);
+  // The step of the checkpoint on disk (a resumed run starts from one), for messages.
+  let savedStep: number | undefined = startStep > 0 ? startStep : undefined;
   const save = async (step: number) => {
     await saveCheckpoint(trainer, paths.checkpoint, { config } satisfies CheckpointMetadata);
+    savedStep = step;
     say(`checkpoint at step ${step} → ${paths.checkpoint}`);
   };
   // With workers, the session's model and optimizer are a copy the replicas are synced into first.
@@ -334,7 +337,9 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
       } catch (error) {
         // A weighting rejects a non-finite loss: the model diverged, which the config (lr) can fix.
         if (error instanceof AdapterError && error.kind === "weighting") {
-          throw new TrainSetupError(`step ${step + 1}: ${error.message} (training diverged; try a lower lr; the last checkpoint is kept)`);
+          // The adapter's message already names the step and the losses (NaN as NaN).
+          const kept = savedStep === undefined ? "no checkpoint was written yet" : `the checkpoint of step ${savedStep} is kept`;
+          throw new TrainSetupError(`${error.message} (training diverged; try a lower lr; ${kept})`);
         }
         throw error;
       }
