@@ -9,9 +9,10 @@ import { fromLossWeighting } from "../../src/core/index.js";
 import type { Weighting } from "../../src/core/index.js";
 import { strictPartial } from "../../src/core/strict.js";
 import { gradientWeighting, NoMemory } from "../../src/strategies/gradient/method.js";
-import { AdapterError, createGradientTrainer } from "../../src/tfjs/index.js";
+import { AdapterError, createGradientTrainer, selectBackend } from "../../src/tfjs/index.js";
 import type { PerSampleLossFn } from "../../src/tfjs/index.js";
-import { assertAllClose } from "../support/all-close.js";
+import { assertAllClose, relativeToScale } from "../support/all-close.js";
+import { runGradientTraining } from "./webgpu/scenarios.js";
 
 /**
  * The gradient-aware trainer on cpu: the Gramian it reads back and the update it applies are
@@ -258,5 +259,34 @@ describe("createGradientTrainer: a tf.LayersModel with 2 heads and missing label
     assert.throws(() => other.restoreHostState({ ...saved, lagged: true }), /exact mode only/);
     [x, y].forEach((v) => v.dispose());
     model.dispose();
+  });
+});
+
+describe("createGradientTrainer on wasm", () => {
+  it("UPGrad through createGradientTrainer on wasm gives cpu's losses, Gramians, coefficients and parameters (float32 rounding)", async (t) => {
+    await tf.setBackend("cpu");
+    const cpu = await runGradientTraining(tf);
+    try {
+      await selectBackend(tf, "wasm");
+    } catch (error) {
+      t.skip(`wasm backend unavailable: ${(error as Error).message}`);
+      return;
+    }
+    try {
+      const wasm = await runGradientTraining(tf);
+      assert.equal(wasm.backend, "wasm");
+      wasm.steps.forEach((s, i) => {
+        const c = cpu.steps[i]!;
+        assertAllClose(s.taskLosses as number[], c.taskLosses as number[], { rtol: 1e-5, atol: 1e-7 }, `step ${i}: task losses`);
+        const scale = Math.max(...c.gramian.flat().map(Math.abs));
+        assertAllClose(s.gramian.flat(), c.gramian.flat(), { rtol: 0, atol: 1e-5 * scale }, `step ${i}: Gramian`);
+        assertAllClose(s.coefficients, c.coefficients, { rtol: 1e-4, atol: 1e-6 }, `step ${i}: coefficients`);
+        assert.equal(s.tensors, wasm.steps[0]!.tensors, `step ${i}: no tensor leaked`);
+      });
+      wasm.params.forEach((p, i) => assert.ok(relativeToScale(p, cpu.params[i]!) <= 2e-5, `variable ${i}`));
+      assert.ok(cpu.steps.some((s) => s.taskLosses.includes(null)), "the schedule has an absent task");
+    } finally {
+      await tf.setBackend("cpu");
+    }
   });
 });

@@ -27,9 +27,9 @@ import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
 import { assertAllClose, relativeToScale } from "../support/all-close.js";
 import { findSwiftShader, inCi, swiftShaderEnv } from "../support/swiftshader.js";
 import {
-  ABSENT, CHECKPOINT_CASES, TRAIN_CASES, TRAIN_STEPS, numbersWithPaths, runCheckpointCase, runModelTraining, runTrainCase,
+  ABSENT, CHECKPOINT_CASES, TRAIN_CASES, TRAIN_STEPS, numbersWithPaths, runCheckpointCase, runGradientTraining, runModelTraining, runTrainCase,
 } from "./webgpu/scenarios.js";
-import type { CheckpointRecord, StepRecord, TrainRecord } from "./webgpu/scenarios.js";
+import type { CheckpointRecord, GradientTrainingRecord, StepRecord, TrainRecord } from "./webgpu/scenarios.js";
 import type { WorkerResult } from "./webgpu/worker.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -177,7 +177,7 @@ if (reason !== undefined && inCi()) {
 } else {
   describe("WebGPU in Node on SwiftShader (tfjs-backend-webgpu through Dawn) against cpu", { skip: reason }, () => {
     let gpu: WorkerResult;
-    const cpu: { train: TrainRecord[]; checkpoints: CheckpointRecord[]; modelTraining?: TrainRecord } = { train: [], checkpoints: [] };
+    const cpu: { train: TrainRecord[]; checkpoints: CheckpointRecord[]; modelTraining?: TrainRecord; gradientTraining?: GradientTrainingRecord } = { train: [], checkpoints: [] };
     let cpuRoot = "";
 
     before(async () => {
@@ -190,6 +190,7 @@ if (reason !== undefined && inCi()) {
       for (const c of TRAIN_CASES) cpu.train.push(await runTrainCase(tf, c));
       for (const [i, c] of CHECKPOINT_CASES.entries()) cpu.checkpoints.push(await runCheckpointCase(tf, c, join(cpuRoot, `case-${i}`)));
       cpu.modelTraining = await runModelTraining(tf);
+      cpu.gradientTraining = await runGradientTraining(tf);
       const { result, wallSeconds } = await worker;
       gpu = result;
       const sections = Object.entries(gpu.seconds).map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(", ");
@@ -312,6 +313,25 @@ if (reason !== undefined && inCi()) {
       compareSteps(g.steps, r.steps, g.name);
       compareParams(g.params, r.params, g.name);
       assert.ok((g.steps[2] as StepRecord).loss < (g.steps[0] as StepRecord).loss, "the loss falls");
+    });
+
+    it("a gradient-aware weighting (UPGrad) trains through createGradientTrainer on webgpu as on cpu: losses, Gramians, coefficients, parameters; one read-back per step, no sync read, no leak", () => {
+      const g = gpu.gradientTraining as GradientTrainingRecord;
+      const r = cpu.gradientTraining as GradientTrainingRecord;
+      assert.equal(g.backend, "webgpu");
+      assert.equal(g.steps.length, r.steps.length);
+      g.steps.forEach((s, i) => {
+        const c = r.steps[i] as GradientTrainingRecord["steps"][number];
+        assert.deepEqual(s.taskLosses.map((l) => l === null), c.taskLosses.map((l) => l === null), `step ${i}: absent tasks`);
+        assertAllClose(s.taskLosses, c.taskLosses, TOL.losses, `step ${i}: task losses`);
+        // Entries relative to the largest one (a float32 dot product over every parameter).
+        const scale = Math.max(...c.gramian.flat().map(Math.abs));
+        assertAllClose(s.gramian.flat(), c.gramian.flat(), { rtol: 0, atol: 1e-5 * scale }, `step ${i}: Gramian`);
+        assertAllClose(s.coefficients, c.coefficients, { rtol: 1e-4, atol: 1e-6 }, `step ${i}: coefficients`);
+        assert.equal(s.tensors, g.steps[0]?.tensors, `step ${i}: tensors leaked`);
+      });
+      compareParams(g.params, r.params, "UPGrad");
+      assert.deepEqual(g.syncReads, { dataSync: 0, arraySync: 0, deviceReadSync: 0 }, "no synchronous read on webgpu");
     });
 
     it("auditKernels of the restoration models (srresnet, unet, prompt-unet) on webgpu: nothing missing, forward and gradients equal cpu's", () => {

@@ -10,8 +10,8 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import { art } from "../../../src/core/index.js";
 import type { PositiveFinite } from "../../../src/core/index.js";
-import { famo } from "../../../src/strategies/index.js";
-import { createTrainer, loadCheckpoint, saveCheckpoint } from "../../../src/tfjs/index.js";
+import { famo, upgrad } from "../../../src/strategies/index.js";
+import { createGradientTrainer, createTrainer, loadCheckpoint, saveCheckpoint } from "../../../src/tfjs/index.js";
 import type { CheckpointLocation, FunctionModel, Trainer, TwoPhaseObservation } from "../../../src/tfjs/index.js";
 import { createModel } from "../../../src/restoration/models/index.js";
 
@@ -308,4 +308,35 @@ export const numbersWithPaths = (value: unknown, path = "$"): Array<[string, num
     return Object.keys(value as object).sort().flatMap((k) => numbersWithPaths((value as Record<string, unknown>)[k], `${path}.${k}`));
   }
   return [[`${path}=${JSON.stringify(value)}`, 0]];
+};
+
+/** One gradient-aware run: per step, the task losses, the Gramian read back and the coefficients. */
+export interface GradientTrainingRecord {
+  readonly backend: string;
+  readonly steps: ReadonlyArray<{ readonly taskLosses: ReadonlyArray<number | null>; readonly gramian: ReadonlyArray<ReadonlyArray<number>>; readonly coefficients: ReadonlyArray<number>; readonly tensors: number }>;
+  readonly params: ReadonlyArray<ReadonlyArray<number>>;
+  readonly syncReads: SyncReads;
+}
+
+/**
+ * The tiny model trained for `TRAIN_STEPS` steps by `createGradientTrainer` with UPGrad (a QP on
+ * the Gramian: it sees every entry), one task per sample, the same absent task as the loss cases.
+ */
+export const runGradientTraining = async (tf: Tf): Promise<GradientTrainingRecord> => {
+  const model = tinyModel(tf, 5);
+  const optimizer = adam(tf);
+  const trainer = createGradientTrainer({ tf, model, optimizer, weighting: upgrad(), numTasks: 3 });
+  const steps: Array<GradientTrainingRecord["steps"][number]> = [];
+  const { syncReads } = await countingSyncReads(tf, async () => {
+    for (let i = 0; i < TRAIN_STEPS; i++) {
+      const { inputs, targets } = batchOf(tf, i);
+      const r = await trainer.step(inputs, targets, taskIdsOfStep(i));
+      tf.dispose([inputs, targets]);
+      steps.push({ taskLosses: [...r.taskLosses], gramian: r.gramian.map((row) => [...row]), coefficients: [...r.coefficients], tensors: tf.memory().numTensors });
+    }
+  });
+  const record: GradientTrainingRecord = { backend: tf.getBackend(), steps, params: await valuesOf(model.variables), syncReads };
+  tf.dispose([...model.variables]);
+  optimizer.dispose();
+  return record;
 };

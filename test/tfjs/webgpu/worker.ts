@@ -22,9 +22,9 @@ import type { KernelAudit } from "../../../src/tfjs/index.js";
 import { auditAllPieces, auditModels, nearestAdjoint, probePads } from "./audits.js";
 import type { ModelAudit, PadProbe, PieceAudit } from "./audits.js";
 import {
-  CHECKPOINT_CASES, TRAIN_CASES, runCheckpointCase, runModelTraining, runTrainCase,
+  CHECKPOINT_CASES, TRAIN_CASES, runCheckpointCase, runGradientTraining, runModelTraining, runTrainCase,
 } from "./scenarios.js";
-import type { CheckpointRecord, TrainRecord } from "./scenarios.js";
+import type { CheckpointRecord, GradientTrainingRecord, TrainRecord } from "./scenarios.js";
 
 /** The JSON the worker writes. */
 export interface WorkerResult {
@@ -38,6 +38,7 @@ export interface WorkerResult {
   readonly train?: TrainRecord[];
   readonly checkpoints?: CheckpointRecord[];
   readonly modelTraining?: TrainRecord;
+  readonly gradientTraining?: GradientTrainingRecord;
   readonly models?: ModelAudit[];
   readonly pieces?: PieceAudit[];
   readonly nearest?: Array<{ label: string; maxAbsDiff: number }>;
@@ -120,6 +121,7 @@ const main = async (): Promise<void> => {
     }
   });
   result.modelTraining = await section("model training", () => runModelTraining(tf));
+  result.gradientTraining = await section("gradient-aware training", () => runGradientTraining(tf));
   result.models = await section("model audits", () => auditModels(tf, "webgpu"));
   result.pieces = await section("piece audits", () => auditAllPieces(tf, "webgpu"));
   result.nearest = await section("nearest adjoint", () => nearestAdjoint(tf, "webgpu"));
