@@ -274,6 +274,31 @@ describe("user mistakes: one line, exit 2, no stack", () => {
     assert.match(line, /NaN/, "a NaN loss shows as NaN, not null");
     assert.ok(!stderr.includes("    at "), "no stack trace");
   });
+  it("user errors are one line and exit 2, before any work: eval --size/--crop, a too-small or non-image file in eval --data, eval.size and a batch too big in a train config", async () => {
+    const checkpoint = join(temp, "run", "checkpoint"); // trained by the first describe's first test
+    const small = join(temp, "small-data");
+    const text = join(temp, "text-data");
+    mkdirSync(small);
+    mkdirSync(text);
+    writePng(join(small, "a.png"), proceduralImageAt(1, 1, 7, 5));
+    writePng(join(text, "b.png"), proceduralImageAt(1, 2, 32, 32));
+    writeFileSync(join(text, "c.png"), "not an image");
+    const cases: Array<[string[], RegExp]> = [
+      [["eval", "--checkpoint", checkpoint, "--size", "8"], /^art-mtl eval: --size 8 with --crop 0 leaves 8x8 pixels; SSIM \(basicsr\) needs at least 11x11: raise --size or lower --crop\n$/],
+      [["eval", "--checkpoint", checkpoint, "--crop", "100"], /^art-mtl eval: --size 64 with --crop 100 leaves 0x0 pixels/],
+      [["eval", "--checkpoint", checkpoint, "--data", small], /^art-mtl eval: a\.png \(\w+-a\) is 7x5: SSIM \(basicsr\) needs at least 11x11 pixels after cropping 0 on each side; use larger images\n$/],
+      [["eval", "--checkpoint", checkpoint, "--data", text], /^art-mtl eval: .*c\.png: unsupported format \(not PNG or JPEG/],
+      [["train", "--config", writeConfig("small-eval", { ...tinyConfig(join(temp, "small-eval")), eval: { images: 1, size: 8 } })], /eval\.size: SSIM \(basicsr\) needs images of at least 11x11 \(got 8\)/],
+      [["train", "--config", writeConfig("huge-batch", { ...tinyConfig(join(temp, "huge-batch")), batch: 1e9 })], /batch, data\.patchSize, model\.width: one activation is 1000000000 × 16² × 4 = .* floats .*lower the batch, the patch size or the width/],
+    ];
+    for (const [argv, pattern] of cases) {
+      const { code, stderr } = await cli(...argv);
+      assert.equal(code, 2, `${argv.join(" ")}: ${stderr}`);
+      assert.match(stderr, pattern, argv.join(" "));
+      assert.ok(!stderr.includes("    at "), `${argv.join(" ")}: no stack trace`);
+    }
+    assert.ok(!existsSync(join(temp, "huge-batch", "log.jsonl")), "refused before training");
+  });
   it("names a bad weighting and a bad option", async () => {
     const { stderr } = await cli("train", "--config", writeConfig("badw", { ...tinyConfig(join(temp, "badw")), weighting: { name: "art", options: { tua: 1 } } }));
     assert.match(stderr, /weighting\.options\.tua: unknown key/);

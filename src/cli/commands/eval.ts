@@ -82,6 +82,11 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
   const backend = choiceFlag("backend", values.backend, ["auto", "wasm", "cpu", "node", "node-gpu", "webgpu"] as const);
   const tasks = parseTasks(values.tasks);
   const data = values.data ?? "procedural";
+  // Procedural images are --size square: their SSIM window must fit after --crop (folders are checked per image).
+  const window = convention === "basicsr" ? 11 : 7;
+  if (data === "procedural" && size - 2 * crop < window) {
+    throw new UsageError(`--size ${size} with --crop ${crop} leaves ${Math.max(0, size - 2 * crop)}x${Math.max(0, size - 2 * crop)} pixels; SSIM (${convention}) needs at least ${window}x${window}: raise --size or lower --crop`);
+  }
 
   if (values.freeze !== undefined) {
     if (tasks === undefined) throw new UsageError("--freeze needs --tasks (which degradations to apply)");
@@ -113,7 +118,7 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
     blind: values.blind === true,
     onProgress: (done) => bar.update(done),
   },
-  );
+  ).catch(asUsageError);
   bar.finish();
   const runDir = dirname(resolve(checkpoint));
   // A shipped model's run directory is part of the package: never write into it.

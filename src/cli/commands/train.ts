@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { readTrainConfigFile, RunDirectoryBusyError, TrainSetupError, trainRun } from "../../restoration/train/index.js";
 import { ParallelTrainingError } from "../../restoration/train/parallel/coordinator.js";
 import { DatasetError } from "../../restoration/data/folder.js";
+import { ImageFileError } from "../../restoration/io/image-file-error.js";
 import { AdapterError } from "../../tfjs/errors.js";
 import { NoUsableBackendError } from "../../tfjs/backend/select.js";
 import type { CommandIo } from "../args.js";
@@ -38,6 +39,7 @@ export const asUsageError = (error: unknown): never => {
   if (
     error instanceof TrainSetupError ||
     error instanceof DatasetError ||
+    error instanceof ImageFileError ||
     (error instanceof AdapterError && error.kind === "checkpoint") ||
     error instanceof NoUsableBackendError ||
     error instanceof RunDirectoryBusyError

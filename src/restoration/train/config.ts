@@ -9,6 +9,7 @@ import * as t from "io-ts";
 import { Count, NonNegativeInt, PositiveFinite } from "../../core/codecs.js";
 import { formatDecodeErrors } from "../../core/report.js";
 import { strictPartial } from "../../core/strict.js";
+import { totalMemoryBytes } from "../../tfjs/platform/node.js";
 import type { TaskName } from "../degradations/degradations.js";
 import { isTaskName, MIOIR_TASKS } from "../degradations/degradations.js";
 import type { ResolvedModelSpec } from "../models/spec.js";
@@ -199,6 +200,28 @@ export const TRAIN_DEFAULTS = {
 } as const;
 
 /**
+ * The largest activation tensor of a training step, batch × patch² × width floats, must fit a
+ * typed array (2^31 − 1 elements here): past it tfjs fails mid-step with "Invalid typed array
+ * length". The whole step holds several such tensors per layer, so a config whose one tensor is
+ * above a quarter of the machine's memory is refused too, with the numbers.
+ *
+ * @example
+ * memoryProblems(1e9, 64, 16) // ["batch, data.patchSize, model.width: one activation is 1e9 × 64² × 16 = … floats; …"]
+ */
+export const memoryProblems = (batch: number, patchSize: number, width: number, totalBytes: number = totalMemoryBytes()): string[] => {
+  const floats = batch * patchSize * patchSize * Math.max(3, width);
+  const bytes = floats * 4;
+  const say = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} G` : `${(n / 1e6).toFixed(1)} M`);
+  if (floats > 2 ** 31 - 1 || bytes > totalBytes / 4) {
+    return [
+      `batch, data.patchSize, model.width: one activation is ${batch} × ${patchSize}² × ${Math.max(3, width)} = ${say(floats)} floats (${say(bytes)}B), and a step holds several per layer; ` +
+        `this machine has ${say(totalBytes)}B: lower the batch, the patch size or the width`,
+    ];
+  }
+  return [];
+};
+
+/**
  * Checks a parsed JSON config and fills the defaults. Left: one line per problem,
  * `field.path: expected TYPE (got VALUE)`.
  *
@@ -231,6 +254,11 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
   if (c.blindRate !== undefined && model.taskPrompt !== true) problems.push(`blindRate: only task-prompted models (model.taskPrompt: true) have a blind path (got ${c.blindRate})`);
   const batch = c.batch ?? TRAIN_DEFAULTS.batch;
   if (typeof c.workers === "number" && c.workers > batch) problems.push(`workers: each worker needs at least one sample of the batch (${batch}) (got ${c.workers})`);
+  const convention = c.eval?.convention ?? "basicsr";
+  const window = convention === "basicsr" ? 11 : 7;
+  const evalSize = c.eval?.size ?? TRAIN_DEFAULTS.evalSize;
+  if (evalSize < window) problems.push(`eval.size: SSIM (${convention}) needs images of at least ${window}x${window} (got ${evalSize})`);
+  problems.push(...memoryProblems(batch, c.data?.patchSize ?? TRAIN_DEFAULTS.patchSize, model.width));
   if (problems.length > 0) return E.left(problems);
   const name = c.name ?? (c.output !== undefined ? c.output.split(/[\\/]/).filter(Boolean).pop() ?? "run" : "run");
   return E.right({

@@ -95,6 +95,18 @@ export async function scorePairs(
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ tasks: TaskScore[]; mean: { psnr: number; ssim: number } }> {
   const byTask = new Map<string, { psnr: number[]; ssim: number[]; inPsnr: number[]; inSsim: number[] }>();
+  // SSIM's window must fit the cropped image: say which image does not, before any restoring.
+  const window = (metric.convention ?? "basicsr") === "basicsr" ? 11 : 7;
+  const crop = metric.cropBorder ?? 0;
+  for (const pair of pairs) {
+    const { width, height } = pair.target;
+    if (width - 2 * crop < window || height - 2 * crop < window) {
+      throw new DatasetError(
+        pair.sample.image,
+        `${pair.sample.image} (${pair.sample.name}) is ${width}x${height}: SSIM (${metric.convention ?? "basicsr"}) needs at least ${window}x${window} pixels after cropping ${crop} on each side; use larger images${crop > 0 ? " or a smaller --crop" : ""}`,
+      );
+    }
+  }
   let done = 0;
   for (const pair of pairs) {
     const restored = await restore(pair.input, pair.sample.task);

@@ -17,6 +17,9 @@ export { fileURLToPath, pathToFileURL } from "node:url";
 export { createRequire } from "node:module";
 export { Worker } from "node:worker_threads";
 export { availableParallelism, hostname } from "node:os";
+import { totalmem } from "node:os";
+/** The machine's memory in bytes (a config's memory estimate is judged against it). */
+export const totalMemoryBytes = (): number => totalmem();
 
 /** True in the Node builds, false in the browser builds. */
 export const isNodeBuild: boolean = true;
