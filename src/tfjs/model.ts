@@ -42,8 +42,10 @@ export type TrainableModel = FunctionModel | LayersModelLike;
 
 /** The normalized view the trainer works with. */
 export interface ResolvedModel {
-  /** Forward pass in training mode (the context reaches function models only). */
+  /** Forward pass in training mode (the context reaches function models only); one output required. */
   readonly forward: (inputs: Tensor, context?: ModelContext) => Tensor;
+  /** The same, for a model with one output per task (a K-output LayersModel, or a function returning an array). */
+  readonly forwardAll: (inputs: Tensor, context?: ModelContext) => Tensor | Tensor[];
   /** Variables that receive gradients, in a fixed order. */
   readonly trainable: ReadonlyArray<Variable>;
   /** Every variable a checkpoint holds (trainable first, in a fixed order). */
@@ -71,10 +73,11 @@ export const resolveModel = (model: TrainableModel): ResolvedModel => {
       forward: (inputs) => {
         const out = model.apply(inputs, { training: true });
         if (Array.isArray(out)) {
-          throw new AdapterError("option", `the LayersModel must have one output (got ${out.length})`);
+          throw new AdapterError("option", `the LayersModel must have one output for step() (got ${out.length}; use stepHeads for one output per task)`);
         }
         return out as Tensor;
       },
+      forwardAll: (inputs) => model.apply(inputs, { training: true }) as Tensor | Tensor[],
       trainable,
       checkpointed: [...trainable, ...others],
     };
@@ -84,6 +87,7 @@ export const resolveModel = (model: TrainableModel): ResolvedModel => {
   }
   return {
     forward: model.apply,
+    forwardAll: (inputs, context) => (model as { apply: (x: Tensor, c?: ModelContext) => Tensor | Tensor[] }).apply(inputs, context),
     trainable: [...model.variables],
     checkpointed: [...model.variables, ...(model.stateVariables ?? [])],
   };

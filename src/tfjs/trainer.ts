@@ -11,6 +11,9 @@ import { createWeightingDriver } from "./weighting-driver.js";
 
 export type { TrainerHostState } from "./weighting-driver.js";
 
+/** Builds a step's `[K]` per-task mean losses (a forward pass; the caller decides whether to tape it). */
+type LossVector = () => tfCore.Tensor1D;
+
 /** A per-sample loss: predictions and targets `[B, ...]` → `[B]`. */
 export type PerSampleLossFn = (tf: Tf, predictions: Tensor, targets: Tensor) => tfCore.Tensor1D;
 
@@ -42,6 +45,8 @@ export interface TrainerOptions<S> {
   readonly numTasks: number;
   /** Per-sample loss `[B]`; default: L1 averaged over each sample's elements. */
   readonly perSampleLoss?: PerSampleLossFn;
+  /** For `stepHeads`: one per-sample loss per head (e.g. cross-entropy); default `perSampleLoss` for every head. */
+  readonly perTaskLoss?: ReadonlyArray<PerSampleLossFn>;
   /**
    * Lagged mode (the fast path): the step uses the weights the weighting produced from the
    * previous step's losses, so the forward and backward run in one pass with no host round
@@ -89,6 +94,14 @@ export interface Trainer<S> {
    * task ids with some hidden as -1, to train a task-conditioned model's blind path).
    */
   step(inputs: Tensor, targets: Tensor, taskIds: TaskIds, modelContext?: ModelContext): Promise<TrainStepResult<S>>;
+  /**
+   * Several labels per sample (a shared encoder with K heads: a K-output model): one target
+   * tensor per head, and `mask[b][k]` = 1 where sample b has task k's label (default: all do).
+   * Task k's loss is head k's per-sample loss (`perTaskLoss[k]`, else `perSampleLoss`) averaged
+   * over the samples that have its label; a task without any is absent (null loss, weight 0).
+   * The same modes (exact, lagged, two-phase), read-backs and host state as `step`.
+   */
+  stepHeads(inputs: Tensor, targets: ReadonlyArray<Tensor>, mask?: ReadonlyArray<ReadonlyArray<number>>): Promise<TrainStepResult<S>>;
   /** Applies an observation still on the device (two-phase, non-lagged, "same-batch"); a no-op otherwise. */
   flush(): Promise<void>;
   /** The end-of-epoch event of an epoch-aware weighting (DWA), after a flush; a no-op for others. */
@@ -163,6 +176,9 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     );
   }
   const model = resolveTrainerModel(options);
+  if (options.perTaskLoss !== undefined && options.perTaskLoss.length !== numTasks) {
+    throw new AdapterError("option", `perTaskLoss must have one loss per task (got ${options.perTaskLoss.length} for ${numTasks} tasks)`);
+  }
   if (model.trainable.length === 0) throw new AdapterError("option", "the model has no trainable variables");
   const perSampleLoss = options.perSampleLoss ?? l1PerSample;
   const lagged = options.lagged ?? false;
@@ -190,11 +206,11 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   };
 
   /** One forward+backward with the cotangent `weights` on the [K] loss vector, then the update. Returns the [K] losses. */
-  const update = (inputs: Tensor, targets: Tensor, matrix: Float32Array, batchSize: number, weights: ReadonlyArray<number>): tfCore.Tensor1D =>
+  const update = (lossVector: LossVector, weights: ReadonlyArray<number>): tfCore.Tensor1D =>
     tf.tidy(() => {
       // The vjp of the loss vector with cotangent alpha is the gradient of sum_k alpha_k L_k;
       // alpha is a constant here, so no gradient flows through the weights.
-      const { value, grads } = tf.valueAndGrads(() => taskLossVector(inputs, targets, matrix, batchSize))(
+      const { value, grads } = tf.valueAndGrads(lossVector)(
         variableList,
         tf.tensor1d(weights as number[], "float32"),
       );
@@ -213,17 +229,14 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
 
   /** The end of an exact step (either path): queue a same-batch observation, count the step, report. */
   const finishExact = (
-    inputs: Tensor,
-    targets: Tensor,
+    lossVector: LossVector,
     counts: TaskCounts,
-    matrix: Float32Array,
-    batchSize: number,
     taskLosses: TaskLosses,
     weighted: { readonly weights: ReadonlyArray<number>; readonly diagnostics: Diagnostics },
   ): TrainStepResult<S> => {
     if (twoPhase && observation === "same-batch") {
       pendingObservation = {
-        losses: tf.tidy(() => taskLossVector(inputs, targets, matrix, batchSize)),
+        losses: tf.tidy(lossVector),
         present: counts.present,
       };
     }
@@ -240,7 +253,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   };
 
   /** Exact weights in one pass: the losses are read (synchronously) inside the taped forward. */
-  const stepExactOnePass = (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): TrainStepResult<S> => {
+  const stepExactOnePass = (lossVector: LossVector, counts: TaskCounts): TrainStepResult<S> => {
     const pending = pendingObservation;
     pendingObservation = null;
     let taskLosses: TaskLosses = [];
@@ -248,7 +261,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     try {
       tf.tidy(() => {
         const { grads } = tf.variableGrads(() => {
-          const losses = taskLossVector(inputs, targets, matrix, batchSize);
+          const losses = lossVector();
           const readBack = pending === null ? losses : tf.concat([pending.losses, losses]);
           const values = readBack.dataSync(); // the one read-back of this step
           const offset = pending === null ? 0 : numTasks;
@@ -265,16 +278,16 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     } finally {
       pending?.losses.dispose();
     }
-    return finishExact(inputs, targets, counts, matrix, batchSize, taskLosses, weighted as { weights: ReadonlyArray<number>; diagnostics: Diagnostics });
+    return finishExact(lossVector, counts, taskLosses, weighted as { weights: ReadonlyArray<number>; diagnostics: Diagnostics });
   };
 
-  const stepExact = async (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): Promise<TrainStepResult<S>> => {
-    if (syncRead) return stepExactOnePass(inputs, targets, counts, matrix, batchSize);
+  const stepExact = async (lossVector: LossVector, counts: TaskCounts): Promise<TrainStepResult<S>> => {
+    if (syncRead) return stepExactOnePass(lossVector, counts);
     // Forward without a tape: the weights depend on these losses, which live on the device.
     const pending = pendingObservation;
     pendingObservation = null;
     const readBack = tf.tidy(() => {
-      const losses = taskLossVector(inputs, targets, matrix, batchSize);
+      const losses = lossVector();
       return pending === null ? losses : tf.concat([pending.losses, losses]);
     });
     pending?.losses.dispose();
@@ -287,18 +300,18 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     const weighted = advance(taskLosses);
     // The backward needs the upstream gradient (alpha) when it runs, and tfjs runs the forward
     // again inside valueAndGrads: one extra forward pass, the price of exact weights.
-    update(inputs, targets, matrix, batchSize, weighted.weights).dispose();
-    return finishExact(inputs, targets, counts, matrix, batchSize, taskLosses, weighted);
+    update(lossVector, weighted.weights).dispose();
+    return finishExact(lossVector, counts, taskLosses, weighted);
   };
 
-  const stepLagged = async (inputs: Tensor, targets: Tensor, counts: TaskCounts, matrix: Float32Array, batchSize: number): Promise<TrainStepResult<S>> => {
+  const stepLagged = async (lossVector: LossVector, counts: TaskCounts): Promise<TrainStepResult<S>> => {
     const applied = driver.laggedWeightsFor(counts.present);
     // Everything is launched before the host waits: forward+backward+update, then (two-phase,
     // same batch) the post-update forward, and one read-back of their losses at the end.
-    const before = update(inputs, targets, matrix, batchSize, applied);
+    const before = update(lossVector, applied);
     const withObservation = twoPhase && observation === "same-batch";
     const readBack = withObservation
-      ? tf.tidy(() => tf.concat([before, taskLossVector(inputs, targets, matrix, batchSize)]))
+      ? tf.tidy(() => tf.concat([before, lossVector()]))
       : before;
     const values = await readBack.data(); // the one read-back of this step
     readBack.dispose();
@@ -343,7 +356,46 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
       const matrix = taskMeanMatrix(taskIds, counts.counts);
       running = true;
       try {
-        return await (lagged ? stepLagged(inputs, targets, counts, matrix, batchSize) : stepExact(inputs, targets, counts, matrix, batchSize));
+        const lossVector: LossVector = () => taskLossVector(inputs, targets, matrix, batchSize);
+        return await (lagged ? stepLagged(lossVector, counts) : stepExact(lossVector, counts));
+      } finally {
+        running = false;
+      }
+    },
+    stepHeads: async (inputs, targets, mask) => {
+      if (running) throw new AdapterError("option", "trainer.stepHeads was called before the previous step finished (await each step)");
+      if (inputs.rank < 1) throw new AdapterError("shape", "inputs need a batch dimension");
+      const batchSize = inputs.shape[0] as number;
+      if (targets.length !== numTasks) throw new AdapterError("shape", `stepHeads needs one target tensor per task (got ${targets.length} for ${numTasks} tasks)`);
+      targets.forEach((t, k) => {
+        if (t.shape[0] !== batchSize) throw new AdapterError("shape", `targets[${k}] has batch size ${t.shape[0]}, inputs ${batchSize}`);
+      });
+      if (mask !== undefined && (mask.length !== batchSize || mask.some((row) => row.length !== numTasks || row.some((m) => m !== 0 && m !== 1)))) {
+        throw new AdapterError("shape", `mask must be ${batchSize} rows of ${numTasks} entries, each 0 or 1`);
+      }
+      const countsPerTask = Array.from({ length: numTasks }, (_, k) => (mask === undefined ? batchSize : mask.reduce((n, row) => n + (row[k] as number), 0)));
+      const counts: TaskCounts = { counts: countsPerTask, present: countsPerTask.map((n) => n > 0) };
+      if (!counts.present.some(Boolean)) throw new AdapterError("shape", "no sample of the batch has any task's label (every mask entry is 0)");
+      // [K, B] averaging of each head's per-sample losses over the samples that have its label.
+      const averaging = new Float32Array(numTasks * batchSize);
+      for (let k = 0; k < numTasks; k++) for (let b = 0; b < batchSize; b++) if (mask === undefined || mask[b]?.[k] === 1) averaging[k * batchSize + b] = 1 / (countsPerTask[k] as number);
+      const lossVector: LossVector = () => {
+        const outputs = model.forwardAll(inputs, {});
+        if (!Array.isArray(outputs) || outputs.length !== numTasks) {
+          throw new AdapterError("option", `stepHeads needs a model with one output per task (${numTasks}); got ${Array.isArray(outputs) ? outputs.length : 1}`);
+        }
+        const perSample = tf.stack(
+          outputs.map((out, k) => {
+            const l = (options.perTaskLoss?.[k] ?? perSampleLoss)(tf, out, targets[k] as Tensor);
+            if (l.rank !== 1 || l.shape[0] !== batchSize) throw new AdapterError("shape", `the loss of task ${k} must return [${batchSize}] (got [${l.shape.join(",")}])`);
+            return l;
+          }),
+        ); // [K, B]
+        return tf.sum(tf.mul(perSample, tf.tensor2d(averaging, [numTasks, batchSize])), 1) as tfCore.Tensor1D;
+      };
+      running = true;
+      try {
+        return await (lagged ? stepLagged(lossVector, counts) : stepExact(lossVector, counts));
       } finally {
         running = false;
       }
