@@ -64,12 +64,17 @@ export interface GradientTrainerOptions<S> {
   readonly initialState?: S;
 }
 
-/** What one step returns (host values). */
+/** What one step returns (host values); a superset of `createTrainer`'s `TrainStepResult`. */
 export interface GradientStepResult<S> {
+  /** Σ_k c_k L_k over the present tasks (the objective whose gradient is Σ c_k g_k, where the method's direction is one). */
+  readonly loss: number;
   /** Each task's mean loss on this batch (null: absent). */
   readonly taskLosses: TaskLosses;
   /** The coefficients c of Σ c_k g_k (0 for absent tasks). */
   readonly coefficients: ReadonlyArray<number>;
+  /** The coefficients again, under the names a loss trainer's logs and reports read (not on the simplex in general). */
+  readonly weights: ReadonlyArray<number>;
+  readonly nextWeights: ReadonlyArray<number>;
   /** The Gramian of the present tasks' gradients as read back (K×K, rows of absent tasks 0). */
   readonly gramian: ReadonlyArray<ReadonlyArray<number>>;
   readonly diagnostics: Diagnostics;
@@ -79,8 +84,12 @@ export interface GradientStepResult<S> {
 
 /** A trainer for a gradient-aware weighting. */
 export interface GradientTrainer<S> {
-  /** One task per sample: inputs and targets `[B, …]`, one task id per sample. */
-  step(inputs: Tensor, targets: Tensor, taskIds: TaskIds): Promise<GradientStepResult<S>>;
+  /**
+   * One task per sample: inputs and targets `[B, …]`, one task id per sample. A task-conditioned
+   * model is told its sub-batch's ids, or those of `modelContext` (e.g. some hidden as -1, to
+   * train a blind path), restricted to the sub-batch.
+   */
+  step(inputs: Tensor, targets: Tensor, taskIds: TaskIds, modelContext?: ModelContext): Promise<GradientStepResult<S>>;
   /** Several labels per sample: one target tensor per head, and `mask[b][k]` = 1 where sample b has task k's label. */
   stepHeads(inputs: Tensor, targets: ReadonlyArray<Tensor>, mask?: ReadonlyArray<ReadonlyArray<number>>): Promise<GradientStepResult<S>>;
   readonly weightingState: S;
@@ -89,6 +98,18 @@ export interface GradientTrainer<S> {
   readonly sharedVariables: ReadonlyArray<Variable>;
   readonly weighting: GradientWeighting<S>;
   readonly numTasks: number;
+  /** The members a checkpoint and a training loop use, as `createTrainer`'s trainer has them. */
+  readonly tf: Tf;
+  readonly optimizer: Optimizer;
+  /** The variables a checkpoint holds: the trainable ones. */
+  readonly checkpointVariables: ReadonlyArray<Variable>;
+  /** Always false: the coefficients need this step's gradients. */
+  readonly lagged: false;
+  readonly syncRead: false;
+  /** No-ops, for loops written against `createTrainer`'s trainer: nothing is ever pending, and no gradient-aware method has epochs. */
+  flush(): Promise<void>;
+  endEpoch(): Promise<void>;
+  dispose(): void;
   /** The host state for a checkpoint (the same shape as `createTrainer`'s; `laggedWeights` hold the last coefficients). */
   hostState(): TrainerHostState;
   restoreHostState(saved: TrainerHostState): void;
@@ -216,7 +237,7 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
       state = result.right.state;
       stepCount++;
       lastCoefficients = [...coefficients];
-      return { taskLosses, coefficients, gramian, diagnostics: result.right.diagnostics, state, step: stepCount };
+      return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian, diagnostics: result.right.diagnostics, state, step: stepCount };
     } finally {
       for (const p of perTask) {
         p.loss.dispose();
@@ -251,8 +272,10 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     state = result.right.state;
     stepCount++;
     lastCoefficients = [...coefficients];
-    return { taskLosses, coefficients, gramian: [], diagnostics: result.right.diagnostics, state, step: stepCount };
+    return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian: [], diagnostics: result.right.diagnostics, state, step: stepCount };
   };
+
+  const weightedSum = (c: ReadonlyArray<number>, losses: TaskLosses): number => losses.reduce<number>((sum, l, k) => sum + (l === null ? 0 : (c[k] as number) * l), 0);
 
   const exclusive = async <T>(body: () => Promise<T>): Promise<T> => {
     if (running) throw new AdapterError("option", "a step was called before the previous step finished (await each step)");
@@ -270,16 +293,19 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
   };
 
   return {
-    step: (inputs, targets, taskIds) =>
+    step: (inputs, targets, taskIds, modelContext) =>
       exclusive(async () => {
         const batchSize = inputs.shape[0] as number;
         if (targets.shape[0] !== batchSize) throw new AdapterError("shape", `inputs and targets must have the same batch size (got ${batchSize} and ${targets.shape[0]})`);
         const counts = countTasks(taskIds, numTasks, batchSize);
+        if (modelContext?.taskIds !== undefined && modelContext.taskIds.length !== taskIds.length) {
+          throw new AdapterError("shape", `modelContext.taskIds must have one id per sample (got ${modelContext.taskIds.length} for ${taskIds.length} samples)`);
+        }
         const present = counts.present.flatMap((p, k) => (p ? [k] : []));
         const members = present.map((k) => Int32Array.from({ length: batchSize }, (_, b) => b).filter((b) => taskIds[b] === k));
         const indexOf = new Map(present.map((k, i) => [k, members[i] as Int32Array]));
         const lossVector = (): tfCore.Tensor1D => {
-          const perSample = lossOfTask(0)(tf, single(model.forward(inputs, { taskIds })), targets);
+          const perSample = lossOfTask(0)(tf, single(model.forward(inputs, modelContext ?? { taskIds })), targets);
           const matrix = tf.tensor2d(taskMeanMatrix(taskIds, counts.counts), [numTasks, batchSize]);
           return tf.reshape(tf.matMul(matrix, tf.reshape(perSample, [batchSize, 1])), [numTasks]) as tfCore.Tensor1D;
         };
@@ -287,7 +313,8 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
           const idx = tf.tensor1d(indexOf.get(k) as Int32Array, "int32");
           const x = tf.gather(inputs, idx);
           const y = tf.gather(targets, idx);
-          const prediction = single(model.forward(x, { taskIds: Array.from(indexOf.get(k) as Int32Array, () => k) }));
+          const told = modelContext?.taskIds;
+          const prediction = single(model.forward(x, { taskIds: Array.from(indexOf.get(k) as Int32Array, (b) => (told === undefined ? k : (told[b] as number))) }));
           return tf.mean(lossOfTask(k)(tf, prediction, y)) as tfCore.Scalar;
         }, lossVector);
       }),
@@ -333,6 +360,14 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     sharedVariables: shared,
     weighting,
     numTasks,
+    tf,
+    optimizer,
+    checkpointVariables: model.trainable,
+    lagged: false,
+    syncRead: false,
+    flush: async () => undefined,
+    endEpoch: async () => undefined,
+    dispose: () => undefined,
     hostState: () => ({ step: stepCount, laggedWeights: [...lastCoefficients], weightingState: weighting.stateCodec.encode(state), lagged: false }),
     restoreHostState: (saved) => {
       if (saved.lagged) throw new AdapterError("checkpoint", "the checkpoint was saved in lagged mode; a gradient-aware trainer runs in exact mode only");

@@ -142,6 +142,27 @@ describe("createGradientTrainer: one task per sample", () => {
     [w, b, x, y].forEach((v) => v.dispose());
   });
 
+  it("tells a task-conditioned model each sub-batch's ids (or modelContext's, restricted to the sub-batch); reports loss = Σ c_k L_k and weights = coefficients", async () => {
+    const w = tf.variable(tf.randomNormal([2, 2], 0, 0.5, "float32", 51));
+    const told: number[][] = [];
+    const apply = (x: tf.Tensor, context?: { taskIds?: ArrayLike<number> }) => {
+      told.push(Array.from(context?.taskIds ?? []));
+      return tf.matMul(x as tf.Tensor2D, w);
+    };
+    const trainer = createGradientTrainer({ tf, model: { apply, variables: [w] }, optimizer: tf.train.sgd(0.1), weighting: inverseNorm(), numTasks: 2, perSampleLoss: l2PerSample });
+    const x = tf.randomNormal([4, 2], 0, 1, "float32", 52);
+    const y = tf.randomNormal([4, 2], 0, 1, "float32", 53);
+    const r = await trainer.step(x, y, [0, 1, 1, 0]);
+    assert.deepEqual(told, [[0, 0], [1, 1]]);
+    assert.deepEqual(r.weights, r.coefficients);
+    assert.deepEqual(r.nextWeights, r.coefficients);
+    assert.ok(Math.abs(r.loss - ((r.coefficients[0] as number) * (r.taskLosses[0] as number) + (r.coefficients[1] as number) * (r.taskLosses[1] as number))) < 1e-12);
+    told.length = 0;
+    await trainer.step(x, y, [0, 1, 1, 0], { taskIds: [-1, 1, -1, 0] });
+    assert.deepEqual(told, [[-1, 0], [1, -1]], "modelContext's ids for each sub-batch (samples 0, 3 and 1, 2)");
+    [w, x, y].forEach((v) => v.dispose());
+  });
+
   it("refuses a K-output model in step(), a step before the previous one finished, and non-finite coefficients (nothing applied)", async () => {
     const w = tf.variable(tf.ones([2, 2]));
     const twoOut = { apply: (x: tf.Tensor) => [tf.matMul(x as tf.Tensor2D, w), tf.matMul(x as tf.Tensor2D, w)], variables: [w] };
