@@ -3,8 +3,8 @@ import * as E from "fp-ts/Either";
 import type { GradientStepInput, GradientWeighting } from "../core/gradient-weighting.js";
 import { gramianOf } from "../core/gradient-weighting.js";
 import { check as assert } from "./check.js";
-import type { LawReport, LawResult } from "./index.js";
-import { LawViolation, defaultLossArb } from "./index.js";
+import type { LawReport } from "./index.js";
+import { LawViolation, checkLaw, defaultLossArb } from "./index.js";
 
 /**
  * The laws every `GradientWeighting` must obey, as a fast-check suite over random steps: per-task
@@ -312,26 +312,7 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
     }
   });
 
-  const results = properties.map(([law, property]): LawResult => {
-    const details = fc.check(property, {
-      numRuns,
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-      ...(options.path === undefined ? {} : { path: options.path }),
-    });
-    if (!details.failed) return { law, numRuns: details.numRuns, ok: true };
-    const error = details.errorInstance;
-    return {
-      law,
-      numRuns: details.numRuns,
-      ok: false,
-      failure: {
-        seed: details.seed,
-        path: details.counterexamplePath ?? "",
-        counterexample: fc.stringify(details.counterexample).slice(0, 2000),
-        message: error instanceof Error ? error.message : String(error),
-      },
-    };
-  });
+  const results = properties.map(([law, property]) => checkLaw(law, property, numRuns, options));
   return { weighting: weighting.name, ok: results.every((r) => r.ok), results };
 };
 

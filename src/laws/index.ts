@@ -427,27 +427,36 @@ export const runWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptions
     });
   }
 
-  const results = properties.map(([law, property, runs]): LawResult => {
-    const details = fc.check(property, {
-      numRuns: runs,
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-      ...(options.path === undefined ? {} : { path: options.path }),
-    });
-    if (!details.failed) return { law, numRuns: details.numRuns, ok: true };
-    const error = details.errorInstance;
-    return {
-      law,
-      numRuns: details.numRuns,
-      ok: false,
-      failure: {
-        seed: details.seed,
-        path: details.counterexamplePath ?? "",
-        counterexample: fc.stringify(details.counterexample),
-        message: error instanceof Error ? error.message : String(error),
-      },
-    };
-  });
+  const results = properties.map(([law, property, runs]) => checkLaw(law, property, runs, options));
   return { weighting: weighting.name, ok: results.every((r) => r.ok), results };
+};
+
+/**
+ * Runs one law's property and reports it; a failure carries the seed and path to replay it and
+ * the counterexample (cut at 2,000 characters: a gradient law's is long). Shared by both suites.
+ *
+ * @example
+ * checkLaw("simplex", fc.property(fc.nat(), () => true), 100, {}) // { law: "simplex", numRuns: 100, ok: true }
+ */
+export const checkLaw = (law: LawName | GradientLawName, property: fc.IProperty<never>, numRuns: number, options: { readonly seed?: number; readonly path?: string }): LawResult => {
+  const details = fc.check(property, {
+    numRuns,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.path === undefined ? {} : { path: options.path }),
+  });
+  if (!details.failed) return { law, numRuns: details.numRuns, ok: true };
+  const error = details.errorInstance;
+  return {
+    law,
+    numRuns: details.numRuns,
+    ok: false,
+    failure: {
+      seed: details.seed,
+      path: details.counterexamplePath ?? "",
+      counterexample: fc.stringify(details.counterexample).slice(0, 2000),
+      message: error instanceof Error ? error.message : String(error),
+    },
+  };
 };
 
 const validFallback = (numTasks: number): TaskLosses => Array.from({ length: numTasks }, () => 0.5);

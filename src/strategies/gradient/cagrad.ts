@@ -5,6 +5,7 @@ import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
 import type { GradientMethod, GradientMethodState, GradientProblem, GradientSolution } from "./method.js";
 import { NoMemory, gradientWeighting } from "./method.js";
+import { solveDense } from "./linalg.js";
 
 /**
  * CAGrad (Liu, Liu, Jin, Stone & Liu 2021, "Conflict-Averse Gradient Descent for Multi-task
@@ -80,31 +81,6 @@ const projectOntoSimplex = (v: ReadonlyArray<number>): number[] => {
     if (sorted[i]! - candidate > 0) threshold = candidate;
   }
   return v.map((x) => Math.max(x - threshold, 0));
-};
-
-/** Solves the dense system A x = rhs by Gaussian elimination with partial pivoting (A is copied). */
-const solveDense = (matrix: ReadonlyArray<ReadonlyArray<number>>, rhs: ReadonlyArray<number>): number[] => {
-  const n = rhs.length;
-  const a = matrix.map((row, i) => [...row, rhs[i]!]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
-    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
-    const p = a[col]![col]!;
-    if (p === 0) continue; // a singular direction: leave its component at 0
-    for (let r = col + 1; r < n; r++) {
-      const factor = a[r]![col]! / p;
-      if (factor === 0) continue;
-      for (let k = col; k <= n; k++) a[r]![k] = a[r]![k]! - factor * a[col]![k]!;
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = a[r]![n]!;
-    for (let k = r + 1; k < n; k++) s -= a[r]![k]! * x[k]!;
-    x[r] = a[r]![r]! === 0 ? 0 : s / a[r]![r]!;
-  }
-  return x;
 };
 
 /** The solution of CAGrad's dual: the simplex weights w, the Newton iterations and the KKT residual. */

@@ -5,6 +5,7 @@ import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
 import type { GradientMethod, GradientMethodState, GradientProblem, GradientSolution } from "./method.js";
 import { gradientWeighting } from "./method.js";
+import { solveDense } from "./linalg.js";
 
 /**
  * Nash-MTL (Navon, Shamsian, Achituve, Maron, Kawaguchi, Chechik & Fetaya 2022, "Multi-Task
@@ -96,31 +97,6 @@ export interface NashMtlMemory {
 
 const PositiveFiniteNumber = t.refinement(Finite, (n) => n > 0, "finite number > 0");
 const NashMtlMemoryCodec = t.type({ alpha: t.array(t.union([PositiveFiniteNumber, t.null])) }, "NashMtlMemory");
-
-/** Solves the dense system A x = rhs by Gaussian elimination with partial pivoting (A is copied). */
-const solveDense = (matrix: ReadonlyArray<ReadonlyArray<number>>, rhs: ReadonlyArray<number>): number[] => {
-  const n = rhs.length;
-  const a = matrix.map((row, i) => [...row, rhs[i]!]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
-    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
-    const p = a[col]![col]!;
-    if (p === 0) continue;
-    for (let r = col + 1; r < n; r++) {
-      const factor = a[r]![col]! / p;
-      if (factor === 0) continue;
-      for (let k = col; k <= n; k++) a[r]![k] = a[r]![k]! - factor * a[col]![k]!;
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = a[r]![n]!;
-    for (let k = r + 1; k < n; k++) s -= a[r]![k]! * x[k]!;
-    x[r] = a[r]![r]! === 0 ? 0 : s / a[r]![r]!;
-  }
-  return x;
-};
 
 const matVec = (m: ReadonlyArray<ReadonlyArray<number>>, v: ReadonlyArray<number>): number[] => m.map((row) => row.reduce((acc, x, j) => acc + x * v[j]!, 0));
 const dot = (u: ReadonlyArray<number>, v: ReadonlyArray<number>): number => u.reduce((acc, x, i) => acc + x * v[i]!, 0);
