@@ -8,8 +8,8 @@
  * and the store reads whichever is there. Leftover `DIR.partial-*` directories of a crashed save
  * are removed by the next one.
  */
-import type { CheckpointReader, CheckpointStore, CheckpointWriter } from "./checkpoint-store.js";
-import { checkCheckpointFileName } from "./checkpoint-store.js";
+import type { CheckpointReadOptions, CheckpointReader, CheckpointStore, CheckpointWriter } from "./checkpoint-store.js";
+import { checkCheckpointFileLength, checkCheckpointFileName } from "./checkpoint-store.js";
 import { AdapterError } from "./errors.js";
 import { syncDirectory } from "./atomic-write.js";
 import { basename, dirname, fsPromises as fs, join, nodeOnly, resolve } from "./platform/node.js";
@@ -36,17 +36,60 @@ const listFiles = async (root: string, prefix = ""): Promise<string[]> => {
   return out.sort();
 };
 
-const directoryReader = (root: string): CheckpointReader => ({
-  location: root,
-  list: () => listFiles(root),
-  read: async (file) => {
+const kindOf = (stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isSymbolicLink(): boolean }): string =>
+  stat.isDirectory() ? "a directory" : stat.isFIFO() ? "a FIFO" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : stat.isSocket() ? "a socket" : stat.isSymbolicLink() ? "a symbolic link" : "not a regular file";
+
+/**
+ * Reads one checkpoint file: opened once, without following a symlink (O_NOFOLLOW) and without
+ * blocking on a FIFO (O_NONBLOCK); the open file must be a regular file of the length `options`
+ * allows (fstat), and only then are its bytes read, exactly that many.
+ */
+const readCheckpointFile = async (path: string, options: CheckpointReadOptions | undefined): Promise<Uint8Array | undefined> => {
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  if (O_NOFOLLOW === undefined) {
+    // No O_NOFOLLOW (Windows): refuse a symlink by lstat first.
     try {
-      return await fs.readFile(pathOf(root, file));
+      const link = await fs.lstat(path);
+      if (link.isSymbolicLink()) throw new AdapterError("checkpoint", `${path}: is a symbolic link; a checkpoint file must be a regular file`);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
-  },
+  }
+  let handle: Awaited<ReturnType<typeof fs.open>>;
+  try {
+    handle = await fs.open(path, O_RDONLY | (O_NOFOLLOW ?? 0) | (O_NONBLOCK ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ELOOP" || code === "EMLINK") throw new AdapterError("checkpoint", `${path}: is a symbolic link; a checkpoint file must be a regular file`);
+    throw new AdapterError("checkpoint", `${path}: cannot be opened (${code ?? String(error)})`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new AdapterError("checkpoint", `${path}: is ${kindOf(stat)}; a checkpoint file must be a regular file`);
+    checkCheckpointFileLength(path, stat.size, options);
+    const bytes = new Uint8Array(stat.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled !== bytes.length) throw new AdapterError("checkpoint", `${path}: shrank to ${filled} bytes while it was read (changed under the reader)`);
+    return bytes;
+  } catch (error) {
+    if (error instanceof AdapterError) throw error;
+    throw new AdapterError("checkpoint", `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  } finally {
+    await handle.close();
+  }
+};
+
+const directoryReader = (root: string): CheckpointReader => ({
+  location: root,
+  list: () => listFiles(root),
+  read: (file, options) => readCheckpointFile(pathOf(root, file), options),
 });
 
 /**

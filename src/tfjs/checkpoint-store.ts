@@ -16,8 +16,36 @@ export interface CheckpointReader {
   readonly location: string;
   /** The names of its files, sorted (`manifest.json`, `model/0000.bin`, ...). */
   list(): Promise<string[]>;
-  /** A file's bytes, or undefined when the file is missing. */
-  read(file: string): Promise<Uint8Array | undefined>;
+  /**
+   * A file's bytes, or undefined when the file is missing. With `expectedBytes` (what
+   * `loadCheckpoint` passes for a tensor file) a file of another length is refused before it is
+   * read, with `maxBytes` a longer one; a store that reads from a file system opens the file once
+   * and refuses anything but a regular file (a symlink, FIFO or device).
+   */
+  read(file: string, options?: CheckpointReadOptions): Promise<Uint8Array | undefined>;
+}
+
+/** What a reader checks before it reads a file. */
+export interface CheckpointReadOptions {
+  /** The file must have exactly this many bytes. */
+  readonly expectedBytes?: number;
+  /** The file must have at most this many bytes. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Checks a file's length against `options` (throws `AdapterError("checkpoint")` naming `path`).
+ *
+ * @example
+ * checkCheckpointFileLength("ckpt/model/0000.bin", 432, { expectedBytes: 432 }); // passes
+ */
+export function checkCheckpointFileLength(path: string, length: number, options: CheckpointReadOptions | undefined): void {
+  if (options?.expectedBytes !== undefined && length !== options.expectedBytes) {
+    throw new AdapterError("checkpoint", `${path}: expected ${options.expectedBytes} bytes for its entry's shape, found ${length} (truncated or replaced)`);
+  }
+  if (options?.maxBytes !== undefined && length > options.maxBytes) {
+    throw new AdapterError("checkpoint", `${path}: ${length} bytes, more than the ${options.maxBytes} a checkpoint file may have here (not a checkpoint file)`);
+  }
 }
 
 /** A checkpoint being written: invisible to readers until `commit`. */
@@ -85,9 +113,11 @@ const fileMap = (files: CheckpointFiles): Map<string, Uint8Array<ArrayBuffer>> =
 export const mapCheckpointReader = (location: string, files: ReadonlyMap<string, Uint8Array>): CheckpointReader => ({
   location,
   list: async () => [...files.keys()].sort(),
-  read: async (file) => {
+  read: async (file, options) => {
     const bytes = files.get(file);
-    return bytes === undefined ? undefined : new Uint8Array(bytes);
+    if (bytes === undefined) return undefined;
+    checkCheckpointFileLength(`${location}/${file}`, bytes.byteLength, options);
+    return new Uint8Array(bytes);
   },
 });
 

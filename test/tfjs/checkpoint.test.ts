@@ -1,6 +1,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, rename, writeFile, cp } from "node:fs/promises";
+import { mkdtemp, mkdir, readdir, readFile, rm, rename, symlink, writeFile, cp } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
 import { art } from "../../src/core/index.js";
-import { AdapterError, createTrainer, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../src/tfjs/index.js";
+import { AdapterError, canonicalCheckpointJson, createTrainer, loadCheckpoint, memoryCheckpointStore, readCheckpointManifest, saveCheckpoint } from "../../src/tfjs/index.js";
 import type { FunctionModel, Trainer } from "../../src/tfjs/index.js";
 import { assertAllClose } from "../support/all-close.js";
 
@@ -43,6 +44,19 @@ const runSteps = async <S>(trainer: Trainer<S>, from: number, to: number): Promi
 };
 const values = async <S>(trainer: Trainer<S>): Promise<Float32Array[]> =>
   Promise.all(trainer.checkpointVariables.map(async (v) => (await v.data()) as Float32Array));
+
+/** A manifest with its top-level checksum recomputed (what a forger, or a test of the checks behind the checksum, does). */
+const reseal = (manifest: Record<string, unknown>): Record<string, unknown> => {
+  const { sha256: _old, ...content } = manifest;
+  return { ...content, sha256: createHash("sha256").update(canonicalCheckpointJson(content)).digest("hex") };
+};
+/** A v2 manifest as version 1 wrote it: no positions, sums {trainer, metadata}. */
+const toV1 = (manifest: Record<string, unknown>): Record<string, unknown> => {
+  const { sha256: _sum, ...rest } = manifest;
+  const strip = (list: unknown) => (list as Record<string, unknown>[]).map(({ index: _index, ...entry }) => entry);
+  const sha = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("hex");
+  return { ...rest, version: 1, model: strip(rest.model), optimizer: strip(rest.optimizer), sha256: { trainer: sha(rest.trainer), metadata: sha(rest.metadata ?? null) } };
+};
 
 describe("checkpoints", () => {
   let root = "";
@@ -179,12 +193,13 @@ describe("checkpoints", () => {
       assert.equal(fresh.stepCount, 0);
     };
 
-    it("records a SHA-256 per tensor file and for the trainer state and metadata", async () => {
+    it("records a SHA-256 and the position of every tensor file, and a required SHA-256 over the whole manifest (format v2)", async () => {
       const { dir } = await saved("sums");
-      const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { model: { sha256?: string }[]; optimizer: { sha256?: string }[]; sha256?: { trainer: string; metadata: string } };
-      for (const entry of [...manifest.model, ...manifest.optimizer]) assert.match(entry.sha256 ?? "", /^[0-9a-f]{64}$/);
-      assert.match(manifest.sha256?.trainer ?? "", /^[0-9a-f]{64}$/);
-      assert.match(manifest.sha256?.metadata ?? "", /^[0-9a-f]{64}$/);
+      const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Record<string, unknown> & { version: number; model: { index: number; sha256: string }[]; optimizer: { index: number; sha256: string }[]; sha256: string };
+      assert.equal(manifest.version, 2);
+      for (const list of [manifest.model, manifest.optimizer]) list.forEach((entry, i) => (assert.match(entry.sha256, /^[0-9a-f]{64}$/), assert.equal(entry.index, i)));
+      const { sha256, ...content } = manifest;
+      assert.equal(sha256, createHash("sha256").update(canonicalCheckpointJson(content)).digest("hex"));
     });
 
     it("refuses a tensor file with one byte changed (a finite weight become another), naming the file", async () => {
@@ -215,7 +230,7 @@ describe("checkpoints", () => {
       const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { trainer: { laggedWeights: number[] } };
       manifest.trainer.laggedWeights[0] = 0.5;
       await writeFile(manifestFile, JSON.stringify(manifest));
-      await refuses(state.fresh as Trainer<unknown>, state.dir, /manifest\.json: the trainer\/weighting state does not match its checksum/, state.before);
+      await refuses(state.fresh as Trainer<unknown>, state.dir, /manifest\.json: the manifest does not match its checksum "sha256"/, state.before);
     });
 
     it("refuses a non-finite weight even when its checksum matches (the model diverged before saving)", async () => {
@@ -227,19 +242,125 @@ describe("checkpoints", () => {
       new DataView(bytes.buffer, bytes.byteOffset).setFloat32(4, Number.NaN, true);
       await writeFile(join(dir, entry.file), bytes);
       entry.sha256 = createHash("sha256").update(bytes).digest("hex");
-      await writeFile(manifestFile, JSON.stringify(manifest));
+      await writeFile(manifestFile, JSON.stringify(reseal(manifest)));
       await refuses(fresh as Trainer<unknown>, dir, /model\/0002\.bin: non-finite value NaN at index 1/, before);
     });
 
-    it("still loads a checkpoint written before checksums (no sha256 fields)", async () => {
-      const { dir, fresh } = await saved("legacy");
+    it("loads a version 1 checkpoint only when asked (allowUnverifiedV1), and says how in the refusal", async () => {
+      const { dir, fresh, before } = await saved("legacy");
       const manifestFile = join(dir, "manifest.json");
-      const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Record<string, unknown> & { model: Record<string, unknown>[]; optimizer: Record<string, unknown>[] };
-      delete manifest.sha256;
-      for (const entry of [...manifest.model, ...manifest.optimizer]) delete entry.sha256;
-      await writeFile(manifestFile, JSON.stringify(manifest));
-      const loaded = await loadCheckpoint(fresh, dir);
+      const v1 = toV1(JSON.parse(await readFile(manifestFile, "utf8")) as Record<string, unknown>);
+      delete v1.sha256;
+      for (const entry of [...(v1.model as Record<string, unknown>[]), ...(v1.optimizer as Record<string, unknown>[])]) delete entry.sha256;
+      await writeFile(manifestFile, JSON.stringify(v1));
+      await refuses(fresh as Trainer<unknown>, dir, /a version 1 checkpoint .*allowUnverifiedV1: true.*upgradeCheckpoint/, before);
+      const loaded = await loadCheckpoint(fresh, dir, { allowUnverifiedV1: true });
       assert.equal(loaded.step, 1);
+      assert.equal(loaded.verified, false);
+    });
+
+    describe("format v2: each defect of issue 21 is refused with one line", () => {
+      const manifestOf = async (dir: string) => JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Record<string, unknown> & { model: Record<string, unknown>[]; optimizer: Record<string, unknown>[] };
+      const flipFirst = async (dir: string, text: string, bit: number, occurrence = 0) => {
+        const file = join(dir, "manifest.json");
+        const bytes = await readFile(file);
+        let at = -1;
+        for (let k = 0; k <= occurrence; k++) at = bytes.indexOf(text, at + 1);
+        assert.ok(at >= 0, text);
+        bytes[at + 1] = (bytes[at + 1] as number) ^ (1 << bit);
+        await writeFile(file, bytes);
+      };
+      const oneLine = (pattern: RegExp) => (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && !e.message.includes("\n") && pattern.test(e.message);
+
+      it("a flipped bit in the \"step\" key (was: loaded as step undefined)", async () => {
+        const { dir, fresh, before } = await saved("flip-step-key");
+        await flipFirst(dir, '"step"', 0); // "step" -> "rtep"
+        await refuses(fresh as Trainer<unknown>, dir, /manifest\.json: the manifest does not match its checksum "sha256"/, before);
+      });
+      it("a changed step value, with or without the manifest checksum recomputed (was: the step was under no checksum)", async () => {
+        const { dir, fresh, before } = await saved("step-value");
+        const manifest = await manifestOf(dir);
+        manifest.step = 2;
+        await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+        await refuses(fresh as Trainer<unknown>, dir, /does not match its checksum/, before);
+        await writeFile(join(dir, "manifest.json"), JSON.stringify(reseal(manifest)));
+        await refuses(fresh as Trainer<unknown>, dir, /"trainer\.step" \(1\) differs from "step" \(2\)/, before);
+      });
+      it("a flipped bit in a \"sha256\" key (was: that file's check turned off)", async () => {
+        const { dir, fresh, before } = await saved("flip-sum-key");
+        const file = join(dir, "manifest.json");
+        const text = await readFile(file, "utf8");
+        await writeFile(file, text.replace('"sha256"', '"sha254"')); // '6' ^ 0x02 = '4': one bit
+        await refuses(fresh as Trainer<unknown>, dir, /does not match its checksum/, before);
+        await writeFile(file, JSON.stringify(reseal(JSON.parse(text.replace('"sha256"', '"sha254"')) as Record<string, unknown>)));
+        await refuses(fresh as Trainer<unknown>, dir, /model\[0\]: "sha256" \(the checksum of model\/0000\.bin\) must be 64 lowercase hex digits/, before);
+        const top = JSON.parse(text) as Record<string, unknown>;
+        delete top.sha256;
+        await writeFile(file, JSON.stringify(top));
+        await refuses(fresh as Trainer<unknown>, dir, /the manifest's checksum "sha256" is missing/, before);
+      });
+      it("two same-shape tensor files swapped with their sums, and two entries swapped (was: loaded silently)", async () => {
+        const { dir, fresh, before } = await saved("swap");
+        const manifest = await manifestOf(dir);
+        // Adam's m and v of the first variable: the same shape.
+        const [m, v] = [manifest.optimizer[1] as { file: string; sha256: string; shape: number[] }, manifest.optimizer[4] as { file: string; sha256: string; shape: number[] }];
+        assert.deepEqual(m.shape, v.shape);
+        await rename(join(dir, m.file), join(dir, "tmp.bin"));
+        await rename(join(dir, v.file), join(dir, m.file));
+        await rename(join(dir, "tmp.bin"), join(dir, v.file));
+        await refuses(fresh as Trainer<unknown>, dir, /optimizer\/0001\.bin: checksum mismatch/, before);
+        [m.sha256, v.sha256] = [v.sha256, m.sha256];
+        await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+        await refuses(fresh as Trainer<unknown>, dir, /does not match its checksum/, before);
+        const swapped = await manifestOf(dir);
+        [swapped.optimizer[1], swapped.optimizer[4]] = [swapped.optimizer[4] as Record<string, unknown>, swapped.optimizer[1] as Record<string, unknown>];
+        await writeFile(join(dir, "manifest.json"), JSON.stringify(reseal(swapped)));
+        await refuses(fresh as Trainer<unknown>, dir, /optimizer\[1\]: "index" is 4, not its position 1 \(entries swapped or moved\)/, before);
+      });
+      it("every sum deleted (was: loaded silently)", async () => {
+        const { dir, fresh, before } = await saved("no-sums");
+        const manifest = await manifestOf(dir);
+        delete manifest.sha256;
+        for (const entry of [...manifest.model, ...manifest.optimizer]) delete entry.sha256;
+        await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+        await refuses(fresh as Trainer<unknown>, dir, /the manifest's checksum "sha256" is missing/, before);
+      });
+      it("the optimizer's iteration count re-typed float32 is refused from the manifest alone, before any tensor file is read (was: loaded silently)", async () => {
+        const { dir, fresh, before } = await saved("iter-float");
+        const manifest = await manifestOf(dir);
+        (manifest.optimizer[0] as { dtype: string }).dtype = "float32";
+        await writeFile(join(dir, "manifest.json"), JSON.stringify(reseal(manifest)));
+        // No tensor file at all: the structure is checked first.
+        await rm(join(dir, "model"), { recursive: true });
+        await rm(join(dir, "optimizer"), { recursive: true });
+        await assert.rejects(loadCheckpoint(fresh, dir), oneLine(/optimizer\[0\] must be the optimizer's iteration count "iter", int32 \[\] \(got "iter", float32 \[\]\)/));
+        assert.deepEqual(await values(fresh), before);
+      });
+      it("an Adam checkpoint into a momentum trainer is refused by its structure, naming the optimizer", async () => {
+        const { dir } = await saved("adam-into-momentum");
+        const momentum = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.momentum(0.1, 0.9), weighting: art(), numTasks: 3 });
+        await assert.rejects(loadCheckpoint(momentum, dir), oneLine(/6 optimizer slot tensors; Momentum keeps 1 \(momentum\) per trainable variable, 3 for this model's 3/));
+      });
+      it("a tensor file that is a symlink to /dev/zero or a FIFO is refused at once (was: 15 GB read, or a hang)", { skip: process.platform !== "linux", timeout: 20_000 }, async () => {
+        const { dir, fresh, before } = await saved("special");
+        await rm(join(dir, "model", "0000.bin"));
+        await symlink("/dev/zero", join(dir, "model", "0000.bin"));
+        await refuses(fresh as Trainer<unknown>, dir, /model\/0000\.bin: is a symbolic link; a checkpoint file must be a regular file/, before);
+        await rm(join(dir, "model", "0000.bin"));
+        execFileSync("mkfifo", [join(dir, "model", "0000.bin")]);
+        await refuses(fresh as Trainer<unknown>, dir, /model\/0000\.bin: is a FIFO; a checkpoint file must be a regular file/, before);
+        await rm(join(dir, "model", "0000.bin"));
+        await mkdir(join(dir, "model", "0000.bin"));
+        await refuses(fresh as Trainer<unknown>, dir, /model\/0000\.bin: is a directory/, before);
+      });
+      it("a tensor file of the wrong length is refused before it is read, in the memory store too", async () => {
+        const { dir, fresh, before } = await saved("length");
+        const files = new Map<string, Uint8Array>();
+        for (const name of ["manifest.json", ...(await manifestOf(dir)).model.map((e) => e.file as string), ...(await manifestOf(dir)).optimizer.map((e) => e.file as string)]) files.set(name, await readFile(join(dir, name)));
+        files.set("model/0001.bin", new Uint8Array(1 << 20));
+        await assert.rejects(loadCheckpoint(fresh, memoryCheckpointStore(files)), oneLine(/memory\/model\/0001\.bin: expected 16 bytes for its entry's shape, found 1048576/));
+        assert.deepEqual(await values(fresh), before);
+      });
     });
   });
 });

@@ -258,10 +258,18 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
   let startStep = 0;
   let timeOffset = 0;
   if (options.resume === true) {
+    // The step comes from the verified checkpoint only (format v2: under the manifest's checksum,
+    // equal to the trainer state's step), never from an unchecked field.
     const loaded = await loadCheckpoint(trainer, paths.checkpoint);
     startStep = loaded.step;
+    if (trainer.stepCount !== startStep) throw new TrainSetupError(`${paths.checkpoint}: the checkpoint's step ${startStep} differs from its trainer state's ${trainer.stepCount}`);
+    if (startStep > config.steps) {
+      throw new TrainSetupError(`${runDir}: cannot resume: the checkpoint is at step ${startStep}, past this config's steps ${config.steps} (raise steps to at least ${startStep})`);
+    }
+    // The log keeps the lines of steps <= the checkpoint's (the steps after it are redone), so it stays contiguous.
     const last = truncateLog(paths.log, startStep);
     timeOffset = last?.time ?? 0;
+    if (last !== undefined && last.step !== startStep) log(`warning: ${paths.log} ends at step ${last.step}, the checkpoint is at step ${startStep}: steps ${last.step + 1}..${startStep} have no log lines`);
     log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
   }
   const bar = options.progress === undefined ? undefined : new ProgressBar(config.name, config.steps, startStep, options.progress);
