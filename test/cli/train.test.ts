@@ -299,6 +299,29 @@ describe("user mistakes: one line, exit 2, no stack", () => {
     }
     assert.ok(!existsSync(join(temp, "huge-batch", "log.jsonl")), "refused before training");
   });
+  it("trains with a gradient-aware weighting (UPGrad: coefficients in the log as weights), checkpoints and resumes; refuses it with workers > 1", async () => {
+    const dir = join(temp, "upgrad");
+    const config = { ...tinyConfig(dir), tasks: ["noise", "rain", "blur"], batch: 6, weighting: { name: "upgrad" }, steps: 4 };
+    const first = await cli("train", "--config", writeConfig("upgrad", config), "--quiet");
+    assert.equal(first.code, 0, first.stderr);
+    const resumed = await cli("train", "--config", writeConfig("upgrad", { ...config, steps: 6 }), "--resume", "--quiet");
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const log = readLog(dir);
+    assert.deepEqual(log.map((l) => l.step), [1, 2, 3, 4, 5, 6]);
+    for (const line of log) {
+      assert.equal(line.weights.length, 3);
+      // UPGrad's coefficients are >= its preference (1/3 each, the mean) and not on the simplex in general.
+      assert.ok(line.weights.every((w) => w >= 1 / 3 - 1e-9), JSON.stringify(line.weights));
+      const weighted = line.taskLosses.reduce<number>((sum, l, k) => sum + (l === null ? 0 : (line.weights[k] as number) * l), 0);
+      assert.ok(Math.abs(line.loss - weighted) < 1e-9, "loss = Σ c_k L_k");
+    }
+    const refused = await cli("train", "--config", writeConfig("upgrad-workers", { ...config, output: join(temp, "upgrad-w"), workers: 2 }), "--quiet");
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /workers: the data-parallel workers drive loss weightings only; train upgrad with workers: 1 \(got 2\)/);
+    const unknown = await cli("train", "--config", writeConfig("upgrad-pref", { ...config, weighting: { name: "upgrad", options: { prefVector: [1, 2] } } }), "--quiet");
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /weighting\.options\.prefVector: expected 3 entries/);
+  });
   it("names a bad weighting and a bad option", async () => {
     const { stderr } = await cli("train", "--config", writeConfig("badw", { ...tinyConfig(join(temp, "badw")), weighting: { name: "art", options: { tua: 1 } } }));
     assert.match(stderr, /weighting\.options\.tua: unknown key/);

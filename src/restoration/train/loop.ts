@@ -12,13 +12,13 @@
  */
 import { existsSync, mkdirSync, nodeOnly, readFileSync, rmSync } from "../../tfjs/platform/node.js";
 import * as E from "fp-ts/Either";
-import type { Weighting } from "../../core/weighting.js";
 import type { CheckpointLocation, CheckpointManifest } from "../../tfjs/checkpoint.js";
 import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";
 import type { Optimizer, Tensor, Tf } from "../../tfjs/tf.js";
 import type { TaskName } from "../degradations/degradations.js";
 import type { Trainer } from "../../tfjs/trainer.js";
 import { createTrainer } from "../../tfjs/trainer.js";
+import { createGradientTrainer } from "../../tfjs/gradient-trainer.js";
 import { AdapterError } from "../../tfjs/errors.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { streamBatches } from "../data/prefetch.js";
@@ -33,7 +33,7 @@ import type { ProgressOptions } from "./progress.js";
 import { ProgressBar } from "./progress.js";
 import type { EvalResult, StepRecord } from "./records.js";
 import { JsonlWriter, runPaths, truncateLog, writeJsonAtomic } from "./run-dir.js";
-import { resolveWeighting } from "./weightings.js";
+import { resolveAnyWeighting } from "./weightings.js";
 import { acquireRunLock } from "./run-lock.js";
 import { optimizerFor, setLearningRate } from "./optimizer.js";
 import type { ParallelTraining } from "./parallel/coordinator.js";
@@ -62,11 +62,16 @@ export interface TrainingSession {
 /** Builds the model (seeded), optimizer, weighting and trainer a config describes. */
 export async function buildSession(config: TrainConfig, log?: (line: string) => void): Promise<TrainingSession> {
   const { tf, selection } = await loadTf(config.backend, log);
-  const weighting = resolveWeighting(config.weighting.name, config.weighting.options);
+  const weighting = resolveAnyWeighting(config.weighting.name, config.weighting.options, config.tasks.length);
   if (E.isLeft(weighting)) throw new TrainSetupError(weighting.left.join("\n"));
   const model = createModel(tf, config.model, { seed: config.seed, numTasks: config.tasks.length });
   const optimizer = optimizerFor(tf, config);
-  const trainer = createTrainer({ tf, model, optimizer, weighting: weighting.right as Weighting<unknown>, numTasks: config.tasks.length });
+  // A gradient-aware weighting trains through createGradientTrainer, which has the members the
+  // loop and the checkpoints use (its coefficients are reported as the step's weights).
+  const trainer =
+    weighting.right.kind === "loss"
+      ? createTrainer({ tf, model, optimizer, weighting: weighting.right.weighting, numTasks: config.tasks.length })
+      : (createGradientTrainer({ tf, model, optimizer, weighting: weighting.right.weighting, numTasks: config.tasks.length }) as unknown as Trainer<unknown>);
   return { tf, config, model, trainer, optimizer, backend: selection.choice };
 }
 
@@ -406,7 +411,10 @@ export function readTrainConfigFile(path: string, overrides: { readonly steps?: 
   if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) raw = { ...raw, ...overrides };
   const resolved = resolveTrainConfig(raw);
   if (E.isLeft(resolved)) throw new TrainSetupError(`${path}: invalid config:\n  ${resolved.left.join("\n  ")}`);
-  const weighting = resolveWeighting(resolved.right.weighting.name, resolved.right.weighting.options);
+  const weighting = resolveAnyWeighting(resolved.right.weighting.name, resolved.right.weighting.options, resolved.right.tasks.length);
   if (E.isLeft(weighting)) throw new TrainSetupError(`${path}: invalid config:\n  ${weighting.left.join("\n  ")}`);
+  if (weighting.right.kind === "gradient" && resolved.right.workers !== 1) {
+    throw new TrainSetupError(`${path}: invalid config:\n  workers: the data-parallel workers drive loss weightings only; train ${resolved.right.weighting.name} with workers: 1 (got ${JSON.stringify(resolved.right.workers)})`);
+  }
   return resolved.right;
 }
