@@ -298,6 +298,17 @@ describe("user mistakes: one line, exit 2, no stack", () => {
       assert.ok(!stderr.includes("    at "), `${argv.join(" ")}: no stack trace`);
     }
     assert.ok(!existsSync(join(temp, "huge-batch", "log.jsonl")), "refused before training");
+    // An output that is a file, or under one.
+    const file = join(temp, "a-file");
+    writeFileSync(file, "x");
+    for (const [output, pattern] of [
+      [file, /^art-mtl train: output .*a-file: is a file, not a directory; choose another output\n$/],
+      [join(file, "run"), /^art-mtl train: output .*a-file\/run: cannot create or write the run directory \(a part of the path is a file\); choose another output\n$/],
+    ] as const) {
+      const { code, stderr } = await cli("train", "--config", writeConfig("file-output", { ...tinyConfig(output) }), "--quiet");
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, pattern);
+    }
   });
   it("trains with a gradient-aware weighting (UPGrad: coefficients in the log as weights), checkpoints and resumes; refuses it with workers > 1", async () => {
     const dir = join(temp, "upgrad");

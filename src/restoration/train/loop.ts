@@ -10,7 +10,7 @@
  * runs that differ only in the weighting see the same init and the same batches, and a resumed
  * run continues exactly where the checkpoint left off.
  */
-import { existsSync, mkdirSync, nodeOnly, readFileSync, rmSync } from "../../tfjs/platform/node.js";
+import { existsSync, join, mkdirSync, nodeOnly, readFileSync, rmSync, statSync, writeFileSync } from "../../tfjs/platform/node.js";
 import * as E from "fp-ts/Either";
 import type { CheckpointLocation, CheckpointManifest } from "../../tfjs/checkpoint.js";
 import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";
@@ -219,6 +219,22 @@ function checkResumable(saved: TrainConfig, config: TrainConfig, dir: string): v
   }
 }
 
+/** Creates the run directory, or says in one line why it cannot be one (a file in the way, no permission). */
+const prepareRunDirectory = (runDir: string): void => {
+  try {
+    if (statSync(runDir, { throwIfNoEntry: false })?.isFile() === true) throw new TrainSetupError(`output ${runDir}: is a file, not a directory; choose another output`);
+    mkdirSync(runDir, { recursive: true });
+    // A directory we cannot write into fails at the first checkpoint otherwise, after the training.
+    writeFileSync(join(runDir, ".write-test"), "");
+    rmSync(join(runDir, ".write-test"), { force: true });
+  } catch (error) {
+    if (error instanceof TrainSetupError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOTDIR" ? "a part of the path is a file" : code === "EACCES" || code === "EPERM" ? "no permission to write there" : code === "EROFS" ? "a read-only file system" : (error as Error).message;
+    throw new TrainSetupError(`output ${runDir}: cannot create or write the run directory (${why}); choose another output`);
+  }
+};
+
 /**
  * Trains as the config says, writing the run directory; see the module comment.
  *
@@ -232,7 +248,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
   const runDir = config.output;
   const paths = runPaths(runDir);
   // One writer per run directory: take its lock before reading or removing anything in it.
-  mkdirSync(runDir, { recursive: true });
+  prepareRunDirectory(runDir);
   const releaseLock = acquireRunLock(runDir);
   try {
     return await trainLocked(options, config, runDir, paths, started);
