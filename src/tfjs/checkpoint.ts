@@ -5,6 +5,7 @@ import { nodeOnly } from "./platform/node.js";
 import { sha256Hex } from "./platform/sha256.js";
 import type { Trainer, TrainerHostState } from "./trainer.js";
 import type { Tensor, Variable } from "./tf.js";
+import { restoreAdamAccumulators } from "./optimizer-state.js";
 
 /**
  * Checkpoints of a trainer, with no dependency on tfjs-node's `file://` handlers. One checkpoint
@@ -512,6 +513,8 @@ export const loadCheckpoint = async <S>(trainer: Trainer<S>, location: Checkpoin
     const variables = trainer.checkpointVariables;
     modelValues.forEach((value, i) => (variables[i] as Variable).assign(value));
     await trainer.optimizer.setWeights(optimizerValues);
+    // setWeights recomputes Adam's beta powers with pow: put back the running products the steps made.
+    restoreAdamAccumulators(trainer.tf, trainer.optimizer);
   } finally {
     // Variables made by setWeights share the data (reference counted), so these can go.
     for (const value of modelValues) value.dispose();

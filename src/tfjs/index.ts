@@ -14,6 +14,7 @@ export * from "./model.js";
 export * from "./trainer.js";
 export * from "./gradient-trainer.js";
 export * from "./weighting-driver.js";
+export * from "./optimizer-state.js";
 export * from "./checkpoint.js"; // with the stores: checkpoint-store.ts, checkpoint-file-store.ts, checkpoint-indexeddb.ts
 export { sha256Hex } from "./platform/sha256.js";
 export * from "./backend/index.js";

@@ -25,6 +25,7 @@ import type { CoordinatorMessage, ReplicaFault, ReplicaInit, ReplicaMessage, Rep
 import { abortAll, allocateShared, CTRL } from "./protocol.js";
 import { splitBatch } from "./shards.js";
 import { findModuleNextTo, startModuleWorker } from "../../data/module-worker.js";
+import { restoreAdamAccumulators } from "../../../tfjs/optimizer-state.js";
 
 /** A replica failed (crashed, threw, or stopped answering); the message says which, where, and what was saved. */
 export class ParallelTrainingError extends Error {
@@ -323,6 +324,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
     const previous = await session.optimizer.getWeights();
     try {
       await session.optimizer.setWeights(named);
+      restoreAdamAccumulators(tf, session.optimizer);
     } finally {
       for (const entry of named) entry.tensor.dispose();
       for (const entry of previous) entry.tensor.dispose();

@@ -12,6 +12,7 @@ import { loadTf } from "../backend.js";
 import { optimizerFor, setLearningRate } from "../optimizer.js";
 import type { CoordinatorMessage, ReplicaInit, ReplicaMessage, ReplicaSnapshot, TensorValues } from "./protocol.js";
 import { abortAll, barrier, CTRL, reduceRange, ReplicaAborted, waitFor } from "./protocol.js";
+import { restoreAdamAccumulators } from "../../../tfjs/optimizer-state.js";
 
 /** Backends whose `dataSync()` works: the replica reads its loss sums inside the taped pass. */
 const SYNC_READ_BACKENDS: ReadonlySet<string> = new Set(["cpu", "wasm", "tensorflow", "webgl"]);
@@ -66,6 +67,7 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
       const named = saved.optimizer.map((entry) => ({ name: entry.name, tensor: tf.tensor(entry.values, [...entry.shape], entry.dtype) }));
       try {
         await optimizer.setWeights(named);
+        restoreAdamAccumulators(tf, optimizer);
       } finally {
         for (const entry of named) entry.tensor.dispose();
       }
