@@ -26,7 +26,7 @@ import {
 } from "../../src/tfjs/index.js";
 import type { CheckpointManifest } from "../../src/tfjs/index.js";
 import {
-  CHECKPOINT_CASES, TRAIN_CASES, resumeCase, runCheckpointCase, runModelTraining, runTrainCase, saveCaseCheckpoint,
+  CHECKPOINT_CASES, TRAIN_CASES, resumeCase, runCheckpointCase, runGradientTraining, runModelTraining, runTrainCase, saveCaseCheckpoint,
 } from "../tfjs/webgpu/scenarios.js";
 import type { CheckpointRecord, TrainRecord } from "../tfjs/webgpu/scenarios.js";
 import { auditAllPieces, auditModels, nearestAdjoint, probePads } from "../tfjs/webgpu/audits.js";
@@ -165,6 +165,7 @@ const run = async (backend: string, options: RunOptions = {}): Promise<PageResul
       return records;
     });
     result.modelTraining = await section("model training", () => runModelTraining(tf));
+    result.gradientTraining = await section("gradient-aware training", () => runGradientTraining(tf));
     if (options.audits === true) result.models = await section("model audits", () => auditModels(tf, backend));
     if (options.pieces === true) {
       result.pieces = await section("piece audits", () => auditAllPieces(tf, backend));

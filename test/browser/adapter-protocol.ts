@@ -3,7 +3,7 @@
  * the page returns. No side effects and no imports with any, so Node can load it.
  */
 import type { TrainingKernelRegistration } from "../../src/tfjs/index.js";
-import type { CheckpointRecord, ResumedRecord, StepRecord, TrainRecord } from "../tfjs/webgpu/scenarios.js";
+import type { CheckpointRecord, GradientTrainingRecord, ResumedRecord, StepRecord, TrainRecord } from "../tfjs/webgpu/scenarios.js";
 import type { ModelAudit, PadProbe, PieceAudit } from "../tfjs/webgpu/audits.js";
 
 /** The steps of a checkpoint round trip: saved after `CHECKPOINT_STEP`, continued up to `CONTINUE_TO`. */
@@ -58,6 +58,8 @@ export interface PageResult {
   readonly fromNode?: FromNodeRecord[];
   readonly toNode?: ToNodeRecord[];
   readonly modelTraining?: TrainRecord;
+  /** UPGrad through createGradientTrainer (losses, Gramians, coefficients, parameters). */
+  readonly gradientTraining?: GradientTrainingRecord;
   readonly models?: ModelAudit[];
   readonly pieces?: PieceAudit[];
   /** The nearest-neighbour resize gradient against a plain-JS adjoint: largest |difference| per case. */

@@ -49,8 +49,8 @@ import { browserTwins } from "../../scripts/browser-twins.mjs";
 import { startStaticServer } from "../../examples/playground/server.js";
 import { chromiumSkip, launchChromium } from "../support/chromium.js";
 import { assertAllClose, relativeToScale } from "../support/all-close.js";
-import { ABSENT, CHECKPOINT_CASES, TRAIN_CASES, TRAIN_STEPS, numbersWithPaths, resumeCase, saveCaseCheckpoint } from "../tfjs/webgpu/scenarios.js";
-import type { ResumedRecord, StepRecord, TrainRecord } from "../tfjs/webgpu/scenarios.js";
+import { ABSENT, CHECKPOINT_CASES, TRAIN_CASES, TRAIN_STEPS, numbersWithPaths, resumeCase, runGradientTraining, saveCaseCheckpoint } from "../tfjs/webgpu/scenarios.js";
+import type { GradientTrainingRecord, ResumedRecord, StepRecord, TrainRecord } from "../tfjs/webgpu/scenarios.js";
 import type { AdapterPage } from "./adapter-page.js";
 import { CHECKPOINT_STEP, CONTINUE_TO, PAGE_DATABASE } from "./adapter-protocol.js";
 import type { PageResult, RunOptions } from "./adapter-protocol.js";
@@ -80,6 +80,14 @@ const TOL = {
   /** Encoded weighting states; FAMO's logits follow loss *decreases* (differences of nearly equal losses). */
   state: { rtol: 1e-3, atol: 1e-6 },
 };
+/** UPGrad through createGradientTrainer on Node's cpu (computed once, for the page's cpu to match). */
+let nodeGradient: Promise<GradientTrainingRecord> | undefined;
+const nodeGradientTraining = (): Promise<GradientTrainingRecord> =>
+  (nodeGradient ??= (async () => {
+    await tf.setBackend("cpu");
+    return runGradientTraining(tf);
+  })());
+
 /** The page's cpu against Node's cpu: the same kernels on two JavaScript engines (see the module note). */
 const CROSS_ENGINE = { losses: { rtol: 1e-6, atol: 1e-9 }, weights: { rtol: 1e-5, atol: 1e-9 }, params: 1e-6, gradients: 1e-6, state: { rtol: 1e-5, atol: 1e-9 } };
 type Tolerances = typeof TOL;
@@ -504,6 +512,25 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
           if (backend !== "cpu") compareSteps(g.savedSteps, result("cpu").toNode?.[index]?.savedSteps ?? [], `${backend}: ${c.name} steps before the save`);
         });
       }
+
+      it("a gradient-aware weighting (UPGrad) trains through createGradientTrainer" + (backend === "cpu" ? " (the page's cpu = Node's cpu within the cross-engine bounds)" : " as on cpu") + ": losses, Gramians, coefficients, parameters; no leak", async () => {
+        const g = result(backend).gradientTraining as GradientTrainingRecord;
+        assert.equal(g.backend, backend);
+        // The reference: the page's cpu for the other backends; Node's cpu for the page's cpu.
+        const r = backend === "cpu" ? await nodeGradientTraining() : (result("cpu").gradientTraining as GradientTrainingRecord);
+        const tol = backend === "cpu" ? CROSS_ENGINE : TOL;
+        assert.equal(g.steps.length, r.steps.length);
+        g.steps.forEach((s, i) => {
+          const c = r.steps[i] as GradientTrainingRecord["steps"][number];
+          assert.deepEqual(s.taskLosses.map((l) => l === null), c.taskLosses.map((l) => l === null), `${backend} step ${i}: absent tasks`);
+          assertAllClose(s.taskLosses, c.taskLosses, tol.losses, `${backend} step ${i}: task losses`);
+          const scale = Math.max(...c.gramian.flat().map(Math.abs));
+          assertAllClose(s.gramian.flat(), c.gramian.flat(), { rtol: 0, atol: (backend === "cpu" ? 1e-6 : 1e-5) * scale }, `${backend} step ${i}: Gramian`);
+          assertAllClose(s.coefficients, c.coefficients, { rtol: backend === "cpu" ? 1e-5 : 1e-4, atol: 1e-6 }, `${backend} step ${i}: coefficients`);
+          assert.equal(s.tensors, g.steps[0]?.tensors, `${backend} step ${i}: tensors leaked`);
+        });
+        compareParams(g.params, r.params, `${backend}: UPGrad`, tol);
+      });
 
       it("a task-prompted SRResNet 8x2 trains with Art (exact)" + (backend === "cpu" ? "" : " as on cpu"), () => {
         const g = result(backend).modelTraining as TrainRecord;
