@@ -12,6 +12,7 @@ import { stch } from "../../src/strategies/gradient/stch.js";
 import type { StchState } from "../../src/strategies/gradient/stch.js";
 import { expectedInvalidConfig } from "../support/codec-lines.js";
 import { LibmtlDbMtl, LibmtlGradNorm, LibmtlStch } from "./reference/gradient-libmtl.js";
+import { mulberry32 } from "./reference/sequences.js";
 
 /**
  * LibMTL's gradient-aware GradNorm, DB-MTL and STCH against their float64 transcriptions
@@ -21,17 +22,8 @@ import { LibmtlDbMtl, LibmtlGradNorm, LibmtlStch } from "./reference/gradient-li
 
 // ---------------------------------------------------------------- seeded input
 
-/** mulberry32: a small seeded generator, so that the inputs depend on nothing in src/. */
-const generator = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+/** mulberry32 (test/strategies/reference/sequences.ts): a small seeded generator, so that the inputs depend on nothing in src/. */
+const generator = mulberry32;
 
 interface Batch {
   readonly losses: Array<number | null>;

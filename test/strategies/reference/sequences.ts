@@ -3,7 +3,7 @@
  * (mulberry32), so that the inputs depend on nothing in src/: losses that fall over training
  * with noise, and optionally tasks absent from a share of the steps (never all at once).
  */
-const mulberry32 = (seed: number): (() => number) => {
+export const mulberry32 = (seed: number): (() => number) => {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
