@@ -290,6 +290,8 @@ describe("user mistakes: one line, exit 2, no stack", () => {
       [["eval", "--checkpoint", checkpoint, "--data", text], /^art-mtl eval: .*c\.png: unsupported format \(not PNG or JPEG/],
       [["train", "--config", writeConfig("small-eval", { ...tinyConfig(join(temp, "small-eval")), eval: { images: 1, size: 8 } })], /eval\.size: SSIM \(basicsr\) needs images of at least 11x11 \(got 8\)/],
       [["train", "--config", writeConfig("huge-batch", { ...tinyConfig(join(temp, "huge-batch")), batch: 1e9 })], /batch, data\.patchSize, model\.width: one activation is 1000000000 × 16² × 4 = .* floats .*lower the batch, the patch size or the width/],
+      [["train", "--config", writeConfig("huge-patch", { ...tinyConfig(join(temp, "huge-patch")), data: { source: "procedural", patchSize: 100000 } })], /one activation is 4 × 100000² × 4 = .* floats/],
+      [["train", "--config", writeConfig("huge-width", { ...tinyConfig(join(temp, "huge-width")), model: { kind: "srresnet", width: 100000, blocks: 1 } })], /model\.width: one 3x3 convolution of width 100000 has 90\.0 G weights .* lower the width/],
     ];
     for (const [argv, pattern] of cases) {
       const { code, stderr } = await cli(...argv);

@@ -212,6 +212,11 @@ export const memoryProblems = (batch: number, patchSize: number, width: number, 
   const floats = batch * patchSize * patchSize * Math.max(3, width);
   const bytes = floats * 4;
   const say = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} G` : `${(n / 1e6).toFixed(1)} M`);
+  // One 3x3 convolution's weights, width × width × 9 floats (and Adam keeps two more of each).
+  const kernel = width * width * 9;
+  if (kernel > 2 ** 31 - 1 || kernel * 4 * 3 > totalBytes / 4) {
+    return [`model.width: one 3x3 convolution of width ${width} has ${say(kernel)} weights (${say(kernel * 4)}B, three times that with Adam's moments); this machine has ${say(totalBytes)}B: lower the width`];
+  }
   if (floats > 2 ** 31 - 1 || bytes > totalBytes / 4) {
     return [
       `batch, data.patchSize, model.width: one activation is ${batch} × ${patchSize}² × ${Math.max(3, width)} = ${say(floats)} floats (${say(bytes)}B), and a step holds several per layer; ` +
