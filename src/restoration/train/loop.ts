@@ -10,7 +10,7 @@
  * runs that differ only in the weighting see the same init and the same batches, and a resumed
  * run continues exactly where the checkpoint left off.
  */
-import { existsSync, join, mkdirSync, nodeOnly, readFileSync, rmSync, statSync, writeFileSync } from "../../tfjs/platform/node.js";
+import { existsSync, mkdirSync, nodeOnly, readFileSync, rmSync, statSync } from "../../tfjs/platform/node.js";
 import * as E from "fp-ts/Either";
 import type { CheckpointLocation, CheckpointManifest } from "../../tfjs/checkpoint.js";
 import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";
@@ -34,7 +34,7 @@ import { ProgressBar } from "./progress.js";
 import type { EvalResult, StepRecord } from "./records.js";
 import { JsonlWriter, runPaths, truncateLog, writeJsonAtomic } from "./run-dir.js";
 import { resolveAnyWeighting } from "./weightings.js";
-import { acquireRunLock } from "./run-lock.js";
+import { acquireRunLock, RunDirectoryBusyError } from "./run-lock.js";
 import { optimizerFor, setLearningRate } from "./optimizer.js";
 import type { ParallelTraining } from "./parallel/coordinator.js";
 import { startParallelTraining } from "./parallel/coordinator.js";
@@ -219,16 +219,17 @@ function checkResumable(saved: TrainConfig, config: TrainConfig, dir: string): v
   }
 }
 
-/** Creates the run directory, or says in one line why it cannot be one (a file in the way, no permission). */
-const prepareRunDirectory = (runDir: string): void => {
+/**
+ * Creates the run directory and takes its lock (the lock is its first write), or says in one
+ * line why it cannot be a run directory: a file in the way, no permission, a read-only disk.
+ */
+const lockRunDirectory = (runDir: string): (() => void) => {
   try {
     if (statSync(runDir, { throwIfNoEntry: false })?.isFile() === true) throw new TrainSetupError(`output ${runDir}: is a file, not a directory; choose another output`);
     mkdirSync(runDir, { recursive: true });
-    // A directory we cannot write into fails at the first checkpoint otherwise, after the training.
-    writeFileSync(join(runDir, ".write-test"), "");
-    rmSync(join(runDir, ".write-test"), { force: true });
+    return acquireRunLock(runDir);
   } catch (error) {
-    if (error instanceof TrainSetupError) throw error;
+    if (error instanceof TrainSetupError || error instanceof RunDirectoryBusyError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOTDIR" ? "a part of the path is a file" : code === "EACCES" || code === "EPERM" ? "no permission to write there" : code === "EROFS" ? "a read-only file system" : (error as Error).message;
     throw new TrainSetupError(`output ${runDir}: cannot create or write the run directory (${why}); choose another output`);
@@ -248,8 +249,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
   const runDir = config.output;
   const paths = runPaths(runDir);
   // One writer per run directory: take its lock before reading or removing anything in it.
-  prepareRunDirectory(runDir);
-  const releaseLock = acquireRunLock(runDir);
+  const releaseLock = lockRunDirectory(runDir);
   try {
     return await trainLocked(options, config, runDir, paths, started);
   } finally {
