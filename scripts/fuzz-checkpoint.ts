@@ -30,6 +30,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { art } from "../src/core/index.js";
 import { AdapterError, createTrainer, ensureGradientsRegistered, loadCheckpoint, saveCheckpoint } from "../src/tfjs/index.js";
 import type { FunctionModel, Trainer } from "../src/tfjs/index.js";
+import { Rng } from "../src/core/random.js";
 
 /** The four outcomes. */
 export type FuzzOutcome = "refused" | "unchanged" | "silent" | "crash";
@@ -51,16 +52,10 @@ export interface FuzzReport {
   readonly seconds: number;
 }
 
-/** A deterministic PRNG (mulberry32). */
+/** A deterministic uniform [0, 1) source: the project's own seeded generator (xoshiro128**). */
 export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = Rng.seeded(seed);
+  return () => rng.uniform();
 };
 
 /** The tiny model: 5 variables, b1 and b2 of the same shape (for swaps). Seeded: the same weights every time. */

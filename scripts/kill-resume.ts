@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Rng } from "../src/core/random.js";
+import { parseLog } from "../src/restoration/train/run-dir.js";
 
 const repo = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -53,21 +54,9 @@ const train = (config: string, extra: string[], kill?: { afterMs: number; signal
     });
   });
 
-const logLosses = (dir: string): number[] =>
-  existsSync(join(dir, "log.jsonl"))
-    ? readFileSync(join(dir, "log.jsonl"), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => (JSON.parse(l) as { loss: number }).loss)
-    : [];
-
-const logSteps = (dir: string): number[] =>
-  existsSync(join(dir, "log.jsonl"))
-    ? readFileSync(join(dir, "log.jsonl"), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => (JSON.parse(l) as { step: number }).step)
-    : [];
+/** The run's log through the kit's own parser (lines that are not records are counted: a contiguous log has none). */
+const logOf = (dir: string): { records: ReadonlyArray<{ step: number; loss: number }>; bad: number } =>
+  existsSync(join(dir, "log.jsonl")) ? parseLog(readFileSync(join(dir, "log.jsonl"), "utf8")) : { records: [], bad: 0 };
 
 /** The model tensors of a run's checkpoint, in manifest order. */
 const modelTensors = (dir: string): Float32Array[] => {
@@ -118,8 +107,9 @@ try {
         else if (kill !== undefined) kills.push(`${kill.signal}@${kill.afterMs}ms→${outcome.code}${said === "" ? "" : ` (${said})`}`);
         else throw new Error(`trial ${t}: an unkilled run failed (${outcome.code}): ${outcome.stderr}`);
       }
-      const logged = logSteps(dir);
-      const contiguous = logged.length === steps && logged.every((s, i) => s === i + 1);
+      const log = logOf(dir);
+      const logged = log.records.map((r) => r.step);
+      const contiguous = log.bad === 0 && logged.length === steps && logged.every((s, i) => s === i + 1);
       const diff = largestDifference(modelTensors(dir), want);
       // Resume is exact (Adam's running products restored): on wasm the bits must match.
       const ok = finished && contiguous && diff === 0;
@@ -127,8 +117,8 @@ try {
       if (!ok) {
         failures++;
         // Where the run left the uninterrupted one: the first logged loss that differs by more than float32 drift.
-        const mine = logLosses(dir);
-        const theirs = logLosses(referenceDir);
+        const mine = log.records.map((r) => r.loss);
+        const theirs = logOf(referenceDir).records.map((r) => r.loss);
         const first = mine.findIndex((l, i) => Math.abs(l - (theirs[i] ?? Number.NaN)) > 1e-4 * Math.abs(theirs[i] ?? 1) || Number.isNaN(theirs[i] ?? Number.NaN));
         where = `; first differing step ${first + 1} (${mine[first]} vs ${theirs[first]}); kept in ${dir}`;
         keep.add(dir);
