@@ -6,7 +6,7 @@ import { AdapterError } from "./errors.js";
 import type { ModelContext } from "./model.js";
 import type { TaskIds } from "./per-task-loss.js";
 import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
-import type { PerSampleLossFn, TrainerHostState } from "./trainer.js";
+import type { PerSampleLossFn, Trainer } from "./trainer.js";
 import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
 
 /**
@@ -82,8 +82,14 @@ export interface GradientStepResult<S> {
   readonly step: number;
 }
 
-/** A trainer for a gradient-aware weighting. */
-export interface GradientTrainer<S> {
+/**
+ * A trainer for a gradient-aware weighting: `createTrainer`'s trainer (the members a training
+ * loop and a checkpoint use: state, step count, variables, optimizer, host state, flush,
+ * endEpoch, dispose) with gradient-aware steps. flush and endEpoch are no-ops here: nothing is
+ * ever pending, and no gradient-aware method has epochs; `hostState().laggedWeights` hold the
+ * last coefficients; a checkpoint holds the trainable variables.
+ */
+export interface GradientTrainer<S> extends Omit<Trainer<S>, "step" | "stepHeads" | "weighting" | "lagged" | "syncRead"> {
   /**
    * One task per sample: inputs and targets `[B, …]`, one task id per sample. A task-conditioned
    * model is told its sub-batch's ids, or those of `modelContext` (e.g. some hidden as -1, to
@@ -92,27 +98,12 @@ export interface GradientTrainer<S> {
   step(inputs: Tensor, targets: Tensor, taskIds: TaskIds, modelContext?: ModelContext): Promise<GradientStepResult<S>>;
   /** Several labels per sample: one target tensor per head, and `mask[b][k]` = 1 where sample b has task k's label. */
   stepHeads(inputs: Tensor, targets: ReadonlyArray<Tensor>, mask?: ReadonlyArray<ReadonlyArray<number>>): Promise<GradientStepResult<S>>;
-  readonly weightingState: S;
-  readonly stepCount: number;
-  readonly trainableVariables: ReadonlyArray<Variable>;
+  /** The variables whose gradients form the Gramian. */
   readonly sharedVariables: ReadonlyArray<Variable>;
   readonly weighting: GradientWeighting<S>;
-  readonly numTasks: number;
-  /** The members a checkpoint and a training loop use, as `createTrainer`'s trainer has them. */
-  readonly tf: Tf;
-  readonly optimizer: Optimizer;
-  /** The variables a checkpoint holds: the trainable ones. */
-  readonly checkpointVariables: ReadonlyArray<Variable>;
   /** Always false: the coefficients need this step's gradients. */
   readonly lagged: false;
   readonly syncRead: false;
-  /** No-ops, for loops written against `createTrainer`'s trainer: nothing is ever pending, and no gradient-aware method has epochs. */
-  flush(): Promise<void>;
-  endEpoch(): Promise<void>;
-  dispose(): void;
-  /** The host state for a checkpoint (the same shape as `createTrainer`'s; `laggedWeights` hold the last coefficients). */
-  hostState(): TrainerHostState;
-  restoreHostState(saved: TrainerHostState): void;
 }
 
 const asVariable = (tensor: Tensor, what: string): Variable => {
