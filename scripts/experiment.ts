@@ -15,7 +15,9 @@
  * $ART_MTL_DATA), --summary-only (rebuild tables and figures from finished runs), --prepare-only
  * (make the train/validation split and the frozen sets, then stop: the shipped models' configs
  * in examples/configs/shipped/ train on them), --batch-study 2,4,8 (with --round 2: tabulate the
- * finished mixed and Art runs of those per-task batches, Art − mixed and the spread of Art's s).
+ * finished mixed and Art runs of those per-task batches, Art − mixed and the spread of Art's s),
+ * --tag NAME (names the results section and figures, docs/img/results-NAME-*.svg; default the
+ * round and block, e.g. round2-B).
  *
  * Data: training crops from CBSD68 minus a held-out validation split (every 8th image,
  * sorted by name); the test set is Set14 + Set5, degraded once per task with fixed seeds and
@@ -63,6 +65,7 @@ const { values } = parseArgs({
     "prepare-only": { type: "boolean", default: false },
     "results-md": { type: "string" },
     "batch-study": { type: "string" },
+    tag: { type: "string" },
   },
   strict: true,
 });
@@ -122,7 +125,8 @@ const setting: ExperimentSetting = { ...baseSetting, perTask, steps: Math.round(
 /** The folder of this grid under --out: the setting, and the per-task batch when it is not the setting's. */
 const block = perTask === baseSetting.perTask ? setting.id : `${setting.id}-pt${perTask}`;
 /** Names the figures and the results section; round 1 keeps its original names. */
-const tag = round === 1 ? setting.id : `round2-${block}`;
+const tag = values.tag ?? (round === 1 ? setting.id : `round2-${block}`);
+if (!/^[A-Za-z0-9_-]+$/.test(tag)) fail(`--tag: letters, digits, - and _ only (got ${JSON.stringify(tag)})`);
 const seeds = Number(values.seeds);
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: expected an integer >= 1 (got ${JSON.stringify(values.seeds)})`);
 const steps = values.steps === undefined ? setting.steps : Number(values.steps);
@@ -174,8 +178,8 @@ const configFor = (method: ExperimentMethod, seed: number, trainDir: string, tes
   tasks: setting.tasks,
   data: { source: { folder: trainDir }, patchSize: setting.patchSize, prefetch: "none" },
   model: setting.model,
-  // RLW draws its weights from its own seed: vary it with the run's seed.
-  weighting: method.weighting.name === "rlw" ? { ...method.weighting, options: { ...method.weighting.options, seed } } : method.weighting,
+  // RLW draws its weights and PCGrad its task order from their own seed: vary it with the run's seed.
+  weighting: SEEDED_WEIGHTINGS.has(method.weighting.name) ? { ...method.weighting, options: { ...method.weighting.options, seed } } : method.weighting,
   steps,
   batch: setting.perTask * setting.tasks.length,
   lr: setting.lr,
@@ -186,6 +190,8 @@ const configFor = (method: ExperimentMethod, seed: number, trainDir: string, tes
   checkpointEvery: Math.min(steps, 100),
   eval: { data: testSet, convention: "basicsr" },
 });
+
+const SEEDED_WEIGHTINGS = new Set(["rlw", "pcgrad"]);
 
 const runJob = (job: Job): Promise<number> =>
   new Promise((done) => {

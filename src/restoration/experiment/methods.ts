@@ -1,6 +1,7 @@
 /**
  * The methods the replication compares (docs/results.md): plain mixed training, Art with both
- * presets, the ablation rows of the paper's Table 1, and Art's peers. Each is a training
+ * presets, the ablation rows of the paper's Table 1, Art's loss-based peers and the best
+ * gradient-aware methods. Each is a training
  * config's `weighting` section: a registry name and its options.
  */
 
@@ -34,6 +35,12 @@ export const EXPERIMENT_METHODS: readonly ExperimentMethod[] = [
   { label: "imtl-l", description: "IMTL-L (loss part)", weighting: { name: "imtl-l", options: {} } },
   { label: "famo", description: "FAMO", weighting: { name: "famo", options: {} } },
   { label: "si", description: "scale-invariant (1/L)", weighting: { name: "si", options: {} } },
+  // Gradient-aware (issue 20): the four with the best paired means on Multi-MNIST (docs/benchmarks.md),
+  // chosen there so that nothing is picked on this benchmark's own test set.
+  { label: "pcgrad", description: "PCGrad (projecting conflicting gradients, seeded task order)", weighting: { name: "pcgrad", options: {} } },
+  { label: "cagrad", description: "CAGrad (conflict-averse gradient descent, calpha 0.5)", weighting: { name: "cagrad", options: {} } },
+  { label: "imtl-g", description: "IMTL-G (equal projections on every unit task gradient)", weighting: { name: "imtl-g", options: {} } },
+  { label: "upgrad", description: "UPGrad (TorchJD: each gradient projected onto the dual cone, averaged)", weighting: { name: "upgrad", options: {} } },
 ];
 
 /** Looks methods up by label; unknown labels are reported together. */
