@@ -348,6 +348,20 @@ export const scatterPresent = (values: ReadonlyArray<number>, present: ReadonlyA
 };
 
 /**
+ * Whether a weighting is gradient-aware (has `needs`: it steps on `{ losses, gramian?, gradients? }`)
+ * rather than a loss weighting (steps on the losses alone). Trainers use it to pick their path.
+ *
+ * @example
+ * isGradientWeighting(upgrad()) // true
+ * isGradientWeighting(art()) // false
+ */
+export const isGradientWeighting = (weighting: unknown): weighting is GradientWeighting<unknown> =>
+  typeof weighting === "object" &&
+  weighting !== null &&
+  ["losses", "gramian", "gradients"].includes((weighting as Partial<GradientWeighting<unknown>>).needs as string) &&
+  typeof (weighting as Partial<GradientWeighting<unknown>>).step === "function";
+
+/**
  * A loss weighting seen as a gradient-aware one that needs only the losses: its weights become
  * the coefficients (on the simplex), its state is the inner state. So one trainer and one
  * benchmark drive both families. `endEpoch`/`observe` of an epoch-aware or two-phase weighting

@@ -7,6 +7,7 @@ import type { ModelContext } from "./model.js";
 import type { TaskIds } from "./per-task-loss.js";
 import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
 import type { PerSampleLossFn, Trainer } from "./trainer.js";
+import { createGradientWeightingDriver } from "./weighting-driver.js";
 import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
 
 /**
@@ -150,17 +151,8 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
   const perSampleLoss = options.perSampleLoss ?? l1PerSample;
   const lossOfTask = (k: number): PerSampleLossFn => options.perTaskLoss?.[k] ?? perSampleLoss;
 
-  let state: S;
-  if (options.initialState !== undefined) {
-    if (weighting.numTasks(options.initialState) !== numTasks) throw new AdapterError("option", `initialState is for ${weighting.numTasks(options.initialState)} tasks, not ${numTasks}`);
-    state = options.initialState;
-  } else {
-    const init = weighting.init(numTasks);
-    if (E.isLeft(init)) throw new AdapterError("option", `weighting.init(${numTasks}) failed: ${init.left.message}`, init.left);
-    state = init.right;
-  }
-  let stepCount = 0;
-  let lastCoefficients: number[] = new Array<number>(numTasks).fill(0);
+  // The weighting state, step count and last coefficients: the same driver the data-parallel coordinator uses.
+  const driver = createGradientWeightingDriver(weighting, numTasks, options.initialState);
   let running = false;
 
   /**
@@ -202,16 +194,10 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
         gradients = new Array<Float32Array | null>(numTasks).fill(null);
         present.forEach((k, i) => ((gradients as Array<Float32Array | null>)[k] = Float32Array.from(values.subarray(kp + kp * kp + i * length, kp + kp * kp + (i + 1) * length) as Float32Array)));
       }
-      const result = weighting.step(state, { losses: taskLosses, gramian, ...(gradients === undefined ? {} : { gradients }) });
-      if (E.isLeft(result)) {
-        throw new AdapterError("weighting", `step ${stepCount + 1}: the weighting rejected the step (losses ${taskLosses.map((l) => (l === null ? "absent" : String(l))).join(", ")}): ${result.left.message}`, result.left);
-      }
+      const result = driver.tryStep({ losses: taskLosses, gramian, ...(gradients === undefined ? {} : { gradients }) });
+      // Nothing is applied on a Left: the variables stay as they were before this step.
+      if (E.isLeft(result)) throw new AdapterError("weighting", result.left.message, result.left.cause);
       const { coefficients, direction } = result.right;
-      const bad = coefficients.findIndex((c) => !Number.isFinite(c));
-      if (bad >= 0 || (direction !== undefined && !direction.every(Number.isFinite))) {
-        // Nothing is applied: the variables stay as they were before this step.
-        throw new AdapterError("weighting", `step ${stepCount + 1}: ${weighting.name} returned a non-finite ${bad >= 0 ? `coefficient for task ${bad} (${coefficients[bad]})` : "direction"}; nothing was applied`);
-      }
       tf.tidy(() => {
         let offset = 0;
         const update = variables.map((v, i) => {
@@ -225,10 +211,8 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
         });
         optimizer.applyGradients(update);
       });
-      state = result.right.state;
-      stepCount++;
-      lastCoefficients = [...coefficients];
-      return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian, diagnostics: result.right.diagnostics, state, step: stepCount };
+      driver.completeStep();
+      return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian, diagnostics: result.right.diagnostics, state: driver.state, step: driver.stepCount };
     } finally {
       for (const p of perTask) {
         p.loss.dispose();
@@ -248,22 +232,16 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     readBack.dispose();
     const taskLosses: (number | null)[] = new Array<number | null>(numTasks).fill(null);
     for (const k of present) taskLosses[k] = values[k] as number;
-    const result = weighting.step(state, { losses: taskLosses });
-    if (E.isLeft(result)) {
-      throw new AdapterError("weighting", `step ${stepCount + 1}: the weighting rejected the step (losses ${taskLosses.map((l) => (l === null ? "absent" : String(l))).join(", ")}): ${result.left.message}`, result.left);
-    }
+    const result = driver.tryStep({ losses: taskLosses });
+    if (E.isLeft(result)) throw new AdapterError("weighting", result.left.message, result.left.cause);
     const { coefficients } = result.right;
-    const bad = coefficients.findIndex((c) => !Number.isFinite(c));
-    if (bad >= 0) throw new AdapterError("weighting", `step ${stepCount + 1}: ${weighting.name} returned a non-finite coefficient for task ${bad} (${coefficients[bad]}); nothing was applied`);
     tf.tidy(() => {
       const weights = tf.tensor1d(coefficients.map((c, k) => (taskLosses[k] === null ? 0 : c)), "float32");
       const { grads } = tf.variableGrads(() => tf.sum(tf.mul(lossVector(), weights)) as tfCore.Scalar, model.trainable);
       optimizer.applyGradients(model.trainable.filter((v) => grads[v.name] !== undefined).map((v) => ({ name: v.name, tensor: grads[v.name] as Tensor })));
     });
-    state = result.right.state;
-    stepCount++;
-    lastCoefficients = [...coefficients];
-    return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian: [], diagnostics: result.right.diagnostics, state, step: stepCount };
+    driver.completeStep();
+    return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian: [], diagnostics: result.right.diagnostics, state: driver.state, step: driver.stepCount };
   };
 
   const weightedSum = (c: ReadonlyArray<number>, losses: TaskLosses): number => losses.reduce<number>((sum, l, k) => sum + (l === null ? 0 : (c[k] as number) * l), 0);
@@ -342,10 +320,10 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
         );
       }),
     get weightingState() {
-      return state;
+      return driver.state;
     },
     get stepCount() {
-      return stepCount;
+      return driver.stepCount;
     },
     trainableVariables: model.trainable,
     sharedVariables: shared,
@@ -359,17 +337,7 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     flush: async () => undefined,
     endEpoch: async () => undefined,
     dispose: () => undefined,
-    hostState: () => ({ step: stepCount, laggedWeights: [...lastCoefficients], weightingState: weighting.stateCodec.encode(state), lagged: false }),
-    restoreHostState: (saved) => {
-      if (saved.lagged) throw new AdapterError("checkpoint", "the checkpoint was saved in lagged mode; a gradient-aware trainer runs in exact mode only");
-      const decoded = weighting.stateCodec.decode(saved.weightingState);
-      if (E.isLeft(decoded)) throw new AdapterError("checkpoint", `the checkpoint's weighting state does not decode as ${weighting.name}`, decoded.left);
-      if (weighting.numTasks(decoded.right) !== numTasks) throw new AdapterError("checkpoint", `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`);
-      if (!Number.isSafeInteger(saved.step) || saved.step < 0) throw new AdapterError("checkpoint", `bad step ${saved.step}`);
-      if (saved.laggedWeights.length !== numTasks || saved.laggedWeights.some((w) => !Number.isFinite(w))) throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} finite numbers`);
-      state = decoded.right;
-      stepCount = saved.step;
-      lastCoefficients = [...saved.laggedWeights];
-    },
+    hostState: () => driver.hostState(),
+    restoreHostState: (saved) => driver.restore(saved),
   };
 };

@@ -6,7 +6,7 @@
  */
 import type * as tfCore from "@tensorflow/tfjs-core";
 
-export type { Tf, Tensor } from "./backend/types.js";
+export type { Tf, Tensor, Scalar } from "./backend/types.js";
 
 /** A trainable (or not) variable of the injected namespace. */
 export type Variable = tfCore.Variable;

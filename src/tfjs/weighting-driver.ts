@@ -1,6 +1,7 @@
 import * as E from "fp-ts/Either";
 import type { StepError } from "../core/errors.js";
 import { showValue } from "../core/errors.js";
+import type { GradientStepInput, GradientWeighting, GradientWeightingStep } from "../core/gradient-weighting.js";
 import type { TaskLosses, Weighting, WeightingStep } from "../core/weighting.js";
 import { isEpochAware, isTwoPhase } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
@@ -11,7 +12,8 @@ import { AdapterError } from "./errors.js";
  * losses), `observe` (two-phase weightings), `endEpoch` (epoch-aware ones) and the host state a
  * checkpoint holds. `createTrainer` drives one; the data-parallel coordinator drives one for all
  * its replicas, so both apply the same rules (a rejected loss vector, absent tasks keeping their
- * lagged weight) by the same code.
+ * lagged weight) by the same code. `createGradientWeightingDriver` is the same for a
+ * gradient-aware weighting, shared by `createGradientTrainer` and the coordinator.
  */
 
 /** The trainer's host-side state, as saved in a checkpoint (JSON-safe). */
@@ -151,6 +153,92 @@ export const createWeightingDriver = <S>(weighting: Weighting<S>, numTasks: numb
       state = decoded.right;
       stepCount = saved.step;
       lastWeights = [...saved.laggedWeights];
+    },
+  };
+};
+
+/** The host side of training with a gradient-aware weighting (exact mode only: the coefficients need this step's gradients). */
+export interface GradientWeightingDriver<S> {
+  readonly weighting: GradientWeighting<S>;
+  readonly numTasks: number;
+  readonly state: S;
+  /** Completed steps. */
+  readonly stepCount: number;
+  /**
+   * Steps the weighting on a step's losses and Gramian (and gradients, for the methods that need
+   * them). A Left names the step and the losses: the weighting rejected them, or returned a
+   * non-finite coefficient or direction (then nothing may be applied). The step count moves on
+   * in `completeStep`.
+   */
+  tryStep(input: GradientStepInput): E.Either<{ readonly message: string; readonly cause?: StepError }, GradientWeightingStep<S>>;
+  /** Counts a completed step. */
+  completeStep(step?: number): void;
+  /** The host state for a checkpoint (`laggedWeights`: the last coefficients). */
+  hostState(): TrainerHostState;
+  /** Restores a host state (checks it fits this weighting and task count; lagged mode is refused). */
+  restore(saved: TrainerHostState): void;
+}
+
+/**
+ * A driver for the gradient-aware `weighting` over `numTasks` tasks, from `initialState` or
+ * `weighting.init`. Throws an `AdapterError("option")` when the state does not fit.
+ *
+ * @example
+ * const driver = createGradientWeightingDriver(upgrad(), 2);
+ * const step = driver.tryStep({ losses: [0.5, 0.2], gramian: [[1, 0], [0, 1]] }); // Right: coefficients [0.5, 0.5]
+ */
+export const createGradientWeightingDriver = <S>(weighting: GradientWeighting<S>, numTasks: number, initialState?: S): GradientWeightingDriver<S> => {
+  let state: S;
+  if (initialState !== undefined) {
+    if (weighting.numTasks(initialState) !== numTasks) throw new AdapterError("option", `initialState is for ${weighting.numTasks(initialState)} tasks, not ${numTasks}`);
+    state = initialState;
+  } else {
+    const init = weighting.init(numTasks);
+    if (E.isLeft(init)) throw new AdapterError("option", `weighting.init(${numTasks}) failed: ${init.left.message}`, init.left);
+    state = init.right;
+  }
+  let stepCount = 0;
+  let lastCoefficients: number[] = new Array<number>(numTasks).fill(0);
+  const showLosses = (losses: TaskLosses) => Array.from(losses, (l) => (l === null ? "absent" : String(l))).join(", ");
+  return {
+    weighting,
+    numTasks,
+    get state() {
+      return state;
+    },
+    get stepCount() {
+      return stepCount;
+    },
+    tryStep: (input) => {
+      const result = weighting.step(state, input);
+      if (E.isLeft(result)) {
+        return E.left({ message: `step ${stepCount + 1}: the weighting rejected the step (losses ${showLosses(input.losses)}): ${result.left.message}`, cause: result.left });
+      }
+      const { coefficients, direction } = result.right;
+      const bad = coefficients.findIndex((c) => !Number.isFinite(c));
+      if (bad >= 0 || (direction !== undefined && !direction.every(Number.isFinite))) {
+        return E.left({ message: `step ${stepCount + 1}: ${weighting.name} returned a non-finite ${bad >= 0 ? `coefficient for task ${bad} (${coefficients[bad]})` : "direction"}; nothing was applied` });
+      }
+      state = result.right.state;
+      lastCoefficients = [...coefficients];
+      return E.right(result.right);
+    },
+    completeStep: (step) => {
+      stepCount = step ?? stepCount + 1;
+    },
+    hostState: () => ({ step: stepCount, laggedWeights: [...lastCoefficients], weightingState: weighting.stateCodec.encode(state), lagged: false }),
+    restore: (saved) => {
+      if (saved.lagged) throw new AdapterError("checkpoint", "the checkpoint was saved in lagged mode; a gradient-aware trainer runs in exact mode only");
+      const decoded = weighting.stateCodec.decode(saved.weightingState);
+      if (E.isLeft(decoded)) throw new AdapterError("checkpoint", `the checkpoint's weighting state does not decode as ${weighting.name}`, decoded.left);
+      if (weighting.numTasks(decoded.right) !== numTasks) throw new AdapterError("checkpoint", `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`);
+      if (!Number.isSafeInteger(saved.step) || saved.step < 0) throw new AdapterError("checkpoint", `bad step ${saved.step}`);
+      if (!Array.isArray(saved.laggedWeights) || saved.laggedWeights.length !== numTasks || saved.laggedWeights.some((w) => !Number.isFinite(w))) {
+        throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} finite numbers`);
+      }
+      state = decoded.right;
+      stepCount = saved.step;
+      lastCoefficients = [...saved.laggedWeights];
     },
   };
 };

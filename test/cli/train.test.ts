@@ -312,7 +312,7 @@ describe("user mistakes: one line, exit 2, no stack", () => {
       assert.match(stderr, pattern);
     }
   });
-  it("trains with a gradient-aware weighting (UPGrad: coefficients in the log as weights), checkpoints and resumes; refuses it with workers > 1", async () => {
+  it("trains with a gradient-aware weighting (UPGrad: coefficients in the log as weights), checkpoints and resumes, on 1 worker and on 2", async () => {
     const dir = join(temp, "upgrad");
     const config = { ...tinyConfig(dir), tasks: ["noise", "rain", "blur"], batch: 6, weighting: { name: "upgrad" }, steps: 4 };
     const first = await cli("train", "--config", writeConfig("upgrad", config), "--quiet");
@@ -328,9 +328,11 @@ describe("user mistakes: one line, exit 2, no stack", () => {
       const weighted = line.taskLosses.reduce<number>((sum, l, k) => sum + (l === null ? 0 : (line.weights[k] as number) * l), 0);
       assert.ok(Math.abs(line.loss - weighted) < 1e-9, "loss = Σ c_k L_k");
     }
-    const refused = await cli("train", "--config", writeConfig("upgrad-workers", { ...config, output: join(temp, "upgrad-w"), workers: 2 }), "--quiet");
-    assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /workers: the data-parallel workers drive loss weightings only; train upgrad with workers: 1 \(got 2\)/);
+    // With data-parallel workers too (test/restoration/parallel.test.ts compares them with one worker).
+    const parallel = await cli("train", "--config", writeConfig("upgrad-workers", { ...config, output: join(temp, "upgrad-w"), workers: 2 }));
+    assert.equal(parallel.code, 0, parallel.stderr);
+    assert.match(parallel.stdout + parallel.stderr, /2 data-parallel workers/);
+    assert.deepEqual(readLog(join(temp, "upgrad-w")).map((l) => l.step), [1, 2, 3, 4]);
     const unknown = await cli("train", "--config", writeConfig("upgrad-pref", { ...config, weighting: { name: "upgrad", options: { prefVector: [1, 2] } } }), "--quiet");
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /weighting\.options\.prefVector: expected 3 entries/);

@@ -136,6 +136,28 @@ describe("data-parallel training (wasm, SRResNet width 4, 16x16 crops)", () => {
     assertSameTraining(readLog(join(temp, "famo-two")), readLog(join(temp, "famo-one")));
     assertAllClose(readCheckpoint(join(temp, "famo-two")).parameters, readCheckpoint(join(temp, "famo-one")).parameters, { atol: 1e-6 }, "final parameters");
   });
+  // Gradient-aware weightings: the shards' task gradients are summed before the Gramian is formed,
+  // on the host in float64 (one worker forms it on the device in float32), so the coefficients
+  // agree to float32 rounding of G, not bit for bit.
+  for (const name of ["upgrad", "graddrop"]) {
+    it(`a gradient-aware weighting (${name}${name === "graddrop" ? ", which needs the gradients themselves" : ", on the Gramian"}) trains the same on 2 workers as on 1, shards missing tasks`, async () => {
+      // Batch 5 over 3 tasks: unequal task counts (2, 2, 1), so a wrong division by the counts shows.
+      const extra = { weighting: { name }, steps: 3, batch: 5 };
+      await trainRun({ config: config(`${name}-one`, extra), evaluateAtEnd: false });
+      const two = await trainRun({ config: config(`${name}-two`, { ...extra, workers: 2 }), evaluateAtEnd: false });
+      assert.equal(two.workers, 2);
+      const a = readLog(join(temp, `${name}-one`));
+      const b = readLog(join(temp, `${name}-two`));
+      assert.deepEqual(b.map((r) => r.step), [1, 2, 3]);
+      b.forEach((r, i) => {
+        const s = a[i] as LogRecord;
+        assertAllClose(r.taskLosses, s.taskLosses, { rtol: 1e-5 }, `step ${r.step} task losses`);
+        assertAllClose(r.weights, s.weights, { rtol: 1e-4, atol: 1e-6 }, `step ${r.step} coefficients`);
+      });
+      if (name === "upgrad") assert.ok(b.some((r) => r.weights.some((w) => Math.abs(w - 1 / 3) > 1e-3)), `the coefficients moved off the mean (the Gramian mattered): ${JSON.stringify(b.map((r) => r.weights))}`);
+      assertAllClose(readCheckpoint(join(temp, `${name}-two`)).parameters, readCheckpoint(join(temp, `${name}-one`)).parameters, { atol: 1e-5 }, "final parameters");
+    });
+  }
   it("replicas stay bitwise identical (3 replicas, 7 samples over 7 tasks)", async () => {
     const c = config("replicas", { tasks: ["sr", "blur", "noise", "jpeg", "rain", "haze", "lowlight"], batch: 7 });
     const session = await buildSession(c);

@@ -429,8 +429,5 @@ export function readTrainConfigFile(path: string, overrides: { readonly steps?: 
   if (E.isLeft(resolved)) throw new TrainSetupError(`${path}: invalid config:\n  ${resolved.left.join("\n  ")}`);
   const weighting = resolveAnyWeighting(resolved.right.weighting.name, resolved.right.weighting.options, resolved.right.tasks.length);
   if (E.isLeft(weighting)) throw new TrainSetupError(`${path}: invalid config:\n  ${weighting.left.join("\n  ")}`);
-  if (weighting.right.kind === "gradient" && resolved.right.workers !== 1) {
-    throw new TrainSetupError(`${path}: invalid config:\n  workers: the data-parallel workers drive loss weightings only; train ${resolved.right.weighting.name} with workers: 1 (got ${JSON.stringify(resolved.right.workers)})`);
-  }
   return resolved.right;
 }

@@ -16,12 +16,14 @@ import { reduceTaskLosses } from "../../../core/reduce.js";
 import type { Diagnostics, TaskLosses, Weighting } from "../../../core/weighting.js";
 import { AdapterError } from "../../../tfjs/errors.js";
 import { nodeOnly } from "../../../tfjs/platform/node.js";
-import type { TrainerHostState } from "../../../tfjs/weighting-driver.js";
-import { createWeightingDriver } from "../../../tfjs/weighting-driver.js";
+import type { GradientWeightingDriver, TrainerHostState, WeightingDriver } from "../../../tfjs/weighting-driver.js";
+import { createGradientWeightingDriver, createWeightingDriver } from "../../../tfjs/weighting-driver.js";
+import type { GradientWeighting } from "../../../core/gradient-weighting.js";
+import { isGradientWeighting } from "../../../core/gradient-weighting.js";
 import type { Tensor, Variable } from "../../../tfjs/tf.js";
 import type { Batch } from "../../data/batches.js";
 import type { TrainingSession } from "../loop.js";
-import type { CoordinatorMessage, ReplicaFault, ReplicaInit, ReplicaMessage, ReplicaSnapshot, SharedBuffers, TensorValues } from "./protocol.js";
+import type { CoordinatorMessage, ReplicaFault, ReplicaInit, ReplicaMessage, ReplicaMode, ReplicaSnapshot, SharedBuffers, TensorValues } from "./protocol.js";
 import { abortAll, allocateShared, CTRL } from "./protocol.js";
 import { splitBatch } from "./shards.js";
 import { findModuleNextTo, startModuleWorker } from "../../data/module-worker.js";
@@ -136,24 +138,30 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   if (!(Number.isInteger(replicas) && replicas >= 2)) throw new RangeError(`replicas: expected an integer >= 2 (got ${replicas})`);
   const url = findReplicaWorker();
   if (url === undefined) throw new Error("the replica worker module was not found next to coordinator; train with workers: 1");
-  const weighting = trainer.weighting as Weighting<unknown>;
   const numTasks = config.tasks.length;
   const trainable = trainer.trainableVariables as Variable[];
   const parameters = trainable.reduce((n, v) => n + v.size, 0);
 
-  // The weighting side of the trainer, here: the same driver createTrainer uses, from the session's host state.
+  // The weighting side of the trainer, here: the same driver createTrainer (or createGradientTrainer) uses, from the session's host state.
   await trainer.flush();
   const host0 = trainer.hostState();
   if (host0.lagged) throw new Error("data-parallel training computes exact weights; the session's trainer is in lagged mode");
-  const driver = createWeightingDriver(weighting, numTasks, false);
+  const mode: ReplicaMode = isGradientWeighting(trainer.weighting) ? "gradient" : "loss";
+  const lossDriver = mode === "loss" ? createWeightingDriver(trainer.weighting as Weighting<unknown>, numTasks, false) : undefined;
+  const gradientDriver = mode === "gradient" ? createGradientWeightingDriver(trainer.weighting as unknown as GradientWeighting<unknown>, numTasks) : undefined;
+  const driver = (lossDriver ?? gradientDriver) as Pick<GradientWeightingDriver<unknown>, "stepCount" | "completeStep" | "hostState" | "restore">;
+  const twoPhase = lossDriver?.twoPhase ?? false;
   driver.restore(host0);
   const hostState = (): TrainerHostState => driver.hostState();
   /** Final host states by step (the last complete step and the one in flight), for recovery. */
   const finalStates = new Map<number, TrainerHostState>([[driver.stepCount, hostState()]]);
 
-  const shared: SharedBuffers = allocateShared(replicas, numTasks, parameters, trainable.length);
+  const shared: SharedBuffers = allocateShared(replicas, numTasks, parameters, trainable.length, mode);
   const ctrl = new Int32Array(shared.ctrl);
   const coefficients = new Float64Array(shared.coefficients);
+  const taskMeans = new Float32Array(shared.taskMeans);
+  const gramParts = new Float64Array(shared.gramParts);
+  const direction = new Float32Array(shared.direction);
   Atomics.store(ctrl, CTRL.ALPHA, driver.stepCount);
 
   const workers: Worker[] = [];
@@ -195,10 +203,10 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
 
   const finishStep = (inFlight: StepInFlight): void => {
     const result = inFlight.result as NonNullable<StepInFlight["result"]>;
-    if (driver.twoPhase) {
+    if (twoPhase) {
       const observed = reduceTaskLosses(inFlight.done.map((sums, r) => ({ sums: sums as readonly number[], counts: inFlight.counts[r] as readonly number[] })));
       if (E.isLeft(observed)) return fail(`step ${inFlight.step}: the post-update losses do not reduce: ${observed.left.message}`);
-      const next = driver.tryObserve(observed.right);
+      const next = (lossDriver as WeightingDriver<unknown>).tryObserve(observed.right);
       if (E.isLeft(next)) {
         failWeighting(inFlight, `step ${inFlight.step}: ${next.left.message}`, next.left.cause);
         return;
@@ -232,17 +240,43 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
       return;
     }
     const taskLosses = reduced.right;
-    const stepped = driver.tryAdvance(taskLosses);
+    if (gradientDriver !== undefined) return onGradientLosses(inFlight, taskLosses, gradientDriver);
+    const stepped = (lossDriver as WeightingDriver<unknown>).tryAdvance(taskLosses);
     if (E.isLeft(stepped)) {
       failWeighting(inFlight, stepped.left.message, stepped.left.cause);
       return;
     }
     inFlight.result = { taskLosses, weights: stepped.right.weights, diagnostics: stepped.right.diagnostics };
-    if (!driver.twoPhase) finalStates.set(inFlight.step, { ...hostState(), step: inFlight.step });
+    if (!twoPhase) finalStates.set(inFlight.step, { ...hostState(), step: inFlight.step });
     stepped.right.weights.forEach((w, k) => {
       const n = inFlight.globalCounts[k] as number;
       coefficients[k] = n === 0 ? 0 : w / n;
     });
+    Atomics.store(ctrl, CTRL.ALPHA, inFlight.step);
+    Atomics.notify(ctrl, CTRL.ALPHA);
+  };
+
+  /** Gradient mode: the Gramian of the global batch's task gradients (the replicas' parts summed in order), the weighting, the coefficients. */
+  const onGradientLosses = (inFlight: StepInFlight, taskLosses: TaskLosses, gradients: GradientWeightingDriver<unknown>): void => {
+    const gramian = Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0));
+    for (let r = 0; r < replicas; r++) {
+      for (let a = 0; a < numTasks; a++) {
+        for (let b = 0; b < numTasks; b++) (gramian[a] as number[])[b] = ((gramian[a] as number[])[b] as number) + (gramParts[(r * numTasks + a) * numTasks + b] as number);
+      }
+    }
+    const needsGradients = gradients.weighting.needs === "gradients";
+    const taskGradients = needsGradients ? taskLosses.map((l, k) => (l === null ? null : taskMeans.slice(k * parameters, (k + 1) * parameters))) : undefined;
+    const stepped = gradients.tryStep({ losses: taskLosses, gramian, ...(taskGradients === undefined ? {} : { gradients: taskGradients }) });
+    if (E.isLeft(stepped)) {
+      failWeighting(inFlight, stepped.left.message, stepped.left.cause);
+      return;
+    }
+    const { coefficients: c, direction: d } = stepped.right;
+    inFlight.result = { taskLosses, weights: c, diagnostics: stepped.right.diagnostics };
+    finalStates.set(inFlight.step, { ...hostState(), step: inFlight.step });
+    c.forEach((value, k) => (coefficients[k] = value));
+    if (d !== undefined) direction.set(d);
+    Atomics.store(ctrl, CTRL.DIRECTION, d === undefined ? 0 : inFlight.step);
     Atomics.store(ctrl, CTRL.ALPHA, inFlight.step);
     Atomics.notify(ctrl, CTRL.ALPHA);
   };
@@ -370,7 +404,8 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         shared,
         parameters,
         variables: trainable.length,
-        observe: driver.twoPhase,
+        observe: twoPhase,
+        mode,
         timeoutMs,
         ...(options.fault === undefined ? {} : { fault: options.fault }),
       };
@@ -434,7 +469,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
           };
           current = inFlight;
           shards.forEach((shard, r) =>
-            request(r, { kind: "step", step, lr, shape: shard.shape, inputs: shard.inputs, targets: shard.targets, taskIds: shard.taskIds, modelTaskIds: shard.modelTaskIds }, [
+            request(r, { kind: "step", step, lr, shape: shard.shape, inputs: shard.inputs, targets: shard.targets, taskIds: shard.taskIds, modelTaskIds: shard.modelTaskIds, globalCounts }, [
               shard.inputs.buffer as ArrayBuffer,
               shard.targets.buffer as ArrayBuffer,
               shard.taskIds.buffer as ArrayBuffer,
@@ -444,7 +479,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         });
       },
       endEpoch: () => {
-        driver.endEpoch();
+        lossDriver?.endEpoch();
         finalStates.set(driver.stepCount, hostState());
       },
       snapshots: () => Promise.all(workers.map((_, r) => snapshotOf(r))),

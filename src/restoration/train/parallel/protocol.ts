@@ -17,6 +17,22 @@
  *     so the replicas stay bitwise identical, and posts `done`.
  * No replica applies an update unless every replica has written its gradient (the first
  * barrier), so a replica that fails before that point leaves the others at the previous step.
+ *
+ * With a gradient-aware weighting (mode "gradient") the weighting needs the Gramian of the
+ * per-task gradients of the GLOBAL batch, so the shards' gradients are summed before it is formed:
+ *  1. the replica runs a forward and backward pass per task present in its shard (its sub-batch;
+ *     about one pass in all), reads back its per-task loss sums and gradient sums once, and
+ *     writes each task's gradient sum into its slots of `taskGradients`; a barrier;
+ *  2. replica w sums the N shards (in replica order) over its 1/N of the parameters, divides by
+ *     task k's count in the global batch (`taskMeans`: the mean gradient g_k of the whole batch),
+ *     and writes that range's share of G = [g_i·g_j] (float64) into its slot of `gramParts`;
+ *     a second barrier, then it posts its loss sums (`losses`) and waits on `ctrl[ALPHA]`;
+ *  3. the coordinator reduces the losses, sums the N Gramian parts in replica order, steps the
+ *     weighting (reading `taskMeans` for the methods that need the gradients themselves), writes
+ *     the coefficients c (or a direction into `direction`, flagged in `ctrl[DIRECTION]`) and
+ *     publishes the step in `ctrl[ALPHA]`;
+ *  4. every replica forms the same update Σ_k c_k g_k (float64 sums in task order, rounded to
+ *     float32) and applies it, so the replicas stay bitwise identical.
  */
 import type { TrainConfig } from "../config.js";
 
@@ -30,7 +46,9 @@ export const CTRL = {
   BARRIER_COUNT: 2,
   /** Barrier generation (advanced by the last replica to arrive). */
   BARRIER_GENERATION: 3,
-  LENGTH: 4,
+  /** Gradient mode: the step whose update is a direction in `direction` (not Σ c_k g_k). */
+  DIRECTION: 4,
+  LENGTH: 5,
 } as const;
 
 /** The shared buffers of one parallel run. */
@@ -44,16 +62,37 @@ export interface SharedBuffers {
   readonly summed: SharedArrayBuffer;
   /** Int32 [N * V]: whether replica r's loss reached trainable variable v (a gradient exists). */
   readonly reached: SharedArrayBuffer;
+  /** Gradient mode only (empty otherwise): Float32 [N * K * P], replica r's gradient sum of task k at (r * K + k) * P. */
+  readonly taskGradients: SharedArrayBuffer;
+  /** Gradient mode only: Float32 [K * P], task k's mean gradient over the global batch at k * P. */
+  readonly taskMeans: SharedArrayBuffer;
+  /** Gradient mode only: Float64 [N * K * K], replica r's range's share of the Gramian at r * K * K. */
+  readonly gramParts: SharedArrayBuffer;
+  /** Gradient mode only: Float32 [P], the update direction of a method that returns one (GradDrop, DB-MTL). */
+  readonly direction: SharedArrayBuffer;
 }
 
-/** Allocates the buffers for `replicas` replicas, K tasks, P parameters in V variables. */
-export const allocateShared = (replicas: number, numTasks: number, parameters: number, variables: number): SharedBuffers => ({
-  ctrl: new SharedArrayBuffer(CTRL.LENGTH * 4),
-  coefficients: new SharedArrayBuffer(numTasks * 8),
-  gradients: new SharedArrayBuffer(replicas * parameters * 4),
-  summed: new SharedArrayBuffer(parameters * 4),
-  reached: new SharedArrayBuffer(replicas * variables * 4),
-});
+/** How the replicas train: "loss" (one weighted loss, a summed gradient) or "gradient" (per-task gradients and their Gramian). */
+export type ReplicaMode = "loss" | "gradient";
+
+/**
+ * Allocates the buffers for `replicas` replicas, K tasks, P parameters in V variables. Gradient
+ * mode holds K gradient copies per replica (N·K·P + K·P + P floats) instead of one (N·P + P).
+ */
+export const allocateShared = (replicas: number, numTasks: number, parameters: number, variables: number, mode: ReplicaMode = "loss"): SharedBuffers => {
+  const gradient = mode === "gradient";
+  return {
+    ctrl: new SharedArrayBuffer(CTRL.LENGTH * 4),
+    coefficients: new SharedArrayBuffer(numTasks * 8),
+    gradients: new SharedArrayBuffer(gradient ? 0 : replicas * parameters * 4),
+    summed: new SharedArrayBuffer(gradient ? 0 : parameters * 4),
+    reached: new SharedArrayBuffer(replicas * variables * 4),
+    taskGradients: new SharedArrayBuffer(gradient ? replicas * numTasks * parameters * 4 : 0),
+    taskMeans: new SharedArrayBuffer(gradient ? numTasks * parameters * 4 : 0),
+    gramParts: new SharedArrayBuffer(gradient ? replicas * numTasks * numTasks * 8 : 0),
+    direction: new SharedArrayBuffer(gradient ? parameters * 4 : 0),
+  };
+};
 
 /** A fault a test injects into one replica (never set outside tests). */
 export interface ReplicaFault {
@@ -75,6 +114,8 @@ export interface ReplicaInit {
   readonly variables: number;
   /** Whether the weighting observes post-update losses (two-phase, "same-batch"). */
   readonly observe: boolean;
+  /** "gradient" for a gradient-aware weighting (per-task gradients and their Gramian). */
+  readonly mode: ReplicaMode;
   /** How long a replica waits for the coordinator or the other replicas before giving up (ms). */
   readonly timeoutMs: number;
   readonly fault?: ReplicaFault;
@@ -112,6 +153,8 @@ export type CoordinatorMessage =
       readonly targets: Float32Array;
       readonly taskIds: Int32Array;
       readonly modelTaskIds: Int32Array;
+      /** Each task's count in the GLOBAL batch (gradient mode divides the summed gradients by it). */
+      readonly globalCounts: readonly number[];
     }
   | { readonly kind: "load"; readonly snapshot: ReplicaSnapshot; readonly withOptimizer: boolean }
   | { readonly kind: "snapshot"; readonly id: number };

@@ -4,7 +4,7 @@
  * in `protocol.ts`; the coordinator is `coordinator.ts`.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { Tensor, Variable } from "../../../tfjs/tf.js";
+import type { Scalar, Tensor, Variable } from "../../../tfjs/tf.js";
 import { resolveModel } from "../../../tfjs/model.js";
 import { l1PerSample } from "../../../tfjs/per-task-loss.js";
 import { createModel } from "../../models/index.js";
@@ -45,6 +45,10 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
   const gradients = new Float32Array(init.shared.gradients);
   const summed = new Float32Array(init.shared.summed);
   const reached = new Int32Array(init.shared.reached);
+  const taskGradients = new Float32Array(init.shared.taskGradients);
+  const taskMeans = new Float32Array(init.shared.taskMeans);
+  const gramParts = new Float64Array(init.shared.gramParts);
+  const direction = new Float32Array(init.shared.direction);
   const variableCount = trainable.length;
   let appliedStep = 0;
 
@@ -75,14 +79,97 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     appliedStep = saved.appliedStep;
   };
 
-  const runStep = (message: Extract<CoordinatorMessage, { kind: "step" }>): void => {
-    const { step } = message;
+  const injectFault = (step: number): void => {
     const fault = init.fault;
     if (fault !== undefined && fault.replica === replica && fault.step === step) {
       if (fault.kind === "exit") process.exit(70);
       if (fault.kind === "hang") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       throw new Error(`injected fault in replica ${replica} at step ${step}`);
     }
+  };
+
+  /** Gradient mode (see protocol.ts): per-task gradient sums, the global mean gradients and their Gramian, then Σ c_k g_k. */
+  const runGradientStep = (message: Extract<CoordinatorMessage, { kind: "step" }>): void => {
+    const { step, globalCounts } = message;
+    injectFault(step);
+    setLearningRate(optimizer, message.lr);
+    const size = message.shape[0];
+    const present = Array.from({ length: numTasks }, (_, k) => k).filter((k) => message.taskIds.includes(k));
+    const sums = new Array<number>(numTasks).fill(0);
+    tf.tidy(() => {
+      const x = tf.tensor4d(message.inputs, [...message.shape]);
+      const y = tf.tensor4d(message.targets, [...message.shape]);
+      // One forward and backward pass per task present in the shard, over its own samples.
+      const perTask = present.map((k) => {
+        const members = Int32Array.from({ length: size }, (_, b) => b).filter((b) => message.taskIds[b] === k);
+        const idx = tf.tensor1d(members, "int32");
+        const told = Int32Array.from(members, (b) => message.modelTaskIds[b] as number);
+        const { value, grads } = tf.variableGrads(() => tf.sum(l1PerSample(tf, model.forward(tf.gather(x, idx), { taskIds: told }), tf.gather(y, idx))) as Scalar, trainable);
+        return tf.concat([tf.reshape(value, [1]), ...trainable.map((v) => tf.reshape(grads[v.name] ?? tf.zerosLike(v), [-1]))]);
+      });
+      // The one read-back of this step: each present task's loss sum and gradient sum.
+      const values = perTask.length === 0 ? new Float32Array(0) : (tf.concat(perTask).dataSync() as Float32Array);
+      for (let k = 0; k < numTasks; k++) {
+        const slot = (replica * numTasks + k) * parameters;
+        const i = present.indexOf(k);
+        if (i < 0) {
+          taskGradients.fill(0, slot, slot + parameters);
+          continue;
+        }
+        const row = i * (parameters + 1);
+        sums[k] = values[row] as number;
+        taskGradients.set(values.subarray(row + 1, row + 1 + parameters), slot);
+      }
+    });
+    barrier(ctrl, replicas, `the other replicas' task gradients of step ${step}`, timeoutMs);
+    // This replica's 1/N of the parameters: each task's mean gradient over the global batch, and that range's share of G.
+    const [start, end] = reduceRange(replica, replicas, parameters);
+    for (let k = 0; k < numTasks; k++) {
+      const n = globalCounts[k] as number;
+      const base = k * parameters;
+      if (n === 0) {
+        taskMeans.fill(0, base + start, base + end);
+        continue;
+      }
+      for (let j = start; j < end; j++) {
+        let total = 0;
+        for (let r = 0; r < replicas; r++) total += taskGradients[(r * numTasks + k) * parameters + j] as number;
+        taskMeans[base + j] = total / n;
+      }
+    }
+    const part = replica * numTasks * numTasks;
+    for (let a = 0; a < numTasks; a++) {
+      for (let b = a; b < numTasks; b++) {
+        let dot = 0;
+        for (let j = start; j < end; j++) dot += (taskMeans[a * parameters + j] as number) * (taskMeans[b * parameters + j] as number);
+        gramParts[part + a * numTasks + b] = dot;
+        gramParts[part + b * numTasks + a] = dot;
+      }
+    }
+    barrier(ctrl, replicas, `the other replicas' mean gradients of step ${step}`, timeoutMs);
+    post({ kind: "losses", step, sums });
+    waitFor(ctrl, CTRL.ALPHA, (s) => s === step, `the coefficients of step ${step}`, timeoutMs);
+    const update = new Float32Array(parameters);
+    if (Atomics.load(ctrl, CTRL.DIRECTION) === step) update.set(direction);
+    else {
+      for (let j = 0; j < parameters; j++) {
+        let total = 0;
+        for (let k = 0; k < numTasks; k++) total += (coefficients[k] as number) * (taskMeans[k * parameters + j] as number);
+        update[j] = total;
+      }
+    }
+    tf.tidy(() => {
+      // Every variable is updated (a zero gradient where no task reached it), as the one-worker gradient trainer does.
+      optimizer.applyGradients(trainable.map((variable, i) => ({ name: variable.name, tensor: tf.tensor(update.subarray(offsets[i] as number, (offsets[i] as number) + variable.size), [...variable.shape]) })));
+    });
+    appliedStep = step;
+    post({ kind: "done", step });
+  };
+
+  const runStep = (message: Extract<CoordinatorMessage, { kind: "step" }>): void => {
+    if (init.mode === "gradient") return runGradientStep(message);
+    const { step } = message;
+    injectFault(step);
     setLearningRate(optimizer, message.lr);
     const size = message.shape[0];
     // Row k of the [K, b] selector picks the shard's samples of task k: selector @ perSample = the per-task SUMS.
