@@ -7,6 +7,8 @@ import type { ModelContext } from "./model.js";
 import type { TaskIds } from "./per-task-loss.js";
 import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
 import type { PerSampleLossFn, Trainer } from "./trainer.js";
+import type { TaskGradient } from "./step-passes.js";
+import { subBatchLoss, taskGradients, weightedLossGradients } from "./step-passes.js";
 import { createGradientWeightingDriver } from "./weighting-driver.js";
 import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
 
@@ -162,13 +164,9 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
   const run = async (present: ReadonlyArray<number>, taskLoss: (k: number) => tfCore.Scalar, lossVector: () => tfCore.Tensor1D): Promise<GradientStepResult<S>> => {
     if (weighting.needs === "losses") return runOnLosses(present, lossVector);
     const variables = model.trainable;
-    const perTask: Array<{ loss: tfCore.Scalar; grads: Tensor[] }> = [];
+    // One forward and backward pass per present task: the same passes as a data-parallel replica's in gradient mode.
+    const perTask: TaskGradient[] = taskGradients(tf, variables, present, taskLoss);
     try {
-      for (const k of present) {
-        const { value, grads } = tf.variableGrads(() => taskLoss(k), variables);
-        // A variable task k does not reach (another task's head) has no gradient: zeros.
-        perTask.push({ loss: value, grads: variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) });
-      }
       const needsGradients = weighting.needs === "gradients";
       const sharedIndex = variables.map((v, i) => (sharedIds.has(v.id) ? i : -1)).filter((i) => i >= 0);
       const readBack = tf.tidy(() => {
@@ -236,8 +234,7 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     if (E.isLeft(result)) throw new AdapterError("weighting", result.left.message, result.left.cause);
     const { coefficients } = result.right;
     tf.tidy(() => {
-      const weights = tf.tensor1d(coefficients.map((c, k) => (taskLosses[k] === null ? 0 : c)), "float32");
-      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(lossVector(), weights)) as tfCore.Scalar, model.trainable);
+      const grads = weightedLossGradients(tf, model.trainable, lossVector, () => coefficients.map((c, k) => (taskLosses[k] === null ? 0 : c)));
       optimizer.applyGradients(model.trainable.filter((v) => grads[v.name] !== undefined).map((v) => ({ name: v.name, tensor: grads[v.name] as Tensor })));
     });
     driver.completeStep();
@@ -271,21 +268,14 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
           throw new AdapterError("shape", `modelContext.taskIds must have one id per sample (got ${modelContext.taskIds.length} for ${taskIds.length} samples)`);
         }
         const present = counts.present.flatMap((p, k) => (p ? [k] : []));
-        const members = present.map((k) => Int32Array.from({ length: batchSize }, (_, b) => b).filter((b) => taskIds[b] === k));
-        const indexOf = new Map(present.map((k, i) => [k, members[i] as Int32Array]));
         const lossVector = (): tfCore.Tensor1D => {
           const perSample = lossOfTask(0)(tf, single(model.forward(inputs, modelContext ?? { taskIds })), targets);
           const matrix = tf.tensor2d(taskMeanMatrix(taskIds, counts.counts), [numTasks, batchSize]);
           return tf.reshape(tf.matMul(matrix, tf.reshape(perSample, [batchSize, 1])), [numTasks]) as tfCore.Tensor1D;
         };
-        return run(present, (k) => {
-          const idx = tf.tensor1d(indexOf.get(k) as Int32Array, "int32");
-          const x = tf.gather(inputs, idx);
-          const y = tf.gather(targets, idx);
-          const told = modelContext?.taskIds;
-          const prediction = single(model.forward(x, { taskIds: Array.from(indexOf.get(k) as Int32Array, (b) => (told === undefined ? k : (told[b] as number))) }));
-          return tf.mean(lossOfTask(k)(tf, prediction, y)) as tfCore.Scalar;
-        }, lossVector);
+        const told = modelContext?.taskIds;
+        const batch = { inputs, targets, taskIds, ...(told === undefined ? {} : { told }) };
+        return run(present, (k) => subBatchLoss(tf, (x, context) => single(model.forward(x, context)), lossOfTask(k), batch, k, "mean"), lossVector);
       }),
     stepHeads: (inputs, targets, mask) =>
       exclusive(async () => {

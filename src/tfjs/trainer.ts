@@ -7,6 +7,7 @@ import type { TaskCounts, TaskIds } from "./per-task-loss.js";
 import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
 import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
 import type { TrainerHostState } from "./weighting-driver.js";
+import { weightedLossGradients } from "./step-passes.js";
 import { createWeightingDriver } from "./weighting-driver.js";
 
 export type { TrainerHostState } from "./weighting-driver.js";
@@ -260,8 +261,8 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     let weighted: { weights: ReadonlyArray<number>; diagnostics: Diagnostics } | undefined;
     try {
       tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => {
-          const losses = lossVector();
+        // The same taped pass as a data-parallel replica's: only where the weights come from differs.
+        const grads = weightedLossGradients(tf, variableList, lossVector, (losses) => {
           const readBack = pending === null ? losses : tf.concat([pending.losses, losses]);
           const values = readBack.dataSync(); // the one read-back of this step
           const offset = pending === null ? 0 : numTasks;
@@ -269,9 +270,8 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
           taskLosses = lossesFrom(values, offset, counts.present);
           if (twoPhase && observation === "next-step" && driver.stepCount > 0) observe(taskLosses);
           weighted = advance(taskLosses);
-          // alpha enters as a constant: the gradient is sum_k alpha_k grad L_k.
-          return tf.sum(tf.mul(losses, tf.tensor1d(weighted.weights as number[], "float32")));
-        }, variableList);
+          return weighted.weights;
+        });
         // A variable the loss does not reach has no gradient (valueAndGrads would have thrown); skip it.
         optimizer.applyGradients(variableList.filter((variable) => grads[variable.name] !== undefined).map((variable) => ({ name: variable.name, tensor: grads[variable.name] as Tensor })));
       });

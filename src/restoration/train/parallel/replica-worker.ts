@@ -4,7 +4,9 @@
  * in `protocol.ts`; the coordinator is `coordinator.ts`.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { Scalar, Tensor, Variable } from "../../../tfjs/tf.js";
+import type * as tfCore from "@tensorflow/tfjs-core";
+import type { Tensor, Variable } from "../../../tfjs/tf.js";
+import { subBatchLoss, taskGradients, weightedLossGradients } from "../../../tfjs/step-passes.js";
 import { resolveModel } from "../../../tfjs/model.js";
 import { l1PerSample } from "../../../tfjs/per-task-loss.js";
 import { createModel } from "../../models/index.js";
@@ -45,7 +47,7 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
   const gradients = new Float32Array(init.shared.gradients);
   const summed = new Float32Array(init.shared.summed);
   const reached = new Int32Array(init.shared.reached);
-  const taskGradients = new Float32Array(init.shared.taskGradients);
+  const taskGradientSlots = new Float32Array(init.shared.taskGradients);
   const taskMeans = new Float32Array(init.shared.taskMeans);
   const gramParts = new Float64Array(init.shared.gramParts);
   const direction = new Float32Array(init.shared.direction);
@@ -99,26 +101,24 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     tf.tidy(() => {
       const x = tf.tensor4d(message.inputs, [...message.shape]);
       const y = tf.tensor4d(message.targets, [...message.shape]);
-      // One forward and backward pass per task present in the shard, over its own samples.
-      const perTask = present.map((k) => {
-        const members = Int32Array.from({ length: size }, (_, b) => b).filter((b) => message.taskIds[b] === k);
-        const idx = tf.tensor1d(members, "int32");
-        const told = Int32Array.from(members, (b) => message.modelTaskIds[b] as number);
-        const { value, grads } = tf.variableGrads(() => tf.sum(l1PerSample(tf, model.forward(tf.gather(x, idx), { taskIds: told }), tf.gather(y, idx))) as Scalar, trainable);
-        return tf.concat([tf.reshape(value, [1]), ...trainable.map((v) => tf.reshape(grads[v.name] ?? tf.zerosLike(v), [-1]))]);
-      });
+      // One forward and backward pass per task present in the shard, over its own samples: the
+      // passes of createGradientTrainer, with the shard's SUMS (the global mean divides later).
+      const batch = { inputs: x, targets: y, taskIds: message.taskIds, told: message.modelTaskIds };
+      const perTask = taskGradients(tf, trainable, present, (k) => subBatchLoss(tf, model.forward, l1PerSample, batch, k, "sum")).map((t) =>
+        tf.concat([tf.reshape(t.loss, [1]), ...t.grads.map((g) => tf.reshape(g, [-1]))]),
+      );
       // The one read-back of this step: each present task's loss sum and gradient sum.
       const values = perTask.length === 0 ? new Float32Array(0) : (tf.concat(perTask).dataSync() as Float32Array);
       for (let k = 0; k < numTasks; k++) {
         const slot = (replica * numTasks + k) * parameters;
         const i = present.indexOf(k);
         if (i < 0) {
-          taskGradients.fill(0, slot, slot + parameters);
+          taskGradientSlots.fill(0, slot, slot + parameters);
           continue;
         }
         const row = i * (parameters + 1);
         sums[k] = values[row] as number;
-        taskGradients.set(values.subarray(row + 1, row + 1 + parameters), slot);
+        taskGradientSlots.set(values.subarray(row + 1, row + 1 + parameters), slot);
       }
     });
     barrier(ctrl, replicas, `the other replicas' task gradients of step ${step}`, timeoutMs);
@@ -133,7 +133,7 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
       }
       for (let j = start; j < end; j++) {
         let total = 0;
-        for (let r = 0; r < replicas; r++) total += taskGradients[(r * numTasks + k) * parameters + j] as number;
+        for (let r = 0; r < replicas; r++) total += taskGradientSlots[(r * numTasks + k) * parameters + j] as number;
         taskMeans[base + j] = total / n;
       }
     }
@@ -175,17 +175,18 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     // Row k of the [K, b] selector picks the shard's samples of task k: selector @ perSample = the per-task SUMS.
     const selector = new Float32Array(numTasks * size);
     message.taskIds.forEach((k, i) => (selector[k * size + i] = 1));
+    const shardSums = (x: Tensor, y: Tensor) =>
+      tf.reshape(tf.matMul(tf.tensor2d(selector, [numTasks, size]), tf.reshape(l1PerSample(tf, model.forward(x, { taskIds: message.modelTaskIds }), y), [size, 1])), [numTasks]) as tfCore.Tensor1D;
     tf.tidy(() => {
       const x = tf.tensor4d(message.inputs, [...message.shape]);
       const y = tf.tensor4d(message.targets, [...message.shape]);
-      const { grads } = tf.variableGrads(() => {
-        const perSample = l1PerSample(tf, model.forward(x, { taskIds: message.modelTaskIds }), y);
-        const sums = tf.reshape(tf.matMul(tf.tensor2d(selector, [numTasks, size]), tf.reshape(perSample, [size, 1])), [numTasks]);
+      // createTrainer's taped pass; the weights come from the coordinator: c_k = alpha_k / n_k (global
+      // count), a constant, so the gradient is this shard's share of grad sum_k alpha_k mean_k.
+      const grads = weightedLossGradients(tf, trainable, () => shardSums(x, y), (sums) => {
         post({ kind: "losses", step, sums: Array.from(sums.dataSync()) });
         waitFor(ctrl, CTRL.ALPHA, (s) => s === step, `the weights of step ${step}`, timeoutMs);
-        // c_k = alpha_k / n_k (global count), a constant: the gradient is this shard's share of grad sum_k alpha_k mean_k.
-        return tf.sum(tf.mul(sums, tf.tensor1d(Float32Array.from(coefficients))));
-      }, trainable);
+        return coefficients;
+      });
       const base = replica * parameters;
       trainable.forEach((variable, i) => {
         const grad = grads[variable.name];
@@ -217,11 +218,7 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     let observed: number[] | undefined;
     if (init.observe) {
       // A two-phase weighting observes the post-update losses of the same batch (its shard's sums).
-      observed = tf.tidy(() => {
-        const x = tf.tensor4d(message.inputs, [...message.shape]);
-        const perSample = l1PerSample(tf, model.forward(x, { taskIds: message.modelTaskIds }), tf.tensor4d(message.targets, [...message.shape]));
-        return Array.from(tf.matMul(tf.tensor2d(selector, [numTasks, size]), tf.reshape(perSample, [size, 1])).dataSync());
-      });
+      observed = tf.tidy(() => Array.from(shardSums(tf.tensor4d(message.inputs, [...message.shape]), tf.tensor4d(message.targets, [...message.shape])).dataSync()));
     }
     post({ kind: "done", step, ...(observed === undefined ? {} : { observed }) });
   };
