@@ -95,7 +95,6 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     const { step, globalCounts } = message;
     injectFault(step);
     setLearningRate(optimizer, message.lr);
-    const size = message.shape[0];
     const present = Array.from({ length: numTasks }, (_, k) => k).filter((k) => message.taskIds.includes(k));
     const sums = new Array<number>(numTasks).fill(0);
     tf.tidy(() => {
