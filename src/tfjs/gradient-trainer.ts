@@ -49,6 +49,17 @@ export interface MultiOutputLayersModelLike {
   readonly trainableWeights: ReadonlyArray<{ read(): Tensor }>;
 }
 
+/**
+ * A K-head model seen as an encoder and its heads, for `representation` (LibMTL's `rep_grad`):
+ * `decode(encode(x))` must be the model's forward pass.
+ */
+export interface RepresentationSplit {
+  /** x → z, the shared representation (any shape `[B, …]`). */
+  readonly encode: (inputs: Tensor) => Tensor;
+  /** z → one output per task. */
+  readonly decode: (representation: Tensor) => Tensor[];
+}
+
 /** Options of `createGradientTrainer`. */
 export interface GradientTrainerOptions<S> {
   readonly tf: Tf;
@@ -65,6 +76,14 @@ export interface GradientTrainerOptions<S> {
   readonly sharedVariables?: ReadonlyArray<Variable>;
   /** A starting weighting state (default `weighting.init(numTasks)`). */
   readonly initialState?: S;
+  /**
+   * `stepHeads` takes the task gradients at the shared representation instead of over the shared
+   * variables (LibMTL's `rep_grad`): the Gramian, the coefficients and a method's direction are
+   * over z = encode(x). Needs `sharedVariables` (the encoder's variables; every other trainable
+   * variable is a head's). Cheaper with many heads: K backward passes through the heads, one
+   * through the encoder.
+   */
+  readonly representation?: RepresentationSplit;
 }
 
 /** What one step returns (host values); a superset of `createTrainer`'s `TrainStepResult`. */
@@ -147,6 +166,11 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
   for (const v of shared) if (!trainableIds.has(v.id)) throw new AdapterError("option", `shared variable ${v.name} is not a trainable variable of the model`);
   if (shared.length === 0) throw new AdapterError("option", "sharedVariables is empty: the Gramian needs at least one shared variable");
   const sharedIds = new Set(shared.map((v) => v.id));
+  const representation = options.representation;
+  if (representation !== undefined) {
+    if (typeof representation.encode !== "function" || typeof representation.decode !== "function") throw new AdapterError("option", "representation must be { encode(x) → z, decode(z) → one output per task }");
+    if (options.sharedVariables === undefined) throw new AdapterError("option", "representation needs sharedVariables: the encoder's variables (every other trainable variable is a head's)");
+  }
   if (options.perTaskLoss !== undefined && options.perTaskLoss.length !== numTasks) {
     throw new AdapterError("option", `perTaskLoss must have one loss per task (got ${options.perTaskLoss.length} for ${numTasks} tasks)`);
   }
@@ -158,6 +182,50 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
   let running = false;
 
   /**
+   * The host side of a step, from the per-task losses and the `[Kp, N]` matrix A of the present
+   * tasks' gradients (over the shared variables, or over the representation): G = A Aᵀ on the
+   * device (one matmul: measured 2x faster on wasm than a matmul per variable summed), one
+   * read-back of the losses and G (and A, for a method that needs the gradients), the weighting.
+   * Nothing is applied on a Left: the variables stay as they were before this step.
+   */
+  const weigh = async (present: ReadonlyArray<number>, perTask: ReadonlyArray<TaskGradient>, a: Tensor) => {
+    const needsGradients = weighting.needs === "gradients";
+    const readBack = tf.tidy(() => {
+      const parts: Tensor[] = [tf.stack(perTask.map((p) => p.loss)), tf.reshape(tf.matMul(a, a, false, true), [-1])];
+      if (needsGradients) parts.push(tf.reshape(a, [-1]));
+      return tf.concat(parts);
+    });
+    const values = await readBack.data(); // the one read-back of this step
+    readBack.dispose();
+    const kp = present.length;
+    const taskLosses: (number | null)[] = new Array<number | null>(numTasks).fill(null);
+    present.forEach((k, i) => (taskLosses[k] = values[i] as number));
+    const gramian = Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0));
+    present.forEach((a, i) => present.forEach((b, j) => ((gramian[a] as number[])[b] = values[kp + i * kp + j] as number)));
+    let gradients: Array<Float32Array | null> | undefined;
+    if (needsGradients) {
+      const length = (values.length - kp - kp * kp) / kp;
+      gradients = new Array<Float32Array | null>(numTasks).fill(null);
+      present.forEach((k, i) => ((gradients as Array<Float32Array | null>)[k] = Float32Array.from(values.subarray(kp + kp * kp + i * length, kp + kp * kp + (i + 1) * length) as Float32Array)));
+    }
+    const result = driver.tryStep({ losses: taskLosses, gramian, ...(gradients === undefined ? {} : { gradients }) });
+    if (E.isLeft(result)) throw new AdapterError("weighting", result.left.message, result.left.cause);
+    return { taskLosses, gramian, step: result.right };
+  };
+
+  /** The update along A's rows: Σ_k c_k A_k in one matmul, or the method's own direction. */
+  const combined = (a: Tensor, present: ReadonlyArray<number>, step: { readonly coefficients: ReadonlyArray<number>; readonly direction?: ReadonlyArray<number> }): Tensor =>
+    step.direction !== undefined
+      ? tf.tensor1d(Float32Array.from(step.direction))
+      : tf.reshape(tf.matMul(tf.tensor2d(Float32Array.from(present, (k) => step.coefficients[k] as number), [1, present.length]), a), [-1]);
+
+  const finish = (taskLosses: TaskLosses, gramian: number[][], step: { readonly coefficients: ReadonlyArray<number>; readonly diagnostics: Diagnostics }): GradientStepResult<S> => {
+    driver.completeStep();
+    const { coefficients } = step;
+    return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian, diagnostics: step.diagnostics, state: driver.state, step: driver.stepCount };
+  };
+
+  /**
    * The core of a step: `taskLoss(k)` builds task k's scalar loss (a forward pass) for each
    * present task; gradients per task, the Gramian and one read-back; the weighting; the update.
    */
@@ -166,52 +234,64 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     const variables = model.trainable;
     // One forward and backward pass per present task: the same passes as a data-parallel replica's in gradient mode.
     const perTask: TaskGradient[] = taskGradients(tf, variables, present, taskLoss);
+    const sharedIndex = variables.map((v, i) => (sharedIds.has(v.id) ? i : -1)).filter((i) => i >= 0);
+    const a = tf.tidy(() => tf.stack(perTask.map((p) => tf.concat(sharedIndex.map((i) => tf.reshape(p.grads[i] as Tensor, [-1]))))));
     try {
-      const needsGradients = weighting.needs === "gradients";
-      const sharedIndex = variables.map((v, i) => (sharedIds.has(v.id) ? i : -1)).filter((i) => i >= 0);
-      const readBack = tf.tidy(() => {
-        const losses = tf.stack(perTask.map((p) => p.loss));
-        // G = A Aᵀ with A the [Kp, P] matrix of the task gradients over the shared variables
-        // (one matmul: measured 2x faster on wasm than a matmul per variable summed).
-        const a = tf.stack(perTask.map((p) => tf.concat(sharedIndex.map((i) => tf.reshape(p.grads[i] as Tensor, [-1])))));
-        const gram = tf.matMul(a, a, false, true);
-        const parts: Tensor[] = [losses, tf.reshape(gram, [-1])];
-        if (needsGradients) parts.push(tf.reshape(a, [-1]));
-        return tf.concat(parts);
-      });
-      const values = await readBack.data(); // the one read-back of this step
-      readBack.dispose();
-      const kp = present.length;
-      const taskLosses: (number | null)[] = new Array<number | null>(numTasks).fill(null);
-      present.forEach((k, i) => (taskLosses[k] = values[i] as number));
-      const gramian = Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0));
-      present.forEach((a, i) => present.forEach((b, j) => ((gramian[a] as number[])[b] = values[kp + i * kp + j] as number)));
-      let gradients: Array<Float32Array | null> | undefined;
-      if (needsGradients) {
-        const length = (values.length - kp - kp * kp) / kp;
-        gradients = new Array<Float32Array | null>(numTasks).fill(null);
-        present.forEach((k, i) => ((gradients as Array<Float32Array | null>)[k] = Float32Array.from(values.subarray(kp + kp * kp + i * length, kp + kp * kp + (i + 1) * length) as Float32Array)));
-      }
-      const result = driver.tryStep({ losses: taskLosses, gramian, ...(gradients === undefined ? {} : { gradients }) });
-      // Nothing is applied on a Left: the variables stay as they were before this step.
-      if (E.isLeft(result)) throw new AdapterError("weighting", result.left.message, result.left.cause);
-      const { coefficients, direction } = result.right;
+      const { taskLosses, gramian, step } = await weigh(present, perTask, a);
       tf.tidy(() => {
+        const flat = combined(a, present, step);
         let offset = 0;
         const update = variables.map((v, i) => {
-          let g: Tensor;
-          if (!sharedIds.has(v.id)) g = tf.addN(perTask.map((p) => p.grads[i] as Tensor));
-          else if (direction !== undefined) {
-            g = tf.reshape(tf.tensor1d(Float32Array.from(direction.slice(offset, offset + v.size))), v.shape);
-            offset += v.size;
-          } else g = tf.addN(present.map((k, j) => tf.mul((perTask[j] as { grads: Tensor[] }).grads[i] as Tensor, coefficients[k] as number)));
+          if (!sharedIds.has(v.id)) return { name: v.name, tensor: tf.addN(perTask.map((p) => p.grads[i] as Tensor)) };
+          const g = tf.reshape(tf.slice(flat, offset, v.size), v.shape);
+          offset += v.size;
           return { name: v.name, tensor: g };
         });
         optimizer.applyGradients(update);
       });
-      driver.completeStep();
-      return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian, diagnostics: result.right.diagnostics, state: driver.state, step: driver.stepCount };
+      return finish(taskLosses, gramian, step);
     } finally {
+      a.dispose();
+      for (const p of perTask) {
+        p.loss.dispose();
+        p.grads.forEach((g) => g.dispose());
+      }
+    }
+  };
+
+  /**
+   * LibMTL's `rep_grad`: the task gradients are taken at the shared representation z = encode(x)
+   * (`[B, …]`, per task), not over the encoder's variables. K backward passes through the heads
+   * only, the Gramian of the representation gradients, then one backward pass through the
+   * encoder with the cotangent Σ_k c_k ∂L_k/∂z (or the method's direction over z). Each head
+   * gets its own task's gradient. Costs 2 encoder forwards + 1 encoder backward + K head passes,
+   * instead of K encoder forwards and backwards.
+   */
+  const runOnRepresentation = async (split: RepresentationSplit, inputs: Tensor, present: ReadonlyArray<number>, headLoss: (outputs: Tensor[], k: number) => tfCore.Scalar): Promise<GradientStepResult<S>> => {
+    const heads = model.trainable.filter((v) => !sharedIds.has(v.id));
+    const encoded = tf.tidy(() => split.encode(inputs));
+    // z as a variable, so that one taped pass per task gives ∂L_k/∂z and the heads' gradients together.
+    const z = tf.variable(encoded, true);
+    encoded.dispose();
+    let perTask: TaskGradient[] = [];
+    let a: Tensor | undefined;
+    try {
+      perTask = taskGradients(tf, [z, ...heads], present, (k) => headLoss(split.decode(z), k));
+      a = tf.tidy(() => tf.stack(perTask.map((p) => tf.reshape(p.grads[0] as Tensor, [-1]))));
+      const { taskLosses, gramian, step } = await weigh(present, perTask, a);
+      const rows = a;
+      tf.tidy(() => {
+        const cotangent = tf.reshape(combined(rows, present, step), z.shape);
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(split.encode(inputs), cotangent)) as tfCore.Scalar, shared as Variable[]);
+        optimizer.applyGradients([
+          ...shared.map((v) => ({ name: v.name, tensor: grads[v.name] ?? tf.zerosLike(v) })),
+          ...heads.map((v, j) => ({ name: v.name, tensor: tf.addN(perTask.map((p) => p.grads[j + 1] as Tensor)) })),
+        ]);
+      });
+      return finish(taskLosses, gramian, step);
+    } finally {
+      z.dispose();
+      a?.dispose();
       for (const p of perTask) {
         p.loss.dispose();
         p.grads.forEach((g) => g.dispose());
@@ -300,6 +380,7 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
           const m = tf.tensor1d(mask.map((row) => row[k] as number), "float32");
           return tf.div(tf.sum(tf.mul(perSample, m)), Math.max(counts[k] as number, 1)) as tfCore.Scalar;
         };
+        if (representation !== undefined && weighting.needs !== "losses") return runOnRepresentation(representation, inputs, present, headLoss);
         return run(
           present,
           (k) => headLoss(model.forward(inputs), k),

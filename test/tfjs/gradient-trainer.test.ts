@@ -283,6 +283,81 @@ describe("createGradientTrainer: a tf.LayersModel with 2 heads and missing label
   });
 });
 
+describe("createGradientTrainer with representation (LibMTL's rep_grad)", () => {
+  /** An encoder (dense 5 → 4, tanh) and two linear heads (4 → 3) over plain variables. */
+  const build = (seed: number) => {
+    const w = tf.variable(tf.randomNormal([5, 4], 0, 0.5, "float32", seed));
+    const b = tf.variable(tf.randomNormal([4], 0, 0.1, "float32", seed + 1));
+    const hl = tf.variable(tf.randomNormal([4, 3], 0, 0.5, "float32", seed + 2));
+    const hr = tf.variable(tf.randomNormal([4, 3], 0, 0.5, "float32", seed + 3));
+    const encode = (x: tf.Tensor) => tf.tanh(tf.add(tf.matMul(x as tf.Tensor2D, w), b));
+    const decode = (z: tf.Tensor) => [tf.matMul(z as tf.Tensor2D, hl), tf.matMul(z as tf.Tensor2D, hr)];
+    return { encode, decode, encoder: [w, b], heads: [hl, hr], model: { apply: (x: tf.Tensor) => decode(encode(x)), variables: [w, b, hl, hr] } };
+  };
+
+  it("forms the Gramian of ∂L_k/∂z, sends Σ c_k ∂L_k/∂z back through the encoder, and gives each head its own gradient", async () => {
+    const net = build(41);
+    const x = tf.randomNormal([6, 5], 0, 1, "float32", 42);
+    const y = [tf.randomNormal([6, 3], 0, 1, "float32", 43), tf.randomNormal([6, 3], 0, 1, "float32", 44)];
+    const mask = [[1, 0], [1, 1], [0, 1], [1, 1], [1, 0], [0, 1]];
+    const n = [0, 1].map((k) => mask.filter((row) => row[k] === 1).length);
+    const lossOf = (k: number, out: tf.Tensor) => tf.div(tf.sum(tf.mul(l2PerSample(tf, out, y[k] as tf.Tensor), tf.tensor1d(mask.map((row) => row[k] as number)))), n[k] as number) as tf.Scalar;
+    // The expected step, computed here: z, each task's ∂L_k/∂z, G, c_k = 1/|∂L_k/∂z|, the vjp of encode with Σ c_k ∂L_k/∂z.
+    const z = net.encode(x);
+    const gz = [0, 1].map((k) => tf.grad((zz: tf.Tensor) => lossOf(k, net.decode(zz)[k] as tf.Tensor))(z));
+    const G = [0, 1].map((i) => [0, 1].map((j) => tf.sum(tf.mul(gz[i] as tf.Tensor, gz[j] as tf.Tensor)).dataSync()[0] as number));
+    const c = [0, 1].map((k) => 1 / Math.sqrt(G[k]![k]!));
+    const cotangent = tf.add(tf.mul(gz[0] as tf.Tensor, c[0]!), tf.mul(gz[1] as tf.Tensor, c[1]!));
+    const encoderGrads = gradsOf(() => tf.sum(tf.mul(net.encode(x), cotangent)) as tf.Scalar, net.encoder);
+    const headGrads = net.heads.map((h, k) => gradsOf(() => lossOf(k, net.decode(net.encode(x))[k] as tf.Tensor), [h])[0] as Float32Array);
+    const before = [...net.encoder, ...net.heads].map((v) => v.dataSync().slice());
+    tf.dispose([z, ...gz, cotangent]);
+
+    const trainer = createGradientTrainer({ tf, model: net.model, optimizer: tf.train.sgd(1), weighting: inverseNorm(), numTasks: 2, perTaskLoss: [l2PerSample, l2PerSample], sharedVariables: net.encoder, representation: net });
+    const tensors = tf.memory().numTensors;
+    const r = await trainer.stepHeads(x, y, mask);
+    assert.equal(tf.memory().numTensors, tensors, "tensors leaked by a step");
+    assertAllClose(r.gramian.flat(), G.flat(), { rtol: 1e-5, atol: 1e-8 }, "the Gramian of the representation gradients");
+    assertAllClose(r.coefficients as number[], c, { rtol: 1e-5, atol: 0 }, "coefficients");
+    const expected = [...encoderGrads, ...headGrads].map((g, i) => Array.from(before[i] as Float32Array, (p, j) => p - (g[j] as number)));
+    [...net.encoder, ...net.heads].forEach((v, i) => assertAllClose(Array.from(v.dataSync()), expected[i] as number[], { rtol: 1e-5, atol: 1e-6 }, `variable ${i} after the update`));
+    tf.dispose([x, ...y, ...net.model.variables]);
+  });
+
+  it("a method that needs the gradients gets ∂L_k/∂z ([B·D] each) and its direction goes through the encoder; representation needs sharedVariables", async () => {
+    const net = build(51);
+    const x = tf.randomNormal([4, 5], 0, 1, "float32", 52);
+    const y = [tf.randomNormal([4, 3], 0, 1, "float32", 53), tf.randomNormal([4, 3], 0, 1, "float32", 54)];
+    const seen: number[] = [];
+    const recordLengths = gradientWeighting(
+      {
+        name: "record-lengths",
+        needs: "gradients",
+        coefficientsOnSimplex: false,
+        optionsCodec: strictPartial({}, "RecordOptions"),
+        configOf: () => E.right({}),
+        configProps: {},
+        initMemory: () => null,
+        memoryCodec: NoMemory,
+        solve: (_config, memory, problem) => {
+          const gradients = (problem as unknown as { gradients: ArrayLike<number>[] }).gradients;
+          seen.push(...gradients.map((g) => g.length));
+          const direction = Array.from(gradients[0] as ArrayLike<number>, (v, j) => v + ((gradients[1] as ArrayLike<number>)[j] as number));
+          return E.right({ coefficients: [0, 0], direction, memory });
+        },
+      },
+      {},
+    );
+    const trainer = createGradientTrainer({ tf, model: net.model, optimizer: tf.train.sgd(1), weighting: recordLengths, numTasks: 2, perTaskLoss: [l2PerSample, l2PerSample], sharedVariables: net.encoder, representation: net });
+    const tensors = tf.memory().numTensors;
+    await trainer.stepHeads(x, y);
+    assert.equal(tf.memory().numTensors, tensors, "tensors leaked by a step");
+    assert.deepEqual(seen, [4 * 4, 4 * 4], "one representation gradient of B x D = 4 x 4 per task");
+    assert.throws(() => createGradientTrainer({ tf, model: net.model, optimizer: tf.train.sgd(1), weighting: recordLengths, numTasks: 2, representation: net }), /representation needs sharedVariables/);
+    tf.dispose([x, ...y, ...net.model.variables]);
+  });
+});
+
 describe("createGradientTrainer on wasm", () => {
   it("UPGrad through createGradientTrainer on wasm gives cpu's losses, Gramians, coefficients and parameters (float32 rounding)", async (t) => {
     await tf.setBackend("cpu");
