@@ -26,7 +26,8 @@ import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
  *   mask)`, with one target tensor per head and a `[B][K]` 0/1 mask of the labels that exist.
  *   Task k's loss is the mean of head k's per-sample loss over the samples that have its label
  *   (absent when none has); its gradient needs a forward and backward pass of its own, so a step
- *   costs about K passes.
+ *   costs about K passes — or, with `representation` (LibMTL's `rep_grad`), K passes through the
+ *   heads and one more through the encoder, the Gramian being over the representation gradients.
  *
  * Memory: the K gradient copies of the trainable variables live on the device during the step
  * (K × the model's parameter count, in float32). Methods that need the gradients themselves
