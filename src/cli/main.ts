@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { UsageError, processIo } from "./args.js";
 import type { CommandIo } from "./args.js";
 
@@ -43,7 +44,29 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
 const usage = () =>
   `usage: art-mtl <command> [options]\n\ncommands:\n${Object.entries(commands)
     .map(([name, { summary }]) => `  ${name.padEnd(9)} ${summary}`)
-    .join("\n")}\n\nRun art-mtl <command> --help for a command's options.\n`;
+    .join("\n")}\n\nRun art-mtl <command> --help for a command's options; art-mtl --version prints the version.\n`;
+
+/** The installed package's version (package.json two folders up: from src/cli in the repository, from dist/cli in the package). */
+export const packageVersion = (): string => {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  return typeof manifest.version === "string" ? manifest.version : "unknown";
+};
+
+/** The TensorFlow.js packages the kit and the CLI train and restore with (optional peers of art-mtl). */
+export const TFJS_INSTALL = "npm i @tensorflow/tfjs-core @tensorflow/tfjs-backend-cpu @tensorflow/tfjs-backend-wasm @tensorflow/tfjs-layers";
+
+/** The package a failed import could not find, when it is one of TensorFlow.js's (Node's ERR_MODULE_NOT_FOUND). */
+const missingTfjsPackage = (error: unknown): string | undefined => {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (e === null || typeof e !== "object" || (e.code !== "ERR_MODULE_NOT_FOUND" && e.code !== "MODULE_NOT_FOUND")) return undefined;
+  return /Cannot find (?:package|module) '(@tensorflow\/[a-z0-9-]+)/.exec(String(e.message))?.[1];
+};
+
+/** The install line for the packages a backend error says are not installed (none: no hint). */
+const installHint = (message: string): string => {
+  const names = [...message.matchAll(/(@tensorflow\/[a-z0-9-]+): package not installed/g)].map((m) => m[1] as string);
+  return names.length === 0 ? "" : `\n  install: npm i ${[...new Set(names)].join(" ")}`;
+};
 
 /** Runs the CLI with explicit arguments and streams; returns the exit code. */
 export const runCli = async (argv: readonly string[], io: CommandIo = processIo): Promise<number> => {
@@ -51,6 +74,10 @@ export const runCli = async (argv: readonly string[], io: CommandIo = processIo)
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.stdout(`art-mtl ${packageVersion()}\n`);
+    return 0;
   }
   const command = commands[name];
   if (command === undefined) {
@@ -61,7 +88,13 @@ export const runCli = async (argv: readonly string[], io: CommandIo = processIo)
     return await (await command.load())(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`art-mtl ${name}: ${error.message}\n`);
+      io.stderr(`art-mtl ${name}: ${error.message}${installHint(error.message)}\n`);
+      return 2;
+    }
+    // tfjs is an optional peer: without it, every command but replay and metrics says how to install it.
+    const missing = missingTfjsPackage(error);
+    if (missing !== undefined) {
+      io.stderr(`art-mtl ${name}: needs TensorFlow.js (${missing} is not installed); install it beside art-mtl:\n  ${TFJS_INSTALL}\n`);
       return 2;
     }
     throw error;

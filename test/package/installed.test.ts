@@ -178,3 +178,36 @@ describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 60
     assert.ok(out > noisy + 1, `mean restored ${out} dB vs noisy ${noisy} dB`);
   });
 });
+
+describe("a fresh project with art-mtl alone (TensorFlow.js not installed: it is an optional peer)", { timeout: 600_000 }, () => {
+  const bare = mkdtempSync(join(tmpdir(), "art-mtl-bare-"));
+  after(() => rmSync(bare, { recursive: true, force: true }));
+  const cli = (args: string[]) => {
+    const r = spawnSync(process.execPath, [join(bare, "node_modules", "art-mtl", "dist", "cli", "main.js"), ...args], { cwd: bare, encoding: "utf8", timeout: 120_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  before(() => {
+    if (!existsSync(join(repo, "dist", "index.js"))) npm(["run", "build"], repo);
+    const packed = npm(["pack", "--silent", "--pack-destination", bare], repo).trim().split("\n").pop() as string;
+    writeFileSync(join(bare, "package.json"), JSON.stringify({ name: "bare-consumer", version: "1.0.0", type: "module", private: true }));
+    npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", join(bare, packed)], bare);
+    assert.ok(!existsSync(join(bare, "node_modules", "@tensorflow", "tfjs-core")), "tfjs-core was not installed with art-mtl");
+  });
+
+  it("prints its version, replays losses, and names the packages to install for a command that needs tfjs (no stack trace)", () => {
+    const version = cli(["--version"]);
+    assert.equal(version.status, 0, version.stderr);
+    assert.equal(version.stdout, `art-mtl ${(JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version}\n`);
+    writeFileSync(join(bare, "losses.jsonl"), `{"losses":[0.5,0.2]}\n{"losses":[0.4,0.3]}\n`);
+    const replay = cli(["replay", "--strategy", "art", "--input", "losses.jsonl"]);
+    assert.equal(replay.status, 0, replay.stderr);
+    assert.equal(replay.stdout.trim().split("\n").length, 2);
+    writeFileSync(join(bare, "x.png"), "not read: the command stops before");
+    for (const args of [["restore", "x.png", "-o", "y.png"], ["demo", "--steps", "2"]]) {
+      const r = cli(args);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /needs TensorFlow\.js \(@tensorflow\/tfjs-[a-z-]+ is not installed\); install it beside art-mtl:\n {2}npm i @tensorflow\/tfjs-core @tensorflow\/tfjs-backend-cpu @tensorflow\/tfjs-backend-wasm @tensorflow\/tfjs-layers\n$/);
+      assert.ok(!r.stderr.includes("    at "), "no stack trace");
+    }
+  });
+});
