@@ -5,7 +5,7 @@ import globals from "globals";
 const tfjs = ["@tensorflow/*", "@tensorflow/**"];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "**/dist/**", "node_modules/**", ".gpu/**", "runs/**", "coverage/**", ".tmp/**", ".stryker-tmp/**"] },
+  { ignores: ["dist/**", "**/dist/**", "node_modules/**", ".gpu/**", "runs/**", "coverage/**", ".tmp/**", ".stryker-tmp/**", ".scratch/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -147,6 +147,15 @@ describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 60
     assert.deepEqual(JSON.parse(run.stdout.trim()), { png: 256, jpeg: 16, errors: ["readImage", "saveCheckpoint with a directory path"], store: "function" });
   });
 
+  it("type-checks every subpath under TypeScript's node10 resolution (typesVersions) as well as node16", () => {
+    writeFileSync(join(project, "subpaths.ts"), ['import { art } from "art-mtl";', 'import { createTrainer } from "art-mtl/tfjs";', 'import { psnr } from "art-mtl/restoration";', 'import { checkWeightingLaws } from "art-mtl/laws";', "export const used = [art, createTrainer, psnr, checkWeightingLaws];", ""].join("\n"));
+    const tsc = join(repo, "node_modules", "typescript", "bin", "tsc");
+    for (const [module, resolution] of [["commonjs", "node10"], ["node16", "node16"]] as const) {
+      const r = node([tsc, "--noEmit", "--strict", "--skipLibCheck", "--module", module, "--moduleResolution", resolution, "--target", "es2022", "subpaths.ts"]);
+      assert.equal(r.status, 0, `${resolution}: ${r.stdout}${r.stderr}`);
+    }
+  });
+
   it("ships the default models and restores an image out of the box (no --checkpoint)", () => {
     const models = join(project, "node_modules", "art-mtl", "models");
     assert.deepEqual(readdirSync(models).sort(), ["all-in-one", "rain-haze-noise"]);
