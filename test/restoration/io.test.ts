@@ -9,7 +9,7 @@ import { PNG } from "pngjs";
 import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/procedural.js";
 import { toUint8 } from "../../src/restoration/image.js";
-import { ImageFileError, decodeImage, decodeJpeg, encodeJpeg, encodePng, readImage, readImageSync, writePng } from "../../src/restoration/io/index.js";
+import { ImageFileError, decodeImage, decodeJpeg, decodePngAlpha, encodeJpeg, encodePng, pngFacts, readImage, readImageSync, writePng } from "../../src/restoration/io/index.js";
 import { psnr } from "../../src/restoration/metrics/index.js";
 import { buildPng, sharedDataDir } from "./fixtures.js";
 
@@ -189,4 +189,29 @@ test("a JPEG above the limit is refused as too large, with the same advice", () 
   const jpeg = encodeJpeg({ width: 40, height: 30, data: new Float32Array(40 * 30 * 3).fill(0.5) }, 90);
   assert.throws(() => decodeJpeg(jpeg, "big.jpg", { maxPixels: 1000 }), (e: unknown) => e instanceof ImageFileError && e.reason === "too-large" && /raise it with --max-pixels/.test(e.message));
   assert.equal(decodeJpeg(jpeg, "big.jpg", { maxPixels: 1200 }).width, 40);
+});
+
+test("encodePng writes 16-bit, gray and alpha PNGs that decode back to the same levels; pngFacts reads them from the header", () => {
+  const img = proceduralImage(Rng.seeded(5), 12, 9);
+  const alpha = Float32Array.from({ length: 12 * 9 }, (_, p) => (p % 7) / 6);
+  const plain = pngFacts(encodePng(img));
+  assert.deepEqual(plain, { depth: 8, colorType: 2, gray: false, alpha: false });
+  for (const bitDepth of [8, 16] as const) {
+    const max = bitDepth === 16 ? 65535 : 255;
+    const rgbaBytes = encodePng(img, { bitDepth, alpha });
+    assert.deepEqual(pngFacts(rgbaBytes), { depth: bitDepth, colorType: 6, gray: false, alpha: true });
+    const back = decodeImage(rgbaBytes, "memory");
+    img.data.forEach((v, i) => assert.ok(Math.abs((back.data[i] as number) - Math.round(v * max) / max) < 1e-6, `${bitDepth}-bit sample ${i}`));
+    decodePngAlpha(rgbaBytes, "memory").forEach((a, p) => assert.ok(Math.abs(a - Math.round((alpha[p] as number) * max) / max) < 1e-6, `alpha ${p}`));
+    const grayBytes = encodePng(img, { bitDepth, gray: true });
+    assert.deepEqual(pngFacts(grayBytes), { depth: bitDepth, colorType: 0, gray: true, alpha: false });
+    const gray = decodeImage(grayBytes, "memory");
+    for (let p = 0; p < 12 * 9; p++) {
+      const mean = ((img.data[p * 3] as number) + (img.data[p * 3 + 1] as number) + (img.data[p * 3 + 2] as number)) / 3;
+      assert.ok(Math.abs((gray.data[p * 3] as number) - Math.round(mean * max) / max) < 1e-6 && gray.data[p * 3] === gray.data[p * 3 + 2], `gray level ${p}`);
+    }
+    assert.deepEqual(pngFacts(encodePng(img, { bitDepth, gray: true, alpha })), { depth: bitDepth, colorType: 4, gray: true, alpha: true });
+  }
+  assert.equal(pngFacts(encodeJpeg(img, 90)), undefined);
+  assert.ok(decodePngAlpha(encodePng(img), "memory").every((a) => a === 1), "no alpha channel: opaque");
 });

@@ -20,6 +20,8 @@ export interface TileOptions {
   readonly overlap?: number;
   /** The model needs H and W divisible by this (a U-Net of depth d: 2^d); inputs are edge-padded. Default 1. */
   readonly multipleOf?: number;
+  /** Called after each tile with the tiles done and their total (1 of 1 for an image that fits one tile). */
+  readonly onTile?: (done: number, total: number) => void;
 }
 
 /** Copies `img` into a larger image, repeating its last row and column (edge padding). */
@@ -80,9 +82,14 @@ export async function restoreImage(tf: Tf, forward: Forward, img: RgbImage, opti
   const tile = options.tile ?? 128;
   const overlap = Math.min(options.overlap ?? 16, Math.floor(tile / 2));
   const multipleOf = options.multipleOf ?? 1;
-  if (img.width <= tile && img.height <= tile) return restoreWhole(tf, forward, img, multipleOf);
+  if (img.width <= tile && img.height <= tile) {
+    const whole = await restoreWhole(tf, forward, img, multipleOf);
+    options.onTile?.(1, 1);
+    return whole;
+  }
   const xs = tileStarts(img.width, tile, overlap);
   const ys = tileStarts(img.height, tile, overlap);
+  let tilesDone = 0;
   const acc = new Float32Array(img.width * img.height * 3);
   const norm = new Float32Array(img.width * img.height);
   for (const [yi, top] of ys.entries()) {
@@ -90,6 +97,7 @@ export async function restoreImage(tf: Tf, forward: Forward, img: RgbImage, opti
       const tw = Math.min(tile, img.width);
       const th = Math.min(tile, img.height);
       const out = await restoreWhole(tf, forward, cropImage(img, left, top, tw, th), multipleOf);
+      options.onTile?.(++tilesDone, xs.length * ys.length);
       for (let y = 0; y < th; y++) {
         const wy = ramp(y, th, overlap, yi === 0, yi === ys.length - 1);
         for (let x = 0; x < tw; x++) {
