@@ -19,10 +19,10 @@ import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
 import {
   checkpointFromTar, copyCheckpoint, indexedDbCheckpointStore, listIndexedDbCheckpoints, memoryCheckpointStore,
-  registerWasmTrainingKernels, registerWebGlTrainingKernels, registerWebGpuTrainingKernels,
+  registerWebGlTrainingKernels, registerWebGpuTrainingKernels, selectBackend,
 } from "../../src/tfjs/index.js";
 import type { CheckpointManifest } from "../../src/tfjs/index.js";
 import {
@@ -73,12 +73,17 @@ const gpuDevice = (): (GpuErrorScopes & EventTarget) | undefined =>
  * Activates `backend` and registers its training kernels the way `selectBackend` does; on webgl
  * and webgpu, probes `tf.pad` above rank 4 before and after (the fix replaces the shipped PadV2).
  */
-const activate = async (backend: string): Promise<Pick<PageResult, "registration" | "registrationAgain" | "padShipped" | "padFixed">> => {
+const activate = async (backend: string): Promise<Pick<PageResult, "registration" | "registrationAgain" | "padShipped" | "padFixed" | "selectionNotes">> => {
   if (backend === "webgpu" && !("gpu" in navigator)) throw new Error("navigator.gpu is missing (no WebGPU in this browser)");
-  if (backend === "wasm") setWasmPaths(new URL("wasm/", location.href).href);
+  if (backend === "wasm") {
+    // The product's path in a bundled page: the module handed in (a bundler cannot follow an import by name) ...
+    const selection = await selectBackend(tf, "wasm", { wasmPaths: new URL("wasm/", location.href).href, backendModules: { wasm: wasmBackend } });
+    // ... and with nothing handed in: the registered backend is used as it is, with no import by name.
+    const again = await selectBackend(tf, "wasm", { registerTrainingKernels: false });
+    return { ...(selection.registration === undefined ? {} : { registration: selection.registration }), selectionNotes: [...selection.notes, ...again.notes] };
+  }
   if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') returned false`);
   await tf.ready();
-  if (backend === "wasm") return { registration: registerWasmTrainingKernels(tf, "wasm") };
   if (backend !== "webgl" && backend !== "webgpu") return {};
   const padShipped = await probePads(tf, gpuDevice());
   const register = () => (backend === "webgl" ? registerWebGlTrainingKernels(tf, "webgl") : registerWebGpuTrainingKernels(tf, "webgpu"));

@@ -43,6 +43,8 @@ export interface PageResult {
   readonly backend: string;
   readonly activeBackend?: string;
   readonly registration?: TrainingKernelRegistration;
+  /** wasm: the notes of selectBackend in the bundled page, with the module handed in and then with nothing (the registered backend). */
+  readonly selectionNotes?: readonly string[];
   /** webgl and webgpu: a second registration (changes nothing). */
   readonly registrationAgain?: TrainingKernelRegistration;
   /** webgl and webgpu: `tf.pad` at ranks 4-6 against a plain-JS pad, with the shipped PadV2 and after the registration. */

@@ -387,6 +387,9 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
         if (backend === "wasm") {
           assert.deepEqual(r.registration?.addedKernels, ["Conv2DBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "DepthwiseConv2dNativeBackpropFilter", "UnsortedSegmentSum"]);
           assert.deepEqual(r.registration?.replacedKernels, ["MaxPoolGrad", "Conv2DBackpropInput"]);
+          // selectBackend in an esbuild page: the binaries from the wasmPaths given with the module, then the registered backend used without any import by name.
+          assert.ok(r.selectionNotes?.some((n) => /^wasm: binaries from http:\/\/127\.0\.0\.1:\d+\/wasm\/$/.test(n)), JSON.stringify(r.selectionNotes));
+          assert.ok(r.selectionNotes?.includes("wasm: registered by the page; its binaries are where tfjs-backend-wasm looks (pass wasmPaths and backendModules.wasm to choose)"), JSON.stringify(r.selectionNotes));
         } else if (backend === "webgpu" || backend === "webgl") {
           // The DepthToSpace gradient is global: the wasm registration, earlier in the page, added it.
           assert.deepEqual(r.registration, { backendName: backend, addedKernels: [], keptKernels: [], replacedKernels: ["PadV2"], addedGradients: [] });

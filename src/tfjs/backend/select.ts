@@ -7,6 +7,7 @@
  */
 import type { LogFn, Tf } from "./types.js";
 import { registerWasmTrainingKernels } from "./register.js";
+import type { TrainingKernelRegistration } from "./register.js";
 import { createRequire, dirname, isNodeBuild, join } from "../platform/node.js";
 import { registerWebGpuTrainingKernels } from "./register-webgpu.js";
 
@@ -42,6 +43,14 @@ export interface SelectBackendOptions {
    * true): `registerWasmTrainingKernels` or `registerWebGpuTrainingKernels`.
    */
   readonly registerTrainingKernels?: boolean;
+  /**
+   * Backend packages the caller imported itself — statically, so that a bundler (esbuild, vite,
+   * webpack) includes them: `{ wasm: await import("@tensorflow/tfjs-backend-wasm") }` or
+   * `import * as wasm from …`. Used instead of importing the package by name, which a bundled page
+   * cannot do. Without it, a backend already registered (the page imported its package) is used
+   * as it is, and only an unregistered one is imported by name.
+   */
+  readonly backendModules?: { readonly wasm?: object; readonly webgpu?: object; readonly cpu?: object };
 }
 
 /** A backend that was not picked, and why. */
@@ -60,6 +69,8 @@ export interface BackendSelection {
   readonly skipped: readonly SkippedBackend[];
   /** Extra facts worth logging (kernels registered, reading caveats, ...). */
   readonly notes: readonly string[];
+  /** What registering the training kernels did (wasm and webgpu, unless `registerTrainingKernels: false`). */
+  readonly registration?: TrainingKernelRegistration;
 }
 
 /** Raised by a loader when its backend cannot be used; the message is the skip reason. */
@@ -80,7 +91,25 @@ export class NoUsableBackendError extends Error {
 }
 
 /** Starts one backend; `auto` is true when "auto" is trying candidates (a loader may then be pickier). */
-type Loader = (tf: Tf, options: SelectBackendOptions, auto: boolean) => Promise<{ backendName: string; notes: string[] }>;
+type Loader = (tf: Tf, options: SelectBackendOptions, auto: boolean) => Promise<{ backendName: string; notes: string[]; registration?: TrainingKernelRegistration }>;
+
+/**
+ * A backend package's module: the one the caller handed in (`backendModules`); none when the
+ * backend is registered already and nothing from the module is `needed`; else imported by name
+ * (which a bundled page cannot do: then the message says what to pass instead).
+ */
+async function backendModule(tf: Tf, name: "wasm" | "webgpu", specifier: string, options: SelectBackendOptions, needed: boolean): Promise<Record<string, unknown> | undefined> {
+  const given = options.backendModules?.[name];
+  if (given !== undefined) return given as Record<string, unknown>;
+  const registered = tf.engine().registryFactory[name] !== undefined;
+  if (registered && !needed) return undefined;
+  try {
+    return await importOptional(specifier);
+  } catch (err) {
+    if (!registered || !(err instanceof BackendUnavailable)) throw err;
+    throw new BackendUnavailable(`${err.message}; it is registered, but its options need the module: pass backendModules: { ${name}: await import("${specifier}") }`);
+  }
+}
 
 /** `import()` of an optional package; the specifier travels through a variable so no types are needed. */
 async function importOptional(specifier: string, label = specifier): Promise<Record<string, unknown>> {
@@ -174,15 +203,14 @@ const webgpuLoader: Loader = async (tf, options, auto) => {
     if (auto && isSoftwareAdapter(adapter)) {
       throw new BackendUnavailable(`webgpu: only a software adapter (${description}), slower than wasm; select 'webgpu' explicitly to use it`);
     }
-    await importOptional("@tensorflow/tfjs-backend-webgpu");
+    await backendModule(tf, "webgpu", "@tensorflow/tfjs-backend-webgpu", options, false);
     await activate(tf, "webgpu", "@tensorflow/tfjs-backend-webgpu");
     const notes = [`webgpu: adapter ${description}`, "webgpu: dataSync()/arraySync() do not work in Node; read tensors with `await t.data()`"];
-    if (options.registerTrainingKernels !== false) {
-      const registration = registerWebGpuTrainingKernels(tf, "webgpu");
-      if (registration.replacedKernels.length > 0) notes.push(`webgpu: replaced shipped kernels (wrong above rank 4): ${registration.replacedKernels.join(", ")}`);
-      if (registration.addedGradients.length > 0) notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
-    }
-    return { backendName: "webgpu", notes };
+    if (options.registerTrainingKernels === false) return { backendName: "webgpu", notes };
+    const registration = registerWebGpuTrainingKernels(tf, "webgpu");
+    if (registration.replacedKernels.length > 0) notes.push(`webgpu: replaced shipped kernels (wrong above rank 4): ${registration.replacedKernels.join(", ")}`);
+    if (registration.addedGradients.length > 0) notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
+    return { backendName: "webgpu", notes, registration };
   } catch (err) {
     restoreNavigator();
     throw err;
@@ -223,8 +251,10 @@ async function defaultWasmDirectory(): Promise<string | undefined> {
 }
 
 const wasmLoader: Loader = async (tf, options) => {
-  const wasm = await importOptional("@tensorflow/tfjs-backend-wasm");
+  // In Node the module sets the binaries' folder (found by Node's resolver); in a page, only when asked.
+  const wasm = (await backendModule(tf, "wasm", "@tensorflow/tfjs-backend-wasm", options, isNodeBuild || options.wasmPaths !== undefined || options.wasmThreads !== undefined)) ?? {};
   const notes: string[] = [];
+  if (Object.keys(wasm).length === 0) notes.push("wasm: registered by the page; its binaries are where tfjs-backend-wasm looks (pass wasmPaths and backendModules.wasm to choose)");
   const setWasmPaths = wasm["setWasmPaths"];
   const paths = options.wasmPaths ?? (await defaultWasmDirectory());
   if (paths !== undefined && typeof setWasmPaths === "function") {
@@ -248,18 +278,17 @@ const wasmLoader: Loader = async (tf, options) => {
   }
   const getThreadsCount = wasm["getThreadsCount"];
   if (typeof getThreadsCount === "function") notes.push(`wasm: ${String((getThreadsCount as () => number)())} thread(s)`);
-  if (options.registerTrainingKernels !== false) {
-    const registration = registerWasmTrainingKernels(tf, "wasm");
-    const all = [...registration.addedKernels, ...registration.keptKernels];
-    notes.push(`wasm: training kernels available: ${all.join(", ")}`);
-    if (registration.replacedKernels.length > 0) notes.push(`wasm: replaced shipped kernels (wrong or slow): ${registration.replacedKernels.join(", ")}`);
-    if (registration.addedGradients.length > 0) notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
-  }
-  return { backendName: "wasm", notes };
+  if (options.registerTrainingKernels === false) return { backendName: "wasm", notes };
+  const registration = registerWasmTrainingKernels(tf, "wasm");
+  const all = [...registration.addedKernels, ...registration.keptKernels];
+  notes.push(`wasm: training kernels available: ${all.join(", ")}`);
+  if (registration.replacedKernels.length > 0) notes.push(`wasm: replaced shipped kernels (wrong or slow): ${registration.replacedKernels.join(", ")}`);
+  if (registration.addedGradients.length > 0) notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
+  return { backendName: "wasm", notes, registration };
 };
 
-const cpuLoader: Loader = async (tf) => {
-  if (tf.engine().registryFactory["cpu"] === undefined) await importOptional("@tensorflow/tfjs-backend-cpu");
+const cpuLoader: Loader = async (tf, options) => {
+  if (tf.engine().registryFactory["cpu"] === undefined && options.backendModules?.cpu === undefined) await importOptional("@tensorflow/tfjs-backend-cpu");
   await activate(tf, "cpu", "@tensorflow/tfjs-backend-cpu");
   return { backendName: "cpu", notes: ["cpu: pure JavaScript, far too slow to train conv nets"] };
 };
@@ -290,11 +319,11 @@ export async function selectBackend(
   const skipped: SkippedBackend[] = [];
   for (const candidate of candidates) {
     try {
-      const { backendName, notes } = await LOADERS[candidate](tf, options, choice === "auto");
+      const { backendName, notes, registration } = await LOADERS[candidate](tf, options, choice === "auto");
       const allNotes = gradientNote === undefined ? notes : [gradientNote, ...notes];
       log(`backend: using ${candidate} (tf backend '${backendName}')${skipped.length > 0 ? `; skipped ${skipped.map((s) => s.choice).join(", ")}` : ""}`);
       for (const note of allNotes) log(`backend: ${note}`);
-      return { choice: candidate, backendName, skipped, notes: allNotes };
+      return { choice: candidate, backendName, skipped, notes: allNotes, ...(registration === undefined ? {} : { registration }) };
     } catch (err) {
       if (!(err instanceof BackendUnavailable)) throw err;
       skipped.push({ choice: candidate, reason: err.message });

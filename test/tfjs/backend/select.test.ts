@@ -36,6 +36,18 @@ describe("selectBackend", () => {
     assert.equal((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu, undefined);
   });
 
+  it("uses a backend module handed in (backendModules) instead of importing the package by name, and reports the registration", async () => {
+    const real = await import("@tensorflow/tfjs-backend-wasm");
+    const calls: unknown[] = [];
+    const handedIn = { ...real, setWasmPaths: (paths: unknown) => (calls.push(paths), real.setWasmPaths(paths as string)) };
+    const selection = await selectBackend(tf, "wasm", { backendModules: { wasm: handedIn } });
+    assert.equal(tf.getBackend(), "wasm");
+    assert.equal(calls.length, 1, "the handed-in module set the binaries' folder");
+    assert.match(String(calls[0]), /tfjs-backend-wasm/);
+    assert.equal(selection.registration?.backendName, "wasm");
+    assert.ok(selection.registration !== undefined && [...selection.registration.addedKernels, ...selection.registration.keptKernels].includes("Conv2DBackpropFilter"));
+  });
+
   it("an explicit choice that cannot load throws the skip reason instead of crashing later", async () => {
     await assert.rejects(selectBackend(tf, "node"), /@tensorflow\/tfjs-node: package not installed/);
     await assert.rejects(selectBackend(tf, "node-gpu"), /@tensorflow\/tfjs-node-gpu: package not installed/);
