@@ -63,6 +63,27 @@ describe("restoration models", () => {
     input.dispose();
   });
 
+  it("SRResNet init: \"basicsr\" draws the same He-normal values times 0.1 (the last conv stays zero); the default is \"he\", and a spec without init resolves as before", () => {
+    const resolve = (raw: unknown) => {
+      const decoded = ModelSpec.decode(raw);
+      assert.ok(E.isRight(decoded));
+      return resolveModelSpec(decoded.right);
+    };
+    assert.deepEqual(resolve({ kind: "srresnet", width: 8, blocks: 2 }), { kind: "srresnet", width: 8, blocks: 2 });
+    assert.deepEqual(resolve({ kind: "srresnet", width: 8, blocks: 2, init: "basicsr" }), { kind: "srresnet", width: 8, blocks: 2, init: "basicsr" });
+    assert.ok(E.isLeft(ModelSpec.decode({ kind: "srresnet", init: "xavier" })));
+    const values = (spec: Parameters<typeof createModel>[1]) => {
+      const model = createModel(tf, spec, { seed: 4 });
+      const out = model.variables.map((v) => Array.from(v.dataSync()));
+      model.dispose();
+      return out;
+    };
+    const plain = values({ kind: "srresnet", width: 8, blocks: 2 });
+    assert.deepEqual(values({ kind: "srresnet", width: 8, blocks: 2, init: "he" }), plain, "init he is the default");
+    const scaled = values({ kind: "srresnet", width: 8, blocks: 2, init: "basicsr" });
+    scaled.forEach((variable, i) => variable.forEach((v, j) => assert.ok(Math.abs(v - 0.1 * (plain[i]![j] as number)) <= 1e-7 * Math.max(1, Math.abs(v)), `variable ${i}[${j}]: ${v} vs 0.1 x ${plain[i]![j]}`)));
+    assert.ok(plain.some((variable) => variable.some((v) => v !== 0)));
+  });
   it("rejects wrong input shapes clearly", () => {
     const model = createModel(tf, { kind: "unet", width: 4, depth: 2 });
     assert.throws(() => tf.tidy(() => model.apply(tf.zeros([1, 6, 8, 3]))), /divisible by 4 \(got 6x8\)/);

@@ -106,7 +106,7 @@ export const createModel = (tf: Tf, spec: ModelSpec | unknown, options: CreateMo
   let forward: (inputs: tfCore.Tensor4D, selector?: tfCore.Tensor2D) => tfCore.Tensor4D;
   switch (resolved.kind) {
     case "srresnet": {
-      const params = srResNetParams(factory, resolved.width, resolved.blocks, rows);
+      const params = srResNetParams(factory, resolved.width, resolved.blocks, rows, resolved.init ?? "he");
       forward = (x, selector) => srResNetForward(tf, params, x, selector);
       break;
     }

@@ -9,8 +9,8 @@ import { mixSeed } from "../data/sources.js";
 
 /** Creates the variables of one model, in creation order, with distinct seeds. */
 export interface ParameterFactory {
-  /** A 3-D conv filter [k, k, cin, cout] (He normal, or zeros) and its bias [cout] (zeros). */
-  conv(name: string, kernel: number, inChannels: number, outChannels: number, init?: "he" | "zero"): ConvParams;
+  /** A 3-D conv filter [k, k, cin, cout] (He normal times `scale`, default 1; or zeros) and its bias [cout] (zeros). */
+  conv(name: string, kernel: number, inChannels: number, outChannels: number, init?: "he" | "zero", scale?: number): ConvParams;
   /** A transposed-conv filter [k, k, cout, cin] (tfjs' layout) and its bias [cout]. */
   convTranspose(name: string, kernel: number, inChannels: number, outChannels: number): ConvParams;
   /** A dense layer [in, out] (He normal) with bias [out]. */
@@ -46,8 +46,8 @@ export const parameterFactory = (tf: Tf, prefix: string, seed: number): Paramete
   // tfjs treats a seed of 0 as "no seed" (fresh randomness), hence `|| 1`.
   const normal = (shape: number[], std: number) => () => tf.randomNormal(shape, 0, std, "float32", mixSeed(seed, variableIndex++) || 1);
   return {
-    conv: (name, kernel, inChannels, outChannels, init = "he") => ({
-      filter: make(`${name}/filter`, init === "zero" ? () => tf.zeros([kernel, kernel, inChannels, outChannels]) : normal([kernel, kernel, inChannels, outChannels], Math.sqrt(2 / (kernel * kernel * inChannels)))),
+    conv: (name, kernel, inChannels, outChannels, init = "he", scale = 1) => ({
+      filter: make(`${name}/filter`, init === "zero" ? () => tf.zeros([kernel, kernel, inChannels, outChannels]) : normal([kernel, kernel, inChannels, outChannels], scale * Math.sqrt(2 / (kernel * kernel * inChannels)))),
       bias: make(`${name}/bias`, () => tf.zeros([outChannels])),
     }),
     convTranspose: (name, kernel, inChannels, outChannels) => ({

@@ -18,6 +18,8 @@ export const SrResNetSpec = kindSpec("srresnet", {
   width: Count,
   /** Residual blocks (MiOIR: 16). */
   blocks: NonNegativeInt,
+  /** "he" (default): He-normal convs; "basicsr": those draws times 0.1, as BasicSR's MSRResNet (trains deep models; see srResNetParams). */
+  init: t.union([t.literal("he"), t.literal("basicsr")]),
 });
 export type SrResNetSpec = t.TypeOf<typeof SrResNetSpec>;
 
@@ -64,7 +66,7 @@ interface TaskPromptField {
 /** Every field filled in. */
 export type ResolvedModelSpec = TaskPromptField &
   (
-    | { readonly kind: "srresnet"; readonly width: number; readonly blocks: number }
+    | { readonly kind: "srresnet"; readonly width: number; readonly blocks: number; readonly init?: "basicsr" }
     | { readonly kind: "unet"; readonly width: number; readonly depth: number }
     | { readonly kind: "prompt-unet"; readonly width: number; readonly depth: number; readonly prompts: number; readonly promptSize: number }
   );
@@ -85,7 +87,8 @@ export const resolveModelSpec = (spec: ModelSpec): ResolvedModelSpec => {
 const resolveSizes = (spec: ModelSpec): ResolvedModelSpec => {
   switch (spec.kind) {
     case "srresnet":
-      return { kind: "srresnet", width: spec.width ?? MODEL_DEFAULTS.srresnet.width, blocks: spec.blocks ?? MODEL_DEFAULTS.srresnet.blocks };
+      // init appears only when it is "basicsr", so the resolved spec of an existing config is unchanged.
+      return { kind: "srresnet", width: spec.width ?? MODEL_DEFAULTS.srresnet.width, blocks: spec.blocks ?? MODEL_DEFAULTS.srresnet.blocks, ...(spec.init === "basicsr" ? { init: "basicsr" as const } : {}) };
     case "unet":
       return { kind: "unet", width: spec.width ?? MODEL_DEFAULTS.unet.width, depth: spec.depth ?? MODEL_DEFAULTS.unet.depth };
     case "prompt-unet": {
