@@ -31,6 +31,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "restore an image or folder with a checkpoint (tiled, bounded memory)",
     load: async () => (await import("./commands/restore.js")).restoreCommand,
   },
+  export: {
+    summary: "write a checkpoint's model in tfjs's format (model.json + weights.bin, no optimizer state)",
+    load: async () => (await import("./commands/export.js")).exportCommand,
+  },
   metrics: {
     summary: "PSNR/SSIM of two images (BasicSR or scikit-image convention)",
     load: async () => (await import("./commands/metrics.js")).metricsCommand,

@@ -9,6 +9,7 @@ export * from "./degradations/index.js";
 export * from "./data/index.js";
 export * from "./metrics/index.js";
 export * from "./models/index.js";
+export * from "./models/export.js";
 export * from "./report/index.js";
 export * from "./train/index.js";
 export * from "./experiment/stats.js";

@@ -9,7 +9,9 @@ import type { RgbImage } from "../../restoration/image.js";
 import { ProgressBar } from "../../restoration/train/progress.js";
 import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from "../../restoration/pretrained.js";
 import { checkpointFromFlags } from "./model-flags.js";
-import { forwardFor, loadTrainedSession, multipleOfFor, restoreImage } from "../../restoration/train/index.js";
+import { forwardFor, loadTf, loadTrainedSession, multipleOfFor, restoreImage } from "../../restoration/train/index.js";
+import { isModelDirectory, loadRestorationModel, modelDirectoryHandler } from "../../restoration/models/export.js";
+import { AdapterError } from "../../tfjs/errors.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
 import { asUsageError, stderrIsTTY } from "./train.js";
@@ -32,7 +34,8 @@ unchanged, a gray PNG stays gray (the mean of the restored R, G and B), a 16-bit
 with 16 bits; a JPEG output has none of these (a note says what was dropped).
   --task T        what is wrong with the image (${PRETRAINED_MODELS[0]?.tasks.join(", ")}): a task-prompted
                   model restores best when told; without it the model guesses (its blind path)
-  --checkpoint D  a checkpoint from art-mtl train (default: the shipped model)
+  --checkpoint D  a checkpoint from art-mtl train, or a model exported by art-mtl export
+                  (model.json + weights.bin); default: the shipped model
   --model NAME    a shipped model: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")} (default ${DEFAULT_PRETRAINED})
   --tile N        tile side in pixels (default 256); memory grows with N^2, not the image size
   --overlap N     overlap between tiles, blended linearly (default 16)
@@ -115,6 +118,19 @@ const writeRestored = (out: string, format: "png" | "jpeg", restored: RgbImage, 
   return notes;
 };
 
+/** A training checkpoint, or a model exported in tfjs's format (`art-mtl export`): what restoring needs of either. */
+export const loadForInference = async (location: string, backend?: Parameters<typeof loadTrainedSession>[1]) => {
+  if (!isModelDirectory(location)) return loadTrainedSession(location, backend);
+  const { tf } = await loadTf(backend ?? "auto");
+  try {
+    const { model, tasks } = await loadRestorationModel(tf, modelDirectoryHandler(location));
+    return { tf, model, config: { tasks } };
+  } catch (error) {
+    if (error instanceof AdapterError) throw new UsageError(`${location}: ${error.message}`);
+    throw error;
+  }
+};
+
 /** The `restore` command. */
 export const restoreCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
   const { values, positionals } = parseFlags(
@@ -168,7 +184,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
     }
   }
   const checkpoint = checkpointFromFlags(values);
-  const session = await loadTrainedSession(checkpoint, backend).catch(asUsageError);
+  const session = await loadForInference(checkpoint, backend).catch(asUsageError);
   const task = values.task;
   if (task !== undefined && !session.config.tasks.includes(task as never)) {
     throw new UsageError(`--task: this model restores ${session.config.tasks.join(", ")} (got ${JSON.stringify(task)})`);

@@ -127,8 +127,8 @@ export interface EvaluateOptions {
  * The session's forward pass for images of one task: a task-prompted model is told the task
  * (its index among the trained tasks); an unknown or absent task takes the blind path (-1).
  */
-export function forwardFor(session: Pick<TrainingSession, "model" | "config">, task?: string): (inputs: Tensor) => Tensor {
-  const id = task === undefined ? -1 : session.config.tasks.indexOf(task as TaskName);
+export function forwardFor(session: { readonly model: TrainingSession["model"]; readonly config: { readonly tasks: readonly string[] } }, task?: string): (inputs: Tensor) => Tensor {
+  const id = task === undefined ? -1 : session.config.tasks.indexOf(task);
   return (inputs) => session.model.apply(inputs, { taskIds: new Array<number>(inputs.shape[0] as number).fill(id) });
 }
 
