@@ -54,6 +54,14 @@ describe("experiment summary", () => {
     assert.match(spread, /\| art \| 3\.00 \(3\.00\) \| 1\.50 \| 0\.50 \|/);
   });
 
+  it("a gradient-aware method's coefficients (not on the simplex) are read as shares of their sum, with the median sum beside them", () => {
+    const gradient = [0, 1, 2].map((seed) => run("upgrad", seed, [21, 30], [1.5, 0.5]));
+    const spread = weightSpreadTable([...runs, ...gradient], tasks, ["mixed", "art", "upgrad"]);
+    assert.match(spread, /\| method \| max\/min weight per step: median \(95th pct\) \| Σ weights: median \| t0 \(×K\) \| t1 \(×K\) \|/);
+    assert.match(spread, /\| mixed \| 1\.00 \(1\.00\) \| 1\.00 \| 1\.00 \| 1\.00 \|/);
+    assert.match(spread, /\| upgrad \| 3\.00 \(3\.00\) \| 2\.00 \| 1\.50 \| 0\.50 \|/);
+  });
+
   it("unknown method labels are reported together", () => {
     assert.throws(() => selectMethods(["mixed", "nope", "zzz"]), /unknown method\(s\) nope, zzz/);
     assert.equal(selectMethods(["art"])[0]!.weighting.name, "art");

@@ -162,10 +162,18 @@ export const weightFigure = (runs: readonly ExperimentRun[], tasks: readonly str
  * tasks present (a median: a few near-one-hot steps would swamp a mean).
  */
 export const weightSpreadTable = (runs: readonly ExperimentRun[], tasks: readonly string[], methods: readonly string[]): string => {
-  const header = `| method | max/min weight per step: median (95th pct) | ${tasks.map((t) => `${t} (×K)`).join(" | ")} |`;
-  const rule = `|---|---|${tasks.map(() => "---").join("|")}|`;
+  // A gradient-aware method's coefficients are not on the simplex: with `withScale`, each step's
+  // weights are divided by their sum over the present tasks (so ×K still reads "1 = uniform"),
+  // and a column gives the median sum (1 for every loss weighting).
+  const sums = (records: ExperimentRun["log"]) =>
+    records.map((record) => record.weights.reduce((total, w, k) => total + (record.taskLosses[k] === null ? 0 : w), 0));
+  const withScale = runs.some((r) => sums(r.log).some((sum) => Math.abs(sum - 1) > 1e-6));
+  const header = `| method | max/min weight per step: median (95th pct) | ${withScale ? "Σ weights: median | " : ""}${tasks.map((t) => `${t} (×K)`).join(" | ")} |`;
+  const rule = `|---|---|${withScale ? "---|" : ""}${tasks.map(() => "---").join("|")}|`;
   const rows = [...groupByMethod(runs, methods)].map(([method, group]) => {
-    const records = group.flatMap((r) => r.log);
+    const raw = group.flatMap((r) => r.log);
+    const rawSums = sums(raw);
+    const records = withScale ? raw.map((record, i) => ({ ...record, weights: record.weights.map((w) => w / ((rawSums[i] as number) || 1)) })) : raw;
     const ratios = records
       .map((record) => {
         const present = record.weights.filter((_, k) => record.taskLosses[k] !== null);
@@ -177,7 +185,8 @@ export const weightSpreadTable = (runs: readonly ExperimentRun[], tasks: readonl
       const v = quantile(ratios, q);
       return v < 1e4 ? fmt(v, 2) : v.toExponential(1);
     };
-    return `| ${method} | ${ratio(0.5)} (${ratio(0.95)}) | ${perTask.map((w) => fmt(w, 2)).join(" | ")} |`;
+    const scale = withScale ? `${fmt(quantile([...rawSums].sort((a, b) => a - b), 0.5), 2)} | ` : "";
+    return `| ${method} | ${ratio(0.5)} (${ratio(0.95)}) | ${scale}${perTask.map((w) => fmt(w, 2)).join(" | ")} |`;
   });
   return [header, rule, ...rows].join("\n");
 };
