@@ -56,7 +56,7 @@ export const packageVersion = (): string => {
   return typeof manifest.version === "string" ? manifest.version : "unknown";
 };
 
-/** The TensorFlow.js packages the kit and the CLI train and restore with (optional peers of art-mtl). */
+/** The TensorFlow.js packages the kit and the CLI train and restore with (dependencies of art-mtl; this line is for an install that lost them). */
 export const TFJS_INSTALL = "npm i @tensorflow/tfjs-core @tensorflow/tfjs-backend-cpu @tensorflow/tfjs-backend-wasm @tensorflow/tfjs-layers";
 
 /** The package a failed import could not find, when it is one of TensorFlow.js's (Node's ERR_MODULE_NOT_FOUND). */
@@ -95,7 +95,7 @@ export const runCli = async (argv: readonly string[], io: CommandIo = processIo)
       io.stderr(`art-mtl ${name}: ${error.message}${installHint(error.message)}\n`);
       return 2;
     }
-    // tfjs is an optional peer: without it, every command but replay and metrics says how to install it.
+    // tfjs comes with art-mtl; where it is missing anyway (removed, or a partial install), a command that needs it says how to install it.
     const missing = missingTfjsPackage(error);
     if (missing !== undefined) {
       io.stderr(`art-mtl ${name}: needs TensorFlow.js (${missing} is not installed); install it beside art-mtl:\n  ${TFJS_INSTALL}\n`);
