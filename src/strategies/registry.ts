@@ -5,6 +5,15 @@ import { art } from "../core/art/index.js";
 import type { ConfigError } from "../core/errors.js";
 import { invalidConfig } from "../core/errors.js";
 import type { Weighting } from "../core/weighting.js";
+import type { ArtState } from "../core/art/state.js";
+import type { DwaState } from "./dwa.js";
+import type { EqualState } from "./equal.js";
+import type { FamoState } from "./famo.js";
+import type { GlsState } from "./gls.js";
+import type { ImtlLState } from "./imtl-l.js";
+import type { RlwState } from "./rlw.js";
+import type { SiState } from "./si.js";
+import type { UwState } from "./uw.js";
 import { decodeOptions } from "./common.js";
 import { DwaOptions, dwa } from "./dwa.js";
 import { EqualOptions, equal } from "./equal.js";
@@ -174,7 +183,26 @@ export const isStrategyName = (name: string): name is StrategyName => Object.pro
  * createWeighting("nope", {})                 // Left(InvalidConfig "strategy: unknown ...")
  * createWeighting("art", { numTasks: 5 })     // Left(InvalidConfig "numTasks: not an option of strategy art ...")
  */
-export const createWeighting = (name: string, options: unknown = {}): E.Either<ConfigError, Weighting<unknown>> => {
+/** The state type of each registered strategy, so that `createWeighting("dwa")` is a `Weighting<DwaState>`. */
+export interface StrategyStates {
+  readonly art: ArtState;
+  readonly "art-official": ArtState;
+  readonly equal: EqualState;
+  readonly dwa: DwaState;
+  readonly rlw: RlwState;
+  readonly gls: GlsState;
+  readonly uw: UwState;
+  readonly "imtl-l": ImtlLState;
+  readonly famo: FamoState;
+  readonly si: SiState;
+}
+
+/** True for a union of names (a name only known to be one of several): its state is then `unknown`. */
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+
+export function createWeighting<N extends StrategyName>(name: N, options?: unknown): E.Either<ConfigError, Weighting<IsUnion<N> extends true ? unknown : StrategyStates[N]>>;
+export function createWeighting(name: string, options?: unknown): E.Either<ConfigError, Weighting<unknown>>;
+export function createWeighting(name: string, options: unknown = {}): E.Either<ConfigError, Weighting<unknown>> {
   if (!isStrategyName(name)) return E.left(invalidConfig([`strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]));
   const e: StrategyEntry = STRATEGIES[name];
   const refused = e.refusedKeys ?? {};
@@ -192,7 +220,7 @@ export const createWeighting = (name: string, options: unknown = {}): E.Either<C
       : [];
   if (problems.length > 0) return E.left(invalidConfig(problems));
   return E.map((checked: unknown) => e.create(checked))(decodeOptions(e.optionsCodec, options));
-};
+}
 
 const parseFlagValue = (flag: string, spec: FlagSpec, value: string | boolean): E.Either<string, unknown> => {
   if (spec.kind === "boolean") {

@@ -6,6 +6,8 @@ import { Readable } from "node:stream";
 import { replayCommand, replayLines } from "../../src/cli/commands/replay.js";
 import { REPLAY_STRATEGY_FLAG_SPEC, resolveReplayStrategy } from "../../src/cli/commands/replay-strategies.js";
 import { STRATEGIES, STRATEGY_NAMES, createWeighting, strategyFromFlags } from "../../src/strategies/index.js";
+import type { DwaState, StrategyName } from "../../src/strategies/index.js";
+import type { ConfigError, Weighting } from "../../src/core/index.js";
 
 async function* linesOf(text: string) {
   for (const line of text.split("\n")) yield line;
@@ -19,6 +21,17 @@ const replay = async (weighting: ReturnType<typeof resolveReplayStrategy>, input
 };
 
 describe("registry", () => {
+  it("createWeighting is typed by the strategy's name (checked by tsc: a wrong state type does not compile)", () => {
+    const typed: E.Either<ConfigError, Weighting<DwaState>> = createWeighting("dwa", { temperature: 2 });
+    const someName = "si" as StrategyName;
+    const widened: E.Either<ConfigError, Weighting<unknown>> = createWeighting(someName);
+    const named: E.Either<ConfigError, Weighting<unknown>> = createWeighting(String("famo"));
+    assert.ok(E.isRight(typed) && E.isRight(widened) && E.isRight(named));
+    // @ts-expect-error: a DWA weighting's state is not FAMO's
+    const wrong: E.Either<ConfigError, Weighting<{ kind: "famo" }>> = createWeighting("dwa");
+    assert.ok(E.isRight(wrong));
+  });
+
   it("covers every built-in strategy, each creatable with default options", () => {
     assert.deepEqual(STRATEGY_NAMES, ["art", "art-official", "equal", "dwa", "rlw", "gls", "uw", "imtl-l", "famo", "si"]);
     for (const name of STRATEGY_NAMES) {
