@@ -25,7 +25,9 @@ art-mtl restore --checkpoint OUT and loadRestorationModel(tf, handler) load it.
   -o OUT          the folder to write (created if missing)
   --backend B     auto (default), wasm or cpu: where the weights are read`;
 
-const bytesIn = (dir: string): number => readdirSync(dir, { recursive: true, withFileTypes: true }).reduce((n, entry) => (entry.isFile() ? n + statSync(join(entry.parentPath, entry.name)).size : n), 0);
+/** The bytes of the files under `dir` (its subfolders too). */
+const bytesIn = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce((n, entry) => n + (entry.isDirectory() ? bytesIn(join(dir, entry.name)) : entry.isFile() ? statSync(join(dir, entry.name)).size : 0), 0);
 
 /** The `export` command. */
 export const exportCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
