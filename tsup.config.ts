@@ -2,10 +2,27 @@ import { defineConfig } from "tsup";
 import { browserTwins } from "./scripts/browser-twins.mjs";
 
 // One entry per public subpath (ESM + CJS with .d.ts/.d.cts), and the CLI as an ESM-only
-// entry with a shebang. tfjs packages and fast-check are peers: never bundled. fp-ts and io-ts
-// are bundled: their "fp-ts/Either" subpaths are directories, which Node's ESM loader rejects.
+// entry with a shebang. Nothing from node_modules is bundled: tfjs, pngjs, jpeg-js, fp-ts and
+// io-ts are dependencies (an app that uses fp-ts shares one copy with us), fast-check, webgpu and
+// the native backends optional peers.
 const external = [/^@tensorflow\//, "webgpu", "fast-check", "pngjs", "jpeg-js"];
-const noExternal = [/^fp-ts/, /^io-ts/];
+const fpTs = [/^fp-ts(\/|$)/, /^io-ts(\/|$)/];
+
+/**
+ * fp-ts's subpath modules ("fp-ts/Either") are folders with a package.json, which Node's ESM
+ * loader does not resolve (bundlers do). Every build imports the files they point to,
+ * "fp-ts/lib/Either.js" (CommonJS, whose named exports Node ESM reads, and which bundlers
+ * convert): the browser builds too, since runtimes without a bundler load them as well (the
+ * package test runs the browser build in Node). The cost: a bundler cannot tree-shake fp-ts's
+ * CommonJS files (fp-ts/lib/Either.js and io-ts/lib/index.js are whole in a page's bundle).
+ */
+const fpTsFiles = {
+  name: "fp-ts-files",
+  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => { path: string; external: boolean }): void }): void {
+    build.onResolve({ filter: /^fp-ts\/[A-Za-z]+$/ }, (args) => ({ path: `fp-ts/lib/${args.path.slice("fp-ts/".length)}.js`, external: true }));
+    build.onResolve({ filter: /^io-ts$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
 // Source maps map stack traces to src/ file:line, without embedding the sources (which were
 // 58% of the package): the repository has them.
 const esbuildOptions = (options: { sourcesContent?: boolean }) => {
@@ -31,7 +48,9 @@ export default defineConfig([
     // import.meta.url (the batch worker's location) as a __filename-based shim in the CJS build.
     shims: true,
     external,
-    noExternal,
+    // Not tsup's automatic externals (which keep "fp-ts/Either" as written): the plugin above.
+    noExternal: fpTs,
+    esbuildPlugins: [fpTsFiles],
   },
   {
     // The workers are loaded by URL next to the module that starts them: beside the CLI's
@@ -50,7 +69,9 @@ export default defineConfig([
     target: "node20",
     splitting: true,
     external,
-    noExternal,
+    // Not tsup's automatic externals (which keep "fp-ts/Either" as written): the plugin above.
+    noExternal: fpTs,
+    esbuildPlugins: [fpTsFiles],
   },
   {
     // The browser builds (package.json's "browser" condition, and the default where neither
@@ -73,7 +94,7 @@ export default defineConfig([
     clean: true,
     splitting: true,
     external,
-    noExternal,
-    esbuildPlugins: [browserTwins()],
+    noExternal: fpTs,
+    esbuildPlugins: [browserTwins(), fpTsFiles],
   },
 ]);
