@@ -8,7 +8,7 @@ import type { EvalResult } from "../../restoration/train/records.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags } from "../args.js";
 import { writeFileAtomic } from "../../tfjs/atomic-write.js";
-import { asUsageError, stderrIsTTY } from "./train.js";
+import { asUsageError, stderrIsTTY } from "./shared.js";
 
 /**
  * `art-mtl demo`: the README's main example. Trains a tiny task-prompted SRResNet on the embedded procedural

@@ -10,7 +10,7 @@ import { checkpointFromFlags } from "./model-flags.js";
 import { evaluateSession, loadEvalPairs, loadTrainedSession, scoresMarkdown, writeJsonAtomic } from "../../restoration/train/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
-import { asUsageError, stderrIsTTY } from "./train.js";
+import { asUsageError, stderrIsTTY } from "./shared.js";
 import { ProgressBar } from "../../restoration/train/progress.js";
 
 /**

@@ -6,7 +6,7 @@ import { loadTrainedSession } from "../../restoration/train/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, parseFlags, UsageError } from "../args.js";
 import { checkpointFromFlags } from "./model-flags.js";
-import { asUsageError } from "./train.js";
+import { asUsageError } from "./shared.js";
 
 /**
  * `art-mtl export [--checkpoint DIR | --model NAME] -o OUT`: a model in tfjs's own format

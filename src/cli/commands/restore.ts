@@ -14,7 +14,7 @@ import { isModelDirectory, loadRestorationModel, modelDirectoryHandler } from ".
 import { AdapterError } from "../../tfjs/errors.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
-import { asUsageError, stderrIsTTY } from "./train.js";
+import { asUsageError, stderrIsTTY } from "./shared.js";
 
 /**
  * `art-mtl restore IN -o OUT [--task T] [--checkpoint DIR]`: restores an image (or every image of

@@ -1,12 +1,9 @@
 import { resolve } from "node:path";
-import { readTrainConfigFile, RunDirectoryBusyError, TrainSetupError, trainRun } from "../../restoration/train/index.js";
+import { readTrainConfigFile, trainRun } from "../../restoration/train/index.js";
 import { ParallelTrainingError } from "../../restoration/train/parallel/coordinator.js";
-import { DatasetError } from "../../restoration/data/folder.js";
-import { ImageFileError } from "../../restoration/io/image-file-error.js";
-import { AdapterError } from "../../tfjs/errors.js";
-import { NoUsableBackendError } from "../../tfjs/backend/select.js";
 import type { CommandIo } from "../args.js";
-import { numberFlag, parseFlags, processIo, UsageError } from "../args.js";
+import { numberFlag, parseFlags, UsageError } from "../args.js";
+import { asUsageError, stderrIsTTY } from "./shared.js";
 
 /**
  * `art-mtl train --config FILE`: trains as the JSON config says and writes the run directory
@@ -30,27 +27,6 @@ gets config.json, log.jsonl (one line per step), checkpoint/ and eval.json.
              resumes with any number. See docs/training.md#workers
   --quiet    no progress bar
 Ctrl-C stops after the current step and writes a checkpoint (resume with --resume).`;
-
-/**
- * Turns the user-facing errors of the kit and the adapter (bad config, bad data, a checkpoint
- * that is invalid or does not fit, a backend that is not installed) into one-line usage errors.
- */
-export const asUsageError = (error: unknown): never => {
-  if (
-    error instanceof TrainSetupError ||
-    error instanceof DatasetError ||
-    error instanceof ImageFileError ||
-    (error instanceof AdapterError && error.kind === "checkpoint") ||
-    error instanceof NoUsableBackendError ||
-    error instanceof RunDirectoryBusyError
-  ) {
-    throw new UsageError(error.message);
-  }
-  throw error;
-};
-
-/** Whether the CLI writes to a terminal (only the real process streams can be). */
-export const stderrIsTTY = (io: CommandIo): boolean => io === processIo && process.stderr.isTTY === true;
 
 /** The signals that stop training cleanly. */
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;

@@ -1,0 +1,31 @@
+import { DatasetError } from "../../restoration/data/folder.js";
+import { ImageFileError } from "../../restoration/io/image-file-error.js";
+import { RunDirectoryBusyError, TrainSetupError } from "../../restoration/train/index.js";
+import { NoUsableBackendError } from "../../tfjs/backend/select.js";
+import { AdapterError } from "../../tfjs/errors.js";
+import type { CommandIo } from "../args.js";
+import { processIo, UsageError } from "../args.js";
+
+/** Helpers the commands share (so that no command imports another). */
+
+/**
+ * Turns the user-facing errors of the kit and the adapter (bad config, bad data, a checkpoint
+ * that is invalid or does not fit, a backend that is not installed) into one-line usage errors.
+ */
+export const asUsageError = (error: unknown): never => {
+  if (
+    error instanceof TrainSetupError ||
+    error instanceof DatasetError ||
+    error instanceof ImageFileError ||
+    (error instanceof AdapterError && error.kind === "checkpoint") ||
+    error instanceof NoUsableBackendError ||
+    error instanceof RunDirectoryBusyError
+  ) {
+    throw new UsageError(error.message);
+  }
+  throw error;
+};
+
+/** Whether the CLI writes to a terminal (only the real process streams can be). */
+export const stderrIsTTY = (io: CommandIo): boolean => io === processIo && process.stderr.isTTY === true;
+
