@@ -34,9 +34,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createFrozenSet, isFrozenSet, listImageFiles } from "../src/restoration/data/index.js";
-import { EXPERIMENT_SETTINGS, EXPERIMENT_SETTINGS_ROUND2, ROUND2_METHODS, type ExperimentSetting } from "../src/restoration/experiment/settings.js";
-import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "../src/restoration/experiment/methods.js";
-import { artSignalTable, batchStudyFigure, batchStudyRows, batchStudyTable, lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, weightSpreadTable, type BatchBlock, type ExperimentRun } from "../src/restoration/experiment/summary.js";
+import { EXPERIMENT_SETTINGS, EXPERIMENT_SETTINGS_ROUND2, ROUND2_METHODS, type ExperimentSetting } from "./experiment/settings.js";
+import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "./experiment/methods.js";
+import { artSignalTable, batchStudyFigure, batchStudyRows, batchStudyTable, lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, weightSpreadTable, type BatchBlock, type ExperimentRun } from "./experiment/summary.js";
 import { art, unwrap } from "../src/core/index.js";
 import { readRun } from "../src/restoration/report/run.js";
 import { renderReport } from "../src/restoration/report/html.js";

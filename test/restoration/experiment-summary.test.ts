@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { batchStudyFigure, batchStudyRows, batchStudyTable, pairedRows, pairedTable, scoreTable, weightSpreadTable, type ExperimentRun } from "../../src/restoration/experiment/summary.js";
-import { selectMethods } from "../../src/restoration/experiment/methods.js";
+import { batchStudyFigure, batchStudyRows, batchStudyTable, pairedRows, pairedTable, scoreTable, weightSpreadTable, type ExperimentRun } from "../../scripts/experiment/summary.js";
+import { selectMethods } from "../../scripts/experiment/methods.js";
 import type { EvalResult } from "../../src/restoration/train/records.js";
 
 const evalOf = (psnrs: number[]): EvalResult => ({

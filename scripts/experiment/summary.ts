@@ -1,7 +1,7 @@
-import type { EvalResult, StepRecord } from "../train/records.js";
-import { PALETTE, lineChart, smooth } from "../report/svg.js";
-import type { Series } from "../report/svg.js";
-import { mean, pairedDifference, sampleStd } from "./stats.js";
+import type { EvalResult, StepRecord } from "../../src/restoration/train/records.js";
+import { PALETTE, lineChart, smooth } from "../../src/restoration/report/svg.js";
+import type { Series } from "../../src/restoration/report/svg.js";
+import { mean, pairedDifference, sampleStd } from "../../src/restoration/experiment/stats.js";
 
 /**
  * Turns the runs of a replication into what docs/results.md shows: per-task PSNR/SSIM

@@ -1,5 +1,5 @@
-import type { TaskName } from "../degradations/index.js";
-import { AIRNET_TASKS, MIOIR_TASKS } from "../degradations/index.js";
+import type { TaskName } from "../../src/restoration/degradations/index.js";
+import { AIRNET_TASKS, MIOIR_TASKS } from "../../src/restoration/degradations/index.js";
 
 /**
  * The two settings of the replication (issue "Evidence"), sized for a 2-core CPU: a tiny
