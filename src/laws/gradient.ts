@@ -3,8 +3,8 @@ import * as E from "fp-ts/Either";
 import type { GradientStepInput, GradientWeighting } from "../core/gradient-weighting.js";
 import { gramianOf } from "../core/gradient-weighting.js";
 import { check as assert } from "./check.js";
-import type { LawReport } from "./index.js";
-import { LawViolation, checkLaw, defaultLossArb } from "./index.js";
+import type { LawReport } from "./common.js";
+import { LawViolation, checkLaw, defaultLossArb } from "./common.js";
 
 /**
  * The laws every `GradientWeighting` must obey, as a fast-check suite over random steps: per-task
