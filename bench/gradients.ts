@@ -15,8 +15,9 @@
  *   pass after a forward that reads the losses). Gradient-aware: a forward+backward per head (K = 2).
  *   Each method also with `representation` (LibMTL's `rep_grad`): the task gradients at the
  *   50-unit representation, K backward passes through the heads and one through the encoder.
- * Prints ms/step and the per-round ratio to mixed (median over rounds) for every method, then
- * the targets (≤ 1.3 with one task per sample, ≤ K + 0.3 with K heads) and, last,
+ * Prints ms/step and the per-round ratio to mixed (median over rounds) for every method, each
+ * method's host-side time alone (its `step` on the same sizes: under 5 ms for all 13, so methods
+ * with the same device work differ by measurement noise), then the targets (≤ 1.3 with one task per sample, ≤ K + 0.3 with K heads) and, last,
  * `gradient-overhead-ratio=<the worst method's ratio with one task per sample>`.
  *
  * Knobs: ART_BENCH_ROUNDS (default 6), ART_BENCH_METHODS (comma-separated; default all).
@@ -27,7 +28,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
 import * as E from "fp-ts/Either";
 import type { GradientWeighting } from "../src/core/index.js";
-import { fromLossWeighting } from "../src/core/index.js";
+import { fromLossWeighting, gramianOf, Rng } from "../src/core/index.js";
 import { GRADIENT_STRATEGY_NAMES, createGradientWeighting, equal } from "../src/strategies/index.js";
 import { createGradientTrainer, createTrainer, selectBackend } from "../src/tfjs/index.js";
 import type { PerSampleLossFn } from "../src/tfjs/index.js";
@@ -160,6 +161,35 @@ const kHeads = async (): Promise<number> => {
   return worst(false);
 };
 
+/**
+ * The host side alone: each method's `step` on a fixed input of the one-task-per-sample size
+ * (K = 7, P = 21,763, gradients for the methods that need them), ms per call. It shows how much
+ * of a method's ratio is its own computation; the rest is the K sub-batch passes, the same for all.
+ */
+const hostTimes = (): void => {
+  const numTasks = 7;
+  const size = 21_763;
+  const rng = Rng.seeded(1);
+  const gradients = Array.from({ length: numTasks }, () => Float32Array.from({ length: size }, () => rng.uniform() - 0.4));
+  const gramian = gramianOf(gradients);
+  const losses = Array.from({ length: numTasks }, (_, k) => 0.1 + 0.01 * k);
+  console.log(`\nhost side only: weighting.step on K = ${numTasks}, P = ${size} (median of 10 calls after 3)`);
+  for (const name of methods) {
+    const weighting = build(name, numTasks);
+    if (weighting === undefined) continue;
+    let state = E.getOrElseW(() => undefined)(weighting.init(numTasks));
+    const input = weighting.needs === "gradients" ? { losses, gramian, gradients } : { losses, gramian };
+    const times: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      const start = performance.now();
+      const out = weighting.step(state, input);
+      if (i >= 3) times.push(performance.now() - start);
+      if (E.isRight(out)) state = out.right.state;
+    }
+    console.log(`  ${name.padEnd(16)} ${median(times).toFixed(2).padStart(7)} ms`);
+  }
+};
+
 const main = async (): Promise<void> => {
   try {
     await selectBackend(tf, "wasm");
@@ -170,6 +200,7 @@ const main = async (): Promise<void> => {
   console.log(`backend: ${tf.getBackend()}; machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   const worstOne = await oneTaskPerSample();
   const worstHeads = await kHeads();
+  hostTimes();
   console.log(`\ntargets: ≤ 1.3 with one task per sample (worst ${worstOne.toFixed(3)}), ≤ K + 0.3 = 2.3 with 2 heads (worst ${worstHeads.toFixed(3)})`);
   console.log(`gradient-overhead-ratio=${worstOne.toFixed(3)}`);
 };
