@@ -106,8 +106,12 @@ async function backendModule(tf: Tf, name: "wasm" | "webgpu", specifier: string,
   try {
     return await importOptional(specifier);
   } catch (err) {
-    if (!registered || !(err instanceof BackendUnavailable)) throw err;
-    throw new BackendUnavailable(`${err.message}; it is registered, but its options need the module: pass backendModules: { ${name}: await import("${specifier}") }`);
+    if (!(err instanceof BackendUnavailable)) throw err;
+    const pass = `pass backendModules: { ${name}: await import("${specifier}") }`;
+    if (registered) throw new BackendUnavailable(`${err.message}; it is registered, but its options need the module: ${pass}`);
+    // A bundled page cannot import a package by a name computed at run time.
+    if (!isNodeBuild) throw new BackendUnavailable(`${err.message} (in a bundled page, import it yourself and ${pass})`);
+    throw err;
   }
 }
 
