@@ -202,7 +202,7 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     const taskLosses: (number | null)[] = new Array<number | null>(numTasks).fill(null);
     present.forEach((k, i) => (taskLosses[k] = values[i] as number));
     const gramian = Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0));
-    present.forEach((a, i) => present.forEach((b, j) => ((gramian[a] as number[])[b] = values[kp + i * kp + j] as number)));
+    present.forEach((row, i) => present.forEach((column, j) => ((gramian[row] as number[])[column] = values[kp + i * kp + j] as number)));
     let gradients: Array<Float32Array | null> | undefined;
     if (needsGradients) {
       const length = (values.length - kp - kp * kp) / kp;
@@ -236,11 +236,13 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     // One forward and backward pass per present task: the same passes as a data-parallel replica's in gradient mode.
     const perTask: TaskGradient[] = taskGradients(tf, variables, present, taskLoss);
     const sharedIndex = variables.map((v, i) => (sharedIds.has(v.id) ? i : -1)).filter((i) => i >= 0);
-    const a = tf.tidy(() => tf.stack(perTask.map((p) => tf.concat(sharedIndex.map((i) => tf.reshape(p.grads[i] as Tensor, [-1]))))));
+    let a: Tensor | undefined;
     try {
-      const { taskLosses, gramian, step } = await weigh(present, perTask, a);
+      a = tf.tidy(() => tf.stack(perTask.map((p) => tf.concat(sharedIndex.map((i) => tf.reshape(p.grads[i] as Tensor, [-1]))))));
+      const rows = a;
+      const { taskLosses, gramian, step } = await weigh(present, perTask, rows);
       tf.tidy(() => {
-        const flat = combined(a, present, step);
+        const flat = combined(rows, present, step);
         let offset = 0;
         const update = variables.map((v, i) => {
           if (!sharedIds.has(v.id)) return { name: v.name, tensor: tf.addN(perTask.map((p) => p.grads[i] as Tensor)) };
@@ -252,7 +254,7 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
       });
       return finish(taskLosses, gramian, step);
     } finally {
-      a.dispose();
+      a?.dispose();
       for (const p of perTask) {
         p.loss.dispose();
         p.grads.forEach((g) => g.dispose());
