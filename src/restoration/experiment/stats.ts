@@ -106,3 +106,135 @@ export const pairedDifference = (treatment: readonly number[], control: readonly
   const half = n >= 2 ? (studentTQuantile(0.975, n - 1) * sd) / Math.sqrt(n) : Number.NaN;
   return { n, meanDifference: m, std: sd, ci95: [m - half, m + half], wins: differences.filter((d) => d > 0).length };
 };
+
+/** Two-sided p value of the paired t test of `pairedDifference` (H0: mean difference 0); NaN for n < 2. */
+export const pairedPValue = (d: PairedDifference): number => {
+  if (d.n < 2) return Number.NaN;
+  if (d.std === 0) return d.meanDifference === 0 ? 1 : 0;
+  const t = d.meanDifference / (d.std / Math.sqrt(d.n));
+  return 2 * (1 - studentTCdf(Math.abs(t), d.n - 1));
+};
+
+/**
+ * The standard normal CDF Φ(x), through erfc (Numerical Recipes' Chebyshev fit, relative error
+ * below 1.2e-7 everywhere: ample for a power calculation).
+ */
+const normalCdf = (x: number): number => {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * z);
+  const erfc =
+    t *
+    Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
+};
+
+/**
+ * The power of the two-sided paired t test at level `alpha` with `n` pairs when the true mean
+ * difference is `effect` standard deviations of the differences: P(|T'| > t_crit) for the
+ * noncentral t with n − 1 degrees of freedom and noncentrality effect·√n, integrated over the
+ * chi-square variable (Simpson's rule on 4,000 intervals; accurate to ~1e-6).
+ *
+ * @example
+ * pairedTestPower(1, 10) // ≈ 0.80 (ten pairs detect a one-σ_d effect four times in five)
+ */
+export const pairedTestPower = (effect: number, n: number, alpha = 0.05): number => {
+  if (!(n >= 2) || !Number.isFinite(effect)) return Number.NaN;
+  const df = n - 1;
+  const critical = studentTQuantile(1 - alpha / 2, df);
+  const shift = effect * Math.sqrt(n);
+  const logNorm = -(df / 2) * Math.log(2) - logGamma(df / 2);
+  const density = (v: number) => (v <= 0 ? (df === 2 ? 0.5 : 0) : Math.exp(logNorm + (df / 2 - 1) * Math.log(v) - v / 2));
+  // Reject when Z + shift > c·√(V/df) or Z + shift < −c·√(V/df), Z ~ N(0,1), V ~ χ²(df).
+  const rejectGiven = (v: number) => {
+    const bound = critical * Math.sqrt(v / df);
+    return 1 - normalCdf(bound - shift) + normalCdf(-bound - shift);
+  };
+  const upper = df + 60 * Math.sqrt(2 * df) + 60;
+  const steps = 4000;
+  const h = upper / steps;
+  let sum = 0;
+  for (let i = 0; i <= steps; i++) {
+    const v = i * h;
+    const weight = i === 0 || i === steps ? 1 : i % 2 === 1 ? 4 : 2;
+    sum += weight * density(v) * rejectGiven(v);
+  }
+  return (sum * h) / 3;
+};
+
+/**
+ * The minimum detectable difference of a paired t test: the smallest true mean difference
+ * found with probability `power` at level `alpha` (two-sided) with `n` pairs whose differences
+ * have standard deviation `std` (the exact noncentral-t power, solved by bisection).
+ *
+ * @example
+ * minimumDetectableDifference(1, 3) // ≈ 3.26: three pairs need a 3.26·σ_d effect for 80% power
+ */
+export const minimumDetectableDifference = (std: number, n: number, power = 0.8, alpha = 0.05): number => {
+  if (!(n >= 2) || !(std >= 0)) return Number.NaN;
+  let lo = 0;
+  let hi = 1;
+  while (pairedTestPower(hi, n, alpha) < power) hi *= 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (pairedTestPower(mid, n, alpha) < power) lo = mid;
+    else hi = mid;
+  }
+  return ((lo + hi) / 2) * std;
+};
+
+/**
+ * Holm's step-down adjustment of p values for a family of comparisons (returned in the input's
+ * order): the i-th smallest p times (m − i + 1), made monotone, capped at 1.
+ *
+ * @example
+ * holmAdjust([0.01, 0.04, 0.03]) // [0.03, 0.06, 0.06]
+ */
+export const holmAdjust = (pValues: readonly number[]): number[] => {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(([p, i], rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[i] = running;
+  });
+  return adjusted;
+};
+
+/**
+ * A percentile bootstrap interval over resampled units (e.g. the images of an evaluation set):
+ * each of `draws` resamples draws `units` indices with replacement (seeded, reproducible) and
+ * hands `statistic` how many times each unit was drawn; returns the 2.5th and 97.5th
+ * percentiles of the statistic (linear interpolation between order statistics).
+ *
+ * @example
+ * bootstrapInterval(8, (counts) => counts.reduce((s, c, i) => s + c * values[i], 0) / 8) // 95% interval of the mean of 8 values
+ */
+export const bootstrapInterval = (units: number, statistic: (counts: readonly number[]) => number, options: { readonly draws?: number; readonly seed?: number } = {}): readonly [number, number] => {
+  const draws = options.draws ?? 10_000;
+  // xorshift32: a fixed, seeded stream (the interval is reproducible run to run).
+  let s = (options.seed ?? 1) >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+  const values: number[] = [];
+  const counts = new Array<number>(units);
+  for (let d = 0; d < draws; d++) {
+    counts.fill(0);
+    for (let u = 0; u < units; u++) counts[Math.floor(next() * units)]! += 1;
+    values.push(statistic(counts));
+  }
+  values.sort((a, b) => a - b);
+  const at = (q: number) => {
+    const position = q * (values.length - 1);
+    const below = Math.floor(position);
+    const above = Math.min(values.length - 1, below + 1);
+    return values[below]! + (position - below) * (values[above]! - values[below]!);
+  };
+  return [at(0.025), at(0.975)];
+};
