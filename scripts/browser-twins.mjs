@@ -1,7 +1,7 @@
 // The browser builds' module swap: an esbuild plugin that resolves a relative import of `X.js`
 // (or `X.ts`) from a file under src/ to `X.browser.ts` when that twin exists beside `X.ts`.
 // tsup.config.ts uses it for dist/browser/, the browser-bundle test for its bundles, and the
-// playground for its page. The twins (src/tfjs/platform/node.browser.ts, ...) export the same
+// playground for its page. The twins (src/platform/node.browser.ts, ...) export the same
 // names with the same types as the Node modules, and need no Node built-in.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";

@@ -4,7 +4,7 @@
  * committed config (`examples/configs/shipped/<name>.json`), so `eval` and `restore` can use one
  * when no `--checkpoint` is given, and anyone can retrain it.
  */
-import { dirname, existsSync, fileURLToPath, join, nodeOnly, readFileSync } from "../tfjs/platform/node.js";
+import { dirname, existsSync, fileURLToPath, join, nodeOnly, readFileSync } from "../platform/node.js";
 import type { TaskName } from "./degradations/degradations.js";
 import { AIRNET_TASKS, MIOIR_TASKS } from "./degradations/degradations.js";
 

@@ -11,8 +11,8 @@
 import type { CheckpointReadOptions, CheckpointReader, CheckpointStore, CheckpointWriter } from "./checkpoint-store.js";
 import { checkCheckpointFileLength, checkCheckpointFileName } from "./checkpoint-store.js";
 import { AdapterError } from "./errors.js";
-import { syncDirectory } from "./atomic-write.js";
-import { basename, dirname, fsPromises as fs, join, nodeOnly, resolve } from "./platform/node.js";
+import { syncDirectory } from "../platform/atomic-write.js";
+import { basename, dirname, fsPromises as fs, join, nodeOnly, resolve } from "../platform/node.js";
 
 const exists = async (target: string): Promise<boolean> => {
   try {

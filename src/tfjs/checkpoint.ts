@@ -1,8 +1,8 @@
 import type { CheckpointReader, CheckpointStore } from "./checkpoint-store.js";
 import { fileCheckpointStore } from "./checkpoint-file-store.js";
 import { AdapterError } from "./errors.js";
-import { nodeOnly } from "./platform/node.js";
-import { sha256Hex } from "./platform/sha256.js";
+import { nodeOnly } from "../platform/node.js";
+import { sha256Hex } from "../platform/sha256.js";
 import type { Trainer, TrainerHostState } from "./trainer.js";
 import type { Tensor, Variable } from "./tf.js";
 import { restoreAdamAccumulators } from "./optimizer-state.js";

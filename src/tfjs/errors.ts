@@ -30,24 +30,6 @@ export class AdapterError extends Error {
   }
 }
 
-/**
- * Thrown by the browser builds of `art-mtl/tfjs` and `art-mtl/restoration` when a function that
- * needs Node.js (a file path, a folder, a run directory, a worker thread, the shipped models'
- * files) is called. Every export exists in both builds with the same types; only these calls
- * fail, at call time, naming the feature and, where there is one, the browser alternative.
- *
- * @example
- * try { await readImage("photo.png"); } catch (e) { if (e instanceof NodeOnlyError) console.log(e.feature); } // "readImage"
- */
-export class NodeOnlyError extends Error {
-  readonly _tag = "NodeOnlyError";
-  constructor(
-    /** The function or feature that was called, e.g. `"readImage"` or `"saveCheckpoint(trainer, path)"`. */
-    readonly feature: string,
-    /** What to do instead in a browser, when there is something. */
-    readonly hint?: string,
-  ) {
-    super(`${feature} needs Node.js (files, folders, worker threads): this is the browser build of art-mtl, which has none${hint === undefined ? "" : `; ${hint}`}`);
-    this.name = "NodeOnlyError";
-  }
-}
+// Defined in the platform layer (whose browser twin throws it); re-exported here, the same class,
+// so `import { NodeOnlyError } from "art-mtl/tfjs"` and `instanceof` work as before.
+export { NodeOnlyError } from "../platform/errors.js";

@@ -4,7 +4,7 @@
  * backend is imported here. See docs/tfjs-adapter.md.
  *
  * The same module is the browser build (package.json's "browser" condition), with Node's
- * built-ins swapped for stand-ins that throw `NodeOnlyError` (see platform/node.ts): there,
+ * built-ins swapped for stand-ins that throw `NodeOnlyError` (see src/platform/node.ts): there,
  * checkpoints go to a `CheckpointStore` (memory, IndexedDB) instead of a directory path.
  */
 export * from "./tf.js";
@@ -16,5 +16,5 @@ export * from "./gradient-trainer.js";
 export * from "./weighting-driver.js";
 export * from "./optimizer-state.js";
 export * from "./checkpoint.js"; // with the stores: checkpoint-store.ts, checkpoint-file-store.ts, checkpoint-indexeddb.ts
-export { sha256Hex } from "./platform/sha256.js";
+export { sha256Hex } from "../platform/sha256.js";
 export * from "./backend/index.js";

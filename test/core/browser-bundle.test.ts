@@ -58,11 +58,11 @@ for (const [entry, file] of entries) {
   describe(`${entry} in a browser bundle`, () => {
     it("bundles with esbuild --platform=browser (the browser twins swapped in) and imports no Node built-in", async () => {
       const { imported, result } = await browserBundle({ entryPoints: [resolve(repo, file)] });
-      assert.deepEqual(imported, [], `Node built-ins reached from ${entry} (import them through src/tfjs/platform/node.ts, whose browser twin has none)`);
+      assert.deepEqual(imported, [], `Node built-ins reached from ${entry} (import them through src/platform/node.ts, whose browser twin has none)`);
       assert.ok((result.outputFiles[0]?.text.length ?? 0) > 1000, "a bundle came out");
       // The swap happened: no Node-side module of a twin is in the bundle.
       const inputs = Object.keys(result.metafile.inputs);
-      assert.deepEqual(inputs.filter((p) => /src\/tfjs\/platform\/node\.ts$|src\/restoration\/io\/png-codec\.ts$|node_modules\/pngjs\/lib\//.test(p)), []);
+      assert.deepEqual(inputs.filter((p) => /src\/platform\/node\.ts$|src\/restoration\/io\/png-codec\.ts$|node_modules\/pngjs\/lib\//.test(p)), []);
     });
   });
 }

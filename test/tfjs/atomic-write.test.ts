@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { syncDirectory, writeFileAtomic } from "../../src/tfjs/atomic-write.js";
+import { syncDirectory, writeFileAtomic } from "../../src/platform/atomic-write.js";
 
 const temp = mkdtempSync(join(tmpdir(), "art-mtl-atomic-"));
 after(() => rmSync(temp, { recursive: true, force: true }));

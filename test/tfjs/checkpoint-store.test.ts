@@ -33,7 +33,7 @@ import {
   sha256Hex,
 } from "../../src/tfjs/index.js";
 import type { CheckpointStore, FunctionModel, Trainer } from "../../src/tfjs/index.js";
-import { sha256HexSync } from "../../src/tfjs/platform/sha256.js";
+import { sha256HexSync } from "../../src/platform/sha256.js";
 import { FakeIndexedDb } from "../support/fake-indexeddb.js";
 
 const tinyModel = (): FunctionModel => {

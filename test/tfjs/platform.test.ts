@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { relative, resolve } from "node:path";
 import { listBrowserTwins } from "../../scripts/browser-twins.mjs";
 import { NodeOnlyError } from "../../src/tfjs/errors.js";
-import * as nodeSide from "../../src/tfjs/platform/node.js";
-import * as browserSide from "../../src/tfjs/platform/node.browser.js";
+import { NodeOnlyError as PlatformNodeOnlyError } from "../../src/platform/errors.js";
+import * as nodeSide from "../../src/platform/node.js";
+import * as browserSide from "../../src/platform/node.browser.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 
@@ -18,7 +19,7 @@ describe("browser twins", () => {
 
   it("exist for the platform module and the PNG codec (and each has its Node module)", () => {
     const names = twins.map(([node]) => relative(repo, node));
-    for (const expected of ["src/tfjs/platform/node.ts", "src/restoration/io/png-codec.ts"]) assert.ok(names.includes(expected), `${expected} has a twin`);
+    for (const expected of ["src/platform/node.ts", "src/restoration/io/png-codec.ts"]) assert.ok(names.includes(expected), `${expected} has a twin`);
   });
 
   for (const [nodeFile, browserFile] of twins) {
@@ -28,6 +29,10 @@ describe("browser twins", () => {
       assert.deepEqual(kinds(b as Record<string, unknown>), kinds(a as Record<string, unknown>));
     });
   }
+
+  it("art-mtl/tfjs's NodeOnlyError is the platform layer's class (so instanceof holds for what the twin throws)", () => {
+    assert.equal(NodeOnlyError, PlatformNodeOnlyError);
+  });
 
   it("node.ts: the real built-ins, and a guard that lets everything through", () => {
     assert.equal(nodeSide.isNodeBuild, true);

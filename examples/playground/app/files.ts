@@ -3,7 +3,7 @@
  * verified), and a run as the folder the CLI writes (config.json, log.jsonl, checkpoint/).
  */
 import type * as tfCore from "@tensorflow/tfjs-core";
-import { sha256Hex } from "../../../src/tfjs/platform/sha256.js";
+import { sha256Hex } from "../../../src/platform/sha256.js";
 import { checkpointToTar, memoryCheckpointStore, saveCheckpoint, type CheckpointManifest } from "../../../src/tfjs/checkpoint.js";
 import { MIOIR_TASKS } from "../../../src/restoration/degradations/degradations.js";
 import type { PlaygroundRun, PlaygroundSession } from "./session.js";

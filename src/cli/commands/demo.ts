@@ -7,7 +7,7 @@ import { DEFAULT_PRETRAINED, pretrainedCheckpoint } from "../../restoration/pret
 import type { EvalResult } from "../../restoration/train/records.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags } from "../args.js";
-import { writeFileAtomic } from "../../tfjs/atomic-write.js";
+import { writeFileAtomic } from "../../platform/atomic-write.js";
 import { asUsageError, stderrIsTTY } from "./shared.js";
 
 /**

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import type { TaskName } from "../../restoration/degradations/degradations.js";
 import type { SampleGrid } from "../../restoration/report/index.js";
 import { computeSampleGrid, loadEvalPairs, loadTrainedSession } from "../../restoration/train/index.js";
-import { writeFileAtomic } from "../../tfjs/atomic-write.js";
+import { writeFileAtomic } from "../../platform/atomic-write.js";
 import { readRun, renderReport, RunDirError } from "../../restoration/report/index.js";
 import type { RunData } from "../../restoration/report/index.js";
 import type { CommandIo } from "../args.js";

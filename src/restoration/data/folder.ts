@@ -7,7 +7,7 @@
  * the patch, either stops the run with an error naming the file (`onBadFile: "error"`, the
  * default) or is dropped with one warning and never drawn again (`onBadFile: "skip"`).
  */
-import { join, nodeOnly, readdirSync, statSync } from "../../tfjs/platform/node.js";
+import { join, nodeOnly, readdirSync, statSync } from "../../platform/node.js";
 import type { Rng } from "../../core/random.js";
 import type { RgbImage } from "../image.js";
 import { ImageTooSmallError } from "../image.js";

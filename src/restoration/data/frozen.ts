@@ -11,7 +11,7 @@
  *
  * It is also a valid `same-name` paired folder.
  */
-import { basename, existsSync, extname, join, mkdirSync, nodeOnly, readFileSync } from "../../tfjs/platform/node.js";
+import { basename, existsSync, extname, join, mkdirSync, nodeOnly, readFileSync } from "../../platform/node.js";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
 import { Rng } from "../../core/random.js";
@@ -24,7 +24,7 @@ import { readImage } from "../io/read-image.js";
 import { encodePng } from "../io/png.js";
 import { DatasetError, listImageFiles } from "./folder.js";
 import { mixSeed, proceduralImageAt } from "./sources.js";
-import { writeFileAtomic } from "../../tfjs/atomic-write.js";
+import { writeFileAtomic } from "../../platform/atomic-write.js";
 
 /** The manifest's version; bumped when its meaning changes. */
 export const FROZEN_SET_VERSION = 1;

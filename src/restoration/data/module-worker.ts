@@ -4,7 +4,7 @@
  * does not inherit the parent's loader hooks. Used by the batch prefetch worker and the
  * data-parallel replicas. In the browser build these find nothing (no worker threads there).
  */
-import { createRequire, dirname, existsSync, fileURLToPath, isNodeBuild, join, pathToFileURL, readFileSync, Worker } from "../../tfjs/platform/node.js";
+import { createRequire, dirname, existsSync, fileURLToPath, isNodeBuild, join, pathToFileURL, readFileSync, Worker } from "../../platform/node.js";
 
 /** The first of `names` (relative to `base`, an `import.meta.url`) that exists, if any. */
 export function findModuleNextTo(base: string, names: readonly string[]): URL | undefined {

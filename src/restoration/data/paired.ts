@@ -9,7 +9,7 @@
  * `auto` picks the layout under which every input has its target, and otherwise reports the
  * inputs that match under neither, by name.
  */
-import { basename, existsSync, extname, join, nodeOnly } from "../../tfjs/platform/node.js";
+import { basename, existsSync, extname, join, nodeOnly } from "../../platform/node.js";
 import type { RgbImage } from "../image.js";
 import { readImage } from "../io/read-image.js";
 import { DatasetError, listImageFiles } from "./folder.js";

@@ -11,7 +11,7 @@
  * are Node's: in the browser build `"auto"` is `"thread"` (the next batch is made between the
  * training step's awaits) and `"worker"` throws `NodeOnlyError`.
  */
-import { nodeOnly, type Worker } from "../../tfjs/platform/node.js";
+import { nodeOnly, type Worker } from "../../platform/node.js";
 import { findModuleNextTo, startModuleWorker, tsxEsmApi } from "./module-worker.js";
 import type { Batch, BatchHooks, BatchOptions } from "./batches.js";
 import { BatchSynthesizer } from "./batches.js";

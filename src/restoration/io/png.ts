@@ -9,7 +9,7 @@
  * does, which is how BasicSR-style pipelines read training data. One exception comes from
  * pngjs itself: pixels made transparent by a tRNS colour key are returned black.
  */
-import { nodeOnly, readFileSync } from "../../tfjs/platform/node.js";
+import { nodeOnly, readFileSync } from "../../platform/node.js";
 import { PNG, pngInput, pngPixels } from "./png-codec.js";
 import type { RgbImage } from "../image.js";
 import { toUint8 } from "../image.js";

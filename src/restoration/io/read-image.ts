@@ -2,7 +2,7 @@
  * Reading and writing image files, with the format told by the file's first bytes (never by
  * its extension, so a JPEG saved as .png still loads).
  */
-import { fsPromises, nodeOnly, readFileSync, writeFileSync } from "../../tfjs/platform/node.js";
+import { fsPromises, nodeOnly, readFileSync, writeFileSync } from "../../platform/node.js";
 import type { RgbImage } from "../image.js";
 import type { ImageLimits } from "./image-file-error.js";
 import { ImageFileError } from "./image-file-error.js";

@@ -3,7 +3,7 @@
  * Tolerant: a run still being written (a half line at the end of the log) or one without an
  * evaluation is reported with what it has.
  */
-import { basename, existsSync, join, nodeOnly, readFileSync, resolve } from "../../tfjs/platform/node.js";
+import { basename, existsSync, join, nodeOnly, readFileSync, resolve } from "../../platform/node.js";
 import type { EvalResult, StepRecord } from "../train/records.js";
 import { parseLog } from "../train/run-dir.js";
 import { metricJsonReviver } from "../metrics/json.js";

@@ -9,7 +9,7 @@ import * as t from "io-ts";
 import { Count, NonNegativeInt, PositiveFinite } from "../../core/codecs.js";
 import { formatDecodeErrors } from "../../core/report.js";
 import { strictPartial } from "../../core/strict.js";
-import { totalMemoryBytes } from "../../tfjs/platform/node.js";
+import { totalMemoryBytes } from "../../platform/node.js";
 import type { TaskName } from "../degradations/degradations.js";
 import { isTaskName, MIOIR_TASKS } from "../degradations/degradations.js";
 import type { ResolvedModelSpec } from "../models/spec.js";

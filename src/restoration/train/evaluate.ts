@@ -3,7 +3,7 @@
  * its target (BasicSR convention by default), averaged per task, next to the scores of the
  * degraded inputs themselves.
  */
-import { existsSync, join, nodeOnly } from "../../tfjs/platform/node.js";
+import { existsSync, join, nodeOnly } from "../../platform/node.js";
 import type { TaskName } from "../degradations/degradations.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { EVAL_PROCEDURAL_SEED, frozenPairs, isFrozenSet, loadFrozenSet } from "../data/frozen.js";

@@ -10,7 +10,7 @@
  * runs that differ only in the weighting see the same init and the same batches, and a resumed
  * run continues exactly where the checkpoint left off.
  */
-import { existsSync, mkdirSync, nodeOnly, readFileSync, rmSync, statSync } from "../../tfjs/platform/node.js";
+import { existsSync, mkdirSync, nodeOnly, readFileSync, rmSync, statSync } from "../../platform/node.js";
 import * as E from "fp-ts/Either";
 import type { CheckpointLocation, CheckpointManifest } from "../../tfjs/checkpoint.js";
 import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";

@@ -1,10 +1,10 @@
 /**
  * Paths of a run directory and small file helpers (atomic JSON writes, log truncation on resume).
  */
-import { closeSync, dirname, existsSync, join, mkdirSync, nodeOnly, openSync, readFileSync, writeSync } from "../../tfjs/platform/node.js";
+import { closeSync, dirname, existsSync, join, mkdirSync, nodeOnly, openSync, readFileSync, writeSync } from "../../platform/node.js";
 import type { StepRecord } from "./records.js";
 import { metricJsonReplacer } from "../metrics/json.js";
-import { writeFileAtomic } from "../../tfjs/atomic-write.js";
+import { writeFileAtomic } from "../../platform/atomic-write.js";
 
 /** The files of a run directory. */
 export const runPaths = (runDir: string) => {

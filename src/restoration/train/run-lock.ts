@@ -10,7 +10,7 @@
  * O_EXCL) may remove a stale lock, after reading it again under that file. So of many resumers
  * taking over one stale lock at the same moment, exactly one owns the run.
  */
-import { closeSync, hostname, join, linkSync, nodeOnly, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "../../tfjs/platform/node.js";
+import { closeSync, hostname, join, linkSync, nodeOnly, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "../../platform/node.js";
 
 /** What the lock file holds. */
 export interface RunLockOwner {

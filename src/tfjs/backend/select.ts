@@ -8,7 +8,7 @@
 import type { LogFn, Tf } from "./types.js";
 import { registerWasmTrainingKernels } from "./register.js";
 import type { TrainingKernelRegistration } from "./register.js";
-import { createRequire, dirname, isNodeBuild, join } from "../platform/node.js";
+import { createRequire, dirname, isNodeBuild, join } from "../../platform/node.js";
 import { registerWebGpuTrainingKernels } from "./register-webgpu.js";
 
 /** A concrete backend choice. */

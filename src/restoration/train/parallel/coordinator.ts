@@ -15,7 +15,7 @@ import * as E from "fp-ts/Either";
 import { reduceTaskLosses } from "../../../core/reduce.js";
 import type { Diagnostics, TaskLosses, Weighting } from "../../../core/weighting.js";
 import { AdapterError } from "../../../tfjs/errors.js";
-import { nodeOnly } from "../../../tfjs/platform/node.js";
+import { nodeOnly } from "../../../platform/node.js";
 import type { GradientWeightingDriver, TrainerHostState, WeightingDriver } from "../../../tfjs/weighting-driver.js";
 import { createGradientWeightingDriver, createWeightingDriver } from "../../../tfjs/weighting-driver.js";
 import type { GradientWeighting } from "../../../core/gradient-weighting.js";

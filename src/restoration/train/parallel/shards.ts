@@ -2,7 +2,7 @@
  * How a global batch is split across data-parallel replicas. Pure functions (no tfjs, no
  * threads), so the split is tested on its own and is the same on every run.
  */
-import { availableParallelism } from "../../../tfjs/platform/node.js";
+import { availableParallelism } from "../../../platform/node.js";
 import type { Batch } from "../../data/batches.js";
 
 /** The part of a global batch one replica trains on. */

@@ -1,8 +1,10 @@
 /**
  * Every Node.js built-in that `art-mtl/tfjs` and `art-mtl/restoration` use, in one place.
  *
- * The adapter and the kit never import `node:*` themselves (a lint rule says so): they import
- * from here. The Node builds (and the tests) get the real modules; the browser builds get
+ * It is part of the platform layer (src/platform/), which imports nothing from the rest of the
+ * project. The adapter and the kit never import `node:*` themselves (a lint rule in
+ * eslint.config.js says so; the exceptions are the worker entry files, which only run in Node):
+ * they import from here. The Node builds (and the tests) get the real modules; the browser builds get
  * `node.browser.ts` instead (the build swaps a `X.ts` for its `X.browser.ts` twin, see
  * scripts/browser-twins.mjs), where each of these names exists with the same type but throws
  * `NodeOnlyError` when used, so no Node built-in reaches a browser bundle.

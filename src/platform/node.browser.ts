@@ -3,7 +3,7 @@
  * any of them throws `NodeOnlyError`; public functions that need Node throw it first, naming
  * themselves, through `nodeOnly`. Nothing here runs at import time.
  */
-import { NodeOnlyError } from "../errors.js";
+import { NodeOnlyError } from "./errors.js";
 
 type NodeSide = typeof import("./node.js");
 

@@ -5,11 +5,12 @@
  * it over the target, then fsync the directory so that the rename itself survives a crash or
  * power loss. A reader sees the old file or the new one, never half of one.
  *
- * It lives in the adapter layer so that both the adapter and the kit/CLI may import it. It is
- * not exported from `art-mtl/tfjs`; the file checkpoint store (`checkpoint-file-store.ts`) uses it.
- * Node's `fs` comes through `platform/node.ts` (in a browser build these throw `NodeOnlyError`).
+ * It lives in the platform layer (src/platform/) so that the adapter, the kit and the CLI may all
+ * import it. It is not exported from `art-mtl/tfjs`; the file checkpoint store
+ * (`src/tfjs/checkpoint-file-store.ts`) uses it. Node's `fs` comes through `node.ts` beside it
+ * (in a browser build these throw `NodeOnlyError`).
  */
-import { closeSync, dirname, fsyncSync, mkdirSync, openSync, renameSync, resolve, writeFileSync } from "./platform/node.js";
+import { closeSync, dirname, fsyncSync, mkdirSync, openSync, renameSync, resolve, writeFileSync } from "./node.js";
 
 /** Error codes of platforms that cannot open or fsync a directory (Windows): nothing to do there. */
 const UNSUPPORTED_DIRECTORY_SYNC = new Set(["EISDIR", "EPERM", "EINVAL", "EBADF", "EACCES", "ENOTSUP"]);
