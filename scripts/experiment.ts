@@ -17,7 +17,11 @@
  * in examples/configs/shipped/ train on them), --batch-study 2,4,8 (with --round 2: tabulate the
  * finished mixed and Art runs of those per-task batches, Art − mixed and the spread of Art's s),
  * --tag NAME (names the results section and figures, docs/img/results-NAME-*.svg; default the
- * round and block, e.g. round2-B).
+ * round and block, e.g. round2-B), --preregistered (the third round's analysis of the finished
+ * runs under --out: per-image scores kept in each run's per-image.json, then the primary
+ * comparison Art − mixed and the Holm-adjusted secondaries SI − mixed and PCGrad − mixed, on
+ * validation and on the de-duplicated test set; with --out docs/data/round3 it rebuilds the
+ * docs' tables from the committed files alone).
  *
  * Data: training crops from CBSD68 minus a held-out validation split (every 8th image,
  * sorted by name); the test set is Set14 + Set5, degraded once per task with fixed seeds and
@@ -43,6 +47,7 @@ import { renderReport } from "../src/restoration/report/html.js";
 import { evaluateSession, loadTrainedSession, resolveTrainConfig, trainRun } from "../src/restoration/train/index.js";
 import type { EvalResult } from "../src/restoration/train/records.js";
 import { main as benchmarkMain } from "./benchmarks/multi-mnist/run.js";
+import { perImageScores, preregisteredRows, preregisteredTable, type PerImageScores } from "./experiment/preregistered.js";
 
 // The multi-task benchmark outside restoration (scripts/benchmarks/multi-mnist/run.ts): its own options, then exit.
 // (A static import: a dynamic one makes tsx run its import lexer over this file, which fails on it.)
@@ -66,6 +71,7 @@ const { values } = parseArgs({
     "results-md": { type: "string" },
     "batch-study": { type: "string" },
     tag: { type: "string" },
+    preregistered: { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -309,6 +315,39 @@ if (values["batch-study"] !== undefined) {
   console.log(`wrote ${sectionFile} and ${figure}`);
   process.exit(0);
 }
+if (values.preregistered) {
+  // The plan written in docs/results.md before the third round ran; nothing here may change it.
+  const plan = { primary: ["art", "mixed"] as const, secondary: [["si", "mixed"], ["pcgrad", "mixed"]] as const };
+  const dataDir = join(resolve(out, ".."), "data");
+  const sets = { validation: join(dataDir, `validation-${setting.id}`), test: join(dataDir, `test-${setting.id}`) };
+  const scored = new Map<string, Map<number, PerImageScores>>();
+  for (const label of new Set([plan.primary, ...plan.secondary].flat())) {
+    const bySeed = new Map<number, PerImageScores>();
+    for (let seed = 0; seed < 64; seed++) {
+      const dir = runDirOf(label, seed);
+      if (!existsSync(join(dir, "done.json"))) continue;
+      if (!existsSync(join(dir, "per-image.json"))) console.log(`scoring ${label} seed ${seed} image by image`);
+      bySeed.set(seed, await perImageScores(dir, sets));
+    }
+    scored.set(label, bySeed);
+  }
+  const section = [
+    "**Validation (the pre-registered endpoint): mean PSNR over the 5 tasks, paired over seeds**",
+    "",
+    preregisteredTable(preregisteredRows(scored, plan, "validation")),
+    "",
+    "**Test (descriptive only; Set14 + Set5 without the duplicate image, 18 images)**",
+    "",
+    preregisteredTable(preregisteredRows(scored, plan, "test")),
+    "",
+  ].join("\n");
+  const file = join(out, `results-${tag}-preregistered.md`);
+  writeFileSync(file, section);
+  console.log(section);
+  console.log(`wrote ${file}`);
+  process.exit(0);
+}
+
 const { trainDir, validationSet, testSet } = summaryOnly ? { trainDir: "", validationSet: "", testSet: "" } : await prepareData();
 if (values["prepare-only"] === true) {
   console.log(`train images: ${trainDir}\nvalidation set: ${validationSet}\ntest set: ${testSet}`);
