@@ -2,9 +2,8 @@
  * Loading tfjs for the kit's commands: `@tensorflow/tfjs-core` plus the backend the config names,
  * through `selectBackend` (which also registers the wasm training kernels and the gradients).
  */
-import type { BackendChoice, BackendSelection } from "../../tfjs/backend/select.js";
-import { selectBackend } from "../../tfjs/backend/select.js";
-import type { Tf } from "../../tfjs/tf.js";
+import type { BackendChoice, BackendSelection, Tf } from "../../tfjs/index.js";
+import { selectBackend } from "../../tfjs/index.js";
 
 /** The loaded namespace and what was selected. */
 export interface LoadedTf {

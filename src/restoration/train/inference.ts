@@ -4,8 +4,7 @@
  * down linearly across the overlap, so there are no seams and device memory is bounded by the
  * tile size, not the image size.
  */
-import type { Tf } from "../../tfjs/tf.js";
-import type { Tensor } from "../../tfjs/tf.js";
+import type { Tensor, Tf } from "../../tfjs/index.js";
 import type { RgbImage } from "../image.js";
 import { cropImage } from "../image.js";
 

@@ -12,14 +12,9 @@
  */
 import { existsSync, mkdirSync, nodeOnly, readFileSync, rmSync, statSync } from "../../platform/node.js";
 import * as E from "fp-ts/Either";
-import type { CheckpointLocation, CheckpointManifest } from "../../tfjs/checkpoint.js";
-import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/checkpoint.js";
-import type { Optimizer, Tensor, Tf } from "../../tfjs/tf.js";
+import type { CheckpointLocation, CheckpointManifest, Optimizer, Tensor, Tf, Trainer } from "../../tfjs/index.js";
+import { AdapterError, createGradientTrainer, createTrainer, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/index.js";
 import type { TaskName } from "../degradations/degradations.js";
-import type { Trainer } from "../../tfjs/trainer.js";
-import { createTrainer } from "../../tfjs/trainer.js";
-import { createGradientTrainer } from "../../tfjs/gradient-trainer.js";
-import { AdapterError } from "../../tfjs/errors.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { streamBatches } from "../data/prefetch.js";
 import type { RestorationModel } from "../models/index.js";

@@ -1,4 +1,4 @@
-import type { Optimizer, Tf } from "../../tfjs/tf.js";
+import type { Optimizer, Tf } from "../../tfjs/index.js";
 
 /**
  * The optimizer a training config trains with (Adam at the config's base learning rate; the

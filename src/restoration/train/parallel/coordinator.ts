@@ -10,24 +10,20 @@
  * and the weighting state into it, so checkpoints (one replica + optimizer + weighting state,
  * today's format) and evaluation work as with one worker, and `--resume` works with any number.
  */
-import type { Worker } from "node:worker_threads";
 import * as E from "fp-ts/Either";
 import { reduceTaskLosses } from "../../../core/reduce.js";
 import type { Diagnostics, TaskLosses, Weighting } from "../../../core/weighting.js";
-import { AdapterError } from "../../../tfjs/errors.js";
-import { nodeOnly } from "../../../platform/node.js";
-import type { GradientWeightingDriver, TrainerHostState, WeightingDriver } from "../../../tfjs/weighting-driver.js";
-import { createGradientWeightingDriver, createWeightingDriver } from "../../../tfjs/weighting-driver.js";
+import { nodeOnly, type Worker } from "../../../platform/node.js";
+import type { GradientWeightingDriver, Tensor, TrainerHostState, Variable, WeightingDriver } from "../../../tfjs/index.js";
+import { AdapterError, createGradientWeightingDriver, createWeightingDriver, restoreAdamAccumulators } from "../../../tfjs/index.js";
 import type { GradientWeighting } from "../../../core/gradient-weighting.js";
 import { isGradientWeighting } from "../../../core/gradient-weighting.js";
-import type { Tensor, Variable } from "../../../tfjs/tf.js";
 import type { Batch } from "../../data/batches.js";
 import type { TrainingSession } from "../loop.js";
 import type { CoordinatorMessage, ReplicaFault, ReplicaInit, ReplicaMessage, ReplicaMode, ReplicaSnapshot, SharedBuffers, TensorValues } from "./protocol.js";
 import { abortAll, allocateShared, CTRL } from "./protocol.js";
 import { splitBatch } from "./shards.js";
 import { findModuleNextTo, startModuleWorker } from "../../data/module-worker.js";
-import { restoreAdamAccumulators } from "../../../tfjs/optimizer-state.js";
 
 /** A replica failed (crashed, threw, or stopped answering); the message says which, where, and what was saved. */
 export class ParallelTrainingError extends Error {

@@ -5,16 +5,14 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type * as tfCore from "@tensorflow/tfjs-core";
-import type { Tensor, Variable } from "../../../tfjs/tf.js";
-import { subBatchLoss, taskGradients, weightedLossGradients } from "../../../tfjs/step-passes.js";
-import { resolveModel } from "../../../tfjs/model.js";
-import { l1PerSample } from "../../../tfjs/per-task-loss.js";
+import type { Tensor, Variable } from "../../../tfjs/index.js";
+import { l1PerSample, resolveModel, restoreAdamAccumulators } from "../../../tfjs/index.js";
+import { subBatchLoss, taskGradients, weightedLossGradients } from "../../../tfjs/internal.js";
 import { createModel } from "../../models/index.js";
 import { loadTf } from "../backend.js";
 import { optimizerFor, setLearningRate } from "../optimizer.js";
 import type { CoordinatorMessage, ReplicaInit, ReplicaMessage, ReplicaSnapshot, TensorValues } from "./protocol.js";
 import { abortAll, barrier, CTRL, reduceRange, ReplicaAborted, waitFor } from "./protocol.js";
-import { restoreAdamAccumulators } from "../../../tfjs/optimizer-state.js";
 
 /** Backends whose `dataSync()` works: the replica reads its loss sums inside the taped pass. */
 const SYNC_READ_BACKENDS: ReadonlySet<string> = new Set(["cpu", "wasm", "tensorflow", "webgl"]);
