@@ -1,10 +1,9 @@
 import { join } from "node:path";
 import * as E from "fp-ts/Either";
-import { readRun, renderReport } from "../../restoration/report/index.js";
-import type { TrainConfig } from "../../restoration/train/index.js";
-import { computeSampleGrid, evaluateSession, loadEvalPairs, loadTrainedSession, resolveTrainConfig, scoresMarkdown, trainRun } from "../../restoration/train/index.js";
-import { DEFAULT_PRETRAINED, pretrainedCheckpoint } from "../../restoration/pretrained.js";
-import type { EvalResult } from "../../restoration/train/records.js";
+import type { EvalResult, TrainConfig } from "../../restoration/index.js";
+import {
+  computeSampleGrid, DEFAULT_PRETRAINED, evaluateSession, loadEvalPairs, loadTrainedSession, pretrainedCheckpoint, readRun, renderReport, resolveTrainConfig, scoresMarkdown, trainRun,
+} from "../../restoration/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags } from "../args.js";
 import { writeFileAtomic } from "../../platform/atomic-write.js";

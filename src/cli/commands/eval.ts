@@ -1,17 +1,13 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { createFrozenSet } from "../../restoration/data/frozen.js";
-import type { TaskName } from "../../restoration/degradations/degradations.js";
-import { isTaskName } from "../../restoration/degradations/degradations.js";
-import { METRIC_CONVENTIONS } from "../../restoration/metrics/prepare.js";
-import type { MetricConvention } from "../../restoration/metrics/prepare.js";
-import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from "../../restoration/pretrained.js";
+import type { MetricConvention, TaskName } from "../../restoration/index.js";
+import {
+  createFrozenSet, DEFAULT_PRETRAINED, evaluateSession, isTaskName, loadEvalPairs, loadTrainedSession, METRIC_CONVENTIONS, PRETRAINED_MODELS, ProgressBar, scoresMarkdown, writeJsonAtomic,
+} from "../../restoration/index.js";
 import { checkpointFromFlags } from "./model-flags.js";
-import { evaluateSession, loadEvalPairs, loadTrainedSession, scoresMarkdown, writeJsonAtomic } from "../../restoration/train/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
 import { asUsageError, stderrIsTTY } from "./shared.js";
-import { ProgressBar } from "../../restoration/train/progress.js";
 
 /**
  * `art-mtl eval --checkpoint DIR --data DATA`: per-task PSNR/SSIM of a trained model, as a

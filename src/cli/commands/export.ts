@@ -1,8 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { modelDirectoryHandler, RESTORATION_WEIGHTS_FILE, saveRestorationModel } from "../../restoration/models/export.js";
-import { PRETRAINED_MODELS } from "../../restoration/pretrained.js";
-import { loadTrainedSession } from "../../restoration/train/index.js";
+import { loadTrainedSession, modelDirectoryHandler, PRETRAINED_MODELS, RESTORATION_WEIGHTS_FILE, saveRestorationModel } from "../../restoration/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, parseFlags, UsageError } from "../args.js";
 import { checkpointFromFlags } from "./model-flags.js";

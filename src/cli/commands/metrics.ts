@@ -1,8 +1,6 @@
 import type { CommandIo } from "../args.js";
 import { UsageError, choiceFlag, numberFlag, parseFlags } from "../args.js";
-import { ImageFileError } from "../../restoration/io/image-file-error.js";
-import { readImage } from "../../restoration/io/read-image.js";
-import { METRIC_CONVENTIONS, metricToJson, psnr, ssim } from "../../restoration/metrics/index.js";
+import { ImageFileError, METRIC_CONVENTIONS, metricToJson, psnr, readImage, ssim } from "../../restoration/index.js";
 
 /**
  * `art-mtl metrics`: PSNR and SSIM between two images (PNG or JPEG), printed as one JSON line

@@ -1,4 +1,4 @@
-import { DEFAULT_PRETRAINED, pretrainedCheckpoint } from "../../restoration/pretrained.js";
+import { DEFAULT_PRETRAINED, pretrainedCheckpoint } from "../../restoration/index.js";
 import { UsageError } from "../args.js";
 
 /**

@@ -1,10 +1,7 @@
 import * as E from "fp-ts/Either";
-import type { Weighting } from "../../core/weighting.js";
-import { isEpochAware, isTwoPhase } from "../../core/weighting.js";
-import { endEpochEvery, observeOnNextStep } from "../../strategies/combinators/phase-drivers.js";
-import type { GradientWeighting } from "../../core/gradient-weighting.js";
-import { GRADIENT_STRATEGIES, gradientStrategyFromFlags } from "../../strategies/gradient/registry.js";
-import { STRATEGIES, strategyFromFlags } from "../../strategies/registry.js";
+import type { GradientWeighting, Weighting } from "../../core/index.js";
+import { isEpochAware, isTwoPhase } from "../../core/index.js";
+import { endEpochEvery, GRADIENT_STRATEGIES, gradientStrategyFromFlags, observeOnNextStep, STRATEGIES, strategyFromFlags } from "../../strategies/index.js";
 import { UsageError, numberFlag } from "../args.js";
 
 /**

@@ -1,9 +1,8 @@
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import * as E from "fp-ts/Either";
-import type { GradientStepInput, GradientWeighting } from "../../core/gradient-weighting.js";
-import type { TaskLosses, Weighting } from "../../core/weighting.js";
-import { isGradientStrategyName } from "../../strategies/gradient/registry.js";
+import type { GradientStepInput, GradientWeighting, TaskLosses, Weighting } from "../../core/index.js";
+import { isGradientStrategyName } from "../../strategies/index.js";
 import type { CommandIo } from "../args.js";
 import { UsageError, parseFlags } from "../args.js";
 import { REPLAY_STRATEGY_FLAG_SPEC, resolveGradientReplayStrategy, resolveReplayStrategy } from "./replay-strategies.js";

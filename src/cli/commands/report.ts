@@ -1,11 +1,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { TaskName } from "../../restoration/degradations/degradations.js";
-import type { SampleGrid } from "../../restoration/report/index.js";
-import { computeSampleGrid, loadEvalPairs, loadTrainedSession } from "../../restoration/train/index.js";
+import type { RunData, SampleGrid, TaskName } from "../../restoration/index.js";
+import { computeSampleGrid, loadEvalPairs, loadTrainedSession, readRun, renderReport, RunDirError } from "../../restoration/index.js";
 import { writeFileAtomic } from "../../platform/atomic-write.js";
-import { readRun, renderReport, RunDirError } from "../../restoration/report/index.js";
-import type { RunData } from "../../restoration/report/index.js";
 import type { CommandIo } from "../args.js";
 import { numberFlag, parseFlags, UsageError } from "../args.js";
 

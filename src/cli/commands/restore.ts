@@ -1,17 +1,12 @@
 import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { DatasetError, listImageFiles } from "../../restoration/data/folder.js";
-import { ImageFileError } from "../../restoration/io/image-file-error.js";
-import { decodeImage } from "../../restoration/io/read-image.js";
-import { decodePngAlpha, encodePng, pngFacts } from "../../restoration/io/png.js";
-import { encodeJpeg } from "../../restoration/io/jpeg.js";
-import type { RgbImage } from "../../restoration/image.js";
-import { ProgressBar } from "../../restoration/train/progress.js";
-import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from "../../restoration/pretrained.js";
+import type { RgbImage } from "../../restoration/index.js";
+import {
+  DatasetError, decodeImage, decodePngAlpha, DEFAULT_PRETRAINED, encodeJpeg, encodePng, forwardFor, ImageFileError, isModelDirectory, listImageFiles, loadRestorationModel, loadTf,
+  loadTrainedSession, modelDirectoryHandler, multipleOfFor, pngFacts, PRETRAINED_MODELS, ProgressBar, restoreImage,
+} from "../../restoration/index.js";
 import { checkpointFromFlags } from "./model-flags.js";
-import { forwardFor, loadTf, loadTrainedSession, multipleOfFor, restoreImage } from "../../restoration/train/index.js";
-import { isModelDirectory, loadRestorationModel, modelDirectoryHandler } from "../../restoration/models/export.js";
-import { AdapterError } from "../../tfjs/errors.js";
+import { AdapterError } from "../../tfjs/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
 import { asUsageError, stderrIsTTY } from "./shared.js";

@@ -1,8 +1,5 @@
-import { DatasetError } from "../../restoration/data/folder.js";
-import { ImageFileError } from "../../restoration/io/image-file-error.js";
-import { RunDirectoryBusyError, TrainSetupError } from "../../restoration/train/index.js";
-import { NoUsableBackendError } from "../../tfjs/backend/select.js";
-import { AdapterError } from "../../tfjs/errors.js";
+import { DatasetError, ImageFileError, RunDirectoryBusyError, TrainSetupError } from "../../restoration/index.js";
+import { AdapterError, NoUsableBackendError } from "../../tfjs/index.js";
 import type { CommandIo } from "../args.js";
 import { processIo, UsageError } from "../args.js";
 

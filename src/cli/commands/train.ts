@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
-import { readTrainConfigFile, trainRun } from "../../restoration/train/index.js";
-import { ParallelTrainingError } from "../../restoration/train/parallel/coordinator.js";
+import { ParallelTrainingError, readTrainConfigFile, trainRun } from "../../restoration/index.js";
 import type { CommandIo } from "../args.js";
 import { numberFlag, parseFlags, UsageError } from "../args.js";
 import { asUsageError, stderrIsTTY } from "./shared.js";
