@@ -7,7 +7,8 @@ import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
 import { equal } from "../../src/strategies/index.js";
 import { AdapterError, createTrainer } from "../../src/tfjs/index.js";
 import { createModel, expectedParameterCount, ModelSpec, resolveModelSpec, taskPromptSelector } from "../../src/restoration/models/index.js";
-import { blindTaskIds, resolveTrainConfig } from "../../src/restoration/train/config.js";
+import { blindTaskIds } from "../../src/restoration/train/blind-ids.js";
+import { resolveTrainConfig } from "../../src/restoration/train/config.js";
 
 /** Task prompts (MiOIR's explicit prompt, as per-task FiLM tables) on every model kind. */
 const promptedSpecs = [

@@ -91,6 +91,17 @@ describe("schedules and curriculum", () => {
     assert.deepEqual(active(10), [0, 1]);
     assert.deepEqual(active(99), [0, 1, 2]);
   });
+  it("is tasks 0..floor(step / stepsPerTask), as the strategies' sequential curriculum gives it", () => {
+    for (let numTasks = 0; numTasks <= 8; numTasks++) {
+      for (const stepsPerTask of [1, 2, 3, 7, 100]) {
+        const active = sequentialCurriculum(numTasks, stepsPerTask);
+        for (let step = 0; step <= 10 * stepsPerTask; step += stepsPerTask > 10 ? 7 : 1) {
+          const expected = Array.from({ length: Math.min(numTasks, Math.floor(step / stepsPerTask) + 1) }, (_, k) => k);
+          assert.deepEqual(active(step), expected, `${numTasks} tasks, ${stepsPerTask} steps per task, step ${step}`);
+        }
+      }
+    }
+  });
 });
 
 describe("loadTf", () => {

@@ -14,6 +14,7 @@ import type { TaskName } from "../degradations/degradations.js";
 import { isTaskName, MIOIR_TASKS } from "../degradations/degradations.js";
 import type { ResolvedModelSpec } from "../models/spec.js";
 import { ModelSpec, resolveModelSpec } from "../models/spec.js";
+import type { Schedule } from "./schedule.js";
 
 /** A registered task name (see the degradation registry). */
 const Task = new t.Type<TaskName, string, unknown>(
@@ -142,12 +143,6 @@ const configProps = {
 export const TrainConfigInput = t.intersection([t.type({ steps: Count }), strictPartial(configProps, "TrainConfig")], "TrainConfig");
 /** A config as written by the user (before defaults). */
 export type TrainConfigInput = t.TypeOf<typeof TrainConfigInput>;
-
-/** The learning-rate schedule, resolved. */
-export type Schedule =
-  | { readonly kind: "constant" }
-  | { readonly kind: "cosine"; readonly minLr: number; readonly warmupSteps: number }
-  | { readonly kind: "step"; readonly every: number; readonly gamma: number };
 
 /** A complete config: every default filled in (what config.json of a run holds). */
 export interface TrainConfig {
@@ -298,43 +293,3 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
     workers: c.workers ?? 1,
   });
 }
-
-/** The learning rate at `step` (0-based) of `total` steps. */
-export function learningRateAt(schedule: Schedule, baseLr: number, step: number, total: number): number {
-  switch (schedule.kind) {
-    case "constant":
-      return baseLr;
-    case "step":
-      return baseLr * schedule.gamma ** Math.floor(step / schedule.every);
-    case "cosine": {
-      if (step < schedule.warmupSteps) return (baseLr * (step + 1)) / schedule.warmupSteps;
-      const span = Math.max(1, total - schedule.warmupSteps);
-      const progress = Math.min(1, (step - schedule.warmupSteps) / span);
-      return schedule.minLr + 0.5 * (baseLr - schedule.minLr) * (1 + Math.cos(Math.PI * progress));
-    }
-  }
-}
-
-/**
- * The task ids a task-prompted model is shown at `step`: each sample's id, or -1 (hidden: the
- * blind path) for a share `blindRate` of them, drawn from (seed, step, sample) so a resumed run
- * hides the same samples.
- */
-export function blindTaskIds(taskIds: ArrayLike<number>, blindRate: number, seed: number, step: number): number[] {
-  return Array.from({ length: taskIds.length }, (_, b) => (blindRate > 0 && unitHash(seed, step, b) < blindRate ? -1 : (taskIds[b] as number)));
-}
-
-/** A uniform number in [0, 1) from three integers (a 32-bit integer hash; no state). */
-const unitHash = (a: number, b: number, c: number): number => {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35) ^ Math.imul(c + 0x165667b1, 0x27d4eb2f);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  h = Math.imul(h, 0x297a2d39);
-  h ^= h >>> 15;
-  return (h >>> 0) / 4294967296;
-};
-
-/** The sequential curriculum's active tasks at `step`: tasks 0..floor(step / stepsPerTask). */
-export const sequentialCurriculum = (numTasks: number, stepsPerTask: number) => (step: number): number[] =>
-  Array.from({ length: Math.min(numTasks, Math.floor(step / stepsPerTask) + 1) }, (_, k) => k);

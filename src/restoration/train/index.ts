@@ -1,5 +1,8 @@
 /** Training, evaluation and inference for the restoration kit (config → run directory). */
 export * from "./config.js";
+export * from "./schedule.js";
+export * from "./blind-ids.js";
+export * from "./curriculum.js";
 export * from "./records.js";
 export * from "./run-dir.js";
 export * from "./progress.js";
@@ -7,6 +10,10 @@ export * from "./inference.js";
 export * from "./evaluate.js";
 export * from "./weightings.js";
 export * from "./backend.js";
+export * from "./errors.js";
+export * from "./session.js";
+export * from "./evaluate-session.js";
+export * from "./config-file.js";
 export * from "./loop.js";
 export * from "./samples.js";
 export * from "./run-lock.js";

@@ -10,149 +10,30 @@
  * runs that differ only in the weighting see the same init and the same batches, and a resumed
  * run continues exactly where the checkpoint left off.
  */
-import { existsSync, mkdirSync, nodeOnly, readFileSync, rmSync, statSync } from "../../platform/node.js";
-import * as E from "fp-ts/Either";
-import type { CheckpointLocation, CheckpointManifest, Optimizer, Tensor, Tf, Trainer } from "../../tfjs/index.js";
-import { AdapterError, createGradientTrainer, createTrainer, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from "../../tfjs/index.js";
-import type { TaskName } from "../degradations/degradations.js";
+import { existsSync, mkdirSync, nodeOnly, rmSync, statSync } from "../../platform/node.js";
+import { AdapterError, loadCheckpoint, saveCheckpoint } from "../../tfjs/index.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { streamBatches } from "../data/prefetch.js";
-import type { RestorationModel } from "../models/index.js";
-import { createModel } from "../models/index.js";
-import { loadTf } from "./backend.js";
+import { blindTaskIds } from "./blind-ids.js";
 import type { TrainConfig } from "./config.js";
-import { blindTaskIds, learningRateAt, resolveTrainConfig, sequentialCurriculum } from "./config.js";
-import { loadEvalPairs, scorePairs } from "./evaluate.js";
-import { multipleOfFor, restoreImage } from "./inference.js";
+import type { CheckpointMetadata } from "./config-file.js";
+import { readCheckpointConfig } from "./config-file.js";
+import { sequentialCurriculum } from "./curriculum.js";
+import { NoCheckpointError, TrainSetupError } from "./errors.js";
+import { loadEvalPairs } from "./evaluate.js";
+import { evaluateSession } from "./evaluate-session.js";
 import type { ProgressOptions } from "./progress.js";
 import { ProgressBar } from "./progress.js";
 import type { EvalResult, StepRecord } from "./records.js";
 import { JsonlWriter, runPaths, truncateLog, writeJsonAtomic } from "./run-dir.js";
-import { resolveAnyWeighting } from "./weightings.js";
 import { acquireRunLock, RunDirectoryBusyError } from "./run-lock.js";
-import { optimizerFor, setLearningRate } from "./optimizer.js";
+import { setLearningRate } from "./optimizer.js";
 import type { ParallelTraining } from "./parallel/coordinator.js";
 import { startParallelTraining } from "./parallel/coordinator.js";
 import type { ReplicaFault } from "./parallel/protocol.js";
 import { resolveWorkerCount } from "./parallel/shards.js";
-
-/** A problem with the run set-up that the user can fix (existing directory, nothing to resume, config mismatch). */
-export class TrainSetupError extends Error {
-  override readonly name = "TrainSetupError";
-}
-
-/** `readCheckpointConfig` found no checkpoint (no manifest.json) at the directory. */
-export class NoCheckpointError extends TrainSetupError {}
-
-/** A model, trainer and everything needed to train or evaluate it. */
-export interface TrainingSession {
-  readonly tf: Tf;
-  readonly config: TrainConfig;
-  readonly model: RestorationModel;
-  readonly trainer: Trainer<unknown>;
-  readonly optimizer: Optimizer;
-  readonly backend: string;
-}
-
-/** Builds the model (seeded), optimizer, weighting and trainer a config describes. */
-export async function buildSession(config: TrainConfig, log?: (line: string) => void): Promise<TrainingSession> {
-  const { tf, selection } = await loadTf(config.backend, log);
-  const weighting = resolveAnyWeighting(config.weighting.name, config.weighting.options, config.tasks.length);
-  if (E.isLeft(weighting)) throw new TrainSetupError(weighting.left.join("\n"));
-  const model = createModel(tf, config.model, { seed: config.seed, numTasks: config.tasks.length });
-  const optimizer = optimizerFor(tf, config);
-  // A gradient-aware weighting trains through createGradientTrainer, which has the members the
-  // loop and the checkpoints use (its coefficients are reported as the step's weights).
-  const trainer =
-    weighting.right.kind === "loss"
-      ? createTrainer({ tf, model, optimizer, weighting: weighting.right.weighting, numTasks: config.tasks.length })
-      : (createGradientTrainer({ tf, model, optimizer, weighting: weighting.right.weighting, numTasks: config.tasks.length }) as unknown as Trainer<unknown>);
-  return { tf, config, model, trainer, optimizer, backend: selection.choice };
-}
-
-/** What the checkpoint's metadata holds (so eval/restore can rebuild the model). */
-export interface CheckpointMetadata {
-  readonly config: TrainConfig;
-}
-
-/** Reads a checkpoint's manifest and the config stored with it (a directory path in Node, or a `CheckpointStore`). */
-export async function readCheckpointConfig(checkpoint: CheckpointLocation): Promise<{ manifest: CheckpointManifest; config: TrainConfig }> {
-  const checkpointDir = typeof checkpoint === "string" ? checkpoint : checkpoint.location;
-  const found = await readCheckpointManifest(checkpoint);
-  if (found === null) throw new NoCheckpointError(`${checkpointDir}: no checkpoint here (expected manifest.json from art-mtl train)`);
-  const raw = (found.manifest.metadata as Partial<CheckpointMetadata> | null)?.config;
-  const resolved = resolveTrainConfig(raw);
-  if (E.isLeft(resolved)) throw new TrainSetupError(`${checkpointDir}: the checkpoint's config is not a training config:\n  ${resolved.left.join("\n  ")}`);
-  return { manifest: found.manifest, config: resolved.right };
-}
-
-/**
- * Loads a trained model from a checkpoint (for eval and restore): a directory path in Node, or a
- * `CheckpointStore` (e.g. in a browser, the shipped model's files fetched into `memoryCheckpointStore`).
- */
-export async function loadTrainedSession(checkpoint: CheckpointLocation, backend?: TrainConfig["backend"], log?: (line: string) => void): Promise<TrainingSession & { step: number }> {
-  const { config } = await readCheckpointConfig(checkpoint);
-  const session = await buildSession(backend === undefined ? config : { ...config, backend }, log);
-  const loaded = await loadCheckpoint(session.trainer, checkpoint);
-  return { ...session, step: loaded.step };
-}
-
-/** Options of `evaluateSession`. */
-export interface EvaluateOptions {
-  readonly data: string;
-  readonly images: number;
-  readonly size: number;
-  readonly convention: "basicsr" | "skimage";
-  readonly cropBorder?: number;
-  readonly yChannel?: boolean;
-  /** Tile size for large images (default 128). */
-  readonly tile?: number;
-  readonly checkpoint: string;
-  readonly step: number;
-  /** Pairs already loaded (periodic evaluation reuses them). */
-  readonly pairs?: readonly FrozenPair[];
-  /** Tasks to score (default: the session's trained tasks). */
-  readonly tasks?: readonly string[];
-  /** A task-prompted model is told each image's task (by name, among its trained tasks) unless `blind` is true. */
-  readonly blind?: boolean;
-  readonly onProgress?: (done: number, total: number) => void;
-}
-
-/**
- * The session's forward pass for images of one task: a task-prompted model is told the task
- * (its index among the trained tasks); an unknown or absent task takes the blind path (-1).
- */
-export function forwardFor(session: { readonly model: TrainingSession["model"]; readonly config: { readonly tasks: readonly string[] } }, task?: string): (inputs: Tensor) => Tensor {
-  const id = task === undefined ? -1 : session.config.tasks.indexOf(task);
-  return (inputs) => session.model.apply(inputs, { taskIds: new Array<number>(inputs.shape[0] as number).fill(id) });
-}
-
-/** Scores the session's model per task (see `scorePairs`). */
-export async function evaluateSession(session: TrainingSession, options: EvaluateOptions): Promise<EvalResult> {
-  const started = performance.now();
-  const tasks = (options.tasks ?? session.config.tasks) as readonly TaskName[];
-  const pairs = options.pairs ?? (await loadEvalPairs({ data: options.data, tasks, images: options.images, size: options.size }));
-  const metric = { convention: options.convention, cropBorder: options.cropBorder ?? 0, yChannel: options.yChannel ?? false };
-  const multipleOf = multipleOfFor(session.model.spec);
-  const scored = await scorePairs(
-    pairs,
-    tasks,
-    (input, task) => restoreImage(session.tf, forwardFor(session, options.blind === true ? undefined : task), input, { tile: options.tile ?? 128, multipleOf }),
-    metric,
-    options.onProgress,
-  );
-  return {
-    checkpoint: options.checkpoint,
-    step: options.step,
-    data: options.data,
-    convention: options.convention,
-    cropBorder: metric.cropBorder,
-    yChannel: metric.yChannel,
-    tasks: scored.tasks,
-    mean: scored.mean,
-    seconds: (performance.now() - started) / 1000,
-  };
-}
+import { learningRateAt } from "./schedule.js";
+import { buildSession } from "./session.js";
 
 /** Options of `trainRun`. */
 export interface TrainRunOptions {
@@ -404,25 +285,4 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
     backend: session.backend,
     workers,
   };
-}
-
-/**
- * Reads and resolves a JSON config file; throws `TrainSetupError` naming the file, field and value.
- * `overrides` (e.g. `{ steps }` from `train --steps`, `{ workers }` from `--workers`) replace top-level fields of the file before
- * the defaults are filled in, so defaults that depend on them (the step schedule's `every`) follow.
- */
-export function readTrainConfigFile(path: string, overrides: { readonly steps?: number; readonly workers?: number | "auto" } = {}): TrainConfig {
-  nodeOnly("readTrainConfigFile", "parse the JSON yourself and use resolveTrainConfig(raw)");
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new TrainSetupError(`${path}: ${(error as Error).message}`);
-  }
-  if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) raw = { ...raw, ...overrides };
-  const resolved = resolveTrainConfig(raw);
-  if (E.isLeft(resolved)) throw new TrainSetupError(`${path}: invalid config:\n  ${resolved.left.join("\n  ")}`);
-  const weighting = resolveAnyWeighting(resolved.right.weighting.name, resolved.right.weighting.options, resolved.right.tasks.length);
-  if (E.isLeft(weighting)) throw new TrainSetupError(`${path}: invalid config:\n  ${weighting.left.join("\n  ")}`);
-  return resolved.right;
 }

@@ -6,8 +6,8 @@ import type { FrozenPair } from "../data/frozen.js";
 import { psnr } from "../metrics/psnr.js";
 import type { SampleGrid, SampleRow } from "../report/samples.js";
 import { multipleOfFor, restoreImage } from "./inference.js";
-import type { TrainingSession } from "./loop.js";
-import { forwardFor } from "./loop.js";
+import { forwardFor } from "./evaluate-session.js";
+import type { TrainingSession } from "./session.js";
 
 /** A model to show in the grid, under `label`. */
 export interface SampleModel {

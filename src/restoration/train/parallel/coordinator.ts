@@ -19,7 +19,7 @@ import { AdapterError, createGradientWeightingDriver, createWeightingDriver, res
 import type { GradientWeighting } from "../../../core/gradient-weighting.js";
 import { isGradientWeighting } from "../../../core/gradient-weighting.js";
 import type { Batch } from "../../data/batches.js";
-import type { TrainingSession } from "../loop.js";
+import type { TrainingSession } from "../session.js";
 import type { CoordinatorMessage, ReplicaFault, ReplicaInit, ReplicaMessage, ReplicaMode, ReplicaSnapshot, SharedBuffers, TensorValues } from "./protocol.js";
 import { abortAll, allocateShared, CTRL } from "./protocol.js";
 import { splitBatch } from "./shards.js";

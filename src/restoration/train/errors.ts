@@ -1,0 +1,9 @@
+/** The training set-up's errors: what `buildSession`, the config readers and `trainRun` throw for the user to fix. */
+
+/** A problem with the run set-up that the user can fix (existing directory, nothing to resume, config mismatch). */
+export class TrainSetupError extends Error {
+  override readonly name = "TrainSetupError";
+}
+
+/** `readCheckpointConfig` found no checkpoint (no manifest.json) at the directory. */
+export class NoCheckpointError extends TrainSetupError {}
