@@ -71,6 +71,15 @@ export interface GradientWeighting<S> {
 }
 
 /**
+ * A gradient-aware weighting whose state type the holder does not know (see `AnyWeighting`).
+ *
+ * @example
+ * const methods: AnyGradientWeighting[] = [unwrap(createGradientWeighting("mgda", {})), unwrap(createGradientWeighting("upgrad", {}))];
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- "some S": TypeScript has no existential type
+export type AnyGradientWeighting = GradientWeighting<any>;
+
+/**
  * The default tolerance of `checkGramian`, relative to the largest entry of the present tasks'
  * Gramian (for a valid one, the largest squared gradient norm): float32 dot products over ~1e5 parameters are off by ~1e-5 of
  * |g_i||g_j|, so a Gramian formed on a device can be that far from symmetric PSD.

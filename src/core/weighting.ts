@@ -36,6 +36,19 @@ export interface Weighting<S> {
   readonly numTasks: (state: S) => number;
 }
 
+/**
+ * A weighting whose state type the holder does not know: what a list of different weightings, a
+ * registry or a generic driver holds. Every `Weighting<S>` is an `AnyWeighting` without a cast.
+ * A state one of them returns is only ever handed back to the same weighting (its `stateCodec`
+ * checks what crosses a checkpoint). `Weighting<unknown>` would not do: `Weighting<S>` is
+ * invariant in S (S is `step`'s parameter and result, and the codec's `encode` parameter).
+ *
+ * @example
+ * const candidates: AnyWeighting[] = [art(), dwa(), famo()]; // no casts
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- "some S": TypeScript has no existential type
+export type AnyWeighting = Weighting<any>;
+
 /** A weighting that needs an end-of-epoch event (e.g. DWA). */
 export interface EpochAwareWeighting<S> extends Weighting<S> {
   readonly endEpoch: (state: S) => S;

@@ -4,7 +4,7 @@ import { ArtOptions } from "../core/art/config.js";
 import { art } from "../core/art/index.js";
 import type { ConfigError } from "../core/errors.js";
 import { invalidConfig } from "../core/errors.js";
-import type { Weighting } from "../core/weighting.js";
+import type { AnyWeighting, Weighting } from "../core/weighting.js";
 import type { ArtState } from "../core/art/state.js";
 import type { DwaState } from "./dwa.js";
 import type { EqualState } from "./equal.js";
@@ -46,7 +46,7 @@ export interface FlagSpec {
 export interface StrategyEntry {
   readonly description: string;
   readonly optionsCodec: t.Type<unknown, unknown, unknown>;
-  readonly create: (options: unknown) => Weighting<unknown>;
+  readonly create: (options: unknown) => AnyWeighting;
   /** Flags by name (without the leading dashes). */
   readonly flags: Readonly<Record<string, FlagSpec>>;
   /**
@@ -76,7 +76,6 @@ const artFlags: Record<string, FlagSpec> = {
 const weightDecayFlag: Record<string, FlagSpec> = { "weight-decay": { key: "weightDecay", kind: "number" } };
 
 const entry = (e: StrategyEntry): StrategyEntry => e;
-const widen = <S>(w: Weighting<S>): Weighting<unknown> => w as unknown as Weighting<unknown>;
 
 /**
  * The built-in strategies.
@@ -89,57 +88,57 @@ export const STRATEGIES = {
   art: entry({
     description: "Art (active reweighting), paper preset by default",
     optionsCodec: ArtOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(art(options as ArtOptions)),
+    create: (options) => art(options as ArtOptions),
     flags: { preset: { key: "preset", kind: "string" }, ...artFlags },
     refusedKeys: { numTasks: "the task count comes from init" },
   }),
   "art-official": entry({
     description: "Art with the official preset (the authors' released rule; --released-ema-bug for their code exactly as released)",
     optionsCodec: ArtOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(art({ ...(options as ArtOptions), preset: "official" })),
+    create: (options) => art({ ...(options as ArtOptions), preset: "official" }),
     flags: artFlags,
     refusedKeys: { numTasks: "the task count comes from init", preset: "its preset is official; use art for another" },
   }),
   equal: entry({
     description: "uniform weights over the present tasks (mixed training)",
     optionsCodec: EqualOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(equal(options as EqualOptions)),
+    create: (options) => equal(options as EqualOptions),
     flags: {},
   }),
   dwa: entry({
     description: "dynamic weight average (Liu et al. 2019), epoch-aware",
     optionsCodec: DwaOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(dwa(options as DwaOptions)),
+    create: (options) => dwa(options as DwaOptions),
     flags: { temperature: { key: "temperature", kind: "number" } },
   }),
   rlw: entry({
     description: "random loss weighting (Lin et al. 2022), seeded",
     optionsCodec: RlwOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(rlw(options as RlwOptions)),
+    create: (options) => rlw(options as RlwOptions),
     flags: { seed: { key: "seed", kind: "number" } },
   }),
   gls: entry({
     description: "geometric loss strategy: weights ∝ 1/L, geometric mean in diagnostics",
     optionsCodec: GlsOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(gls(options as GlsOptions)),
+    create: (options) => gls(options as GlsOptions),
     flags: {},
   }),
   uw: entry({
     description: "uncertainty weighting (Kendall et al. 2018), log-variances learned with Adam",
     optionsCodec: UwOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(uw(options as UwOptions)),
+    create: (options) => uw(options as UwOptions),
     flags: { ...adamFlags, ...weightDecayFlag, "initial-log-variance": { key: "initialLogVariance", kind: "number" } },
   }),
   "imtl-l": entry({
     description: "IMTL-L (Liu et al. 2021), loss scales learned with Adam",
     optionsCodec: ImtlLOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(imtlL(options as ImtlLOptions)),
+    create: (options) => imtlL(options as ImtlLOptions),
     flags: { ...adamFlags, ...weightDecayFlag, "initial-log-scale": { key: "initialLogScale", kind: "number" } },
   }),
   famo: entry({
     description: "FAMO (Liu et al. 2023), two-phase: step then observe",
     optionsCodec: FamoOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(famo(options as FamoOptions)),
+    create: (options) => famo(options as FamoOptions),
     flags: {
       ...adamFlags,
       gamma: { key: "gamma", kind: "number" },
@@ -150,7 +149,7 @@ export const STRATEGIES = {
   si: entry({
     description: "scale-invariant weights ∝ 1/L",
     optionsCodec: SiOptions as t.Type<unknown, unknown, unknown>,
-    create: (options) => widen(si(options as SiOptions)),
+    create: (options) => si(options as SiOptions),
     flags: {},
   }),
 } as const satisfies Readonly<Record<string, StrategyEntry>>;

@@ -34,7 +34,7 @@ import {
   unwrap,
   wrongLength,
 } from "../../src/core/index.js";
-import type { Weighting } from "../../src/core/index.js";
+import type { AnyWeighting } from "../../src/core/index.js";
 import { ReferenceXoshiro128 } from "./reference/xoshiro128.js";
 
 // The core's shared helpers (loss checks, errors, codecs, the generator, the shard reduction,
@@ -194,13 +194,18 @@ describe("codecs and their messages", () => {
 
 describe("weighting guards and the Art factories", () => {
   it("isEpochAware / isTwoPhase look for endEpoch / observe functions", () => {
-    const plain = art() as Weighting<unknown>;
+    const plain: AnyWeighting = art();
     assert.equal(isEpochAware(plain), false);
     assert.equal(isTwoPhase(plain), false);
-    assert.equal(isEpochAware({ ...plain, endEpoch: (s: unknown) => s } as Weighting<unknown>), true);
-    assert.equal(isTwoPhase({ ...plain, observe: (s: unknown) => E.right(s) } as Weighting<unknown>), true);
-    assert.equal(isEpochAware({ ...plain, endEpoch: 1 } as unknown as Weighting<unknown>), false);
-    assert.equal(isTwoPhase({ ...plain, observe: "no" } as unknown as Weighting<unknown>), false);
+    // Weightings with extra members (not object literals at the call: no excess-property check).
+    const withEndEpoch = { ...plain, endEpoch: (s: unknown) => s };
+    const withObserve = { ...plain, observe: (s: unknown) => E.right(s) };
+    const withEndEpochValue = { ...plain, endEpoch: 1 };
+    const withObserveValue = { ...plain, observe: "no" };
+    assert.equal(isEpochAware(withEndEpoch), true);
+    assert.equal(isTwoPhase(withObserve), true);
+    assert.equal(isEpochAware(withEndEpochValue), false);
+    assert.equal(isTwoPhase(withObserveValue), false);
   });
 
   it("art() and artOfficial() pass their options to initArt and step with stepArt", () => {

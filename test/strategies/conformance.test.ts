@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import { art, formatDecodeErrors, unwrap } from "../../src/core/index.js";
-import type { TaskLosses, Weighting } from "../../src/core/index.js";
+import type { TaskLosses, AnyWeighting, Weighting } from "../../src/core/index.js";
 import {
   clampWeights,
   dwa,
@@ -49,7 +49,7 @@ const three: TaskLosses[] = [
   [0.25, 0.1, 0.5],
 ];
 
-const as = <S>(w: Weighting<S>): Weighting<unknown> => w as Weighting<unknown>;
+const as = (w: AnyWeighting): AnyWeighting => w;
 
 const cases: Case[] = [
   { weighting: as(art()), name: "art", codecName: "ArtState", numTasks: 3, losses: three },

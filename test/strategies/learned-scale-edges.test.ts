@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import { unwrap } from "../../src/core/index.js";
-import type { Weighting } from "../../src/core/index.js";
+import type { AnyWeighting, Weighting } from "../../src/core/index.js";
 import { ImtlLConfig, ImtlLOptions, UwConfig, UwOptions, imtlL, uw } from "../../src/strategies/index.js";
 import { codecLines, expectedInvalidConfig } from "../support/codec-lines.js";
 
@@ -29,7 +29,7 @@ const initError = (w: Weighting<unknown>) => {
   return r.left;
 };
 
-const as = <S>(w: Weighting<S>): Weighting<unknown> => w as Weighting<unknown>;
+const as = (w: AnyWeighting): AnyWeighting => w;
 
 describe("uw and imtl-l: option bounds", () => {
   const cases: Array<[string, (o: Record<string, number>) => Weighting<unknown>, string]> = [

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import type * as t from "io-ts";
 import { Rng, formatDecodeErrors, invalidConfig, unwrap } from "../../src/core/index.js";
-import type { Weighting } from "../../src/core/index.js";
+import type { AnyWeighting } from "../../src/core/index.js";
 import { dwa, dwaRatios, equal, gls, inverseLossWeights, rlw, si } from "../../src/strategies/index.js";
 import type { DwaState } from "../../src/strategies/index.js";
 import { assertAllClose } from "../support/all-close.js";
@@ -29,24 +29,24 @@ const lines = (codec: t.Decoder<unknown, unknown>, value: unknown): string[] => 
 const json = (value: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 
 describe("options and configs of the wrong shape name their codec", () => {
-  const cases: Array<[string, Weighting<unknown>, string, string]> = [
-    ["equal", equal(5 as never) as Weighting<unknown>, "EqualOptions", "EqualConfig"],
-    ["dwa", dwa(5 as never) as Weighting<unknown>, "DwaOptions", "DwaConfig"],
-    ["rlw", rlw(5 as never) as Weighting<unknown>, "RlwOptions", "RlwConfig"],
-    ["si", si(5 as never) as Weighting<unknown>, "SiOptions", "SiConfig"],
-    ["gls", gls(5 as never) as Weighting<unknown>, "GlsOptions", "GlsConfig"],
+  const cases: Array<[string, AnyWeighting, string, string]> = [
+    ["equal", equal(5 as never), "EqualOptions", "EqualConfig"],
+    ["dwa", dwa(5 as never), "DwaOptions", "DwaConfig"],
+    ["rlw", rlw(5 as never), "RlwOptions", "RlwConfig"],
+    ["si", si(5 as never), "SiOptions", "SiConfig"],
+    ["gls", gls(5 as never), "GlsOptions", "GlsConfig"],
   ];
   for (const [name, weighting, optionsName] of cases) {
     it(`${name}: options that are not an object are refused at init with "(root): expected ${optionsName}"`, () => {
       assert.deepEqual(weighting.init(2), E.left(invalidConfig([`(root): expected ${optionsName} (got 5)`])));
     });
   }
-  const valid: Array<[string, Weighting<unknown>, string]> = [
-    ["equal", equal() as Weighting<unknown>, "EqualConfig"],
-    ["dwa", dwa() as Weighting<unknown>, "DwaConfig"],
-    ["rlw", rlw() as Weighting<unknown>, "RlwConfig"],
-    ["si", si() as Weighting<unknown>, "SiConfig"],
-    ["gls", gls() as Weighting<unknown>, "GlsConfig"],
+  const valid: Array<[string, AnyWeighting, string]> = [
+    ["equal", equal(), "EqualConfig"],
+    ["dwa", dwa(), "DwaConfig"],
+    ["rlw", rlw(), "RlwConfig"],
+    ["si", si(), "SiConfig"],
+    ["gls", gls(), "GlsConfig"],
   ];
   for (const [name, weighting, configName] of valid) {
     it(`${name}: a state whose config is not an object is refused with "config: expected ${configName}"`, () => {

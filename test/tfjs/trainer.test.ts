@@ -7,7 +7,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
 import { art } from "../../src/core/index.js";
 import { dwa } from "../../src/strategies/dwa.js";
-import type { PositiveFinite, TaskLosses, TwoPhaseWeighting, Weighting } from "../../src/core/index.js";
+import type { AnyWeighting, PositiveFinite, TaskLosses, TwoPhaseWeighting, Weighting } from "../../src/core/index.js";
 import { AdapterError, createTrainer, loadCheckpoint, memoryCheckpointStore, saveCheckpoint, selectBackend } from "../../src/tfjs/index.js";
 import type { FunctionModel } from "../../src/tfjs/index.js";
 import { assertAllClose } from "../support/all-close.js";
@@ -183,7 +183,7 @@ describe("createTrainer (cpu)", () => {
   });
 
   it("exact mode in one pass (syncRead) gives the losses, weights and parameters of the two-pass step", async () => {
-    const cases: Weighting<unknown>[] = [art({ tau: 0.05 as PositiveFinite }) as Weighting<unknown>, twoPhase([1, 2, 3]) as Weighting<unknown>];
+    const cases: AnyWeighting[] = [art({ tau: 0.05 as PositiveFinite }), twoPhase([1, 2, 3])];
     for (const weighting of cases) {
       const runs = [];
       for (const syncRead of [false, true]) {
@@ -253,11 +253,11 @@ describe("createTrainer (cpu)", () => {
   }
 
   it("leaks no tensor: the count after 100 steps equals the count after 1 (both modes, two-phase too)", async () => {
-    const cases: { lagged: boolean; weighting: Weighting<unknown> }[] = [
-      { lagged: false, weighting: art() as Weighting<unknown> },
-      { lagged: true, weighting: art() as Weighting<unknown> },
-      { lagged: false, weighting: twoPhase([1, 1, 1]) as Weighting<unknown> },
-      { lagged: true, weighting: twoPhase([1, 1, 1]) as Weighting<unknown> },
+    const cases: { lagged: boolean; weighting: AnyWeighting }[] = [
+      { lagged: false, weighting: art() },
+      { lagged: true, weighting: art() },
+      { lagged: false, weighting: twoPhase([1, 1, 1]) },
+      { lagged: true, weighting: twoPhase([1, 1, 1]) },
     ];
     for (const { lagged, weighting } of cases) {
       const model = tinyModel(60);

@@ -30,7 +30,7 @@ import * as E from "fp-ts/Either";
 import type { GradientWeighting } from "../../../src/core/gradient-weighting.js";
 import { fromLossWeighting } from "../../../src/core/gradient-weighting.js";
 import { Rng } from "../../../src/core/random.js";
-import type { Weighting } from "../../../src/core/weighting.js";
+import type { AnyWeighting } from "../../../src/core/weighting.js";
 import { endEpochEvery, observeOnNextStep } from "../../../src/strategies/combinators/index.js";
 import { dwa } from "../../../src/strategies/dwa.js";
 import { famo } from "../../../src/strategies/famo.js";
@@ -152,9 +152,9 @@ export const familyOf = (method: string): "loss" | "gradient" => (isStrategyName
 /** Builds a method's weighting for a run: seeded ones take the run's seed; DWA closes an epoch every `stepsPerEpoch` steps; FAMO observes on the next step. */
 export async function weightingFor(method: string, seed: number, stepsPerEpoch: number): Promise<GradientWeighting<unknown>> {
   if (isStrategyName(method)) {
-    let w: Weighting<unknown>;
-    if (method === "dwa") w = endEpochEvery(stepsPerEpoch, dwa()) as unknown as Weighting<unknown>;
-    else if (method === "famo") w = observeOnNextStep(famo()) as unknown as Weighting<unknown>;
+    let w: AnyWeighting;
+    if (method === "dwa") w = endEpochEvery(stepsPerEpoch, dwa());
+    else if (method === "famo") w = observeOnNextStep(famo());
     else {
       const built = createWeighting(method, { ...(LOSS_METHOD_OPTIONS[method] ?? {}), ...("seed" in STRATEGIES[method].flags ? { seed } : {}) });
       if (E.isLeft(built)) throw new Error(`${method}: ${built.left.errors.join("; ")}`);

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/Either";
-import type { GradientWeighting, Weighting } from "../../core/index.js";
+import type { AnyWeighting, GradientWeighting } from "../../core/index.js";
 import { isEpochAware, isTwoPhase } from "../../core/index.js";
 import { endEpochEvery, GRADIENT_STRATEGIES, gradientStrategyFromFlags, observeOnNextStep, STRATEGIES, strategyFromFlags } from "../../strategies/index.js";
 import { UsageError, numberFlag } from "../args.js";
@@ -48,17 +48,17 @@ export const REPLAY_STRATEGY_FLAG_SPEC: Readonly<Record<string, { readonly type:
  * resolveReplayStrategy("dwa", { "epoch-length": "100" })       // endEpochEvery(100, dwa())
  * resolveReplayStrategy("famo", {})                             // observeOnNextStep(famo())
  */
-export const resolveReplayStrategy = (name: string, flags: Record<string, string | boolean | undefined>): Weighting<unknown> => {
+export const resolveReplayStrategy = (name: string, flags: Record<string, string | boolean | undefined>): AnyWeighting => {
   const built = strategyFromFlags(name, flags, REPLAY_OWN_FLAGS);
   if (E.isLeft(built)) throw new UsageError(built.left.errors.join("; "));
   const weighting = built.right;
   const epochLength = numberFlag("epoch-length", flags["epoch-length"] as string | undefined, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
   if (isEpochAware(weighting)) {
     if (epochLength === undefined) throw new UsageError(`--epoch-length: required for strategy ${name} (replay has no epoch markers; endEpoch is called every N lines)`);
-    return endEpochEvery(epochLength, weighting) as Weighting<unknown>;
+    return endEpochEvery(epochLength, weighting);
   }
   if (epochLength !== undefined) throw new UsageError(`--epoch-length: strategy ${name} has no epochs`);
-  if (isTwoPhase(weighting)) return observeOnNextStep(weighting) as Weighting<unknown>;
+  if (isTwoPhase(weighting)) return observeOnNextStep(weighting);
   return weighting;
 };
 

@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import * as E from "fp-ts/Either";
-import type { GradientStepInput, GradientWeighting, TaskLosses, Weighting } from "../../core/index.js";
+import type { AnyWeighting, GradientStepInput, GradientWeighting, TaskLosses } from "../../core/index.js";
 import { isGradientStrategyName } from "../../strategies/index.js";
 import type { CommandIo } from "../args.js";
 import { UsageError, parseFlags } from "../args.js";
@@ -84,7 +84,7 @@ export const parseReplayLine = (line: string): E.Either<string, TaskLosses> => {
  */
 export const replayLines = async (
   lines: AsyncIterable<string>,
-  weighting: Weighting<unknown>,
+  weighting: AnyWeighting,
   io: CommandIo,
   withDiagnostics = false,
 ): Promise<number> => {
@@ -228,5 +228,5 @@ export const replayCommand = async (argv: readonly string[], io: CommandIo): Pro
   }
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   if (gradient !== undefined) return replayGradientLines(lines, gradient, io, flags.diagnostics === true);
-  return replayLines(lines, weighting as Weighting<unknown>, io, flags.diagnostics === true);
+  return replayLines(lines, weighting as AnyWeighting, io, flags.diagnostics === true); // defined: no gradient-aware name
 };
