@@ -7,7 +7,7 @@
  *
  * It lives in the platform layer (src/platform/) so that the adapter, the kit and the CLI may all
  * import it. It is not exported from `art-mtl/tfjs`; the file checkpoint store
- * (`src/tfjs/checkpoint-file-store.ts`) uses it. Node's `fs` comes through `node.ts` beside it
+ * (`src/tfjs/checkpoint/file-store.ts`) uses it. Node's `fs` comes through `node.ts` beside it
  * (in a browser build these throw `NodeOnlyError`).
  */
 import { closeSync, dirname, fsyncSync, mkdirSync, openSync, renameSync, resolve, writeFileSync } from "./node.js";

@@ -15,6 +15,6 @@ export * from "./trainer.js";
 export * from "./gradient-trainer.js";
 export * from "./weighting-driver.js";
 export * from "./optimizer-state.js";
-export * from "./checkpoint.js"; // with the stores: checkpoint-store.ts, checkpoint-file-store.ts, checkpoint-indexeddb.ts
+export * from "./checkpoint/index.js"; // saving and loading, the stores, the tar codec: see checkpoint/index.ts
 export { sha256Hex } from "../platform/sha256.js";
 export * from "./backend/index.js";

@@ -4,7 +4,7 @@
  */
 import type * as tfCore from "@tensorflow/tfjs-core";
 import { sha256Hex } from "../../../src/platform/sha256.js";
-import { checkpointToTar, memoryCheckpointStore, saveCheckpoint, type CheckpointManifest } from "../../../src/tfjs/checkpoint.js";
+import { checkpointToTar, memoryCheckpointStore, saveCheckpoint, type CheckpointManifest } from "../../../src/tfjs/checkpoint/index.js";
 import { MIOIR_TASKS } from "../../../src/restoration/degradations/degradations.js";
 import type { PlaygroundRun, PlaygroundSession } from "./session.js";
 

@@ -8,11 +8,11 @@
  * and the store reads whichever is there. Leftover `DIR.partial-*` directories of a crashed save
  * are removed by the next one.
  */
-import type { CheckpointReadOptions, CheckpointReader, CheckpointStore, CheckpointWriter } from "./checkpoint-store.js";
-import { checkCheckpointFileLength, checkCheckpointFileName } from "./checkpoint-store.js";
-import { AdapterError } from "./errors.js";
-import { syncDirectory } from "../platform/atomic-write.js";
-import { basename, dirname, fsPromises as fs, join, nodeOnly, resolve } from "../platform/node.js";
+import type { CheckpointReadOptions, CheckpointReader, CheckpointStore, CheckpointWriter } from "./store.js";
+import { checkCheckpointFileLength, checkCheckpointFileName } from "./store.js";
+import { AdapterError } from "../errors.js";
+import { syncDirectory } from "../../platform/atomic-write.js";
+import { basename, dirname, fsPromises as fs, join, nodeOnly, resolve } from "../../platform/node.js";
 
 const exists = async (target: string): Promise<boolean> => {
   try {

@@ -7,9 +7,9 @@
  * are kept in memory until the commit (a checkpoint is the size of the model and its optimizer
  * state, which are in memory anyway).
  */
-import type { CheckpointStore } from "./checkpoint-store.js";
-import { mapCheckpointReader, stagedCheckpointWriter } from "./checkpoint-store.js";
-import { AdapterError } from "./errors.js";
+import type { CheckpointStore } from "./store.js";
+import { mapCheckpointReader, stagedCheckpointWriter } from "./store.js";
+import { AdapterError } from "../errors.js";
 
 /** The object store's name inside the database. */
 export const INDEXEDDB_CHECKPOINT_OBJECT_STORE = "checkpoints";

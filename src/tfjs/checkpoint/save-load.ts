@@ -1,11 +1,11 @@
-import type { CheckpointReader, CheckpointStore } from "./checkpoint-store.js";
-import { fileCheckpointStore } from "./checkpoint-file-store.js";
-import { AdapterError } from "./errors.js";
-import { nodeOnly } from "../platform/node.js";
-import { sha256Hex } from "../platform/sha256.js";
-import type { Trainer, TrainerHostState } from "./trainer.js";
-import type { Tensor, Variable } from "./tf.js";
-import { restoreAdamAccumulators } from "./optimizer-state.js";
+import type { CheckpointReader, CheckpointStore } from "./store.js";
+import { fileCheckpointStore } from "./file-store.js";
+import { AdapterError } from "../errors.js";
+import { nodeOnly } from "../../platform/node.js";
+import { sha256Hex } from "../../platform/sha256.js";
+import type { Trainer, TrainerHostState } from "../trainer.js";
+import type { Tensor, Variable } from "../tf.js";
+import { restoreAdamAccumulators } from "../optimizer-state.js";
 
 /**
  * Checkpoints of a trainer, with no dependency on tfjs-node's `file://` handlers. One checkpoint
@@ -18,7 +18,7 @@ import { restoreAdamAccumulators } from "./optimizer-state.js";
  *
  * Atomicity is the store's: every file goes to a writer that commits them as a whole (in a
  * directory: written and fsynced into `DIR.partial-*`, then renamed over `DIR` with `DIR.previous`
- * kept until the swap is durable; see `checkpoint-file-store.ts`). A crash leaves the old
+ * kept until the swap is durable; see `file-store.ts`). A crash leaves the old
  * checkpoint or the new one, and `loadCheckpoint` reads whichever is there.
  *
  * Integrity (format version 2): every tensor entry records its position (`index`), file, name,
@@ -41,10 +41,6 @@ import { restoreAdamAccumulators } from "./optimizer-state.js";
 
 /** Where a checkpoint is: a directory path (Node) or a `CheckpointStore` (anywhere). */
 export type CheckpointLocation = string | CheckpointStore;
-
-export * from "./checkpoint-store.js";
-export { fileCheckpointStore } from "./checkpoint-file-store.js";
-export * from "./checkpoint-indexeddb.js";
 
 const storeOf = (location: CheckpointLocation, caller: string): CheckpointStore => {
   if (typeof location !== "string") return location;
