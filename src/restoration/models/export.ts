@@ -18,8 +18,8 @@ import { writeFileAtomic } from "../../platform/atomic-write.js";
 import { join, mkdirSync, nodeOnly, readFileSync } from "../../platform/node.js";
 import type { RestorationModel } from "./index.js";
 import { createModel } from "./index.js";
+import { ModelSpec } from "./registry.js";
 import type { ResolvedModelSpec } from "./spec.js";
-import { ModelSpec } from "./spec.js";
 
 /** `model.json`'s `format` for a restoration model. */
 export const RESTORATION_MODEL_FORMAT = "art-mtl-restoration-model";

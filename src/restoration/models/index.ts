@@ -4,15 +4,16 @@ import { formatDecodeErrors } from "../../core/report.js";
 import type { FunctionModel, ModelContext, TaskIds, Tf } from "../../tfjs/index.js";
 import { AdapterError } from "../../tfjs/index.js";
 import { parameterFactory } from "./params.js";
-import type { ModelSpec, ResolvedModelSpec } from "./spec.js";
-import { ModelSpec as ModelSpecCodec, resolveModelSpec } from "./spec.js";
-import { srResNetForward, srResNetParameterCount, srResNetParams } from "./srresnet.js";
-import { uNetForward, uNetParameterCount, uNetParams } from "./unet.js";
+import type { ModelForward, ModelSpec } from "./registry.js";
+import { modelEntry, ModelSpec as ModelSpecCodec, resolveModelSpec } from "./registry.js";
+import type { ResolvedModelSpec } from "./spec.js";
 
 export * from "./spec.js";
+export * from "./registry.js";
 export { srResNetParameterCount, srResNetMacsPerPixel } from "./srresnet.js";
 export { uNetParameterCount } from "./unet.js";
 export { convParameterCount } from "./params.js";
+export type { ConvParams, ParameterFactory } from "./params.js";
 
 /**
  * Restoration models over plain tfjs variables: `createModel(tf, spec)` gives a function model
@@ -46,17 +47,10 @@ export interface CreateModelOptions {
   readonly numTasks?: number;
 }
 
-/** The parameter count a spec implies, from the hand-written formulas (`numTasks` for a task-prompted spec). */
+/** The parameter count a spec implies, from its kind's formula in the registry (`numTasks` for a task-prompted spec). */
 export const expectedParameterCount = (spec: ResolvedModelSpec, numTasks = 0): number => {
   const rows = spec.taskPrompt === true ? numTasks + 1 : 0;
-  switch (spec.kind) {
-    case "srresnet":
-      return srResNetParameterCount(spec.width, spec.blocks, rows);
-    case "unet":
-      return uNetParameterCount(spec.width, spec.depth, undefined, rows);
-    case "prompt-unet":
-      return uNetParameterCount(spec.width, spec.depth, { prompts: spec.prompts, promptSize: spec.promptSize }, rows);
-  }
+  return modelEntry(spec.kind).parameterCount(spec, rows);
 };
 
 /**
@@ -80,7 +74,8 @@ export const taskPromptSelector = (batchSize: number, numTasks: number, taskIds?
 };
 
 /**
- * Builds a model from a spec (a decoded `ModelSpec`, or any value, which is decoded first).
+ * Builds a model from a spec (a decoded `ModelSpec`, or any value, which is decoded first), of
+ * any kind in the registry (see `registerModel`).
  *
  * @example
  * const model = createModel(tf, { kind: "srresnet", width: 16, blocks: 4 });
@@ -103,24 +98,7 @@ export const createModel = (tf: Tf, spec: ModelSpec | unknown, options: CreateMo
     }
     return inputs as tfCore.Tensor4D;
   };
-  let forward: (inputs: tfCore.Tensor4D, selector?: tfCore.Tensor2D) => tfCore.Tensor4D;
-  switch (resolved.kind) {
-    case "srresnet": {
-      const params = srResNetParams(factory, resolved.width, resolved.blocks, rows, resolved.init ?? "he");
-      forward = (x, selector) => srResNetForward(tf, params, x, selector);
-      break;
-    }
-    case "unet": {
-      const params = uNetParams(factory, resolved.width, resolved.depth, undefined, rows);
-      forward = (x, selector) => uNetForward(tf, params, x, selector);
-      break;
-    }
-    case "prompt-unet": {
-      const params = uNetParams(factory, resolved.width, resolved.depth, { prompts: resolved.prompts, promptSize: resolved.promptSize }, rows);
-      forward = (x, selector) => uNetForward(tf, params, x, selector);
-      break;
-    }
-  }
+  const forward: ModelForward = modelEntry(resolved.kind).build(tf, factory, resolved, rows);
   const variables = [...factory.variables];
   return {
     apply: (inputs, context) => {

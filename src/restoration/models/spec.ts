@@ -8,12 +8,18 @@ import { strictPartial } from "../../core/strict.js";
  * instead of silently training the default width.
  */
 
-/** A kind with its optional fields; `kind` is required, other keys must be known. */
-const kindSpec = <K extends string, P extends t.Props>(kind: K, props: P) =>
+/**
+ * The codec of a kind's spec: `kind` required, the given options and `taskPrompt` optional,
+ * other keys refused (for the built-ins below, and for `registerModel`).
+ *
+ * @example
+ * modelSpecCodec("one-conv", { width: Count }).decode({ kind: "one-conv", widht: 8 }) // Left: "widht: unknown key"
+ */
+export const modelSpecCodec = <K extends string, P extends t.Props>(kind: K, props: P) =>
   t.intersection([t.type({ kind: t.literal(kind) }), strictPartial({ kind: t.literal(kind), ...props, taskPrompt: t.boolean }, `${kind} options`)]);
 
 /** SRResNet as used by MiOIR: conv, residual blocks (conv-ReLU-conv), conv, conv, global residual. */
-export const SrResNetSpec = kindSpec("srresnet", {
+export const SrResNetSpec = modelSpecCodec("srresnet", {
   /** Feature channels (MiOIR: 64). */
   width: Count,
   /** Residual blocks (MiOIR: 16). */
@@ -24,7 +30,7 @@ export const SrResNetSpec = kindSpec("srresnet", {
 export type SrResNetSpec = t.TypeOf<typeof SrResNetSpec>;
 
 /** A small U-Net (encoder-decoder with skips), standing in for Uformer. */
-export const UNetSpec = kindSpec("unet", {
+export const UNetSpec = modelSpecCodec("unet", {
   /** Channels at full resolution; level i has width * 2^i. */
   width: Count,
   /** Number of 2x downsamplings (H and W must be divisible by 2^depth). */
@@ -33,7 +39,7 @@ export const UNetSpec = kindSpec("unet", {
 export type UNetSpec = t.TypeOf<typeof UNetSpec>;
 
 /** The U-Net with PromptIR-style prompt blocks on every decoder level. */
-export const PromptUNetSpec = kindSpec("prompt-unet", {
+export const PromptUNetSpec = modelSpecCodec("prompt-unet", {
   width: Count,
   depth: NonNegativeInt,
   /** Prompt components per level (PromptIR: 5). */
@@ -42,16 +48,6 @@ export const PromptUNetSpec = kindSpec("prompt-unet", {
   promptSize: Count,
 });
 export type PromptUNetSpec = t.TypeOf<typeof PromptUNetSpec>;
-
-/**
- * The codec of a model spec (for configs).
- *
- * @example
- * ModelSpec.decode({ kind: "srresnet", width: 16, blocks: 4 }) // Right
- * ModelSpec.decode({ kind: "unet", widht: 16 })                // Left: "widht: unknown key"
- */
-export const ModelSpec = t.union([SrResNetSpec, UNetSpec, PromptUNetSpec], "ModelSpec");
-export type ModelSpec = t.TypeOf<typeof ModelSpec>;
 
 /**
  * `taskPrompt: true` (any kind): MiOIR's explicit prompt learning, small. The model learns one
@@ -63,12 +59,20 @@ interface TaskPromptField {
   readonly taskPrompt?: true;
 }
 
-/** Every field filled in. */
+/** A spec of an architecture added with `registerModel` (see registry.ts): its `kind` and its own options. */
+export interface RegisteredModelSpec {
+  readonly kind: string;
+  readonly taskPrompt?: boolean;
+  readonly [option: string]: unknown;
+}
+
+/** Every field filled in (a registered kind's options as its `resolve` fills them). */
 export type ResolvedModelSpec = TaskPromptField &
   (
     | { readonly kind: "srresnet"; readonly width: number; readonly blocks: number; readonly init?: "basicsr" }
     | { readonly kind: "unet"; readonly width: number; readonly depth: number }
     | { readonly kind: "prompt-unet"; readonly width: number; readonly depth: number; readonly prompts: number; readonly promptSize: number }
+    | RegisteredModelSpec
   );
 
 /** Defaults: SRResNet as in MiOIR (64 x 16); U-Nets small enough for a laptop. */
@@ -77,29 +81,3 @@ export const MODEL_DEFAULTS = {
   unet: { width: 32, depth: 2 },
   "prompt-unet": { width: 32, depth: 2, prompts: 5, promptSize: 8 },
 } as const;
-
-/** Fills the defaults of a spec. */
-export const resolveModelSpec = (spec: ModelSpec): ResolvedModelSpec => {
-  const base = resolveSizes(spec);
-  return spec.taskPrompt === true ? { ...base, taskPrompt: true } : base;
-};
-
-const resolveSizes = (spec: ModelSpec): ResolvedModelSpec => {
-  switch (spec.kind) {
-    case "srresnet":
-      // init appears only when it is "basicsr", so the resolved spec of an existing config is unchanged.
-      return { kind: "srresnet", width: spec.width ?? MODEL_DEFAULTS.srresnet.width, blocks: spec.blocks ?? MODEL_DEFAULTS.srresnet.blocks, ...(spec.init === "basicsr" ? { init: "basicsr" as const } : {}) };
-    case "unet":
-      return { kind: "unet", width: spec.width ?? MODEL_DEFAULTS.unet.width, depth: spec.depth ?? MODEL_DEFAULTS.unet.depth };
-    case "prompt-unet": {
-      const d = MODEL_DEFAULTS["prompt-unet"];
-      return {
-        kind: "prompt-unet",
-        width: spec.width ?? d.width,
-        depth: spec.depth ?? d.depth,
-        prompts: spec.prompts ?? d.prompts,
-        promptSize: spec.promptSize ?? d.promptSize,
-      };
-    }
-  }
-};

@@ -12,8 +12,8 @@ import { strictPartial } from "../../core/strict.js";
 import { totalMemoryBytes } from "../../platform/node.js";
 import type { TaskName } from "../degradations/degradations.js";
 import { isTaskName, MIOIR_TASKS } from "../degradations/degradations.js";
+import { ModelSpec, resolveModelSpec } from "../models/registry.js";
 import type { ResolvedModelSpec } from "../models/spec.js";
-import { ModelSpec, resolveModelSpec } from "../models/spec.js";
 import type { Schedule } from "./schedule.js";
 
 /** A registered task name (see the degradation registry). */
@@ -258,7 +258,8 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
   const window = convention === "basicsr" ? 11 : 7;
   const evalSize = c.eval?.size ?? TRAIN_DEFAULTS.evalSize;
   if (evalSize < window) problems.push(`eval.size: SSIM (${convention}) needs images of at least ${window}x${window} (got ${evalSize})`);
-  problems.push(...memoryProblems(batch, c.data?.patchSize ?? TRAIN_DEFAULTS.patchSize, model.width));
+  // A registered kind without a numeric width counts as the image's 3 channels.
+  problems.push(...memoryProblems(batch, c.data?.patchSize ?? TRAIN_DEFAULTS.patchSize, typeof model.width === "number" ? model.width : 0));
   if (problems.length > 0) return E.left(problems);
   const name = c.name ?? (c.output !== undefined ? c.output.split(/[\\/]/).filter(Boolean).pop() ?? "run" : "run");
   return E.right({

@@ -7,6 +7,8 @@
 import type { Tensor, Tf } from "../../tfjs/index.js";
 import type { RgbImage } from "../image.js";
 import { cropImage } from "../image.js";
+import type { ResolvedModelSpec } from "../models/index.js";
+import { modelEntry, modelKinds } from "../models/index.js";
 
 /** A model's forward pass, [B,H,W,3] → [B,H,W,3]. */
 export type Forward = (inputs: Tensor) => Tensor;
@@ -120,6 +122,6 @@ export async function restoreImage(tf: Tf, forward: Forward, img: RgbImage, opti
   return { width: img.width, height: img.height, data: acc };
 }
 
-/** What a model spec needs the input sides to be divisible by. */
+/** What a model spec needs the input sides to be divisible by: its kind's `multipleOf` in the model registry (1 when it has none, or for a kind not registered). */
 export const multipleOfFor = (spec: { readonly kind: string; readonly depth?: number }): number =>
-  spec.kind === "unet" || spec.kind === "prompt-unet" ? 2 ** (spec.depth ?? 0) : 1;
+  modelKinds().includes(spec.kind) ? (modelEntry(spec.kind).multipleOf?.(spec as ResolvedModelSpec) ?? 1) : 1;
