@@ -10,6 +10,7 @@ import {
   clahe,
   darkChannel,
   darkChannelPrior,
+  estimateAtmosphericLight,
   estimateNoiseSigma,
   gammaCorrect,
   gaussianSmooth,
@@ -148,6 +149,24 @@ test("dark channel prior: recovers a synthetic hazy scene made with known transm
   const refined = darkChannelPrior(hazy, { patch: 3, omega: 1, t0: 0.1, guidedRadius: 4, guidedEps: 1e-3 });
   assert.ok(floatPsnr(crop(refined.image), crop(scene)) > 25);
   assert.throws(() => darkChannelPrior(hazy, { patch: 4, omega: 1, t0: 0.1 }), RangeError);
+});
+
+test("atmospheric light: the brightest input pixel among the top 0.1% of the dark channel (naive reference)", () => {
+  for (const seed of [1, 2, 3]) {
+    const rng = Rng.seeded(seed);
+    // Quantized values, so the dark channel has many ties.
+    const img = imageFrom(100, 70, () => Math.round(rng.uniform(0, 1) * 20) / 20);
+    const dark = darkChannel(img, 5);
+    const count = Math.round(100 * 70 * 0.001);
+    const top = Array.from(dark.keys())
+      .sort((a, b) => (dark[b] as number) - (dark[a] as number) || a - b)
+      .slice(0, count);
+    const sum = (i: number) =>
+      (img.data[3 * i] as number) + (img.data[3 * i + 1] as number) + (img.data[3 * i + 2] as number);
+    const best = top.reduce((b, i) => (sum(i) > sum(b) || (sum(i) === sum(b) && i < b) ? i : b));
+    const expected = [0, 1, 2].map((c) => img.data[3 * best + c] as number);
+    assert.deepEqual(estimateAtmosphericLight(img, dark), expected, `seed ${seed}`);
+  }
 });
 
 test("guided filter: a constant input stays constant, an input equal to the guide is kept at small eps", () => {

@@ -51,7 +51,8 @@ export function darkChannel(img: RgbImage, patch: number): Float64Array {
 
 /**
  * The atmospheric light as in the paper: among the brightest 0.1% of the dark channel (at least
- * one pixel), the input pixel of highest intensity (R + G + B); its colour is A.
+ * one pixel; ties at the cut taken in pixel order), the input pixel of highest intensity
+ * (R + G + B; the first in pixel order among equals); its colour is A.
  *
  * @example
  * const [ar, ag, ab] = estimateAtmosphericLight(hazy, darkChannel(hazy, 15));
@@ -59,13 +60,17 @@ export function darkChannel(img: RgbImage, patch: number): Float64Array {
 export function estimateAtmosphericLight(img: RgbImage, dark: Float64Array): [number, number, number] {
   const n = img.width * img.height;
   const count = Math.max(1, Math.round(n * 0.001));
-  const order = Array.from({ length: n }, (_, i) => i).sort(
-    (a, b) => (dark[b] as number) - (dark[a] as number) || a - b,
-  );
-  let best = order[0] as number;
+  // The count-th largest dark value (a numeric typed-array sort), then the pixels above it and,
+  // in index order, as many equal to it as the count still allows.
+  const threshold = dark.slice(0, n).sort()[n - count] as number;
+  let taken = 0;
+  for (let i = 0; i < n; i++) if ((dark[i] as number) > threshold) taken++;
+  let ties = count - taken;
+  let best = -1;
   let bestSum = -Infinity;
-  for (let k = 0; k < count; k++) {
-    const i = order[k] as number;
+  for (let i = 0; i < n; i++) {
+    const d = dark[i] as number;
+    if (d < threshold || (d === threshold && ties-- <= 0)) continue;
     const sum = (img.data[3 * i] as number) + (img.data[3 * i + 1] as number) + (img.data[3 * i + 2] as number);
     if (sum > bestSum) {
       bestSum = sum;
