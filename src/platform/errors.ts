@@ -24,4 +24,9 @@ export class NodeOnlyError extends Error {
     super(`${feature} needs Node.js (files, folders, worker threads): this is the browser build of art-mtl, which has none${hint === undefined ? "" : `; ${hint}`}`);
     this.name = "NodeOnlyError";
   }
+
+  /** The one line to show the user: the message. */
+  get userMessage(): string {
+    return this.message;
+  }
 }

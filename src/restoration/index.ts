@@ -4,6 +4,7 @@
  * them, classical baselines (denoisers, dehazing, CLAHE, …), restoration models, training,
  * reports and experiment statistics.
  */
+export * from "./errors.js";
 export * from "./image.js";
 export * from "./io/index.js";
 export * from "./degradations/index.js";

@@ -1,6 +1,11 @@
 /**
  * Errors of the tfjs adapter. They are thrown (tfjs code is exception-based), carry a `_tag`
  * so callers can tell them apart, and say what was expected and what was given.
+ *
+ * Those meant for the user (not a mistake of the calling code) have a `userMessage`, the one line
+ * to show, as the kit's `KitError`s have (the adapter cannot import the kit's base class):
+ * `AdapterError` of kind "checkpoint", `NoUsableBackendError` (backend/select.ts) and the
+ * platform's `NodeOnlyError`. The CLI prints it (src/cli/commands/shared.ts).
  */
 
 /** Why an adapter call was rejected. */
@@ -27,6 +32,11 @@ export class AdapterError extends Error {
   ) {
     super(message);
     this.name = "AdapterError";
+  }
+
+  /** For a checkpoint that is missing, invalid or does not fit: the message, to show the user; undefined for the other kinds (a mistake of the calling code). */
+  get userMessage(): string | undefined {
+    return this.kind === "checkpoint" ? this.message : undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { CommandIo } from "../args.js";
 import { UsageError, choiceFlag, numberFlag, parseFlags } from "../args.js";
-import { ImageFileError, METRIC_CONVENTIONS, metricToJson, psnr, readImage, ssim } from "../../restoration/index.js";
+import { METRIC_CONVENTIONS, metricToJson, psnr, readImage, ssim } from "../../restoration/index.js";
+import { userMessageOf } from "./shared.js";
 
 /**
  * `art-mtl metrics`: PSNR and SSIM between two images (PNG or JPEG), printed as one JSON line
@@ -77,8 +78,9 @@ export async function metricsCommand(argv: readonly string[], io: Pick<CommandIo
     io.stdout(`{"psnr": ${JSON.stringify(metricToJson(psnrValue))}, "ssim": ${JSON.stringify(metricToJson(ssimValue))}}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ImageFileError) {
-      io.stderr(`art-mtl metrics: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
+    const message = error instanceof UsageError ? error.message : userMessageOf(error);
+    if (message !== undefined) {
+      io.stderr(`art-mtl metrics: ${message.replace(/\s*\n\s*/g, " ")}\n`);
       return 2;
     }
     throw error;

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { RunData, SampleGrid, TaskName } from "../../restoration/index.js";
-import { computeSampleGrid, loadEvalPairs, loadTrainedSession, readRun, renderReport, RunDirError } from "../../restoration/index.js";
+import { computeSampleGrid, loadEvalPairs, loadTrainedSession, readRun, renderReport } from "../../restoration/index.js";
 import { writeFileAtomic } from "../../platform/atomic-write.js";
 import type { CommandIo } from "../args.js";
 import { numberFlag, parseFlags, UsageError } from "../args.js";
+import { asUsageError } from "./shared.js";
 
 /**
  * `art-mtl report RUN_DIR... [-o report.html]`: one self-contained HTML file comparing runs
@@ -61,8 +62,7 @@ export const reportCommand = async (argv: readonly string[], io: CommandIo): Pro
     try {
       runs.push(readRun(dir));
     } catch (error) {
-      if (error instanceof RunDirError) throw new UsageError(error.message);
-      throw error;
+      asUsageError(error);
     }
   }
   const output = values.output ?? (runs.length === 1 ? resolve(positionals[0] as string, "report.html") : "report.html");

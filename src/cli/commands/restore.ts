@@ -2,14 +2,14 @@ import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { RgbImage } from "../../restoration/index.js";
 import {
-  DatasetError, decodeImage, decodePngAlpha, DEFAULT_PRETRAINED, encodeJpeg, encodePng, forwardFor, ImageFileError, isModelDirectory, listImageFiles, loadRestorationModel, loadTf,
+  decodeImage, decodePngAlpha, DEFAULT_PRETRAINED, encodeJpeg, encodePng, forwardFor, isModelDirectory, listImageFiles, loadRestorationModel, loadTf,
   loadTrainedSession, modelDirectoryHandler, multipleOfFor, pngFacts, PRETRAINED_MODELS, ProgressBar, restoreImage,
 } from "../../restoration/index.js";
 import { checkpointFromFlags } from "./model-flags.js";
 import { AdapterError } from "../../tfjs/index.js";
 import type { CommandIo } from "../args.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
-import { asUsageError, stderrIsTTY } from "./shared.js";
+import { asUsageError, stderrIsTTY, userMessageOf } from "./shared.js";
 
 /**
  * `art-mtl restore IN -o OUT [--task T] [--checkpoint DIR]`: restores an image (or every image of
@@ -195,7 +195,8 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
       bytes = readFileSync(file);
       img = decodeImage(bytes, file, maxPixels === undefined ? {} : { maxPixels });
     } catch (error) {
-      if (error instanceof ImageFileError || error instanceof DatasetError) throw new UsageError(error.message);
+      const message = userMessageOf(error);
+      if (message !== undefined) throw new UsageError(message);
       if ((error as NodeJS.ErrnoException).code !== undefined) throw new UsageError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code})`);
       throw error;
     }

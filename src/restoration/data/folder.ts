@@ -9,6 +9,7 @@
  */
 import { join, nodeOnly, readdirSync, statSync } from "../../platform/node.js";
 import type { Rng } from "../../core/random.js";
+import { KitError } from "../errors.js";
 import type { RgbImage } from "../image.js";
 import { ImageTooSmallError } from "../image.js";
 import { ImageFileError } from "../io/image-file-error.js";
@@ -23,7 +24,7 @@ export const IMAGE_EXTENSIONS: readonly string[] = [".png", ".jpg", ".jpeg"];
 export type BadFilePolicy = "error" | "skip";
 
 /** A dataset problem that names the file: unreadable, corrupt, too small, unmatched pair, empty folder. */
-export class DatasetError extends Error {
+export class DatasetError extends KitError {
   override readonly name = "DatasetError";
   constructor(
     /** The file or folder at fault. */

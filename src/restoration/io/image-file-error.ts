@@ -1,3 +1,5 @@
+import { KitError } from "../errors.js";
+
 /** Why an image file could not be turned into an `RgbImage`. */
 export type ImageFileErrorReason = "unreadable" | "unsupported-format" | "corrupt" | "too-large";
 
@@ -33,7 +35,7 @@ export const checkImageSize = (nameForErrors: string, width: number, height: num
  * @example
  * try { await readImage("a.png"); } catch (e) { if (e instanceof ImageFileError) console.error(e.message); }
  */
-export class ImageFileError extends Error {
+export class ImageFileError extends KitError {
   constructor(
     /** The path (or the name given for in-memory bytes). */
     readonly file: string,

@@ -4,6 +4,7 @@
  * evaluation is reported with what it has.
  */
 import { basename, existsSync, join, nodeOnly, readFileSync, resolve } from "../../platform/node.js";
+import { KitError } from "../errors.js";
 import type { EvalResult, StepRecord } from "../train/records.js";
 import { parseLog } from "../train/run-dir.js";
 import { metricJsonReviver } from "../metrics/json.js";
@@ -24,7 +25,7 @@ export interface RunData {
 }
 
 /** Thrown when a path is not a run directory. */
-export class RunDirError extends Error {
+export class RunDirError extends KitError {
   override readonly name = "RunDirError";
 }
 

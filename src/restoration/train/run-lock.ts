@@ -11,6 +11,7 @@
  * taking over one stale lock at the same moment, exactly one owns the run.
  */
 import { closeSync, hostname, join, linkSync, nodeOnly, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "../../platform/node.js";
+import { KitError } from "../errors.js";
 
 /** What the lock file holds. */
 export interface RunLockOwner {
@@ -21,7 +22,7 @@ export interface RunLockOwner {
 }
 
 /** The run directory is in use by another live process. */
-export class RunDirectoryBusyError extends Error {
+export class RunDirectoryBusyError extends KitError {
   override readonly name = "RunDirectoryBusyError";
   constructor(
     readonly runDir: string,

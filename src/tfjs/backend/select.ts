@@ -88,6 +88,11 @@ export class NoUsableBackendError extends Error {
     super(message);
     this.name = "NoUsableBackendError";
   }
+
+  /** The one line to show the user: the message. */
+  get userMessage(): string {
+    return this.message;
+  }
 }
 
 /** Starts one backend; `auto` is true when "auto" is trying candidates (a loader may then be pickier). */

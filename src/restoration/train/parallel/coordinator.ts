@@ -19,6 +19,7 @@ import { AdapterError, createGradientWeightingDriver, createWeightingDriver, res
 import type { GradientWeighting } from "../../../core/gradient-weighting.js";
 import { isGradientWeighting } from "../../../core/gradient-weighting.js";
 import type { Batch } from "../../data/batches.js";
+import { KitError } from "../../errors.js";
 import type { TrainingSession } from "../session.js";
 import type { CoordinatorMessage, ReplicaFault, ReplicaInit, ReplicaMessage, ReplicaMode, ReplicaSnapshot, SharedBuffers, TensorValues } from "./protocol.js";
 import { abortAll, allocateShared, CTRL } from "./protocol.js";
@@ -26,7 +27,7 @@ import { splitBatch } from "./shards.js";
 import { findModuleNextTo, startModuleWorker } from "../../data/module-worker.js";
 
 /** A replica failed (crashed, threw, or stopped answering); the message says which, where, and what was saved. */
-export class ParallelTrainingError extends Error {
+export class ParallelTrainingError extends KitError {
   override readonly name = "ParallelTrainingError";
 }
 
