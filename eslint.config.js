@@ -1,6 +1,6 @@
 import js from "@eslint/js";
-import tseslint from "typescript-eslint";
 import globals from "globals";
+import tseslint from "typescript-eslint";
 
 const tfjs = ["@tensorflow/*", "@tensorflow/**"];
 
@@ -8,7 +8,8 @@ const tfjs = ["@tensorflow/*", "@tensorflow/**"];
 // from src/platform/node.ts, whose browser twin (node.browser.ts) the browser builds swap in.
 const nodeBuiltins = {
   regex: "^(node:.+|fs|fs/.+|path|path/.+|os|url|module|worker_threads|child_process)$",
-  message: "The adapter and the kit import no Node built-in: import it from src/platform/node.ts (add it there, and a stand-in to node.browser.ts, if it is missing), so that the browser builds get the twin.",
+  message:
+    "The adapter and the kit import no Node built-in: import it from src/platform/node.ts (add it there, and a stand-in to node.browser.ts, if it is missing), so that the browser builds get the twin.",
 };
 
 // A relative import of another layer's folder that is not one of its entry files, e.g.
@@ -21,16 +22,33 @@ const entryOnly = (layer, entries, message) => ({
 // What the kit may not import (src/restoration/**), Node's built-ins aside.
 const kitPatterns = [
   { group: ["**/cli/**"], message: "The kit must not depend on the CLI." },
-  entryOnly("tfjs", ["index", "internal"], "The kit imports the adapter through src/tfjs/index.ts, or src/tfjs/internal.ts for what is not public API: import the name from there (add it to internal.ts if index.ts does not export it)."),
+  entryOnly(
+    "tfjs",
+    ["index", "internal"],
+    "The kit imports the adapter through src/tfjs/index.ts, or src/tfjs/internal.ts for what is not public API: import the name from there (add it to internal.ts if index.ts does not export it).",
+  ),
 ];
 
-const platformAlone = "src/platform/ imports nothing from the other layers (they import it): move what you need into src/platform/, or do the work in the caller.";
+const platformAlone =
+  "src/platform/ imports nothing from the other layers (they import it): move what you need into src/platform/, or do the work in the caller.";
 
 // The kit's worker entry files, which alone may import a Node built-in (see below).
 const nodeWorkerEntries = ["src/restoration/train/parallel/replica-worker.ts", "src/restoration/data/batch-worker.ts"];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "**/dist/**", "node_modules/**", ".gpu/**", "runs/**", "coverage/**", ".tmp/**", ".stryker-tmp/**", ".scratch/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "**/dist/**",
+      "node_modules/**",
+      ".gpu/**",
+      "runs/**",
+      "coverage/**",
+      ".tmp/**",
+      ".stryker-tmp/**",
+      ".scratch/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -43,13 +61,20 @@ export default tseslint.config(
     // The pure core and the pure strategies: no tfjs, no I/O, and no imports from outer layers.
     files: ["src/core/**/*.ts", "src/strategies/**/*.ts", "src/index.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [
-          { group: tfjs, message: "The core is pure: it must not import tfjs (use art-mtl/tfjs)." },
-          { group: ["node:*", "fs", "path", "child_process"], message: "The core does no I/O." },
-          { group: ["**/tfjs/**", "**/restoration/**", "**/cli/**", "**/laws/**", "**/platform/**"], message: "Dependencies point core -> adapters -> kit -> CLI only (and src/platform is I/O, which the core does not do)." },
-        ],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: tfjs, message: "The core is pure: it must not import tfjs (use art-mtl/tfjs)." },
+            { group: ["node:*", "fs", "path", "child_process"], message: "The core does no I/O." },
+            {
+              group: ["**/tfjs/**", "**/restoration/**", "**/cli/**", "**/laws/**", "**/platform/**"],
+              message:
+                "Dependencies point core -> adapters -> kit -> CLI only (and src/platform is I/O, which the core does not do).",
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -58,25 +83,34 @@ export default tseslint.config(
     // may import it, it imports only its own files and Node's built-ins.
     files: ["src/platform/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [
-          { group: ["**/core/**", "**/strategies/**", "**/tfjs/**", "**/restoration/**", "**/cli/**", "**/laws/**"], message: platformAlone },
-          { regex: "^(\\.\\./)+index\\.js$", message: platformAlone },
-          { group: tfjs, message: "src/platform/ must not import tfjs: tfjs code belongs in src/tfjs/." },
-        ],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/core/**", "**/strategies/**", "**/tfjs/**", "**/restoration/**", "**/cli/**", "**/laws/**"],
+              message: platformAlone,
+            },
+            { regex: "^(\\.\\./)+index\\.js$", message: platformAlone },
+            { group: tfjs, message: "src/platform/ must not import tfjs: tfjs code belongs in src/tfjs/." },
+          ],
+        },
+      ],
     },
   },
   {
     // Adapters may use the core but not the kit or the CLI, and no Node built-in.
     files: ["src/tfjs/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [
-          { group: ["**/restoration/**", "**/cli/**"], message: "Adapters must not depend on the kit or the CLI." },
-          nodeBuiltins,
-        ],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/restoration/**", "**/cli/**"], message: "Adapters must not depend on the kit or the CLI." },
+            nodeBuiltins,
+          ],
+        },
+      ],
     },
   },
   {
@@ -107,15 +141,38 @@ export default tseslint.config(
     // not in package.json's "exports") and allow it below.
     files: ["src/cli/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [
-          entryOnly("restoration", ["index"], "The CLI imports the kit through src/restoration/index.ts: import the name from there (export it there if it is public API; if not, add a documented src/restoration/internal.ts, not in package.json's exports, and allow it in eslint.config.js)."),
-          entryOnly("tfjs", ["index", "internal"], "The CLI imports the adapter through src/tfjs/index.ts, or src/tfjs/internal.ts for what is not public API: import the name from there."),
-          entryOnly("core", ["index"], "The CLI imports the core through src/core/index.ts: import the name from there (export it there if it is public API)."),
-          entryOnly("strategies", ["index"], "The CLI imports the strategies through src/strategies/index.ts: import the name from there (export it there if it is public API; if not, add a documented src/strategies/internal.ts and allow it in eslint.config.js)."),
-          entryOnly("laws", ["index"], "The CLI imports the laws through src/laws/index.ts: import the name from there."),
-        ],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            entryOnly(
+              "restoration",
+              ["index"],
+              "The CLI imports the kit through src/restoration/index.ts: import the name from there (export it there if it is public API; if not, add a documented src/restoration/internal.ts, not in package.json's exports, and allow it in eslint.config.js).",
+            ),
+            entryOnly(
+              "tfjs",
+              ["index", "internal"],
+              "The CLI imports the adapter through src/tfjs/index.ts, or src/tfjs/internal.ts for what is not public API: import the name from there.",
+            ),
+            entryOnly(
+              "core",
+              ["index"],
+              "The CLI imports the core through src/core/index.ts: import the name from there (export it there if it is public API).",
+            ),
+            entryOnly(
+              "strategies",
+              ["index"],
+              "The CLI imports the strategies through src/strategies/index.ts: import the name from there (export it there if it is public API; if not, add a documented src/strategies/internal.ts and allow it in eslint.config.js).",
+            ),
+            entryOnly(
+              "laws",
+              ["index"],
+              "The CLI imports the laws through src/laws/index.ts: import the name from there.",
+            ),
+          ],
+        },
+      ],
     },
   },
 );

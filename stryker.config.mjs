@@ -47,7 +47,11 @@ const areas = {
   },
   adapters: {
     mutate: ["src/tfjs/per-task-loss.ts", "src/restoration/metrics/**/*.ts", "!src/restoration/metrics/index.ts"],
-    testFiles: ["test/tfjs/per-task-loss.test.ts", "test/restoration/metrics.test.ts", "test/restoration/metrics-cli.test.ts"],
+    testFiles: [
+      "test/tfjs/per-task-loss.test.ts",
+      "test/restoration/metrics.test.ts",
+      "test/restoration/metrics-cli.test.ts",
+    ],
   },
 };
 
@@ -62,12 +66,32 @@ export default {
   tap: {
     testFiles: chosen.testFiles,
     // mutation-setup: a failing property stops at its first counterexample (no shrinking).
-    nodeArgs: ["--import", "tsx/esm", "--import", "./test/support/mutation-setup.ts", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
+    nodeArgs: [
+      "--import",
+      "tsx/esm",
+      "--import",
+      "./test/support/mutation-setup.ts",
+      "--test-reporter=tap",
+      "-r",
+      "{{hookFile}}",
+      "{{testFile}}",
+    ],
     forceBail: true,
   },
   mutate: chosen.mutate,
   // The sandbox copies the project; none of these is needed by the tests above.
-  ignorePatterns: ["/dist", "/runs", "/models", "/docs", "/bench", "/examples", "/reports", "/.tmp", "/.gpu", "/coverage"],
+  ignorePatterns: [
+    "/dist",
+    "/runs",
+    "/models",
+    "/docs",
+    "/bench",
+    "/examples",
+    "/reports",
+    "/.tmp",
+    "/.gpu",
+    "/coverage",
+  ],
   coverageAnalysis: "perTest",
   // 3 on these 2 cores was tried: 15 equivalent core mutants then ran past their limit (false kills).
   concurrency: 2,

@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
+
 import { browserTwins } from "./scripts/browser-twins.mjs";
 
 // One entry per public subpath (ESM + CJS with .d.ts/.d.cts), and the CLI as an ESM-only
@@ -18,8 +19,16 @@ const fpTs = [/^fp-ts(\/|$)/, /^io-ts(\/|$)/];
  */
 const fpTsFiles = {
   name: "fp-ts-files",
-  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => { path: string; external: boolean }): void }): void {
-    build.onResolve({ filter: /^fp-ts\/[A-Za-z]+$/ }, (args) => ({ path: `fp-ts/lib/${args.path.slice("fp-ts/".length)}.js`, external: true }));
+  setup(build: {
+    onResolve(
+      options: { filter: RegExp },
+      callback: (args: { path: string }) => { path: string; external: boolean },
+    ): void;
+  }): void {
+    build.onResolve({ filter: /^fp-ts\/[A-Za-z]+$/ }, (args) => ({
+      path: `fp-ts/lib/${args.path.slice("fp-ts/".length)}.js`,
+      external: true,
+    }));
     build.onResolve({ filter: /^io-ts$/ }, (args) => ({ path: args.path, external: true }));
   },
 };

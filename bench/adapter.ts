@@ -27,13 +27,13 @@
  */
 import { availableParallelism, cpus, loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import { art } from "../src/core/index.js";
-import { createTrainer, selectBackend } from "../src/tfjs/index.js";
-import type { Trainer } from "../src/tfjs/index.js";
-import { createModel, srResNetMacsPerPixel } from "../src/restoration/models/index.js";
-import type { RestorationModel } from "../src/restoration/models/index.js";
+import { createModel, srResNetMacsPerPixel, type RestorationModel } from "../src/restoration/models/index.js";
+import { createTrainer, selectBackend, type Trainer } from "../src/tfjs/index.js";
 
 const envNumber = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -91,14 +91,24 @@ const plainVariant = (model: RestorationModel, inputs: tf.Tensor, targets: tf.Te
     times: [],
     cpuTimes: [],
     step: async () => {
-      const cost = optimizer.minimize(() => tf.mean(tf.abs(tf.sub(model.apply(inputs), targets))) as tf.Scalar, true, model.variables as tf.Variable[]);
+      const cost = optimizer.minimize(
+        () => tf.mean(tf.abs(tf.sub(model.apply(inputs), targets))) as tf.Scalar,
+        true,
+        model.variables as tf.Variable[],
+      );
       await (cost as tf.Scalar).data();
       cost?.dispose();
     },
   };
 };
 
-const trainerVariant = (label: string, trainer: Trainer<unknown>, inputs: tf.Tensor, targets: tf.Tensor, taskIds: number[]): Variant => ({
+const trainerVariant = (
+  label: string,
+  trainer: Trainer<unknown>,
+  inputs: tf.Tensor,
+  targets: tf.Tensor,
+  taskIds: number[],
+): Variant => ({
   label,
   times: [],
   cpuTimes: [],
@@ -129,32 +139,73 @@ const main = async (): Promise<void> => {
 
   console.log(`backend: ${tf.getBackend()}${note === "" ? "" : ` (${note})`}`);
   // Timings on a shared machine depend on what else runs: print the load next to them.
-  const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ");
   console.log(`machine: ${cpus().length} cores, load average ${load()} at start`);
   const peak = await matmulPeakGflops(1024, 4);
   // tfjs' WASM backend runs single-threaded in Node (its worker bootstrap fails there; see
   // docs/backends.md), so the measured matmul is a one-core peak; the machine's peak is taken as
   // that times the cores Node reports as available (os.availableParallelism(), measured here).
   const cores = availableParallelism();
-  console.log(`peak estimate: best 1024^3 float32 matmul on ${tf.getBackend()}: ${fmt(peak)} GFLOP per CPU second on 1 thread; ${cores}-core peak (os.availableParallelism() = ${cores}) ≈ ${fmt(cores * peak)} GFLOP/s`);
+  console.log(
+    `peak estimate: best 1024^3 float32 matmul on ${tf.getBackend()}: ${fmt(peak)} GFLOP per CPU second on 1 thread; ${cores}-core peak (os.availableParallelism() = ${cores}) ≈ ${fmt(cores * peak)} GFLOP/s`,
+  );
 
   const inputs = tf.randomUniform([batch, side, side, 3], 0, 1, "float32", 10);
   const targets = tf.tidy(() => {
     // Each task gets its own noise level, so the tasks' losses differ as in all-in-one training.
-    const sigma = tf.tensor4d(taskIds.map((k) => 0.02 + 0.02 * k), [batch, 1, 1, 1]);
-    return tf.clipByValue(tf.add(inputs, tf.mul(tf.randomNormal([batch, side, side, 3], 0, 1, "float32", 11), sigma)), 0, 1);
+    const sigma = tf.tensor4d(
+      taskIds.map((k) => 0.02 + 0.02 * k),
+      [batch, 1, 1, 1],
+    );
+    return tf.clipByValue(
+      tf.add(inputs, tf.mul(tf.randomNormal([batch, side, side, 3], 0, 1, "float32", 11), sigma)),
+      0,
+      1,
+    );
   });
   const spec = { kind: "srresnet", width, blocks } as const;
   const models = [0, 1, 2].map(() => createModel(tf, spec, { seed: 3 }));
   const forwardGflop = (2 * srResNetMacsPerPixel(width, blocks) * batch * side * side) / 1e9;
   const stepGflop = 3 * forwardGflop;
-  console.log(`model: SRResNet width ${width}, ${blocks} blocks, ${models[0]!.parameterCount} parameters; batch ${batch} (${PER_TASK} per task x ${NUM_TASKS} tasks) of ${side}x${side}`);
-  console.log(`conv work: forward ${fmt(forwardGflop, 2)} GFLOP; forward+backward ≈ 3x = ${fmt(stepGflop, 2)} GFLOP per step`);
+  console.log(
+    `model: SRResNet width ${width}, ${blocks} blocks, ${models[0]!.parameterCount} parameters; batch ${batch} (${PER_TASK} per task x ${NUM_TASKS} tasks) of ${side}x${side}`,
+  );
+  console.log(
+    `conv work: forward ${fmt(forwardGflop, 2)} GFLOP; forward+backward ≈ 3x = ${fmt(stepGflop, 2)} GFLOP per step`,
+  );
 
   const variants: Variant[] = [
     plainVariant(models[0]!, inputs, targets),
-    trainerVariant("(b) Art (exact weights)", createTrainer({ tf, model: models[1]!, optimizer: tf.train.adam(1e-4), weighting: art(), numTasks: NUM_TASKS }) as Trainer<unknown>, inputs, targets, taskIds),
-    trainerVariant("(c) Art (lagged weights)", createTrainer({ tf, model: models[2]!, optimizer: tf.train.adam(1e-4), weighting: art(), numTasks: NUM_TASKS, lagged: true }) as Trainer<unknown>, inputs, targets, taskIds),
+    trainerVariant(
+      "(b) Art (exact weights)",
+      createTrainer({
+        tf,
+        model: models[1]!,
+        optimizer: tf.train.adam(1e-4),
+        weighting: art(),
+        numTasks: NUM_TASKS,
+      }) as Trainer<unknown>,
+      inputs,
+      targets,
+      taskIds,
+    ),
+    trainerVariant(
+      "(c) Art (lagged weights)",
+      createTrainer({
+        tf,
+        model: models[2]!,
+        optimizer: tf.train.adam(1e-4),
+        weighting: art(),
+        numTasks: NUM_TASKS,
+        lagged: true,
+      }) as Trainer<unknown>,
+      inputs,
+      targets,
+      taskIds,
+    ),
   ];
   for (const variant of variants) await variant.step(); // warm-up (first-use allocations)
   const tensorsAfterWarmUp = tf.memory().numTensors;
@@ -168,11 +219,14 @@ const main = async (): Promise<void> => {
       variant.cpuTimes.push(cpu);
     }
   }
-  if (tf.memory().numTensors !== tensorsAfterWarmUp) console.log(`warning: tensor count grew from ${tensorsAfterWarmUp} to ${tf.memory().numTensors}`);
+  if (tf.memory().numTensors !== tensorsAfterWarmUp)
+    console.log(`warning: tensor count grew from ${tensorsAfterWarmUp} to ${tf.memory().numTensors}`);
 
   const wallMs = variants.map((v) => median(v.times));
   const ms = variants.map((v) => median(v.cpuTimes));
-  console.log(`\n${rounds} interleaved rounds of one step per variant; median ms/step, CPU time (wall time, min..max):`);
+  console.log(
+    `\n${rounds} interleaved rounds of one step per variant; median ms/step, CPU time (wall time, min..max):`,
+  );
   variants.forEach((v, i) => {
     const gflops = stepGflop / ((ms[i] as number) / 1000);
     console.log(
@@ -183,11 +237,16 @@ const main = async (): Promise<void> => {
   const [a] = ms as [number, number, number];
   // Ratios are taken within each round (the three steps ran back to back, so they saw similar
   // load) and then the median over rounds: steadier than a ratio of medians on a busy machine.
-  const pairedRatio = (i: number): number => median(variants[i]!.cpuTimes.map((t, r) => t / (variants[0]!.cpuTimes[r] as number)));
+  const pairedRatio = (i: number): number =>
+    median(variants[i]!.cpuTimes.map((t, r) => t / (variants[0]!.cpuTimes[r] as number)));
   const b = pairedRatio(1);
   const c = pairedRatio(2);
-  console.log(`ratios (CPU time, median over rounds of the per-round ratio): b/a = ${fmt(b, 3)} (exact Art), c/a = ${fmt(c, 3)} (lagged Art)`);
-  console.log(`ratios (wall time): b/a = ${fmt((wallMs[1] as number) / (wallMs[0] as number), 3)}, c/a = ${fmt((wallMs[2] as number) / (wallMs[0] as number), 3)}`);
+  console.log(
+    `ratios (CPU time, median over rounds of the per-round ratio): b/a = ${fmt(b, 3)} (exact Art), c/a = ${fmt(c, 3)} (lagged Art)`,
+  );
+  console.log(
+    `ratios (wall time): b/a = ${fmt((wallMs[1] as number) / (wallMs[0] as number), 3)}, c/a = ${fmt((wallMs[2] as number) / (wallMs[0] as number), 3)}`,
+  );
   const forwardTimes: number[] = [];
   for (let i = 0; i < 3; i++) {
     const { cpu } = await timed(async () => {
@@ -198,7 +257,9 @@ const main = async (): Promise<void> => {
     forwardTimes.push(cpu);
   }
   const forwardMs = median(forwardTimes);
-  console.log(`forward pass alone: ${fmt(forwardMs)} ms CPU (${fmt(forwardMs / a, 3)} of a plain step: what the two-pass exact mode (syncRead: false, WebGPU in Node) adds; the one-pass mode measured in (b) does not)`);
+  console.log(
+    `forward pass alone: ${fmt(forwardMs)} ms CPU (${fmt(forwardMs / a, 3)} of a plain step: what the two-pass exact mode (syncRead: false, WebGPU in Node) adds; the one-pass mode measured in (b) does not)`,
+  );
 
   if (onWasm && envNumber("ART_BENCH_CPU", 1) !== 0) {
     const small = { batch: 2, side: 12 };

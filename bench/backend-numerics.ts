@@ -8,17 +8,25 @@
  * About 15 s on a 2-core machine.
  */
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
-import { restorationAuditPieces, selectBackend } from "../src/tfjs/backend/index.js";
+
 import { createModel } from "../src/restoration/models/index.js";
-import { TRAIN_CASES, numbersWithPaths, runModelTraining, runTrainCase } from "../test/tfjs/webgpu/scenarios.js";
-import type { TrainRecord } from "../test/tfjs/webgpu/scenarios.js";
+import { restorationAuditPieces, selectBackend } from "../src/tfjs/backend/index.js";
 import { relativeToScale } from "../test/support/all-close.js";
+import {
+  numbersWithPaths,
+  runModelTraining,
+  runTrainCase,
+  TRAIN_CASES,
+  type TrainRecord,
+} from "../test/tfjs/webgpu/scenarios.js";
 
 const BACKEND = "wasm";
 
-const relative = (a: number | null, b: number | null): number => (a === null || b === null || b === 0 ? 0 : Math.abs(a - b) / Math.abs(b));
+const relative = (a: number | null, b: number | null): number =>
+  a === null || b === null || b === 0 ? 0 : Math.abs(a - b) / Math.abs(b);
 
 await selectBackend(tf, BACKEND);
 
@@ -42,7 +50,9 @@ const compare = async (label: string, loss: () => tf.Scalar, variables?: tf.Vari
   });
 };
 // tfjs-backend-cpu's ResizeNearestNeighborGrad is wrong for batch > 1: that piece is left out.
-for (const piece of restorationAuditPieces(tf).filter((p) => p.expectedToTrain && !p.name.startsWith("resizeNearestNeighbor"))) {
+for (const piece of restorationAuditPieces(tf).filter(
+  (p) => p.expectedToTrain && !p.name.startsWith("resizeNearestNeighbor"),
+)) {
   await tf.setBackend("cpu");
   const { loss, dispose } = piece.build();
   await compare(piece.name, loss);
@@ -57,10 +67,16 @@ for (const spec of [
   const model = createModel(tf, spec, { seed: 1, numTasks: 3 });
   const variables = model.variables as tf.Variable[];
   // Perturbed so that every variable gets a gradient (the output conv starts at zero).
-  variables.forEach((v, i) => tf.tidy(() => v.assign(tf.add(v, tf.randomUniform(v.shape, -0.05, 0.05, "float32", 100 + i)))));
+  variables.forEach((v, i) =>
+    tf.tidy(() => v.assign(tf.add(v, tf.randomUniform(v.shape, -0.05, 0.05, "float32", 100 + i)))),
+  );
   const x = tf.randomUniform([2, 16, 16, 3], 0, 1, "float32", 5);
   const y = tf.randomUniform([2, 16, 16, 3], 0, 1, "float32", 6);
-  await compare(spec.kind, () => tf.mean(tf.abs(tf.sub(model.apply(x, { taskIds: [0, 2] }), y))) as tf.Scalar, variables);
+  await compare(
+    spec.kind,
+    () => tf.mean(tf.abs(tf.sub(model.apply(x, { taskIds: [0, 2] }), y))) as tf.Scalar,
+    variables,
+  );
   model.dispose();
   tf.dispose([x, y]);
 }
@@ -95,5 +111,7 @@ otherRuns.forEach((g, i) => {
 });
 const fmt = (x: number): string => x.toExponential(1);
 console.log(`${BACKEND} vs cpu, largest relative differences:`);
-console.log(`  task losses ${fmt(losses)}, weights ${fmt(weights)}, parameters ${fmt(params)} of their scale, weighting state ${fmt(state)}`);
+console.log(
+  `  task losses ${fmt(losses)}, weights ${fmt(weights)}, parameters ${fmt(params)} of their scale, weighting state ${fmt(state)}`,
+);
 console.log(`  gradients ${fmt(gradients)} of their largest entry (${gradientsWhere})`);

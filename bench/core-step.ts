@@ -5,8 +5,8 @@
  * The last line is `core-step-ns K=7: <n>` (target: <= 1000 on the 2-core dev machine).
  */
 import * as E from "fp-ts/Either";
-import type { ArtState } from "../src/core/index.js";
-import { Rng, initArt, stepArt, unwrap } from "../src/core/index.js";
+
+import { initArt, Rng, stepArt, unwrap, type ArtState } from "../src/core/index.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -91,9 +91,15 @@ if (only >= 0) {
   console.log("K    ns/step   floor ns   ratio   bytes/step");
   let k7 = NaN;
   for (const numTasks of [3, 7, 32]) {
-    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, "--k", String(numTasks)], { encoding: "utf8" });
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, "--k", String(numTasks)], {
+      encoding: "utf8",
+    });
     if (child.status !== 0) throw new Error(child.stderr);
-    const { nsPerStep, floor, bytesPerStep } = JSON.parse(child.stdout.trim().split("\n").pop()!) as { nsPerStep: number; floor: number; bytesPerStep: number };
+    const { nsPerStep, floor, bytesPerStep } = JSON.parse(child.stdout.trim().split("\n").pop()!) as {
+      nsPerStep: number;
+      floor: number;
+      bytesPerStep: number;
+    };
     if (numTasks === 7) k7 = nsPerStep;
     console.log(
       `${String(numTasks).padEnd(4)} ${nsPerStep.toFixed(0).padStart(7)}   ${floor.toFixed(0).padStart(8)}   ${(nsPerStep / floor).toFixed(1).padStart(5)}   ${bytesPerStep.toFixed(0).padStart(10)}`,

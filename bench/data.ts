@@ -9,9 +9,9 @@
  */
 import { parseArgs } from "node:util";
 import * as E from "fp-ts/Either";
+
 import { Rng } from "../src/core/random.js";
-import { proceduralSource, streamBatches } from "../src/restoration/data/index.js";
-import type { PrefetchMode } from "../src/restoration/data/index.js";
+import { proceduralSource, streamBatches, type PrefetchMode } from "../src/restoration/data/index.js";
 import { degrade, MIOIR_TASKS } from "../src/restoration/degradations/index.js";
 import { buildSession, resolveTrainConfig } from "../src/restoration/train/index.js";
 
@@ -62,7 +62,11 @@ const { tf, trainer } = session;
 
 /** Mean step time and the share spent waiting in `stream.next()`, after 2 warm-up steps. */
 async function measure(mode: PrefetchMode): Promise<{ step: number; wait: number; mode: string }> {
-  const stream = streamBatches({ tasks: config.tasks, batchSize: config.batch, patchSize: config.data.patchSize, seed: 7 }, {}, { from: 0, to: steps + 2, depth: 2, mode });
+  const stream = streamBatches(
+    { tasks: config.tasks, batchSize: config.batch, patchSize: config.data.patchSize, seed: 7 },
+    {},
+    { from: 0, to: steps + 2, depth: 2, mode },
+  );
   let waited = 0;
   let total = 0;
   for (let i = 0; i < steps + 2; i++) {
@@ -85,7 +89,9 @@ async function measure(mode: PrefetchMode): Promise<{ step: number; wait: number
   return { step: total / steps, wait: waited / total, mode: stream.mode };
 }
 
-console.log(`\n## waiting for data during training (batch 14 x 48x48, 7 tasks, SRResNet 16x2, wasm, ${steps} steps each)\n`);
+console.log(
+  `\n## waiting for data during training (batch 14 x 48x48, 7 tasks, SRResNet 16x2, wasm, ${steps} steps each)\n`,
+);
 console.log("| prefetch | step time (ms) | share waiting for data |");
 console.log("| --- | ---: | ---: |");
 for (const mode of ["none", "thread", "worker"] as const) {

@@ -24,15 +24,16 @@
  */
 import { cpus, loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import * as E from "fp-ts/Either";
-import type { GradientWeighting } from "../src/core/index.js";
-import { fromLossWeighting, gramianOf, Rng } from "../src/core/index.js";
-import { GRADIENT_STRATEGY_NAMES, createGradientWeighting, equal } from "../src/strategies/index.js";
-import { createGradientTrainer, createTrainer, selectBackend } from "../src/tfjs/index.js";
-import type { PerSampleLossFn } from "../src/tfjs/index.js";
+
+import { fromLossWeighting, gramianOf, Rng, type GradientWeighting } from "../src/core/index.js";
 import { createModel } from "../src/restoration/models/index.js";
+import { createGradientWeighting, equal, GRADIENT_STRATEGY_NAMES } from "../src/strategies/index.js";
+import { createGradientTrainer, createTrainer, selectBackend, type PerSampleLossFn } from "../src/tfjs/index.js";
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -69,7 +70,11 @@ const measure = async (variants: Variant[]): Promise<number[]> => {
 
 const report = (title: string, variants: Variant[], ratios: number[]): void => {
   console.log(`\n${title}: median ms/step (CPU) and the per-round ratio to mixed, ${rounds} rounds`);
-  variants.forEach((v, i) => console.log(`  ${v.label.padEnd(16)} ${median(v.cpu).toFixed(1).padStart(9)} ms   ×${(ratios[i] as number).toFixed(3)}`));
+  variants.forEach((v, i) =>
+    console.log(
+      `  ${v.label.padEnd(16)} ${median(v.cpu).toFixed(1).padStart(9)} ms   ×${(ratios[i] as number).toFixed(3)}`,
+    ),
+  );
 };
 
 const build = (name: string, numTasks: number): GradientWeighting<unknown> | undefined => {
@@ -88,16 +93,39 @@ const oneTaskPerSample = async (): Promise<number> => {
   const batch = numTasks * perTask;
   const taskIds = Array.from({ length: batch }, (_, b) => Math.floor(b / perTask));
   const inputs = tf.randomUniform([batch, side, side, 3], 0, 1, "float32", 10);
-  const targets = tf.tidy(() => tf.clipByValue(tf.add(inputs, tf.mul(tf.randomNormal([batch, side, side, 3], 0, 1, "float32", 11), tf.tensor4d(taskIds.map((k) => 0.02 + 0.02 * k), [batch, 1, 1, 1]))), 0, 1));
+  const targets = tf.tidy(() =>
+    tf.clipByValue(
+      tf.add(
+        inputs,
+        tf.mul(
+          tf.randomNormal([batch, side, side, 3], 0, 1, "float32", 11),
+          tf.tensor4d(
+            taskIds.map((k) => 0.02 + 0.02 * k),
+            [batch, 1, 1, 1],
+          ),
+        ),
+      ),
+      0,
+      1,
+    ),
+  );
   const spec = { kind: "srresnet", width: 16, blocks: 4 } as const;
   const mixedModel = createModel(tf, spec, { seed: 3 });
-  console.log(`one task per sample: SRResNet 16x4 (${mixedModel.parameterCount} parameters), batch ${batch} (${perTask} per task x ${numTasks} tasks) of ${side}x${side}`);
+  console.log(
+    `one task per sample: SRResNet 16x4 (${mixedModel.parameterCount} parameters), batch ${batch} (${perTask} per task x ${numTasks} tasks) of ${side}x${side}`,
+  );
   const mixed = createTrainer({ tf, model: mixedModel, optimizer: tf.train.adam(1e-4), weighting: equal(), numTasks });
   const variants: Variant[] = [{ label: "mixed", step: () => mixed.step(inputs, targets, taskIds), cpu: [] }];
   for (const name of methods) {
     const weighting = build(name, numTasks);
     if (weighting === undefined) continue;
-    const trainer = createGradientTrainer({ tf, model: createModel(tf, spec, { seed: 3 }), optimizer: tf.train.adam(1e-4), weighting, numTasks });
+    const trainer = createGradientTrainer({
+      tf,
+      model: createModel(tf, spec, { seed: 3 }),
+      optimizer: tf.train.adam(1e-4),
+      weighting,
+      numTasks,
+    });
     variants.push({ label: name, step: () => trainer.step(inputs, targets, taskIds), cpu: [] });
   }
   const ratios = await measure(variants);
@@ -108,7 +136,8 @@ const oneTaskPerSample = async (): Promise<number> => {
 
 /** A LeNet-size encoder (conv 5x5 10 → pool → conv 5x5 20 → pool → dense 50) with 2 heads of 10 classes, over plain variables. */
 const lenet = (seed: number) => {
-  const v = (shape: number[], s: number) => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / shape.slice(0, -1).reduce((a, b) => a * b, 1)), "float32", s));
+  const v = (shape: number[], s: number) =>
+    tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / shape.slice(0, -1).reduce((a, b) => a * b, 1)), "float32", s));
   const c1 = v([5, 5, 1, 10], seed);
   const c2 = v([5, 5, 10, 20], seed + 1);
   const d = v([320, 50], seed + 2);
@@ -120,7 +149,10 @@ const lenet = (seed: number) => {
     const b = tf.maxPool(tf.relu(tf.conv2d(a, c2 as tf.Tensor4D, 1, "valid")), 2, 2, "valid");
     return tf.relu(tf.matMul(tf.reshape(b, [x.shape[0] as number, 320]), d as tf.Tensor2D));
   };
-  const decode = (z: tf.Tensor) => [tf.matMul(z as tf.Tensor2D, h1 as tf.Tensor2D), tf.matMul(z as tf.Tensor2D, h2 as tf.Tensor2D)];
+  const decode = (z: tf.Tensor) => [
+    tf.matMul(z as tf.Tensor2D, h1 as tf.Tensor2D),
+    tf.matMul(z as tf.Tensor2D, h2 as tf.Tensor2D),
+  ];
   return {
     apply: (x: tf.Tensor) => decode(encode(x)),
     encode,
@@ -130,17 +162,31 @@ const lenet = (seed: number) => {
   };
 };
 
-const crossEntropy: PerSampleLossFn = (tfn, logits, labels) => tfn.neg(tfn.sum(tfn.mul(labels, tfn.logSoftmax(logits)), 1)) as tf.Tensor1D;
+const crossEntropy: PerSampleLossFn = (tfn, logits, labels) =>
+  tfn.neg(tfn.sum(tfn.mul(labels, tfn.logSoftmax(logits)), 1)) as tf.Tensor1D;
 
 const kHeads = async (): Promise<number> => {
   const batch = 256;
   const inputs = tf.randomUniform([batch, 28, 28, 1], 0, 1, "float32", 20);
-  const labels = [21, 22].map((s) => tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", s) as tf.Tensor1D, 10), "float32"));
+  const labels = [21, 22].map((s) =>
+    tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", s) as tf.Tensor1D, 10), "float32"),
+  );
   const net = lenet(5);
-  console.log(`\nK heads: LeNet encoder (${net.shared.reduce((n, v) => n + v.size, 0)} shared parameters) + 2 heads, batch ${batch} of 28x28`);
+  console.log(
+    `\nK heads: LeNet encoder (${net.shared.reduce((n, v) => n + v.size, 0)} shared parameters) + 2 heads, batch ${batch} of 28x28`,
+  );
   const make = (weighting: GradientWeighting<unknown>, repGrad = false) => {
     const m = lenet(5);
-    return createGradientTrainer({ tf, model: m, optimizer: tf.train.adam(1e-3), weighting, numTasks: 2, perTaskLoss: [crossEntropy, crossEntropy], sharedVariables: m.shared, ...(repGrad ? { representation: m } : {}) });
+    return createGradientTrainer({
+      tf,
+      model: m,
+      optimizer: tf.train.adam(1e-3),
+      weighting,
+      numTasks: 2,
+      perTaskLoss: [crossEntropy, crossEntropy],
+      sharedVariables: m.shared,
+      ...(repGrad ? { representation: m } : {}),
+    });
   };
   const mixed = make(fromLossWeighting(equal()) as GradientWeighting<unknown>);
   const variants: Variant[] = [{ label: "mixed", step: () => mixed.stepHeads(inputs, labels), cpu: [] }];
@@ -156,8 +202,11 @@ const kHeads = async (): Promise<number> => {
   const ratios = await measure(variants);
   report("K = 2 heads (rep_grad: task gradients at the 50-unit representation)", variants, ratios);
   tf.dispose([inputs, ...labels]);
-  const worst = (repGrad: boolean) => Math.max(...ratios.filter((_, i) => i > 0 && (variants[i] as Variant).label.endsWith(" rep_grad") === repGrad));
-  console.log(`  worst with 2 heads: ${worst(false).toFixed(3)} over the parameters, ${worst(true).toFixed(3)} with rep_grad`);
+  const worst = (repGrad: boolean) =>
+    Math.max(...ratios.filter((_, i) => i > 0 && (variants[i] as Variant).label.endsWith(" rep_grad") === repGrad));
+  console.log(
+    `  worst with 2 heads: ${worst(false).toFixed(3)} over the parameters, ${worst(true).toFixed(3)} with rep_grad`,
+  );
   return worst(false);
 };
 
@@ -170,7 +219,9 @@ const hostTimes = (): void => {
   const numTasks = 7;
   const size = 21_763;
   const rng = Rng.seeded(1);
-  const gradients = Array.from({ length: numTasks }, () => Float32Array.from({ length: size }, () => rng.uniform() - 0.4));
+  const gradients = Array.from({ length: numTasks }, () =>
+    Float32Array.from({ length: size }, () => rng.uniform() - 0.4),
+  );
   const gramian = gramianOf(gradients);
   const losses = Array.from({ length: numTasks }, (_, k) => 0.1 + 0.01 * k);
   console.log(`\nhost side only: weighting.step on K = ${numTasks}, P = ${size} (median of 10 calls after 3)`);
@@ -197,11 +248,17 @@ const main = async (): Promise<void> => {
     console.log(`WASM unavailable (${(error as Error).message}); cpu backend`);
     await tf.setBackend("cpu");
   }
-  console.log(`backend: ${tf.getBackend()}; machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  console.log(
+    `backend: ${tf.getBackend()}; machine: ${cpus().length} cores, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
   const worstOne = await oneTaskPerSample();
   const worstHeads = await kHeads();
   hostTimes();
-  console.log(`\ntargets: ≤ 1.3 with one task per sample (worst ${worstOne.toFixed(3)}), ≤ K + 0.3 = 2.3 with 2 heads (worst ${worstHeads.toFixed(3)})`);
+  console.log(
+    `\ntargets: ≤ 1.3 with one task per sample (worst ${worstOne.toFixed(3)}), ≤ K + 0.3 = 2.3 with 2 heads (worst ${worstHeads.toFixed(3)})`,
+  );
   console.log(`gradient-overhead-ratio=${worstOne.toFixed(3)}`);
 };
 

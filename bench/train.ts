@@ -23,12 +23,12 @@
  */
 import { availableParallelism, loadavg } from "node:os";
 import * as E from "fp-ts/Either";
+
+import { BatchSynthesizer, type Batch } from "../src/restoration/data/batches.js";
 import { MIOIR_TASKS } from "../src/restoration/degradations/degradations.js";
-import { BatchSynthesizer } from "../src/restoration/data/batches.js";
-import type { Batch } from "../src/restoration/data/batches.js";
 import { buildSession, resolveTrainConfig } from "../src/restoration/train/index.js";
-import { startParallelTraining } from "../src/restoration/train/parallel/coordinator.js";
 import { setLearningRate } from "../src/restoration/train/optimizer.js";
+import { startParallelTraining } from "../src/restoration/train/parallel/coordinator.js";
 
 const envNumber = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -41,7 +41,10 @@ const median = (xs: readonly number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
-const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 
 const workers = envNumber("ART_BENCH_WORKERS", Math.max(2, availableParallelism()));
 const rounds = envNumber("ART_BENCH_ROUNDS", 8);
@@ -65,12 +68,22 @@ const config = resolved.right;
 console.log(`machine: os.availableParallelism() = ${availableParallelism()}, load average ${load()} at start`);
 const single = await buildSession(config);
 const shadow = await buildSession(config);
-console.log(`model: SRResNet width 16, 4 blocks, ${single.model.parameterCount} parameters; batch ${config.batch} of ${config.data.patchSize}x${config.data.patchSize} over ${config.tasks.length} tasks; Art (exact); backend ${single.backend}`);
+console.log(
+  `model: SRResNet width 16, 4 blocks, ${single.model.parameterCount} parameters; batch ${config.batch} of ${config.data.patchSize}x${config.data.patchSize} over ${config.tasks.length} tasks; Art (exact); backend ${single.backend}`,
+);
 const startedAt = performance.now();
 const parallel = await startParallelTraining({ session: shadow, replicas: workers });
-console.log(`${workers} replicas started in ${((performance.now() - startedAt) / 1000).toFixed(1)} s (backend ${parallel.backend})`);
+console.log(
+  `${workers} replicas started in ${((performance.now() - startedAt) / 1000).toFixed(1)} s (backend ${parallel.backend})`,
+);
 
-const synth = new BatchSynthesizer({ tasks: config.tasks, batchSize: config.batch, patchSize: config.data.patchSize, seed: config.seed, source: config.data.source });
+const synth = new BatchSynthesizer({
+  tasks: config.tasks,
+  batchSize: config.batch,
+  patchSize: config.data.patchSize,
+  seed: config.seed,
+  source: config.data.source,
+});
 const batches: Batch[] = [];
 for (let i = 0; i < 8; i++) batches.push(await synth.batch(i));
 
@@ -96,13 +109,20 @@ const cpuMs = (): number => {
   return (usage.user + usage.system) / 1000;
 };
 
-type Variant = { readonly label: string; readonly step: (batch: Batch) => Promise<void>; next: number; readonly rates: number[]; readonly cpuPerStep: number[] };
+type Variant = {
+  readonly label: string;
+  readonly step: (batch: Batch) => Promise<void>;
+  next: number;
+  readonly rates: number[];
+  readonly cpuPerStep: number[];
+};
 const variants: Variant[] = [
   { label: "1 worker (calling thread)", step: stepSingle, next: 0, rates: [], cpuPerStep: [] },
   { label: `${workers} workers (replicas)`, step: stepParallel, next: 0, rates: [], cpuPerStep: [] },
 ];
 try {
-  for (const variant of variants) for (let i = 0; i < warmup; i++) await variant.step(batches[variant.next++ % batches.length] as Batch);
+  for (const variant of variants)
+    for (let i = 0; i < warmup; i++) await variant.step(batches[variant.next++ % batches.length] as Batch);
   for (let round = 0; round < rounds; round++) {
     for (let j = 0; j < variants.length; j++) {
       const variant = variants[(round + j) % variants.length] as Variant;
@@ -117,15 +137,23 @@ try {
   await parallel.close();
 }
 const [one, many] = variants as [Variant, Variant];
-console.log(`\n${rounds} interleaved rounds of ${stepsPerRound} steps per variant (after ${warmup} warm-up steps each); samples/s, median (min..max) over rounds:`);
+console.log(
+  `\n${rounds} interleaved rounds of ${stepsPerRound} steps per variant (after ${warmup} warm-up steps each); samples/s, median (min..max) over rounds:`,
+);
 for (const v of variants) {
-  console.log(`${v.label.padEnd(28)} ${median(v.rates).toFixed(1).padStart(7)} samples/s (${Math.min(...v.rates).toFixed(1)}..${Math.max(...v.rates).toFixed(1)}); process CPU ${median(v.cpuPerStep).toFixed(0)} ms per step (all threads)`);
+  console.log(
+    `${v.label.padEnd(28)} ${median(v.rates).toFixed(1).padStart(7)} samples/s (${Math.min(...v.rates).toFixed(1)}..${Math.max(...v.rates).toFixed(1)}); process CPU ${median(v.cpuPerStep).toFixed(0)} ms per step (all threads)`,
+  );
 }
 // CPU time does not depend on other processes the way wall time does: N workers doing the same
 // work as one (plus the split, the reduction and the waits) bound the speed-up an idle machine gives.
 const cpuRatio = median(many.cpuPerStep) / median(one.cpuPerStep);
-console.log(`CPU per step, ${workers} workers / 1: ${cpuRatio.toFixed(3)} (on ${workers} idle cores the speed-up is at most ≈ ${(workers / cpuRatio).toFixed(2)})`);
+console.log(
+  `CPU per step, ${workers} workers / 1: ${cpuRatio.toFixed(3)} (on ${workers} idle cores the speed-up is at most ≈ ${(workers / cpuRatio).toFixed(2)})`,
+);
 const speedup = median(many.rates.map((r, i) => r / (one.rates[i] as number)));
-console.log(`speed-up, median over rounds of the per-round ratio: ${speedup.toFixed(3)} (ratio of medians ${(median(many.rates) / median(one.rates)).toFixed(3)})`);
+console.log(
+  `speed-up, median over rounds of the per-round ratio: ${speedup.toFixed(3)} (ratio of medians ${(median(many.rates) / median(one.rates)).toFixed(3)})`,
+);
 console.log(`load average ${load()} at the end`);
 console.log(`workers-speedup=${speedup.toFixed(3)}`);

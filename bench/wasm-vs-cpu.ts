@@ -11,8 +11,10 @@
  * takes about 1.5 minutes on an idle 2-core machine, nearly all of it the single cpu step.
  */
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import { selectBackend } from "../src/tfjs/backend/index.js";
 
 interface BenchConfig {
@@ -44,26 +46,49 @@ function parseArgs(argv: readonly string[]): BenchConfig {
 function buildTrainer(config: BenchConfig): { step: () => Promise<number>; dispose: () => void } {
   const { batch, size, channels } = config;
   const widths = [3, channels, channels, channels, 3];
-  const filters = widths.slice(1).map((out, i) =>
-    tf.tidy(() => tf.variable(tf.randomNormal([3, 3, widths[i] as number, out], 0, Math.sqrt(2 / (9 * (widths[i] as number))), "float32", 10 + i))));
+  const filters = widths
+    .slice(1)
+    .map((out, i) =>
+      tf.tidy(() =>
+        tf.variable(
+          tf.randomNormal(
+            [3, 3, widths[i] as number, out],
+            0,
+            Math.sqrt(2 / (9 * (widths[i] as number))),
+            "float32",
+            10 + i,
+          ),
+        ),
+      ),
+    );
   const input = tf.randomUniform([batch, size, size, 3], 0, 1, "float32", 1);
   const target = tf.randomUniform([batch, size, size, 3], 0, 1, "float32", 2);
   const optimizer = tf.train.adam(1e-3);
   const step = async (): Promise<number> => {
-    const loss = optimizer.minimize(() => tf.tidy(() => {
-      let h = input as tf.Tensor4D;
-      filters.forEach((f, i) => {
-        const conv = tf.conv2d(h, f as tf.Tensor4D, 1, "same");
-        h = i < filters.length - 1 ? tf.relu(conv) : conv;
-      });
-      return tf.mean(tf.abs(tf.sub(h, target))) as tf.Scalar;
-    }), true);
+    const loss = optimizer.minimize(
+      () =>
+        tf.tidy(() => {
+          let h = input as tf.Tensor4D;
+          filters.forEach((f, i) => {
+            const conv = tf.conv2d(h, f as tf.Tensor4D, 1, "same");
+            h = i < filters.length - 1 ? tf.relu(conv) : conv;
+          });
+          return tf.mean(tf.abs(tf.sub(h, target))) as tf.Scalar;
+        }),
+      true,
+    );
     if (loss === null) throw new Error("minimize returned no loss");
     const value = (await loss.data())[0] as number; // waits for the step to finish
     loss.dispose();
     return value;
   };
-  return { step, dispose: () => { optimizer.dispose(); tf.dispose([input, target, ...filters]); } };
+  return {
+    step,
+    dispose: () => {
+      optimizer.dispose();
+      tf.dispose([input, target, ...filters]);
+    },
+  };
 }
 
 /** Median wall-clock and process-CPU ms per step over `steps` timed steps. */
@@ -100,9 +125,13 @@ async function measure(backend: "cpu" | "wasm", steps: number, config: BenchConf
 }
 
 const config = parseArgs(process.argv.slice(2));
-console.log(`net: 4 conv 3x3 (3-${config.channels}-${config.channels}-${config.channels}-3), batch ${config.batch}, ${config.size}x${config.size}, L1 + Adam`);
+console.log(
+  `net: 4 conv 3x3 (3-${config.channels}-${config.channels}-${config.channels}-3), batch ${config.batch}, ${config.size}x${config.size}, L1 + Adam`,
+);
 const report = (name: string, t: StepTimes, steps: number): void =>
-  console.log(`${name}: ${t.wallMs.toFixed(1)} ms/step wall, ${t.cpuMs.toFixed(1)} ms/step process CPU (median of ${steps})`);
+  console.log(
+    `${name}: ${t.wallMs.toFixed(1)} ms/step wall, ${t.cpuMs.toFixed(1)} ms/step process CPU (median of ${steps})`,
+  );
 const onWasm = await measure("wasm", config.wasmSteps, config);
 report("wasm", onWasm, config.wasmSteps);
 const onCpu = await measure("cpu", config.cpuSteps, config);

@@ -1,14 +1,22 @@
 // Checkpoints without a file system: the same code runs in a browser and in Node.
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import { art } from "art-mtl";
-import { checkpointFromTar, createTrainer, loadCheckpoint, memoryCheckpointStore, saveCheckpoint } from "art-mtl/tfjs";
 import { createModel } from "art-mtl/restoration";
+import { checkpointFromTar, createTrainer, loadCheckpoint, memoryCheckpointStore, saveCheckpoint } from "art-mtl/tfjs";
 
 await tf.setBackend("cpu");
 const make = () =>
-  createTrainer({ tf, model: createModel(tf, { kind: "srresnet", width: 4, blocks: 1 }, { seed: 1 }), optimizer: tf.train.adam(1e-3), weighting: art(), numTasks: 2 });
+  createTrainer({
+    tf,
+    model: createModel(tf, { kind: "srresnet", width: 4, blocks: 1 }, { seed: 1 }),
+    optimizer: tf.train.adam(1e-3),
+    weighting: art(),
+    numTasks: 2,
+  });
 const noisy = tf.randomUniform([2, 8, 8, 3], 0, 1, "float32", 1);
 const clean = tf.randomUniform([2, 8, 8, 3], 0, 1, "float32", 2);
 

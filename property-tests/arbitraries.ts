@@ -42,7 +42,10 @@ export const lossValue = (gcw: Gcw, ordinaryOnly = false): fc.Arbitrary<number> 
   ];
   if (ordinaryOnly) return gcw === "log" ? range(1e-6, 0.999) : range(1e-6, 1e3);
   return gcw === "log"
-    ? fc.oneof({ weight: 6, arbitrary: range(1e-6, 0.999) }, ...extremes, { weight: 1, arbitrary: range(0.999, 1 - Number.EPSILON / 2) })
+    ? fc.oneof({ weight: 6, arbitrary: range(1e-6, 0.999) }, ...extremes, {
+        weight: 1,
+        arbitrary: range(0.999, 1 - Number.EPSILON / 2),
+      })
     : fc.oneof({ weight: 6, arbitrary: range(1e-6, 1e3) }, ...extremes, { weight: 1, arbitrary: range(1e3, 1e300) });
 };
 
@@ -57,14 +60,24 @@ export const tauValue: fc.Arbitrary<number> = fc.oneof(
 );
 
 /** A loss vector of length K with some absent tasks but at least one present. */
-export const lossVector = (numTasks: number, gcw: Gcw, absentFrequency = 4, ordinaryOnly = false): fc.Arbitrary<(number | null)[]> =>
+export const lossVector = (
+  numTasks: number,
+  gcw: Gcw,
+  absentFrequency = 4,
+  ordinaryOnly = false,
+): fc.Arbitrary<(number | null)[]> =>
   fc
     .tuple(
-      fc.array(fc.option(lossValue(gcw, ordinaryOnly), { freq: absentFrequency, nil: null }), { minLength: numTasks, maxLength: numTasks }),
+      fc.array(fc.option(lossValue(gcw, ordinaryOnly), { freq: absentFrequency, nil: null }), {
+        minLength: numTasks,
+        maxLength: numTasks,
+      }),
       fc.nat({ max: numTasks - 1 }),
       lossValue(gcw, ordinaryOnly),
     )
-    .map(([losses, forced, value]) => (losses.every((l) => l === null) ? losses.map((l, k) => (k === forced ? value : l)) : losses));
+    .map(([losses, forced, value]) =>
+      losses.every((l) => l === null) ? losses.map((l, k) => (k === forced ? value : l)) : losses,
+    );
 
 /** Any configuration of the rule (both presets, every ablation switch). */
 export const anyConfig = (maxTasks = 8): fc.Arbitrary<GeneratedConfig> =>

@@ -1,11 +1,12 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import fc from "fast-check";
 import * as E from "fp-ts/Either";
+
 import { stepArt } from "../src/core/index.js";
-import { anyConfig, configAndSequence, lossVector, configSequenceAnd } from "./arbitraries.js";
-import { initOrThrow, runSequence } from "./run.js";
 import { deepFreeze } from "../test/support/all-close.js";
+import { anyConfig, configAndSequence, configSequenceAnd, lossVector } from "./arbitraries.js";
+import { initOrThrow, runSequence } from "./run.js";
 
 // Bad input is injected on purpose; valid input comes from the bounded arbitraries.
 const poison = fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, -1e-9, -3);

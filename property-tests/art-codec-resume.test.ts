@@ -1,9 +1,9 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import fc from "fast-check";
 import * as E from "fp-ts/Either";
-import { ArtStateCodec, formatDecodeErrors } from "../src/core/index.js";
-import type { ArtState } from "../src/core/index.js";
+
+import { ArtStateCodec, formatDecodeErrors, type ArtState } from "../src/core/index.js";
 import { anyConfig, configAndSequence, configSequenceAnd } from "./arbitraries.js";
 import { initOrThrow, runSequence } from "./run.js";
 
@@ -48,7 +48,14 @@ describe("Art state codec and resume", () => {
     fc.assert(
       fc.property(
         configAndSequence(),
-        fc.constantFrom("nan-ema", "negative-min", "wrong-count", "bad-tau", "unseen-with-values", "unseen-without-values"),
+        fc.constantFrom(
+          "nan-ema",
+          "negative-min",
+          "wrong-count",
+          "bad-tau",
+          "unseen-with-values",
+          "unseen-without-values",
+        ),
         ({ config, sequence }, corruption) => {
           const outs = runSequence(initOrThrow(config), sequence);
           const encoded = JSON.parse(JSON.stringify(ArtStateCodec.encode(outs[outs.length - 1]!.state)));
@@ -87,7 +94,9 @@ describe("Art state codec and resume", () => {
                 assert.deepEqual(decoded.right.tasks[k], { ...values, seen: false });
                 return;
               }
-              expected = fields.map((f) => `tasks.${k}.${f}: expected null for an unseen task (got ${String(values[f])})`);
+              expected = fields.map(
+                (f) => `tasks.${k}.${f}: expected null for an unseen task (got ${String(values[f])})`,
+              );
               break;
             }
             case "unseen-without-values":
@@ -99,14 +108,19 @@ describe("Art state codec and resume", () => {
                 assert.deepEqual(decoded.right.tasks[k], { seen: false, ema: null, min: null, prev: null });
                 return;
               }
-              expected = fields.map((f) => `tasks.${k}.${f}: expected a number > 0 for a official-preset task (got null)`);
+              expected = fields.map(
+                (f) => `tasks.${k}.${f}: expected a number > 0 for a official-preset task (got null)`,
+              );
               break;
           }
           const decoded = ArtStateCodec.decode(encoded);
           assert.ok(E.isLeft(decoded), `${corruption} was accepted`);
           const lines = formatDecodeErrors(decoded.left);
           for (const needle of expected) {
-            assert.ok(lines.some((l) => l.includes(needle)), `${corruption}: no line says "${needle}":\n${lines.join("\n")}`);
+            assert.ok(
+              lines.some((l) => l.includes(needle)),
+              `${corruption}: no line says "${needle}":\n${lines.join("\n")}`,
+            );
           }
         },
       ),

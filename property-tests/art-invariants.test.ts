@@ -1,9 +1,10 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import fc from "fast-check";
-import { anyConfig, configAndSequence, lossVector, paperConfig, lossValue, configSequenceAnd } from "./arbitraries.js";
-import { initOrThrow, runSequence, stepOrThrow } from "./run.js";
+
 import { allClose, deepFreeze } from "../test/support/all-close.js";
+import { anyConfig, configAndSequence, configSequenceAnd, lossValue, lossVector, paperConfig } from "./arbitraries.js";
+import { initOrThrow, runSequence, stepOrThrow } from "./run.js";
 
 // The invariants listed in the spec ("Invariants the property tests must check").
 
@@ -52,7 +53,10 @@ describe("Art invariants (spec)", () => {
           out.state.tasks.forEach((task, k) => {
             if (!task.seen) return;
             const slack = 1e-12 * hi[k]!; // the EMA's rounding
-            assert.ok(task.ema! >= lo[k]! - slack && task.ema! <= hi[k]! + slack, `E_${k} = ${task.ema} outside [${lo[k]}, ${hi[k]}]`);
+            assert.ok(
+              task.ema! >= lo[k]! - slack && task.ema! <= hi[k]! + slack,
+              `E_${k} = ${task.ema} outside [${lo[k]}, ${hi[k]}]`,
+            );
             assert.equal(task.min, lo[k], `M_${k} is not the smallest loss seen`);
             const before = previousMin[k];
             if (before !== null && before !== undefined) assert.ok(task.min! <= before, `M_${k} increased`);
@@ -90,8 +94,14 @@ describe("Art invariants (spec)", () => {
           const outs = runSequence(initOrThrow(config), sequence);
           const state = outs[outs.length - 1]!.state;
           const [low, high] = a <= b ? [a, b] : [b, a];
-          const wLow = stepOrThrow(state, last.map((l, k) => (k === task ? low : l))).weights[task]!;
-          const wHigh = stepOrThrow(state, last.map((l, k) => (k === task ? high : l))).weights[task]!;
+          const wLow = stepOrThrow(
+            state,
+            last.map((l, k) => (k === task ? low : l)),
+          ).weights[task]!;
+          const wHigh = stepOrThrow(
+            state,
+            last.map((l, k) => (k === task ? high : l)),
+          ).weights[task]!;
           // A few ulps of slack: exp and division are rounded.
           assert.ok(wHigh >= wLow * (1 - 1e-12), `alpha(${high}) = ${wHigh} < alpha(${low}) = ${wLow}`);
         },
@@ -127,13 +137,20 @@ describe("Art invariants (spec)", () => {
     // Ordinary losses only: with extreme ones s r itself can overflow, and Infinity / 1e300 is
     // still Infinity (the limit tau -> infinity assumes finite scores).
     fc.assert(
-      fc.property(configAndSequence(anyConfig().map((c) => ({ ...c, tau: 1e300 })), 30, true), ({ config, sequence }) => {
-        runSequence(initOrThrow(config), sequence).forEach((out, t) => {
-          const present = sequence[t]!.filter((l) => l !== null).length;
-          const uniform = sequence[t]!.map((l) => (l === null ? 0 : 1 / present));
-          assert.ok(allClose(out.weights, uniform, { rtol: 1e-12 }));
-        });
-      }),
+      fc.property(
+        configAndSequence(
+          anyConfig().map((c) => ({ ...c, tau: 1e300 })),
+          30,
+          true,
+        ),
+        ({ config, sequence }) => {
+          runSequence(initOrThrow(config), sequence).forEach((out, t) => {
+            const present = sequence[t]!.filter((l) => l !== null).length;
+            const uniform = sequence[t]!.map((l) => (l === null ? 0 : 1 / present));
+            assert.ok(allClose(out.weights, uniform, { rtol: 1e-12 }));
+          });
+        },
+      ),
     );
   });
 
@@ -156,12 +173,21 @@ describe("Art invariants (spec)", () => {
 
   it("lcr=none with gcw=none is plain mixed training (uniform over present)", () => {
     fc.assert(
-      fc.property(configAndSequence(anyConfig().map((c) => ({ ...c, lcr: "none" as const, gcw: "none" as const }))), ({ config, sequence }) => {
-        runSequence(initOrThrow(config), sequence).forEach((out, t) => {
-          const present = sequence[t]!.filter((l) => l !== null).length;
-          assert.ok(allClose(out.weights, sequence[t]!.map((l) => (l === null ? 0 : 1 / present)), { rtol: 1e-15 }));
-        });
-      }),
+      fc.property(
+        configAndSequence(anyConfig().map((c) => ({ ...c, lcr: "none" as const, gcw: "none" as const }))),
+        ({ config, sequence }) => {
+          runSequence(initOrThrow(config), sequence).forEach((out, t) => {
+            const present = sequence[t]!.filter((l) => l !== null).length;
+            assert.ok(
+              allClose(
+                out.weights,
+                sequence[t]!.map((l) => (l === null ? 0 : 1 / present)),
+                { rtol: 1e-15 },
+              ),
+            );
+          });
+        },
+      ),
     );
   });
 });

@@ -1,13 +1,13 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import fc from "fast-check";
 import * as E from "fp-ts/Either";
-import type { ArtState } from "../src/core/index.js";
-import { ArtStateCodec, stepArt } from "../src/core/index.js";
-import { anyConfig, lossVector, type GeneratedConfig } from "./arbitraries.js";
-import { initOrThrow } from "./run.js";
-import { ReferenceArt } from "./reference.js";
+
+import { ArtStateCodec, stepArt, type ArtState } from "../src/core/index.js";
 import { assertAllClose } from "../test/support/all-close.js";
+import { anyConfig, lossVector, type GeneratedConfig } from "./arbitraries.js";
+import { ReferenceArt } from "./reference.js";
+import { initOrThrow } from "./run.js";
 
 // Model-based test: random command sequences run against the core (the real system) and the
 // independent float64 reference (the model), with checkpoint/resume and bad steps mixed in.
@@ -74,7 +74,11 @@ describe("Art against an independent float64 reference (fc.commands)", () => {
                 lossVector(config.numTasks, config.gcw).map((l) => new StepCommand(l)),
                 fc.constant(new CheckpointCommand()),
                 fc
-                  .tuple(lossVector(config.numTasks, config.gcw), fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity, -1, 0))
+                  .tuple(
+                    lossVector(config.numTasks, config.gcw),
+                    fc.nat(),
+                    fc.constantFrom(NaN, Infinity, -Infinity, -1, 0),
+                  )
                   .map(([l, at, bad]) => new BadStepCommand(l, at, bad)),
               ],
               { maxCommands: 60 },

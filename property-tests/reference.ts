@@ -52,7 +52,13 @@ export class ReferenceArt {
       const M = o.preset === "paper" ? minNow : minBefore;
       const s = o.lcr === "ema" ? L / this.E[k]! : o.lcr === "raw" ? L / this.P[k]! : 1;
       const r =
-        o.gcw === "log" ? Math.log(M) / Math.log(L) : o.gcw === "raw" ? L / M : o.gcw === "relative-log" ? 1 + Math.log(L / minNow) : 1;
+        o.gcw === "log"
+          ? Math.log(M) / Math.log(L)
+          : o.gcw === "raw"
+            ? L / M
+            : o.gcw === "relative-log"
+              ? 1 + Math.log(L / minNow)
+              : 1;
       z[k] = (s * r) / o.tau;
     }
     // softmax over all K, absent tasks at -1e5 (as in the released code); logits that

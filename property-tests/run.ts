@@ -1,6 +1,6 @@
 import * as E from "fp-ts/Either";
-import type { ArtState, ArtStep } from "../src/core/index.js";
-import { initArt, stepArt } from "../src/core/index.js";
+
+import { initArt, stepArt, type ArtState, type ArtStep } from "../src/core/index.js";
 import type { GeneratedConfig } from "./arbitraries.js";
 
 /** Small helpers that run the core over a sequence, failing loudly if the core rejects valid input. */

@@ -59,7 +59,8 @@ export function drawText(canvas: RgbImage, text: string, left: number, top: numb
           for (let dx = 0; dx < scale; dx++) {
             const x = x0 + gx * scale + dx;
             const y = top + gy * scale + dy;
-            if (x < canvas.width && y < canvas.height) canvas.data.fill(1, (y * canvas.width + x) * 3, (y * canvas.width + x) * 3 + 3);
+            if (x < canvas.width && y < canvas.height)
+              canvas.data.fill(1, (y * canvas.width + x) * 3, (y * canvas.width + x) * 3 + 3);
           }
         }
       }
@@ -71,6 +72,9 @@ export function drawText(canvas: RgbImage, text: string, left: number, top: numb
 /** Copies `tile` into `canvas` with its top-left corner at (left, top). */
 export function paste(canvas: RgbImage, tile: RgbImage, left: number, top: number): void {
   for (let y = 0; y < tile.height; y++) {
-    canvas.data.set(tile.data.subarray(y * tile.width * 3, (y + 1) * tile.width * 3), ((top + y) * canvas.width + left) * 3);
+    canvas.data.set(
+      tile.data.subarray(y * tile.width * 3, (y + 1) * tile.width * 3),
+      ((top + y) * canvas.width + left) * 3,
+    );
   }
 }

@@ -37,17 +37,41 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createFrozenSet, isFrozenSet, listImageFiles } from "../src/restoration/data/index.js";
-import { EXPERIMENT_SETTINGS, EXPERIMENT_SETTINGS_ROUND2, ROUND2_METHODS, type ExperimentSetting } from "./experiment/settings.js";
-import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "./experiment/methods.js";
-import { artSignalTable, batchStudyFigure, batchStudyRows, batchStudyTable, lossFigures, pairedRows, pairedTable, scoreTable, weightFigure, weightSpreadTable, type BatchBlock, type ExperimentRun } from "./experiment/summary.js";
+
 import { art, unwrap } from "../src/core/index.js";
-import { readRun } from "../src/restoration/report/run.js";
+import { createFrozenSet, isFrozenSet, listImageFiles } from "../src/restoration/data/index.js";
 import { renderReport } from "../src/restoration/report/html.js";
+import { readRun } from "../src/restoration/report/run.js";
 import { evaluateSession, loadTrainedSession, resolveTrainConfig, trainRun } from "../src/restoration/train/index.js";
 import type { EvalResult } from "../src/restoration/train/records.js";
 import { main as benchmarkMain } from "./benchmarks/multi-mnist/run.js";
-import { perImageScores, preregisteredRows, preregisteredTable, type PerImageScores } from "./experiment/preregistered.js";
+import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "./experiment/methods.js";
+import {
+  perImageScores,
+  preregisteredRows,
+  preregisteredTable,
+  type PerImageScores,
+} from "./experiment/preregistered.js";
+import {
+  EXPERIMENT_SETTINGS,
+  EXPERIMENT_SETTINGS_ROUND2,
+  ROUND2_METHODS,
+  type ExperimentSetting,
+} from "./experiment/settings.js";
+import {
+  artSignalTable,
+  batchStudyFigure,
+  batchStudyRows,
+  batchStudyTable,
+  lossFigures,
+  pairedRows,
+  pairedTable,
+  scoreTable,
+  weightFigure,
+  weightSpreadTable,
+  type BatchBlock,
+  type ExperimentRun,
+} from "./experiment/summary.js";
 
 // The multi-task benchmark outside restoration (scripts/benchmarks/multi-mnist/run.ts): its own options, then exit.
 // (A static import: a dynamic one makes tsx run its import lexer over this file, which fails on it.)
@@ -114,7 +138,16 @@ if (values.job !== undefined) {
   // Training wall time across resumes is the last log record's time (it carries on from the checkpoint's).
   const records = readFileSync(join(job.runDir, "log.jsonl"), "utf8").trim().split("\n");
   const trainSeconds = (JSON.parse(records[records.length - 1]!) as { time: number }).time;
-  writeFileSync(join(job.runDir, "done.json"), JSON.stringify({ seconds: outcome.seconds, trainSeconds, resumed: resume, step: outcome.step, backend: outcome.backend }));
+  writeFileSync(
+    join(job.runDir, "done.json"),
+    JSON.stringify({
+      seconds: outcome.seconds,
+      trainSeconds,
+      resumed: resume,
+      step: outcome.step,
+      backend: outcome.backend,
+    }),
+  );
   process.exit(0);
 }
 
@@ -123,25 +156,39 @@ const settingId = values.setting as string;
 if (settingId !== "A" && settingId !== "B") fail(`--setting: expected A or B (got ${JSON.stringify(settingId)})`);
 const round = Number(values.round);
 if (round !== 1 && round !== 2) fail(`--round: expected 1 or 2 (got ${JSON.stringify(values.round)})`);
-const baseSetting: ExperimentSetting = (round === 1 ? EXPERIMENT_SETTINGS : EXPERIMENT_SETTINGS_ROUND2)[settingId as "A" | "B"];
+const baseSetting: ExperimentSetting = (round === 1 ? EXPERIMENT_SETTINGS : EXPERIMENT_SETTINGS_ROUND2)[
+  settingId as "A" | "B"
+];
 const perTask = values["per-task"] === undefined ? baseSetting.perTask : Number(values["per-task"]);
-if (!Number.isInteger(perTask) || perTask < 1) fail(`--per-task: expected an integer >= 1 (got ${JSON.stringify(values["per-task"])})`);
+if (!Number.isInteger(perTask) || perTask < 1)
+  fail(`--per-task: expected an integer >= 1 (got ${JSON.stringify(values["per-task"])})`);
 // Same number of samples per run whatever the per-task batch: steps scale inversely.
-const setting: ExperimentSetting = { ...baseSetting, perTask, steps: Math.round((baseSetting.steps * baseSetting.perTask) / perTask) };
+const setting: ExperimentSetting = {
+  ...baseSetting,
+  perTask,
+  steps: Math.round((baseSetting.steps * baseSetting.perTask) / perTask),
+};
 /** The folder of this grid under --out: the setting, and the per-task batch when it is not the setting's. */
 const block = perTask === baseSetting.perTask ? setting.id : `${setting.id}-pt${perTask}`;
 /** Names the figures and the results section; round 1 keeps its original names. */
 const tag = values.tag ?? (round === 1 ? setting.id : `round2-${block}`);
 if (!/^[A-Za-z0-9_-]+$/.test(tag)) fail(`--tag: letters, digits, - and _ only (got ${JSON.stringify(tag)})`);
 const seeds = Number(values.seeds);
-if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: expected an integer >= 1 (got ${JSON.stringify(values.seeds)})`);
+if (!Number.isInteger(seeds) || seeds < 1)
+  fail(`--seeds: expected an integer >= 1 (got ${JSON.stringify(values.seeds)})`);
 const steps = values.steps === undefined ? setting.steps : Number(values.steps);
-if (!Number.isInteger(steps) || steps < 1) fail(`--steps: expected an integer >= 1 (got ${JSON.stringify(values.steps)})`);
+if (!Number.isInteger(steps) || steps < 1)
+  fail(`--steps: expected an integer >= 1 (got ${JSON.stringify(values.steps)})`);
 const jobs = Number(values.jobs);
 if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs: expected an integer >= 1 (got ${JSON.stringify(values.jobs)})`);
 let methods: ExperimentMethod[] = [];
 try {
-  methods = selectMethods(values.methods?.split(",").map((m) => m.trim()).filter(Boolean) ?? (round === 2 ? ROUND2_METHODS : undefined));
+  methods = selectMethods(
+    values.methods
+      ?.split(",")
+      .map((m) => m.trim())
+      .filter(Boolean) ?? (round === 2 ? ROUND2_METHODS : undefined),
+  );
 } catch (error) {
   fail(`--methods: ${(error as Error).message}`);
 }
@@ -152,7 +199,8 @@ const summaryOnly = values["summary-only"] === true;
 /** Train/validation split of CBSD68 (symlinks), and the frozen validation and test sets. */
 const prepareData = async (): Promise<{ trainDir: string; validationSet: string; testSet: string }> => {
   const cbsd = join(dataRoot, "CBSD68");
-  if (!existsSync(cbsd)) fail(`no clean images at ${cbsd}: pass --data DIR (holding CBSD68/, Set14/, Set5/) or set ART_MTL_DATA`);
+  if (!existsSync(cbsd))
+    fail(`no clean images at ${cbsd}: pass --data DIR (holding CBSD68/, Set14/, Set5/) or set ART_MTL_DATA`);
   // Both rounds use the same split and frozen sets (round 1's folder).
   const dataDir = join(round === 1 ? out : resolve(out, ".."), "data");
   const trainDir = join(dataDir, "train");
@@ -163,7 +211,8 @@ const prepareData = async (): Promise<{ trainDir: string; validationSet: string;
     for (const dir of [trainDir, validationDir, testDir]) mkdirSync(dir, { recursive: true });
     files.forEach((file, i) => symlinkSync(file, join(i % 8 === 7 ? validationDir : trainDir, basename(file))));
     for (const set of ["Set14", "Set5"]) {
-      for (const file of listImageFiles(join(dataRoot, set))) symlinkSync(file, join(testDir, `${set}-${basename(file)}`));
+      for (const file of listImageFiles(join(dataRoot, set)))
+        symlinkSync(file, join(testDir, `${set}-${basename(file)}`));
     }
   }
   const frozen = async (name: string, folder: string, seed: number) => {
@@ -174,22 +223,37 @@ const prepareData = async (): Promise<{ trainDir: string; validationSet: string;
     }
     return dir;
   };
-  return { trainDir, validationSet: await frozen("validation", validationDir, 7_000_001), testSet: await frozen("test", testDir, 9_000_001) };
+  return {
+    trainDir,
+    validationSet: await frozen("validation", validationDir, 7_000_001),
+    testSet: await frozen("test", testDir, 9_000_001),
+  };
 };
 
 const runDirOf = (method: string, seed: number, blockName = block) => join(out, blockName, method, `seed${seed}`);
 
-const configFor = (method: ExperimentMethod, seed: number, trainDir: string, testSet: string): Record<string, unknown> => ({
+const configFor = (
+  method: ExperimentMethod,
+  seed: number,
+  trainDir: string,
+  testSet: string,
+): Record<string, unknown> => ({
   name: `${setting.id}-${method.label}-seed${seed}`,
   tasks: setting.tasks,
   data: { source: { folder: trainDir }, patchSize: setting.patchSize, prefetch: "none" },
   model: setting.model,
   // RLW draws its weights and PCGrad its task order from their own seed: vary it with the run's seed.
-  weighting: SEEDED_WEIGHTINGS.has(method.weighting.name) ? { ...method.weighting, options: { ...method.weighting.options, seed } } : method.weighting,
+  weighting: SEEDED_WEIGHTINGS.has(method.weighting.name)
+    ? { ...method.weighting, options: { ...method.weighting.options, seed } }
+    : method.weighting,
   steps,
   batch: setting.perTask * setting.tasks.length,
   lr: setting.lr,
-  schedule: { kind: "cosine", minLr: setting.minLr ?? setting.lr / 10, ...(setting.warmupSteps === undefined ? {} : { warmupSteps: setting.warmupSteps }) },
+  schedule: {
+    kind: "cosine",
+    minLr: setting.minLr ?? setting.lr / 10,
+    ...(setting.warmupSteps === undefined ? {} : { warmupSteps: setting.warmupSteps }),
+  },
   seed,
   backend: "wasm",
   output: runDirOf(method.label, seed),
@@ -202,10 +266,14 @@ const SEEDED_WEIGHTINGS = new Set(["rlw", "pcgrad"]);
 const runJob = (job: Job): Promise<number> =>
   new Promise((done) => {
     mkdirSync(job.runDir, { recursive: true });
-    const child = spawn(process.execPath, ["--import", "tsx", join(repo, "scripts/experiment.ts"), "--job", JSON.stringify(job)], {
-      cwd: repo,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(repo, "scripts/experiment.ts"), "--job", JSON.stringify(job)],
+      {
+        cwd: repo,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("close", (code) => {
@@ -249,12 +317,22 @@ const summarize = (runs: ExperimentRun[]): string => {
   const compared = ["mixed", "art"].filter((m) => runs.some((r) => r.method === m));
   const figures = lossFigures(runs, tasks, compared);
   const grid = `<svg xmlns="http://www.w3.org/2000/svg" width="${4 * 360}" height="${Math.ceil(figures.length / 4) * 240}">${figures
-    .map((svg, i) => `<g transform="translate(${(i % 4) * 360},${Math.floor(i / 4) * 240})">${svg.replace(/^<svg[^>]*>/, "").replace(/<\/svg>\s*$/, "")}</g>`)
+    .map(
+      (svg, i) =>
+        `<g transform="translate(${(i % 4) * 360},${Math.floor(i / 4) * 240})">${svg.replace(/^<svg[^>]*>/, "").replace(/<\/svg>\s*$/, "")}</g>`,
+    )
     .join("")}</svg>`;
   writeFileSync(join(figuresDir, `results-${tag}-loss.svg`), grid);
-  if (runs.some((r) => r.method === "art")) writeFileSync(join(figuresDir, `results-${tag}-weights.svg`), weightFigure(runs, tasks, "art"));
-  const seedZero = runs.filter((r) => r.seed === 0 && compared.includes(r.method)).map((r) => readRun(runDirOf(r.method, 0)));
-  if (seedZero.length > 0) writeFileSync(join(out, block, "report.html"), renderReport(seedZero, { title: `Replication, setting ${setting.id}: mixed vs Art (seed 0)` }));
+  if (runs.some((r) => r.method === "art"))
+    writeFileSync(join(figuresDir, `results-${tag}-weights.svg`), weightFigure(runs, tasks, "art"));
+  const seedZero = runs
+    .filter((r) => r.seed === 0 && compared.includes(r.method))
+    .map((r) => readRun(runDirOf(r.method, 0)));
+  if (seedZero.length > 0)
+    writeFileSync(
+      join(out, block, "report.html"),
+      renderReport(seedZero, { title: `Replication, setting ${setting.id}: mixed vs Art (seed 0)` }),
+    );
   const seconds = runs.map((r) => r.seconds ?? 0);
   const lines = [
     `### Setting ${setting.id}: ${setting.title}`,
@@ -292,11 +370,14 @@ const summarize = (runs: ExperimentRun[]): string => {
 if (values["batch-study"] !== undefined) {
   if (round !== 2) fail("--batch-study: needs --round 2");
   const sizes = values["batch-study"].split(",").map(Number);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) fail(`--batch-study: expected crops per task, e.g. 2,4,8 (got ${JSON.stringify(values["batch-study"])})`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+    fail(`--batch-study: expected crops per task, e.g. 2,4,8 (got ${JSON.stringify(values["batch-study"])})`);
   const blocks: BatchBlock[] = sizes.map((n) => ({
     perTask: n,
     steps: Math.round((baseSetting.steps * baseSetting.perTask) / n),
-    runs: readRuns(n === baseSetting.perTask ? setting.id : `${setting.id}-pt${n}`).filter((r) => r.method === "mixed" || r.method === "art"),
+    runs: readRuns(n === baseSetting.perTask ? setting.id : `${setting.id}-pt${n}`).filter(
+      (r) => r.method === "mixed" || r.method === "art",
+    ),
   }));
   const rows = batchStudyRows(blocks, setting.tasks, replayArt);
   const figure = join(repo, "docs", "img", `results-round2-${setting.id}-batch.svg`);
@@ -317,7 +398,13 @@ if (values["batch-study"] !== undefined) {
 }
 if (values.preregistered) {
   // The plan written in docs/results.md before the third round ran; nothing here may change it.
-  const plan = { primary: ["art", "mixed"] as const, secondary: [["si", "mixed"], ["pcgrad", "mixed"]] as const };
+  const plan = {
+    primary: ["art", "mixed"] as const,
+    secondary: [
+      ["si", "mixed"],
+      ["pcgrad", "mixed"],
+    ] as const,
+  };
   const dataDir = join(resolve(out, ".."), "data");
   const sets = { validation: join(dataDir, `validation-${setting.id}`), test: join(dataDir, `test-${setting.id}`) };
   const scored = new Map<string, Map<number, PerImageScores>>();
@@ -348,7 +435,9 @@ if (values.preregistered) {
   process.exit(0);
 }
 
-const { trainDir, validationSet, testSet } = summaryOnly ? { trainDir: "", validationSet: "", testSet: "" } : await prepareData();
+const { trainDir, validationSet, testSet } = summaryOnly
+  ? { trainDir: "", validationSet: "", testSet: "" }
+  : await prepareData();
 if (values["prepare-only"] === true) {
   console.log(`train images: ${trainDir}\nvalidation set: ${validationSet}\ntest set: ${testSet}`);
   process.exit(0);
@@ -360,10 +449,19 @@ if (!summaryOnly) {
       const runDir = runDirOf(method.label, seed);
       if (existsSync(join(runDir, "done.json"))) continue;
       rmSync(join(runDir, "error.txt"), { force: true });
-      pending.push({ setting: setting.id, method: method.label, seed, runDir, config: configFor(method, seed, trainDir, testSet), validationSet });
+      pending.push({
+        setting: setting.id,
+        method: method.label,
+        seed,
+        runDir,
+        config: configFor(method, seed, trainDir, testSet),
+        validationSet,
+      });
     }
   }
-  console.log(`setting ${setting.id}: ${pending.length} runs to do (${methods.length} methods x ${seeds} seeds, ${steps} steps each), ${jobs} at a time`);
+  console.log(
+    `setting ${setting.id}: ${pending.length} runs to do (${methods.length} methods x ${seeds} seeds, ${steps} steps each), ${jobs} at a time`,
+  );
   const started = performance.now();
   let finished = 0;
   let failed = 0;
@@ -376,7 +474,9 @@ if (!summaryOnly) {
         if (code !== 0) failed++;
         const elapsed = (performance.now() - started) / 1000;
         const eta = (elapsed / finished) * (pending.length - finished);
-        console.log(`[${finished}/${pending.length}] ${job.method} seed ${job.seed}: ${code === 0 ? "done" : `FAILED (see ${join(job.runDir, "error.txt")})`}; elapsed ${(elapsed / 60).toFixed(1)} min, ETA ${(eta / 60).toFixed(1)} min`);
+        console.log(
+          `[${finished}/${pending.length}] ${job.method} seed ${job.seed}: ${code === 0 ? "done" : `FAILED (see ${join(job.runDir, "error.txt")})`}; elapsed ${(elapsed / 60).toFixed(1)} min, ETA ${(eta / 60).toFixed(1)} min`,
+        );
       }
     }),
   );

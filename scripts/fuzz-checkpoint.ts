@@ -20,17 +20,36 @@
  * when a silent change or a crash happened.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, renameSync, existsSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
+
 import { art } from "../src/core/index.js";
-import { AdapterError, createTrainer, ensureGradientsRegistered, loadCheckpoint, saveCheckpoint } from "../src/tfjs/index.js";
-import type { FunctionModel, Trainer } from "../src/tfjs/index.js";
 import { Rng } from "../src/core/random.js";
+import {
+  AdapterError,
+  createTrainer,
+  ensureGradientsRegistered,
+  loadCheckpoint,
+  saveCheckpoint,
+  type FunctionModel,
+  type Trainer,
+} from "../src/tfjs/index.js";
 
 /** The four outcomes. */
 export type FuzzOutcome = "refused" | "unchanged" | "silent" | "crash";
@@ -74,7 +93,13 @@ const tinyModel = (): FunctionModel => {
 
 /** A fresh trainer of the fuzzed kind. */
 export const freshTrainer = (): Trainer<unknown> =>
-  createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 }) as unknown as Trainer<unknown>;
+  createTrainer({
+    tf,
+    model: tinyModel(),
+    optimizer: tf.train.adam(1e-2),
+    weighting: art(),
+    numTasks: 3,
+  }) as unknown as Trainer<unknown>;
 
 /** Everything a load sets, as bytes and JSON, to compare bit for bit. */
 interface Snapshot {
@@ -84,19 +109,36 @@ interface Snapshot {
   readonly step: number;
   readonly metadata: string;
 }
-const hexOf = (data: ArrayBufferView): string => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("hex");
+const hexOf = (data: ArrayBufferView): string =>
+  Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("hex");
 const snapshot = async (trainer: Trainer<unknown>, metadata: unknown): Promise<Snapshot> => {
-  const variables = await Promise.all(trainer.checkpointVariables.map(async (v) => `${v.dtype}${JSON.stringify(v.shape)}${hexOf((await v.data()) as Float32Array)}`));
+  const variables = await Promise.all(
+    trainer.checkpointVariables.map(
+      async (v) => `${v.dtype}${JSON.stringify(v.shape)}${hexOf((await v.data()) as Float32Array)}`,
+    ),
+  );
   const weights = await trainer.optimizer.getWeights();
-  const optimizer = await Promise.all(weights.map(async (w) => `${w.name}:${w.tensor.dtype}${JSON.stringify(w.tensor.shape)}${hexOf((await w.tensor.data()) as Float32Array)}`));
+  const optimizer = await Promise.all(
+    weights.map(
+      async (w) =>
+        `${w.name}:${w.tensor.dtype}${JSON.stringify(w.tensor.shape)}${hexOf((await w.tensor.data()) as Float32Array)}`,
+    ),
+  );
   for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
-  return { variables, optimizer, host: JSON.stringify(trainer.hostState()), step: trainer.stepCount, metadata: JSON.stringify(metadata) };
+  return {
+    variables,
+    optimizer,
+    host: JSON.stringify(trainer.hostState()),
+    step: trainer.stepCount,
+    metadata: JSON.stringify(metadata),
+  };
 };
 const differences = (a: Snapshot, b: Snapshot): string[] => {
   const out: string[] = [];
   a.variables.forEach((v, i) => v !== b.variables[i] && out.push(`model variable ${i}`));
   if (a.variables.length !== b.variables.length) out.push("model variable count");
-  if (a.optimizer.length !== b.optimizer.length) out.push(`optimizer weight count ${a.optimizer.length} vs ${b.optimizer.length}`);
+  if (a.optimizer.length !== b.optimizer.length)
+    out.push(`optimizer weight count ${a.optimizer.length} vs ${b.optimizer.length}`);
   else a.optimizer.forEach((v, i) => v !== b.optimizer[i] && out.push(`optimizer weight ${i}`));
   if (a.host !== b.host) out.push("weighting/trainer state");
   if (a.step !== b.step) out.push(`step ${a.step} vs ${b.step}`);
@@ -162,7 +204,8 @@ export const fuzzCases = (original: string, options: FuzzOptions): FuzzCase[] =>
   const manifest = JSON.parse(manifestBytes.toString("utf8")) as Manifest;
   const entries = [...manifest.model, ...manifest.optimizer];
   const cases: FuzzCase[] = [];
-  const writeManifest = (dir: string, m: unknown) => writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(m, null, 1)}\n`);
+  const writeManifest = (dir: string, m: unknown) =>
+    writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(m, null, 1)}\n`);
   const edit = (name: string, change: (m: Manifest) => void) =>
     cases.push({
       name,
@@ -177,7 +220,9 @@ export const fuzzCases = (original: string, options: FuzzOptions): FuzzCase[] =>
   // Every (or a sample of) single-bit flip of manifest.json.
   const totalBits = manifestBytes.length * 8;
   const bits =
-    options.manifestFlips === "all" ? Array.from({ length: totalBits }, (_, i) => i) : Array.from({ length: Math.min(options.manifestFlips, totalBits) }, () => Math.floor(random() * totalBits));
+    options.manifestFlips === "all"
+      ? Array.from({ length: totalBits }, (_, i) => i)
+      : Array.from({ length: Math.min(options.manifestFlips, totalBits) }, () => Math.floor(random() * totalBits));
   for (const bit of bits) {
     cases.push({
       name: `manifest.json bit ${bit} (byte ${bit >> 3} ${JSON.stringify(String.fromCharCode(manifestBytes[bit >> 3] as number))})`,
@@ -205,16 +250,29 @@ export const fuzzCases = (original: string, options: FuzzOptions): FuzzCase[] =>
         },
       });
     }
-    const cuts = new Set([0, Math.max(0, length - 1), ...Array.from({ length: options.truncations }, () => Math.floor(random() * length))]);
+    const cuts = new Set([
+      0,
+      Math.max(0, length - 1),
+      ...Array.from({ length: options.truncations }, () => Math.floor(random() * length)),
+    ]);
     for (const cut of cuts) {
-      cases.push({ name: `${entry.file} truncated to ${cut} of ${length} bytes`, apply: (dir) => writeFileSync(join(dir, entry.file), readFileSync(join(dir, entry.file)).subarray(0, cut)) });
+      cases.push({
+        name: `${entry.file} truncated to ${cut} of ${length} bytes`,
+        apply: (dir) => writeFileSync(join(dir, entry.file), readFileSync(join(dir, entry.file)).subarray(0, cut)),
+      });
     }
-    cases.push({ name: `${entry.file} with one byte appended`, apply: (dir) => writeFileSync(join(dir, entry.file), Buffer.concat([readFileSync(join(dir, entry.file)), Buffer.of(0)])) });
+    cases.push({
+      name: `${entry.file} with one byte appended`,
+      apply: (dir) =>
+        writeFileSync(join(dir, entry.file), Buffer.concat([readFileSync(join(dir, entry.file)), Buffer.of(0)])),
+    });
   }
 
   // Swaps of same-shape tensor files, without and with their sums; swaps of whole entries.
   const same: [Entry, Entry][] = [];
-  entries.forEach((a, i) => entries.slice(i + 1).forEach((b) => JSON.stringify(a.shape) === JSON.stringify(b.shape) && same.push([a, b])));
+  entries.forEach((a, i) =>
+    entries.slice(i + 1).forEach((b) => JSON.stringify(a.shape) === JSON.stringify(b.shape) && same.push([a, b])),
+  );
   const swapFiles = (dir: string, a: Entry, b: Entry) => {
     const [pa, pb, tmp] = [join(dir, a.file), join(dir, b.file), join(dir, "swap.tmp")];
     renameSync(pa, tmp);
@@ -248,13 +306,15 @@ export const fuzzCases = (original: string, options: FuzzOptions): FuzzCase[] =>
   }
 
   // Deletions: every file, the model folder, every manifest field.
-  for (const file of ["manifest.json", ...entries.map((e) => e.file)]) cases.push({ name: `delete ${file}`, apply: (dir) => unlinkSync(join(dir, file)) });
+  for (const file of ["manifest.json", ...entries.map((e) => e.file)])
+    cases.push({ name: `delete ${file}`, apply: (dir) => unlinkSync(join(dir, file)) });
   cases.push({ name: "delete model/", apply: (dir) => rmSync(join(dir, "model"), { recursive: true }) });
   for (const key of Object.keys(manifest)) edit(`delete field ${key}`, (m) => delete m[key]);
   for (const key of Object.keys(manifest.trainer)) edit(`delete field trainer.${key}`, (m) => delete m.trainer[key]);
   for (const kind of ["model", "optimizer"] as const) {
     manifest[kind].forEach((entry, i) => {
-      for (const key of Object.keys(entry)) edit(`delete field ${kind}[${i}].${key}`, (m) => delete (m[kind][i] as Entry)[key]);
+      for (const key of Object.keys(entry))
+        edit(`delete field ${kind}[${i}].${key}`, (m) => delete (m[kind][i] as Entry)[key]);
     });
     edit(`delete the last ${kind} entry`, (m) => m[kind].pop());
   }
@@ -318,7 +378,13 @@ const withTimeout = <A>(promise: Promise<A>, ms: number): Promise<A> =>
   });
 
 /** Runs `cases` over copies of the checkpoint in `original` (snapshot `expected`), in `work` (a scratch folder). */
-export const runFuzz = async (original: string, expected: Snapshot, cases: ReadonlyArray<FuzzCase>, work: string, timeoutMs = 10_000): Promise<FuzzReport> => {
+export const runFuzz = async (
+  original: string,
+  expected: Snapshot,
+  cases: ReadonlyArray<FuzzCase>,
+  work: string,
+  timeoutMs = 10_000,
+): Promise<FuzzReport> => {
   const started = performance.now();
   const counts: Record<FuzzOutcome, number> = { refused: 0, unchanged: 0, silent: 0, crash: 0 };
   const failures: FuzzReport["failures"] = [];
@@ -346,7 +412,8 @@ export const runFuzz = async (original: string, expected: Snapshot, cases: Reado
       disposeTrainer(trainer);
       trainer = freshTrainer();
     } catch (error) {
-      if (error instanceof AdapterError && error.kind === "checkpoint" && !error.message.includes("\n")) outcome = "refused";
+      if (error instanceof AdapterError && error.kind === "checkpoint" && !error.message.includes("\n"))
+        outcome = "refused";
       else {
         outcome = "crash";
         detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -382,13 +449,23 @@ const main = async (): Promise<number> => {
     const original = join(work, "original");
     const expected = await buildFuzzCheckpoint(original);
     const flips = values["manifest-flips"] === "all" ? "all" : Number(values["manifest-flips"]);
-    const cases = fuzzCases(original, { seed: Number(values.seed), manifestFlips: flips, tensorFlips: Number(values["tensor-flips"]), truncations: Number(values.truncations), specialFiles: true });
+    const cases = fuzzCases(original, {
+      seed: Number(values.seed),
+      manifestFlips: flips,
+      tensorFlips: Number(values["tensor-flips"]),
+      truncations: Number(values.truncations),
+      specialFiles: true,
+    });
     const manifestBits = readFileSync(join(original, "manifest.json")).length * 8;
-    console.log(`fuzzing ${cases.length} damaged copies of a checkpoint (${manifestBits} manifest bits${flips === "all" ? ", all flipped" : `, ${flips} flips sampled`}; seed ${values.seed})`);
+    console.log(
+      `fuzzing ${cases.length} damaged copies of a checkpoint (${manifestBits} manifest bits${flips === "all" ? ", all flipped" : `, ${flips} flips sampled`}; seed ${values.seed})`,
+    );
     const report = await runFuzz(original, expected, cases, join(work, "cases"));
     for (const f of report.failures.slice(0, 20)) console.log(`${f.outcome}: ${f.name}: ${f.detail.split("\n")[0]}`);
     const { refused, unchanged, silent, crash } = report.counts;
-    console.log(`refused ${refused} / loaded unchanged ${unchanged} / silently changed ${silent} / crash ${crash}  (${cases.length} cases, ${report.seconds.toFixed(1)} s; total ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `refused ${refused} / loaded unchanged ${unchanged} / silently changed ${silent} / crash ${crash}  (${cases.length} cases, ${report.seconds.toFixed(1)} s; total ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
     return silent + crash > 0 ? 1 : 0;
   } finally {
     if (existsSync(work)) rmSync(work, { recursive: true, force: true });

@@ -19,12 +19,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+
 import { Rng } from "../src/core/random.js";
 import { parseLog } from "../src/restoration/train/run-dir.js";
 
 const repo = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
-  options: { trials: { type: "string", default: "4" }, workers: { type: "string", default: "1,2" }, steps: { type: "string", default: "150" }, seed: { type: "string", default: "1" } },
+  options: {
+    trials: { type: "string", default: "4" },
+    workers: { type: "string", default: "1,2" },
+    steps: { type: "string", default: "150" },
+    seed: { type: "string", default: "1" },
+  },
 });
 const trials = Number(values.trials);
 const workerCounts = (values.workers as string).split(",").map(Number);
@@ -36,15 +42,36 @@ const configFor = (dir: string, workers: number): string => {
   const path = `${dir}.json`;
   writeFileSync(
     path,
-    JSON.stringify({ tasks: ["noise", "blur"], data: { source: "procedural", patchSize: 24, prefetch: "none" }, model: { kind: "srresnet", width: 8, blocks: 2 }, steps, batch: 8, lr: 1e-3, seed: 5, backend: "wasm", output: dir, checkpointEvery: 4, workers, eval: { images: 1, size: 16 } }),
+    JSON.stringify({
+      tasks: ["noise", "blur"],
+      data: { source: "procedural", patchSize: 24, prefetch: "none" },
+      model: { kind: "srresnet", width: 8, blocks: 2 },
+      steps,
+      batch: 8,
+      lr: 1e-3,
+      seed: 5,
+      backend: "wasm",
+      output: dir,
+      checkpointEvery: 4,
+      workers,
+      eval: { images: 1, size: 16 },
+    }),
   );
   return path;
 };
 
 /** Runs `train` (optionally killed after `killAfterMs` with `signal`); resolves to its exit code (or signal name) and stderr. */
-const train = (config: string, extra: string[], kill?: { afterMs: number; signal: NodeJS.Signals }): Promise<{ code: number | string; stderr: string }> =>
+const train = (
+  config: string,
+  extra: string[],
+  kill?: { afterMs: number; signal: NodeJS.Signals },
+): Promise<{ code: number | string; stderr: string }> =>
   new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(repo, "src/cli/main.ts"), "train", "--config", config, "--quiet", ...extra], { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(repo, "src/cli/main.ts"), "train", "--config", config, "--quiet", ...extra],
+      { cwd: repo, stdio: ["ignore", "ignore", "pipe"] },
+    );
     let stderr = "";
     child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
     const timer = kill === undefined ? undefined : setTimeout(() => child.kill(kill.signal), kill.afterMs);
@@ -60,7 +87,9 @@ const logOf = (dir: string): { records: ReadonlyArray<{ step: number; loss: numb
 
 /** The model tensors of a run's checkpoint, in manifest order. */
 const modelTensors = (dir: string): Float32Array[] => {
-  const manifest = JSON.parse(readFileSync(join(dir, "checkpoint", "manifest.json"), "utf8")) as { model: Array<{ file: string }> };
+  const manifest = JSON.parse(readFileSync(join(dir, "checkpoint", "manifest.json"), "utf8")) as {
+    model: Array<{ file: string }>;
+  };
   return manifest.model.map((entry) => {
     const bytes = readFileSync(join(dir, "checkpoint", entry.file));
     return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
@@ -99,12 +128,21 @@ try {
         const hasCheckpoint = existsSync(join(dir, "checkpoint", "manifest.json"));
         const flags = attempt === 0 ? [] : hasCheckpoint ? ["--resume"] : ["--force"];
         // Start-up (tsx, wasm, workers) takes 2-6 s; kill somewhere in the run.
-        const kill = attempt < 4 ? { afterMs: Math.round(rng.uniform(3000, 14000)), signal: SIGNALS[Math.floor(rng.uniform(0, SIGNALS.length))] as NodeJS.Signals } : undefined;
+        const kill =
+          attempt < 4
+            ? {
+                afterMs: Math.round(rng.uniform(3000, 14000)),
+                signal: SIGNALS[Math.floor(rng.uniform(0, SIGNALS.length))] as NodeJS.Signals,
+              }
+            : undefined;
         const outcome = await train(config, flags, kill);
         // What the run said of where it started and stopped (for a failure's diagnosis).
-        const said = [...outcome.stderr.matchAll(/(resuming \S+ at step \d+|stopped at step \d+)/g)].map((m) => m[1]?.replace(/ \S+ at /, " at ")).join(", ");
+        const said = [...outcome.stderr.matchAll(/(resuming \S+ at step \d+|stopped at step \d+)/g)]
+          .map((m) => m[1]?.replace(/ \S+ at /, " at "))
+          .join(", ");
         if (outcome.code === 0) finished = true;
-        else if (kill !== undefined) kills.push(`${kill.signal}@${kill.afterMs}ms→${outcome.code}${said === "" ? "" : ` (${said})`}`);
+        else if (kill !== undefined)
+          kills.push(`${kill.signal}@${kill.afterMs}ms→${outcome.code}${said === "" ? "" : ` (${said})`}`);
         else throw new Error(`trial ${t}: an unkilled run failed (${outcome.code}): ${outcome.stderr}`);
       }
       const log = logOf(dir);
@@ -119,7 +157,11 @@ try {
         // Where the run left the uninterrupted one: the first logged loss that differs by more than float32 drift.
         const mine = log.records.map((r) => r.loss);
         const theirs = logOf(referenceDir).records.map((r) => r.loss);
-        const first = mine.findIndex((l, i) => Math.abs(l - (theirs[i] ?? Number.NaN)) > 1e-4 * Math.abs(theirs[i] ?? 1) || Number.isNaN(theirs[i] ?? Number.NaN));
+        const first = mine.findIndex(
+          (l, i) =>
+            Math.abs(l - (theirs[i] ?? Number.NaN)) > 1e-4 * Math.abs(theirs[i] ?? 1) ||
+            Number.isNaN(theirs[i] ?? Number.NaN),
+        );
         where = `; first differing step ${first + 1} (${mine[first]} vs ${theirs[first]}); kept in ${dir}`;
         keep.add(dir);
       }
@@ -131,5 +173,7 @@ try {
 } finally {
   if (keep.size === 0) rmSync(temp, { recursive: true, force: true });
 }
-console.log(`kill-resume: ${workerCounts.length * trials} trials, ${failures} failed, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+console.log(
+  `kill-resume: ${workerCounts.length * trials} trials, ${failures} failed, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+);
 process.exitCode = failures === 0 ? 0 : 1;

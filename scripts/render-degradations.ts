@@ -10,10 +10,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+
 import { Rng } from "../src/core/random.js";
 import { proceduralImage } from "../src/restoration/data/procedural.js";
-import { AIRNET_TASKS, MIOIR_TASKS, addJpegArtifactsJpegJs, degrade } from "../src/restoration/degradations/index.js";
-import { type RgbImage, createImage, cropImage } from "../src/restoration/image.js";
+import { addJpegArtifactsJpegJs, AIRNET_TASKS, degrade, MIOIR_TASKS } from "../src/restoration/degradations/index.js";
+import { createImage, cropImage, type RgbImage } from "../src/restoration/image.js";
 import { readImageSync, writePng } from "../src/restoration/io/index.js";
 import { drawText, paste } from "./bitmap-font.js";
 
@@ -23,7 +24,16 @@ const COLUMNS = 4;
 const GAP = 4;
 const SEED = 2024;
 
-const LABELS: Record<string, string> = { clean: "CLEAN", sr: "SR X4", blur: "BLUR", noise: "NOISE", jpeg: "JPEG", rain: "RAIN", haze: "HAZE", lowlight: "LOW LIGHT" };
+const LABELS: Record<string, string> = {
+  clean: "CLEAN",
+  sr: "SR X4",
+  blur: "BLUR",
+  noise: "NOISE",
+  jpeg: "JPEG",
+  rain: "RAIN",
+  haze: "HAZE",
+  lowlight: "LOW LIGHT",
+};
 
 function sourceImage(real: boolean, repoRoot: string): { image: RgbImage; name: string } {
   if (real) {
@@ -31,11 +41,17 @@ function sourceImage(real: boolean, repoRoot: string): { image: RgbImage; name: 
     const path = join(dir, "CBSD68", "108005.png");
     if (existsSync(path)) {
       const img = readImageSync(path);
-      return { image: cropImage(img, Math.floor((img.width - TILE) / 2), Math.floor((img.height - TILE) / 2), TILE, TILE), name: `CBSD68/108005.png (central ${TILE}x${TILE} crop)` };
+      return {
+        image: cropImage(img, Math.floor((img.width - TILE) / 2), Math.floor((img.height - TILE) / 2), TILE, TILE),
+        name: `CBSD68/108005.png (central ${TILE}x${TILE} crop)`,
+      };
     }
     console.error(`no ${path}; using the procedural image`);
   }
-  return { image: proceduralImage(Rng.seeded(SEED), TILE, TILE), name: `proceduralImage(Rng.seeded(${SEED}), ${TILE}, ${TILE})` };
+  return {
+    image: proceduralImage(Rng.seeded(SEED), TILE, TILE),
+    name: `proceduralImage(Rng.seeded(${SEED}), ${TILE}, ${TILE})`,
+  };
 }
 
 /** Samples per second of `run` (after a warm-up), by wall clock and per CPU-second of this process. */
@@ -58,7 +74,8 @@ function bench(): void {
     const { wall, cpu } = measure(run, millis);
     console.log(`| ${name} | ${wall.toFixed(0)} | ${cpu.toFixed(0)} |`);
   };
-  for (const task of [...new Set([...MIOIR_TASKS, ...AIRNET_TASKS])]) row(task, (i) => degrade(task, crops[i % 16] as RgbImage, rng));
+  for (const task of [...new Set([...MIOIR_TASKS, ...AIRNET_TASKS])])
+    row(task, (i) => degrade(task, crops[i % 16] as RgbImage, rng));
   row("jpeg via jpeg-js", (i) => addJpegArtifactsJpegJs(crops[i % 16] as RgbImage, rng), 2000);
   row("proceduralImage 64x64", () => proceduralImage(rng, 64, 64));
 }
@@ -71,7 +88,10 @@ function main(): void {
   }
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
   const outIndex = args.indexOf("--out");
-  const out = outIndex >= 0 && args[outIndex + 1] !== undefined ? resolve(args[outIndex + 1] as string) : join(repoRoot, "docs", "img", "degradations.png");
+  const out =
+    outIndex >= 0 && args[outIndex + 1] !== undefined
+      ? resolve(args[outIndex + 1] as string)
+      : join(repoRoot, "docs", "img", "degradations.png");
   const { image: clean, name } = sourceImage(args.includes("--real"), repoRoot);
   const tiles: { label: string; image: RgbImage }[] = [{ label: LABELS.clean as string, image: clean }];
   console.log(`source: ${name}`);
@@ -82,7 +102,12 @@ function main(): void {
   });
   const rows = Math.ceil(tiles.length / COLUMNS);
   const cellHeight = TILE + LABEL_HEIGHT;
-  const canvas = createImage(COLUMNS * TILE + (COLUMNS + 1) * GAP, rows * cellHeight + (rows + 1) * GAP, undefined, 0.12);
+  const canvas = createImage(
+    COLUMNS * TILE + (COLUMNS + 1) * GAP,
+    rows * cellHeight + (rows + 1) * GAP,
+    undefined,
+    0.12,
+  );
   tiles.forEach(({ label, image }, i) => {
     const left = GAP + (i % COLUMNS) * (TILE + GAP);
     const top = GAP + Math.floor(i / COLUMNS) * (cellHeight + GAP);

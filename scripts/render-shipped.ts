@@ -13,22 +13,30 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+
 import { createImage, type RgbImage } from "../src/restoration/image.js";
 import { writePng } from "../src/restoration/io/index.js";
-import { loadEvalPairs } from "../src/restoration/train/evaluate.js";
-import { forwardFor } from "../src/restoration/train/evaluate-session.js";
-import { loadTrainedSession } from "../src/restoration/train/session.js";
-import { multipleOfFor, restoreImage } from "../src/restoration/train/inference.js";
 import { psnr } from "../src/restoration/metrics/psnr.js";
 import { pretrainedCheckpoint } from "../src/restoration/pretrained.js";
+import { forwardFor } from "../src/restoration/train/evaluate-session.js";
+import { loadEvalPairs } from "../src/restoration/train/evaluate.js";
+import { multipleOfFor, restoreImage } from "../src/restoration/train/inference.js";
+import { loadTrainedSession } from "../src/restoration/train/session.js";
 import { drawText, paste } from "./bitmap-font.js";
 
 const { values } = parseArgs({
-  options: { model: { type: "string", default: "all-in-one" }, data: { type: "string" }, image: { type: "string", default: "Set5-butterfly_GT" }, out: { type: "string" } },
+  options: {
+    model: { type: "string", default: "all-in-one" },
+    data: { type: "string" },
+    image: { type: "string", default: "Set5-butterfly_GT" },
+    out: { type: "string" },
+  },
 });
 const repo = resolve(import.meta.dirname, "..");
 const model = values.model as string;
-const data = resolve(values.data ?? join(repo, "runs", "experiment", "data", model === "all-in-one" ? "test-A" : "test-B"));
+const data = resolve(
+  values.data ?? join(repo, "runs", "experiment", "data", model === "all-in-one" ? "test-A" : "test-B"),
+);
 const out = resolve(values.out ?? join(repo, "docs", "img", `shipped-${model}.png`));
 const SCALE = 2;
 const LABEL = 20;
@@ -48,7 +56,9 @@ const enlarge = (img: RgbImage, s: number): RgbImage => {
 
 const session = await loadTrainedSession(pretrainedCheckpoint(model), "wasm");
 const tasks = session.config.tasks;
-const pairs = (await loadEvalPairs({ data, tasks, images: 1, size: 1 })).filter((p) => p.sample.name.endsWith(values.image as string));
+const pairs = (await loadEvalPairs({ data, tasks, images: 1, size: 1 })).filter((p) =>
+  p.sample.name.endsWith(values.image as string),
+);
 if (pairs.length === 0) {
   // (a thrown error would be echoed with the whole WASM module source by its rethrowing handler)
   console.error(`render-shipped: no test image named *${values.image} in ${data}`);
@@ -76,13 +86,30 @@ for (const task of tasks) {
 const tile = (pairs[0] as { input: RgbImage }).input.width * SCALE;
 const tileHeight = (pairs[0] as { input: RgbImage }).input.height * SCALE;
 // A header row names the columns; each tile's label is its PSNR in dB (the input's with the task).
-const canvas = createImage(4 * tile + 5 * GAP, LABEL + rows.length * (tileHeight + LABEL) + (rows.length + 1) * GAP, undefined, 0.12);
-["INPUT", "BLIND", "TOLD THE TASK", "CLEAN"].forEach((title, c) => drawText(canvas, title, GAP + c * (tile + GAP) + 2, GAP + 3, 2));
+const canvas = createImage(
+  4 * tile + 5 * GAP,
+  LABEL + rows.length * (tileHeight + LABEL) + (rows.length + 1) * GAP,
+  undefined,
+  0.12,
+);
+["INPUT", "BLIND", "TOLD THE TASK", "CLEAN"].forEach((title, c) =>
+  drawText(canvas, title, GAP + c * (tile + GAP) + 2, GAP + 3, 2),
+);
 rows.forEach((row, r) => {
   row.tiles.forEach(({ label, image }, c) => {
     const left = GAP + c * (tile + GAP);
     const top = LABEL + GAP + r * (tileHeight + LABEL + GAP);
-    drawText(canvas, label.replace("LOWLIGHT", "LOW LIGHT").replace("NOISE15", "NOISE 15").replace("NOISE25", "NOISE 25").replace("NOISE50", "NOISE 50"), left + 2, top + 3, 2);
+    drawText(
+      canvas,
+      label
+        .replace("LOWLIGHT", "LOW LIGHT")
+        .replace("NOISE15", "NOISE 15")
+        .replace("NOISE25", "NOISE 25")
+        .replace("NOISE50", "NOISE 50"),
+      left + 2,
+      top + 3,
+      2,
+    );
     paste(canvas, enlarge(image, SCALE), left, top + LABEL);
   });
 });

@@ -2,9 +2,9 @@
 // Runs node's built-in test runner over TypeScript test files (through tsx).
 // Usage: node scripts/run-tests.mjs [dir-or-file ...]   (default: test and property-tests)
 // Node 20 has no glob support in --test, so the files are listed here.
+import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 
 const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["test", "property-tests"];
 const files = [];
@@ -25,6 +25,9 @@ if (files.length === 0) {
 }
 const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
   stdio: "inherit",
-  env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, "--max-old-space-size=8192"].filter(Boolean).join(" ") },
+  env: {
+    ...process.env,
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, "--max-old-space-size=8192"].filter(Boolean).join(" "),
+  },
 });
 process.exit(result.status ?? 1);

@@ -3,10 +3,11 @@
  * the kit's browser builds), tfjs' WASM binaries and the shipped model's checkpoint. The
  * folder can be hosted as it is; `npm run playground` serves it on 127.0.0.1.
  */
-import { build } from "esbuild";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
+import { build } from "esbuild";
+
 import { browserTwins } from "../../scripts/browser-twins.mjs";
 
 const here = import.meta.dirname;
@@ -39,8 +40,11 @@ export const buildPlayground = async (outDir = join(here, "dist")): Promise<Play
   });
   for (const file of ["index.html", "style.css"]) copyFileSync(join(here, file), join(outDir, file));
   // tfjs-backend-wasm fetches its binaries from the folder given to setWasmPaths.
-  const wasmDir = dirname(createRequire(join(repo, "package.json")).resolve("@tensorflow/tfjs-backend-wasm/package.json"));
-  for (const file of readdirSync(join(wasmDir, "dist")).filter((f) => f.endsWith(".wasm"))) copyFileSync(join(wasmDir, "dist", file), join(outDir, "wasm", file));
+  const wasmDir = dirname(
+    createRequire(join(repo, "package.json")).resolve("@tensorflow/tfjs-backend-wasm/package.json"),
+  );
+  for (const file of readdirSync(join(wasmDir, "dist")).filter((f) => f.endsWith(".wasm")))
+    copyFileSync(join(wasmDir, "dist", file), join(outDir, "wasm", file));
   const shipped = join(repo, "models", "all-in-one", "checkpoint");
   if (existsSync(shipped)) cpSync(shipped, join(outDir, "pretrained", "all-in-one", "checkpoint"), { recursive: true });
   const bundleBytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);

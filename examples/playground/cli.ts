@@ -7,6 +7,7 @@
  *   npm run playground -- --out DIR        # build into DIR
  */
 import { parseArgs } from "node:util";
+
 import { buildPlayground } from "./build.js";
 import { startStaticServer } from "./server.js";
 
@@ -24,7 +25,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 const built = await buildPlayground(values.out);
-console.log(`built ${built.outDir} (bundle ${(built.bundleBytes / 1e6).toFixed(1)} MB) in ${built.seconds.toFixed(1)} s`);
+console.log(
+  `built ${built.outDir} (bundle ${(built.bundleBytes / 1e6).toFixed(1)} MB) in ${built.seconds.toFixed(1)} s`,
+);
 if (!values["build-only"]) {
   const { url } = await startStaticServer({ root: built.outDir, port });
   console.log(`Art playground: ${url}  (loopback only; Ctrl+C stops it)`);

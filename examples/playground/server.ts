@@ -77,7 +77,9 @@ export const startStaticServer = (options: StaticServerOptions): Promise<{ serve
   const root = resolve(options.root);
   const server = createServer((request, response) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
-      response.writeHead(405, { "content-type": "text/plain; charset=utf-8", allow: "GET, HEAD" }).end("method not allowed\n");
+      response
+        .writeHead(405, { "content-type": "text/plain; charset=utf-8", allow: "GET, HEAD" })
+        .end("method not allowed\n");
       return;
     }
     const file = resolveStaticPath(root, request.url ?? "/");

@@ -10,10 +10,18 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bootstrapInterval, holmAdjust, mean, minimumDetectableDifference, pairedDifference, pairedPValue } from "../../src/restoration/experiment/stats.js";
+
+import type { TaskName } from "../../src/restoration/degradations/degradations.js";
+import {
+  bootstrapInterval,
+  holmAdjust,
+  mean,
+  minimumDetectableDifference,
+  pairedDifference,
+  pairedPValue,
+} from "../../src/restoration/experiment/stats.js";
 import { evaluateSession, loadEvalPairs, loadTrainedSession } from "../../src/restoration/train/index.js";
 import type { EvalResult } from "../../src/restoration/train/records.js";
-import type { TaskName } from "../../src/restoration/degradations/degradations.js";
 
 /** One image of one task, scored. */
 export interface ImageScore {
@@ -36,11 +44,28 @@ export interface PerImageScores {
  */
 export const DUPLICATE_TEST_IMAGES: readonly string[] = ["Set5-head_GT.png"];
 
-const scoreSet = async (session: Awaited<ReturnType<typeof loadTrainedSession>>, set: string, tasks: readonly string[], checkpoint: string, reference: EvalResult): Promise<ImageScore[]> => {
+const scoreSet = async (
+  session: Awaited<ReturnType<typeof loadTrainedSession>>,
+  set: string,
+  tasks: readonly string[],
+  checkpoint: string,
+  reference: EvalResult,
+): Promise<ImageScore[]> => {
   const pairs = await loadEvalPairs({ data: set, tasks: tasks as readonly TaskName[], images: 1, size: 1 });
   const scores: ImageScore[] = [];
   for (const pair of pairs) {
-    const result = await evaluateSession(session, { data: set, images: 1, size: 1, convention: reference.convention, cropBorder: reference.cropBorder, yChannel: reference.yChannel, checkpoint, step: session.step, pairs: [pair], tasks: [pair.sample.task] });
+    const result = await evaluateSession(session, {
+      data: set,
+      images: 1,
+      size: 1,
+      convention: reference.convention,
+      cropBorder: reference.cropBorder,
+      yChannel: reference.yChannel,
+      checkpoint,
+      step: session.step,
+      pairs: [pair],
+      tasks: [pair.sample.task],
+    });
     const score = result.tasks[0]!;
     scores.push({ task: pair.sample.task, image: pair.sample.image, psnr: score.psnr, inputPsnr: score.inputPsnr });
   }
@@ -48,13 +73,19 @@ const scoreSet = async (session: Awaited<ReturnType<typeof loadTrainedSession>>,
   for (const task of reference.tasks) {
     const own = scores.filter((s) => s.task === task.task).map((s) => s.psnr);
     const recomputed = own.reduce((a, b) => a + b, 0) / own.length;
-    if (recomputed !== task.psnr) throw new Error(`${checkpoint}: per-image ${task.task} mean ${recomputed} differs from the run's ${task.psnr} (${set})`);
+    if (recomputed !== task.psnr)
+      throw new Error(
+        `${checkpoint}: per-image ${task.task} mean ${recomputed} differs from the run's ${task.psnr} (${set})`,
+      );
   }
   return scores;
 };
 
 /** Scores a finished run image by image (once: the result is kept in `per-image.json`). */
-export const perImageScores = async (runDir: string, sets: { readonly validation: string; readonly test: string }): Promise<PerImageScores> => {
+export const perImageScores = async (
+  runDir: string,
+  sets: { readonly validation: string; readonly test: string },
+): Promise<PerImageScores> => {
   const file = join(runDir, "per-image.json");
   if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as PerImageScores;
   const checkpoint = join(runDir, "checkpoint");
@@ -120,7 +151,8 @@ export const compare = (
   const a = runs.get(treatment) ?? new Map();
   const b = runs.get(control) ?? new Map();
   const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
-  const scoresOf = (m: ReadonlyMap<number, PerImageScores>, seed: number) => m.get(seed)![set].filter((s) => !(set === "test" && DUPLICATE_TEST_IMAGES.includes(s.image)));
+  const scoresOf = (m: ReadonlyMap<number, PerImageScores>, seed: number) =>
+    m.get(seed)![set].filter((s) => !(set === "test" && DUPLICATE_TEST_IMAGES.includes(s.image)));
   const images = [...new Set(seeds.length === 0 ? [] : scoresOf(a, seeds[0]!).map((s) => s.image))].sort();
   const all = () => 1;
   const d = pairedDifference(
@@ -136,7 +168,18 @@ export const compare = (
     },
     { seed: 2026, draws: 10_000 },
   );
-  return { treatment, control, role, seeds: seeds.length, meanDifference: d.meanDifference, ci95: d.ci95, p: pairedPValue(d), mde: minimumDetectableDifference(d.std, d.n), bootstrap95, wins: d.wins };
+  return {
+    treatment,
+    control,
+    role,
+    seeds: seeds.length,
+    meanDifference: d.meanDifference,
+    ci95: d.ci95,
+    p: pairedPValue(d),
+    mde: minimumDetectableDifference(d.std, d.n),
+    bootstrap95,
+    wins: d.wins,
+  };
 };
 
 /** The primary comparison and the Holm-adjusted secondaries on one set. */

@@ -1,5 +1,4 @@
-import type { TaskName } from "../../src/restoration/degradations/index.js";
-import { AIRNET_TASKS, MIOIR_TASKS } from "../../src/restoration/degradations/index.js";
+import { AIRNET_TASKS, MIOIR_TASKS, type TaskName } from "../../src/restoration/degradations/index.js";
 
 /**
  * The two settings of the replication (issue "Evidence"), sized for a 2-core CPU: a tiny
@@ -19,7 +18,12 @@ export interface ExperimentSetting {
   /** Cosine decay floor (default lr / 10) and linear warm-up steps (default 0). */
   readonly minLr?: number;
   readonly warmupSteps?: number;
-  readonly model: { readonly kind: "srresnet"; readonly width: number; readonly blocks: number; readonly taskPrompt?: boolean };
+  readonly model: {
+    readonly kind: "srresnet";
+    readonly width: number;
+    readonly blocks: number;
+    readonly taskPrompt?: boolean;
+  };
   /** Centre crop of the frozen test and validation images (keeps evaluation cheap). */
   readonly evalSide: number;
 }
@@ -35,8 +39,18 @@ const common = {
 
 /** Setting A: the 7 MiOIR tasks. Setting B: AirNet's rain-haze-noise (5 tasks). */
 export const EXPERIMENT_SETTINGS: Readonly<Record<"A" | "B", ExperimentSetting>> = {
-  A: { id: "A", title: "7 tasks, MiOIR-like (SR x4, blur, noise, JPEG, rain, haze, low light)", tasks: MIOIR_TASKS, ...common },
-  B: { id: "B", title: "rain-haze-noise, AirNet-like (noise sigma 15/25/50, rain, haze)", tasks: AIRNET_TASKS, ...common },
+  A: {
+    id: "A",
+    title: "7 tasks, MiOIR-like (SR x4, blur, noise, JPEG, rain, haze, low light)",
+    tasks: MIOIR_TASKS,
+    ...common,
+  },
+  B: {
+    id: "B",
+    title: "rain-haze-noise, AirNet-like (noise sigma 15/25/50, rain, haze)",
+    tasks: AIRNET_TASKS,
+    ...common,
+  },
 };
 
 /**

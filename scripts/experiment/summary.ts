@@ -1,7 +1,6 @@
-import type { EvalResult, StepRecord } from "../../src/restoration/train/records.js";
-import { PALETTE, lineChart, smooth } from "../../src/restoration/report/svg.js";
-import type { Series } from "../../src/restoration/report/svg.js";
 import { mean, pairedDifference, sampleStd } from "../../src/restoration/experiment/stats.js";
+import { lineChart, PALETTE, smooth, type Series } from "../../src/restoration/report/svg.js";
+import type { EvalResult, StepRecord } from "../../src/restoration/train/records.js";
 
 /**
  * Turns the runs of a replication into what docs/results.md shows: per-task PSNR/SSIM
@@ -24,7 +23,10 @@ const pm = (values: readonly number[], digits = 2): string =>
   values.length > 1 ? `${fmt(mean(values), digits)} ± ${fmt(sampleStd(values), digits)}` : fmt(mean(values), digits);
 
 /** Runs grouped by method (in the given method order), each sorted by seed. */
-export const groupByMethod = (runs: readonly ExperimentRun[], methodOrder: readonly string[]): Map<string, ExperimentRun[]> => {
+export const groupByMethod = (
+  runs: readonly ExperimentRun[],
+  methodOrder: readonly string[],
+): Map<string, ExperimentRun[]> => {
   const groups = new Map<string, ExperimentRun[]>();
   for (const method of methodOrder) {
     const mine = runs.filter((r) => r.method === method).sort((a, b) => a.seed - b.seed);
@@ -33,7 +35,12 @@ export const groupByMethod = (runs: readonly ExperimentRun[], methodOrder: reado
   return groups;
 };
 
-const scoreOf = (run: ExperimentRun, task: string | "mean", metric: "psnr" | "ssim", split: "test" | "validation"): number => {
+const scoreOf = (
+  run: ExperimentRun,
+  task: string | "mean",
+  metric: "psnr" | "ssim",
+  split: "test" | "validation",
+): number => {
   const result = split === "test" ? run.test : run.validation;
   if (result === undefined) return Number.NaN;
   if (task === "mean") return result.mean[metric];
@@ -41,7 +48,12 @@ const scoreOf = (run: ExperimentRun, task: string | "mean", metric: "psnr" | "ss
 };
 
 /** The markdown table of per-task PSNR (mean ± std over seeds) and the average PSNR/SSIM. */
-export const scoreTable = (runs: readonly ExperimentRun[], tasks: readonly string[], methodOrder: readonly string[], split: "test" | "validation" = "test"): string => {
+export const scoreTable = (
+  runs: readonly ExperimentRun[],
+  tasks: readonly string[],
+  methodOrder: readonly string[],
+  split: "test" | "validation" = "test",
+): string => {
   const groups = groupByMethod(runs, methodOrder);
   const header = `| method | seeds | ${tasks.join(" | ")} | avg PSNR | avg SSIM |`;
   const rule = `|---|---|${tasks.map(() => "---").join("|")}|---|---|`;
@@ -55,7 +67,10 @@ export const scoreTable = (runs: readonly ExperimentRun[], tasks: readonly strin
   })();
   const rows = [...groups].map(([method, group]) => {
     const cells = tasks.map((task) => pm(group.map((r) => scoreOf(r, task, "psnr", split))));
-    return `| ${method} | ${group.length} | ${cells.join(" | ")} | ${pm(group.map((r) => scoreOf(r, "mean", "psnr", split)))} | ${pm(group.map((r) => scoreOf(r, "mean", "ssim", split)), 4)} |`;
+    return `| ${method} | ${group.length} | ${cells.join(" | ")} | ${pm(group.map((r) => scoreOf(r, "mean", "psnr", split)))} | ${pm(
+      group.map((r) => scoreOf(r, "mean", "ssim", split)),
+      4,
+    )} |`;
   });
   return [header, rule, ...inputRow, ...rows].join("\n");
 };
@@ -71,7 +86,13 @@ export interface PairedRow {
 }
 
 /** Paired differences of every method to `baseline`, matched by seed. */
-export const pairedRows = (runs: readonly ExperimentRun[], tasks: readonly string[], methodOrder: readonly string[], baseline: string, split: "test" | "validation" = "test"): PairedRow[] => {
+export const pairedRows = (
+  runs: readonly ExperimentRun[],
+  tasks: readonly string[],
+  methodOrder: readonly string[],
+  baseline: string,
+  split: "test" | "validation" = "test",
+): PairedRow[] => {
   const groups = groupByMethod(runs, methodOrder);
   const base = groups.get(baseline);
   if (base === undefined) return [];
@@ -111,12 +132,18 @@ export const pairedTable = (rows: readonly PairedRow[], tasks: readonly string[]
 };
 
 /** Per-step series of one task's loss, averaged over the runs (absent steps skipped), then smoothed. */
-const meanTaskLoss = (runs: readonly ExperimentRun[], task: number, smoothing: number): { x: number[]; y: number[] } => {
+const meanTaskLoss = (
+  runs: readonly ExperimentRun[],
+  task: number,
+  smoothing: number,
+): { x: number[]; y: number[] } => {
   const length = Math.min(...runs.map((r) => r.log.length));
   const x: number[] = [];
   const raw: (number | null)[] = [];
   for (let i = 0; i < length; i++) {
-    const values = runs.map((r) => r.log[i]!.taskLosses[task]).filter((v): v is number => v !== null && v !== undefined);
+    const values = runs
+      .map((r) => r.log[i]!.taskLosses[task])
+      .filter((v): v is number => v !== null && v !== undefined);
     x.push(runs[0]!.log[i]!.step);
     raw.push(values.length === 0 ? null : mean(values));
   }
@@ -127,7 +154,12 @@ const meanTaskLoss = (runs: readonly ExperimentRun[], task: number, smoothing: n
  * Small multiples: per task, the smoothed training loss of each method (mean over seeds), log y,
  * as in the paper's Fig. 2 c/d. One SVG string per task.
  */
-export const lossFigures = (runs: readonly ExperimentRun[], tasks: readonly string[], methods: readonly string[], smoothing = 0.9): string[] => {
+export const lossFigures = (
+  runs: readonly ExperimentRun[],
+  tasks: readonly string[],
+  methods: readonly string[],
+  smoothing = 0.9,
+): string[] => {
   const groups = groupByMethod(runs, methods);
   return tasks.map((task, k) => {
     const series: Series[] = [...groups].map(([method, group], i) => ({
@@ -136,12 +168,24 @@ export const lossFigures = (runs: readonly ExperimentRun[], tasks: readonly stri
       dashed: i > 0,
       ...meanTaskLoss(group, k, smoothing),
     }));
-    return lineChart(series, { title: `${task}: training L1 (mean of seeds, smoothed)`, xLabel: "step", yLabel: "L1", logY: true, width: 360, height: 240 });
+    return lineChart(series, {
+      title: `${task}: training L1 (mean of seeds, smoothed)`,
+      xLabel: "step",
+      yLabel: "L1",
+      logY: true,
+      width: 360,
+      height: 240,
+    });
   });
 };
 
 /** Art's weights over time (seed-averaged, smoothed), one line per task. */
-export const weightFigure = (runs: readonly ExperimentRun[], tasks: readonly string[], method: string, smoothing = 0.9): string => {
+export const weightFigure = (
+  runs: readonly ExperimentRun[],
+  tasks: readonly string[],
+  method: string,
+  smoothing = 0.9,
+): string => {
   const group = runs.filter((r) => r.method === method);
   const length = Math.min(...group.map((r) => r.log.length));
   const series: Series[] = tasks.map((task, k) => {
@@ -153,7 +197,14 @@ export const weightFigure = (runs: readonly ExperimentRun[], tasks: readonly str
     }
     return { label: task, color: PALETTE[k % PALETTE.length]!, x, y: smooth(raw, smoothing) };
   });
-  return lineChart(series, { title: `${method}: task weights (mean of seeds, smoothed)`, xLabel: "step", yLabel: "weight", width: 560, height: 280, yMin: 0 });
+  return lineChart(series, {
+    title: `${method}: task weights (mean of seeds, smoothed)`,
+    xLabel: "step",
+    yLabel: "weight",
+    width: 560,
+    height: 280,
+    yMin: 0,
+  });
 };
 
 /**
@@ -161,7 +212,11 @@ export const weightFigure = (runs: readonly ExperimentRun[], tasks: readonly str
  * so 1 = uniform), and the median and 95th percentile over steps of max w / min w among the
  * tasks present (a median: a few near-one-hot steps would swamp a mean).
  */
-export const weightSpreadTable = (runs: readonly ExperimentRun[], tasks: readonly string[], methods: readonly string[]): string => {
+export const weightSpreadTable = (
+  runs: readonly ExperimentRun[],
+  tasks: readonly string[],
+  methods: readonly string[],
+): string => {
   // A gradient-aware method's coefficients are not on the simplex: with `withScale`, each step's
   // weights are divided by their sum over the present tasks (so ×K still reads "1 = uniform"),
   // and a column gives the median sum (1 for every loss weighting).
@@ -173,7 +228,9 @@ export const weightSpreadTable = (runs: readonly ExperimentRun[], tasks: readonl
   const rows = [...groupByMethod(runs, methods)].map(([method, group]) => {
     const raw = group.flatMap((r) => r.log);
     const rawSums = sums(raw);
-    const records = withScale ? raw.map((record, i) => ({ ...record, weights: record.weights.map((w) => w / ((rawSums[i] as number) || 1)) })) : raw;
+    const records = withScale
+      ? raw.map((record, i) => ({ ...record, weights: record.weights.map((w) => w / ((rawSums[i] as number) || 1)) }))
+      : raw;
     const ratios = records
       .map((record) => {
         const present = record.weights.filter((_, k) => record.taskLosses[k] !== null);
@@ -185,7 +242,15 @@ export const weightSpreadTable = (runs: readonly ExperimentRun[], tasks: readonl
       const v = quantile(ratios, q);
       return v < 1e4 ? fmt(v, 2) : v.toExponential(1);
     };
-    const scale = withScale ? `${fmt(quantile([...rawSums].sort((a, b) => a - b), 0.5), 2)} | ` : "";
+    const scale = withScale
+      ? `${fmt(
+          quantile(
+            [...rawSums].sort((a, b) => a - b),
+            0.5,
+          ),
+          2,
+        )} | `
+      : "";
     return `| ${method} | ${ratio(0.5)} (${ratio(0.95)}) | ${scale}${perTask.map((w) => fmt(w, 2)).join(" | ")} |`;
   });
   return [header, rule, ...rows].join("\n");
@@ -229,7 +294,12 @@ export const artSignalTable = (
   };
   const header = `| ${method}: replayed signal | ${tasks.join(" | ")} |`;
   const rule = `|---|${tasks.map(() => "---").join("|")}|`;
-  return [header, rule, `| s (5%–95%) | ${s.map(range).join(" | ")} |`, `| r (5%–95%) | ${r.map(range).join(" | ")} |`].join("\n");
+  return [
+    header,
+    rule,
+    `| s (5%–95%) | ${s.map(range).join(" | ")} |`,
+    `| r (5%–95%) | ${r.map(range).join(" | ")} |`,
+  ].join("\n");
 };
 
 /** One per-task batch size of the batch study: its finished runs (Art and mixed, paired by seed). */
@@ -263,7 +333,8 @@ export const batchStudyRows = (
   [...blocks]
     .sort((a, b) => a.perTask - b.perTask)
     .map((block) => {
-      const find = (split: "test" | "validation") => pairedRows(block.runs, tasks, ["mixed", "art"], "mixed", split).find((row) => row.method === "art");
+      const find = (split: "test" | "validation") =>
+        pairedRows(block.runs, tasks, ["mixed", "art"], "mixed", split).find((row) => row.method === "art");
       const s: number[][] = tasks.map(() => []);
       for (const run of block.runs.filter((r) => r.method === "art")) {
         replay(run.log.map((record) => record.taskLosses))
@@ -281,7 +352,9 @@ export const batchStudyRows = (
 export const batchStudyTable = (rows: readonly BatchStudyRow[], tasks: readonly string[]): string => {
   const signed = (v: number, digits: number) => `${v >= 0 ? "+" : ""}${fmt(v, digits)}`;
   const diff = (row: PairedRow | undefined) =>
-    row === undefined ? "n/a | n/a" : `${signed(row.psnr.meanDifference, 3)} [${fmt(row.psnr.ci95[0], 3)}, ${fmt(row.psnr.ci95[1], 3)}] | ${row.psnr.wins}/${row.n}`;
+    row === undefined
+      ? "n/a | n/a"
+      : `${signed(row.psnr.meanDifference, 3)} [${fmt(row.psnr.ci95[0], 3)}, ${fmt(row.psnr.ci95[1], 3)}] | ${row.psnr.wins}/${row.n}`;
   const header = `| crops per task | batch | steps | Art − mixed, validation Δ avg PSNR (95% CI) | wins | test Δ avg PSNR (95% CI) | wins | s 5%–95% width: ${tasks.join(" / ")} | median width |`;
   const rule = "|---|---|---|---|---|---|---|---|---|";
   const lines = rows.map((row) => {
@@ -297,21 +370,55 @@ export const batchStudyTable = (rows: readonly BatchStudyRow[], tasks: readonly 
  */
 export const batchStudyFigure = (rows: readonly BatchStudyRow[], tasks: readonly string[]): string => {
   const x = rows.map((row) => row.perTask);
-  const medians = rows.map((row) => quantile([...row.sWidth].filter(Number.isFinite).sort((a, b) => a - b), 0.5));
+  const medians = rows.map((row) =>
+    quantile(
+      [...row.sWidth].filter(Number.isFinite).sort((a, b) => a - b),
+      0.5,
+    ),
+  );
   const sqrtLine = rows.map((row) => medians[0]! * Math.sqrt(rows[0]!.perTask / row.perTask));
   const left = lineChart(
     [
-      ...tasks.map((task, k) => ({ label: task, color: PALETTE[k % PALETTE.length]!, x, y: rows.map((row) => row.sWidth[k] ?? Number.NaN) })),
+      ...tasks.map((task, k) => ({
+        label: task,
+        color: PALETTE[k % PALETTE.length]!,
+        x,
+        y: rows.map((row) => row.sWidth[k] ?? Number.NaN),
+      })),
       { label: "1/sqrt(n) from the smallest", color: "#333333", dashed: true, x, y: sqrtLine },
     ],
-    { title: "Art's s: 5%–95% width vs crops per task", xLabel: "crops per task", yLabel: "width of s", width: 420, height: 300, yMin: 0 },
+    {
+      title: "Art's s: 5%–95% width vs crops per task",
+      xLabel: "crops per task",
+      yLabel: "width of s",
+      width: 420,
+      height: 300,
+      yMin: 0,
+    },
   );
   const right = lineChart(
     [
-      { label: "validation", color: PALETTE[0]!, x, y: rows.map((row) => row.validation?.psnr.meanDifference ?? Number.NaN) },
-      { label: "test", color: PALETTE[1]!, dashed: true, x, y: rows.map((row) => row.test?.psnr.meanDifference ?? Number.NaN) },
+      {
+        label: "validation",
+        color: PALETTE[0]!,
+        x,
+        y: rows.map((row) => row.validation?.psnr.meanDifference ?? Number.NaN),
+      },
+      {
+        label: "test",
+        color: PALETTE[1]!,
+        dashed: true,
+        x,
+        y: rows.map((row) => row.test?.psnr.meanDifference ?? Number.NaN),
+      },
     ],
-    { title: "Art − mixed, avg PSNR (dB, mean of seeds)", xLabel: "crops per task", yLabel: "Δ dB", width: 420, height: 300 },
+    {
+      title: "Art − mixed, avg PSNR (dB, mean of seeds)",
+      xLabel: "crops per task",
+      yLabel: "Δ dB",
+      width: 420,
+      height: 300,
+    },
   );
   const inner = (svg: string) => svg.replace(/^<svg[^>]*>/, "").replace(/<\/svg>\s*$/, "");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="840" height="300"><g>${inner(left)}</g><g transform="translate(420,0)">${inner(right)}</g></svg>`;

@@ -30,12 +30,17 @@ export const numberFlag = (
 ): number | undefined => {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (value.trim() === "" || !check(parsed)) throw new UsageError(`--${name}: expected ${expected} (got ${JSON.stringify(value)})`);
+  if (value.trim() === "" || !check(parsed))
+    throw new UsageError(`--${name}: expected ${expected} (got ${JSON.stringify(value)})`);
   return parsed;
 };
 
 /** Reads an enumerated flag value. */
-export const choiceFlag = <C extends string>(name: string, value: string | undefined, choices: readonly C[]): C | undefined => {
+export const choiceFlag = <C extends string>(
+  name: string,
+  value: string | undefined,
+  choices: readonly C[],
+): C | undefined => {
   if (value === undefined) return undefined;
   if (!(choices as readonly string[]).includes(value)) {
     throw new UsageError(`--${name}: expected one of ${choices.join("|")} (got ${JSON.stringify(value)})`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
-import { UsageError, processIo } from "./args.js";
-import type { CommandIo } from "./args.js";
+
+import { processIo, UsageError, type CommandIo } from "./args.js";
 
 /**
  * The `art-mtl` command line. Each command is loaded on demand, so `replay` never loads tfjs.
@@ -52,17 +52,21 @@ const usage = () =>
 
 /** The installed package's version (package.json two folders up: from src/cli in the repository, from dist/cli in the package). */
 export const packageVersion = (): string => {
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+  };
   return typeof manifest.version === "string" ? manifest.version : "unknown";
 };
 
 /** The TensorFlow.js packages the kit and the CLI train and restore with (dependencies of art-mtl; this line is for an install that lost them). */
-export const TFJS_INSTALL = "npm i @tensorflow/tfjs-core @tensorflow/tfjs-backend-cpu @tensorflow/tfjs-backend-wasm @tensorflow/tfjs-layers";
+export const TFJS_INSTALL =
+  "npm i @tensorflow/tfjs-core @tensorflow/tfjs-backend-cpu @tensorflow/tfjs-backend-wasm @tensorflow/tfjs-layers";
 
 /** The package a failed import could not find, when it is one of TensorFlow.js's (Node's ERR_MODULE_NOT_FOUND). */
 const missingTfjsPackage = (error: unknown): string | undefined => {
   const e = error as { code?: unknown; message?: unknown } | null;
-  if (e === null || typeof e !== "object" || (e.code !== "ERR_MODULE_NOT_FOUND" && e.code !== "MODULE_NOT_FOUND")) return undefined;
+  if (e === null || typeof e !== "object" || (e.code !== "ERR_MODULE_NOT_FOUND" && e.code !== "MODULE_NOT_FOUND"))
+    return undefined;
   return /Cannot find (?:package|module) '(@tensorflow\/[a-z0-9-]+)/.exec(String(e.message))?.[1];
 };
 
@@ -89,7 +93,9 @@ export const runCli = async (argv: readonly string[], io: CommandIo = processIo)
     return 2;
   }
   try {
-    return await (await command.load())(rest, io);
+    return await (
+      await command.load()
+    )(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`art-mtl ${name}: ${error.message}${installHint(error.message)}\n`);
@@ -98,7 +104,9 @@ export const runCli = async (argv: readonly string[], io: CommandIo = processIo)
     // tfjs comes with art-mtl; where it is missing anyway (removed, or a partial install), a command that needs it says how to install it.
     const missing = missingTfjsPackage(error);
     if (missing !== undefined) {
-      io.stderr(`art-mtl ${name}: needs TensorFlow.js (${missing} is not installed); install it beside art-mtl:\n  ${TFJS_INSTALL}\n`);
+      io.stderr(
+        `art-mtl ${name}: needs TensorFlow.js (${missing} is not installed); install it beside art-mtl:\n  ${TFJS_INSTALL}\n`,
+      );
       return 2;
     }
     throw error;
@@ -116,7 +124,11 @@ const isMain = (() => {
  * e.g. `head -1`, has gone) ends quietly with exit 0; ENOSPC (`> /dev/full`, a full disk) is
  * one line and exit 1. Anything else stays an internal error.
  */
-export const onStdoutError = (error: NodeJS.ErrnoException, stderr: (text: string) => void, exit: (code: number) => void): void => {
+export const onStdoutError = (
+  error: NodeJS.ErrnoException,
+  stderr: (text: string) => void,
+  exit: (code: number) => void,
+): void => {
   if (error.code === "EPIPE") return exit(0);
   if (error.code === "ENOSPC") {
     stderr("art-mtl: cannot write the output: no space left on the device (ENOSPC)\n");
@@ -127,7 +139,13 @@ export const onStdoutError = (error: NodeJS.ErrnoException, stderr: (text: strin
 };
 
 if (isMain) {
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => onStdoutError(error, (text) => process.stderr.write(text), (code) => process.exit(code)));
+  process.stdout.on("error", (error: NodeJS.ErrnoException) =>
+    onStdoutError(
+      error,
+      (text) => process.stderr.write(text),
+      (code) => process.exit(code),
+    ),
+  );
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

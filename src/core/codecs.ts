@@ -35,7 +35,11 @@ export type UnitRate = t.TypeOf<typeof UnitRate>;
 export interface CountBrand {
   readonly Count: unique symbol;
 }
-export const Count = t.brand(t.number, (n): n is t.Branded<number, CountBrand> => Number.isInteger(n) && n >= 1, "Count");
+export const Count = t.brand(
+  t.number,
+  (n): n is t.Branded<number, CountBrand> => Number.isInteger(n) && n >= 1,
+  "Count",
+);
 export type Count = t.TypeOf<typeof Count>;
 
 /** An integer >= 0. */

@@ -67,7 +67,8 @@ export interface UnreadableLosses {
 export type ConfigError = InvalidConfig;
 
 /** Errors of `step`. */
-export type StepError = InvalidLoss | WrongLength | NoPresentTask | InvalidState | InvalidGramian | InvalidGradients | UnreadableLosses;
+export type StepError =
+  InvalidLoss | WrongLength | NoPresentTask | InvalidState | InvalidGramian | InvalidGradients | UnreadableLosses;
 
 /** Any error of a weighting. */
 export type WeightingError = ConfigError | StepError;
@@ -146,13 +147,22 @@ export const invalidState = (errors: readonly string[]): InvalidState => ({
 });
 
 /** Builds an `InvalidGramian` from one problem line. */
-export const invalidGramian = (problem: string): InvalidGramian => ({ _tag: "InvalidGramian", message: `invalid Gramian: ${problem}` });
+export const invalidGramian = (problem: string): InvalidGramian => ({
+  _tag: "InvalidGramian",
+  message: `invalid Gramian: ${problem}`,
+});
 
 /** Builds an `InvalidGradients` from one problem line. */
-export const invalidGradients = (problem: string): InvalidGradients => ({ _tag: "InvalidGradients", message: `invalid gradients: ${problem}` });
+export const invalidGradients = (problem: string): InvalidGradients => ({
+  _tag: "InvalidGradients",
+  message: `invalid gradients: ${problem}`,
+});
 
 /** Builds an `UnreadableLosses` from what was wrong. */
-export const unreadableLosses = (problem: string): UnreadableLosses => ({ _tag: "UnreadableLosses", message: `the losses cannot be read: ${problem}` });
+export const unreadableLosses = (problem: string): UnreadableLosses => ({
+  _tag: "UnreadableLosses",
+  message: `the losses cannot be read: ${problem}`,
+});
 
 /**
  * The largest number of tasks a weighting accepts: its state holds a few numbers per task, and

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/Either";
 import type * as t from "io-ts";
-import type { ConfigError, StepError } from "./errors.js";
-import { invalidGramian, invalidGradients } from "./errors.js";
+
+import { invalidGradients, invalidGramian, type ConfigError, type StepError } from "./errors.js";
 import { checkLosses } from "./losses.js";
 import type { Diagnostics, TaskLosses, Weighting, WeightingStep } from "./weighting.js";
 
@@ -128,7 +128,9 @@ export const symmetricEigen = (a: ReadonlyArray<ReadonlyArray<number>>): { value
   // 2^e in two factors: for a subnormal largest entry 2^e alone would overflow.
   const up = 2 ** Math.trunc(exponent / 2);
   const up2 = 2 ** (exponent - Math.trunc(exponent / 2));
-  const m = a.map((row, i) => row.map((v, j) => (i === j ? v : (v + (a[j] as ReadonlyArray<number>)[i]!) / 2) * up * up2));
+  const m = a.map((row, i) =>
+    row.map((v, j) => (i === j ? v : (v + (a[j] as ReadonlyArray<number>)[i]!) / 2) * up * up2),
+  );
   const v = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, j): number => (i === j ? 1 : 0)));
   let total = 0;
   for (const row of m) for (const x of row) total += x * x;
@@ -181,7 +183,8 @@ const choleskyAccepts = (g: ReadonlyArray<ReadonlyArray<number>>, shift: number)
   const n = g.length;
   // The scale of every entry: a zero diagonal with a non-zero off-diagonal entry is indefinite.
   let scale = shift;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(g[i]![j]!) + (i === j ? shift : 0));
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(g[i]![j]!) + (i === j ? shift : 0));
   if (!(scale > 0)) return true;
   const l = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let j = 0; j < n; j++) {
@@ -225,16 +228,23 @@ export const checkGramian = (
   tolerance: number = GRAMIAN_TOLERANCE,
 ): E.Either<StepError, { present: ReadonlyArray<number>; gramian: number[][] }> => {
   if (!Array.isArray(gramian) || gramian.length !== numTasks) {
-    return E.left(invalidGramian(`expected ${numTasks} rows (got ${Array.isArray(gramian) ? gramian.length : typeof gramian})`));
+    return E.left(
+      invalidGramian(`expected ${numTasks} rows (got ${Array.isArray(gramian) ? gramian.length : typeof gramian})`),
+    );
   }
   for (let i = 0; i < numTasks; i++) {
     const row: unknown = gramian[i];
     if (!Array.isArray(row) || row.length !== numTasks) {
-      return E.left(invalidGramian(`row ${i}: expected ${numTasks} entries (got ${Array.isArray(row) ? row.length : typeof row})`));
+      return E.left(
+        invalidGramian(`row ${i}: expected ${numTasks} entries (got ${Array.isArray(row) ? row.length : typeof row})`),
+      );
     }
     for (let j = 0; j < numTasks; j++) {
       const value: unknown = row[j];
-      if (typeof value !== "number") return E.left(invalidGramian(`entry [${i}][${j}]: expected a number (got ${JSON.stringify(value) ?? String(value)})`));
+      if (typeof value !== "number")
+        return E.left(
+          invalidGramian(`entry [${i}][${j}]: expected a number (got ${JSON.stringify(value) ?? String(value)})`),
+        );
       if (!Number.isFinite(value) && present.includes(i) && present.includes(j)) {
         return E.left(invalidGramian(`entry [${i}][${j}]: expected a finite number (got ${String(value)})`));
       }
@@ -247,10 +257,18 @@ export const checkGramian = (
   for (const i of present) for (const j of present) scale = Math.max(scale, Math.abs(rows[i]![j]!));
   const bound = tolerance * scale;
   for (const i of present) {
-    if (rows[i]![i]! < -bound) return E.left(invalidGramian(`entry [${i}][${i}] = ${rows[i]![i]!} < 0: a squared gradient norm cannot be negative`));
+    if (rows[i]![i]! < -bound)
+      return E.left(
+        invalidGramian(`entry [${i}][${i}] = ${rows[i]![i]!} < 0: a squared gradient norm cannot be negative`),
+      );
     for (const j of present) {
       const d = Math.abs(rows[i]![j]! - rows[j]![i]!);
-      if (d > bound) return E.left(invalidGramian(`not symmetric: [${i}][${j}] = ${rows[i]![j]!} but [${j}][${i}] = ${rows[j]![i]!} (tolerance ${bound})`));
+      if (d > bound)
+        return E.left(
+          invalidGramian(
+            `not symmetric: [${i}][${j}] = ${rows[i]![j]!} but [${j}][${i}] = ${rows[j]![i]!} (tolerance ${bound})`,
+          ),
+        );
     }
   }
   const sub = present.map((i) => present.map((j) => (rows[i]![j]! + rows[j]![i]!) / 2));
@@ -258,7 +276,11 @@ export const checkGramian = (
   // eigenvalue is computed only for the message.
   if (!choleskyAccepts(sub, bound)) {
     const smallest = smallestEigenvalue(sub);
-    return E.left(invalidGramian(`not positive semi-definite: smallest eigenvalue ${smallest} < -${bound} (${tolerance} × the largest entry)`));
+    return E.left(
+      invalidGramian(
+        `not positive semi-definite: smallest eigenvalue ${smallest} < -${bound} (${tolerance} × the largest entry)`,
+      ),
+    );
   }
   return E.right({ present, gramian: sub });
 };
@@ -270,22 +292,36 @@ export const checkGramian = (
  * @example
  * checkGradients([[1, 0], null], [0], 2) // Right(2), the gradient length
  */
-export const checkGradients = (gradients: unknown, present: ReadonlyArray<number>, numTasks: number): E.Either<StepError, number> => {
+export const checkGradients = (
+  gradients: unknown,
+  present: ReadonlyArray<number>,
+  numTasks: number,
+): E.Either<StepError, number> => {
   if (!Array.isArray(gradients) || gradients.length !== numTasks) {
-    return E.left(invalidGradients(`expected ${numTasks} gradients (got ${Array.isArray(gradients) ? gradients.length : typeof gradients})`));
+    return E.left(
+      invalidGradients(
+        `expected ${numTasks} gradients (got ${Array.isArray(gradients) ? gradients.length : typeof gradients})`,
+      ),
+    );
   }
   let length = -1;
   for (const k of present) {
     const g: unknown = gradients[k];
     if (g === null || typeof g !== "object" || typeof (g as ArrayLike<number>).length !== "number") {
-      return E.left(invalidGradients(`task ${k}: expected an array of numbers (got ${g === null ? "null" : typeof g}) for a present task`));
+      return E.left(
+        invalidGradients(
+          `task ${k}: expected an array of numbers (got ${g === null ? "null" : typeof g}) for a present task`,
+        ),
+      );
     }
     const values = g as ArrayLike<number>;
     if (length === -1) length = values.length;
-    else if (values.length !== length) return E.left(invalidGradients(`task ${k}: expected ${length} entries like the others (got ${values.length})`));
+    else if (values.length !== length)
+      return E.left(invalidGradients(`task ${k}: expected ${length} entries like the others (got ${values.length})`));
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (typeof v !== "number" || !Number.isFinite(v)) return E.left(invalidGradients(`task ${k} entry ${i}: expected a finite number (got ${String(v)})`));
+      if (typeof v !== "number" || !Number.isFinite(v))
+        return E.left(invalidGradients(`task ${k} entry ${i}: expected a finite number (got ${String(v)})`));
     }
   }
   return E.right(Math.max(length, 0));
@@ -326,7 +362,8 @@ export const checkGradientInput = (
   tolerance: number = GRAMIAN_TOLERANCE,
   taskNames?: readonly string[],
 ): E.Either<StepError, { present: ReadonlyArray<number>; gramian: number[][]; gradientLength: number }> => {
-  if (typeof input !== "object" || input === null) return E.left(invalidGramian(`expected a step input { losses, gramian } (got ${String(input)})`));
+  if (typeof input !== "object" || input === null)
+    return E.left(invalidGramian(`expected a step input { losses, gramian } (got ${String(input)})`));
   const losses = input.losses;
   const lossProblem = checkLosses(losses, numTasks, taskNames);
   if (lossProblem !== null) return E.left(lossProblem);
@@ -340,8 +377,15 @@ export const checkGradientInput = (
   }
   if (needs === "losses") return E.right({ present, gramian: [], gradientLength });
   const gramian = input.gramian ?? (input.gradients === undefined ? undefined : gramianOf(input.gradients));
-  if (gramian === undefined) return E.left(invalidGramian("this weighting needs the Gramian of the task gradients (or the gradients); the input has neither"));
-  return E.map((g: { present: ReadonlyArray<number>; gramian: number[][] }) => ({ ...g, gradientLength }))(checkGramian(gramian, present, numTasks, tolerance));
+  if (gramian === undefined)
+    return E.left(
+      invalidGramian(
+        "this weighting needs the Gramian of the task gradients (or the gradients); the input has neither",
+      ),
+    );
+  return E.map((g: { present: ReadonlyArray<number>; gramian: number[][] }) => ({ ...g, gradientLength }))(
+    checkGramian(gramian, present, numTasks, tolerance),
+  );
 };
 
 /**
@@ -350,7 +394,11 @@ export const checkGradientInput = (
  * @example
  * scatterPresent([0.25, 0.75], [0, 2], 3) // [0.25, 0, 0.75]
  */
-export const scatterPresent = (values: ReadonlyArray<number>, present: ReadonlyArray<number>, numTasks: number): number[] => {
+export const scatterPresent = (
+  values: ReadonlyArray<number>,
+  present: ReadonlyArray<number>,
+  numTasks: number,
+): number[] => {
   const out = new Array<number>(numTasks).fill(0);
   present.forEach((k, i) => (out[k] = values[i]!));
   return out;
@@ -386,10 +434,13 @@ export const fromLossWeighting = <S>(weighting: Weighting<S>): GradientWeighting
   coefficientsOnSimplex: true,
   init: weighting.init,
   step: (state, input) => {
-    if (typeof input !== "object" || input === null) return E.left(invalidGramian(`expected a step input { losses } (got ${String(input)})`));
-    return E.map((r: WeightingStep<S>): GradientWeightingStep<S> => ({ state: r.state, coefficients: r.weights, diagnostics: r.diagnostics }))(
-      weighting.step(state, input.losses),
-    );
+    if (typeof input !== "object" || input === null)
+      return E.left(invalidGramian(`expected a step input { losses } (got ${String(input)})`));
+    return E.map((r: WeightingStep<S>): GradientWeightingStep<S> => ({
+      state: r.state,
+      coefficients: r.weights,
+      diagnostics: r.diagnostics,
+    }))(weighting.step(state, input.losses));
   },
   stateCodec: weighting.stateCodec,
   numTasks: weighting.numTasks,

@@ -1,6 +1,13 @@
 import * as E from "fp-ts/Either";
-import type { InvalidLoss, StepError } from "./errors.js";
-import { invalidLoss, noPresentTask, unreadableLosses, wrongLength } from "./errors.js";
+
+import {
+  invalidLoss,
+  noPresentTask,
+  unreadableLosses,
+  wrongLength,
+  type InvalidLoss,
+  type StepError,
+} from "./errors.js";
 import type { TaskLosses } from "./weighting.js";
 
 /**
@@ -72,11 +79,21 @@ export const readLosses = (losses: unknown): E.Either<StepError, TaskLosses> => 
       for (let k = 0; k < length; k++) copy[k] = losses[k] as number | null;
       return E.right(copy);
     }
-    if (ArrayBuffer.isView(losses) && !(losses instanceof DataView)) return E.right(Array.from(losses as unknown as ArrayLike<number>));
-    const what = losses === null ? "null" : typeof losses === "object" ? (losses.constructor?.name ?? "object") : typeof losses;
-    return E.left(unreadableLosses(`expected an array (or a typed array) of task losses, one per task, null for an absent task (got ${what})`));
+    if (ArrayBuffer.isView(losses) && !(losses instanceof DataView))
+      return E.right(Array.from(losses as unknown as ArrayLike<number>));
+    const what =
+      losses === null ? "null" : typeof losses === "object" ? (losses.constructor?.name ?? "object") : typeof losses;
+    return E.left(
+      unreadableLosses(
+        `expected an array (or a typed array) of task losses, one per task, null for an absent task (got ${what})`,
+      ),
+    );
   } catch (error) {
-    return E.left(unreadableLosses(`reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+    return E.left(
+      unreadableLosses(
+        `reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      ),
+    );
   }
 };
 

@@ -1,4 +1,5 @@
 import * as E from "fp-ts/Either";
+
 import { showValue } from "./errors.js";
 import type { TaskLosses } from "./weighting.js";
 
@@ -30,7 +31,10 @@ const invalidShard = (shardIndex: number, detail: string, taskIndex?: number, va
   _tag: "InvalidShard",
   shardIndex,
   ...(taskIndex === undefined ? {} : { taskIndex, value }),
-  message: taskIndex === undefined ? `shard ${shardIndex}: ${detail}` : `shard ${shardIndex}, task ${taskIndex}: ${detail} (got ${showValue(value)})`,
+  message:
+    taskIndex === undefined
+      ? `shard ${shardIndex}: ${detail}`
+      : `shard ${shardIndex}, task ${taskIndex}: ${detail} (got ${showValue(value)})`,
 });
 
 /**
@@ -46,21 +50,30 @@ const invalidShard = (shardIndex: number, detail: string, taskIndex?: number, va
  * ]) // Right([0.2, 0.25]): (0.3 + 0.5) / 4 and 0.5 / 2; the mean of the shard means would say 0.3 for task 0
  */
 export const reduceTaskLosses = (shards: ReadonlyArray<TaskLossShard>): E.Either<InvalidShard, TaskLosses> => {
-  if (!Array.isArray(shards) || shards.length === 0) return E.left({ _tag: "InvalidShard", shardIndex: -1, message: "no shards: at least one is required" });
+  if (!Array.isArray(shards) || shards.length === 0)
+    return E.left({ _tag: "InvalidShard", shardIndex: -1, message: "no shards: at least one is required" });
   // A malformed first shard is reported by the loop below (shard 0), not a TypeError here.
   const numTasks = (shards[0] as TaskLossShard | null | undefined)?.sums?.length ?? 0;
   const totals = new Array<number>(numTasks).fill(0);
   const counts = new Array<number>(numTasks).fill(0);
   for (const [s, shard] of shards.entries()) {
-    if (!Array.isArray(shard?.sums) || !Array.isArray(shard?.counts)) return E.left(invalidShard(s, "expected { sums: number[], counts: number[] }"));
+    if (!Array.isArray(shard?.sums) || !Array.isArray(shard?.counts))
+      return E.left(invalidShard(s, "expected { sums: number[], counts: number[] }"));
     if (shard.sums.length !== numTasks || shard.counts.length !== numTasks) {
-      return E.left(invalidShard(s, `expected ${numTasks} sums and ${numTasks} counts, one per task (got ${shard.sums.length} and ${shard.counts.length})`));
+      return E.left(
+        invalidShard(
+          s,
+          `expected ${numTasks} sums and ${numTasks} counts, one per task (got ${shard.sums.length} and ${shard.counts.length})`,
+        ),
+      );
     }
     for (let k = 0; k < numTasks; k++) {
       const sum: unknown = shard.sums[k];
       const count: unknown = shard.counts[k];
-      if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) return E.left(invalidShard(s, "a count must be an integer >= 0", k, count));
-      if (typeof sum !== "number" || !Number.isFinite(sum)) return E.left(invalidShard(s, "a sum must be a finite number", k, sum));
+      if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0)
+        return E.left(invalidShard(s, "a count must be an integer >= 0", k, count));
+      if (typeof sum !== "number" || !Number.isFinite(sum))
+        return E.left(invalidShard(s, "a sum must be a finite number", k, sum));
       if (sum < 0) return E.left(invalidShard(s, "a sum of losses must be >= 0", k, sum));
       if (count === 0 && sum !== 0) return E.left(invalidShard(s, "a task with no samples must have sum 0", k, sum));
       totals[k] = (totals[k] as number) + sum;

@@ -1,4 +1,5 @@
 import type * as t from "io-ts";
+
 import { showValue } from "./errors.js";
 
 /**
@@ -24,7 +25,10 @@ export const formatDecodeErrors = (errors: t.Errors): string[] => {
     const path = keys.length === 0 ? "(root)" : keys.join(".");
     const last = error.context[error.context.length - 1];
     // An enumeration reads better as its members than as its name ("one of none|raw|ema").
-    const members = (last?.type as { _tag?: string } | undefined)?._tag === "KeyofType" ? Object.keys((last!.type as unknown as { keys: Record<string, unknown> }).keys) : undefined;
+    const members =
+      (last?.type as { _tag?: string } | undefined)?._tag === "KeyofType"
+        ? Object.keys((last!.type as unknown as { keys: Record<string, unknown> }).keys)
+        : undefined;
     const expected = members !== undefined ? `one of ${members.join("|")}` : (last?.type.name ?? "valid value");
     const problem = error.message === undefined ? `expected ${expected}` : error.message;
     return `${path}: ${problem} (got ${showValue(error.value)})`;

@@ -7,7 +7,10 @@ import * as t from "io-ts";
  * @example
  * strictPartial({ tau: t.number }).decode({ tua: 2 }) // Left: "tua: unknown key (got 2)"
  */
-export const strictPartial = <P extends t.Props>(props: P, name: string): t.Type<t.TypeOfPartialProps<P>, t.OutputOfPartialProps<P>, unknown> => {
+export const strictPartial = <P extends t.Props>(
+  props: P,
+  name: string,
+): t.Type<t.TypeOfPartialProps<P>, t.OutputOfPartialProps<P>, unknown> => {
   const inner = t.exact(t.partial(props));
   return new t.Type(
     name,

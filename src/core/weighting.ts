@@ -1,5 +1,6 @@
 import type { Either } from "fp-ts/Either";
 import type * as t from "io-ts";
+
 import type { ConfigError, StepError } from "./errors.js";
 
 /**

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+
 import type { GradientLawName } from "./gradient.js";
 import type { LawName } from "./weighting.js";
 
@@ -10,7 +11,12 @@ export interface LawResult {
   readonly numRuns: number;
   readonly ok: boolean;
   /** On failure: how to replay it (`seed` and `path` go back into the options) and what failed. */
-  readonly failure?: { readonly seed: number; readonly path: string; readonly counterexample: string; readonly message: string };
+  readonly failure?: {
+    readonly seed: number;
+    readonly path: string;
+    readonly counterexample: string;
+    readonly message: string;
+  };
 }
 
 /** The outcome of the suite. */
@@ -27,7 +33,10 @@ export class LawViolation extends Error {
     super(
       report.results
         .filter((r) => !r.ok)
-        .map((r) => `${report.weighting}: law ${r.law} failed (seed ${r.failure?.seed}, path "${r.failure?.path}"):\n  ${r.failure?.message}\n  counterexample: ${r.failure?.counterexample}`)
+        .map(
+          (r) =>
+            `${report.weighting}: law ${r.law} failed (seed ${r.failure?.seed}, path "${r.failure?.path}"):\n  ${r.failure?.message}\n  counterexample: ${r.failure?.counterexample}`,
+        )
         .join("\n"),
     );
   }
@@ -39,7 +48,12 @@ export class LawViolation extends Error {
  * @example
  * fc.sample(defaultLossArb, 3) // e.g. [0.25, 731.5, 0.001]
  */
-export const defaultLossArb: fc.Arbitrary<number> = fc.double({ min: 1e-3, max: 1e3, noNaN: true, noDefaultInfinity: true });
+export const defaultLossArb: fc.Arbitrary<number> = fc.double({
+  min: 1e-3,
+  max: 1e3,
+  noNaN: true,
+  noDefaultInfinity: true,
+});
 
 /**
  * Runs one law's property and reports it; a failure carries the seed and path to replay it and
@@ -48,7 +62,12 @@ export const defaultLossArb: fc.Arbitrary<number> = fc.double({ min: 1e-3, max: 
  * @example
  * checkLaw("simplex", fc.property(fc.nat(), () => true), 100, {}) // { law: "simplex", numRuns: 100, ok: true }
  */
-export const checkLaw = (law: LawName | GradientLawName, property: fc.IProperty<never>, numRuns: number, options: { readonly seed?: number; readonly path?: string }): LawResult => {
+export const checkLaw = (
+  law: LawName | GradientLawName,
+  property: fc.IProperty<never>,
+  numRuns: number,
+  options: { readonly seed?: number; readonly path?: string },
+): LawResult => {
   const details = fc.check(property, {
     numRuns,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -68,4 +87,3 @@ export const checkLaw = (law: LawName | GradientLawName, property: fc.IProperty<
     },
   };
 };
-

@@ -1,10 +1,9 @@
 import fc from "fast-check";
 import * as E from "fp-ts/Either";
-import type { GradientStepInput, GradientWeighting } from "../core/gradient-weighting.js";
-import { gramianOf } from "../core/gradient-weighting.js";
+
+import { gramianOf, type GradientStepInput, type GradientWeighting } from "../core/gradient-weighting.js";
 import { check as assert } from "./check.js";
-import type { LawReport } from "./common.js";
-import { LawViolation, checkLaw, defaultLossArb } from "./common.js";
+import { checkLaw, defaultLossArb, LawViolation, type LawReport } from "./common.js";
 
 /**
  * The laws every `GradientWeighting` must obey, as a fast-check suite over random steps: per-task
@@ -30,7 +29,8 @@ import { LawViolation, checkLaw, defaultLossArb } from "./common.js";
  */
 
 /** The names of the gradient laws. */
-export type GradientLawName = "finite" | "determinism" | "json-round-trip" | "resume" | "permutation" | "scale" | "bad-input";
+export type GradientLawName =
+  "finite" | "determinism" | "json-round-trip" | "resume" | "permutation" | "scale" | "bad-input";
 
 /** Options of the gradient law suite. */
 export interface GradientLawOptions {
@@ -76,14 +76,28 @@ export const gradientStepArb = (numTasks: number, dimension: number): fc.Arbitra
       // length ~1 makes several methods ill-posed (CAGrad's direction then depends on which of
       // its equally optimal weights a solver returns), and squares below 1e-300 underflow, which
       // breaks an exact scale law for reasons outside the method.
-      vectors: fc.array(fc.array(fc.double({ min: -10, max: 10, noNaN: true }).map((x) => (Math.abs(x) < 1e-6 ? 0 : x)), { minLength: dimension, maxLength: dimension }), { minLength: numTasks, maxLength: numTasks }),
-      tie: fc.option(fc.record({ from: fc.nat({ max: numTasks - 1 }), to: fc.nat({ max: numTasks - 1 }), factor: fc.constantFrom(1, 2, -1, -0.5) }), { freq: 3 }),
+      vectors: fc.array(
+        fc.array(
+          fc.double({ min: -10, max: 10, noNaN: true }).map((x) => (Math.abs(x) < 1e-6 ? 0 : x)),
+          { minLength: dimension, maxLength: dimension },
+        ),
+        { minLength: numTasks, maxLength: numTasks },
+      ),
+      tie: fc.option(
+        fc.record({
+          from: fc.nat({ max: numTasks - 1 }),
+          to: fc.nat({ max: numTasks - 1 }),
+          factor: fc.constantFrom(1, 2, -1, -0.5),
+        }),
+        { freq: 3 },
+      ),
     })
     .map(({ losses, present, forced, vectors, tie }) => {
       const mask = [...present];
       if (!mask.some(Boolean)) mask[forced] = true;
       const gradients = vectors.map((v) => [...v]);
-      if (tie !== null && tie.from !== tie.to) gradients[tie.to] = (gradients[tie.from] as number[]).map((x) => x * tie.factor);
+      if (tie !== null && tie.from !== tie.to)
+        gradients[tie.to] = (gradients[tie.from] as number[]).map((x) => x * tie.factor);
       return {
         losses: losses.map((l, k) => (mask[k] ? l : null)),
         gradients: gradients.map((g, k) => (mask[k] ? g : null)),
@@ -123,7 +137,12 @@ interface GradientTrace {
   readonly states: readonly unknown[];
 }
 
-const drive = <S>(weighting: GradientWeighting<S>, start: S, steps: ReadonlyArray<GradientStep>, cut = -1): GradientTrace => {
+const drive = <S>(
+  weighting: GradientWeighting<S>,
+  start: S,
+  steps: ReadonlyArray<GradientStep>,
+  cut = -1,
+): GradientTrace => {
   const coefficients: Array<ReadonlyArray<number>> = [];
   const directions: Array<ReadonlyArray<number> | undefined> = [];
   const states: unknown[] = [];
@@ -141,16 +160,27 @@ const drive = <S>(weighting: GradientWeighting<S>, start: S, steps: ReadonlyArra
 };
 
 /** Σ_k c_k g_k, or the method's own direction. */
-const directionOf = (step: GradientStep, c: ReadonlyArray<number>, direction: ReadonlyArray<number> | undefined, dimension: number): number[] =>
+const directionOf = (
+  step: GradientStep,
+  c: ReadonlyArray<number>,
+  direction: ReadonlyArray<number> | undefined,
+  dimension: number,
+): number[] =>
   direction !== undefined
     ? [...direction]
-    : Array.from({ length: dimension }, (_, p) => step.gradients.reduce((sum, g, k) => sum + (g === null ? 0 : (c[k] as number) * (g[p] as number)), 0));
+    : Array.from({ length: dimension }, (_, p) =>
+        step.gradients.reduce((sum, g, k) => sum + (g === null ? 0 : (c[k] as number) * (g[p] as number)), 0),
+      );
 
 /** The size of the terms of Σ_k c_k g_k (a difference is judged against it). */
 const magnitude = (step: GradientStep, c: ReadonlyArray<number>): number =>
-  step.gradients.reduce((m, g, k) => (g === null ? m : Math.max(m, Math.abs(c[k] as number) * Math.sqrt(g.reduce((s, x) => s + x * x, 0)))), 0);
+  step.gradients.reduce(
+    (m, g, k) => (g === null ? m : Math.max(m, Math.abs(c[k] as number) * Math.sqrt(g.reduce((s, x) => s + x * x, 0)))),
+    0,
+  );
 
-const close = (a: number, b: number, tolerance: number, scale: number): boolean => Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(b), scale);
+const close = (a: number, b: number, tolerance: number, scale: number): boolean =>
+  Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(b), scale);
 
 /**
  * Runs the gradient laws and returns a report (never throws for a failed law).
@@ -158,18 +188,26 @@ const close = (a: number, b: number, tolerance: number, scale: number): boolean 
  * @example
  * runGradientWeightingLaws(mgda(), { numTasks: 3, scaleExponent: 0 }).ok // true
  */
-export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, options: GradientLawOptions): LawReport => {
+export const runGradientWeightingLaws = <S>(
+  weighting: GradientWeighting<S>,
+  options: GradientLawOptions,
+): LawReport => {
   const numRuns = options.numRuns ?? 100;
   const maxSteps = options.maxSteps ?? 5;
   const dimension = options.dimension ?? 4;
   const tolerance = options.tolerance ?? 1e-7;
-  const laws = new Set<GradientLawName>(options.laws ?? ["finite", "determinism", "json-round-trip", "resume", "permutation", "scale", "bad-input"]);
+  const laws = new Set<GradientLawName>(
+    options.laws ?? ["finite", "determinism", "json-round-trip", "resume", "permutation", "scale", "bad-input"],
+  );
   if (options.permutationEquivariant === false) laws.delete("permutation");
   if (options.scaleExponent === undefined) laws.delete("scale");
   const [minK, maxK] = typeof options.numTasks === "number" ? [options.numTasks, options.numTasks] : options.numTasks;
   const scenario = (minSteps: number) =>
     fc.integer({ min: minK, max: maxK }).chain((numTasks) =>
-      fc.record({ numTasks: fc.constant(numTasks), steps: fc.array(gradientStepArb(numTasks, dimension), { minLength: minSteps, maxLength: maxSteps }) }),
+      fc.record({
+        numTasks: fc.constant(numTasks),
+        steps: fc.array(gradientStepArb(numTasks, dimension), { minLength: minSteps, maxLength: maxSteps }),
+      }),
     );
   const properties: Array<[GradientLawName, fc.IProperty<never>]> = [];
   const add = <T>(law: GradientLawName, arb: fc.Arbitrary<T>, predicate: (value: T) => void) => {
@@ -183,11 +221,15 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
       assert.equal(c.length, numTasks, `step ${i}: ${c.length} coefficients for ${numTasks} tasks`);
       c.forEach((x, k) => {
         assert.ok(Number.isFinite(x), `step ${i}: coefficient ${k} = ${x} is not finite`);
-        if (step.losses[k] === null) assert.ok(x === 0, `step ${i}: absent task ${k} has coefficient ${x}, expected exactly 0`);
+        if (step.losses[k] === null)
+          assert.ok(x === 0, `step ${i}: absent task ${k} has coefficient ${x}, expected exactly 0`);
       });
       if (weighting.coefficientsOnSimplex) {
         const sum = c.reduce((a, b) => a + b, 0);
-        assert.ok(c.every((x) => x >= 0) && Math.abs(sum - 1) <= 1e-9, `step ${i}: coefficients ${JSON.stringify(c)} are not on the simplex (sum ${sum})`);
+        assert.ok(
+          c.every((x) => x >= 0) && Math.abs(sum - 1) <= 1e-9,
+          `step ${i}: coefficients ${JSON.stringify(c)} are not on the simplex (sum ${sum})`,
+        );
       }
       const d = trace.directions[i];
       if (d !== undefined) {
@@ -226,7 +268,11 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
       const start = initOrThrow(weighting, numTasks);
       const straight = drive(weighting, start, steps);
       const resumed = drive(weighting, start, steps, cut);
-      assert.deepStrictEqual(resumed.coefficients, straight.coefficients, `resuming before step ${cut} changed the coefficients`);
+      assert.deepStrictEqual(
+        resumed.coefficients,
+        straight.coefficients,
+        `resuming before step ${cut} changed the coefficients`,
+      );
       assert.deepStrictEqual(resumed.states, straight.states, `resuming before step ${cut} changed the states`);
     },
   );
@@ -234,29 +280,51 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
   add(
     "permutation",
     scenario(1).chain((s) =>
-      fc.record({ scenario: fc.constant(s), order: fc.shuffledSubarray([...Array(s.numTasks).keys()], { minLength: s.numTasks, maxLength: s.numTasks }) }),
+      fc.record({
+        scenario: fc.constant(s),
+        order: fc.shuffledSubarray([...Array(s.numTasks).keys()], { minLength: s.numTasks, maxLength: s.numTasks }),
+      }),
     ),
     ({ scenario: { numTasks, steps }, order }) => {
-      const permuted = steps.map((s) => ({ losses: order.map((k) => s.losses[k] ?? null), gradients: order.map((k) => s.gradients[k] ?? null) }));
+      const permuted = steps.map((s) => ({
+        losses: order.map((k) => s.losses[k] ?? null),
+        gradients: order.map((k) => s.gradients[k] ?? null),
+      }));
       const a = drive(weighting, initOrThrow(weighting, numTasks), steps);
       const b = drive(weighting, initOrThrow(weighting, numTasks), permuted);
       // The update direction is what must not depend on the task order; coefficients may differ
       // where they are not unique (duplicate or opposed gradients give the same direction).
       a.coefficients.forEach((c, i) => {
         const da = directionOf(steps[i] as GradientStep, c, a.directions[i], dimension);
-        const db = directionOf(permuted[i] as GradientStep, b.coefficients[i] as ReadonlyArray<number>, b.directions[i], dimension);
+        const db = directionOf(
+          permuted[i] as GradientStep,
+          b.coefficients[i] as ReadonlyArray<number>,
+          b.directions[i],
+          dimension,
+        );
         const scale = magnitude(steps[i] as GradientStep, c);
-        da.forEach((x, p) => assert.ok(close(db[p] as number, x, tolerance, scale), `step ${i}: direction entry ${p} is ${db[p]} with the tasks in order ${JSON.stringify(order)}, ${x} without (coefficients ${JSON.stringify(b.coefficients[i])} vs ${JSON.stringify(c)})`));
+        da.forEach((x, p) =>
+          assert.ok(
+            close(db[p] as number, x, tolerance, scale),
+            `step ${i}: direction entry ${p} is ${db[p]} with the tasks in order ${JSON.stringify(order)}, ${x} without (coefficients ${JSON.stringify(b.coefficients[i])} vs ${JSON.stringify(c)})`,
+          ),
+        );
       });
     },
   );
 
   add(
     "scale",
-    fc.tuple(fc.integer({ min: minK, max: maxK }).chain((k) => gradientStepArb(k, dimension)), fc.constantFrom(1e-3, 0.5, 3, 1e3)),
+    fc.tuple(
+      fc.integer({ min: minK, max: maxK }).chain((k) => gradientStepArb(k, dimension)),
+      fc.constantFrom(1e-3, 0.5, 3, 1e3),
+    ),
     ([step, s]) => {
       const numTasks = step.losses.length;
-      const scaled = { losses: step.losses, gradients: step.gradients.map((g) => (g === null ? null : g.map((x) => x * s))) };
+      const scaled = {
+        losses: step.losses,
+        gradients: step.gradients.map((g) => (g === null ? null : g.map((x) => x * s))),
+      };
       const a = drive(weighting, initOrThrow(weighting, numTasks), [step]);
       const b = drive(weighting, initOrThrow(weighting, numTasks), [scaled]);
       const factor = s ** (options.scaleExponent as number);
@@ -264,7 +332,10 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
       const scale = Math.max(...c.map((x) => Math.abs(x * factor)));
       c.forEach((x, k) => {
         const got = (b.coefficients[0] as ReadonlyArray<number>)[k] as number;
-        assert.ok(close(got, x * factor, tolerance, scale), `task ${k}: gradients × ${s} gave coefficient ${got}, expected ${x} × ${factor} = ${x * factor}`);
+        assert.ok(
+          close(got, x * factor, tolerance, scale),
+          `task ${k}: gradients × ${s} gave coefficient ${got}, expected ${x} × ${factor} = ${x * factor}`,
+        );
       });
     },
   );
@@ -274,7 +345,8 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
     const numTasks = step.losses.length;
     const k = step.losses.findIndex((l) => l !== null);
     const gramian = (input.gramian ?? []).map((row) => [...row]);
-    const withEntry = (value: number): number[][] => gramian.map((row, i) => row.map((x, j) => (i === k && j === k ? value : x)));
+    const withEntry = (value: number): number[][] =>
+      gramian.map((row, i) => row.map((x, j) => (i === k && j === k ? value : x)));
     const cases: Array<[string, GradientStepInput]> = [
       ["a NaN loss", { ...input, losses: step.losses.map((l, i) => (i === k ? Number.NaN : l)) }],
       ["every task absent", { ...input, losses: step.losses.map(() => null) }],
@@ -287,14 +359,24 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
       const b = step.losses.findIndex((l, i) => l !== null && i !== k);
       if (b >= 0 && numTasks > 1) {
         const big = 10 * (1 + Math.abs(gramian[k]?.[k] ?? 0) + Math.abs(gramian[b]?.[b] ?? 0));
-        const indefinite = gramian.map((row, i) => row.map((x, j) => ((i === k && j === b) || (i === b && j === k) ? big : x)));
+        const indefinite = gramian.map((row, i) =>
+          row.map((x, j) => ((i === k && j === b) || (i === b && j === k) ? big : x)),
+        );
         cases.push(["an indefinite Gramian", { ...input, gramian: indefinite }]);
         const asymmetric = gramian.map((row, i) => row.map((x, j) => (i === k && j === b ? x + big : x)));
         cases.push(["a non-symmetric Gramian", { ...input, gramian: asymmetric }]);
       }
     }
     if (weighting.needs === "gradients") {
-      cases.push(["a NaN gradient entry", { ...input, gradients: step.gradients.map((g, i) => (i === k && g !== null ? g.map((x, p) => (p === 0 ? Number.NaN : x)) : g)) }]);
+      cases.push([
+        "a NaN gradient entry",
+        {
+          ...input,
+          gradients: step.gradients.map((g, i) =>
+            i === k && g !== null ? g.map((x, p) => (p === 0 ? Number.NaN : x)) : g,
+          ),
+        },
+      ]);
     }
     return cases;
   };
@@ -307,7 +389,10 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
     for (const [what, input] of badInputs(steps[steps.length - 1] as GradientStep)) {
       const result = weighting.step(state, input);
       assert.ok(E.isLeft(result), `${what} gave Right, expected Left`);
-      assert.ok(typeof result.left.message === "string" && result.left.message.length > 0, `${what}: the Left has no message`);
+      assert.ok(
+        typeof result.left.message === "string" && result.left.message.length > 0,
+        `${what}: the Left has no message`,
+      );
       assert.deepStrictEqual(state, before, `step mutated its state on ${what}`);
     }
   });
@@ -322,7 +407,10 @@ export const runGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, opt
  * @example
  * checkGradientWeightingLaws(pcgrad({ seed: 1 }), { numTasks: [1, 4], permutationEquivariant: false });
  */
-export const checkGradientWeightingLaws = <S>(weighting: GradientWeighting<S>, options: GradientLawOptions): LawReport => {
+export const checkGradientWeightingLaws = <S>(
+  weighting: GradientWeighting<S>,
+  options: GradientLawOptions,
+): LawReport => {
   const report = runGradientWeightingLaws(weighting, options);
   if (!report.ok) throw new LawViolation(report);
   return report;

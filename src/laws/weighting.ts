@@ -1,17 +1,16 @@
 /**
  * The laws of a loss `Weighting` (the suite `checkWeightingLaws` runs; see index.ts for the list).
  */
-import { check as assert } from "./check.js";
 import fc from "fast-check";
 import * as E from "fp-ts/Either";
-import type { TaskLosses, Weighting } from "../core/weighting.js";
-import { isEpochAware, isTwoPhase } from "../core/weighting.js";
-import type { LawReport } from "./common.js";
-import { checkLaw, defaultLossArb, LawViolation } from "./common.js";
 
+import { isEpochAware, isTwoPhase, type TaskLosses, type Weighting } from "../core/weighting.js";
+import { check as assert } from "./check.js";
+import { checkLaw, defaultLossArb, LawViolation, type LawReport } from "./common.js";
 
 /** The kinds of bad input the `bad-input` law injects. */
-export type BadInputKind = "nan" | "infinity" | "negative-infinity" | "negative" | "zero" | "wrong-length" | "all-absent";
+export type BadInputKind =
+  "nan" | "infinity" | "negative-infinity" | "negative" | "zero" | "wrong-length" | "all-absent";
 
 /**
  * All bad-input kinds.
@@ -19,10 +18,19 @@ export type BadInputKind = "nan" | "infinity" | "negative-infinity" | "negative"
  * @example
  * runWeightingLaws(w, { numTasks: 3, accepts: BAD_INPUT_KINDS.slice(0, 3) }) // accept NaN/±Infinity
  */
-export const BAD_INPUT_KINDS: readonly BadInputKind[] = ["nan", "infinity", "negative-infinity", "negative", "zero", "wrong-length", "all-absent"];
+export const BAD_INPUT_KINDS: readonly BadInputKind[] = [
+  "nan",
+  "infinity",
+  "negative-infinity",
+  "negative",
+  "zero",
+  "wrong-length",
+  "all-absent",
+];
 
 /** The names of the laws. */
-export type LawName = "simplex" | "determinism" | "json-round-trip" | "resume" | "permutation" | "bad-input" | "long-run" | "values";
+export type LawName =
+  "simplex" | "determinism" | "json-round-trip" | "resume" | "permutation" | "bad-input" | "long-run" | "values";
 
 /**
  * A closed form of a weighting: the weights it must give at each step of `sequence`, driven
@@ -33,7 +41,10 @@ export type LawName = "simplex" | "determinism" | "json-round-trip" | "resume" |
  * const equalWeights: ExpectedWeights = (_, sequence) =>
  *   sequence.map((losses) => losses.map((l) => (l === null ? 0 : 1 / losses.filter((x) => x !== null).length)));
  */
-export type ExpectedWeights = (numTasks: number, sequence: ReadonlyArray<TaskLosses>) => ReadonlyArray<ReadonlyArray<number>>;
+export type ExpectedWeights = (
+  numTasks: number,
+  sequence: ReadonlyArray<TaskLosses>,
+) => ReadonlyArray<ReadonlyArray<number>>;
 
 /** Options of the law suite. */
 export interface LawOptions {
@@ -111,7 +122,9 @@ export const badLossesArb = (
 ): fc.Arbitrary<Array<number | null>> => {
   const base = validLossesArb(numTasks, lossArb);
   const inject = (value: (x: number) => number) =>
-    fc.tuple(base, fc.nat({ max: numTasks - 1 }), lossArb).map(([losses, k, x]) => losses.map((l, i) => (i === k ? value(x) : l)));
+    fc
+      .tuple(base, fc.nat({ max: numTasks - 1 }), lossArb)
+      .map(([losses, k, x]) => losses.map((l, i) => (i === k ? value(x) : l)));
   switch (kind) {
     case "nan":
       return inject(() => Number.NaN);
@@ -124,7 +137,9 @@ export const badLossesArb = (
     case "zero":
       return inject(() => 0);
     case "wrong-length":
-      return fc.tuple(base, fc.boolean(), lossArb).map(([losses, longer, x]) => (longer ? [...losses, x] : losses.slice(0, -1)));
+      return fc
+        .tuple(base, fc.boolean(), lossArb)
+        .map(([losses, longer, x]) => (longer ? [...losses, x] : losses.slice(0, -1)));
     case "all-absent":
       return fc.constant(Array.from({ length: numTasks }, () => null));
   }
@@ -160,13 +175,17 @@ const drive = <S>(
     if (i === cut) state = roundTrip(weighting, state);
     const losses = sequence[i] as TaskLosses;
     const result = weighting.step(deepFreeze(state), deepFreeze(losses));
-    if (E.isLeft(result)) throw new Error(`step ${i} rejected valid losses ${JSON.stringify(losses)}: ${result.left.message}`);
+    if (E.isLeft(result))
+      throw new Error(`step ${i} rejected valid losses ${JSON.stringify(losses)}: ${result.left.message}`);
     state = result.right.state;
     weights.push(result.right.weights);
     if (isTwoPhase(weighting)) {
       const after = sequence[i + 1] ?? losses;
       const observed = weighting.observe(deepFreeze(state), deepFreeze(after));
-      if (E.isLeft(observed)) throw new Error(`observe after step ${i} rejected valid losses ${JSON.stringify(after)}: ${observed.left.message}`);
+      if (E.isLeft(observed))
+        throw new Error(
+          `observe after step ${i} rejected valid losses ${JSON.stringify(after)}: ${observed.left.message}`,
+        );
       state = observed.right;
     }
     if (isEpochAware(weighting) && (i + 1) % epochLength === 0) state = weighting.endEpoch(deepFreeze(state));
@@ -208,7 +227,18 @@ export const runWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptions
   const valueTolerance = options.valueTolerance ?? 1e-12;
   const longRunSteps = Math.max(options.longRunSteps ?? 40, maxSteps + 1);
   const longRunNumRuns = options.longRunNumRuns ?? Math.max(10, Math.ceil(numRuns / 10));
-  const laws = new Set<LawName>(options.laws ?? ["simplex", "determinism", "json-round-trip", "resume", "permutation", "bad-input", "long-run", "values"]);
+  const laws = new Set<LawName>(
+    options.laws ?? [
+      "simplex",
+      "determinism",
+      "json-round-trip",
+      "resume",
+      "permutation",
+      "bad-input",
+      "long-run",
+      "values",
+    ],
+  );
   if (options.permutationEquivariant === false) laws.delete("permutation");
   if (expected === undefined) laws.delete("values");
   const [minK, maxK] = typeof options.numTasks === "number" ? [options.numTasks, options.numTasks] : options.numTasks;
@@ -300,7 +330,10 @@ export const runWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptions
         order.forEach((k, j) => {
           const expected = weights[k] as number;
           const got = (b.weights[i] as ReadonlyArray<number>)[j] as number;
-          assert.ok(Math.abs(got - expected) <= tolerance * Math.max(1, Math.abs(expected)), `step ${i}: permuted task ${j} (task ${k}) got ${got}, expected ${expected}`);
+          assert.ok(
+            Math.abs(got - expected) <= tolerance * Math.max(1, Math.abs(expected)),
+            `step ${i}: permuted task ${j} (task ${k}) got ${got}, expected ${expected}`,
+          );
         });
       });
     },
@@ -310,14 +343,17 @@ export const runWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptions
     "bad-input",
     fc
       .tuple(scenario(0), fc.constantFrom(...BAD_INPUT_KINDS))
-      .chain(([s, kind]) => fc.record({ scenario: fc.constant(s), kind: fc.constant(kind), bad: badLossesArb(s.numTasks, kind, lossArb) })),
+      .chain(([s, kind]) =>
+        fc.record({ scenario: fc.constant(s), kind: fc.constant(kind), bad: badLossesArb(s.numTasks, kind, lossArb) }),
+      ),
     ({ scenario: { numTasks, sequence }, kind, bad }) => {
       const trace = drive(weighting, initOrThrow(weighting, numTasks), sequence, epochLength);
       const last = trace.states[trace.states.length - 1] as S | undefined;
       const state = deepFreeze(last === undefined ? initOrThrow(weighting, numTasks) : last);
       const before = snapshot(state);
       const result = weighting.step(state, deepFreeze(bad));
-      if (accepts.has(kind)) assert.ok(E.isRight(result), `${kind} input ${showLosses(bad)} was rejected but the weighting accepts it`);
+      if (accepts.has(kind))
+        assert.ok(E.isRight(result), `${kind} input ${showLosses(bad)} was rejected but the weighting accepts it`);
       else assert.ok(E.isLeft(result), `${kind} input ${showLosses(bad)} gave Right, expected Left`);
       assert.deepStrictEqual(state, before, `step mutated its state on ${kind} input`);
       if (isTwoPhase(weighting) && E.isRight(result) === false) {
@@ -351,7 +387,11 @@ export const runWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptions
     add("values", scenario(1, longRunSteps), ({ numTasks, sequence }) => {
       const trace = drive(weighting, initOrThrow(weighting, numTasks), sequence, epochLength);
       const want = expected(numTasks, sequence);
-      assert.equal(want.length, sequence.length, `expected gave ${want.length} weight vectors for ${sequence.length} steps`);
+      assert.equal(
+        want.length,
+        sequence.length,
+        `expected gave ${want.length} weight vectors for ${sequence.length} steps`,
+      );
       trace.weights.forEach((weights, i) => {
         const target = want[i] as ReadonlyArray<number>;
         weights.forEach((w, k) => {
@@ -371,7 +411,8 @@ export const runWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptions
 
 const validFallback = (numTasks: number): TaskLosses => Array.from({ length: numTasks }, () => 0.5);
 
-const showLosses = (losses: TaskLosses): string => `[${losses.map((l) => (l === null ? "null" : String(l))).join(", ")}]`;
+const showLosses = (losses: TaskLosses): string =>
+  `[${losses.map((l) => (l === null ? "null" : String(l))).join(", ")}]`;
 
 /**
  * Runs the laws and throws a `LawViolation` (with the seed and path to replay) if any fails;
@@ -385,4 +426,3 @@ export const checkWeightingLaws = <S>(weighting: Weighting<S>, options: LawOptio
   if (!report.ok) throw new LawViolation(report);
   return report;
 };
-

@@ -15,7 +15,8 @@ import { closeSync, dirname, fsyncSync, mkdirSync, openSync, renameSync, resolve
 /** Error codes of platforms that cannot open or fsync a directory (Windows): nothing to do there. */
 const UNSUPPORTED_DIRECTORY_SYNC = new Set(["EISDIR", "EPERM", "EINVAL", "EBADF", "EACCES", "ENOTSUP"]);
 
-const unsupported = (error: unknown): boolean => UNSUPPORTED_DIRECTORY_SYNC.has((error as NodeJS.ErrnoException).code ?? "");
+const unsupported = (error: unknown): boolean =>
+  UNSUPPORTED_DIRECTORY_SYNC.has((error as NodeJS.ErrnoException).code ?? "");
 
 /** Flushes a directory's entries (a rename or a new file in it) to disk. */
 export function syncDirectory(directory: string): void {

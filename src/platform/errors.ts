@@ -21,7 +21,9 @@ export class NodeOnlyError extends Error {
     /** What to do instead in a browser, when there is something. */
     readonly hint?: string,
   ) {
-    super(`${feature} needs Node.js (files, folders, worker threads): this is the browser build of art-mtl, which has none${hint === undefined ? "" : `; ${hint}`}`);
+    super(
+      `${feature} needs Node.js (files, folders, worker threads): this is the browser build of art-mtl, which has none${hint === undefined ? "" : `; ${hint}`}`,
+    );
     this.name = "NodeOnlyError";
   }
 

@@ -44,7 +44,8 @@ export const createRequire = unavailable("node:module", "createRequire");
 export const Worker = unavailable("node:worker_threads", "Worker");
 export const availableParallelism = unavailable("node:os", "availableParallelism");
 /** A browser's memory as `navigator.deviceMemory` says (GiB, capped at 8 by browsers), else 4 GiB. */
-export const totalMemoryBytes = (): number => ((globalThis as { navigator?: { deviceMemory?: number } }).navigator?.deviceMemory ?? 4) * 2 ** 30;
+export const totalMemoryBytes = (): number =>
+  ((globalThis as { navigator?: { deviceMemory?: number } }).navigator?.deviceMemory ?? 4) * 2 ** 30;
 export const hostname = unavailable("node:os", "hostname");
 
 export const isNodeBuild: NodeSide["isNodeBuild"] = false;

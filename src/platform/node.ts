@@ -1,3 +1,5 @@
+import { totalmem } from "node:os";
+
 /**
  * Every Node.js built-in that `art-mtl/tfjs` and `art-mtl/restoration` use, in one place.
  *
@@ -12,14 +14,28 @@
  * Public functions that need Node call `nodeOnly("name", hint)` first: a no-op here, in the
  * browser build it throws `NodeOnlyError` naming the function before anything else happens.
  */
-export { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+export {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 export * as fsPromises from "node:fs/promises";
 export { basename, dirname, extname, join, resolve } from "node:path";
 export { fileURLToPath, pathToFileURL } from "node:url";
 export { createRequire } from "node:module";
 export { Worker } from "node:worker_threads";
 export { availableParallelism, hostname } from "node:os";
-import { totalmem } from "node:os";
+
 /** The machine's memory in bytes (a config's memory estimate is judged against it). */
 export const totalMemoryBytes = (): number => totalmem();
 

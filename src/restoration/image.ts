@@ -43,7 +43,8 @@ export function createImage(width: number, height: number, data?: Float32Array, 
   checkSize(width, height);
   const length = width * height * 3;
   if (data !== undefined) {
-    if (data.length !== length) throw new RangeError(`image data has ${data.length} values, expected ${length} for ${width}x${height}x3`);
+    if (data.length !== length)
+      throw new RangeError(`image data has ${data.length} values, expected ${length} for ${width}x${height}x3`);
     return { width, height, data };
   }
   const fresh = new Float32Array(length);
@@ -160,7 +161,8 @@ export function toUint8(img: RgbImage): Uint8Array {
 /** An image from 8-bit interleaved RGB samples (x / 255). */
 export function fromUint8(width: number, height: number, rgb: Uint8Array | Uint8ClampedArray): RgbImage {
   checkSize(width, height);
-  if (rgb.length !== width * height * 3) throw new RangeError(`expected ${width * height * 3} bytes for ${width}x${height} RGB, got ${rgb.length}`);
+  if (rgb.length !== width * height * 3)
+    throw new RangeError(`expected ${width * height * 3} bytes for ${width}x${height} RGB, got ${rgb.length}`);
   const out = new Float32Array(rgb.length);
   for (let i = 0; i < rgb.length; i++) out[i] = (rgb[i] as number) / 255;
   return { width, height, data: out };

@@ -5,8 +5,7 @@
  * when no `--checkpoint` is given, and anyone can retrain it.
  */
 import { dirname, existsSync, fileURLToPath, join, nodeOnly, readFileSync } from "../platform/node.js";
-import type { TaskName } from "./degradations/degradations.js";
-import { AIRNET_TASKS, MIOIR_TASKS } from "./degradations/degradations.js";
+import { AIRNET_TASKS, MIOIR_TASKS, type TaskName } from "./degradations/degradations.js";
 
 /** A shipped model: its name, what it restores, and where its run directory lives in the package. */
 export interface PretrainedModel {
@@ -17,8 +16,16 @@ export interface PretrainedModel {
 
 /** The shipped models; the first is the default. */
 export const PRETRAINED_MODELS: readonly PretrainedModel[] = [
-  { name: "all-in-one", tasks: MIOIR_TASKS, description: "the 7 MiOIR tasks (sr x4, blur, noise, jpeg, rain, haze, low light); task-prompted SRResNet" },
-  { name: "rain-haze-noise", tasks: AIRNET_TASKS, description: "rain, haze and noise at sigma 15/25/50 (AirNet's setting); task-prompted SRResNet" },
+  {
+    name: "all-in-one",
+    tasks: MIOIR_TASKS,
+    description: "the 7 MiOIR tasks (sr x4, blur, noise, jpeg, rain, haze, low light); task-prompted SRResNet",
+  },
+  {
+    name: "rain-haze-noise",
+    tasks: AIRNET_TASKS,
+    description: "rain, haze and noise at sigma 15/25/50 (AirNet's setting); task-prompted SRResNet",
+  },
 ];
 
 /** The default shipped model's name. */
@@ -37,7 +44,8 @@ const packageRoot = (): string => {
       }
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`art-mtl: cannot find the package root above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`art-mtl: cannot find the package root above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 };
@@ -51,14 +59,21 @@ const packageRoot = (): string => {
  * const session = await loadTrainedSession(checkpoint);
  */
 export function pretrainedRunDir(name: string = DEFAULT_PRETRAINED): string {
-  nodeOnly("pretrainedRunDir / pretrainedCheckpoint", "serve the files of models/NAME/checkpoint/ and load them into memoryCheckpointStore()");
+  nodeOnly(
+    "pretrainedRunDir / pretrainedCheckpoint",
+    "serve the files of models/NAME/checkpoint/ and load them into memoryCheckpointStore()",
+  );
   if (!PRETRAINED_MODELS.some((m) => m.name === name)) {
-    throw new Error(`no shipped model named ${JSON.stringify(name)} (shipped: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")})`);
+    throw new Error(
+      `no shipped model named ${JSON.stringify(name)} (shipped: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")})`,
+    );
   }
   const dir = join(packageRoot(), "models", name);
-  if (!existsSync(join(dir, "checkpoint", "manifest.json"))) throw new Error(`the shipped model ${name} is missing from this installation (expected ${dir}/checkpoint)`);
+  if (!existsSync(join(dir, "checkpoint", "manifest.json")))
+    throw new Error(`the shipped model ${name} is missing from this installation (expected ${dir}/checkpoint)`);
   return dir;
 }
 
 /** The checkpoint directory of a shipped model (see `pretrainedRunDir`). */
-export const pretrainedCheckpoint = (name: string = DEFAULT_PRETRAINED): string => join(pretrainedRunDir(name), "checkpoint");
+export const pretrainedCheckpoint = (name: string = DEFAULT_PRETRAINED): string =>
+  join(pretrainedRunDir(name), "checkpoint");

@@ -1,4 +1,5 @@
 import * as t from "io-ts";
+
 import { Finite, NonNegativeInt } from "../core/codecs.js";
 
 /**

@@ -1,9 +1,9 @@
 import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
+
 import { Count } from "../core/codecs.js";
-import type { ConfigError } from "../core/errors.js";
-import { invalidConfig, MAX_TASKS } from "../core/errors.js";
+import { invalidConfig, MAX_TASKS, type ConfigError } from "../core/errors.js";
 import { formatDecodeErrors } from "../core/report.js";
 
 /**
@@ -27,7 +27,11 @@ export const decodeOptions = <A>(codec: t.Decoder<unknown, A>, options: unknown)
     );
   } catch (error) {
     // A getter or a Proxy that throws: the options cannot be read, which is the caller's input.
-    return E.left(invalidConfig([`options: cannot be read (reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`]));
+    return E.left(
+      invalidConfig([
+        `options: cannot be read (reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`,
+      ]),
+    );
   }
 };
 
@@ -67,7 +71,9 @@ export const stateCodec = <S>(
           // The shape's branded numbers are plain numbers at run time: S is the unbranded view.
           const state = decoded as S;
           const found = problems(state);
-          return found.length === 0 ? t.success(state) : t.failures(found.map((message) => ({ value: u, context, message })));
+          return found.length === 0
+            ? t.success(state)
+            : t.failures(found.map((message) => ({ value: u, context, message })));
         }),
       ),
     (state) => shape.encode(state),

@@ -1,12 +1,12 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, NonNegativeInt, NullableFinite, PositiveFinite } from "../core/codecs.js";
-import { checkLosses } from "../core/losses.js";
+import { checkLosses, guardLosses } from "../core/losses.js";
 import { softmaxPresent, uniformOverPresent } from "../core/softmax.js";
 import { strictPartial } from "../core/strict.js";
 import type { EpochAwareWeighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./common.js";
-import { guardLosses } from "../core/losses.js";
 
 /**
  * Dynamic weight average (DWA, Liu et al. 2019, "End-to-End Multi-Task Learning with
@@ -102,7 +102,9 @@ export const DwaStateCodec = stateCodec<DwaState>(
     if (problems.length > 0) return problems;
     state.epochMean.forEach((mean, i) => {
       if ((mean === null) !== (state.epochCount[i] === 0)) {
-        problems.push(`epochMean.${i}: expected null exactly when epochCount.${i} is 0 (got ${mean} with count ${state.epochCount[i]})`);
+        problems.push(
+          `epochMean.${i}: expected null exactly when epochCount.${i} is 0 (got ${mean} with count ${state.epochCount[i]})`,
+        );
       }
     });
     return problems;

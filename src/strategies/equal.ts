@@ -1,12 +1,12 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, NonNegativeInt } from "../core/codecs.js";
-import { checkLosses } from "../core/losses.js";
+import { checkLosses, guardLosses } from "../core/losses.js";
 import { uniformOverPresent } from "../core/softmax.js";
 import { strictPartial } from "../core/strict.js";
 import type { Weighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
-import { guardLosses } from "../core/losses.js";
 
 /**
  * Equal weighting (plain mixed training): every present task gets 1/P, absent tasks 0.
@@ -51,7 +51,11 @@ const EqualStateShape = t.type(
  * @example
  * EqualStateCodec.decode(JSON.parse(JSON.stringify(EqualStateCodec.encode(state)))) // Right(state)
  */
-export const EqualStateCodec: t.Type<EqualState, unknown, unknown> = stateCodec<EqualState>("EqualState", EqualStateShape, () => []);
+export const EqualStateCodec: t.Type<EqualState, unknown, unknown> = stateCodec<EqualState>(
+  "EqualState",
+  EqualStateShape,
+  () => [],
+);
 
 /**
  * Equal weighting as a `Weighting`.
@@ -68,7 +72,9 @@ export const equal = (options: EqualOptions = {}): Weighting<EqualState> => {
     init: (numTasks) =>
       E.isLeft(decoded)
         ? decoded
-        : E.map((n: Count): EqualState => ({ kind: "equal", version: 1, config: { numTasks: n }, step: 0 }))(checkNumTasks(numTasks)),
+        : E.map((n: Count): EqualState => ({ kind: "equal", version: 1, config: { numTasks: n }, step: 0 }))(
+            checkNumTasks(numTasks),
+          ),
     step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, state.config.numTasks);
       if (problem !== null) return E.left(problem);

@@ -1,16 +1,14 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, Finite, NonNegativeInt, PositiveFinite } from "../core/codecs.js";
-import type { StepError } from "../core/errors.js";
-import { invalidConfig, invalidLoss, invalidState } from "../core/errors.js";
-import { checkLosses } from "../core/losses.js";
+import { invalidConfig, invalidLoss, invalidState, type StepError } from "../core/errors.js";
+import { checkLosses, guardLosses } from "../core/losses.js";
 import { softmaxPresent } from "../core/softmax.js";
 import { strictPartial } from "../core/strict.js";
 import type { TaskLosses, TwoPhaseWeighting } from "../core/weighting.js";
-import type { AdamMoments } from "./adam.js";
-import { ADAM_START, AdamMomentsCodec, adamMomentsProblems, adamUpdate } from "./adam.js";
+import { ADAM_START, AdamMomentsCodec, adamMomentsProblems, adamUpdate, type AdamMoments } from "./adam.js";
 import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./common.js";
-import { guardLosses } from "../core/losses.js";
 
 /**
  * FAMO (Liu, Liu, Stone & Liu 2023, "FAMO: Fast Adaptive Multitask Optimization").
@@ -71,7 +69,14 @@ export type FamoConfig = t.TypeOf<typeof FamoConfig>;
  * @example
  * FAMO_DEFAULTS.gamma // 0.01
  */
-export const FAMO_DEFAULTS = { lr: 0.025, gamma: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, logEpsilon: 1e-8 } as const;
+export const FAMO_DEFAULTS = {
+  lr: 0.025,
+  gamma: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  logEpsilon: 1e-8,
+} as const;
 
 /** FAMO's state. */
 export interface FamoState {
@@ -118,7 +123,9 @@ export const FamoStateCodec = stateCodec<FamoState>(
             const bound = state.config.minLosses[i] as number;
             return v === null || v - bound + state.config.logEpsilon > 0
               ? []
-              : [`pending.${i}: expected loss - minLosses.${i} + logEpsilon > 0 (got ${JSON.stringify(v)}; minLoss ${bound}, logEpsilon ${state.config.logEpsilon})`];
+              : [
+                  `pending.${i}: expected loss - minLosses.${i} + logEpsilon > 0 (got ${JSON.stringify(v)}; minLoss ${bound}, logEpsilon ${state.config.logEpsilon})`,
+                ];
           })),
     ];
   },
@@ -133,7 +140,13 @@ const checkFamoLosses = (config: FamoConfig, losses: TaskLosses): StepError | nu
     if (loss === null) continue;
     const bound = config.minLosses[k] as number;
     if (!(loss - bound + config.logEpsilon > 0)) {
-      return invalidLoss(k, loss, "out-of-domain", undefined, `FAMO needs loss - minLoss + logEpsilon > 0 (minLoss = ${bound})`);
+      return invalidLoss(
+        k,
+        loss,
+        "out-of-domain",
+        undefined,
+        `FAMO needs loss - minLoss + logEpsilon > 0 (minLoss = ${bound})`,
+      );
     }
   }
   return null;
@@ -177,7 +190,8 @@ export const famoCoefficients = (
   losses: TaskLosses,
   minLosses: ReadonlyArray<number>,
   logEpsilon: number,
-): number[] => coefficientsOf(softmaxPresent(logits.map((x, k) => (losses[k] === null ? null : x))), losses, minLosses, logEpsilon);
+): number[] =>
+  coefficientsOf(softmaxPresent(logits.map((x, k) => (losses[k] === null ? null : x))), losses, minLosses, logEpsilon);
 
 /**
  * FAMO as a `TwoPhaseWeighting`: `step` before the update, `observe` after it.
@@ -225,7 +239,8 @@ export const famo = (options: FamoOptions = {}): TwoPhaseWeighting<FamoState> =>
     observe: guardLosses((state, after) => {
       const c = state.config;
       const before = state.pending;
-      if (before === null) return E.left(invalidState(["pending: observe needs a step before it (no losses are pending)"]));
+      if (before === null)
+        return E.left(invalidState(["pending: observe needs a step before it (no losses are pending)"]));
       const problem = checkFamoLosses(c, after);
       if (problem !== null) return E.left(problem);
       const both = before.map((loss, k) => loss !== null && after[k] !== null);

@@ -1,12 +1,12 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, NonNegativeInt } from "../core/codecs.js";
-import { checkLosses } from "../core/losses.js";
+import { checkLosses, guardLosses } from "../core/losses.js";
 import { strictPartial } from "../core/strict.js";
 import type { TaskLosses, Weighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
 import { inverseLossWeights } from "./si.js";
-import { guardLosses } from "../core/losses.js";
 
 /**
  * Geometric loss strategy (GLS, Chennupati et al. 2019): the total loss is the geometric mean
@@ -90,7 +90,9 @@ export const gls = (options: GlsOptions = {}): Weighting<GlsState> => {
     init: (numTasks) =>
       E.isLeft(decoded)
         ? decoded
-        : E.map((n: Count): GlsState => ({ kind: "gls", version: 1, config: { numTasks: n }, step: 0 }))(checkNumTasks(numTasks)),
+        : E.map((n: Count): GlsState => ({ kind: "gls", version: 1, config: { numTasks: n }, step: 0 }))(
+            checkNumTasks(numTasks),
+          ),
     step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, state.config.numTasks);
       if (problem !== null) return E.left(problem);

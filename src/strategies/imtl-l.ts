@@ -1,15 +1,13 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, Finite, NonNegativeInt, PositiveFinite } from "../core/codecs.js";
-import { checkLosses } from "../core/losses.js";
+import { checkLosses, guardLosses } from "../core/losses.js";
 import { strictPartial } from "../core/strict.js";
 import type { Weighting } from "../core/weighting.js";
-import type { AdamMoments } from "./adam.js";
-import { ADAM_START, AdamMomentsCodec, adamMomentsProblems } from "./adam.js";
+import { ADAM_START, AdamMomentsCodec, adamMomentsProblems, type AdamMoments } from "./adam.js";
 import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./common.js";
-import type { LearnedScaleStep } from "./learned-scale.js";
-import { learnedScaleStep } from "./learned-scale.js";
-import { guardLosses } from "../core/losses.js";
+import { learnedScaleStep, type LearnedScaleStep } from "./learned-scale.js";
 
 /**
  * IMTL-L, the loss-balancing half of IMTL (Liu et al. 2021, "Towards Impartial Multi-task
@@ -63,7 +61,10 @@ export type ImtlLOptions = t.OutputOf<typeof ImtlLOptions>;
  * @example
  * unwrap(imtlL().init(3)).config // { numTasks: 3, lr: 0.01, initialLogScale: 0, ..., weightDecay: 0 }
  */
-export const ImtlLConfig = t.intersection([t.type({ numTasks: Count, ...requiredProps }), t.partial(laterProps)], "ImtlLConfig");
+export const ImtlLConfig = t.intersection(
+  [t.type({ numTasks: Count, ...requiredProps }), t.partial(laterProps)],
+  "ImtlLConfig",
+);
 export type ImtlLConfig = t.TypeOf<typeof ImtlLConfig>;
 
 /**
@@ -72,7 +73,14 @@ export type ImtlLConfig = t.TypeOf<typeof ImtlLConfig>;
  * @example
  * IMTL_L_DEFAULTS.lr // 0.01
  */
-export const IMTL_L_DEFAULTS = { lr: 0.01, initialLogScale: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } as const;
+export const IMTL_L_DEFAULTS = {
+  lr: 0.01,
+  initialLogScale: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 0,
+} as const;
 
 /** IMTL-L's state: config, step counter, the log-scales and their Adam moments. */
 export interface ImtlLState {

@@ -1,10 +1,9 @@
 import * as E from "fp-ts/Either";
-import type { StepError } from "../core/errors.js";
-import { invalidLoss } from "../core/errors.js";
+
+import { invalidLoss, type StepError } from "../core/errors.js";
 import { softmaxPresent } from "../core/softmax.js";
 import type { TaskLosses } from "../core/weighting.js";
-import type { AdamHyper, AdamMoments } from "./adam.js";
-import { adamUpdate } from "./adam.js";
+import { adamUpdate, type AdamHyper, type AdamMoments } from "./adam.js";
 
 /**
  * The engine shared by UW and IMTL-L, which both learn one scalar per task by minimising
@@ -62,7 +61,9 @@ export const learnedScaleStep = (
     const grad = sign * (e * loss - 1);
     const updated = adamUpdate(hyper, params[k] as number, moments[k] as AdamMoments, grad);
     if (!Number.isFinite(grad) || !Number.isFinite(updated.x) || !Number.isFinite(updated.moments.v)) {
-      return E.left(invalidLoss(k, loss, "out-of-domain", undefined, `exp(${q}) * loss overflows the learned scale's gradient`));
+      return E.left(
+        invalidLoss(k, loss, "out-of-domain", undefined, `exp(${q}) * loss overflows the learned scale's gradient`),
+      );
     }
     nextParams[k] = updated.x;
     nextMoments[k] = updated.moments;

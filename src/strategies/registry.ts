@@ -1,28 +1,20 @@
 import * as E from "fp-ts/Either";
 import type * as t from "io-ts";
+
 import { ArtOptions } from "../core/art/config.js";
 import { art } from "../core/art/index.js";
-import type { ConfigError } from "../core/errors.js";
-import { invalidConfig } from "../core/errors.js";
-import type { AnyWeighting, Weighting } from "../core/weighting.js";
 import type { ArtState } from "../core/art/state.js";
-import type { DwaState } from "./dwa.js";
-import type { EqualState } from "./equal.js";
-import type { FamoState } from "./famo.js";
-import type { GlsState } from "./gls.js";
-import type { ImtlLState } from "./imtl-l.js";
-import type { RlwState } from "./rlw.js";
-import type { SiState } from "./si.js";
-import type { UwState } from "./uw.js";
+import { invalidConfig, type ConfigError } from "../core/errors.js";
+import type { AnyWeighting, Weighting } from "../core/weighting.js";
 import { decodeOptions } from "./common.js";
-import { DwaOptions, dwa } from "./dwa.js";
-import { EqualOptions, equal } from "./equal.js";
-import { FamoOptions, famo } from "./famo.js";
-import { GlsOptions, gls } from "./gls.js";
-import { ImtlLOptions, imtlL } from "./imtl-l.js";
-import { RlwOptions, rlw } from "./rlw.js";
-import { SiOptions, si } from "./si.js";
-import { UwOptions, uw } from "./uw.js";
+import { dwa, DwaOptions, type DwaState } from "./dwa.js";
+import { equal, EqualOptions, type EqualState } from "./equal.js";
+import { famo, FamoOptions, type FamoState } from "./famo.js";
+import { gls, GlsOptions, type GlsState } from "./gls.js";
+import { imtlL, ImtlLOptions, type ImtlLState } from "./imtl-l.js";
+import { rlw, RlwOptions, type RlwState } from "./rlw.js";
+import { si, SiOptions, type SiState } from "./si.js";
+import { uw, UwOptions, type UwState } from "./uw.js";
 
 /**
  * Every built-in strategy by name: what it is, its options codec, how to build it, and how its
@@ -93,7 +85,8 @@ export const STRATEGIES = {
     refusedKeys: { numTasks: "the task count comes from init" },
   }),
   "art-official": entry({
-    description: "Art with the official preset (the authors' released rule; --released-ema-bug for their code exactly as released)",
+    description:
+      "Art with the official preset (the authors' released rule; --released-ema-bug for their code exactly as released)",
     optionsCodec: ArtOptions as t.Type<unknown, unknown, unknown>,
     create: (options) => art({ ...(options as ArtOptions), preset: "official" }),
     flags: artFlags,
@@ -171,7 +164,8 @@ export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
  * @example
  * isStrategyName("dwa") // true; isStrategyName("gradnorm") // false
  */
-export const isStrategyName = (name: string): name is StrategyName => Object.prototype.hasOwnProperty.call(STRATEGIES, name);
+export const isStrategyName = (name: string): name is StrategyName =>
+  Object.prototype.hasOwnProperty.call(STRATEGIES, name);
 
 /**
  * Builds a built-in strategy from its name and options, checking the options eagerly.
@@ -199,23 +193,36 @@ export interface StrategyStates {
 /** True for a union of names (a name only known to be one of several): its state is then `unknown`. */
 type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
 
-export function createWeighting<N extends StrategyName>(name: N, options?: unknown): E.Either<ConfigError, Weighting<IsUnion<N> extends true ? unknown : StrategyStates[N]>>;
+export function createWeighting<N extends StrategyName>(
+  name: N,
+  options?: unknown,
+): E.Either<ConfigError, Weighting<IsUnion<N> extends true ? unknown : StrategyStates[N]>>;
 export function createWeighting(name: string, options?: unknown): E.Either<ConfigError, Weighting<unknown>>;
 export function createWeighting(name: string, options: unknown = {}): E.Either<ConfigError, Weighting<unknown>> {
-  if (!isStrategyName(name)) return E.left(invalidConfig([`strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]));
+  if (!isStrategyName(name))
+    return E.left(
+      invalidConfig([`strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]),
+    );
   const e: StrategyEntry = STRATEGIES[name];
   const refused = e.refusedKeys ?? {};
   // Read the caller's options once (a throwing getter or Proxy is the caller's input: a Left).
   try {
     options = typeof options === "object" && options !== null && !Array.isArray(options) ? { ...options } : options;
   } catch (error) {
-    return E.left(invalidConfig([`options: cannot be read (reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`]));
+    return E.left(
+      invalidConfig([
+        `options: cannot be read (reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`,
+      ]),
+    );
   }
   const problems =
     typeof options === "object" && options !== null
       ? Object.entries(options)
           .filter(([key]) => Object.prototype.hasOwnProperty.call(refused, key))
-          .map(([key, value]) => `${key}: not an option of strategy ${name} (${refused[key]}) (got ${JSON.stringify(value)})`)
+          .map(
+            ([key, value]) =>
+              `${key}: not an option of strategy ${name} (${refused[key]}) (got ${JSON.stringify(value)})`,
+          )
       : [];
   if (problems.length > 0) return E.left(invalidConfig(problems));
   return E.map((checked: unknown) => e.create(checked))(decodeOptions(e.optionsCodec, options));
@@ -260,7 +267,10 @@ export const strategyFromFlags = (
   flags: Readonly<Record<string, string | boolean | undefined>>,
   ignore: readonly string[] = [],
 ): E.Either<ConfigError, Weighting<unknown>> => {
-  if (!isStrategyName(name)) return E.left(invalidConfig([`--strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]));
+  if (!isStrategyName(name))
+    return E.left(
+      invalidConfig([`--strategy: unknown strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(", ")})`]),
+    );
   return buildFromFlags(name, STRATEGIES[name].flags, flags, ignore, (options) => createWeighting(name, options));
 };
 
@@ -288,7 +298,9 @@ export const buildFromFlags = <W>(
     // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
     const spec = Object.prototype.hasOwnProperty.call(table, flag) ? table[flag] : undefined;
     if (spec === undefined) {
-      problems.push(`--${flag}: not an option of strategy ${name} (${known.length === 0 ? "it takes no flags" : `its flags: ${known.map((f) => `--${f}`).join(", ")}`})`);
+      problems.push(
+        `--${flag}: not an option of strategy ${name} (${known.length === 0 ? "it takes no flags" : `its flags: ${known.map((f) => `--${f}`).join(", ")}`})`,
+      );
       continue;
     }
     const parsed = parseFlagValue(flag, spec, value);

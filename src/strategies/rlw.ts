@@ -1,14 +1,13 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, NonNegativeInt } from "../core/codecs.js";
-import { checkLosses } from "../core/losses.js";
-import type { RngState } from "../core/random.js";
-import { Rng } from "../core/random.js";
+import { checkLosses, guardLosses } from "../core/losses.js";
+import { Rng, type RngState } from "../core/random.js";
 import { softmaxPresent } from "../core/softmax.js";
 import { strictPartial } from "../core/strict.js";
 import type { Weighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, stateCodec } from "./common.js";
-import { guardLosses } from "../core/losses.js";
 
 /**
  * Random loss weighting (RLW, Lin et al. 2022, "Reasonable Effectiveness of Random Weighting"):

@@ -1,12 +1,11 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { NonNegativeInt } from "../core/codecs.js";
 import { invalidConfig } from "../core/errors.js";
-import { checkLosses } from "../core/losses.js";
+import { checkLosses, guardLosses } from "../core/losses.js";
 import type { TaskLosses, Weighting, WeightingStep } from "../core/weighting.js";
-import type { LiftedPhases, Wrapped } from "./combinators/wrap.js";
-import { liftPhases, wrappedCodec } from "./combinators/wrap.js";
-import { guardLosses } from "../core/losses.js";
+import { liftPhases, wrappedCodec, type LiftedPhases, type Wrapped } from "./combinators/wrap.js";
 
 /**
  * Sequential curriculum (MiOIR, Kong et al. 2024, "Towards Effective Multiple-in-One Image
@@ -35,7 +34,10 @@ export interface SequentialConfig {
 }
 
 /** The state of `sequential`: config, the step counter and the inner state. */
-export type SequentialState<I> = Wrapped<{ readonly kind: "sequential"; readonly version: 1; readonly config: SequentialConfig; readonly step: number }, I>;
+export type SequentialState<I> = Wrapped<
+  { readonly kind: "sequential"; readonly version: 1; readonly config: SequentialConfig; readonly step: number },
+  I
+>;
 
 /** A weighting driven by a curriculum: it also says which tasks are active at a step. */
 export interface SequentialWeighting<I> extends Weighting<SequentialState<I>>, LiftedPhases<SequentialState<I>> {
@@ -49,10 +51,13 @@ const configProblems = (config: SequentialConfig, numTasks: number): string[] =>
   const problems: string[] = [];
   config.stages.forEach((b, i) => {
     if (!Number.isSafeInteger(b) || b < 1) problems.push(`stages.${i}: expected an integer >= 1 (got ${b})`);
-    else if (i > 0 && b <= (config.stages[i - 1] as number)) problems.push(`stages.${i}: expected > stages.${i - 1} (got ${b})`);
+    else if (i > 0 && b <= (config.stages[i - 1] as number))
+      problems.push(`stages.${i}: expected > stages.${i - 1} (got ${b})`);
   });
   if (config.stages.length > numTasks - 1) {
-    problems.push(`stages: expected at most ${numTasks - 1} boundaries for ${numTasks} tasks (got ${config.stages.length})`);
+    problems.push(
+      `stages: expected at most ${numTasks - 1} boundaries for ${numTasks} tasks (got ${config.stages.length})`,
+    );
   }
   const sorted = [...config.order].sort((a, b) => a - b);
   if (sorted.length !== numTasks || sorted.some((x, i) => x !== i)) {
@@ -96,14 +101,21 @@ export const sequential = <I>(options: SequentialOptions, inner: Weighting<I>): 
       const config = configFor(numTasks);
       const problems = configProblems(config, numTasks);
       if (problems.length > 0) return E.left(invalidConfig(problems));
-      return E.map((state: I): SequentialState<I> => ({ kind: "sequential", version: 1, config, step: 0, inner: state }))(inner.init(numTasks));
+      return E.map((state: I): SequentialState<I> => ({
+        kind: "sequential",
+        version: 1,
+        config,
+        step: 0,
+        inner: state,
+      }))(inner.init(numTasks));
     },
     step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, inner.numTasks(state.inner));
       if (problem !== null) return E.left(problem);
-      return E.map((r: WeightingStep<I>): WeightingStep<SequentialState<I>> => ({ ...r, state: { ...state, step: state.step + 1, inner: r.state } }))(
-        inner.step(state.inner, mask(state, losses)),
-      );
+      return E.map((r: WeightingStep<I>): WeightingStep<SequentialState<I>> => ({
+        ...r,
+        state: { ...state, step: state.step + 1, inner: r.state },
+      }))(inner.step(state.inner, mask(state, losses)));
     }),
     stateCodec: wrappedCodec<SequentialState<I>>(
       "SequentialState",
@@ -120,6 +132,8 @@ export const sequential = <I>(options: SequentialOptions, inner: Weighting<I>): 
     activeTasks: (step, numTasks) => activeTasksAt(configFor(numTasks), step),
     nextActiveTasks: (state) => activeTasksAt(state.config, state.step),
     // observe follows the step it completes: the step counter has moved on, so mask with step - 1.
-    ...liftPhases<SequentialState<I>, I>(inner, (state, losses) => mask({ ...state, step: Math.max(0, state.step - 1) }, losses)),
+    ...liftPhases<SequentialState<I>, I>(inner, (state, losses) =>
+      mask({ ...state, step: Math.max(0, state.step - 1) }, losses),
+    ),
   };
 };

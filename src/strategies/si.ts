@@ -1,11 +1,11 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, NonNegativeInt } from "../core/codecs.js";
-import { checkLosses } from "../core/losses.js";
+import { checkLosses, guardLosses } from "../core/losses.js";
 import { strictPartial } from "../core/strict.js";
 import type { TaskLosses, Weighting } from "../core/weighting.js";
 import { checkNumTasks, decodeOptions, normalisePresent, stateCodec } from "./common.js";
-import { guardLosses } from "../core/losses.js";
 
 /**
  * Scale-invariant weighting (SI): w_k ∝ 1 / L_k over the present tasks. Multiplying a task's
@@ -82,7 +82,9 @@ export const si = (options: SiOptions = {}): Weighting<SiState> => {
     init: (numTasks) =>
       E.isLeft(decoded)
         ? decoded
-        : E.map((n: Count): SiState => ({ kind: "si", version: 1, config: { numTasks: n }, step: 0 }))(checkNumTasks(numTasks)),
+        : E.map((n: Count): SiState => ({ kind: "si", version: 1, config: { numTasks: n }, step: 0 }))(
+            checkNumTasks(numTasks),
+          ),
     step: guardLosses((state, losses) => {
       const problem = checkLosses(losses, state.config.numTasks);
       if (problem !== null) return E.left(problem);

@@ -1,15 +1,13 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, Finite, NonNegativeInt, PositiveFinite } from "../core/codecs.js";
-import { checkLosses } from "../core/losses.js";
+import { checkLosses, guardLosses } from "../core/losses.js";
 import { strictPartial } from "../core/strict.js";
 import type { Weighting } from "../core/weighting.js";
-import type { AdamMoments } from "./adam.js";
-import { ADAM_START, AdamMomentsCodec, adamMomentsProblems } from "./adam.js";
+import { ADAM_START, AdamMomentsCodec, adamMomentsProblems, type AdamMoments } from "./adam.js";
 import { checkNumTasks, decodeOptions, stateCodec, vectorProblems } from "./common.js";
-import type { LearnedScaleStep } from "./learned-scale.js";
-import { learnedScaleStep } from "./learned-scale.js";
-import { guardLosses } from "../core/losses.js";
+import { learnedScaleStep, type LearnedScaleStep } from "./learned-scale.js";
 
 /**
  * Uncertainty weighting (UW, Kendall, Gal & Cipolla 2018): the total loss is
@@ -60,7 +58,10 @@ export type UwOptions = t.OutputOf<typeof UwOptions>;
  * @example
  * unwrap(uw().init(3)).config // { numTasks: 3, lr: 0.01, initialLogVariance: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }
  */
-export const UwConfig = t.intersection([t.type({ numTasks: Count, ...requiredProps }), t.partial(laterProps)], "UwConfig");
+export const UwConfig = t.intersection(
+  [t.type({ numTasks: Count, ...requiredProps }), t.partial(laterProps)],
+  "UwConfig",
+);
 export type UwConfig = t.TypeOf<typeof UwConfig>;
 
 /**
@@ -69,7 +70,14 @@ export type UwConfig = t.TypeOf<typeof UwConfig>;
  * @example
  * UW_DEFAULTS.initialLogVariance // 0
  */
-export const UW_DEFAULTS = { lr: 0.01, initialLogVariance: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } as const;
+export const UW_DEFAULTS = {
+  lr: 0.01,
+  initialLogVariance: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 0,
+} as const;
 
 /** UW's state: config, step counter, the log-variances and their Adam moments. */
 export interface UwState {

@@ -1,16 +1,15 @@
-import * as E from "fp-ts/Either";
 import type * as tfCore from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/Either";
+
 import type { GradientWeighting } from "../core/gradient-weighting.js";
 import type { Diagnostics, TaskLosses } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
 import type { ModelContext } from "./model.js";
-import type { TaskIds } from "./per-task-loss.js";
-import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
-import type { PerSampleLossFn, Trainer } from "./trainer.js";
-import type { TaskGradient } from "./step-passes.js";
-import { subBatchLoss, taskGradients, weightedLossGradients } from "./step-passes.js";
-import { createGradientWeightingDriver } from "./weighting-driver.js";
+import { countTasks, l1PerSample, taskMeanMatrix, type TaskIds } from "./per-task-loss.js";
+import { subBatchLoss, taskGradients, weightedLossGradients, type TaskGradient } from "./step-passes.js";
 import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
+import type { PerSampleLossFn, Trainer } from "./trainer.js";
+import { createGradientWeightingDriver } from "./weighting-driver.js";
 
 /**
  * Training with a gradient-aware weighting (MGDA, PCGrad, CAGrad, UPGrad, …): each step forms
@@ -112,7 +111,10 @@ export interface GradientStepResult<S> {
  * ever pending, and no gradient-aware method has epochs; `hostState().laggedWeights` hold the
  * last coefficients; a checkpoint holds the trainable variables.
  */
-export interface GradientTrainer<S> extends Omit<Trainer<S>, "step" | "stepHeads" | "weighting" | "lagged" | "syncRead"> {
+export interface GradientTrainer<S> extends Omit<
+  Trainer<S>,
+  "step" | "stepHeads" | "weighting" | "lagged" | "syncRead"
+> {
   /**
    * One task per sample: inputs and targets `[B, …]`, one task id per sample. A task-conditioned
    * model is told its sub-batch's ids, or those of `modelContext` (e.g. some hidden as -1, to
@@ -120,7 +122,11 @@ export interface GradientTrainer<S> extends Omit<Trainer<S>, "step" | "stepHeads
    */
   step(inputs: Tensor, targets: Tensor, taskIds: TaskIds, modelContext?: ModelContext): Promise<GradientStepResult<S>>;
   /** Several labels per sample: one target tensor per head, and `mask[b][k]` = 1 where sample b has task k's label. */
-  stepHeads(inputs: Tensor, targets: ReadonlyArray<Tensor>, mask?: ReadonlyArray<ReadonlyArray<number>>): Promise<GradientStepResult<S>>;
+  stepHeads(
+    inputs: Tensor,
+    targets: ReadonlyArray<Tensor>,
+    mask?: ReadonlyArray<ReadonlyArray<number>>,
+  ): Promise<GradientStepResult<S>>;
   /** The variables whose gradients form the Gramian. */
   readonly sharedVariables: ReadonlyArray<Variable>;
   readonly weighting: GradientWeighting<S>;
@@ -130,11 +136,14 @@ export interface GradientTrainer<S> extends Omit<Trainer<S>, "step" | "stepHeads
 }
 
 const asVariable = (tensor: Tensor, what: string): Variable => {
-  if (typeof (tensor as Partial<Variable>).assign !== "function") throw new AdapterError("option", `${what} is not a tf.Variable`);
+  if (typeof (tensor as Partial<Variable>).assign !== "function")
+    throw new AdapterError("option", `${what} is not a tf.Variable`);
   return tensor as Variable;
 };
 
-const resolve = (model: MultiOutputModel | MultiOutputLayersModelLike): { forward: (x: Tensor, context?: ModelContext) => Tensor | Tensor[]; trainable: Variable[] } => {
+const resolve = (
+  model: MultiOutputModel | MultiOutputLayersModelLike,
+): { forward: (x: Tensor, context?: ModelContext) => Tensor | Tensor[]; trainable: Variable[] } => {
   if (Array.isArray((model as Partial<MultiOutputLayersModelLike>).trainableWeights)) {
     const layers = model as MultiOutputLayersModelLike;
     return {
@@ -143,7 +152,8 @@ const resolve = (model: MultiOutputModel | MultiOutputLayersModelLike): { forwar
     };
   }
   const fn = model as MultiOutputModel;
-  if (typeof fn.apply !== "function" || !Array.isArray(fn.variables)) throw new AdapterError("option", "model must be a tf.LayersModel or { apply(inputs), variables }");
+  if (typeof fn.apply !== "function" || !Array.isArray(fn.variables))
+    throw new AdapterError("option", "model must be a tf.LayersModel or { apply(inputs), variables }");
   return { forward: fn.apply, trainable: [...fn.variables] };
 };
 
@@ -156,24 +166,39 @@ const resolve = (model: MultiOutputModel | MultiOutputLayersModelLike): { forwar
  */
 export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): GradientTrainer<S> => {
   const { tf, optimizer, weighting, numTasks } = options;
-  if (!Number.isInteger(numTasks) || numTasks < 1) throw new AdapterError("option", `numTasks must be an integer >= 1 (got ${numTasks})`);
+  if (!Number.isInteger(numTasks) || numTasks < 1)
+    throw new AdapterError("option", `numTasks must be an integer >= 1 (got ${numTasks})`);
   if (tf.getGradient("Reshape") === undefined || tf.getGradient("BatchMatMul") === undefined) {
-    throw new AdapterError("option", 'tfjs gradients are not registered: import "@tensorflow/tfjs" or "@tensorflow/tfjs-layers", or call ensureGradientsRegistered/selectBackend from art-mtl/tfjs');
+    throw new AdapterError(
+      "option",
+      'tfjs gradients are not registered: import "@tensorflow/tfjs" or "@tensorflow/tfjs-layers", or call ensureGradientsRegistered/selectBackend from art-mtl/tfjs',
+    );
   }
   const model = resolve(options.model);
   if (model.trainable.length === 0) throw new AdapterError("option", "the model has no trainable variables");
   const trainableIds = new Set(model.trainable.map((v) => v.id));
   const shared = options.sharedVariables === undefined ? model.trainable : [...options.sharedVariables];
-  for (const v of shared) if (!trainableIds.has(v.id)) throw new AdapterError("option", `shared variable ${v.name} is not a trainable variable of the model`);
-  if (shared.length === 0) throw new AdapterError("option", "sharedVariables is empty: the Gramian needs at least one shared variable");
+  for (const v of shared)
+    if (!trainableIds.has(v.id))
+      throw new AdapterError("option", `shared variable ${v.name} is not a trainable variable of the model`);
+  if (shared.length === 0)
+    throw new AdapterError("option", "sharedVariables is empty: the Gramian needs at least one shared variable");
   const sharedIds = new Set(shared.map((v) => v.id));
   const representation = options.representation;
   if (representation !== undefined) {
-    if (typeof representation.encode !== "function" || typeof representation.decode !== "function") throw new AdapterError("option", "representation must be { encode(x) → z, decode(z) → one output per task }");
-    if (options.sharedVariables === undefined) throw new AdapterError("option", "representation needs sharedVariables: the encoder's variables (every other trainable variable is a head's)");
+    if (typeof representation.encode !== "function" || typeof representation.decode !== "function")
+      throw new AdapterError("option", "representation must be { encode(x) → z, decode(z) → one output per task }");
+    if (options.sharedVariables === undefined)
+      throw new AdapterError(
+        "option",
+        "representation needs sharedVariables: the encoder's variables (every other trainable variable is a head's)",
+      );
   }
   if (options.perTaskLoss !== undefined && options.perTaskLoss.length !== numTasks) {
-    throw new AdapterError("option", `perTaskLoss must have one loss per task (got ${options.perTaskLoss.length} for ${numTasks} tasks)`);
+    throw new AdapterError(
+      "option",
+      `perTaskLoss must have one loss per task (got ${options.perTaskLoss.length} for ${numTasks} tasks)`,
+    );
   }
   const perSampleLoss = options.perSampleLoss ?? l1PerSample;
   const lossOfTask = (k: number): PerSampleLossFn => options.perTaskLoss?.[k] ?? perSampleLoss;
@@ -202,12 +227,19 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     const taskLosses: (number | null)[] = new Array<number | null>(numTasks).fill(null);
     present.forEach((k, i) => (taskLosses[k] = values[i] as number));
     const gramian = Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0));
-    present.forEach((row, i) => present.forEach((column, j) => ((gramian[row] as number[])[column] = values[kp + i * kp + j] as number)));
+    present.forEach((row, i) =>
+      present.forEach((column, j) => ((gramian[row] as number[])[column] = values[kp + i * kp + j] as number)),
+    );
     let gradients: Array<Float32Array | null> | undefined;
     if (needsGradients) {
       const length = (values.length - kp - kp * kp) / kp;
       gradients = new Array<Float32Array | null>(numTasks).fill(null);
-      present.forEach((k, i) => ((gradients as Array<Float32Array | null>)[k] = Float32Array.from(values.subarray(kp + kp * kp + i * length, kp + kp * kp + (i + 1) * length) as Float32Array)));
+      present.forEach(
+        (k, i) =>
+          ((gradients as Array<Float32Array | null>)[k] = Float32Array.from(
+            values.subarray(kp + kp * kp + i * length, kp + kp * kp + (i + 1) * length) as Float32Array,
+          )),
+      );
     }
     const result = driver.tryStep({ losses: taskLosses, gramian, ...(gradients === undefined ? {} : { gradients }) });
     if (E.isLeft(result)) throw new AdapterError("weighting", result.left.message, result.left.cause);
@@ -215,22 +247,53 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
   };
 
   /** The update along A's rows: Σ_k c_k A_k in one matmul, or the method's own direction. */
-  const combined = (a: Tensor, present: ReadonlyArray<number>, step: { readonly coefficients: ReadonlyArray<number>; readonly direction?: ReadonlyArray<number> }): Tensor =>
+  const combined = (
+    a: Tensor,
+    present: ReadonlyArray<number>,
+    step: { readonly coefficients: ReadonlyArray<number>; readonly direction?: ReadonlyArray<number> },
+  ): Tensor =>
     step.direction !== undefined
       ? tf.tensor1d(Float32Array.from(step.direction))
-      : tf.reshape(tf.matMul(tf.tensor2d(Float32Array.from(present, (k) => step.coefficients[k] as number), [1, present.length]), a), [-1]);
+      : tf.reshape(
+          tf.matMul(
+            tf.tensor2d(
+              Float32Array.from(present, (k) => step.coefficients[k] as number),
+              [1, present.length],
+            ),
+            a,
+          ),
+          [-1],
+        );
 
-  const finish = (taskLosses: TaskLosses, gramian: number[][], step: { readonly coefficients: ReadonlyArray<number>; readonly diagnostics: Diagnostics }): GradientStepResult<S> => {
+  const finish = (
+    taskLosses: TaskLosses,
+    gramian: number[][],
+    step: { readonly coefficients: ReadonlyArray<number>; readonly diagnostics: Diagnostics },
+  ): GradientStepResult<S> => {
     driver.completeStep();
     const { coefficients } = step;
-    return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian, diagnostics: step.diagnostics, state: driver.state, step: driver.stepCount };
+    return {
+      loss: weightedSum(coefficients, taskLosses),
+      taskLosses,
+      coefficients,
+      weights: coefficients,
+      nextWeights: coefficients,
+      gramian,
+      diagnostics: step.diagnostics,
+      state: driver.state,
+      step: driver.stepCount,
+    };
   };
 
   /**
    * The core of a step: `taskLoss(k)` builds task k's scalar loss (a forward pass) for each
    * present task; gradients per task, the Gramian and one read-back; the weighting; the update.
    */
-  const run = async (present: ReadonlyArray<number>, taskLoss: (k: number) => tfCore.Scalar, lossVector: () => tfCore.Tensor1D): Promise<GradientStepResult<S>> => {
+  const run = async (
+    present: ReadonlyArray<number>,
+    taskLoss: (k: number) => tfCore.Scalar,
+    lossVector: () => tfCore.Tensor1D,
+  ): Promise<GradientStepResult<S>> => {
     if (weighting.needs === "losses") return runOnLosses(present, lossVector);
     const variables = model.trainable;
     // One forward and backward pass per present task: the same passes as a data-parallel replica's in gradient mode.
@@ -238,7 +301,9 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     const sharedIndex = variables.map((v, i) => (sharedIds.has(v.id) ? i : -1)).filter((i) => i >= 0);
     let a: Tensor | undefined;
     try {
-      a = tf.tidy(() => tf.stack(perTask.map((p) => tf.concat(sharedIndex.map((i) => tf.reshape(p.grads[i] as Tensor, [-1]))))));
+      a = tf.tidy(() =>
+        tf.stack(perTask.map((p) => tf.concat(sharedIndex.map((i) => tf.reshape(p.grads[i] as Tensor, [-1]))))),
+      );
       const rows = a;
       const { taskLosses, gramian, step } = await weigh(present, perTask, rows);
       tf.tidy(() => {
@@ -270,7 +335,12 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
    * gets its own task's gradient. Costs 2 encoder forwards + 1 encoder backward + K head passes,
    * instead of K encoder forwards and backwards.
    */
-  const runOnRepresentation = async (split: RepresentationSplit, inputs: Tensor, present: ReadonlyArray<number>, headLoss: (outputs: Tensor[], k: number) => tfCore.Scalar): Promise<GradientStepResult<S>> => {
+  const runOnRepresentation = async (
+    split: RepresentationSplit,
+    inputs: Tensor,
+    present: ReadonlyArray<number>,
+    headLoss: (outputs: Tensor[], k: number) => tfCore.Scalar,
+  ): Promise<GradientStepResult<S>> => {
     const heads = model.trainable.filter((v) => !sharedIds.has(v.id));
     const encoded = tf.tidy(() => split.encode(inputs));
     // z as a variable, so that one taped pass per task gives ∂L_k/∂z and the heads' gradients together.
@@ -285,7 +355,10 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
       const rows = a;
       tf.tidy(() => {
         const cotangent = tf.reshape(combined(rows, present, step), z.shape);
-        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(split.encode(inputs), cotangent)) as tfCore.Scalar, shared as Variable[]);
+        const { grads } = tf.variableGrads(
+          () => tf.sum(tf.mul(split.encode(inputs), cotangent)) as tfCore.Scalar,
+          shared as Variable[],
+        );
         optimizer.applyGradients([
           ...shared.map((v) => ({ name: v.name, tensor: grads[v.name] ?? tf.zerosLike(v) })),
           ...heads.map((v, j) => ({ name: v.name, tensor: tf.addN(perTask.map((p) => p.grads[j + 1] as Tensor)) })),
@@ -307,7 +380,10 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
    * no per-task gradients. A forward pass without a tape gives the [K] losses (the one
    * read-back), then one taped pass differentiates Σ_k c_k L_k: about 1.3 passes, not K.
    */
-  const runOnLosses = async (present: ReadonlyArray<number>, lossVector: () => tfCore.Tensor1D): Promise<GradientStepResult<S>> => {
+  const runOnLosses = async (
+    present: ReadonlyArray<number>,
+    lossVector: () => tfCore.Tensor1D,
+  ): Promise<GradientStepResult<S>> => {
     const readBack = tf.tidy(lossVector);
     const values = await readBack.data(); // the one read-back of this step
     readBack.dispose();
@@ -317,17 +393,35 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     if (E.isLeft(result)) throw new AdapterError("weighting", result.left.message, result.left.cause);
     const { coefficients } = result.right;
     tf.tidy(() => {
-      const grads = weightedLossGradients(tf, model.trainable, lossVector, () => coefficients.map((c, k) => (taskLosses[k] === null ? 0 : c)));
-      optimizer.applyGradients(model.trainable.filter((v) => grads[v.name] !== undefined).map((v) => ({ name: v.name, tensor: grads[v.name] as Tensor })));
+      const grads = weightedLossGradients(tf, model.trainable, lossVector, () =>
+        coefficients.map((c, k) => (taskLosses[k] === null ? 0 : c)),
+      );
+      optimizer.applyGradients(
+        model.trainable
+          .filter((v) => grads[v.name] !== undefined)
+          .map((v) => ({ name: v.name, tensor: grads[v.name] as Tensor })),
+      );
     });
     driver.completeStep();
-    return { loss: weightedSum(coefficients, taskLosses), taskLosses, coefficients, weights: coefficients, nextWeights: coefficients, gramian: [], diagnostics: result.right.diagnostics, state: driver.state, step: driver.stepCount };
+    return {
+      loss: weightedSum(coefficients, taskLosses),
+      taskLosses,
+      coefficients,
+      weights: coefficients,
+      nextWeights: coefficients,
+      gramian: [],
+      diagnostics: result.right.diagnostics,
+      state: driver.state,
+      step: driver.stepCount,
+    };
   };
 
-  const weightedSum = (c: ReadonlyArray<number>, losses: TaskLosses): number => losses.reduce<number>((sum, l, k) => sum + (l === null ? 0 : (c[k] as number) * l), 0);
+  const weightedSum = (c: ReadonlyArray<number>, losses: TaskLosses): number =>
+    losses.reduce<number>((sum, l, k) => sum + (l === null ? 0 : (c[k] as number) * l), 0);
 
   const exclusive = async <T>(body: () => Promise<T>): Promise<T> => {
-    if (running) throw new AdapterError("option", "a step was called before the previous step finished (await each step)");
+    if (running)
+      throw new AdapterError("option", "a step was called before the previous step finished (await each step)");
     running = true;
     try {
       return await body();
@@ -337,7 +431,11 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
   };
 
   const single = (out: Tensor | Tensor[]): Tensor => {
-    if (Array.isArray(out)) throw new AdapterError("option", `step() needs a one-output model (got ${out.length} outputs); use stepHeads for one output per task`);
+    if (Array.isArray(out))
+      throw new AdapterError(
+        "option",
+        `step() needs a one-output model (got ${out.length} outputs); use stepHeads for one output per task`,
+      );
     return out;
   };
 
@@ -345,10 +443,17 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     step: (inputs, targets, taskIds, modelContext) =>
       exclusive(async () => {
         const batchSize = inputs.shape[0] as number;
-        if (targets.shape[0] !== batchSize) throw new AdapterError("shape", `inputs and targets must have the same batch size (got ${batchSize} and ${targets.shape[0]})`);
+        if (targets.shape[0] !== batchSize)
+          throw new AdapterError(
+            "shape",
+            `inputs and targets must have the same batch size (got ${batchSize} and ${targets.shape[0]})`,
+          );
         const counts = countTasks(taskIds, numTasks, batchSize);
         if (modelContext?.taskIds !== undefined && modelContext.taskIds.length !== taskIds.length) {
-          throw new AdapterError("shape", `modelContext.taskIds must have one id per sample (got ${modelContext.taskIds.length} for ${taskIds.length} samples)`);
+          throw new AdapterError(
+            "shape",
+            `modelContext.taskIds must have one id per sample (got ${modelContext.taskIds.length} for ${taskIds.length} samples)`,
+          );
         }
         const present = counts.present.flatMap((p, k) => (p ? [k] : []));
         const lossVector = (): tfCore.Tensor1D => {
@@ -358,32 +463,58 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
         };
         const told = modelContext?.taskIds;
         const batch = { inputs, targets, taskIds, ...(told === undefined ? {} : { told }) };
-        return run(present, (k) => subBatchLoss(tf, (x, context) => single(model.forward(x, context)), lossOfTask(k), batch, k, "mean"), lossVector);
+        return run(
+          present,
+          (k) => subBatchLoss(tf, (x, context) => single(model.forward(x, context)), lossOfTask(k), batch, k, "mean"),
+          lossVector,
+        );
       }),
     stepHeads: (inputs, targets, mask) =>
       exclusive(async () => {
         const batchSize = inputs.shape[0] as number;
-        if (targets.length !== numTasks) throw new AdapterError("shape", `stepHeads needs one target tensor per task (got ${targets.length} for ${numTasks} tasks)`);
+        if (targets.length !== numTasks)
+          throw new AdapterError(
+            "shape",
+            `stepHeads needs one target tensor per task (got ${targets.length} for ${numTasks} tasks)`,
+          );
         targets.forEach((t, k) => {
-          if (t.shape[0] !== batchSize) throw new AdapterError("shape", `targets[${k}] has batch size ${t.shape[0]}, inputs ${batchSize}`);
+          if (t.shape[0] !== batchSize)
+            throw new AdapterError("shape", `targets[${k}] has batch size ${t.shape[0]}, inputs ${batchSize}`);
         });
-        if (mask !== undefined && (mask.length !== batchSize || mask.some((row) => row.length !== numTasks || row.some((m) => m !== 0 && m !== 1)))) {
+        if (
+          mask !== undefined &&
+          (mask.length !== batchSize ||
+            mask.some((row) => row.length !== numTasks || row.some((m) => m !== 0 && m !== 1)))
+        ) {
           throw new AdapterError("shape", `mask must be ${batchSize} rows of ${numTasks} entries, each 0 or 1`);
         }
-        const counts = Array.from({ length: numTasks }, (_, k) => (mask === undefined ? batchSize : mask.reduce((n, row) => n + (row[k] as number), 0)));
+        const counts = Array.from({ length: numTasks }, (_, k) =>
+          mask === undefined ? batchSize : mask.reduce((n, row) => n + (row[k] as number), 0),
+        );
         const present = counts.flatMap((n, k) => (n > 0 ? [k] : []));
         const headLoss = (outputs: Tensor | Tensor[], k: number): tfCore.Scalar => {
           if (!Array.isArray(outputs) || outputs.length !== numTasks) {
-            throw new AdapterError("option", `stepHeads needs a model with one output per task (${numTasks}); got ${Array.isArray(outputs) ? outputs.length : 1}`);
+            throw new AdapterError(
+              "option",
+              `stepHeads needs a model with one output per task (${numTasks}); got ${Array.isArray(outputs) ? outputs.length : 1}`,
+            );
           }
           const perSample = lossOfTask(k)(tf, outputs[k] as Tensor, targets[k] as Tensor);
-          if (perSample.rank !== 1 || perSample.shape[0] !== batchSize) throw new AdapterError("shape", `the loss of task ${k} must return [${batchSize}] (got [${perSample.shape.join(",")}])`);
+          if (perSample.rank !== 1 || perSample.shape[0] !== batchSize)
+            throw new AdapterError(
+              "shape",
+              `the loss of task ${k} must return [${batchSize}] (got [${perSample.shape.join(",")}])`,
+            );
           // An absent task's loss is 0 (not 0/0): its coefficient is 0 anyway.
           if (mask === undefined) return tf.mean(perSample) as tfCore.Scalar;
-          const m = tf.tensor1d(mask.map((row) => row[k] as number), "float32");
+          const m = tf.tensor1d(
+            mask.map((row) => row[k] as number),
+            "float32",
+          );
           return tf.div(tf.sum(tf.mul(perSample, m)), Math.max(counts[k] as number, 1)) as tfCore.Scalar;
         };
-        if (representation !== undefined && weighting.needs !== "losses") return runOnRepresentation(representation, inputs, present, headLoss);
+        if (representation !== undefined && weighting.needs !== "losses")
+          return runOnRepresentation(representation, inputs, present, headLoss);
         return run(
           present,
           (k) => headLoss(model.forward(inputs), k),

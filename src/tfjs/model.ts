@@ -68,12 +68,17 @@ export const resolveModel = (model: TrainableModel): ResolvedModel => {
     const trainable = model.trainableWeights.map((w, i) => asVariable(w.read(), `trainable weight ${i}`));
     const trainableIds = new Set(trainable.map((v) => v.id));
     // A LayersModel's `weights` lists trainable and non-trainable weights; keep trainable first.
-    const others = model.weights.map((w, i) => asVariable(w.read(), `weight ${i}`)).filter((v) => !trainableIds.has(v.id));
+    const others = model.weights
+      .map((w, i) => asVariable(w.read(), `weight ${i}`))
+      .filter((v) => !trainableIds.has(v.id));
     return {
       forward: (inputs) => {
         const out = model.apply(inputs, { training: true });
         if (Array.isArray(out)) {
-          throw new AdapterError("option", `the LayersModel must have one output for step() (got ${out.length}; use stepHeads for one output per task)`);
+          throw new AdapterError(
+            "option",
+            `the LayersModel must have one output for step() (got ${out.length}; use stepHeads for one output per task)`,
+          );
         }
         return out as Tensor;
       },
@@ -87,7 +92,8 @@ export const resolveModel = (model: TrainableModel): ResolvedModel => {
   }
   return {
     forward: model.apply,
-    forwardAll: (inputs, context) => (model as { apply: (x: Tensor, c?: ModelContext) => Tensor | Tensor[] }).apply(inputs, context),
+    forwardAll: (inputs, context) =>
+      (model as { apply: (x: Tensor, c?: ModelContext) => Tensor | Tensor[] }).apply(inputs, context),
     trainable: [...model.variables],
     checkpointed: [...model.variables, ...(model.stateVariables ?? [])],
   };

@@ -1,6 +1,7 @@
+import type * as tfCore from "@tensorflow/tfjs-core";
+
 import { AdapterError } from "./errors.js";
 import type { Tensor, Tf } from "./tf.js";
-import type * as tfCore from "@tensorflow/tfjs-core";
 
 /** Task ids of a batch, one per sample, as they come from a data loader. */
 export type TaskIds = ReadonlyArray<number> | Int32Array;

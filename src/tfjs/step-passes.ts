@@ -1,8 +1,9 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
+
 import type { ModelContext } from "./model.js";
 import type { TaskIds } from "./per-task-loss.js";
-import type { PerSampleLossFn } from "./trainer.js";
 import type { Scalar, Tensor, Tf, Variable } from "./tf.js";
+import type { PerSampleLossFn } from "./trainer.js";
 
 /**
  * The taped passes of a training step, in one place: `createTrainer`'s exact one-pass step and a
@@ -51,7 +52,9 @@ export const subBatchLoss = (
   const members = Int32Array.from({ length: batch.taskIds.length }, (_, b) => b).filter((b) => batch.taskIds[b] === k);
   const idx = tf.tensor1d(members, "int32");
   const told = batch.told;
-  const prediction = forward(tf.gather(batch.inputs, idx), { taskIds: Array.from(members, (b) => (told === undefined ? k : (told[b] as number))) });
+  const prediction = forward(tf.gather(batch.inputs, idx), {
+    taskIds: Array.from(members, (b) => (told === undefined ? k : (told[b] as number))),
+  });
   const perSample = perSampleLoss(tf, prediction, tf.gather(batch.targets, idx));
   return (reduce === "mean" ? tf.mean(perSample) : tf.sum(perSample)) as Scalar;
 };
@@ -67,7 +70,12 @@ export interface TaskGradient {
  * task (`taskLoss(k)` builds the loss). The caller owns the tensors (dispose them, or call inside
  * `tf.tidy`).
  */
-export const taskGradients = (tf: Tf, variables: ReadonlyArray<Variable>, present: ReadonlyArray<number>, taskLoss: (k: number) => Scalar): TaskGradient[] => {
+export const taskGradients = (
+  tf: Tf,
+  variables: ReadonlyArray<Variable>,
+  present: ReadonlyArray<number>,
+  taskLoss: (k: number) => Scalar,
+): TaskGradient[] => {
   const out: TaskGradient[] = [];
   try {
     for (const k of present) {

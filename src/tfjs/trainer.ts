@@ -1,14 +1,18 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
+
 import type { Diagnostics, TaskLosses, Weighting } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
-import type { FunctionModel, ModelContext, ResolvedModel, TrainableModel } from "./model.js";
-import { resolveModel } from "./model.js";
-import type { TaskCounts, TaskIds } from "./per-task-loss.js";
-import { countTasks, l1PerSample, taskMeanMatrix } from "./per-task-loss.js";
-import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
-import type { TrainerHostState } from "./weighting-driver.js";
+import {
+  resolveModel,
+  type FunctionModel,
+  type ModelContext,
+  type ResolvedModel,
+  type TrainableModel,
+} from "./model.js";
+import { countTasks, l1PerSample, taskMeanMatrix, type TaskCounts, type TaskIds } from "./per-task-loss.js";
 import { weightedLossGradients } from "./step-passes.js";
-import { createWeightingDriver } from "./weighting-driver.js";
+import type { Optimizer, Tensor, Tf, Variable } from "./tf.js";
+import { createWeightingDriver, type TrainerHostState } from "./weighting-driver.js";
 
 export type { TrainerHostState } from "./weighting-driver.js";
 
@@ -102,7 +106,11 @@ export interface Trainer<S> {
    * over the samples that have its label; a task without any is absent (null loss, weight 0).
    * The same modes (exact, lagged, two-phase), read-backs and host state as `step`.
    */
-  stepHeads(inputs: Tensor, targets: ReadonlyArray<Tensor>, mask?: ReadonlyArray<ReadonlyArray<number>>): Promise<TrainStepResult<S>>;
+  stepHeads(
+    inputs: Tensor,
+    targets: ReadonlyArray<Tensor>,
+    mask?: ReadonlyArray<ReadonlyArray<number>>,
+  ): Promise<TrainStepResult<S>>;
   /** Applies an observation still on the device (two-phase, non-lagged, "same-batch"); a no-op otherwise. */
   flush(): Promise<void>;
   /** The end-of-epoch event of an epoch-aware weighting (DWA), after a flush; a no-op for others. */
@@ -150,7 +158,10 @@ const checkBatch = (inputs: Tensor, targets: Tensor, taskIds: TaskIds, numTasks:
   if (inputs.rank < 1 || targets.rank < 1) throw new AdapterError("shape", "inputs and targets need a batch dimension");
   const batchSize = inputs.shape[0] as number;
   if (targets.shape[0] !== batchSize) {
-    throw new AdapterError("shape", `inputs and targets must have the same batch size (got ${batchSize} and ${targets.shape[0]})`);
+    throw new AdapterError(
+      "shape",
+      `inputs and targets must have the same batch size (got ${batchSize} and ${targets.shape[0]})`,
+    );
   }
   if (batchSize < 1) throw new AdapterError("shape", "the batch is empty");
   return countTasks(taskIds, numTasks, batchSize);
@@ -178,7 +189,10 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
   }
   const model = resolveTrainerModel(options);
   if (options.perTaskLoss !== undefined && options.perTaskLoss.length !== numTasks) {
-    throw new AdapterError("option", `perTaskLoss must have one loss per task (got ${options.perTaskLoss.length} for ${numTasks} tasks)`);
+    throw new AdapterError(
+      "option",
+      `perTaskLoss must have one loss per task (got ${options.perTaskLoss.length} for ${numTasks} tasks)`,
+    );
   }
   if (model.trainable.length === 0) throw new AdapterError("option", "the model has no trainable variables");
   const perSampleLoss = options.perSampleLoss ?? l1PerSample;
@@ -196,7 +210,12 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
 
   /** Per-task mean losses [K] of a batch (forward pass; the caller decides whether to tape it). */
   let context: ModelContext = {};
-  const taskLossVector = (inputs: Tensor, targets: Tensor, matrix: Float32Array, batchSize: number): tfCore.Tensor1D => {
+  const taskLossVector = (
+    inputs: Tensor,
+    targets: Tensor,
+    matrix: Float32Array,
+    batchSize: number,
+  ): tfCore.Tensor1D => {
     const predictions = model.forward(inputs, context);
     const perSample = perSampleLoss(tf, predictions, targets);
     if (perSample.rank !== 1 || perSample.shape[0] !== batchSize) {
@@ -211,11 +230,10 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     tf.tidy(() => {
       // The vjp of the loss vector with cotangent alpha is the gradient of sum_k alpha_k L_k;
       // alpha is a constant here, so no gradient flows through the weights.
-      const { value, grads } = tf.valueAndGrads(lossVector)(
-        variableList,
-        tf.tensor1d(weights as number[], "float32"),
+      const { value, grads } = tf.valueAndGrads(lossVector)(variableList, tf.tensor1d(weights as number[], "float32"));
+      optimizer.applyGradients(
+        variableList.map((variable, i) => ({ name: variable.name, tensor: grads[i] as Tensor })),
       );
-      optimizer.applyGradients(variableList.map((variable, i) => ({ name: variable.name, tensor: grads[i] as Tensor })));
       return value;
     });
 
@@ -273,12 +291,21 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
           return weighted.weights;
         });
         // A variable the loss does not reach has no gradient (valueAndGrads would have thrown); skip it.
-        optimizer.applyGradients(variableList.filter((variable) => grads[variable.name] !== undefined).map((variable) => ({ name: variable.name, tensor: grads[variable.name] as Tensor })));
+        optimizer.applyGradients(
+          variableList
+            .filter((variable) => grads[variable.name] !== undefined)
+            .map((variable) => ({ name: variable.name, tensor: grads[variable.name] as Tensor })),
+        );
       });
     } finally {
       pending?.losses.dispose();
     }
-    return finishExact(lossVector, counts, taskLosses, weighted as { weights: ReadonlyArray<number>; diagnostics: Diagnostics });
+    return finishExact(
+      lossVector,
+      counts,
+      taskLosses,
+      weighted as { weights: ReadonlyArray<number>; diagnostics: Diagnostics },
+    );
   };
 
   const stepExact = async (lossVector: LossVector, counts: TaskCounts): Promise<TrainStepResult<S>> => {
@@ -310,9 +337,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     // same batch) the post-update forward, and one read-back of their losses at the end.
     const before = update(lossVector, applied);
     const withObservation = twoPhase && observation === "same-batch";
-    const readBack = withObservation
-      ? tf.tidy(() => tf.concat([before, lossVector()]))
-      : before;
+    const readBack = withObservation ? tf.tidy(() => tf.concat([before, lossVector()])) : before;
     const values = await readBack.data(); // the one read-back of this step
     readBack.dispose();
     before.dispose();
@@ -346,10 +371,14 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
 
   return {
     step: async (inputs, targets, taskIds, modelContext) => {
-      if (running) throw new AdapterError("option", "trainer.step was called before the previous step finished (await each step)");
+      if (running)
+        throw new AdapterError("option", "trainer.step was called before the previous step finished (await each step)");
       const counts = checkBatch(inputs, targets, taskIds, numTasks);
       if (modelContext?.taskIds !== undefined && modelContext.taskIds.length !== taskIds.length) {
-        throw new AdapterError("shape", `modelContext.taskIds must have one id per sample (got ${modelContext.taskIds.length} for ${taskIds.length} samples)`);
+        throw new AdapterError(
+          "shape",
+          `modelContext.taskIds must have one id per sample (got ${modelContext.taskIds.length} for ${taskIds.length} samples)`,
+        );
       }
       context = modelContext ?? { taskIds };
       const batchSize = inputs.shape[0] as number;
@@ -363,31 +392,56 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
       }
     },
     stepHeads: async (inputs, targets, mask) => {
-      if (running) throw new AdapterError("option", "trainer.stepHeads was called before the previous step finished (await each step)");
+      if (running)
+        throw new AdapterError(
+          "option",
+          "trainer.stepHeads was called before the previous step finished (await each step)",
+        );
       if (inputs.rank < 1) throw new AdapterError("shape", "inputs need a batch dimension");
       const batchSize = inputs.shape[0] as number;
-      if (targets.length !== numTasks) throw new AdapterError("shape", `stepHeads needs one target tensor per task (got ${targets.length} for ${numTasks} tasks)`);
+      if (targets.length !== numTasks)
+        throw new AdapterError(
+          "shape",
+          `stepHeads needs one target tensor per task (got ${targets.length} for ${numTasks} tasks)`,
+        );
       targets.forEach((t, k) => {
-        if (t.shape[0] !== batchSize) throw new AdapterError("shape", `targets[${k}] has batch size ${t.shape[0]}, inputs ${batchSize}`);
+        if (t.shape[0] !== batchSize)
+          throw new AdapterError("shape", `targets[${k}] has batch size ${t.shape[0]}, inputs ${batchSize}`);
       });
-      if (mask !== undefined && (mask.length !== batchSize || mask.some((row) => row.length !== numTasks || row.some((m) => m !== 0 && m !== 1)))) {
+      if (
+        mask !== undefined &&
+        (mask.length !== batchSize ||
+          mask.some((row) => row.length !== numTasks || row.some((m) => m !== 0 && m !== 1)))
+      ) {
         throw new AdapterError("shape", `mask must be ${batchSize} rows of ${numTasks} entries, each 0 or 1`);
       }
-      const countsPerTask = Array.from({ length: numTasks }, (_, k) => (mask === undefined ? batchSize : mask.reduce((n, row) => n + (row[k] as number), 0)));
+      const countsPerTask = Array.from({ length: numTasks }, (_, k) =>
+        mask === undefined ? batchSize : mask.reduce((n, row) => n + (row[k] as number), 0),
+      );
       const counts: TaskCounts = { counts: countsPerTask, present: countsPerTask.map((n) => n > 0) };
-      if (!counts.present.some(Boolean)) throw new AdapterError("shape", "no sample of the batch has any task's label (every mask entry is 0)");
+      if (!counts.present.some(Boolean))
+        throw new AdapterError("shape", "no sample of the batch has any task's label (every mask entry is 0)");
       // [K, B] averaging of each head's per-sample losses over the samples that have its label.
       const averaging = new Float32Array(numTasks * batchSize);
-      for (let k = 0; k < numTasks; k++) for (let b = 0; b < batchSize; b++) if (mask === undefined || mask[b]?.[k] === 1) averaging[k * batchSize + b] = 1 / (countsPerTask[k] as number);
+      for (let k = 0; k < numTasks; k++)
+        for (let b = 0; b < batchSize; b++)
+          if (mask === undefined || mask[b]?.[k] === 1) averaging[k * batchSize + b] = 1 / (countsPerTask[k] as number);
       const lossVector: LossVector = () => {
         const outputs = model.forwardAll(inputs, {});
         if (!Array.isArray(outputs) || outputs.length !== numTasks) {
-          throw new AdapterError("option", `stepHeads needs a model with one output per task (${numTasks}); got ${Array.isArray(outputs) ? outputs.length : 1}`);
+          throw new AdapterError(
+            "option",
+            `stepHeads needs a model with one output per task (${numTasks}); got ${Array.isArray(outputs) ? outputs.length : 1}`,
+          );
         }
         const perSample = tf.stack(
           outputs.map((out, k) => {
             const l = (options.perTaskLoss?.[k] ?? perSampleLoss)(tf, out, targets[k] as Tensor);
-            if (l.rank !== 1 || l.shape[0] !== batchSize) throw new AdapterError("shape", `the loss of task ${k} must return [${batchSize}] (got [${l.shape.join(",")}])`);
+            if (l.rank !== 1 || l.shape[0] !== batchSize)
+              throw new AdapterError(
+                "shape",
+                `the loss of task ${k} must return [${batchSize}] (got [${l.shape.join(",")}])`,
+              );
             return l;
           }),
         ); // [K, B]
@@ -420,7 +474,8 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
     lagged,
     syncRead,
     hostState: () => {
-      if (pendingObservation !== null) throw new AdapterError("checkpoint", "call trainer.flush() before saving (an observation is pending)");
+      if (pendingObservation !== null)
+        throw new AdapterError("checkpoint", "call trainer.flush() before saving (an observation is pending)");
       return driver.hostState();
     },
     restoreHostState: (saved) => {

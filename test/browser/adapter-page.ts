@@ -15,29 +15,54 @@
  * `node-checkpoint/case-i.tar` (the same directory packed with the system's tar).
  */
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
-import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
-import {
-  checkpointFromTar, copyCheckpoint, indexedDbCheckpointStore, listIndexedDbCheckpoints, memoryCheckpointStore,
-  registerWebGlTrainingKernels, registerWebGpuTrainingKernels, selectBackend,
-} from "../../src/tfjs/index.js";
-import type { CheckpointManifest } from "../../src/tfjs/index.js";
-import {
-  CHECKPOINT_CASES, TRAIN_CASES, resumeCase, runCheckpointCase, runGradientTraining, runModelTraining, runTrainCase, saveCaseCheckpoint,
-} from "../tfjs/webgpu/scenarios.js";
-import type { CheckpointRecord, TrainRecord } from "../tfjs/webgpu/scenarios.js";
-import { auditAllPieces, auditModels, nearestAdjoint, probePads } from "../tfjs/webgpu/audits.js";
-import type { GpuErrorScopes } from "../tfjs/webgpu/audits.js";
-import { CHECKPOINT_STEP, CONTINUE_TO, PAGE_DATABASE } from "./adapter-protocol.js";
-import type { FromNodeRecord, PageResult, RunOptions, ToNodeRecord } from "./adapter-protocol.js";
 
-const errorText = (error: unknown): string => (error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error));
+import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
+
+import {
+  checkpointFromTar,
+  copyCheckpoint,
+  indexedDbCheckpointStore,
+  listIndexedDbCheckpoints,
+  memoryCheckpointStore,
+  registerWebGlTrainingKernels,
+  registerWebGpuTrainingKernels,
+  selectBackend,
+  type CheckpointManifest,
+} from "../../src/tfjs/index.js";
+import { auditAllPieces, auditModels, nearestAdjoint, probePads, type GpuErrorScopes } from "../tfjs/webgpu/audits.js";
+import {
+  CHECKPOINT_CASES,
+  resumeCase,
+  runCheckpointCase,
+  runGradientTraining,
+  runModelTraining,
+  runTrainCase,
+  saveCaseCheckpoint,
+  TRAIN_CASES,
+  type CheckpointRecord,
+  type TrainRecord,
+} from "../tfjs/webgpu/scenarios.js";
+import {
+  CHECKPOINT_STEP,
+  CONTINUE_TO,
+  PAGE_DATABASE,
+  type FromNodeRecord,
+  type PageResult,
+  type RunOptions,
+  type ToNodeRecord,
+} from "./adapter-protocol.js";
+
+const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
 
 const sameFiles = (a: ReadonlyMap<string, Uint8Array>, b: ReadonlyMap<string, Uint8Array>): boolean =>
-  a.size === b.size && [...a].every(([name, bytes]) => {
+  a.size === b.size &&
+  [...a].every(([name, bytes]) => {
     const other = b.get(name);
     return other !== undefined && other.length === bytes.length && other.every((v, i) => v === bytes[i]);
   });
@@ -60,33 +85,46 @@ const nodeCheckpoint = async (i: number): Promise<{ files: Map<string, Uint8Arra
   const manifestBytes = await fetchBytes(new URL("manifest.json", base).href);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as CheckpointManifest;
   const files = new Map<string, Uint8Array>([["manifest.json", manifestBytes]]);
-  for (const entry of [...manifest.model, ...manifest.optimizer]) files.set(entry.file, await fetchBytes(new URL(entry.file, base).href));
+  for (const entry of [...manifest.model, ...manifest.optimizer])
+    files.set(entry.file, await fetchBytes(new URL(entry.file, base).href));
   const tar = checkpointFromTar(await fetchBytes(new URL(`node-checkpoint/case-${i}.tar`, location.href).href));
   return { files, tar };
 };
 
 /** The active WebGPU device's error scopes (undefined on other backends). */
 const gpuDevice = (): (GpuErrorScopes & EventTarget) | undefined =>
-  tf.getBackend() === "webgpu" ? (tf.backend() as unknown as { device: GpuErrorScopes & EventTarget }).device : undefined;
+  tf.getBackend() === "webgpu"
+    ? (tf.backend() as unknown as { device: GpuErrorScopes & EventTarget }).device
+    : undefined;
 
 /**
  * Activates `backend` and registers its training kernels the way `selectBackend` does; on webgl
  * and webgpu, probes `tf.pad` above rank 4 before and after (the fix replaces the shipped PadV2).
  */
-const activate = async (backend: string): Promise<Pick<PageResult, "registration" | "registrationAgain" | "padShipped" | "padFixed" | "selectionNotes">> => {
-  if (backend === "webgpu" && !("gpu" in navigator)) throw new Error("navigator.gpu is missing (no WebGPU in this browser)");
+const activate = async (
+  backend: string,
+): Promise<Pick<PageResult, "registration" | "registrationAgain" | "padShipped" | "padFixed" | "selectionNotes">> => {
+  if (backend === "webgpu" && !("gpu" in navigator))
+    throw new Error("navigator.gpu is missing (no WebGPU in this browser)");
   if (backend === "wasm") {
     // The product's path in a bundled page: the module handed in (a bundler cannot follow an import by name) ...
-    const selection = await selectBackend(tf, "wasm", { wasmPaths: new URL("wasm/", location.href).href, backendModules: { wasm: wasmBackend } });
+    const selection = await selectBackend(tf, "wasm", {
+      wasmPaths: new URL("wasm/", location.href).href,
+      backendModules: { wasm: wasmBackend },
+    });
     // ... and with nothing handed in: the registered backend is used as it is, with no import by name.
     const again = await selectBackend(tf, "wasm", { registerTrainingKernels: false });
-    return { ...(selection.registration === undefined ? {} : { registration: selection.registration }), selectionNotes: [...selection.notes, ...again.notes] };
+    return {
+      ...(selection.registration === undefined ? {} : { registration: selection.registration }),
+      selectionNotes: [...selection.notes, ...again.notes],
+    };
   }
   if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') returned false`);
   await tf.ready();
   if (backend !== "webgl" && backend !== "webgpu") return {};
   const padShipped = await probePads(tf, gpuDevice());
-  const register = () => (backend === "webgl" ? registerWebGlTrainingKernels(tf, "webgl") : registerWebGpuTrainingKernels(tf, "webgpu"));
+  const register = () =>
+    backend === "webgl" ? registerWebGlTrainingKernels(tf, "webgl") : registerWebGpuTrainingKernels(tf, "webgpu");
   const registration = register();
   return { registration, registrationAgain: register(), padShipped, padFixed: await probePads(tf, gpuDevice()) };
 };
@@ -117,7 +155,10 @@ const run = async (backend: string, options: RunOptions = {}): Promise<PageResul
     const device = gpuDevice();
     if (device !== undefined) {
       device.addEventListener("uncapturederror", (event) => {
-        result.gpuErrors.push(((event as Event & { error?: { message?: string } }).error?.message ?? "unknown GPU error").split("\n")[0] ?? "");
+        result.gpuErrors.push(
+          ((event as Event & { error?: { message?: string } }).error?.message ?? "unknown GPU error").split("\n")[0] ??
+            "",
+        );
       });
     }
     result.tensors = { before: tf.memory().numTensors };
@@ -139,7 +180,11 @@ const run = async (backend: string, options: RunOptions = {}): Promise<PageResul
       const records: FromNodeRecord[] = [];
       for (const [i, c] of CHECKPOINT_CASES.entries()) {
         const { files, tar } = await nodeCheckpoint(i);
-        records.push({ files: files.size, tarEqualsFiles: sameFiles(files, tar), resumed: await resumeCase(tf, c, memoryCheckpointStore(files), CONTINUE_TO) });
+        records.push({
+          files: files.size,
+          tarEqualsFiles: sameFiles(files, tar),
+          resumed: await resumeCase(tf, c, memoryCheckpointStore(files), CONTINUE_TO),
+        });
       }
       return records;
     });
@@ -158,12 +203,19 @@ const run = async (backend: string, options: RunOptions = {}): Promise<PageResul
         const resumed = await resumeCase(tf, c, reopened, CONTINUE_TO);
         await reopened.remove();
         const removed = !(await listIndexedDbCheckpoints({ database: PAGE_DATABASE })).includes(name);
-        const manifest = JSON.parse(new TextDecoder().decode(memory.files().get("manifest.json"))) as CheckpointManifest;
+        const manifest = JSON.parse(
+          new TextDecoder().decode(memory.files().get("manifest.json")),
+        ) as CheckpointManifest;
         records.push({
           savedSteps,
           manifestStep: manifest.step,
           tarBase64: toBase64(memory.toTar()),
-          indexedDb: { location: reopened.location, listed, sameFilesAsMemory: sameFiles(copy.files(), memory.files()), removed },
+          indexedDb: {
+            location: reopened.location,
+            listed,
+            sameFilesAsMemory: sameFiles(copy.files(), memory.files()),
+            removed,
+          },
           resumed,
         });
       }

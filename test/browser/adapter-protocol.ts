@@ -3,8 +3,14 @@
  * the page returns. No side effects and no imports with any, so Node can load it.
  */
 import type { TrainingKernelRegistration } from "../../src/tfjs/index.js";
-import type { CheckpointRecord, GradientTrainingRecord, ResumedRecord, StepRecord, TrainRecord } from "../tfjs/webgpu/scenarios.js";
 import type { ModelAudit, PadProbe, PieceAudit } from "../tfjs/webgpu/audits.js";
+import type {
+  CheckpointRecord,
+  GradientTrainingRecord,
+  ResumedRecord,
+  StepRecord,
+  TrainRecord,
+} from "../tfjs/webgpu/scenarios.js";
 
 /** The steps of a checkpoint round trip: saved after `CHECKPOINT_STEP`, continued up to `CONTINUE_TO`. */
 export const CHECKPOINT_STEP = 2;
@@ -54,7 +60,12 @@ export interface PageResult {
    * The backend's `floatPrecision()` and `epsilon()`, and the epsilon of `tf.train.adam(lr)` without
    * one (tfjs takes the backend's); on webgl, whether float32 textures can be rendered to.
    */
-  readonly precision?: { readonly floatPrecision: number; readonly epsilon: number; readonly defaultAdamEpsilon: number; readonly webglFloat32Rendering?: boolean };
+  readonly precision?: {
+    readonly floatPrecision: number;
+    readonly epsilon: number;
+    readonly defaultAdamEpsilon: number;
+    readonly webglFloat32Rendering?: boolean;
+  };
   readonly train?: TrainRecord[];
   readonly checkpoints?: CheckpointRecord[];
   readonly fromNode?: FromNodeRecord[];
@@ -81,4 +92,3 @@ export interface RunOptions {
   /** The same for the 20 audit pieces, and the nearest-neighbour adjoint. */
   readonly pieces?: boolean;
 }
-

@@ -32,7 +32,6 @@
  * than TOL, so a kernel or a checkpoint field that differs is still caught. Within one engine
  * (Node ↔ Node: test/tfjs) bit-identity stays the rule.
  */
-import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -40,20 +39,34 @@ import type { Server } from "node:http";
 import { builtinModules, createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import * as tf from "@tensorflow/tfjs-core";
 import { build, type Plugin } from "esbuild";
 import type { Browser, Page } from "puppeteer-core";
-import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
-import { browserTwins } from "../../scripts/browser-twins.mjs";
+
 import { startStaticServer } from "../../examples/playground/server.js";
-import { chromiumSkip, launchChromium } from "../support/chromium.js";
+import { browserTwins } from "../../scripts/browser-twins.mjs";
 import { assertAllClose, relativeToScale } from "../support/all-close.js";
-import { ABSENT, CHECKPOINT_CASES, TRAIN_CASES, TRAIN_STEPS, numbersWithPaths, resumeCase, runGradientTraining, saveCaseCheckpoint } from "../tfjs/webgpu/scenarios.js";
-import type { GradientTrainingRecord, ResumedRecord, StepRecord, TrainRecord } from "../tfjs/webgpu/scenarios.js";
+import { chromiumSkip, launchChromium } from "../support/chromium.js";
+import {
+  ABSENT,
+  CHECKPOINT_CASES,
+  numbersWithPaths,
+  resumeCase,
+  runGradientTraining,
+  saveCaseCheckpoint,
+  TRAIN_CASES,
+  TRAIN_STEPS,
+  type GradientTrainingRecord,
+  type ResumedRecord,
+  type StepRecord,
+  type TrainRecord,
+} from "../tfjs/webgpu/scenarios.js";
 import type { AdapterPage } from "./adapter-page.js";
-import { CHECKPOINT_STEP, CONTINUE_TO, PAGE_DATABASE } from "./adapter-protocol.js";
-import type { PageResult, RunOptions } from "./adapter-protocol.js";
+import { CHECKPOINT_STEP, CONTINUE_TO, PAGE_DATABASE, type PageResult, type RunOptions } from "./adapter-protocol.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 const skip = chromiumSkip();
@@ -89,36 +102,67 @@ const nodeGradientTraining = (): Promise<GradientTrainingRecord> =>
   })());
 
 /** The page's cpu against Node's cpu: the same kernels on two JavaScript engines (see the module note). */
-const CROSS_ENGINE = { losses: { rtol: 1e-6, atol: 1e-9 }, weights: { rtol: 1e-5, atol: 1e-9 }, params: 1e-6, gradients: 1e-6, state: { rtol: 1e-5, atol: 1e-9 } };
+const CROSS_ENGINE = {
+  losses: { rtol: 1e-6, atol: 1e-9 },
+  weights: { rtol: 1e-5, atol: 1e-9 },
+  params: 1e-6,
+  gradients: 1e-6,
+  state: { rtol: 1e-5, atol: 1e-9 },
+};
 type Tolerances = typeof TOL;
 
 // ---- comparisons --------------------------------------------------------------------------
 
-
-const compareSteps = (got: ReadonlyArray<StepRecord>, want: ReadonlyArray<StepRecord>, label: string, tol: Tolerances = TOL): void => {
+const compareSteps = (
+  got: ReadonlyArray<StepRecord>,
+  want: ReadonlyArray<StepRecord>,
+  label: string,
+  tol: Tolerances = TOL,
+): void => {
   assert.equal(got.length, want.length, `${label}: steps`);
   got.forEach((g, i) => {
     const c = want[i] as StepRecord;
-    assert.deepEqual(g.taskLosses.map((l) => l === null), c.taskLosses.map((l) => l === null), `${label} step ${i}: absent tasks`);
+    assert.deepEqual(
+      g.taskLosses.map((l) => l === null),
+      c.taskLosses.map((l) => l === null),
+      `${label} step ${i}: absent tasks`,
+    );
     assertAllClose(g.taskLosses, c.taskLosses, tol.losses, `${label} step ${i}: task losses`);
     assertAllClose(g.weights, c.weights, tol.weights, `${label} step ${i}: weights`);
     assertAllClose(g.nextWeights, c.nextWeights, tol.weights, `${label} step ${i}: next weights`);
   });
 };
 
-const compareParams = (got: ReadonlyArray<ReadonlyArray<number>>, want: ReadonlyArray<ReadonlyArray<number>>, label: string, tol: Tolerances = TOL): void => {
+const compareParams = (
+  got: ReadonlyArray<ReadonlyArray<number>>,
+  want: ReadonlyArray<ReadonlyArray<number>>,
+  label: string,
+  tol: Tolerances = TOL,
+): void => {
   assert.equal(got.length, want.length, `${label}: variables`);
   got.forEach((g, i) => {
     const d = relativeToScale(g, want[i] as ReadonlyArray<number>);
-    assert.ok(d <= tol.params, `${label}: variable ${i} differs by ${d.toExponential(2)} of its scale (bound ${tol.params})`);
+    assert.ok(
+      d <= tol.params,
+      `${label}: variable ${i} differs by ${d.toExponential(2)} of its scale (bound ${tol.params})`,
+    );
   });
 };
 
 const compareStates = (got: unknown, want: unknown, label: string, tol: Tolerances = TOL): void => {
   const g = numbersWithPaths(got);
   const c = numbersWithPaths(want);
-  assert.deepEqual(g.map(([p]) => p), c.map(([p]) => p), `${label}: state layout`);
-  assertAllClose(g.map(([, v]) => v), c.map(([, v]) => v), tol.state, `${label}: weighting state (${g.map(([p]) => p).join(" ")})`);
+  assert.deepEqual(
+    g.map(([p]) => p),
+    c.map(([p]) => p),
+    `${label}: state layout`,
+  );
+  assertAllClose(
+    g.map(([, v]) => v),
+    c.map(([, v]) => v),
+    tol.state,
+    `${label}: weighting state (${g.map(([p]) => p).join(" ")})`,
+  );
 };
 
 const compareRuns = (
@@ -146,11 +190,20 @@ class Differences {
     return a === null || b === null || b === 0 ? 0 : Math.abs(a - b) / Math.abs(b);
   }
 
-  run(got: { steps: ReadonlyArray<StepRecord>; params: ReadonlyArray<ReadonlyArray<number>>; state: unknown }, want: typeof got, label: string): void {
+  run(
+    got: { steps: ReadonlyArray<StepRecord>; params: ReadonlyArray<ReadonlyArray<number>>; state: unknown },
+    want: typeof got,
+    label: string,
+  ): void {
     got.steps.forEach((s, i) => {
       const c = want.steps[i] as StepRecord;
-      s.taskLosses.forEach((l, k) => (this.losses = Math.max(this.losses, Differences.rel(l, c.taskLosses[k] ?? null))));
-      [...s.weights, ...s.nextWeights].forEach((w, k) => (this.weights = Math.max(this.weights, Differences.rel(w, [...c.weights, ...c.nextWeights][k] ?? null))));
+      s.taskLosses.forEach(
+        (l, k) => (this.losses = Math.max(this.losses, Differences.rel(l, c.taskLosses[k] ?? null))),
+      );
+      [...s.weights, ...s.nextWeights].forEach(
+        (w, k) =>
+          (this.weights = Math.max(this.weights, Differences.rel(w, [...c.weights, ...c.nextWeights][k] ?? null))),
+      );
     });
     got.params.forEach((p, i) => (this.params = Math.max(this.params, relativeToScale(p, want.params[i] as number[]))));
     const cs = numbersWithPaths(want.state);
@@ -165,8 +218,13 @@ class Differences {
   toJSON(): Record<string, string> {
     const fmt = (x: number): string => x.toExponential(1);
     return {
-      taskLosses: fmt(this.losses), weights: fmt(this.weights), paramsOfScale: fmt(this.params), weightingState: `${fmt(this.state)} (${this.stateWhere})`,
-      ...(this.gradients > 0 || this.auditLosses > 0 ? { auditLosses: fmt(this.auditLosses), gradientsOfScale: fmt(this.gradients) } : {}),
+      taskLosses: fmt(this.losses),
+      weights: fmt(this.weights),
+      paramsOfScale: fmt(this.params),
+      weightingState: `${fmt(this.state)} (${this.stateWhere})`,
+      ...(this.gradients > 0 || this.auditLosses > 0
+        ? { auditLosses: fmt(this.auditLosses), gradientsOfScale: fmt(this.gradients) }
+        : {}),
     };
   }
 }
@@ -174,7 +232,8 @@ class Differences {
 // ---- the page's bundle ----------------------------------------------------------------------
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-const isBuiltin = (path: string): boolean => path.startsWith("node:") || builtins.has(path) || builtins.has(path.split("/")[0] as string);
+const isBuiltin = (path: string): boolean =>
+  path.startsWith("node:") || builtins.has(path) || builtins.has(path.split("/")[0] as string);
 
 /** Records every Node built-in that a file of this repository (not a package) imports. */
 const recordBuiltins = (into: string[]): Plugin => ({
@@ -182,7 +241,9 @@ const recordBuiltins = (into: string[]): Plugin => ({
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (!isBuiltin(args.path) || args.importer.includes("/node_modules/")) return undefined;
-      into.push(`${args.path} (from ${args.importer.startsWith(repo) ? args.importer.slice(repo.length + 1) : args.importer})`);
+      into.push(
+        `${args.path} (from ${args.importer.startsWith(repo) ? args.importer.slice(repo.length + 1) : args.importer})`,
+      );
       return { path: args.path, external: true };
     });
   },
@@ -206,12 +267,24 @@ const bundlePage = async (site: string) => {
     logLevel: "silent",
     plugins: [browserTwins(), recordBuiltins(imported)],
   });
-  const wasmDist = join(dirname(createRequire(join(repo, "package.json")).resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist");
+  const wasmDist = join(
+    dirname(createRequire(join(repo, "package.json")).resolve("@tensorflow/tfjs-backend-wasm/package.json")),
+    "dist",
+  );
   mkdirSync(join(site, "wasm"));
-  for (const file of readdirSync(wasmDist).filter((f) => f.endsWith(".wasm"))) copyFileSync(join(wasmDist, file), join(site, "wasm", file));
-  writeFileSync(join(site, "index.html"), '<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n<title>art-mtl adapter checks</title>\n<script type="module" src="adapter-page.js"></script>\n');
+  for (const file of readdirSync(wasmDist).filter((f) => f.endsWith(".wasm")))
+    copyFileSync(join(wasmDist, file), join(site, "wasm", file));
+  writeFileSync(
+    join(site, "index.html"),
+    '<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n<title>art-mtl adapter checks</title>\n<script type="module" src="adapter-page.js"></script>\n',
+  );
   const output = Object.values(result.metafile.outputs)[0];
-  return { imported, inputs: Object.keys(result.metafile.inputs), externals: output?.imports.filter((i) => i.external === true).map((i) => i.path) ?? [], bytes: output?.bytes ?? 0 };
+  return {
+    imported,
+    inputs: Object.keys(result.metafile.inputs),
+    externals: output?.imports.filter((i) => i.external === true).map((i) => i.path) ?? [],
+    bytes: output?.bytes ?? 0,
+  };
 };
 
 const tarOrThrow = (args: string[], cwd?: string): void => {
@@ -274,15 +347,25 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
       if (message.type() === "error") pageErrors.push(`console: ${message.text()}`);
     });
     await page.goto(hosted.url);
-    await page.waitForFunction(() => (globalThis as unknown as { adapterPage?: { ready: boolean } }).adapterPage?.ready === true, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => (globalThis as unknown as { adapterPage?: { ready: boolean } }).adapterPage?.ready === true,
+      { timeout: 60_000 },
+    );
     t = lap("page load", t);
     for (const backend of BACKENDS) {
       const start = performance.now();
       const options: RunOptions = { audits: AUDITED.has(backend), pieces: AUDITED.has(backend) };
-      const run = page.evaluate((b, o) => (globalThis as unknown as { adapterPage: AdapterPage }).adapterPage.run(b, o), backend, options);
+      const run = page.evaluate(
+        (b, o) => (globalThis as unknown as { adapterPage: AdapterPage }).adapterPage.run(b, o),
+        backend,
+        options,
+      );
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${backend}: no result after ${RUN_TIMEOUT_MS / 1000} s`)), RUN_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`${backend}: no result after ${RUN_TIMEOUT_MS / 1000} s`)),
+          RUN_TIMEOUT_MS,
+        );
       });
       try {
         results.set(backend, await Promise.race([run, timeout]));
@@ -316,13 +399,26 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
       const sections = Object.entries(results.get(b)?.seconds ?? {});
       // The first case compiles the tiny net's shaders; the others reuse them.
       const steps = sections.filter(([n]) => n.startsWith("train: ")).map(([, s]) => (s * 1000) / TRAIN_STEPS);
-      const main = sections.filter(([n]) => !n.startsWith("train: ")).map(([n, s]) => `${n} ${s.toFixed(1)}`).join(", ");
-      return `${b} ${(runSeconds.get(b) ?? NaN).toFixed(1)} s (${main}; tiny-net ms/step: first case ${steps[0]?.toFixed(0)}, then ${steps.slice(1).map((x) => x.toFixed(0)).join("/")})`;
+      const main = sections
+        .filter(([n]) => !n.startsWith("train: "))
+        .map(([n, s]) => `${n} ${s.toFixed(1)}`)
+        .join(", ");
+      return `${b} ${(runSeconds.get(b) ?? NaN).toFixed(1)} s (${main}; tiny-net ms/step: first case ${steps[0]?.toFixed(0)}, then ${steps
+        .slice(1)
+        .map((x) => x.toFixed(0))
+        .join("/")})`;
     });
-    console.log(`# ${((performance.now() - started) / 1000).toFixed(1)} s in all: ${Object.entries(seconds).map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(", ")}; bundle ${(bundle.bytes / 1e6).toFixed(1)} MB`);
+    console.log(
+      `# ${((performance.now() - started) / 1000).toFixed(1)} s in all: ${Object.entries(seconds)
+        .map(([n, s]) => `${n} ${s.toFixed(1)} s`)
+        .join(", ")}; bundle ${(bundle.bytes / 1e6).toFixed(1)} MB`,
+    );
     console.log(`# per backend in the page: ${perBackend.join("; ")}`);
-    for (const backend of BACKENDS.slice(1)) console.log(`# ${backend} vs cpu, largest relative differences: ${JSON.stringify(measure(backend))}`);
-    console.log(`# the page's cpu vs Node's cpu (two JavaScript engines), largest relative differences: ${JSON.stringify(measureCrossEngine())}`);
+    for (const backend of BACKENDS.slice(1))
+      console.log(`# ${backend} vs cpu, largest relative differences: ${JSON.stringify(measure(backend))}`);
+    console.log(
+      `# the page's cpu vs Node's cpu (two JavaScript engines), largest relative differences: ${JSON.stringify(measureCrossEngine())}`,
+    );
   });
 
   after(async () => {
@@ -337,7 +433,8 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
     const page = results.get("cpu");
     CHECKPOINT_CASES.forEach((c, i) => {
       const fromNode = page?.fromNode?.[i];
-      if (fromNode !== undefined && nodeResumed[i] !== undefined) d.run(fromNode.resumed, nodeResumed[i], `${c.name} from Node`);
+      if (fromNode !== undefined && nodeResumed[i] !== undefined)
+        d.run(fromNode.resumed, nodeResumed[i], `${c.name} from Node`);
       const toNode = page?.toNode?.[i];
       const node = nodeFromPage.get("cpu")?.[i];
       if (toNode !== undefined && node !== undefined) d.run(toNode.resumed, node, `${c.name} to Node`);
@@ -358,15 +455,24 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
       d.run({ ...r.straight }, { ...ref.straight }, `${r.name} straight`);
       d.run(r.resumed, ref.resumed, `${r.name} resumed`);
     });
-    (g.fromNode ?? []).forEach((r, i) => nodeResumed[i] !== undefined && d.run(r.resumed, nodeResumed[i] as ResumedRecord, `from Node ${i}`));
+    (g.fromNode ?? []).forEach(
+      (r, i) => nodeResumed[i] !== undefined && d.run(r.resumed, nodeResumed[i] as ResumedRecord, `from Node ${i}`),
+    );
     (g.toNode ?? []).forEach((r, i) => {
       const node = nodeFromPage.get(backend)?.[i];
       if (node !== undefined) d.run(r.resumed, node, `to Node ${i}`);
     });
-    if (g.modelTraining !== undefined && c.modelTraining !== undefined) d.run(g.modelTraining, c.modelTraining, g.modelTraining.name);
-    for (const m of [...(g.models ?? []), ...(g.pieces ?? []).flatMap((p) => (p.comparison === undefined ? [] : [p.comparison]))]) {
+    if (g.modelTraining !== undefined && c.modelTraining !== undefined)
+      d.run(g.modelTraining, c.modelTraining, g.modelTraining.name);
+    for (const m of [
+      ...(g.models ?? []),
+      ...(g.pieces ?? []).flatMap((p) => (p.comparison === undefined ? [] : [p.comparison])),
+    ]) {
       d.gradients = Math.max(d.gradients, ...m.gradientRelDiff);
-      d.auditLosses = Math.max(d.auditLosses, m.loss.cpu === 0 ? 0 : Math.abs(m.loss.tested - m.loss.cpu) / Math.abs(m.loss.cpu));
+      d.auditLosses = Math.max(
+        d.auditLosses,
+        m.loss.cpu === 0 ? 0 : Math.abs(m.loss.tested - m.loss.cpu) / Math.abs(m.loss.cpu),
+      );
     }
     return d;
   };
@@ -374,7 +480,11 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
   it("the page bundles for the browser with the browser twins and no Node built-in, and loads without an error", () => {
     assert.deepEqual(bundle.imported, [], "Node built-ins imported from src/ or test/");
     assert.deepEqual(bundle.externals, [], "nothing left external");
-    assert.deepEqual(bundle.inputs.filter((p) => /src\/platform\/node\.ts$/.test(p)), [], "the twin replaced platform/node.ts");
+    assert.deepEqual(
+      bundle.inputs.filter((p) => /src\/platform\/node\.ts$/.test(p)),
+      [],
+      "the twin replaced platform/node.ts",
+    );
     assert.ok(bundle.inputs.some((p) => /src\/platform\/node\.browser\.ts$/.test(p)));
     assert.deepEqual(pageErrors, []);
   });
@@ -385,15 +495,38 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
         const r = result(backend);
         assert.equal(r.activeBackend, backend);
         if (backend === "wasm") {
-          assert.deepEqual(r.registration?.addedKernels, ["Conv2DBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "DepthwiseConv2dNativeBackpropFilter", "UnsortedSegmentSum"]);
+          assert.deepEqual(r.registration?.addedKernels, [
+            "Conv2DBackpropFilter",
+            "DepthwiseConv2dNativeBackpropInput",
+            "DepthwiseConv2dNativeBackpropFilter",
+            "UnsortedSegmentSum",
+          ]);
           assert.deepEqual(r.registration?.replacedKernels, ["MaxPoolGrad", "Conv2DBackpropInput"]);
           // selectBackend in an esbuild page: the binaries from the wasmPaths given with the module, then the registered backend used without any import by name.
-          assert.ok(r.selectionNotes?.some((n) => /^wasm: binaries from http:\/\/127\.0\.0\.1:\d+\/wasm\/$/.test(n)), JSON.stringify(r.selectionNotes));
-          assert.ok(r.selectionNotes?.includes("wasm: registered by the page; its binaries are where tfjs-backend-wasm looks (pass wasmPaths and backendModules.wasm to choose)"), JSON.stringify(r.selectionNotes));
+          assert.ok(
+            r.selectionNotes?.some((n) => /^wasm: binaries from http:\/\/127\.0\.0\.1:\d+\/wasm\/$/.test(n)),
+            JSON.stringify(r.selectionNotes),
+          );
+          assert.ok(
+            r.selectionNotes?.includes(
+              "wasm: registered by the page; its binaries are where tfjs-backend-wasm looks (pass wasmPaths and backendModules.wasm to choose)",
+            ),
+            JSON.stringify(r.selectionNotes),
+          );
         } else if (backend === "webgpu" || backend === "webgl") {
           // The DepthToSpace gradient is global: the wasm registration, earlier in the page, added it.
-          assert.deepEqual(r.registration, { backendName: backend, addedKernels: [], keptKernels: [], replacedKernels: ["PadV2"], addedGradients: [] });
-          assert.deepEqual(r.registrationAgain, { backendName: backend, addedKernels: [], keptKernels: ["PadV2"], replacedKernels: [], addedGradients: [] }, "idempotent");
+          assert.deepEqual(r.registration, {
+            backendName: backend,
+            addedKernels: [],
+            keptKernels: [],
+            replacedKernels: ["PadV2"],
+            addedGradients: [],
+          });
+          assert.deepEqual(
+            r.registrationAgain,
+            { backendName: backend, addedKernels: [], keptKernels: ["PadV2"], replacedKernels: [], addedGradients: [] },
+            "idempotent",
+          );
         } else {
           assert.equal(r.registration, undefined);
         }
@@ -406,7 +539,13 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
           : "float32 precision: epsilon 1e-7, the default Adam's too",
         () => {
           const { precision } = result(backend);
-          if (backend === "webgl") assert.deepEqual(precision, { floatPrecision: 16, epsilon: 1e-4, defaultAdamEpsilon: 1e-4, webglFloat32Rendering: true });
+          if (backend === "webgl")
+            assert.deepEqual(precision, {
+              floatPrecision: 16,
+              epsilon: 1e-4,
+              defaultAdamEpsilon: 1e-4,
+              webglFloat32Rendering: true,
+            });
           else assert.deepEqual(precision, { floatPrecision: 32, epsilon: 1e-7, defaultAdamEpsilon: 1e-7 });
         },
       );
@@ -432,15 +571,27 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
             const s = record.steps[step] as StepRecord;
             assert.equal(s.taskLosses[task], null, `${record.name} step ${step}`);
             assert.equal(s.weights[task], 0, `${record.name} step ${step}`);
-            assert.ok(Math.abs(s.weights.reduce((a, b) => a + b, 0) - 1) < 1e-9, `${record.name} step ${step}: simplex`);
+            assert.ok(
+              Math.abs(s.weights.reduce((a, b) => a + b, 0) - 1) < 1e-9,
+              `${record.name} step ${step}: simplex`,
+            );
           }
         }
         for (const [index, c] of TRAIN_CASES.entries()) {
           if (c.weighting !== "famo") continue;
           const state = train[index]?.state as { logits: number[]; pending: unknown; step: number };
-          assert.ok(state.logits.some((l) => Math.abs(l) > 1e-3), `${c.name}: the logits moved (${state.logits.join(", ")})`);
-          if (c.observation === "same-batch") assert.equal(state.pending, null, `${c.name}: nothing pending after flush`);
-          else assert.equal((state.pending as unknown[] | null)?.length, 3, `${c.name}: the last losses wait for the next batch`);
+          assert.ok(
+            state.logits.some((l) => Math.abs(l) > 1e-3),
+            `${c.name}: the logits moved (${state.logits.join(", ")})`,
+          );
+          if (c.observation === "same-batch")
+            assert.equal(state.pending, null, `${c.name}: nothing pending after flush`);
+          else
+            assert.equal(
+              (state.pending as unknown[] | null)?.length,
+              3,
+              `${c.name}: the last losses wait for the next batch`,
+            );
           assert.equal(state.step, TRAIN_STEPS);
         }
       });
@@ -449,11 +600,15 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
         const r = result(backend);
         for (const record of [...(r.train ?? []), r.modelTraining as TrainRecord]) {
           const counts = record.steps.map((s) => s.tensors);
-          assert.ok(counts.every((n) => n === counts[0]), `${record.name}: ${counts.join(", ")}`);
+          assert.ok(
+            counts.every((n) => n === counts[0]),
+            `${record.name}: ${counts.join(", ")}`,
+          );
         }
         // The scenario sections; an audit that fails on purpose keeps what tfjs saved for the backward (its leakedTensors).
         const before = r.tensors?.["before"];
-        for (const section of ["train cases", "checkpoints", "from node", "to node", "model training"]) assert.equal(r.tensors?.[section], before, `live tensors after ${section}`);
+        for (const section of ["train cases", "checkpoints", "from node", "to node", "model training"])
+          assert.equal(r.tensors?.[section], before, `live tensors after ${section}`);
       });
 
       it(
@@ -470,7 +625,11 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
             } else {
               // On webgl the one read comes from the GPU (readSync of texture data); cpu and wasm hold it on the host.
               const steps = record.steps.length;
-              assert.deepEqual(record.syncReads, { dataSync: steps, arraySync: 0, deviceReadSync: backend === "webgl" ? steps : 0 }, record.name);
+              assert.deepEqual(
+                record.syncReads,
+                { dataSync: steps, arraySync: 0, deviceReadSync: backend === "webgl" ? steps : 0 },
+                record.name,
+              );
             }
           }
         },
@@ -482,9 +641,15 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
           assert.ok(g !== undefined);
           assert.equal(g.resumed.loadedStep, CHECKPOINT_STEP);
           // The same computation on one backend, up to Adam's bias corrections (recomputed with pow on loading).
-          compareSteps(g.resumed.steps, g.straight.steps.slice(CHECKPOINT_STEP), `${backend}: ${c.name} resumed vs straight`);
+          compareSteps(
+            g.resumed.steps,
+            g.straight.steps.slice(CHECKPOINT_STEP),
+            `${backend}: ${c.name} resumed vs straight`,
+          );
           // Measured: 2e-7 on cpu, 5.4e-7 on webgl and webgpu (whose pow is further off).
-          g.resumed.params.forEach((p, i) => assertAllClose(p, g.straight.params[i] as number[], { rtol: 1e-6, atol: 3e-6 }, `${c.name}: variable ${i}`));
+          g.resumed.params.forEach((p, i) =>
+            assertAllClose(p, g.straight.params[i] as number[], { rtol: 1e-6, atol: 3e-6 }, `${c.name}: variable ${i}`),
+          );
           compareStates(g.resumed.state, g.straight.state, `${backend}: ${c.name} resumed vs straight`);
           if (backend === "cpu") return;
           const r = result("cpu").checkpoints?.[index];
@@ -496,44 +661,90 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
         it(`checkpoint (${c.name}) written in Node on cpu, fetched into the page (files and tar), trained on: = Node's continuation`, () => {
           const g = result(backend).fromNode?.[index];
           assert.ok(g !== undefined);
-          assert.equal(g.files, 1 + 3 + 7, "manifest, 3 model variables, 7 optimizer weights (iterations + 2 moments per variable)");
+          assert.equal(
+            g.files,
+            1 + 3 + 7,
+            "manifest, 3 model variables, 7 optimizer weights (iterations + 2 moments per variable)",
+          );
           assert.equal(g.tarEqualsFiles, true, "the tar's files are the directory's, byte for byte");
           assert.equal(g.resumed.loadedStep, CHECKPOINT_STEP);
-          compareRuns(g.resumed, nodeResumed[index] as ResumedRecord, `${backend}: ${c.name} from Node`, backend === "cpu" ? CROSS_ENGINE : TOL);
+          compareRuns(
+            g.resumed,
+            nodeResumed[index] as ResumedRecord,
+            `${backend}: ${c.name} from Node`,
+            backend === "cpu" ? CROSS_ENGINE : TOL,
+          );
         });
 
         it(`checkpoint (${c.name}) written in the page (memory → tar; IndexedDB → reload), loaded in Node from a directory on cpu: both continuations agree`, () => {
           const g = result(backend).toNode?.[index];
           assert.ok(g !== undefined);
           assert.equal(g.manifestStep, CHECKPOINT_STEP);
-          assert.deepEqual(g.indexedDb, { location: `indexeddb:${PAGE_DATABASE}/${backend}-case-${index}`, listed: true, sameFilesAsMemory: true, removed: true });
+          assert.deepEqual(g.indexedDb, {
+            location: `indexeddb:${PAGE_DATABASE}/${backend}-case-${index}`,
+            listed: true,
+            sameFilesAsMemory: true,
+            removed: true,
+          });
           assert.equal(g.resumed.loadedStep, CHECKPOINT_STEP);
           const node = nodeFromPage.get(backend)?.[index];
           assert.ok(node !== undefined);
           assert.equal(node.loadedStep, CHECKPOINT_STEP);
-          compareRuns(g.resumed, node, `${backend}: ${c.name} page (IndexedDB) vs Node (directory)`, backend === "cpu" ? CROSS_ENGINE : TOL);
-          if (backend !== "cpu") compareSteps(g.savedSteps, result("cpu").toNode?.[index]?.savedSteps ?? [], `${backend}: ${c.name} steps before the save`);
+          compareRuns(
+            g.resumed,
+            node,
+            `${backend}: ${c.name} page (IndexedDB) vs Node (directory)`,
+            backend === "cpu" ? CROSS_ENGINE : TOL,
+          );
+          if (backend !== "cpu")
+            compareSteps(
+              g.savedSteps,
+              result("cpu").toNode?.[index]?.savedSteps ?? [],
+              `${backend}: ${c.name} steps before the save`,
+            );
         });
       }
 
-      it("a gradient-aware weighting (UPGrad) trains through createGradientTrainer" + (backend === "cpu" ? " (the page's cpu = Node's cpu within the cross-engine bounds)" : " as on cpu") + ": losses, Gramians, coefficients, parameters; no leak", async () => {
-        const g = result(backend).gradientTraining as GradientTrainingRecord;
-        assert.equal(g.backend, backend);
-        // The reference: the page's cpu for the other backends; Node's cpu for the page's cpu.
-        const r = backend === "cpu" ? await nodeGradientTraining() : (result("cpu").gradientTraining as GradientTrainingRecord);
-        const tol = backend === "cpu" ? CROSS_ENGINE : TOL;
-        assert.equal(g.steps.length, r.steps.length);
-        g.steps.forEach((s, i) => {
-          const c = r.steps[i] as GradientTrainingRecord["steps"][number];
-          assert.deepEqual(s.taskLosses.map((l) => l === null), c.taskLosses.map((l) => l === null), `${backend} step ${i}: absent tasks`);
-          assertAllClose(s.taskLosses, c.taskLosses, tol.losses, `${backend} step ${i}: task losses`);
-          const scale = Math.max(...c.gramian.flat().map(Math.abs));
-          assertAllClose(s.gramian.flat(), c.gramian.flat(), { rtol: 0, atol: (backend === "cpu" ? 1e-6 : 1e-5) * scale }, `${backend} step ${i}: Gramian`);
-          assertAllClose(s.coefficients, c.coefficients, { rtol: backend === "cpu" ? 1e-5 : 1e-4, atol: 1e-6 }, `${backend} step ${i}: coefficients`);
-          assert.equal(s.tensors, g.steps[0]?.tensors, `${backend} step ${i}: tensors leaked`);
-        });
-        compareParams(g.params, r.params, `${backend}: UPGrad`, tol);
-      });
+      it(
+        "a gradient-aware weighting (UPGrad) trains through createGradientTrainer" +
+          (backend === "cpu" ? " (the page's cpu = Node's cpu within the cross-engine bounds)" : " as on cpu") +
+          ": losses, Gramians, coefficients, parameters; no leak",
+        async () => {
+          const g = result(backend).gradientTraining as GradientTrainingRecord;
+          assert.equal(g.backend, backend);
+          // The reference: the page's cpu for the other backends; Node's cpu for the page's cpu.
+          const r =
+            backend === "cpu"
+              ? await nodeGradientTraining()
+              : (result("cpu").gradientTraining as GradientTrainingRecord);
+          const tol = backend === "cpu" ? CROSS_ENGINE : TOL;
+          assert.equal(g.steps.length, r.steps.length);
+          g.steps.forEach((s, i) => {
+            const c = r.steps[i] as GradientTrainingRecord["steps"][number];
+            assert.deepEqual(
+              s.taskLosses.map((l) => l === null),
+              c.taskLosses.map((l) => l === null),
+              `${backend} step ${i}: absent tasks`,
+            );
+            assertAllClose(s.taskLosses, c.taskLosses, tol.losses, `${backend} step ${i}: task losses`);
+            const scale = Math.max(...c.gramian.flat().map(Math.abs));
+            assertAllClose(
+              s.gramian.flat(),
+              c.gramian.flat(),
+              { rtol: 0, atol: (backend === "cpu" ? 1e-6 : 1e-5) * scale },
+              `${backend} step ${i}: Gramian`,
+            );
+            assertAllClose(
+              s.coefficients,
+              c.coefficients,
+              { rtol: backend === "cpu" ? 1e-5 : 1e-4, atol: 1e-6 },
+              `${backend} step ${i}: coefficients`,
+            );
+            assert.equal(s.tensors, g.steps[0]?.tensors, `${backend} step ${i}: tensors leaked`);
+          });
+          compareParams(g.params, r.params, `${backend}: UPGrad`, tol);
+        },
+      );
 
       it("a task-prompted SRResNet 8x2 trains with Art (exact)" + (backend === "cpu" ? "" : " as on cpu"), () => {
         const g = result(backend).modelTraining as TrainRecord;
@@ -556,11 +767,19 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
                 assert.match(probe.error ?? "", /Failed to compile fragment shader/, probe.label);
               } else {
                 assert.match(probe.gpuError ?? "", /WGSL|Invalid|vec5|vec6/, `${probe.label}: a validation error`);
-                assert.ok(probe.maxAbsDiff > 0.1, `${probe.label}: the shipped kernel's result is wrong (max diff ${probe.maxAbsDiff})`);
+                assert.ok(
+                  probe.maxAbsDiff > 0.1,
+                  `${probe.label}: the shipped kernel's result is wrong (max diff ${probe.maxAbsDiff})`,
+                );
               }
             }
             assert.equal(padFixed.length, 5);
-            for (const probe of padFixed) assert.deepEqual([probe.gpuError, probe.error, probe.maxAbsDiff, probe.shapeOk], [null, undefined, 0, true], probe.label);
+            for (const probe of padFixed)
+              assert.deepEqual(
+                [probe.gpuError, probe.error, probe.maxAbsDiff, probe.shapeOk],
+                [null, undefined, 0, true],
+                probe.label,
+              );
           },
         );
 
@@ -574,18 +793,34 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
             assert.equal(p.audit.leakedTensors, 0, p.name);
             if (p.name.startsWith("resizeNearestNeighbor")) continue; // cpu is the wrong one there: see the adjoint
             assert.ok(p.comparison !== undefined, p.name);
-            assertAllClose([p.comparison.loss.tested], [p.comparison.loss.cpu], TOL.losses, `${backend}: ${p.name}: loss`);
-            p.comparison.gradientRelDiff.forEach((d, i) => assert.ok(d <= TOL.gradients, `${backend}: ${p.name}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`));
+            assertAllClose(
+              [p.comparison.loss.tested],
+              [p.comparison.loss.cpu],
+              TOL.losses,
+              `${backend}: ${p.name}: loss`,
+            );
+            p.comparison.gradientRelDiff.forEach((d, i) =>
+              assert.ok(
+                d <= TOL.gradients,
+                `${backend}: ${p.name}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`,
+              ),
+            );
           }
           assert.deepEqual(pieces.find((p) => p.name.startsWith("FFT"))?.audit.missingGradients, ["Complex"]);
-          assert.match(pieces.find((p) => p.name === "conv2d dilation 2 (tf.conv2d)")?.audit.error ?? "", /dilation rates greater than 1/);
+          assert.match(
+            pieces.find((p) => p.name === "conv2d dilation 2 (tf.conv2d)")?.audit.error ?? "",
+            /dilation rates greater than 1/,
+          );
           assert.equal(nearest.length, 6);
           for (const row of nearest) assert.ok(row.maxAbsDiff <= 1e-5, `${row.label}: ${row.maxAbsDiff}`);
         });
 
         it("auditKernels of the restoration models (srresnet, unet, prompt-unet): nothing missing, no leak, forward and gradients equal cpu's", () => {
           const models = result(backend).models ?? [];
-          assert.deepEqual(models.map((m) => (m.spec as { kind: string }).kind), ["srresnet", "unet", "prompt-unet"]);
+          assert.deepEqual(
+            models.map((m) => (m.spec as { kind: string }).kind),
+            ["srresnet", "unet", "prompt-unet"],
+          );
           for (const m of models) {
             const label = `${backend}: ${JSON.stringify(m.spec)}`;
             for (const audit of [m.audit, m.forwardAudit]) {
@@ -595,10 +830,19 @@ describe("the tfjs adapter in headless Chromium on cpu, wasm, webgl and webgpu, 
               assert.deepEqual(audit.missingGradients, [], label);
               assert.equal(audit.leakedTensors, 0, label);
             }
-            assert.ok(m.audit.usedKernels.includes("Conv2DBackpropFilter") && m.audit.usedKernels.includes("Conv2DBackpropInput"), `${label}: the audit ran the backward`);
+            assert.ok(
+              m.audit.usedKernels.includes("Conv2DBackpropFilter") &&
+                m.audit.usedKernels.includes("Conv2DBackpropInput"),
+              `${label}: the audit ran the backward`,
+            );
             assertAllClose([m.loss.tested], [m.loss.cpu], TOL.losses, `${label}: loss`);
             assert.equal(m.zeroGradients, 0, `${label}: every variable gets a gradient`);
-            m.gradientRelDiff.forEach((d, i) => assert.ok(d <= TOL.gradients, `${label}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`));
+            m.gradientRelDiff.forEach((d, i) =>
+              assert.ok(
+                d <= TOL.gradients,
+                `${label}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`,
+              ),
+            );
           }
         });
       }

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+
 import { UsageError } from "../../src/cli/args.js";
 import { asUsageError, userMessageOf } from "../../src/cli/commands/shared.js";
 import {
@@ -22,7 +23,11 @@ import { AdapterError, NodeOnlyError, NoUsableBackendError } from "../../src/tfj
 const kitErrors = (): [Error, new (...args: never[]) => Error, string][] => [
   [new TrainSetupError("runs/a already holds a run"), TrainSetupError, "TrainSetupError"],
   [new NoCheckpointError("ckpt: no checkpoint here"), NoCheckpointError, "TrainSetupError"],
-  [new RunDirectoryBusyError("runs/a", { pid: 7, host: "h", since: "2026-01-01T00:00:00.000Z" }), RunDirectoryBusyError, "RunDirectoryBusyError"],
+  [
+    new RunDirectoryBusyError("runs/a", { pid: 7, host: "h", since: "2026-01-01T00:00:00.000Z" }),
+    RunDirectoryBusyError,
+    "RunDirectoryBusyError",
+  ],
   [new ParallelTrainingError("replica 1 exited at step 3"), ParallelTrainingError, "ParallelTrainingError"],
   [new DatasetError("data/x", "data/x: no such directory"), DatasetError, "DatasetError"],
   [new ImageFileError("a.png", "corrupt", "bad CRC"), ImageFileError, "ImageFileError"],
@@ -38,15 +43,25 @@ describe("the kit's errors", () => {
     }
     assert.ok(new NoCheckpointError("x") instanceof TrainSetupError);
     const image = new ImageFileError("a.png", "corrupt", "bad CRC");
-    assert.deepEqual([image.file, image.reason, image.detail, image.message], ["a.png", "corrupt", "bad CRC", "a.png: corrupt (bad CRC)"]);
+    assert.deepEqual(
+      [image.file, image.reason, image.detail, image.message],
+      ["a.png", "corrupt", "bad CRC", "a.png: corrupt (bad CRC)"],
+    );
     assert.equal(new DatasetError("data/x", "m").file, "data/x");
     assert.equal(new RunDirectoryBusyError("runs/a", undefined).runDir, "runs/a");
   });
 
   it("the adapter's user-facing errors have the same userMessage; its other errors none", () => {
-    assert.equal(new AdapterError("checkpoint", "ckpt/model/0000.bin: truncated").userMessage, "ckpt/model/0000.bin: truncated");
-    for (const kind of ["shape", "task-id", "option", "weighting"] as const) assert.equal(new AdapterError(kind, "m").userMessage, undefined, kind);
-    assert.equal(new NoUsableBackendError("node", [], "no usable tfjs backend for 'node'").userMessage, "no usable tfjs backend for 'node'");
+    assert.equal(
+      new AdapterError("checkpoint", "ckpt/model/0000.bin: truncated").userMessage,
+      "ckpt/model/0000.bin: truncated",
+    );
+    for (const kind of ["shape", "task-id", "option", "weighting"] as const)
+      assert.equal(new AdapterError(kind, "m").userMessage, undefined, kind);
+    assert.equal(
+      new NoUsableBackendError("node", [], "no usable tfjs backend for 'node'").userMessage,
+      "no usable tfjs backend for 'node'",
+    );
     const nodeOnly = new NodeOnlyError("readImage");
     assert.equal(nodeOnly.userMessage, nodeOnly.message);
     assert.equal(new AdapterError("checkpoint", "m")._tag, "AdapterError");
@@ -66,7 +81,8 @@ describe("the CLI's one handler (shared.ts)", () => {
   };
 
   it("turns kit errors and the adapter's user-facing errors into one-line usage errors with their message", () => {
-    for (const [error] of kitErrors()) if (!(error instanceof ParallelTrainingError)) assert.equal(usage(error), error.message, error.name);
+    for (const [error] of kitErrors())
+      if (!(error instanceof ParallelTrainingError)) assert.equal(usage(error), error.message, error.name);
     assert.equal(usage(new AdapterError("checkpoint", "ckpt: no checkpoint")), "ckpt: no checkpoint");
     assert.equal(usage(new NoUsableBackendError("node", [], "no usable tfjs backend")), "no usable tfjs backend");
   });

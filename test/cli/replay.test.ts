@@ -1,13 +1,14 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng } from "../../src/core/index.js";
+import { describe, it } from "node:test";
+
 import { ReferenceArt, referenceDefaults, type ReferenceOptions } from "../../property-tests/reference.js";
-import { assertAllClose } from "../support/all-close.js";
+import { Rng } from "../../src/core/index.js";
 import { ReleasedRebalance } from "../core/reference/released-rebalance.js";
+import { assertAllClose } from "../support/all-close.js";
 
 // The conformance contract of the spec: the real CLI process, fed long sequences with absent
 // tasks, must agree with an independent float64 transcription to 1e-9.
@@ -38,9 +39,24 @@ const longSequence = (seed: number, numTasks: number, steps: number, maxLoss: nu
 const cases: { name: string; flags: string[]; options: ReferenceOptions; maxLoss: number }[] = [
   { name: "paper preset", flags: [], options: referenceDefaults("paper"), maxLoss: 0.9 },
   { name: "official preset", flags: ["--preset", "official"], options: referenceDefaults("official"), maxLoss: 0.9 },
-  { name: "paper, lcr=raw gcw=raw tau=0.5 rate=0.1", flags: ["--lcr", "raw", "--gcw", "raw", "--tau", "0.5", "--rate", "0.1"], options: { preset: "paper", tau: 0.5, rate: 0.1, lcr: "raw", gcw: "raw" }, maxLoss: 40 },
-  { name: "official, lcr=none gcw=log", flags: ["--preset", "official", "--lcr", "none"], options: { ...referenceDefaults("official"), lcr: "none" }, maxLoss: 0.9 },
-  { name: "paper, gcw=none (smoothed LCR only)", flags: ["--gcw", "none"], options: { ...referenceDefaults("paper"), gcw: "none" }, maxLoss: 5 },
+  {
+    name: "paper, lcr=raw gcw=raw tau=0.5 rate=0.1",
+    flags: ["--lcr", "raw", "--gcw", "raw", "--tau", "0.5", "--rate", "0.1"],
+    options: { preset: "paper", tau: 0.5, rate: 0.1, lcr: "raw", gcw: "raw" },
+    maxLoss: 40,
+  },
+  {
+    name: "official, lcr=none gcw=log",
+    flags: ["--preset", "official", "--lcr", "none"],
+    options: { ...referenceDefaults("official"), lcr: "none" },
+    maxLoss: 0.9,
+  },
+  {
+    name: "paper, gcw=none (smoothed LCR only)",
+    flags: ["--gcw", "none"],
+    options: { ...referenceDefaults("paper"), gcw: "none" },
+    maxLoss: 5,
+  },
 ];
 
 describe("art-mtl replay (conformance contract)", () => {
@@ -76,7 +92,10 @@ describe("art-mtl replay (conformance contract)", () => {
       });
     const paper = runReplay(["--released-ema-bug"], input);
     assert.equal(paper.status, 2);
-    assert.equal(paper.stderr, "line 1: invalid config:\n  releasedEmaBug: needs preset official, the released code's rule (got preset paper)\n");
+    assert.equal(
+      paper.stderr,
+      "line 1: invalid config:\n  releasedEmaBug: needs preset official, the released code's rule (got preset paper)\n",
+    );
     const valued = runReplay(["--preset", "official", "--released-ema-bug=yes"], input);
     assert.equal(valued.status, 2);
     assert.match(valued.stderr, /--released-ema-bug' does not take an argument/);
@@ -84,9 +103,26 @@ describe("art-mtl replay (conformance contract)", () => {
 
   it("a negative value may follow its flag (--initial-log-variance -0.5), as well as --flag=-0.5", () => {
     const input = '{"losses":[0.3,0.1]}\n{"losses":[0.2,0.1]}\n{"losses":[0.25,0.05]}\n';
-    const spaced = runReplay(["--strategy", "uw", "--lr", "1e-4", "--initial-log-variance", "-0.5", "--epsilon", "2e-8", "--weight-decay", "2e-5"], input);
+    const spaced = runReplay(
+      [
+        "--strategy",
+        "uw",
+        "--lr",
+        "1e-4",
+        "--initial-log-variance",
+        "-0.5",
+        "--epsilon",
+        "2e-8",
+        "--weight-decay",
+        "2e-5",
+      ],
+      input,
+    );
     assert.equal(spaced.status, 0, spaced.stderr);
-    const joined = runReplay(["--strategy", "uw", "--lr=1e-4", "--initial-log-variance=-0.5", "--epsilon=2e-8", "--weight-decay=2e-5"], input);
+    const joined = runReplay(
+      ["--strategy", "uw", "--lr=1e-4", "--initial-log-variance=-0.5", "--epsilon=2e-8", "--weight-decay=2e-5"],
+      input,
+    );
     assert.equal(spaced.stdout, joined.stdout);
     const negative = runReplay(["--strategy", "imtl-l", "--weight-decay", "-1"], input);
     assert.equal(negative.status, 2);
@@ -120,9 +156,18 @@ describe("art-mtl replay (conformance contract)", () => {
   });
 
   it("step counts steps, not input lines: blank lines are skipped; errors still name the line", () => {
-    const result = runReplay(["--strategy", "equal"], '{"losses":[0.3,0.1]}\n\n{"losses":[0.2,0.1]}\n   \n{"losses":[0.1,0.1]}\n');
+    const result = runReplay(
+      ["--strategy", "equal"],
+      '{"losses":[0.3,0.1]}\n\n{"losses":[0.2,0.1]}\n   \n{"losses":[0.1,0.1]}\n',
+    );
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(result.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step), [1, 2, 3]);
+    assert.deepEqual(
+      result.stdout
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { step: number }).step),
+      [1, 2, 3],
+    );
     const bad = runReplay(["--strategy", "equal"], '{"losses":[0.3,0.1]}\n\n{"losses":[0.3,-1]}\n');
     assert.match(bad.stderr, /^line 3: /);
   });
@@ -147,7 +192,16 @@ describe("art-mtl replay (conformance contract)", () => {
     const input = '{"losses":[0.3,null,0.1]}\n{"losses":[0.2,0.4,0.1]}\n';
     const equal = runReplay(["--strategy", "equal"], input);
     assert.equal(equal.status, 0, equal.stderr);
-    assert.deepEqual(equal.stdout.trim().split("\n").map((l) => JSON.parse(l).weights), [[0.5, 0, 0.5], [1 / 3, 1 / 3, 1 / 3]]);
+    assert.deepEqual(
+      equal.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).weights),
+      [
+        [0.5, 0, 0.5],
+        [1 / 3, 1 / 3, 1 / 3],
+      ],
+    );
     const rlwA = runReplay(["--strategy", "rlw", "--seed", "3"], input);
     const rlwB = runReplay(["--strategy", "rlw", "--seed", "3"], input);
     assert.equal(rlwA.status, 0, rlwA.stderr);
@@ -168,15 +222,30 @@ describe("art-mtl replay as a Unix filter", () => {
   const main = join(root, "src/cli/main.ts");
 
   it("`replay | head -1`: the reader going away ends replay quietly, exit 0, no stack trace", () => {
-    const out = spawnSync("bash", ["-c", `"${process.execPath}" --import tsx "${main}" replay --strategy equal --input "${input}" | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { cwd: root, encoding: "utf8" });
+    const out = spawnSync(
+      "bash",
+      [
+        "-c",
+        `"${process.execPath}" --import tsx "${main}" replay --strategy equal --input "${input}" | head -1; echo "status \${PIPESTATUS[0]}" >&2`,
+      ],
+      { cwd: root, encoding: "utf8" },
+    );
     assert.equal(out.stdout, '{"step":1,"weights":[0.5,0.5]}\n');
     assert.match(out.stderr, /status 0/);
     assert.ok(!out.stderr.includes("    at "), out.stderr);
   });
 
-  it("`replay > /dev/full`: one line naming ENOSPC, exit 1", { skip: existsSync("/dev/full") ? false : "no /dev/full here" }, () => {
-    const out = spawnSync("bash", ["-c", `"${process.execPath}" --import tsx "${main}" replay --strategy equal --input "${input}" > /dev/full`], { cwd: root, encoding: "utf8" });
-    assert.equal(out.status, 1);
-    assert.equal(out.stderr, "art-mtl: cannot write the output: no space left on the device (ENOSPC)\n");
-  });
+  it(
+    "`replay > /dev/full`: one line naming ENOSPC, exit 1",
+    { skip: existsSync("/dev/full") ? false : "no /dev/full here" },
+    () => {
+      const out = spawnSync(
+        "bash",
+        ["-c", `"${process.execPath}" --import tsx "${main}" replay --strategy equal --input "${input}" > /dev/full`],
+        { cwd: root, encoding: "utf8" },
+      );
+      assert.equal(out.status, 1);
+      assert.equal(out.stderr, "art-mtl: cannot write the output: no space left on the device (ENOSPC)\n");
+    },
+  );
 });

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
+
 import { RUN_LOCK_FILE } from "../../src/restoration/train/run-lock.js";
 
 /**
@@ -30,13 +31,28 @@ const configIn = (dir: string, steps: number, workers = 1): string => {
   const path = join(temp, `${dir.split("/").pop()}.json`);
   writeFileSync(
     path,
-    JSON.stringify({ tasks: ["noise", "blur"], data: { source: "procedural", patchSize: 16, prefetch: "none" }, model: { kind: "srresnet", width: 4, blocks: 1 }, steps, batch: 4, backend: "wasm", output: dir, checkpointEvery: 1000, workers, eval: { images: 1, size: 16 } }),
+    JSON.stringify({
+      tasks: ["noise", "blur"],
+      data: { source: "procedural", patchSize: 16, prefetch: "none" },
+      model: { kind: "srresnet", width: 4, blocks: 1 },
+      steps,
+      batch: 4,
+      backend: "wasm",
+      output: dir,
+      checkpointEvery: 1000,
+      workers,
+      eval: { images: 1, size: 16 },
+    }),
   );
   return path;
 };
 
 const train = (config: string, ...extra: string[]) => {
-  const child = spawn(process.execPath, ["--import", "tsx", join(repo, "src/cli/main.ts"), "train", "--config", config, "--quiet", ...extra], { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(repo, "src/cli/main.ts"), "train", "--config", config, "--quiet", ...extra],
+    { cwd: repo, stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
@@ -61,8 +77,16 @@ const checkStopped = (r: Awaited<ReturnType<typeof stopWith>>, code: number, sig
   const manifest = JSON.parse(readFileSync(join(r.dir, "checkpoint", "manifest.json"), "utf8")) as { step: number };
   assert.equal(manifest.step, r.steps[r.steps.length - 1], "the checkpoint is of the last logged step");
   assert.ok(!existsSync(join(r.dir, RUN_LOCK_FILE)), "the lock is released");
-  assert.deepEqual(readdirSync(r.dir).filter((f) => f.includes("partial")), [], "no staging folder left");
-  assert.deepEqual(r.steps, r.steps.map((_, i) => i + 1), "the log is contiguous");
+  assert.deepEqual(
+    readdirSync(r.dir).filter((f) => f.includes("partial")),
+    [],
+    "no staging folder left",
+  );
+  assert.deepEqual(
+    r.steps,
+    r.steps.map((_, i) => i + 1),
+    "the log is contiguous",
+  );
 };
 
 describe("train stops cleanly on SIGTERM and SIGHUP (as on SIGINT)", () => {

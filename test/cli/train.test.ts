@@ -3,12 +3,20 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { runCli } from "../../src/cli/main.js";
-import { decodePngAlpha, encodePng, isJpeg, pngFacts, readImageSync, writePng } from "../../src/restoration/io/index.js";
-import { assertAllClose } from "../support/all-close.js";
-import { proceduralImageAt } from "../../src/restoration/data/index.js";
-import { resolveTrainConfig, trainRun } from "../../src/restoration/train/index.js";
 import * as E from "fp-ts/Either";
+
+import { runCli } from "../../src/cli/main.js";
+import { proceduralImageAt } from "../../src/restoration/data/index.js";
+import {
+  decodePngAlpha,
+  encodePng,
+  isJpeg,
+  pngFacts,
+  readImageSync,
+  writePng,
+} from "../../src/restoration/io/index.js";
+import { resolveTrainConfig, trainRun } from "../../src/restoration/train/index.js";
+import { assertAllClose } from "../support/all-close.js";
 
 const temp = mkdtempSync(join(tmpdir(), "art-mtl-cli-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
@@ -49,7 +57,17 @@ const readLog = (dir: string) =>
   readFileSync(join(dir, "log.jsonl"), "utf8")
     .trim()
     .split("\n")
-    .map((line) => JSON.parse(line) as { step: number; loss: number; taskLosses: (number | null)[]; weights: number[]; lr: number; time: number });
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          step: number;
+          loss: number;
+          taskLosses: (number | null)[];
+          weights: number[];
+          lr: number;
+          time: number;
+        },
+    );
 
 describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)", () => {
   const runDir = join(temp, "run");
@@ -57,9 +75,13 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     const { code, stdout, stderr } = await cli("train", "--config", writeConfig("tiny", tinyConfig(runDir)));
     assert.equal(code, 0, stderr);
     assert.match(stdout, /trained tiny to step 4/);
-    for (const file of ["config.json", "log.jsonl", "checkpoint/manifest.json", "eval.json"]) assert.ok(existsSync(join(runDir, file)), file);
+    for (const file of ["config.json", "log.jsonl", "checkpoint/manifest.json", "eval.json"])
+      assert.ok(existsSync(join(runDir, file)), file);
     const log = readLog(runDir);
-    assert.deepEqual(log.map((r) => r.step), [1, 2, 3, 4]);
+    assert.deepEqual(
+      log.map((r) => r.step),
+      [1, 2, 3, 4],
+    );
     for (const r of log) {
       assert.ok(Number.isFinite(r.loss) && r.loss > 0);
       assert.equal(r.taskLosses.length, 2);
@@ -67,8 +89,15 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
       assert.equal(r.lr, 1e-3);
     }
     const evaluation = JSON.parse(readFileSync(join(runDir, "eval.json"), "utf8"));
-    assert.deepEqual(evaluation.tasks.map((t: { task: string }) => t.task), ["noise", "rain"]);
-    assert.ok(evaluation.tasks.every((t: { psnr: number; ssim: number }) => Number.isFinite(t.psnr) && t.ssim > 0 && t.ssim <= 1));
+    assert.deepEqual(
+      evaluation.tasks.map((t: { task: string }) => t.task),
+      ["noise", "rain"],
+    );
+    assert.ok(
+      evaluation.tasks.every(
+        (t: { psnr: number; ssim: number }) => Number.isFinite(t.psnr) && t.ssim > 0 && t.ssim <= 1,
+      ),
+    );
   });
   it("refuses to overwrite a run without --resume or --force", async () => {
     const { code, stderr } = await cli("train", "--config", join(temp, "tiny.json"));
@@ -79,16 +108,42 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     const { code, stderr } = await cli("train", "--config", join(temp, "tiny.json"), "--resume", "--steps", "6");
     assert.equal(code, 0, stderr);
     const resumed = readLog(runDir);
-    assert.deepEqual(resumed.map((r) => r.step), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      resumed.map((r) => r.step),
+      [1, 2, 3, 4, 5, 6],
+    );
     const straightDir = join(temp, "straight");
-    assert.equal((await cli("train", "--config", writeConfig("straight", tinyConfig(straightDir, { steps: 6 })), "--quiet")).code, 0);
+    assert.equal(
+      (await cli("train", "--config", writeConfig("straight", tinyConfig(straightDir, { steps: 6 })), "--quiet")).code,
+      0,
+    );
     const straight = readLog(straightDir);
-    assert.deepEqual(resumed.map((r) => r.loss), straight.map((r) => r.loss));
-    assert.deepEqual(resumed.map((r) => r.weights), straight.map((r) => r.weights));
+    assert.deepEqual(
+      resumed.map((r) => r.loss),
+      straight.map((r) => r.loss),
+    );
+    assert.deepEqual(
+      resumed.map((r) => r.weights),
+      straight.map((r) => r.weights),
+    );
   });
   it("eval prints the per-task markdown table and writes JSON", async () => {
     const out = join(temp, "eval-custom.json");
-    const { code, stdout, stderr } = await cli("eval", "--checkpoint", join(runDir, "checkpoint"), "--data", "procedural", "--images", "1", "--size", "24", "--convention", "skimage", "-o", out);
+    const { code, stdout, stderr } = await cli(
+      "eval",
+      "--checkpoint",
+      join(runDir, "checkpoint"),
+      "--data",
+      "procedural",
+      "--images",
+      "1",
+      "--size",
+      "24",
+      "--convention",
+      "skimage",
+      "-o",
+      out,
+    );
     assert.equal(code, 0, stderr);
     assert.match(stdout, /\| task \| images \| input PSNR/);
     assert.match(stdout, /\| noise \| 1 \|/);
@@ -98,9 +153,20 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
   });
   it("eval --freeze writes a frozen set that eval then reads", async () => {
     const frozen = join(temp, "frozen");
-    assert.equal((await cli("eval", "--freeze", frozen, "--tasks", "noise,rain", "--images", "1", "--size", "24")).code, 0);
+    assert.equal(
+      (await cli("eval", "--freeze", frozen, "--tasks", "noise,rain", "--images", "1", "--size", "24")).code,
+      0,
+    );
     assert.ok(existsSync(join(frozen, "manifest.json")));
-    const { code, stdout } = await cli("eval", "--checkpoint", join(runDir, "checkpoint"), "--data", frozen, "-o", join(temp, "e2.json"));
+    const { code, stdout } = await cli(
+      "eval",
+      "--checkpoint",
+      join(runDir, "checkpoint"),
+      "--data",
+      frozen,
+      "-o",
+      join(temp, "e2.json"),
+    );
     assert.equal(code, 0);
     assert.match(stdout, /\| rain \| 1 \|/);
   });
@@ -112,16 +178,40 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
       writePng(join(paired, "target", `${id}.png`), proceduralImageAt(4, Number(id), 24));
       writePng(join(paired, "input", `${id}_0.8_0.1.png`), proceduralImageAt(4, Number(id) + 10, 24));
     }
-    const { code, stdout } = await cli("eval", "--checkpoint", join(runDir, "checkpoint"), "--data", paired, "--tasks", "haze", "-o", join(temp, "e3.json"));
+    const { code, stdout } = await cli(
+      "eval",
+      "--checkpoint",
+      join(runDir, "checkpoint"),
+      "--data",
+      paired,
+      "--tasks",
+      "haze",
+      "-o",
+      join(temp, "e3.json"),
+    );
     assert.equal(code, 0);
     assert.match(stdout, /\| haze \| 2 \|/);
-    assert.match((await cli("eval", "--checkpoint", join(runDir, "checkpoint"), "--data", paired)).stderr, /paired folder .* exactly one task/);
+    assert.match(
+      (await cli("eval", "--checkpoint", join(runDir, "checkpoint"), "--data", paired)).stderr,
+      /paired folder .* exactly one task/,
+    );
   });
   it("restore tiles an image larger than the tile and keeps its size", async () => {
     const input = join(temp, "big.png");
     writePng(input, proceduralImageAt(5, 0, 70, 50));
     const output = join(temp, "big-restored.png");
-    const { code, stderr } = await cli("restore", input, "-o", output, "--checkpoint", join(runDir, "checkpoint"), "--tile", "32", "--overlap", "8");
+    const { code, stderr } = await cli(
+      "restore",
+      input,
+      "-o",
+      output,
+      "--checkpoint",
+      join(runDir, "checkpoint"),
+      "--tile",
+      "32",
+      "--overlap",
+      "8",
+    );
     assert.equal(code, 0, stderr);
     const restored = readImageSync(output);
     assert.equal(restored.width, 70);
@@ -138,7 +228,12 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     assert.equal(r.code, 0, r.stderr);
     const bytes = readFileSync(out);
     assert.deepEqual(pngFacts(bytes), { depth: 16, colorType: 6, gray: false, alpha: true });
-    assertAllClose(Array.from(decodePngAlpha(bytes, "out")), Array.from(alpha, (a) => Math.round(a * 65535) / 65535), { atol: 1e-6 }, "alpha passes through");
+    assertAllClose(
+      Array.from(decodePngAlpha(bytes, "out")),
+      Array.from(alpha, (a) => Math.round(a * 65535) / 65535),
+      { atol: 1e-6 },
+      "alpha passes through",
+    );
     assert.match(r.stderr, /alpha kept; 16-bit kept/);
     // Not a terminal: plain progress lines over the tiles (2 x 2 tiles of 24 for 40 x 30), the last one at 4/4.
     assert.match(r.stderr, /rgba16\.png tiles 4\/4 100%/);
@@ -147,7 +242,10 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     const grayOut = join(temp, "gray-restored.png");
     assert.equal((await cli("restore", gray, "-o", grayOut, "--checkpoint", checkpoint, "--quiet")).code, 0);
     assert.equal(pngFacts(readFileSync(grayOut))?.gray, true, "gray stays gray");
-    assert.equal((await cli("restore", gray, "-o", grayOut, "--checkpoint", checkpoint, "--rgb", "--overwrite")).code, 0);
+    assert.equal(
+      (await cli("restore", gray, "-o", grayOut, "--checkpoint", checkpoint, "--rgb", "--overwrite")).code,
+      0,
+    );
     assert.equal(pngFacts(readFileSync(grayOut))?.colorType, 2, "--rgb writes RGB");
     const jpegOut = join(temp, "rgba-restored.jpg");
     const j = await cli("restore", rgba16, "-o", jpegOut, "--checkpoint", checkpoint, "--quality", "80", "--quiet");
@@ -159,7 +257,21 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     assert.match(webp.stderr, /cannot write \.webp images; restore writes PNG \(\.png\) or JPEG \(\.jpg, \.jpeg\)/);
     assert.match((await cli("restore", rgba16, "-o", jpegOut, "--quality", "0")).stderr, /--quality/);
     const help = await cli("restore", "--help");
-    for (const flag of ["--task", "--checkpoint", "--model", "--tile", "--overlap", "--backend", "--quality", "--format", "--rgb", "--overwrite", "--max-pixels", "--quiet"]) assert.ok(help.stdout.includes(flag), `restore --help lists ${flag}`);
+    for (const flag of [
+      "--task",
+      "--checkpoint",
+      "--model",
+      "--tile",
+      "--overlap",
+      "--backend",
+      "--quality",
+      "--format",
+      "--rgb",
+      "--overwrite",
+      "--max-pixels",
+      "--quiet",
+    ])
+      assert.ok(help.stdout.includes(flag), `restore --help lists ${flag}`);
   });
   it("restore never overwrites an input unless --overwrite: same file, folder into itself; -o a folder or a missing folder works", async () => {
     const checkpoint = join(runDir, "checkpoint");
@@ -169,7 +281,10 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     const original = readFileSync(join(photos, "a.png"));
     const same = await cli("restore", join(photos, "a.png"), "-o", join(photos, "a.png"), "--checkpoint", checkpoint);
     assert.equal(same.code, 2);
-    assert.match(same.stderr, /a\.png: is an input image; refusing to overwrite it \(choose another -o, or pass --overwrite\)/);
+    assert.match(
+      same.stderr,
+      /a\.png: is an input image; refusing to overwrite it \(choose another -o, or pass --overwrite\)/,
+    );
     const inPlace = await cli("restore", photos, "-o", photos, "--checkpoint", checkpoint);
     assert.equal(inPlace.code, 2);
     assert.match(inPlace.stderr, /is the input folder itself/);
@@ -177,11 +292,25 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     // A folder into a new, nested folder; one file into an existing folder; into a missing folder.
     assert.equal((await cli("restore", photos, "-o", join(temp, "out", "deep"), "--checkpoint", checkpoint)).code, 0);
     assert.ok(existsSync(join(temp, "out", "deep", "a.png")) && existsSync(join(temp, "out", "deep", "b.png")));
-    assert.equal((await cli("restore", join(photos, "b.png"), "-o", join(temp, "out"), "--checkpoint", checkpoint)).code, 0);
+    assert.equal(
+      (await cli("restore", join(photos, "b.png"), "-o", join(temp, "out"), "--checkpoint", checkpoint)).code,
+      0,
+    );
     assert.ok(existsSync(join(temp, "out", "b.png")));
-    assert.equal((await cli("restore", join(photos, "b.png"), "-o", join(temp, "new", "x.png"), "--checkpoint", checkpoint)).code, 0);
+    assert.equal(
+      (await cli("restore", join(photos, "b.png"), "-o", join(temp, "new", "x.png"), "--checkpoint", checkpoint)).code,
+      0,
+    );
     assert.ok(existsSync(join(temp, "new", "x.png")));
-    const forced = await cli("restore", join(photos, "a.png"), "-o", join(photos, "a.png"), "--checkpoint", checkpoint, "--overwrite");
+    const forced = await cli(
+      "restore",
+      join(photos, "a.png"),
+      "-o",
+      join(photos, "a.png"),
+      "--checkpoint",
+      checkpoint,
+      "--overwrite",
+    );
     assert.equal(forced.code, 0, forced.stderr);
     assert.notDeepEqual(readFileSync(join(photos, "a.png")), original, "--overwrite replaced it");
   });
@@ -197,7 +326,11 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     // Both runs have checkpoints: the before/after pictures are in, one row per task.
     assert.match(html, /<h2>Before and after<\/h2>/);
     const tasks = (JSON.parse(readFileSync(join(runDir, "config.json"), "utf8")) as { tasks: string[] }).tasks;
-    assert.equal((html.match(/<img src="data:image\/png;base64,/g) ?? []).length, tasks.length * 4, "input, two runs, clean per task");
+    assert.equal(
+      (html.match(/<img src="data:image\/png;base64,/g) ?? []).length,
+      tasks.length * 4,
+      "input, two runs, clean per task",
+    );
     const without = await cli("report", runDir, "--no-samples", "-o", join(temp, "plain.html"));
     assert.equal(without.code, 0);
     assert.doesNotMatch(readFileSync(join(temp, "plain.html"), "utf8"), /Before and after/);
@@ -211,7 +344,14 @@ describe("folder source, curriculum and worker prefetch", () => {
     for (let i = 0; i < 3; i++) writePng(join(folder, `img${i}.png`), proceduralImageAt(9, i, 40));
     writeFileSync(join(folder, "broken.png"), "not an image");
     const dir = join(temp, "folder-run");
-    const config = tinyConfig(dir, { data: { source: { folder, onBadFile: "skip" }, patchSize: 16, prefetch: "worker", curriculum: { stepsPerTask: 2 } } });
+    const config = tinyConfig(dir, {
+      data: {
+        source: { folder, onBadFile: "skip" },
+        patchSize: 16,
+        prefetch: "worker",
+        curriculum: { stepsPerTask: 2 },
+      },
+    });
     const { code, stderr } = await cli("train", "--config", writeConfig("folder", config));
     assert.equal(code, 0, stderr);
     assert.match(stderr, /batches prefetched by worker/);
@@ -221,11 +361,15 @@ describe("folder source, curriculum and worker prefetch", () => {
     assert.deepEqual(log[0]?.weights, [1, 0]);
     assert.ok(typeof log[3]?.taskLosses[1] === "number"); // from step 3: both
   });
-  it("a corrupt file with onBadFile \"error\" stops training with one line naming it", async () => {
+  it('a corrupt file with onBadFile "error" stops training with one line naming it', async () => {
     const folder = join(temp, "clean-bad");
     mkdirSync(folder);
     writeFileSync(join(folder, "only.png"), "not an image");
-    const { code, stderr } = await cli("train", "--config", writeConfig("folder-bad", tinyConfig(join(temp, "folder-bad"), { data: { source: { folder }, patchSize: 16 } })));
+    const { code, stderr } = await cli(
+      "train",
+      "--config",
+      writeConfig("folder-bad", tinyConfig(join(temp, "folder-bad"), { data: { source: { folder }, patchSize: 16 } })),
+    );
     assert.equal(code, 2);
     assert.match(stderr, /only\.png: unsupported format/);
     assert.ok(!stderr.includes("    at "));
@@ -235,7 +379,12 @@ describe("folder source, curriculum and worker prefetch", () => {
 describe("epoch-aware strategies", () => {
   it("DWA gets an endEpoch event every weighting.epochSteps steps (its weights leave uniform after two epochs)", async () => {
     const dir = join(temp, "dwa");
-    const { code, stderr } = await cli("train", "--quiet", "--config", writeConfig("dwa", tinyConfig(dir, { steps: 5, weighting: { name: "dwa", epochSteps: 1 } })));
+    const { code, stderr } = await cli(
+      "train",
+      "--quiet",
+      "--config",
+      writeConfig("dwa", tinyConfig(dir, { steps: 5, weighting: { name: "dwa", epochSteps: 1 } })),
+    );
     assert.equal(code, 0, stderr);
     const log = readLog(dir);
     assert.deepEqual(log[0]?.weights, [0.5, 0.5]);
@@ -251,7 +400,11 @@ describe("stopping and resuming", () => {
     const outcome = await trainRun({
       config: resolved.right,
       signal: controller.signal,
-      progress: { write: (text) => (text.startsWith("tiny 2/50") ? controller.abort() : undefined), isTTY: false, plainEvery: 0 },
+      progress: {
+        write: (text) => (text.startsWith("tiny 2/50") ? controller.abort() : undefined),
+        isTTY: false,
+        plainEvery: 0,
+      },
     });
     assert.equal(outcome.interrupted, true);
     assert.equal(outcome.step, 2);
@@ -267,21 +420,68 @@ describe("resume checks", () => {
     assert.ok(E.isRight(saved));
     mkdirSync(join(dir, "checkpoint"), { recursive: true });
     // A manifest holding only what the resume check reads (no variables: loading it fails later).
-    const manifest = { format: "art-mtl-tfjs-checkpoint", version: 1, step: 2, weighting: "art", numTasks: 2, trainer: {}, model: [], optimizer: [], metadata: { config: saved.right } };
+    const manifest = {
+      format: "art-mtl-tfjs-checkpoint",
+      version: 1,
+      step: 2,
+      weighting: "art",
+      numTasks: 2,
+      trainer: {},
+      model: [],
+      optimizer: [],
+      metadata: { config: saved.right },
+    };
     writeFileSync(join(dir, "checkpoint", "manifest.json"), JSON.stringify(manifest));
-    const changed = await cli("train", "--quiet", "--resume", "--config", writeConfig("resume-patch", tinyConfig(dir, { data: { source: "procedural", patchSize: 24, prefetch: "thread" } })));
+    const changed = await cli(
+      "train",
+      "--quiet",
+      "--resume",
+      "--config",
+      writeConfig(
+        "resume-patch",
+        tinyConfig(dir, { data: { source: "procedural", patchSize: 24, prefetch: "thread" } }),
+      ),
+    );
     assert.equal(changed.code, 2, changed.stderr);
-    assert.match(changed.stderr, /cannot resume: data\.patchSize differs from the checkpoint's \(checkpoint 16, config 24\)/);
-    const prefetchOnly = await cli("train", "--quiet", "--resume", "--config", writeConfig("resume-prefetch", tinyConfig(dir, { data: { source: "procedural", patchSize: 16, prefetch: "none" } })));
+    assert.match(
+      changed.stderr,
+      /cannot resume: data\.patchSize differs from the checkpoint's \(checkpoint 16, config 24\)/,
+    );
+    const prefetchOnly = await cli(
+      "train",
+      "--quiet",
+      "--resume",
+      "--config",
+      writeConfig(
+        "resume-prefetch",
+        tinyConfig(dir, { data: { source: "procedural", patchSize: 16, prefetch: "none" } }),
+      ),
+    );
     assert.doesNotMatch(prefetchOnly.stderr, /cannot resume/);
   });
-  it("a resume says \"no checkpoint\" only when there is none; a checkpoint with a bad config is named as such", async () => {
-    const none = await cli("train", "--quiet", "--resume", "--config", writeConfig("resume-none", tinyConfig(join(temp, "resume-none"))));
+  it('a resume says "no checkpoint" only when there is none; a checkpoint with a bad config is named as such', async () => {
+    const none = await cli(
+      "train",
+      "--quiet",
+      "--resume",
+      "--config",
+      writeConfig("resume-none", tinyConfig(join(temp, "resume-none"))),
+    );
     assert.equal(none.code, 2);
     assert.match(none.stderr, /has no checkpoint to resume from/);
     const dir = join(temp, "resume-badconfig");
     mkdirSync(join(dir, "checkpoint"), { recursive: true });
-    const manifest = { format: "art-mtl-tfjs-checkpoint", version: 1, step: 2, weighting: "art", numTasks: 2, trainer: {}, model: [], optimizer: [], metadata: { config: { steps: 0 } } };
+    const manifest = {
+      format: "art-mtl-tfjs-checkpoint",
+      version: 1,
+      step: 2,
+      weighting: "art",
+      numTasks: 2,
+      trainer: {},
+      model: [],
+      optimizer: [],
+      metadata: { config: { steps: 0 } },
+    };
     writeFileSync(join(dir, "checkpoint", "manifest.json"), JSON.stringify(manifest));
     const bad = await cli("train", "--quiet", "--resume", "--config", writeConfig("resume-badconfig", tinyConfig(dir)));
     assert.equal(bad.code, 2);
@@ -301,10 +501,18 @@ describe("user mistakes: one line, exit 2, no stack", () => {
   });
   it("a diverging run (lr 1e308) says the true step once, the losses with NaN as NaN, and what was kept; exit 2, no stack", async () => {
     const dir = join(temp, "diverge");
-    const { code, stderr } = await cli("train", "--config", writeConfig("diverge", { ...tinyConfig(dir), lr: 1e308, checkpointEvery: 100 }), "--quiet");
+    const { code, stderr } = await cli(
+      "train",
+      "--config",
+      writeConfig("diverge", { ...tinyConfig(dir), lr: 1e308, checkpointEvery: 100 }),
+      "--quiet",
+    );
     assert.equal(code, 2, stderr);
     const line = stderr.split("\n").find((l) => l.includes("diverged")) ?? "";
-    assert.match(line, /^art-mtl train: step (\d+): the weighting rejected the losses \[(NaN|Infinity|[\d.e+-]+|null)(, (NaN|Infinity|[\d.e+-]+|null))*\]: .* \(training diverged; try a lower lr; no checkpoint was written yet\)$/);
+    assert.match(
+      line,
+      /^art-mtl train: step (\d+): the weighting rejected the losses \[(NaN|Infinity|[\d.e+-]+|null)(, (NaN|Infinity|[\d.e+-]+|null))*\]: .* \(training diverged; try a lower lr; no checkpoint was written yet\)$/,
+    );
     assert.ok(!/step \d+: step \d+/.test(line), `the step is said once: ${line}`);
     assert.match(line, /NaN/, "a NaN loss shows as NaN, not null");
     assert.ok(!stderr.includes("    at "), "no stack trace");
@@ -319,14 +527,56 @@ describe("user mistakes: one line, exit 2, no stack", () => {
     writePng(join(text, "b.png"), proceduralImageAt(1, 2, 32, 32));
     writeFileSync(join(text, "c.png"), "not an image");
     const cases: Array<[string[], RegExp]> = [
-      [["eval", "--checkpoint", checkpoint, "--size", "8"], /^art-mtl eval: --size 8 with --crop 0 leaves 8x8 pixels; SSIM \(basicsr\) needs at least 11x11: raise --size or lower --crop\n$/],
-      [["eval", "--checkpoint", checkpoint, "--crop", "100"], /^art-mtl eval: --size 64 with --crop 100 leaves 0x0 pixels/],
-      [["eval", "--checkpoint", checkpoint, "--data", small], /^art-mtl eval: a\.png \(\w+-a\) is 7x5: SSIM \(basicsr\) needs at least 11x11 pixels after cropping 0 on each side; use larger images\n$/],
-      [["eval", "--checkpoint", checkpoint, "--data", text], /^art-mtl eval: .*c\.png: unsupported format \(not PNG or JPEG/],
-      [["train", "--config", writeConfig("small-eval", { ...tinyConfig(join(temp, "small-eval")), eval: { images: 1, size: 8 } })], /eval\.size: SSIM \(basicsr\) needs images of at least 11x11 \(got 8\)/],
-      [["train", "--config", writeConfig("huge-batch", { ...tinyConfig(join(temp, "huge-batch")), batch: 1e9 })], /batch, data\.patchSize, model\.width: one activation is 1000000000 × 16² × 4 = .* floats .*lower the batch, the patch size or the width/],
-      [["train", "--config", writeConfig("huge-patch", { ...tinyConfig(join(temp, "huge-patch")), data: { source: "procedural", patchSize: 100000 } })], /one activation is 4 × 100000² × 4 = .* floats/],
-      [["train", "--config", writeConfig("huge-width", { ...tinyConfig(join(temp, "huge-width")), model: { kind: "srresnet", width: 100000, blocks: 1 } })], /model\.width: one 3x3 convolution of width 100000 has 90\.0 G weights .* lower the width/],
+      [
+        ["eval", "--checkpoint", checkpoint, "--size", "8"],
+        /^art-mtl eval: --size 8 with --crop 0 leaves 8x8 pixels; SSIM \(basicsr\) needs at least 11x11: raise --size or lower --crop\n$/,
+      ],
+      [
+        ["eval", "--checkpoint", checkpoint, "--crop", "100"],
+        /^art-mtl eval: --size 64 with --crop 100 leaves 0x0 pixels/,
+      ],
+      [
+        ["eval", "--checkpoint", checkpoint, "--data", small],
+        /^art-mtl eval: a\.png \(\w+-a\) is 7x5: SSIM \(basicsr\) needs at least 11x11 pixels after cropping 0 on each side; use larger images\n$/,
+      ],
+      [
+        ["eval", "--checkpoint", checkpoint, "--data", text],
+        /^art-mtl eval: .*c\.png: unsupported format \(not PNG or JPEG/,
+      ],
+      [
+        [
+          "train",
+          "--config",
+          writeConfig("small-eval", { ...tinyConfig(join(temp, "small-eval")), eval: { images: 1, size: 8 } }),
+        ],
+        /eval\.size: SSIM \(basicsr\) needs images of at least 11x11 \(got 8\)/,
+      ],
+      [
+        ["train", "--config", writeConfig("huge-batch", { ...tinyConfig(join(temp, "huge-batch")), batch: 1e9 })],
+        /batch, data\.patchSize, model\.width: one activation is 1000000000 × 16² × 4 = .* floats .*lower the batch, the patch size or the width/,
+      ],
+      [
+        [
+          "train",
+          "--config",
+          writeConfig("huge-patch", {
+            ...tinyConfig(join(temp, "huge-patch")),
+            data: { source: "procedural", patchSize: 100000 },
+          }),
+        ],
+        /one activation is 4 × 100000² × 4 = .* floats/,
+      ],
+      [
+        [
+          "train",
+          "--config",
+          writeConfig("huge-width", {
+            ...tinyConfig(join(temp, "huge-width")),
+            model: { kind: "srresnet", width: 100000, blocks: 1 },
+          }),
+        ],
+        /model\.width: one 3x3 convolution of width 100000 has 90\.0 G weights .* lower the width/,
+      ],
     ];
     for (const [argv, pattern] of cases) {
       const { code, stderr } = await cli(...argv);
@@ -340,48 +590,99 @@ describe("user mistakes: one line, exit 2, no stack", () => {
     writeFileSync(file, "x");
     for (const [output, pattern] of [
       [file, /^art-mtl train: output .*a-file: is a file, not a directory; choose another output\n$/],
-      [join(file, "run"), /^art-mtl train: output .*a-file\/run: cannot create or write the run directory \(a part of the path is a file\); choose another output\n$/],
+      [
+        join(file, "run"),
+        /^art-mtl train: output .*a-file\/run: cannot create or write the run directory \(a part of the path is a file\); choose another output\n$/,
+      ],
     ] as const) {
-      const { code, stderr } = await cli("train", "--config", writeConfig("file-output", { ...tinyConfig(output) }), "--quiet");
+      const { code, stderr } = await cli(
+        "train",
+        "--config",
+        writeConfig("file-output", { ...tinyConfig(output) }),
+        "--quiet",
+      );
       assert.equal(code, 2, stderr);
       assert.match(stderr, pattern);
     }
   });
   it("trains with a gradient-aware weighting (UPGrad: coefficients in the log as weights), checkpoints and resumes, on 1 worker and on 2", async () => {
     const dir = join(temp, "upgrad");
-    const config = { ...tinyConfig(dir), tasks: ["noise", "rain", "blur"], batch: 6, weighting: { name: "upgrad" }, steps: 4 };
+    const config = {
+      ...tinyConfig(dir),
+      tasks: ["noise", "rain", "blur"],
+      batch: 6,
+      weighting: { name: "upgrad" },
+      steps: 4,
+    };
     const first = await cli("train", "--config", writeConfig("upgrad", config), "--quiet");
     assert.equal(first.code, 0, first.stderr);
-    const resumed = await cli("train", "--config", writeConfig("upgrad", { ...config, steps: 6 }), "--resume", "--quiet");
+    const resumed = await cli(
+      "train",
+      "--config",
+      writeConfig("upgrad", { ...config, steps: 6 }),
+      "--resume",
+      "--quiet",
+    );
     assert.equal(resumed.code, 0, resumed.stderr);
     const log = readLog(dir);
-    assert.deepEqual(log.map((l) => l.step), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      log.map((l) => l.step),
+      [1, 2, 3, 4, 5, 6],
+    );
     for (const line of log) {
       assert.equal(line.weights.length, 3);
       // UPGrad's coefficients are >= its preference (1/3 each, the mean) and not on the simplex in general.
-      assert.ok(line.weights.every((w) => w >= 1 / 3 - 1e-9), JSON.stringify(line.weights));
-      const weighted = line.taskLosses.reduce<number>((sum, l, k) => sum + (l === null ? 0 : (line.weights[k] as number) * l), 0);
+      assert.ok(
+        line.weights.every((w) => w >= 1 / 3 - 1e-9),
+        JSON.stringify(line.weights),
+      );
+      const weighted = line.taskLosses.reduce<number>(
+        (sum, l, k) => sum + (l === null ? 0 : (line.weights[k] as number) * l),
+        0,
+      );
       assert.ok(Math.abs(line.loss - weighted) < 1e-9, "loss = Σ c_k L_k");
     }
     // With data-parallel workers too (test/restoration/parallel.test.ts compares them with one worker).
-    const parallel = await cli("train", "--config", writeConfig("upgrad-workers", { ...config, output: join(temp, "upgrad-w"), workers: 2 }));
+    const parallel = await cli(
+      "train",
+      "--config",
+      writeConfig("upgrad-workers", { ...config, output: join(temp, "upgrad-w"), workers: 2 }),
+    );
     assert.equal(parallel.code, 0, parallel.stderr);
     assert.match(parallel.stdout + parallel.stderr, /2 data-parallel workers/);
-    assert.deepEqual(readLog(join(temp, "upgrad-w")).map((l) => l.step), [1, 2, 3, 4]);
-    const unknown = await cli("train", "--config", writeConfig("upgrad-pref", { ...config, weighting: { name: "upgrad", options: { prefVector: [1, 2] } } }), "--quiet");
+    assert.deepEqual(
+      readLog(join(temp, "upgrad-w")).map((l) => l.step),
+      [1, 2, 3, 4],
+    );
+    const unknown = await cli(
+      "train",
+      "--config",
+      writeConfig("upgrad-pref", { ...config, weighting: { name: "upgrad", options: { prefVector: [1, 2] } } }),
+      "--quiet",
+    );
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /weighting\.options\.prefVector: expected 3 entries/);
   });
   it("names a bad weighting and a bad option", async () => {
-    const { stderr } = await cli("train", "--config", writeConfig("badw", { ...tinyConfig(join(temp, "badw")), weighting: { name: "art", options: { tua: 1 } } }));
+    const { stderr } = await cli(
+      "train",
+      "--config",
+      writeConfig("badw", { ...tinyConfig(join(temp, "badw")), weighting: { name: "art", options: { tua: 1 } } }),
+    );
     assert.match(stderr, /weighting\.options\.tua: unknown key/);
   });
   it("rejects missing files and bad flags", async () => {
     assert.match((await cli("train", "--config", join(temp, "nope.json"))).stderr, /nope\.json: ENOENT/);
     assert.match((await cli("train")).stderr, /--config FILE is required/);
     assert.match((await cli("eval", "--checkpoint", temp)).stderr, /no checkpoint here/);
-    assert.match((await cli("eval", "--checkpoint", temp, "--convention", "matlab")).stderr, /--convention: expected one of basicsr\|skimage \(got "matlab"\)/);
-    assert.match((await cli("restore", join(temp, "missing.png"), "-o", "x.png", "--checkpoint", temp)).stderr, /missing\.png: no such file/);
+    assert.match(
+      (await cli("eval", "--checkpoint", temp, "--convention", "matlab")).stderr,
+      /--convention: expected one of basicsr\|skimage \(got "matlab"\)/,
+    );
+    assert.match(
+      (await cli("restore", join(temp, "missing.png"), "-o", "x.png", "--checkpoint", temp)).stderr,
+      /missing\.png: no such file/,
+    );
     assert.match((await cli("report", join(temp, "nothing"))).stderr, /no such directory/);
     assert.match((await cli("demo", "--steps", "0")).stderr, /--steps: expected an integer >= 1 \(got "0"\)/);
   });
@@ -401,7 +702,12 @@ describe("user mistakes: one line, exit 2, no stack", () => {
     }
   });
   it("a backend that is not installed is one line, exit 2", async () => {
-    const { code, stderr } = await cli("train", "--quiet", "--config", writeConfig("nogpu", tinyConfig(join(temp, "nogpu"), { backend: "node-gpu" })));
+    const { code, stderr } = await cli(
+      "train",
+      "--quiet",
+      "--config",
+      writeConfig("nogpu", tinyConfig(join(temp, "nogpu"), { backend: "node-gpu" })),
+    );
     assert.equal(code, 2, stderr);
     assert.match(stderr, /no usable tfjs backend for 'node-gpu'/);
     assert.ok(!stderr.includes("    at "), "no stack trace");

@@ -1,8 +1,8 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { art, artOfficial, initArt, stepArt, unwrap } from "../../src/core/index.js";
-import type { ArtState } from "../../src/core/index.js";
+
+import { art, artOfficial, initArt, stepArt, unwrap, type ArtState } from "../../src/core/index.js";
 import { assertAllClose } from "../support/all-close.js";
 
 const softmax = (z: number[]) => {
@@ -35,7 +35,10 @@ describe("Art step, worked by hand", () => {
   it("official preset: E = M = 0.1 at start, the minimum taken after the weights", () => {
     const s0 = unwrap(initArt({ preset: "official", numTasks: 2 }));
     const out = unwrap(stepArt(s0, [0.05, 0.2]));
-    const z = [((0.05 / 0.1) * (Math.log(0.1) / Math.log(0.05))) / 0.1, ((0.2 / 0.1) * (Math.log(0.1) / Math.log(0.2))) / 0.1];
+    const z = [
+      ((0.05 / 0.1) * (Math.log(0.1) / Math.log(0.05))) / 0.1,
+      ((0.2 / 0.1) * (Math.log(0.1) / Math.log(0.2))) / 0.1,
+    ];
     assertAllClose(out.weights, softmax(z), { rtol: 1e-15 });
     assert.ok(out.diagnostics.r[0]! < 1, "r < 1 on a step that sets a new minimum (released behaviour)");
     assert.equal(out.state.tasks[0]!.min, 0.05);

@@ -5,6 +5,7 @@ import { builtinModules } from "node:module";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 import { build, type Plugin } from "esbuild";
+
 import { browserTwins } from "../../scripts/browser-twins.mjs";
 
 // Every entry must bundle for a browser with zero Node built-ins: the core, the law suite, the
@@ -14,7 +15,8 @@ import { browserTwins } from "../../scripts/browser-twins.mjs";
 // build), jpeg-js, fp-ts and io-ts are bundled, so their imports are checked too.
 const repo = resolve(import.meta.dirname, "..", "..");
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-const isBuiltin = (path: string) => path.startsWith("node:") || builtins.has(path) || builtins.has(path.split("/")[0] as string);
+const isBuiltin = (path: string) =>
+  path.startsWith("node:") || builtins.has(path) || builtins.has(path.split("/")[0] as string);
 
 const entries = [
   ["art-mtl", "src/index.ts"],
@@ -29,14 +31,19 @@ const recordBuiltins = (into: string[]): Plugin => ({
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (!isBuiltin(args.path)) return undefined;
-      into.push(`${args.path} (from ${args.importer.startsWith(repo) ? args.importer.slice(repo.length + 1) : args.importer})`);
+      into.push(
+        `${args.path} (from ${args.importer.startsWith(repo) ? args.importer.slice(repo.length + 1) : args.importer})`,
+      );
       // Bundling goes on, so that every offending import is listed.
       return { path: args.path, external: true };
     });
   },
 });
 
-const browserBundle = async (options: { entryPoints?: string[]; stdin?: { contents: string; resolveDir: string; loader: "ts" } }) => {
+const browserBundle = async (options: {
+  entryPoints?: string[];
+  stdin?: { contents: string; resolveDir: string; loader: "ts" };
+}) => {
   const imported: string[] = [];
   const result = await build({
     ...options,
@@ -58,11 +65,20 @@ for (const [entry, file] of entries) {
   describe(`${entry} in a browser bundle`, () => {
     it("bundles with esbuild --platform=browser (the browser twins swapped in) and imports no Node built-in", async () => {
       const { imported, result } = await browserBundle({ entryPoints: [resolve(repo, file)] });
-      assert.deepEqual(imported, [], `Node built-ins reached from ${entry} (import them through src/platform/node.ts, whose browser twin has none)`);
+      assert.deepEqual(
+        imported,
+        [],
+        `Node built-ins reached from ${entry} (import them through src/platform/node.ts, whose browser twin has none)`,
+      );
       assert.ok((result.outputFiles[0]?.text.length ?? 0) > 1000, "a bundle came out");
       // The swap happened: no Node-side module of a twin is in the bundle.
       const inputs = Object.keys(result.metafile.inputs);
-      assert.deepEqual(inputs.filter((p) => /src\/platform\/node\.ts$|src\/restoration\/io\/png-codec\.ts$|node_modules\/pngjs\/lib\//.test(p)), []);
+      assert.deepEqual(
+        inputs.filter((p) =>
+          /src\/platform\/node\.ts$|src\/restoration\/io\/png-codec\.ts$|node_modules\/pngjs\/lib\//.test(p),
+        ),
+        [],
+      );
     });
   });
 }

@@ -1,7 +1,8 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { initArt, resolveArtConfig, ArtOptions, formatDecodeErrors, showValue } from "../../src/core/index.js";
+
+import { ArtOptions, formatDecodeErrors, initArt, resolveArtConfig, showValue } from "../../src/core/index.js";
 
 const errorLines = (options: unknown): string[] => {
   const result = resolveArtConfig(options);
@@ -12,7 +13,10 @@ const errorLines = (options: unknown): string[] => {
 describe("ArtConfig", () => {
   it("fills defaults from the paper preset", () => {
     const config = resolveArtConfig({ numTasks: 7 });
-    assert.deepEqual(config, E.right({ preset: "paper", numTasks: 7, tau: 3, rate: 0.01, lcr: "ema", gcw: "log", lossScale: 1 }));
+    assert.deepEqual(
+      config,
+      E.right({ preset: "paper", numTasks: 7, tau: 3, rate: 0.01, lcr: "ema", gcw: "log", lossScale: 1 }),
+    );
   });
 
   it("fills defaults from the official preset, and flags override the preset", () => {
@@ -47,7 +51,9 @@ describe("ArtConfig", () => {
 
   it("requires K, and K consistent with taskNames", () => {
     assert.deepEqual(errorLines({}), ["numTasks: required when taskNames is not given (got undefined)"]);
-    assert.deepEqual(errorLines({ numTasks: 3, taskNames: ["a", "b"] }), ["taskNames: expected 3 names to match numTasks (got 2)"]);
+    assert.deepEqual(errorLines({ numTasks: 3, taskNames: ["a", "b"] }), [
+      "taskNames: expected 3 names to match numTasks (got 2)",
+    ]);
   });
 
   it("the options codec is usable on its own and init reports through the same lines", () => {

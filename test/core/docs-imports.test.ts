@@ -15,7 +15,9 @@ const markdown = (dir: string): string[] =>
 
 describe("imports in the docs", () => {
   const files = [join(repo, "README.md"), ...markdown(join(repo, "docs"))];
-  const exported = Object.keys((JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { exports: Record<string, unknown> }).exports).map((key) => (key === "." ? "art-mtl" : `art-mtl/${key.slice(2)}`));
+  const exported = Object.keys(
+    (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { exports: Record<string, unknown> }).exports,
+  ).map((key) => (key === "." ? "art-mtl" : `art-mtl/${key.slice(2)}`));
 
   it("import only subpaths that package.json exports", () => {
     const bad: string[] = [];
@@ -31,7 +33,11 @@ describe("imports in the docs", () => {
   });
 
   it("do not import fp-ts subpath folders (Node ESM rejects them)", () => {
-    const bad = files.flatMap((file) => [...readFileSync(file, "utf8").matchAll(/from "(fp-ts\/[A-Za-z]+)"/g)].map((m) => `${file.slice(repo.length + 1)}: ${m[1]}`));
+    const bad = files.flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/from "(fp-ts\/[A-Za-z]+)"/g)].map(
+        (m) => `${file.slice(repo.length + 1)}: ${m[1]}`,
+      ),
+    );
     assert.deepEqual(bad, []);
   });
 });

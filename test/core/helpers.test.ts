@@ -1,23 +1,20 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import {
+  art,
   ArtConfig,
+  artOfficial,
   ArtOptions,
   ArtPreset,
   ArtStateCodec,
   ArtTaskState,
-  GcwMode,
-  LcrMode,
-  NonNegativeInt,
-  Rng,
-  TaskNames,
-  art,
-  artOfficial,
   checkLossEntry,
   checkLosses,
   formatDecodeErrors,
+  GcwMode,
   inArtDomain,
   initArt,
   invalidConfig,
@@ -25,16 +22,20 @@ import {
   invalidState,
   isEpochAware,
   isTwoPhase,
+  LcrMode,
+  NonNegativeInt,
   noPresentTask,
   presentTasks,
   reduceTaskLosses,
   resolveArtConfig,
+  Rng,
   showValue,
   stepArt,
+  TaskNames,
   unwrap,
   wrongLength,
+  type AnyWeighting,
 } from "../../src/core/index.js";
-import type { AnyWeighting } from "../../src/core/index.js";
 import { ReferenceXoshiro128 } from "./reference/xoshiro128.js";
 
 // The core's shared helpers (loss checks, errors, codecs, the generator, the shard reduction,
@@ -50,8 +51,18 @@ const lines = (result: E.Either<unknown, unknown>): string[] => {
 describe("checkLosses and checkLossEntry", () => {
   it("accept a usable vector, reject each kind of bad entry naming the task, the value and the reason", () => {
     assert.equal(checkLosses([0.5, null, 2], 3), null);
-    assert.deepEqual(checkLosses([0.5, null], 3), { _tag: "WrongLength", expected: 3, got: 2, message: "expected 3 task losses, got 2" });
-    assert.deepEqual(checkLosses("0.5" as never, 1), { _tag: "WrongLength", expected: 1, got: Number.NaN, message: "expected 1 task losses, got NaN" });
+    assert.deepEqual(checkLosses([0.5, null], 3), {
+      _tag: "WrongLength",
+      expected: 3,
+      got: 2,
+      message: "expected 3 task losses, got 2",
+    });
+    assert.deepEqual(checkLosses("0.5" as never, 1), {
+      _tag: "WrongLength",
+      expected: 1,
+      got: Number.NaN,
+      message: "expected 1 task losses, got NaN",
+    });
     assert.deepEqual(checkLosses([null, null], 2), noPresentTask());
     const cases: Array<[unknown, string, string]> = [
       [Number.NaN, "nan", "task 1: invalid loss NaN: a loss must not be NaN"],
@@ -91,7 +102,10 @@ describe("checkLosses and checkLossEntry", () => {
       reason: "out-of-domain",
       message: "task 1 (b): invalid loss 2: needs loss < 1",
     });
-    assert.equal((checkLosses([2, null], 2, undefined, below1) as { message: string }).message, "task 0: invalid loss 2: needs loss < 1");
+    assert.equal(
+      (checkLosses([2, null], 2, undefined, below1) as { message: string }).message,
+      "task 0: invalid loss 2: needs loss < 1",
+    );
     // A domain never sees an absent task, and a vector with only absent tasks is still NoPresentTask.
     assert.deepEqual(checkLosses([null, null], 2, undefined, below1), noPresentTask());
   });
@@ -121,18 +135,46 @@ describe("errors", () => {
   });
 
   it("the builders' messages", () => {
-    assert.deepEqual(invalidLoss(2, 3, "out-of-domain"), { _tag: "InvalidLoss", taskIndex: 2, value: 3, reason: "out-of-domain", message: "task 2: invalid loss 3: outside the domain of the rule" });
-    assert.equal(invalidLoss(0, -1, "negative", "rain", "custom detail").message, "task 0 (rain): invalid loss -1: custom detail");
+    assert.deepEqual(invalidLoss(2, 3, "out-of-domain"), {
+      _tag: "InvalidLoss",
+      taskIndex: 2,
+      value: 3,
+      reason: "out-of-domain",
+      message: "task 2: invalid loss 3: outside the domain of the rule",
+    });
+    assert.equal(
+      invalidLoss(0, -1, "negative", "rain", "custom detail").message,
+      "task 0 (rain): invalid loss -1: custom detail",
+    );
     assert.ok(!("taskName" in invalidLoss(0, 1, "zero")));
-    assert.deepEqual(wrongLength(2, 5), { _tag: "WrongLength", expected: 2, got: 5, message: "expected 2 task losses, got 5" });
-    assert.deepEqual(noPresentTask(), { _tag: "NoPresentTask", message: "no task is present in this step (every loss is null); at least one is required" });
-    assert.deepEqual(invalidConfig(["a: x", "b: y"]), { _tag: "InvalidConfig", errors: ["a: x", "b: y"], message: "invalid config:\n  a: x\n  b: y" });
-    assert.deepEqual(invalidState(["c: z", "d: w"]), { _tag: "InvalidState", errors: ["c: z", "d: w"], message: "invalid state:\n  c: z\n  d: w" });
+    assert.deepEqual(wrongLength(2, 5), {
+      _tag: "WrongLength",
+      expected: 2,
+      got: 5,
+      message: "expected 2 task losses, got 5",
+    });
+    assert.deepEqual(noPresentTask(), {
+      _tag: "NoPresentTask",
+      message: "no task is present in this step (every loss is null); at least one is required",
+    });
+    assert.deepEqual(invalidConfig(["a: x", "b: y"]), {
+      _tag: "InvalidConfig",
+      errors: ["a: x", "b: y"],
+      message: "invalid config:\n  a: x\n  b: y",
+    });
+    assert.deepEqual(invalidState(["c: z", "d: w"]), {
+      _tag: "InvalidState",
+      errors: ["c: z", "d: w"],
+      message: "invalid state:\n  c: z\n  d: w",
+    });
   });
 
   it("unwrap returns Right's value and throws Left's message", () => {
     assert.equal(unwrap(E.right(3)), 3);
-    assert.throws(() => unwrap(E.left({ message: "it broke" })), (error: unknown) => error instanceof Error && error.message === "it broke");
+    assert.throws(
+      () => unwrap(E.left({ message: "it broke" })),
+      (error: unknown) => error instanceof Error && error.message === "it broke",
+    );
   });
 });
 
@@ -142,19 +184,40 @@ describe("codecs and their messages", () => {
     assert.ok(!NonNegativeInt.is(-1) && !NonNegativeInt.is(1.5) && !NonNegativeInt.is(2 ** 53));
     assert.deepEqual(lines(NonNegativeInt.decode(-1)), ["(root): expected NonNegativeInt (got -1)"]);
     assert.ok(TaskNames.is(["a"]) && !TaskNames.is([]) && !TaskNames.is(["a", "a"]) && !TaskNames.is([""]));
-    assert.deepEqual(lines(resolveArtConfig({ numTasks: 1, taskNames: [] })), ["taskNames: expected TaskNames (got [])"]);
+    assert.deepEqual(lines(resolveArtConfig({ numTasks: 1, taskNames: [] })), [
+      "taskNames: expected TaskNames (got [])",
+    ]);
   });
 
   it("exported codecs carry their names (io-ts reporters print them)", () => {
     assert.deepEqual(
-      [ArtConfig, ArtOptions, ArtPreset, ArtStateCodec, ArtTaskState, GcwMode, LcrMode, NonNegativeInt, TaskNames].map((codec) => codec.name),
-      ["ArtConfig", "ArtOptions", "ArtPreset", "ArtState", "ArtTaskState", "GcwMode", "LcrMode", "NonNegativeInt", "TaskNames"],
+      [ArtConfig, ArtOptions, ArtPreset, ArtStateCodec, ArtTaskState, GcwMode, LcrMode, NonNegativeInt, TaskNames].map(
+        (codec) => codec.name,
+      ),
+      [
+        "ArtConfig",
+        "ArtOptions",
+        "ArtPreset",
+        "ArtState",
+        "ArtTaskState",
+        "GcwMode",
+        "LcrMode",
+        "NonNegativeInt",
+        "TaskNames",
+      ],
     );
   });
 
   it("strictPartial (ArtOptions): unknown keys named with the known ones, non-objects rejected as a whole", () => {
-    assert.deepEqual(lines(ArtOptions.decode({ tua: 2 })), ["tua: unknown key (known: preset, numTasks, taskNames, tau, rate, lcr, gcw, lossScale, releasedEmaBug) (got 2)"]);
-    for (const [value, shown] of [["ab", '"ab"'], [null, "null"], [[1], "[1]"], [5, "5"]] as const) {
+    assert.deepEqual(lines(ArtOptions.decode({ tua: 2 })), [
+      "tua: unknown key (known: preset, numTasks, taskNames, tau, rate, lcr, gcw, lossScale, releasedEmaBug) (got 2)",
+    ]);
+    for (const [value, shown] of [
+      ["ab", '"ab"'],
+      [null, "null"],
+      [[1], "[1]"],
+      [5, "5"],
+    ] as const) {
       assert.deepEqual(lines(ArtOptions.decode(value)), [`(root): expected ArtOptions (got ${shown})`], shown);
     }
     assert.ok(ArtOptions.is({ tau: 2 }) && !ArtOptions.is({ tau: "2" }) && !ArtOptions.is(5));
@@ -180,15 +243,25 @@ describe("codecs and their messages", () => {
     assert.ok(!ArtStateCodec.is({ ...state, step: -1 }));
     assert.ok(!ArtStateCodec.is({ ...state, tasks: [state.tasks[0]] }), "structurally fine but one task short");
     assert.deepEqual(lines(ArtStateCodec.decode(5)), ["(root): expected ArtState (got 5)"]);
-    assert.deepEqual(lines(ArtStateCodec.decode({ ...state, tasks: [5, state.tasks[1]] })), ["tasks.0: expected ArtTaskState (got 5)"]);
-    assert.deepEqual(lines(ArtStateCodec.decode({ ...state, config: { ...state.config, taskNames: 5 } })), ["config.taskNames: expected TaskNames (got 5)"]);
-    assert.deepEqual(lines(ArtStateCodec.decode({ ...state, config: { ...state.config, releasedEmaBug: "yes" } })), ['config.releasedEmaBug: expected boolean (got "yes")']);
+    assert.deepEqual(lines(ArtStateCodec.decode({ ...state, tasks: [5, state.tasks[1]] })), [
+      "tasks.0: expected ArtTaskState (got 5)",
+    ]);
+    assert.deepEqual(lines(ArtStateCodec.decode({ ...state, config: { ...state.config, taskNames: 5 } })), [
+      "config.taskNames: expected TaskNames (got 5)",
+    ]);
+    assert.deepEqual(lines(ArtStateCodec.decode({ ...state, config: { ...state.config, releasedEmaBug: "yes" } })), [
+      'config.releasedEmaBug: expected boolean (got "yes")',
+    ]);
     assert.deepEqual(lines(ArtStateCodec.decode({ ...state, config: 5 })), [
       "config: expected { preset: ArtPreset, numTasks: Count, tau: PositiveFinite, rate: UnitRate, lcr: LcrMode, gcw: GcwMode, lossScale: PositiveFinite } (got 5)",
       "config: expected Partial<{ taskNames: TaskNames, releasedEmaBug: boolean }> (got 5)",
     ]);
     const zero = { ...state, step: 1, tasks: [{ seen: true, ema: 0, min: 0.5, prev: 0.5 }, state.tasks[1]] };
-    assert.ok(lines(ArtStateCodec.decode(zero)).some((l) => l.includes("tasks.0.ema: expected a number > 0 for a seen task (got 0)")));
+    assert.ok(
+      lines(ArtStateCodec.decode(zero)).some((l) =>
+        l.includes("tasks.0.ema: expected a number > 0 for a seen task (got 0)"),
+      ),
+    );
   });
 });
 
@@ -220,7 +293,10 @@ describe("weighting guards and the Art factories", () => {
     assert.equal(official.config.preset, "official");
     assert.equal(official.config.tau, 0.2);
     // The official preset starts every task unseen at E = M = P = 0.1.
-    assert.deepEqual(official.tasks, [0, 1].map(() => ({ seen: false, ema: 0.1, min: 0.1, prev: 0.1 })));
+    assert.deepEqual(
+      official.tasks,
+      [0, 1].map(() => ({ seen: false, ema: 0.1, min: 0.1, prev: 0.1 })),
+    );
     assert.ok(E.isLeft(art().init(0)));
   });
 });
@@ -228,7 +304,10 @@ describe("weighting guards and the Art factories", () => {
 describe("Art's lossScale and domain", () => {
   it("losses are scaled before the rule: lossScale 0.01 turns 50 and 20 into 0.5 and 0.2 under gcw=log", () => {
     const scaled = unwrap(stepArt(unwrap(initArt({ numTasks: 2, lossScale: 0.01 })), [50, 20]));
-    assert.deepEqual(scaled.state.tasks.map((t) => t.prev), [0.5, 0.2]);
+    assert.deepEqual(
+      scaled.state.tasks.map((t) => t.prev),
+      [0.5, 0.2],
+    );
     // First step: s = 1, r = ln M / ln L = 1, so z = 1 / 3 for both: uniform.
     assert.deepEqual(scaled.weights, [0.5, 0.5]);
     // Second step, losses 40 and 20 → 0.4 and 0.2 (paper: M includes this step, so r = 1);
@@ -241,15 +320,29 @@ describe("Art's lossScale and domain", () => {
   });
 
   it("a scaled loss outside the domain is out-of-domain, with the message saying how to fix it", () => {
-    const raw = (lossScale: number, loss: number) => stepArt(unwrap(initArt({ numTasks: 2, lossScale, gcw: "raw" })), [loss, 1]);
-    const message = (r: ReturnType<typeof raw>) => (E.isLeft(r) && r.left._tag === "InvalidLoss" && r.left.reason === "out-of-domain" ? r.left.message : "accepted");
+    const raw = (lossScale: number, loss: number) =>
+      stepArt(unwrap(initArt({ numTasks: 2, lossScale, gcw: "raw" })), [loss, 1]);
+    const message = (r: ReturnType<typeof raw>) =>
+      E.isLeft(r) && r.left._tag === "InvalidLoss" && r.left.reason === "out-of-domain" ? r.left.message : "accepted";
     // 5e-324 * 0.5 underflows to 0, 1e308 * 10 overflows: both leave (0, Infinity).
-    assert.equal(message(raw(0.5, 5e-324)), "task 0: invalid loss 5e-324: loss * lossScale must stay finite and > 0 (lossScale = 0.5)");
-    assert.equal(message(raw(10, 1e308)), "task 0: invalid loss 1e+308: loss * lossScale must stay finite and > 0 (lossScale = 10)");
+    assert.equal(
+      message(raw(0.5, 5e-324)),
+      "task 0: invalid loss 5e-324: loss * lossScale must stay finite and > 0 (lossScale = 0.5)",
+    );
+    assert.equal(
+      message(raw(10, 1e308)),
+      "task 0: invalid loss 1e+308: loss * lossScale must stay finite and > 0 (lossScale = 10)",
+    );
     assert.ok(E.isRight(raw(1, 5e-324)) && E.isRight(raw(1, 1e308)));
     const log = (lossScale: number, loss: number) => stepArt(unwrap(initArt({ numTasks: 2, lossScale })), [loss, 0.5]);
-    assert.equal(message(log(0.01, 150)), "task 0: invalid loss 150: gcw=log needs 0 < loss * lossScale < 1 (lossScale = 0.01); lower lossScale or use gcw=relative-log");
-    assert.equal(message(log(1, 1)), "task 0: invalid loss 1: gcw=log needs 0 < loss < 1 (ln 1 = 0); set lossScale so that scaled losses stay below 1, or use gcw=relative-log");
+    assert.equal(
+      message(log(0.01, 150)),
+      "task 0: invalid loss 150: gcw=log needs 0 < loss * lossScale < 1 (lossScale = 0.01); lower lossScale or use gcw=relative-log",
+    );
+    assert.equal(
+      message(log(1, 1)),
+      "task 0: invalid loss 1: gcw=log needs 0 < loss < 1 (ln 1 = 0); set lossScale so that scaled losses stay below 1, or use gcw=relative-log",
+    );
   });
 
   it("under gcw=log a loss whose scaled value underflows to 0 is out-of-domain too (ln 0 = -Infinity)", () => {
@@ -257,12 +350,21 @@ describe("Art's lossScale and domain", () => {
     const out = stepArt(unwrap(initArt({ numTasks: 2, lossScale: 0.5 })), [5e-324, 0.5]);
     assert.ok(E.isLeft(out) && out.left._tag === "InvalidLoss");
     assert.equal(out.left.reason, "out-of-domain");
-    assert.equal(out.left.message, "task 0: invalid loss 5e-324: gcw=log needs 0 < loss * lossScale < 1 (lossScale = 0.5); lower lossScale or use gcw=relative-log");
+    assert.equal(
+      out.left.message,
+      "task 0: invalid loss 5e-324: gcw=log needs 0 < loss * lossScale < 1 (lossScale = 0.5); lower lossScale or use gcw=relative-log",
+    );
     // inArtDomain itself: the open interval (0, 1) for gcw=log, (0, Infinity) otherwise.
     const logConfig = unwrap(resolveArtConfig({ numTasks: 1 }));
     const rawConfig = unwrap(resolveArtConfig({ numTasks: 1, gcw: "raw" }));
-    assert.deepEqual([0, -0.5, 5e-324, 0.5, 1].map((loss) => inArtDomain(logConfig, loss)), [false, false, true, true, false]);
-    assert.deepEqual([0, -1, 5e-324, 2, Infinity].map((loss) => inArtDomain(rawConfig, loss)), [false, false, true, true, false]);
+    assert.deepEqual(
+      [0, -0.5, 5e-324, 0.5, 1].map((loss) => inArtDomain(logConfig, loss)),
+      [false, false, true, true, false],
+    );
+    assert.deepEqual(
+      [0, -1, 5e-324, 2, Infinity].map((loss) => inArtDomain(rawConfig, loss)),
+      [false, false, true, true, false],
+    );
   });
 
   it("a state with the wrong number of tasks is InvalidState, not a crash", () => {
@@ -275,12 +377,19 @@ describe("Art's lossScale and domain", () => {
 describe("Rng (xoshiro128**)", () => {
   it("matches the reference algorithm: the published vector from state [1, 2, 3, 4] and seeded streams", () => {
     const rng = Rng.fromState([1, 2, 3, 4]);
-    assert.deepEqual(Array.from({ length: 6 }, () => rng.nextUint32()), [11520, 0, 5927040, 70819200, 2031721883, 1637235492]);
+    assert.deepEqual(
+      Array.from({ length: 6 }, () => rng.nextUint32()),
+      [11520, 0, 5927040, 70819200, 2031721883, 1637235492],
+    );
     for (const seed of [0, 1, 42, -7, 2 ** 32 + 5, 0xdeadbeef]) {
       const a = Rng.seeded(seed);
       const b = ReferenceXoshiro128.seeded(seed);
       assert.deepEqual(a.state(), b.s.map(Number), `seed ${seed}: state`);
-      assert.deepEqual(Array.from({ length: 50 }, () => a.nextUint32()), Array.from({ length: 50 }, () => b.next()), `seed ${seed}: draws`);
+      assert.deepEqual(
+        Array.from({ length: 50 }, () => a.nextUint32()),
+        Array.from({ length: 50 }, () => b.next()),
+        `seed ${seed}: draws`,
+      );
       assert.deepEqual(a.state(), b.s.map(Number), `seed ${seed}: state after`);
     }
   });
@@ -298,14 +407,20 @@ describe("Rng (xoshiro128**)", () => {
     }
     const items = ["a", "b", "c"];
     for (let i = 0; i < 20; i++) assert.equal(a.pick(items), items[Math.floor(b.uniform() * 3)]);
-    assert.throws(() => a.pick([]), (error: unknown) => error instanceof RangeError && error.message === "Rng.pick: empty list");
+    assert.throws(
+      () => a.pick([]),
+      (error: unknown) => error instanceof RangeError && error.message === "Rng.pick: empty list",
+    );
   });
 
   it("state round-trips, the all-zero state is avoided, fork seeds a new stream from one draw", () => {
     const a = Rng.seeded(3);
     a.uniform();
     const b = Rng.fromState(a.state());
-    assert.deepEqual(Array.from({ length: 5 }, () => b.nextUint32()), Array.from({ length: 5 }, () => a.nextUint32()));
+    assert.deepEqual(
+      Array.from({ length: 5 }, () => b.nextUint32()),
+      Array.from({ length: 5 }, () => a.nextUint32()),
+    );
     assert.deepEqual(Rng.fromState([0, 0, 0, 0]).state(), [1, 0, 0, 0]);
     assert.deepEqual(Rng.fromState([0, 5, 0, 0]).state(), [0, 5, 0, 0]);
     const parent = Rng.seeded(11);
@@ -319,36 +434,82 @@ describe("Rng (xoshiro128**)", () => {
 
 describe("reduceTaskLosses: malformed shards give Left naming shard, task and value", () => {
   it("the fields of the error, not only its message", () => {
-    assert.deepEqual(reduceTaskLosses([]), E.left({ _tag: "InvalidShard", shardIndex: -1, message: "no shards: at least one is required" }));
     assert.deepEqual(
-      reduceTaskLosses([{ sums: [1, 2], counts: [1, -1] }]),
-      E.left({ _tag: "InvalidShard", shardIndex: 0, taskIndex: 1, value: -1, message: "shard 0, task 1: a count must be an integer >= 0 (got -1)" }),
+      reduceTaskLosses([]),
+      E.left({ _tag: "InvalidShard", shardIndex: -1, message: "no shards: at least one is required" }),
     );
     assert.deepEqual(
-      reduceTaskLosses([{ sums: [1], counts: [1] }, { sums: [1, 2], counts: [1, 1] }]),
-      E.left({ _tag: "InvalidShard", shardIndex: 1, message: "shard 1: expected 1 sums and 1 counts, one per task (got 2 and 2)" }),
+      reduceTaskLosses([{ sums: [1, 2], counts: [1, -1] }]),
+      E.left({
+        _tag: "InvalidShard",
+        shardIndex: 0,
+        taskIndex: 1,
+        value: -1,
+        message: "shard 0, task 1: a count must be an integer >= 0 (got -1)",
+      }),
+    );
+    assert.deepEqual(
+      reduceTaskLosses([
+        { sums: [1], counts: [1] },
+        { sums: [1, 2], counts: [1, 1] },
+      ]),
+      E.left({
+        _tag: "InvalidShard",
+        shardIndex: 1,
+        message: "shard 1: expected 1 sums and 1 counts, one per task (got 2 and 2)",
+      }),
     );
     assert.deepEqual(
       reduceTaskLosses([{ sums: [1, 2], counts: [1] }]),
-      E.left({ _tag: "InvalidShard", shardIndex: 0, message: "shard 0: expected 2 sums and 2 counts, one per task (got 2 and 1)" }),
+      E.left({
+        _tag: "InvalidShard",
+        shardIndex: 0,
+        message: "shard 0: expected 2 sums and 2 counts, one per task (got 2 and 1)",
+      }),
     );
   });
 
   it("a shard without sums, or a missing shard after the first, is Left rather than a TypeError", () => {
     const shape = "expected { sums: number[], counts: number[] }";
-    assert.deepEqual(reduceTaskLosses([{ counts: [1] } as never]), E.left({ _tag: "InvalidShard", shardIndex: 0, message: `shard 0: ${shape}` }));
-    assert.deepEqual(reduceTaskLosses([{ sums: [1], counts: [1] }, null as never]), E.left({ _tag: "InvalidShard", shardIndex: 1, message: `shard 1: ${shape}` }));
-    assert.deepEqual(reduceTaskLosses([{ sums: [1], counts: [2] }, { sums: [3], counts: [2] }]), E.right([1]));
+    assert.deepEqual(
+      reduceTaskLosses([{ counts: [1] } as never]),
+      E.left({ _tag: "InvalidShard", shardIndex: 0, message: `shard 0: ${shape}` }),
+    );
+    assert.deepEqual(
+      reduceTaskLosses([{ sums: [1], counts: [1] }, null as never]),
+      E.left({ _tag: "InvalidShard", shardIndex: 1, message: `shard 1: ${shape}` }),
+    );
+    assert.deepEqual(
+      reduceTaskLosses([
+        { sums: [1], counts: [2] },
+        { sums: [3], counts: [2] },
+      ]),
+      E.right([1]),
+    );
   });
 
   it("too many sums alone is Left, even with the right number of counts (the extra sum is not ignored)", () => {
     assert.deepEqual(
-      reduceTaskLosses([{ sums: [1], counts: [1] }, { sums: [1, 2], counts: [1] }]),
-      E.left({ _tag: "InvalidShard", shardIndex: 1, message: "shard 1: expected 1 sums and 1 counts, one per task (got 2 and 1)" }),
+      reduceTaskLosses([
+        { sums: [1], counts: [1] },
+        { sums: [1, 2], counts: [1] },
+      ]),
+      E.left({
+        _tag: "InvalidShard",
+        shardIndex: 1,
+        message: "shard 1: expected 1 sums and 1 counts, one per task (got 2 and 1)",
+      }),
     );
   });
 
   it("a missing first shard is Left too (naming shard 0), not a TypeError", () => {
-    assert.deepEqual(reduceTaskLosses([null as never]), E.left({ _tag: "InvalidShard", shardIndex: 0, message: "shard 0: expected { sums: number[], counts: number[] }" }));
+    assert.deepEqual(
+      reduceTaskLosses([null as never]),
+      E.left({
+        _tag: "InvalidShard",
+        shardIndex: 0,
+        message: "shard 0: expected { sums: number[], counts: number[] }",
+      }),
+    );
   });
 });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { art, initArt, isTwoPhase, MAX_TASKS, stepArt, unwrap } from "../../src/core/index.js";
-import type { TaskLosses } from "../../src/core/index.js";
-import { STRATEGIES, STRATEGY_NAMES, createWeighting, dwa, famo, warmup } from "../../src/strategies/index.js";
+
+import { art, initArt, isTwoPhase, MAX_TASKS, stepArt, unwrap, type TaskLosses } from "../../src/core/index.js";
 import { upgrad } from "../../src/strategies/gradient/upgrad.js";
+import { createWeighting, dwa, famo, STRATEGIES, STRATEGY_NAMES, warmup } from "../../src/strategies/index.js";
 
 /**
  * What a caller can hand a weighting that is not a plain array of numbers: a Proxy or a getter
@@ -61,20 +61,38 @@ describe("the losses a caller hands over", () => {
     assert.ok(E.isLeft(w.step(state, throwingLosses())), "a combinator's step");
     const stepped = unwrap(w.step(state, [0.5, 0.25]));
     assert.ok(isTwoPhase(w), "warmup(famo) is two-phase");
-    const observed = w.observe(stepped.state, new Proxy([0.4, 0.2], { get: () => { throw new Error("gone"); } }) as TaskLosses);
+    const observed = w.observe(
+      stepped.state,
+      new Proxy([0.4, 0.2], {
+        get: () => {
+          throw new Error("gone");
+        },
+      }) as TaskLosses,
+    );
     assert.ok(E.isLeft(observed) && observed.left._tag === "UnreadableLosses");
   });
 
   it("a gradient-aware weighting: a throwing Proxy of losses, or a step input that throws, is a Left", () => {
     const w = upgrad();
     const state = unwrap(w.init(3));
-    const gramian = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+    const gramian = [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
     const a = w.step(state, { losses: throwingLosses(), gramian });
     assert.ok(E.isLeft(a) && a.left._tag === "UnreadableLosses");
-    const input = Object.defineProperty({ gramian }, "losses", { get: () => { throw new Error("no losses"); } });
+    const input = Object.defineProperty({ gramian }, "losses", {
+      get: () => {
+        throw new Error("no losses");
+      },
+    });
     const b = w.step(state, input as never);
     assert.ok(E.isLeft(b) && /no losses/.test(b.left.message));
-    assert.deepEqual(unwrap(w.step(state, { losses: Float32Array.of(1, 1, 1) as unknown as TaskLosses, gramian })).coefficients.length, 3);
+    assert.deepEqual(
+      unwrap(w.step(state, { losses: Float32Array.of(1, 1, 1) as unknown as TaskLosses, gramian })).coefficients.length,
+      3,
+    );
   });
 });
 
@@ -85,7 +103,14 @@ describe("options and task counts", () => {
     assert.match(fromRegistry.left.message, /options: cannot be read \(reading them threw Error: config server down\)/);
     const fromFactory = dwa(throwingOptions()).init(3);
     assert.ok(E.isLeft(fromFactory) && /config server down/.test(fromFactory.left.message));
-    const fromArt = initArt(Object.defineProperty({ numTasks: 3 }, "tau", { enumerable: true, get: () => { throw new Error("tau unavailable"); } }));
+    const fromArt = initArt(
+      Object.defineProperty({ numTasks: 3 }, "tau", {
+        enumerable: true,
+        get: () => {
+          throw new Error("tau unavailable");
+        },
+      }),
+    );
     assert.ok(E.isLeft(fromArt) && /options: cannot be read .*tau unavailable/.test(fromArt.left.message));
   });
 

@@ -1,6 +1,7 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
+
 import { ArtStateCodec, initArt, softmaxPresent, stepArt, unwrap } from "../../src/core/index.js";
 
 // Counterexamples that fast-check found during development, kept with their seeds.
@@ -9,7 +10,14 @@ import { ArtStateCodec, initArt, softmaxPresent, stepArt, unwrap } from "../../s
 describe("regressions found by fast-check", () => {
   it("seed 713874226 (path 337:114:…): official + relative-log was not monotone in a task's own loss", () => {
     // config {preset: official, numTasks: 4, tau: 0.1379607477820791, rate: 0.056309996501473863, lcr: ema, gcw: relative-log}
-    const config = { preset: "official", numTasks: 4, tau: 0.1379607477820791, rate: 0.056309996501473863, lcr: "ema", gcw: "relative-log" };
+    const config = {
+      preset: "official",
+      numTasks: 4,
+      tau: 0.1379607477820791,
+      rate: 0.056309996501473863,
+      lcr: "ema",
+      gcw: "relative-log",
+    };
     const state = unwrap(stepArt(unwrap(initArt(config)), [0.000001, null, null, null])).state;
     const low = unwrap(stepArt(state, [0.000001, 0.000001, null, null])).weights[1]!;
     const high = unwrap(stepArt(state, [0.000001, 0.000001000000002899575, null, null])).weights[1]!;
@@ -40,7 +48,10 @@ describe("regressions found in review", () => {
   it("softmaxPresent keeps NaN visible instead of flooring it", () => {
     const weights = softmaxPresent([NaN, 0]);
     assert.ok(weights.every((w) => Number.isNaN(w)));
-    assert.deepEqual(softmaxPresent([0, null, 1e4]).map((w) => w > 0), [true, false, true]);
+    assert.deepEqual(
+      softmaxPresent([0, null, 1e4]).map((w) => w > 0),
+      [true, false, true],
+    );
   });
 });
 
@@ -59,14 +70,11 @@ describe("regressions found by mutation testing (issue 15)", () => {
     assert.deepEqual(softmaxPresent([Infinity, -1e308, Infinity, Infinity]), [1 / 3, 5e-324, 1 / 3, 1 / 3]);
   });
 
-  it(
-    "an EMA that underflows to 0 (rate 0.5, a loss of 5e-324) is floored at 5e-324, so the state decodes",
-    () => {
-      const s0 = unwrap(initArt({ numTasks: 1, rate: 0.5, lcr: "ema", gcw: "raw" }));
-      const state = unwrap(stepArt(s0, [5e-324])).state;
-      assert.equal(state.tasks[0]?.ema, 5e-324);
-      const decoded = ArtStateCodec.decode(JSON.parse(JSON.stringify(ArtStateCodec.encode(state))));
-      assert.ok(E.isRight(decoded), "the state after one step does not decode (tasks.0.ema = 0)");
-    },
-  );
+  it("an EMA that underflows to 0 (rate 0.5, a loss of 5e-324) is floored at 5e-324, so the state decodes", () => {
+    const s0 = unwrap(initArt({ numTasks: 1, rate: 0.5, lcr: "ema", gcw: "raw" }));
+    const state = unwrap(stepArt(s0, [5e-324])).state;
+    assert.equal(state.tasks[0]?.ema, 5e-324);
+    const decoded = ArtStateCodec.decode(JSON.parse(JSON.stringify(ArtStateCodec.encode(state))));
+    assert.ok(E.isRight(decoded), "the state after one step does not decode (tasks.0.ema = 0)");
+  });
 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import type { ArtState } from "../../src/core/index.js";
-import { ArtStateCodec, RELEASED_EMA_BUG_TASK, initArt, stepArt, unwrap } from "../../src/core/index.js";
+
+import { ArtStateCodec, initArt, RELEASED_EMA_BUG_TASK, stepArt, unwrap, type ArtState } from "../../src/core/index.js";
 import { strategyFromFlags } from "../../src/strategies/index.js";
 import { lossSequence } from "../strategies/reference/sequences.js";
 import { ReleasedRebalance } from "./reference/released-rebalance.js";
@@ -23,7 +23,8 @@ const run = (state: ArtState, sequence: readonly (number | null)[][]) => {
   return { weights, state: current };
 };
 
-const official = (bug: boolean): ArtState => unwrap(initArt({ preset: "official", numTasks: 3, ...(bug ? { releasedEmaBug: true } : {}) }));
+const official = (bug: boolean): ArtState =>
+  unwrap(initArt({ preset: "official", numTasks: 3, ...(bug ? { releasedEmaBug: true } : {}) }));
 
 describe("Art: releasedEmaBug (the released code's frozen third EMA)", () => {
   it("the third task's EMA stays exactly 0.1; its min and previous loss, and the other EMAs, move", () => {
@@ -62,7 +63,14 @@ describe("Art: releasedEmaBug (the released code's frozen third EMA)", () => {
   });
 
   it("agrees with the float64 transcription of the released code; the intended update does not", (t) => {
-    const sequence = lossSequence({ seed: 7, steps: 3000, start: [0.08, 0.06, 0.09], end: [0.03, 0.02, 0.035], noise: 0.3, absent: 0.3 });
+    const sequence = lossSequence({
+      seed: 7,
+      steps: 3000,
+      start: [0.08, 0.06, 0.09],
+      end: [0.03, 0.02, 0.035],
+      noise: 0.3,
+      absent: 0.3,
+    });
     const released = new ReleasedRebalance(0.1, 0.01);
     const expected = sequence.map((losses) => released.step(losses));
     const withBug = run(official(true), sequence).weights;
@@ -77,7 +85,9 @@ describe("Art: releasedEmaBug (the released code's frozen third EMA)", () => {
         if (d > gap) [gap, gapStep] = [d, s + 1];
       }),
     );
-    t.diagnostic(`max |dw| against the released code: with the option ${agree}, official preset (intended) ${gap} at step ${gapStep}`);
+    t.diagnostic(
+      `max |dw| against the released code: with the option ${agree}, official preset (intended) ${gap} at step ${gapStep}`,
+    );
     assert.ok(agree <= 1e-13, `the option differs from the released code by ${agree}`);
     assert.ok(gap > 0.5, `the released bug moves the weights by ${gap}`);
   });
@@ -85,10 +95,14 @@ describe("Art: releasedEmaBug (the released code's frozen third EMA)", () => {
   it("is refused outside the released setting, naming the field and the value", () => {
     const paper = initArt({ numTasks: 3, releasedEmaBug: true });
     assert.ok(E.isLeft(paper));
-    assert.deepEqual(paper.left.errors, ["releasedEmaBug: needs preset official, the released code's rule (got preset paper)"]);
+    assert.deepEqual(paper.left.errors, [
+      "releasedEmaBug: needs preset official, the released code's rule (got preset paper)",
+    ]);
     const four = initArt({ preset: "official", numTasks: 4, releasedEmaBug: true });
     assert.ok(E.isLeft(four));
-    assert.deepEqual(four.left.errors, ["releasedEmaBug: needs numTasks 3, the released code's task count (got numTasks 4)"]);
+    assert.deepEqual(four.left.errors, [
+      "releasedEmaBug: needs numTasks 3, the released code's task count (got numTasks 4)",
+    ]);
     const notBoolean = initArt({ preset: "official", numTasks: 3, releasedEmaBug: "yes" });
     assert.ok(E.isLeft(notBoolean));
     assert.deepEqual(notBoolean.left.errors, ['releasedEmaBug: expected boolean (got "yes")']);
@@ -105,7 +119,14 @@ describe("Art: releasedEmaBug (the released code's frozen third EMA)", () => {
     assert.ok(E.isRight(decoded));
     assert.equal(JSON.stringify(ArtStateCodec.encode(decoded.right)), old);
 
-    const sequence = lossSequence({ seed: 8, steps: 200, start: [0.08, 0.06, 0.09], end: [0.03, 0.02, 0.035], noise: 0.3, absent: 0.3 });
+    const sequence = lossSequence({
+      seed: 8,
+      steps: 200,
+      start: [0.08, 0.06, 0.09],
+      end: [0.03, 0.02, 0.035],
+      noise: 0.3,
+      absent: 0.3,
+    });
     const whole = run(official(true), sequence);
     const half = run(official(true), sequence.slice(0, 100));
     const json = JSON.stringify(ArtStateCodec.encode(half.state));
@@ -120,7 +141,12 @@ describe("Art: releasedEmaBug (the released code's frozen third EMA)", () => {
     const edited = { ...JSON.parse(old), config: { ...JSON.parse(old).config, preset: "paper", releasedEmaBug: true } };
     const bad = ArtStateCodec.decode(edited);
     assert.ok(E.isLeft(bad));
-    assert.ok(bad.left.some((e) => e.message === "config.releasedEmaBug: needs preset official, the released code's rule (got preset paper)"));
+    assert.ok(
+      bad.left.some(
+        (e) =>
+          e.message === "config.releasedEmaBug: needs preset official, the released code's rule (got preset paper)",
+      ),
+    );
   });
 
   it("is a switch of art and art-official in the registry (--released-ema-bug)", () => {

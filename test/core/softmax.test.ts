@@ -1,5 +1,6 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
 import { softmaxPresent, uniformOverPresent } from "../../src/core/index.js";
 
 // softmaxPresent and uniformOverPresent against hand-computed values, including the edges the
@@ -19,7 +20,10 @@ describe("softmaxPresent", () => {
     // exp(1000) overflows; with the maximum subtracted the result is [1, e^-1000] and
     // e^-1000 underflows to 0, floored at 5e-324.
     assert.deepEqual(softmaxPresent([1000, 0]), [1, 5e-324]);
-    assert.deepEqual(softmaxPresent([0, 1000, 999]).map((x) => x.toPrecision(12)), [5e-324, 1 / (1 + Math.exp(-1)), Math.exp(-1) / (1 + Math.exp(-1))].map((x) => x.toPrecision(12)));
+    assert.deepEqual(
+      softmaxPresent([0, 1000, 999]).map((x) => x.toPrecision(12)),
+      [5e-324, 1 / (1 + Math.exp(-1)), Math.exp(-1) / (1 + Math.exp(-1))].map((x) => x.toPrecision(12)),
+    );
   });
 
   it("logits all far below 0 (exp underflows without the shift), with an absent task first", () => {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -15,12 +15,14 @@ const repo = resolve(import.meta.dirname, "..", "..");
 const project = mkdtempSync(join(tmpdir(), "art-mtl-installed-"));
 after(() => rmSync(project, { recursive: true, force: true }));
 
-const npm = (args: string[], cwd: string): string => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const npm = (args: string[], cwd: string): string =>
+  execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const node = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, args, { cwd: project, encoding: "utf8", timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
-const version = (name: string): string => (JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+const version = (name: string): string =>
+  (JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 
 /** The README's "core in 15 lines" block, as written. */
 const readmeCoreExample = (): string => {
@@ -35,9 +37,30 @@ describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 60
   before(() => {
     if (!existsSync(join(repo, "dist", "index.js"))) npm(["run", "build"], repo);
     const packed = npm(["pack", "--silent", "--pack-destination", project], repo).trim().split("\n").pop() as string;
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", type: "module", private: true }));
-    const peers = ["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-layers", "fast-check"].map((p) => `${p}@${version(p)}`);
-    npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", join(project, packed), "fp-ts@" + version("fp-ts"), ...peers], project);
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "consumer", version: "1.0.0", type: "module", private: true }),
+    );
+    const peers = [
+      "@tensorflow/tfjs-core",
+      "@tensorflow/tfjs-backend-cpu",
+      "@tensorflow/tfjs-backend-wasm",
+      "@tensorflow/tfjs-layers",
+      "fast-check",
+    ].map((p) => `${p}@${version(p)}`);
+    npm(
+      [
+        "install",
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund",
+        "--no-save",
+        join(project, packed),
+        "fp-ts@" + version("fp-ts"),
+        ...peers,
+      ],
+      project,
+    );
   });
 
   it("runs the README's core example unchanged in plain Node ESM", () => {
@@ -65,16 +88,24 @@ describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 60
   ];
   for (const [subpath, name] of subpaths) {
     it(`loads ${subpath} with import and with require`, () => {
-      const esm = node(["--input-type=module", "-e", `const m = await import(${JSON.stringify(subpath)}); console.log(typeof m[${JSON.stringify(name)}]);`]);
+      const esm = node([
+        "--input-type=module",
+        "-e",
+        `const m = await import(${JSON.stringify(subpath)}); console.log(typeof m[${JSON.stringify(name)}]);`,
+      ]);
       assert.equal(esm.status, 0, esm.stderr);
       assert.equal(esm.stdout.trim(), "function", `import ${subpath}`);
-      const cjs = node(["--input-type=commonjs", "-e", `const m = require(${JSON.stringify(subpath)}); console.log(typeof m[${JSON.stringify(name)}]);`]);
+      const cjs = node([
+        "--input-type=commonjs",
+        "-e",
+        `const m = require(${JSON.stringify(subpath)}); console.log(typeof m[${JSON.stringify(name)}]);`,
+      ]);
       assert.equal(cjs.status, 0, cjs.stderr);
       assert.equal(cjs.stdout.trim(), "function", `require ${subpath}`);
     });
   }
 
-  it("resolves every subpath to the Node build in Node (import and require) and to the browser build under the \"browser\" condition", () => {
+  it('resolves every subpath to the Node build in Node (import and require) and to the browser build under the "browser" condition', () => {
     const script = (conditions: string[], kind: "esm" | "cjs") =>
       node([
         ...conditions,
@@ -87,19 +118,40 @@ describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 60
     const dist = join(project, "node_modules", "art-mtl", "dist");
     const rel = (r: { status: number | null; stdout: string; stderr: string }) => {
       assert.equal(r.status, 0, r.stderr);
-      return r.stdout.trim().split("\n").map((line) => line.replace(/^file:\/\//, "").slice(dist.length + 1));
+      return r.stdout
+        .trim()
+        .split("\n")
+        .map((line) => line.replace(/^file:\/\//, "").slice(dist.length + 1));
     };
     assert.deepEqual(rel(script([], "esm")), ["index.js", "tfjs/index.js", "restoration/index.js", "laws/index.js"]);
-    assert.deepEqual(rel(script([], "cjs")), ["index.cjs", "tfjs/index.cjs", "restoration/index.cjs", "laws/index.cjs"]);
-    assert.deepEqual(rel(script(["--conditions=browser"], "esm")), ["browser/index.js", "browser/tfjs/index.js", "browser/restoration/index.js", "browser/laws/index.js"]);
-    assert.deepEqual(rel(script(["--conditions=browser"], "cjs")), ["browser/index.cjs", "browser/tfjs/index.cjs", "browser/restoration/index.cjs", "browser/laws/index.cjs"]);
+    assert.deepEqual(rel(script([], "cjs")), [
+      "index.cjs",
+      "tfjs/index.cjs",
+      "restoration/index.cjs",
+      "laws/index.cjs",
+    ]);
+    assert.deepEqual(rel(script(["--conditions=browser"], "esm")), [
+      "browser/index.js",
+      "browser/tfjs/index.js",
+      "browser/restoration/index.js",
+      "browser/laws/index.js",
+    ]);
+    assert.deepEqual(rel(script(["--conditions=browser"], "cjs")), [
+      "browser/index.cjs",
+      "browser/tfjs/index.cjs",
+      "browser/restoration/index.cjs",
+      "browser/laws/index.cjs",
+    ]);
   });
 
   it("bundles every subpath for a browser (esbuild --platform=browser) with no Node built-in, and its browser build works without Buffer", async () => {
     const { build } = await import("esbuild");
     const { builtinModules } = await import("node:module");
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-    writeFileSync(join(project, "browser-entry.mjs"), subpaths.map(([s], i) => `export * as m${i} from ${JSON.stringify(s)};`).join("\n"));
+    writeFileSync(
+      join(project, "browser-entry.mjs"),
+      subpaths.map(([s], i) => `export * as m${i} from ${JSON.stringify(s)};`).join("\n"),
+    );
     const imported: string[] = [];
     const result = await build({
       absWorkingDir: project,
@@ -144,14 +196,44 @@ describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 60
        console.log(JSON.stringify({ png: back.width * back.height, jpeg: jpeg.width, errors, store: typeof memoryCheckpointStore }));`,
     ]);
     assert.equal(run.status, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout.trim()), { png: 256, jpeg: 16, errors: ["readImage", "saveCheckpoint with a directory path"], store: "function" });
+    assert.deepEqual(JSON.parse(run.stdout.trim()), {
+      png: 256,
+      jpeg: 16,
+      errors: ["readImage", "saveCheckpoint with a directory path"],
+      store: "function",
+    });
   });
 
   it("type-checks every subpath under TypeScript's node10 resolution (typesVersions) as well as node16", () => {
-    writeFileSync(join(project, "subpaths.ts"), ['import { art } from "art-mtl";', 'import { createTrainer } from "art-mtl/tfjs";', 'import { psnr } from "art-mtl/restoration";', 'import { checkWeightingLaws } from "art-mtl/laws";', "export const used = [art, createTrainer, psnr, checkWeightingLaws];", ""].join("\n"));
+    writeFileSync(
+      join(project, "subpaths.ts"),
+      [
+        'import { art } from "art-mtl";',
+        'import { createTrainer } from "art-mtl/tfjs";',
+        'import { psnr } from "art-mtl/restoration";',
+        'import { checkWeightingLaws } from "art-mtl/laws";',
+        "export const used = [art, createTrainer, psnr, checkWeightingLaws];",
+        "",
+      ].join("\n"),
+    );
     const tsc = join(repo, "node_modules", "typescript", "bin", "tsc");
-    for (const [module, resolution] of [["commonjs", "node10"], ["node16", "node16"]] as const) {
-      const r = node([tsc, "--noEmit", "--strict", "--skipLibCheck", "--module", module, "--moduleResolution", resolution, "--target", "es2022", "subpaths.ts"]);
+    for (const [module, resolution] of [
+      ["commonjs", "node10"],
+      ["node16", "node16"],
+    ] as const) {
+      const r = node([
+        tsc,
+        "--noEmit",
+        "--strict",
+        "--skipLibCheck",
+        "--module",
+        module,
+        "--moduleResolution",
+        resolution,
+        "--target",
+        "es2022",
+        "subpaths.ts",
+      ]);
       assert.equal(r.status, 0, `${resolution}: ${r.stdout}${r.stderr}`);
     }
   });
@@ -192,13 +274,20 @@ describe("a fresh project with art-mtl alone: npm i art-mtl, then every command"
   const bare = mkdtempSync(join(tmpdir(), "art-mtl-bare-"));
   after(() => rmSync(bare, { recursive: true, force: true }));
   const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, [join(bare, "node_modules", "art-mtl", "dist", "cli", "main.js"), ...args], { cwd: bare, encoding: "utf8", timeout: 300_000 });
+    const r = spawnSync(process.execPath, [join(bare, "node_modules", "art-mtl", "dist", "cli", "main.js"), ...args], {
+      cwd: bare,
+      encoding: "utf8",
+      timeout: 300_000,
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   before(() => {
     if (!existsSync(join(repo, "dist", "index.js"))) npm(["run", "build"], repo);
     const packed = npm(["pack", "--silent", "--pack-destination", bare], repo).trim().split("\n").pop() as string;
-    writeFileSync(join(bare, "package.json"), JSON.stringify({ name: "bare-consumer", version: "1.0.0", type: "module", private: true }));
+    writeFileSync(
+      join(bare, "package.json"),
+      JSON.stringify({ name: "bare-consumer", version: "1.0.0", type: "module", private: true }),
+    );
     // The tarball and nothing else: the TensorFlow.js packages the CLI and the kit run on come as its dependencies.
     npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", join(bare, packed)], bare);
   });
@@ -206,12 +295,23 @@ describe("a fresh project with art-mtl alone: npm i art-mtl, then every command"
   it("prints its version, replays losses, restores, evaluates, exports and runs the demo", () => {
     const version = cli(["--version"]);
     assert.equal(version.status, 0, version.stderr);
-    assert.equal(version.stdout, `art-mtl ${(JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version}\n`);
+    assert.equal(
+      version.stdout,
+      `art-mtl ${(JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version}\n`,
+    );
     writeFileSync(join(bare, "losses.jsonl"), `{"losses":[0.5,0.2]}\n{"losses":[0.4,0.3]}\n`);
     const replay = cli(["replay", "--strategy", "art", "--input", "losses.jsonl"]);
     assert.equal(replay.status, 0, replay.stderr);
     assert.equal(replay.stdout.trim().split("\n").length, 2);
-    const make = spawnSync(process.execPath, ["--input-type=module", "-e", `import { Rng } from "art-mtl"; import { proceduralImage, degrade, writePng } from "art-mtl/restoration"; writePng("x.png", degrade("noise", proceduralImage(Rng.seeded(1), 48, 40), Rng.seeded(2)).image);`], { cwd: bare, encoding: "utf8" });
+    const make = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { Rng } from "art-mtl"; import { proceduralImage, degrade, writePng } from "art-mtl/restoration"; writePng("x.png", degrade("noise", proceduralImage(Rng.seeded(1), 48, 40), Rng.seeded(2)).image);`,
+      ],
+      { cwd: bare, encoding: "utf8" },
+    );
     assert.equal(make.status, 0, make.stderr);
     for (const args of [
       ["restore", "x.png", "-o", "y.jpg", "--task", "noise", "--quiet"],
@@ -222,15 +322,25 @@ describe("a fresh project with art-mtl alone: npm i art-mtl, then every command"
       const r = cli(args);
       assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
     }
-    assert.ok(existsSync(join(bare, "y.jpg")) && existsSync(join(bare, "eval.json")) && existsSync(join(bare, "exported", "model.json")));
+    assert.ok(
+      existsSync(join(bare, "y.jpg")) &&
+        existsSync(join(bare, "eval.json")) &&
+        existsSync(join(bare, "exported", "model.json")),
+    );
   });
 
   it("without TensorFlow.js (removed), a command that needs it names the missing package and the install line, with no stack trace", () => {
     rmSync(join(bare, "node_modules", "@tensorflow", "tfjs-core"), { recursive: true, force: true });
-    for (const args of [["restore", "x.png", "-o", "z.png"], ["demo", "--steps", "2"]]) {
+    for (const args of [
+      ["restore", "x.png", "-o", "z.png"],
+      ["demo", "--steps", "2"],
+    ]) {
       const r = cli(args);
       assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
-      assert.match(r.stderr, /needs TensorFlow\.js \(@tensorflow\/tfjs-[a-z-]+ is not installed\); install it beside art-mtl:\n {2}npm i @tensorflow\/tfjs-core @tensorflow\/tfjs-backend-cpu @tensorflow\/tfjs-backend-wasm @tensorflow\/tfjs-layers\n$/);
+      assert.match(
+        r.stderr,
+        /needs TensorFlow\.js \(@tensorflow\/tfjs-[a-z-]+ is not installed\); install it beside art-mtl:\n {2}npm i @tensorflow\/tfjs-core @tensorflow\/tfjs-backend-cpu @tensorflow\/tfjs-backend-wasm @tensorflow\/tfjs-layers\n$/,
+      );
       assert.ok(!r.stderr.includes("    at "), "no stack trace");
     }
     assert.equal(cli(["replay", "--strategy", "equal", "--input", "losses.jsonl"]).status, 0, "replay needs no tfjs");

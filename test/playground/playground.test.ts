@@ -6,14 +6,15 @@
  *
  * PLAYGROUND_SCREENSHOT=path keeps a 1280x800 screenshot of the webgl page (docs/img/playground.png).
  */
-import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "puppeteer-core";
+
 import { buildPlayground } from "../../examples/playground/build.js";
 import { startStaticServer } from "../../examples/playground/server.js";
 import { chromiumSkip, launchChromium } from "../support/chromium.js";
@@ -24,7 +25,12 @@ const skip = chromiumSkip();
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Polls `read` until `ok` holds (or fails with the last value after `timeoutMs`). */
-const until = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> => {
+const until = async <T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> => {
   const end = Date.now() + timeoutMs;
   let value = await read();
   while (!ok(value)) {
@@ -53,13 +59,22 @@ describe("the playground in headless chromium", { skip }, () => {
   });
 
   /** Opens the page with a tiny model on `backend`, trains until `steps`, pauses; returns the page. */
-  const train = async (backend: string, steps: number, options: { pretrained?: boolean; lr?: string } = {}): Promise<{ page: Page; errors: string[]; firstLossChart: string }> => {
+  const train = async (
+    backend: string,
+    steps: number,
+    options: { pretrained?: boolean; lr?: string } = {},
+  ): Promise<{ page: Page; errors: string[]; firstLossChart: string }> => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     await page.setViewport({ width: 1280, height: 800 });
     await page.goto(url);
-    await until(() => page.$eval("#status", (e) => e.textContent ?? ""), (s) => s.startsWith("Ready"), 30_000, "the page to load");
+    await until(
+      () => page.$eval("#status", (e) => e.textContent ?? ""),
+      (s) => s.startsWith("Ready"),
+      30_000,
+      "the page to load",
+    );
     await page.select("#backend", backend);
     if (options.pretrained === true) await page.select("#start", "pretrained");
     else {
@@ -72,12 +87,23 @@ describe("the playground in headless chromium", { skip }, () => {
     await page.click("#run");
     const state = () =>
       page.evaluate(() => {
-        const playground = (globalThis as unknown as { playground: { step: number; updates: number; tensors: number } }).playground;
-        return { step: playground.step, updates: playground.updates, tensors: playground.tensors, status: document.getElementById("status")!.textContent ?? "" };
+        const playground = (globalThis as unknown as { playground: { step: number; updates: number; tensors: number } })
+          .playground;
+        return {
+          step: playground.step,
+          updates: playground.updates,
+          tensors: playground.tensors,
+          status: document.getElementById("status")!.textContent ?? "",
+        };
       });
     await until(state, (s) => s.step >= 1 || s.status.startsWith("Error"), 180_000, "the first step");
     const firstLossChart = await page.$eval("#loss", (e) => e.innerHTML);
-    const reached = await until(state, (s) => s.step >= steps || s.status.startsWith("Error"), 240_000, `${steps} steps`);
+    const reached = await until(
+      state,
+      (s) => s.step >= steps || s.status.startsWith("Error"),
+      240_000,
+      `${steps} steps`,
+    );
     assert.doesNotMatch(reached.status, /^Error/, reached.status);
     await page.click("#run");
     const paused = await until(state, (s) => s.status.startsWith("Paused"), 60_000, "the pause");
@@ -99,7 +125,9 @@ describe("the playground in headless chromium", { skip }, () => {
       weightCharts: document.querySelectorAll("#weights svg").length,
       weightTitles: Array.from(document.querySelectorAll("#weights svg text")).map((t) => t.textContent),
       canvases: document.querySelectorAll("#samples canvas").length,
-      rows: Array.from(document.querySelectorAll("#psnr tbody tr")).map((tr) => Array.from(tr.children).map((c) => c.textContent ?? "")),
+      rows: Array.from(document.querySelectorAll("#psnr tbody tr")).map((tr) =>
+        Array.from(tr.children).map((c) => c.textContent ?? ""),
+      ),
       header: Array.from(document.querySelectorAll("#psnr thead th")).map((th) => th.textContent),
     }));
 
@@ -114,7 +142,11 @@ describe("the playground in headless chromium", { skip }, () => {
     assert.deepEqual(v.header, ["task", "input", "mixed", "weighted", "best"]);
     assert.equal(v.rows.length, 8, "7 tasks and the mean");
     for (const row of v.rows) {
-      for (const cell of row.slice(1, 4)) assert.ok(Number.isFinite(Number.parseFloat(cell)) && Number.parseFloat(cell) > 5, `PSNR cell ${JSON.stringify(cell)} in ${row.join(" | ")}`);
+      for (const cell of row.slice(1, 4))
+        assert.ok(
+          Number.isFinite(Number.parseFloat(cell)) && Number.parseFloat(cell) > 5,
+          `PSNR cell ${JSON.stringify(cell)} in ${row.join(" | ")}`,
+        );
     }
   };
 
@@ -145,15 +177,36 @@ describe("the playground in headless chromium", { skip }, () => {
     const log = readFileSync(join(runDir, "log.jsonl"), "utf8").trim().split("\n");
     assert.ok(log.length >= 6, `log.jsonl has ${log.length} records`);
     assert.equal(JSON.parse(readFileSync(join(runDir, "config.json"), "utf8")).weighting.name, "art");
-    const evaluation = spawnSync(process.execPath, ["--import", "tsx", join(repo, "src/cli/main.ts"), "eval", "--checkpoint", join(runDir, "checkpoint"), "--backend", "cpu", "--images", "1", "--size", "32"], {
-      cwd: repo,
-      encoding: "utf8",
-    });
+    const evaluation = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(repo, "src/cli/main.ts"),
+        "eval",
+        "--checkpoint",
+        join(runDir, "checkpoint"),
+        "--backend",
+        "cpu",
+        "--images",
+        "1",
+        "--size",
+        "32",
+      ],
+      {
+        cwd: repo,
+        encoding: "utf8",
+      },
+    );
     assert.equal(evaluation.status, 0, evaluation.stderr);
-    const result = JSON.parse(readFileSync(join(runDir, "eval.json"), "utf8")) as { step: number; tasks: { task: string; psnr: number }[] };
+    const result = JSON.parse(readFileSync(join(runDir, "eval.json"), "utf8")) as {
+      step: number;
+      tasks: { task: string; psnr: number }[];
+    };
     assert.equal(result.step, log.length);
     assert.equal(result.tasks.length, 7);
-    for (const task of result.tasks) assert.ok(Number.isFinite(task.psnr) && task.psnr > 5, `${task.task}: ${task.psnr}`);
+    for (const task of result.tasks)
+      assert.ok(Number.isFinite(task.psnr) && task.psnr > 5, `${task.task}: ${task.psnr}`);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -1,14 +1,19 @@
-import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+
 import { startStaticServer } from "../../examples/playground/server.js";
 
 /** A raw request: the path goes on the wire as written (fetch and URL would normalise `..`). */
-const get = (port: number, path: string, method = "GET"): Promise<{ status: number; body: string; type: string | undefined }> =>
+const get = (
+  port: number,
+  path: string,
+  method = "GET",
+): Promise<{ status: number; body: string; type: string | undefined }> =>
   new Promise((done, fail) => {
     const req = request({ host: "127.0.0.1", port, path, method }, (res) => {
       let body = "";

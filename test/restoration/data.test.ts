@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+
 import { Rng } from "../../src/core/random.js";
-import { sharedDataDir } from "./fixtures.js";
 import {
   BatchSynthesizer,
   createFrozenSet,
@@ -19,21 +19,27 @@ import {
 } from "../../src/restoration/data/index.js";
 import { MIOIR_TASKS } from "../../src/restoration/degradations/index.js";
 import { encodeJpeg, writePng } from "../../src/restoration/io/index.js";
+import { sharedDataDir } from "./fixtures.js";
 
 const temp = mkdtempSync(join(tmpdir(), "art-mtl-data-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
-const writeProcedural = (path: string, size: number, index = 0, height = size) => writePng(path, proceduralImageAt(7, index, size, height));
+const writeProcedural = (path: string, size: number, index = 0, height = size) =>
+  writePng(path, proceduralImageAt(7, index, size, height));
 
 describe("taskCounts", () => {
   it("splits batch 14 over the 7 MiOIR tasks as 2 per task", () => {
-    for (let step = 0; step < 5; step++) assert.deepEqual(taskCounts(14, [1, 1, 1, 1, 1, 1, 1], [0, 1, 2, 3, 4, 5, 6], step), [2, 2, 2, 2, 2, 2, 2]);
+    for (let step = 0; step < 5; step++)
+      assert.deepEqual(taskCounts(14, [1, 1, 1, 1, 1, 1, 1], [0, 1, 2, 3, 4, 5, 6], step), [2, 2, 2, 2, 2, 2, 2]);
   });
   it("rotates the leftover slots so every task gets its exact share over K steps", () => {
     const totals = [0, 0, 0, 0, 0, 0, 0];
     for (let step = 0; step < 7; step++) {
       const counts = taskCounts(8, [1, 1, 1, 1, 1, 1, 1], [0, 1, 2, 3, 4, 5, 6], step);
-      assert.equal(counts.reduce((a, b) => a + b), 8);
+      assert.equal(
+        counts.reduce((a, b) => a + b),
+        8,
+      );
       counts.forEach((c, k) => (totals[k] = (totals[k] as number) + c));
     }
     assert.deepEqual(totals, [8, 8, 8, 8, 8, 8, 8]);
@@ -65,13 +71,22 @@ describe("BatchSynthesizer", () => {
     assert.ok(a0.inputs.every((v) => v >= 0 && v <= 1));
   });
   it("restricts draws to activeTasks(step) (a sequential curriculum)", async () => {
-    const synth = new BatchSynthesizer({ ...options, tasks: [...options.tasks] }, { activeTasks: (step) => (step < 2 ? [0] : [0, 1]) });
+    const synth = new BatchSynthesizer(
+      { ...options, tasks: [...options.tasks] },
+      { activeTasks: (step) => (step < 2 ? [0] : [0, 1]) },
+    );
     assert.deepEqual([...(await synth.batch(0)).taskIds], [0, 0, 0, 0, 0, 0]);
     assert.deepEqual([...(await synth.batch(3)).taskIds], [0, 0, 0, 1, 1, 1]);
   });
   it("names the bad field", () => {
-    assert.throws(() => new BatchSynthesizer({ ...options, tasks: [...options.tasks], batchSize: 0 }), /batchSize: expected an integer >= 1 \(got 0\)/);
-    assert.throws(() => new BatchSynthesizer({ ...options, tasks: [...options.tasks], proportions: [1, -1, 1] }), /proportions\[1\]/);
+    assert.throws(
+      () => new BatchSynthesizer({ ...options, tasks: [...options.tasks], batchSize: 0 }),
+      /batchSize: expected an integer >= 1 \(got 0\)/,
+    );
+    assert.throws(
+      () => new BatchSynthesizer({ ...options, tasks: [...options.tasks], proportions: [1, -1, 1] }),
+      /proportions\[1\]/,
+    );
   });
 });
 
@@ -93,14 +108,18 @@ describe("streamBatches", () => {
       assert.deepEqual(steps, [3, 4, 5, 6]);
     });
   }
-  it("a worker that exits rejects the batches waiting for it and every later request (no hang)", { timeout: 30_000 }, async () => {
-    const stream = streamBatches(options, {}, { from: 0, to: 100, depth: 2, mode: "worker" });
-    const waiting = stream.next();
-    // Ending the worker while a batch is awaited: the same "exit" event as process.exit or an OOM kill.
-    await stream.close();
-    await assert.rejects(waiting, /the batch worker exited \(code \d+\)/);
-    await assert.rejects(stream.next(), /the batch worker exited/);
-  });
+  it(
+    "a worker that exits rejects the batches waiting for it and every later request (no hang)",
+    { timeout: 30_000 },
+    async () => {
+      const stream = streamBatches(options, {}, { from: 0, to: 100, depth: 2, mode: "worker" });
+      const waiting = stream.next();
+      // Ending the worker while a batch is awaited: the same "exit" event as process.exit or an OOM kill.
+      await stream.close();
+      await assert.rejects(waiting, /the batch worker exited \(code \d+\)/);
+      await assert.rejects(stream.next(), /the batch worker exited/);
+    },
+  );
 });
 
 describe("imageFolderSource", () => {
@@ -110,14 +129,23 @@ describe("imageFolderSource", () => {
   writeProcedural(join(dir, "b.png"), 32, 1, 48);
   it("draws seeded crops of the images in a folder", async () => {
     const source = imageFolderSource(dir);
-    assert.deepEqual(source.files.map((f) => f.slice(dir.length + 1)), ["a.png", "b.png"]);
+    assert.deepEqual(
+      source.files.map((f) => f.slice(dir.length + 1)),
+      ["a.png", "b.png"],
+    );
     const p1 = await source.drawPatch(Rng.seeded(3), 24, true);
     const p2 = await imageFolderSource(dir).drawPatch(Rng.seeded(3), 24, true);
     assert.equal(p1.width, 24);
     assert.deepEqual(p1.data, p2.data);
   });
   it("batches from a folder source", async () => {
-    const batch = await new BatchSynthesizer({ tasks: ["noise", "blur"], batchSize: 4, patchSize: 24, seed: 1, source: { folder: dir } }).batch(0);
+    const batch = await new BatchSynthesizer({
+      tasks: ["noise", "blur"],
+      batchSize: 4,
+      patchSize: 24,
+      seed: 1,
+      source: { folder: dir },
+    }).batch(0);
     assert.deepEqual(batch.shape, [4, 24, 24, 3]);
   });
   it("stops on a corrupt file with an error naming it, or skips it with one warning", async () => {
@@ -130,7 +158,10 @@ describe("imageFolderSource", () => {
         const source = imageFolderSource(bad);
         for (let i = 0; i < 20; i++) await source.drawPatch(Rng.seeded(i), 16, false);
       })(),
-      (error: unknown) => error instanceof DatasetError && /broken\.png: unsupported format/.test(error.message) && error.file.endsWith("broken.png"),
+      (error: unknown) =>
+        error instanceof DatasetError &&
+        /broken\.png: unsupported format/.test(error.message) &&
+        error.file.endsWith("broken.png"),
     );
     const warnings: string[] = [];
     const source = imageFolderSource(bad, { onBadFile: "skip", onWarning: (m) => warnings.push(m) });
@@ -173,7 +204,10 @@ describe("paired folders", () => {
     make(root, ["r1.png", "r2.png"], ["r1.png", "r2.png"]);
     const set = openPairedFolder(root);
     assert.equal(set.layout, "same-name");
-    assert.deepEqual(set.pairs.map((p) => p.name), ["r1", "r2"]);
+    assert.deepEqual(
+      set.pairs.map((p) => p.name),
+      ["r1", "r2"],
+    );
     const { input, target } = await loadPair(set.pairs[0]!);
     assert.equal(input.width, target.width);
   });
@@ -182,7 +216,10 @@ describe("paired folders", () => {
     make(root, ["0001_0.8_0.2.png", "0001_0.9_0.1.png", "0002_1_0.2.png"], ["0001.png", "0002.png"]);
     const set = openPairedFolder(root);
     assert.equal(set.layout, "id-prefix");
-    assert.deepEqual(set.pairs.map((p) => p.target.slice(-8)), ["0001.png", "0001.png", "0002.png"]);
+    assert.deepEqual(
+      set.pairs.map((p) => p.target.slice(-8)),
+      ["0001.png", "0001.png", "0002.png"],
+    );
   });
   it("names the unmatched inputs", () => {
     const root = join(temp, "unmatched");
@@ -196,7 +233,11 @@ describe("paired folders", () => {
 describe("frozen evaluation sets", () => {
   it("round-trips: the manifest and PNG pairs load back, and a second creation is identical", async () => {
     const dir = join(temp, "frozen");
-    const options = { tasks: ["noise", "rain"] as ("noise" | "rain")[], seed: 3, source: { procedural: { count: 2, size: 24 } } };
+    const options = {
+      tasks: ["noise", "rain"] as ("noise" | "rain")[],
+      seed: 3,
+      source: { procedural: { count: 2, size: 24 } },
+    };
     const manifest = await createFrozenSet(dir, options);
     assert.equal(manifest.samples.length, 4);
     const set = loadFrozenSet(dir);
@@ -209,7 +250,10 @@ describe("frozen evaluation sets", () => {
     assert.notDeepEqual(input.data, target.data);
     const again = join(temp, "frozen2");
     await createFrozenSet(again, options);
-    assert.deepEqual(readFileSync(join(again, "input", `${sample.name}.png`)), readFileSync(join(dir, "input", `${sample.name}.png`)));
+    assert.deepEqual(
+      readFileSync(join(again, "input", `${sample.name}.png`)),
+      readFileSync(join(dir, "input", `${sample.name}.png`)),
+    );
     assert.equal(openPairedFolder(dir).pairs.length, 4);
   });
   it("refuses a folder where two files would give the same sample name (a.png and a.jpg), naming both", async () => {
@@ -219,14 +263,20 @@ describe("frozen evaluation sets", () => {
     writeFileSync(join(dir, "a.jpg"), encodeJpeg(proceduralImageAt(7, 1, 24), 90));
     await assert.rejects(
       createFrozenSet(join(temp, "same-stem-set"), { tasks: ["noise"], seed: 1, source: { folder: dir } }),
-      (e: unknown) => e instanceof DatasetError && /a\.jpg and a\.png|a\.png and a\.jpg/.test(e.message) && /sample "a"/.test(e.message),
+      (e: unknown) =>
+        e instanceof DatasetError &&
+        /a\.jpg and a\.png|a\.png and a\.jpg/.test(e.message) &&
+        /sample "a"/.test(e.message),
     );
     assert.ok(!existsSync(join(temp, "same-stem-set", "manifest.json")));
   });
   it("names the bad manifest field", () => {
     const dir = join(temp, "bad-manifest");
     mkdirSync(dir);
-    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ version: 1, seed: "x", tasks: [], source: "", samples: [] }));
+    writeFileSync(
+      join(dir, "manifest.json"),
+      JSON.stringify({ version: 1, seed: "x", tasks: [], source: "", samples: [] }),
+    );
     assert.throws(() => loadFrozenSet(dir), /seed: expected number \(got "x"\)/);
   });
 });
@@ -234,13 +284,28 @@ describe("frozen evaluation sets", () => {
 const realDataDir = sharedDataDir();
 const realData = realDataDir ?? "";
 describe("real images (uses ../shared/data or ART_MTL_DATA; skipped when absent, an error under CI=true)", () => {
-  it("real data: draws crops from Set14 (mixed PNG types) and freezes a Set5 set", { skip: realDataDir === undefined }, async () => {
-    const source = imageFolderSource(join(realData, "Set14"));
-    const batch = await new BatchSynthesizer({ tasks: [...MIOIR_TASKS], batchSize: 7, patchSize: 48, seed: 1, source: { folder: join(realData, "Set14") } }).batch(0);
-    assert.equal(batch.inputs.length, 7 * 48 * 48 * 3);
-    assert.equal(source.files.length, 14);
-    const manifest = await createFrozenSet(join(temp, "set5"), { tasks: ["noise"], seed: 1, source: { folder: join(realData, "Set5"), limit: 2 }, maxSide: 64 });
-    assert.equal(manifest.samples.length, 2);
-    assert.ok(manifest.samples.every((s) => s.width <= 64 && s.height <= 64));
-  });
+  it(
+    "real data: draws crops from Set14 (mixed PNG types) and freezes a Set5 set",
+    { skip: realDataDir === undefined },
+    async () => {
+      const source = imageFolderSource(join(realData, "Set14"));
+      const batch = await new BatchSynthesizer({
+        tasks: [...MIOIR_TASKS],
+        batchSize: 7,
+        patchSize: 48,
+        seed: 1,
+        source: { folder: join(realData, "Set14") },
+      }).batch(0);
+      assert.equal(batch.inputs.length, 7 * 48 * 48 * 3);
+      assert.equal(source.files.length, 14);
+      const manifest = await createFrozenSet(join(temp, "set5"), {
+        tasks: ["noise"],
+        seed: 1,
+        source: { folder: join(realData, "Set5"), limit: 2 },
+        maxSide: 64,
+      });
+      assert.equal(manifest.samples.length, 2);
+      assert.ok(manifest.samples.every((s) => s.width <= 64 && s.height <= 64));
+    },
+  );
 });

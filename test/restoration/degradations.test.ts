@@ -1,13 +1,9 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
+
 import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/procedural.js";
-import type { RgbImage } from "../../src/restoration/image.js";
 import {
-  AIRNET_TASKS,
-  BLUR_KERNEL_SIZES,
-  DEGRADATIONS,
-  MIOIR_TASKS,
   addBicubicDownUp,
   addGaussianBlur,
   addGaussianNoise,
@@ -17,22 +13,27 @@ import {
   addLowLight,
   addNoiseWithSigma,
   addRain,
+  AIRNET_TASKS,
   applyGamma,
   applyHaze,
   bicubicDownUp,
+  BLUR_KERNEL_SIZES,
   convolveSeparable,
-  gaussianKernel1d,
   cubicWeight,
+  DEGRADATIONS,
   degrade,
   fixedSigmaNoise,
   gaussianBlur,
+  gaussianKernel1d,
   isTaskName,
   jpegArtifactsModel,
   jpegRoundTrip,
+  MIOIR_TASKS,
   rainLayer,
   reflect101,
   resizeBicubic,
 } from "../../src/restoration/degradations/index.js";
+import type { RgbImage } from "../../src/restoration/image.js";
 import { psnr } from "../../src/restoration/metrics/index.js";
 import { constantImage, imageFrom, mean, outOfRange } from "./fixtures.js";
 
@@ -92,10 +93,17 @@ test("drawn parameters stay in their documented ranges", () => {
     const light = addLowLight(small, Rng.seeded(seed)).params;
     assert.ok(light.gamma >= 1 && light.gamma < 3);
   }
-  assert.deepEqual([...kernelSizes].sort((a, b) => a - b), [7, 9, 11, 13, 15, 17, 19, 21]);
+  assert.deepEqual(
+    [...kernelSizes].sort((a, b) => a - b),
+    [7, 9, 11, 13, 15, 17, 19, 21],
+  );
   assert.ok(qualities.has(30) && qualities.has(70), "both ends of the quality range are reachable");
   assert.ok(lengths.has(20) && lengths.has(40));
-  for (const [task, sigma] of [["noise15", 15], ["noise25", 25], ["noise50", 50]] as const) {
+  for (const [task, sigma] of [
+    ["noise15", 15],
+    ["noise25", 25],
+    ["noise50", 50],
+  ] as const) {
     assert.equal(degrade(task, small, Rng.seeded(1)).params.sigma, sigma / 255);
   }
 });
@@ -138,13 +146,21 @@ test("blur: reduces high-frequency energy, more for larger sigma; keeps constant
   const heavy = laplacianEnergy(gaussianBlur(clean, 21, 3));
   assert.ok(light < 0.5 * base && heavy < light, `${base} ${light} ${heavy}`);
   const flat = gaussianBlur(constantImage(9, 9, 0.3), 21, 3);
-  assert.ok(flat.data.every((v) => Math.abs(v - Math.fround(0.3)) < 1e-6), "a kernel larger than the image still normalizes");
-  assert.deepEqual([-2, -1, 0, 4, 5, 6, 13].map((i) => reflect101(i, 5)), [2, 1, 0, 4, 3, 2, 3]);
+  assert.ok(
+    flat.data.every((v) => Math.abs(v - Math.fround(0.3)) < 1e-6),
+    "a kernel larger than the image still normalizes",
+  );
+  assert.deepEqual(
+    [-2, -1, 0, 4, 5, 6, 13].map((i) => reflect101(i, 5)),
+    [2, 1, 0, 4, 3, 2, 3],
+  );
   // A single bright pixel on the left edge spreads symmetrically inward (mirrored, edge not repeated).
   const dot = imageFrom(9, 1, (x) => (x === 0 ? 1 : 0));
   const spread = gaussianBlur(dot, 3, 1);
   const w = Math.exp(-0.5) / (1 + 2 * Math.exp(-0.5));
-  assert.ok(Math.abs((spread.data[0] as number) - (1 - 2 * w)) < 1e-6 && Math.abs((spread.data[3] as number) - w) < 1e-6);
+  assert.ok(
+    Math.abs((spread.data[0] as number) - (1 - 2 * w)) < 1e-6 && Math.abs((spread.data[3] as number) - w) < 1e-6,
+  );
 });
 
 test("separable convolution equals the naive 2-D sum with reflect-101 borders (symmetric, asymmetric, oversized kernels)", () => {
@@ -165,7 +181,11 @@ test("separable convolution equals the naive 2-D sum with reflect-101 borders (s
         for (let c = 0; c < 3; c++) {
           let expected = 0;
           for (let j = 0; j < ky.length; j++) {
-            for (let i = 0; i < kx.length; i++) expected += (ky[j] as number) * (kx[i] as number) * (src[(reflect101(y + j - ry, h) * w + reflect101(x + i - rx, w)) * 3 + c] as number);
+            for (let i = 0; i < kx.length; i++)
+              expected +=
+                (ky[j] as number) *
+                (kx[i] as number) *
+                (src[(reflect101(y + j - ry, h) * w + reflect101(x + i - rx, w)) * 3 + c] as number);
           }
           assert.ok(Math.abs(expected - (out[(y * w + x) * 3 + c] as number)) < 1e-6);
         }
@@ -177,7 +197,10 @@ test("separable convolution equals the naive 2-D sum with reflect-101 borders (s
 test("SR x4: a constant image stays constant; sizes not divisible by 4 keep their size", () => {
   const flat = bicubicDownUp(constantImage(30, 26, 0.42), 4);
   assert.ok(flat.data.every((v) => Math.abs(v - Math.fround(0.42)) < 1e-6));
-  assert.deepEqual([bicubicDownUp(clean, 4).width, bicubicDownUp(proceduralImage(Rng.seeded(3), 37, 23), 4).height], [64, 23]);
+  assert.deepEqual(
+    [bicubicDownUp(clean, 4).width, bicubicDownUp(proceduralImage(Rng.seeded(3), 37, 23), 4).height],
+    [64, 23],
+  );
   assert.deepEqual(addBicubicDownUp(clean, Rng.seeded(1)).params, { scale: 4 });
 });
 
@@ -208,7 +231,14 @@ test("bicubic of a linear ramp: the x4 downscale is exact inside (it samples at 
     if (t === 0.5) assert.ok(Math.abs(first(-0.75) - t) < 1e-12);
   }
   // And the resampler hits known samples: downscaling 8 -> 2 of a ramp samples at 1.5 and 5.5.
-  const down = resizeBicubic(Float32Array.from({ length: 8 }, (_, i) => i), 8, 1, 1, 2, 1);
+  const down = resizeBicubic(
+    Float32Array.from({ length: 8 }, (_, i) => i),
+    8,
+    1,
+    1,
+    2,
+    1,
+  );
   assert.ok(Math.abs((down[0] as number) - 1.5) < 1e-6 && Math.abs((down[1] as number) - 5.5) < 1e-6);
 });
 
@@ -242,15 +272,26 @@ test("JPEG: output is on the 8-bit grid, differs from the input, and shows 8x8 b
 });
 
 test("JPEG: the fast model agrees with jpeg-js's real encoder and decoder", () => {
-  for (const [img, quality] of [[clean, 30], [clean, 70], [proceduralImage(Rng.seeded(5), 37, 21), 50]] as const) {
+  for (const [img, quality] of [
+    [clean, 30],
+    [clean, 70],
+    [proceduralImage(Rng.seeded(5), 37, 21), 50],
+  ] as const) {
     const model = jpegArtifactsModel(img, quality);
     const real = jpegRoundTrip(img, quality);
     // jpeg-js truncates its final colour conversion (the model rounds like libjpeg): ~half a level apart.
     assert.ok(psnr(model, real) > 44, `model vs jpeg-js at q${quality}: ${psnr(model, real)} dB`);
-    assert.ok(Math.abs(psnr(img, model) - psnr(img, real)) < 0.6, `PSNR to clean: ${psnr(img, model)} vs ${psnr(img, real)}`);
+    assert.ok(
+      Math.abs(psnr(img, model) - psnr(img, real)) < 0.6,
+      `PSNR to clean: ${psnr(img, model)} vs ${psnr(img, real)}`,
+    );
   }
   const viaJpegJs = addJpegArtifactsJpegJs(clean, Rng.seeded(9));
-  assert.equal(viaJpegJs.params.quality, addJpegArtifacts(clean, Rng.seeded(9)).params.quality, "both draw the same quality");
+  assert.equal(
+    viaJpegJs.params.quality,
+    addJpegArtifacts(clean, Rng.seeded(9)).params.quality,
+    "both draw the same quality",
+  );
 });
 
 test("rain: brightens, is achromatic, and streaks follow the angle", () => {
@@ -271,13 +312,17 @@ test("rain: brightens, is achromatic, and streaks follow the angle", () => {
   assert.ok(vertical < 0.5 * horizontal, `vertical ${vertical} vs horizontal ${horizontal}`);
   const max = layer.reduce((m, v) => Math.max(m, v), 0);
   assert.equal(max, 1, "the layer is min-max normalized");
-  assert.ok(rainLayer(32, 32, Rng.seeded(1), 0, 10, 20).every((v) => v === 0), "no seeds, no rain");
+  assert.ok(
+    rainLayer(32, 32, Rng.seeded(1), 0, 10, 20).every((v) => v === 0),
+    "no seeds, no rain",
+  );
 });
 
 /** Mean of the per-pixel minimum over R, G, B (the dark channel with a 1-pixel patch). */
 function darkChannelMean(img: RgbImage): number {
   let s = 0;
-  for (let p = 0; p < img.width * img.height; p++) s += Math.min(img.data[p * 3] as number, img.data[p * 3 + 1] as number, img.data[p * 3 + 2] as number);
+  for (let p = 0; p < img.width * img.height; p++)
+    s += Math.min(img.data[p * 3] as number, img.data[p * 3 + 1] as number, img.data[p * 3 + 2] as number);
   return s / (img.width * img.height);
 }
 
@@ -303,17 +348,31 @@ test("low light: darkens every pixel (J^gamma <= J), gamma = 1 is the identity, 
   for (const gamma of [1.1, 1.3, 2.2, 3]) {
     const out = addLowLight(clean, Rng.seeded(3), { gamma }).image;
     for (let i = 0; i < out.data.length; i++) {
-      assert.ok(Math.abs((out.data[i] as number) - Math.pow(clean.data[i] as number, gamma)) < 4e-6, `gamma ${gamma}, sample ${i}`);
+      assert.ok(
+        Math.abs((out.data[i] as number) - Math.pow(clean.data[i] as number, gamma)) < 4e-6,
+        `gamma ${gamma}, sample ${i}`,
+      );
     }
     assert.ok(Math.abs((applyGamma(constantImage(1, 1, 1), gamma).data[0] as number) - 1) < 1e-12);
   }
-  assert.ok(Math.abs((applyGamma(constantImage(1, 1, 0.25), 0.5).data[0] as number) - 0.5) < 1e-7, "gamma < 1 is supported");
+  assert.ok(
+    Math.abs((applyGamma(constantImage(1, 1, 0.25), 0.5).data[0] as number) - 0.5) < 1e-7,
+    "gamma < 1 is supported",
+  );
 });
 
 test("explicit parameters override the draws and are reported back", () => {
-  assert.deepEqual(addGaussianBlur(small, Rng.seeded(1), { kernelSize: 9, sigma: 2 }).params, { kernelSize: 9, sigma: 2 });
+  assert.deepEqual(addGaussianBlur(small, Rng.seeded(1), { kernelSize: 9, sigma: 2 }).params, {
+    kernelSize: 9,
+    sigma: 2,
+  });
   assert.deepEqual(addJpegArtifacts(small, Rng.seeded(1), { quality: 42 }).params, { quality: 42 });
-  assert.deepEqual(addRain(small, Rng.seeded(1), { angle: 10, length: 25, density: 0.005, beta: 0.5 }).params, { angle: 10, length: 25, density: 0.005, beta: 0.5 });
+  assert.deepEqual(addRain(small, Rng.seeded(1), { angle: 10, length: 25, density: 0.005, beta: 0.5 }).params, {
+    angle: 10,
+    length: 25,
+    density: 0.005,
+    beta: 0.5,
+  });
   assert.deepEqual(addGaussianNoise(small, Rng.seeded(1), { sigma: 0.1 }).params, { sigma: 0.1 });
   assert.deepEqual(addLowLight(small, Rng.seeded(1), { gamma: 2.5 }).params, { gamma: 2.5 });
   assert.throws(() => addGaussianBlur(small, Rng.seeded(1), { kernelSize: 8 }), RangeError);
@@ -327,24 +386,51 @@ test("explicit parameters are the ones the image was made with, not only the one
   const blurred = addGaussianBlur(small, Rng.seeded(1), { kernelSize: 9, sigma: 2 }).image;
   same(blurred, gaussianBlur(small, 9, 2), "blur kernelSize 9, sigma 2");
   differs(blurred, addGaussianBlur(small, Rng.seeded(1)).image, "blur with drawn parameters");
-  same(addGaussianBlur(small, Rng.seeded(1), { kernelSize: 9, sigma: 2.5 }).image, gaussianBlur(small, 9, 2.5), "blur sigma 2.5");
-  same(addGaussianBlur(small, Rng.seeded(1), { kernelSize: 7, sigma: 2 }).image, gaussianBlur(small, 7, 2), "blur kernelSize 7");
+  same(
+    addGaussianBlur(small, Rng.seeded(1), { kernelSize: 9, sigma: 2.5 }).image,
+    gaussianBlur(small, 9, 2.5),
+    "blur sigma 2.5",
+  );
+  same(
+    addGaussianBlur(small, Rng.seeded(1), { kernelSize: 7, sigma: 2 }).image,
+    gaussianBlur(small, 7, 2),
+    "blur kernelSize 7",
+  );
   differs(gaussianBlur(small, 7, 2), blurred, "kernel size matters");
   // JPEG: quality 42 through the model and through jpeg-js.
-  same(addJpegArtifacts(small, Rng.seeded(1), { quality: 42 }).image, jpegArtifactsModel(small, 42), "jpeg model quality 42");
+  same(
+    addJpegArtifacts(small, Rng.seeded(1), { quality: 42 }).image,
+    jpegArtifactsModel(small, 42),
+    "jpeg model quality 42",
+  );
   differs(jpegArtifactsModel(small, 42), jpegArtifactsModel(small, 70), "quality matters");
-  same(addJpegArtifactsJpegJs(small, Rng.seeded(1), { quality: 42 }).image, jpegRoundTrip(small, 42), "jpeg-js quality 42");
+  same(
+    addJpegArtifactsJpegJs(small, Rng.seeded(1), { quality: 42 }).image,
+    jpegRoundTrip(small, 42),
+    "jpeg-js quality 42",
+  );
   // Rain: I = clip(J + beta R) with R drawn from the same seed (no parameter draws before it),
   // computed here sample by sample.
   const rain = { angle: 10, length: 25, density: 0.005, beta: 0.5 };
   const layer = rainLayer(16, 16, Rng.seeded(1), rain.density, rain.angle, rain.length);
-  assert.ok(layer.some((v) => v > 0), "the layer has streaks");
+  assert.ok(
+    layer.some((v) => v > 0),
+    "the layer has streaks",
+  );
   const expected = new Float32Array(small.data.length);
   for (let p = 0; p < 16 * 16; p++) {
-    for (let c = 0; c < 3; c++) expected[p * 3 + c] = Math.min(1, Math.max(0, (small.data[p * 3 + c] as number) + rain.beta * (layer[p] as number)));
+    for (let c = 0; c < 3; c++)
+      expected[p * 3 + c] = Math.min(
+        1,
+        Math.max(0, (small.data[p * 3 + c] as number) + rain.beta * (layer[p] as number)),
+      );
   }
   same(addRain(small, Rng.seeded(1), rain).image, { width: 16, height: 16, data: expected }, "rain with beta 0.5");
-  differs(addRain(small, Rng.seeded(1), { ...rain, beta: 0.8 }).image, addRain(small, Rng.seeded(1), rain).image, "beta matters");
+  differs(
+    addRain(small, Rng.seeded(1), { ...rain, beta: 0.8 }).image,
+    addRain(small, Rng.seeded(1), rain).image,
+    "beta matters",
+  );
   // Noise and low light: the given sigma and gamma.
   const noisy = addGaussianNoise(small, Rng.seeded(1), { sigma: 0.1 }).image;
   same(noisy, addNoiseWithSigma(small, Rng.seeded(1), 0.1), "noise sigma 0.1");

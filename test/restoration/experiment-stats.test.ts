@@ -1,13 +1,33 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { bootstrapInterval, holmAdjust, mean, minimumDetectableDifference, pairedDifference, pairedPValue, pairedTestPower, sampleStd, studentTCdf, studentTQuantile } from "../../src/restoration/experiment/stats.js";
+import { describe, it } from "node:test";
+
+import {
+  bootstrapInterval,
+  holmAdjust,
+  mean,
+  minimumDetectableDifference,
+  pairedDifference,
+  pairedPValue,
+  pairedTestPower,
+  sampleStd,
+  studentTCdf,
+  studentTQuantile,
+} from "../../src/restoration/experiment/stats.js";
 import { assertAllClose } from "../support/all-close.js";
 
 describe("experiment statistics", () => {
   it("Student t quantiles match published table values", () => {
     // Standard two-sided 95% critical values (t_{0.975, df}).
-    const table: [number, number][] = [[1, 12.706204736], [2, 4.302652730], [3, 3.182446305], [4, 2.776445105], [9, 2.262157163], [29, 2.045229642]];
-    for (const [df, expected] of table) assertAllClose([studentTQuantile(0.975, df)], [expected], { rtol: 1e-8 }, `df ${df}`);
+    const table: [number, number][] = [
+      [1, 12.706204736],
+      [2, 4.30265273],
+      [3, 3.182446305],
+      [4, 2.776445105],
+      [9, 2.262157163],
+      [29, 2.045229642],
+    ];
+    for (const [df, expected] of table)
+      assertAllClose([studentTQuantile(0.975, df)], [expected], { rtol: 1e-8 }, `df ${df}`);
     assertAllClose([studentTCdf(0, 5)], [0.5], { rtol: 1e-14 });
     // df = 1 is the Cauchy distribution: CDF(1) = 3/4.
     assertAllClose([studentTCdf(1, 1)], [0.75], { rtol: 1e-12 });
@@ -36,7 +56,9 @@ describe("experiment statistics", () => {
   it("power and minimum detectable difference agree with a simulation of the paired t test", () => {
     // The issue's figure: 3 seeds detect 3.26 σ_d at 80% power.
     assertAllClose([minimumDetectableDifference(1, 3)], [3.264], { atol: 5e-4 });
-    assertAllClose([minimumDetectableDifference(0.25, 10) / 0.25], [minimumDetectableDifference(1, 10)], { rtol: 1e-9 });
+    assertAllClose([minimumDetectableDifference(0.25, 10) / 0.25], [minimumDetectableDifference(1, 10)], {
+      rtol: 1e-9,
+    });
     assert.ok(Math.abs(pairedTestPower(minimumDetectableDifference(1, 10), 10) - 0.8) < 1e-6);
     assert.ok(pairedTestPower(0, 10) > 0.049 && pairedTestPower(0, 10) < 0.051, "power at no effect is the level");
     // Monte Carlo: 40,000 paired experiments of n = 10 with a true effect of 0.8 σ_d.
@@ -72,7 +94,9 @@ describe("experiment statistics", () => {
     assert.ok(a[0] < 4.5 && a[1] > 4.5 && a[0] > 1 && a[1] < 8, `interval ${a}`);
     // The bootstrap standard error of a mean of 8 values is ≈ sd·√(7/8)/√8 = 2.29·0.935/2.83 ≈ 0.76: the 95% interval spans ≈ ±1.5.
     assert.ok(a[1] - a[0] > 2.4 && a[1] - a[0] < 3.6, `width ${a[1] - a[0]}`);
-    assert.deepEqual(bootstrapInterval(5, () => 3, { draws: 100 }), [3, 3]);
+    assert.deepEqual(
+      bootstrapInterval(5, () => 3, { draws: 100 }),
+      [3, 3],
+    );
   });
 });
-

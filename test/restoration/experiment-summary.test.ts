@@ -1,7 +1,17 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { batchStudyFigure, batchStudyRows, batchStudyTable, pairedRows, pairedTable, scoreTable, weightSpreadTable, type ExperimentRun } from "../../scripts/experiment/summary.js";
+import { describe, it } from "node:test";
+
 import { selectMethods } from "../../scripts/experiment/methods.js";
+import {
+  batchStudyFigure,
+  batchStudyRows,
+  batchStudyTable,
+  pairedRows,
+  pairedTable,
+  scoreTable,
+  weightSpreadTable,
+  type ExperimentRun,
+} from "../../scripts/experiment/summary.js";
 import type { EvalResult } from "../../src/restoration/train/records.js";
 
 const evalOf = (psnrs: number[]): EvalResult => ({
@@ -57,7 +67,10 @@ describe("experiment summary", () => {
   it("a gradient-aware method's coefficients (not on the simplex) are read as shares of their sum, with the median sum beside them", () => {
     const gradient = [0, 1, 2].map((seed) => run("upgrad", seed, [21, 30], [1.5, 0.5]));
     const spread = weightSpreadTable([...runs, ...gradient], tasks, ["mixed", "art", "upgrad"]);
-    assert.match(spread, /\| method \| max\/min weight per step: median \(95th pct\) \| Σ weights: median \| t0 \(×K\) \| t1 \(×K\) \|/);
+    assert.match(
+      spread,
+      /\| method \| max\/min weight per step: median \(95th pct\) \| Σ weights: median \| t0 \(×K\) \| t1 \(×K\) \|/,
+    );
     assert.match(spread, /\| mixed \| 1\.00 \(1\.00\) \| 1\.00 \| 1\.00 \| 1\.00 \|/);
     assert.match(spread, /\| upgrad \| 3\.00 \(3\.00\) \| 2\.00 \| 1\.50 \| 0\.50 \|/);
   });
@@ -79,9 +92,21 @@ describe("experiment summary", () => {
     // A fake replay: s of task k at step i is 1 + (k + 1) * i / (number of steps) times the run's log length,
     // so the width depends on the block (1 log record vs 2) and the task; steps 21+ are kept.
     const replay = (losses: readonly (readonly (number | null)[])[]) =>
-      Array.from({ length: 20 + 21 * losses.length }, (_, i) => ({ s: [i < 20 ? 99 : 1 + (i - 20) / 100, losses.length === 1 ? null : 2 * (1 + (i - 20) / 100)] }));
-    const rows = batchStudyRows([{ perTask: 8, steps: 50, runs: large }, { perTask: 2, steps: 200, runs: small }], ["t0", "t1"], replay);
-    assert.deepEqual(rows.map((r) => r.perTask), [2, 8]);
+      Array.from({ length: 20 + 21 * losses.length }, (_, i) => ({
+        s: [i < 20 ? 99 : 1 + (i - 20) / 100, losses.length === 1 ? null : 2 * (1 + (i - 20) / 100)],
+      }));
+    const rows = batchStudyRows(
+      [
+        { perTask: 8, steps: 50, runs: large },
+        { perTask: 2, steps: 200, runs: small },
+      ],
+      ["t0", "t1"],
+      replay,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.perTask),
+      [2, 8],
+    );
     // test: art − mixed = +0.5 on both seeds; validation: −1 on both
     assert.equal(rows[0]!.test!.psnr.meanDifference, 0.5);
     assert.equal(rows[0]!.validation!.psnr.meanDifference, -1);
@@ -94,7 +119,10 @@ describe("experiment summary", () => {
     assert.ok(Math.abs(rows[1]!.sWidth[0]! - 0.37) < 1e-12);
     assert.ok(Math.abs(rows[1]!.sWidth[1]! - 0.74) < 1e-12);
     const table = batchStudyTable(rows, ["t0", "t1"]);
-    assert.match(table, /\| 2 \| 4 \| 200 \| -1\.000 \[-1\.000, -1\.000\] \| 0\/2 \| \+0\.500 \[0\.500, 0\.500\] \| 2\/2 \| 0\.18 \/ n\/a \| 0\.180 \|/);
+    assert.match(
+      table,
+      /\| 2 \| 4 \| 200 \| -1\.000 \[-1\.000, -1\.000\] \| 0\/2 \| \+0\.500 \[0\.500, 0\.500\] \| 2\/2 \| 0\.18 \/ n\/a \| 0\.180 \|/,
+    );
     assert.match(table, /\| 8 \| 16 \| 50 \|/);
     const svg = batchStudyFigure(rows, ["t0", "t1"]);
     assert.match(svg, /^<svg[^>]*width="840"/);

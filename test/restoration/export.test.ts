@@ -10,13 +10,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
+
 import { runCli } from "../../src/cli/main.js";
 import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/index.js";
+import {
+  createModel,
+  loadRestorationModel,
+  modelDirectoryHandler,
+  restorationModelArtifacts,
+  saveRestorationModel,
+  type RestorationModel,
+} from "../../src/restoration/index.js";
 import { writePng } from "../../src/restoration/io/index.js";
-import { createModel, loadRestorationModel, modelDirectoryHandler, restorationModelArtifacts, saveRestorationModel } from "../../src/restoration/index.js";
-import type { RestorationModel } from "../../src/restoration/index.js";
 
 const temp = mkdtempSync(join(tmpdir(), "art-mtl-export-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
@@ -27,22 +35,44 @@ before(async () => {
 /** A model whose weights are not the seeded initialisation (so a load that kept them would show). */
 const trainedLike = (seed: number): RestorationModel => {
   const model = createModel(tf, { kind: "srresnet", width: 8, blocks: 2, taskPrompt: true }, { seed, numTasks: 3 });
-  for (const [i, v] of model.variables.entries()) (v as tf.Variable).assign(tf.randomNormal(v.shape, 0, 0.05, "float32", 100 + i));
+  for (const [i, v] of model.variables.entries())
+    (v as tf.Variable).assign(tf.randomNormal(v.shape, 0, 0.05, "float32", 100 + i));
   return model;
 };
 const predict = (model: RestorationModel): Float32Array =>
-  tf.tidy(() => model.apply(tf.randomUniform([2, 12, 12, 3], 0, 1, "float32", 7), { taskIds: [0, -1] }).dataSync() as Float32Array);
+  tf.tidy(
+    () =>
+      model
+        .apply(tf.randomUniform([2, 12, 12, 3], 0, 1, "float32", 7), { taskIds: [0, -1] })
+        .dataSync() as Float32Array,
+  );
 
 describe("restoration models in tfjs's format", () => {
   it("round-trips through tf.io.withSaveHandler and tf.io.fromMemory: same spec, tasks, weights and outputs; no optimizer state", async () => {
     const model = trainedLike(1);
     let saved: tf.io.ModelArtifacts | undefined;
-    await saveRestorationModel(model, ["noise", "rain", "haze"], tf.io.withSaveHandler(async (artifacts) => ((saved = artifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } })));
+    await saveRestorationModel(
+      model,
+      ["noise", "rain", "haze"],
+      tf.io.withSaveHandler(
+        async (artifacts) => (
+          (saved = artifacts),
+          { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } }
+        ),
+      ),
+    );
     assert.ok(saved !== undefined);
     assert.equal(saved.format, "art-mtl-restoration-model");
     assert.equal(saved.weightSpecs?.length, model.variables.length);
-    assert.equal((saved.weightData as ArrayBuffer).byteLength, model.parameterCount * 4, "the model's parameters only, float32");
-    assert.ok(saved.weightSpecs?.every((w) => !w.name.includes("srresnet_")), "stable names, without the instance prefix");
+    assert.equal(
+      (saved.weightData as ArrayBuffer).byteLength,
+      model.parameterCount * 4,
+      "the model's parameters only, float32",
+    );
+    assert.ok(
+      saved.weightSpecs?.every((w) => !w.name.includes("srresnet_")),
+      "stable names, without the instance prefix",
+    );
     const loaded = await loadRestorationModel(tf, tf.io.fromMemory(saved));
     assert.deepEqual(loaded.tasks, ["noise", "rain", "haze"]);
     assert.deepEqual(loaded.model.spec, model.spec);
@@ -55,8 +85,14 @@ describe("restoration models in tfjs's format", () => {
     const model = trainedLike(2);
     const dir = join(temp, "exported");
     await saveRestorationModel(model, ["noise", "rain", "haze"], modelDirectoryHandler(dir));
-    const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { weightsManifest: { paths: string[] }[]; format: string };
-    assert.deepEqual(json.weightsManifest.map((g) => g.paths), [["weights.bin"]]);
+    const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as {
+      weightsManifest: { paths: string[] }[];
+      format: string;
+    };
+    assert.deepEqual(
+      json.weightsManifest.map((g) => g.paths),
+      [["weights.bin"]],
+    );
     const fromDir = await loadRestorationModel(tf, modelDirectoryHandler(dir));
     assert.deepEqual(predict(fromDir.model), predict(model));
     const server = createServer((request, response) => {
@@ -83,13 +119,25 @@ describe("restoration models in tfjs's format", () => {
   it("names what is wrong: another format, a missing weight, a weight of another shape", async () => {
     const model = trainedLike(3);
     const artifacts = await restorationModelArtifacts(model, ["noise", "rain", "haze"]);
-    await assert.rejects(loadRestorationModel(tf, tf.io.fromMemory({ ...artifacts, format: "layers-model" })), /not an art-mtl restoration model \(format "layers-model"/);
+    await assert.rejects(
+      loadRestorationModel(tf, tf.io.fromMemory({ ...artifacts, format: "layers-model" })),
+      /not an art-mtl restoration model \(format "layers-model"/,
+    );
     const specs = artifacts.weightSpecs ?? [];
     const missing = { ...artifacts, weightSpecs: specs.slice(0, -1) };
     const dropped = specs[specs.length - 1]?.name as string;
-    await assert.rejects(loadRestorationModel(tf, tf.io.fromMemory(missing)), new RegExp(`model\\.json has no weight ${dropped}$`));
-    const reshaped = { ...artifacts, weightSpecs: specs.map((w, i) => (i === 0 ? { ...w, shape: [w.shape.reduce((a, b) => a * b, 1)] } : w)) };
-    await assert.rejects(loadRestorationModel(tf, tf.io.fromMemory(reshaped)), /weight head\/filter: shape \[216\], the model's \[3,3,3,8\]/);
+    await assert.rejects(
+      loadRestorationModel(tf, tf.io.fromMemory(missing)),
+      new RegExp(`model\\.json has no weight ${dropped}$`),
+    );
+    const reshaped = {
+      ...artifacts,
+      weightSpecs: specs.map((w, i) => (i === 0 ? { ...w, shape: [w.shape.reduce((a, b) => a * b, 1)] } : w)),
+    };
+    await assert.rejects(
+      loadRestorationModel(tf, tf.io.fromMemory(reshaped)),
+      /weight head\/filter: shape \[216\], the model's \[3,3,3,8\]/,
+    );
     model.dispose();
   });
 
@@ -98,12 +146,43 @@ describe("restoration models in tfjs's format", () => {
     const lines: string[] = [];
     const io = { stdout: (t: string) => void lines.push(t), stderr: (t: string) => void lines.push(t) };
     assert.equal(await runCli(["export", "-o", out, "--backend", "wasm"], io), 0, lines.join(""));
-    const [, weights, checkpoint] = /\((\d+) bytes of weights; the checkpoint holds (\d+) bytes\)/.exec(lines.join("")) ?? [];
+    const [, weights, checkpoint] =
+      /\((\d+) bytes of weights; the checkpoint holds (\d+) bytes\)/.exec(lines.join("")) ?? [];
     assert.ok(Number(weights) > 0 && Number(weights) < Number(checkpoint) / 2, lines.join(""));
     const input = join(temp, "noisy.png");
     writePng(input, proceduralImage(Rng.seeded(9), 40, 36));
-    assert.equal(await runCli(["restore", input, "-o", join(temp, "a.png"), "--task", "noise", "--backend", "wasm", "--quiet"], io), 0, lines.join(""));
-    assert.equal(await runCli(["restore", input, "-o", join(temp, "b.png"), "--task", "noise", "--backend", "wasm", "--quiet", "--checkpoint", out], io), 0, lines.join(""));
-    assert.deepEqual(readFileSync(join(temp, "b.png")), readFileSync(join(temp, "a.png")), "the exported model restores exactly as its checkpoint does");
+    assert.equal(
+      await runCli(
+        ["restore", input, "-o", join(temp, "a.png"), "--task", "noise", "--backend", "wasm", "--quiet"],
+        io,
+      ),
+      0,
+      lines.join(""),
+    );
+    assert.equal(
+      await runCli(
+        [
+          "restore",
+          input,
+          "-o",
+          join(temp, "b.png"),
+          "--task",
+          "noise",
+          "--backend",
+          "wasm",
+          "--quiet",
+          "--checkpoint",
+          out,
+        ],
+        io,
+      ),
+      0,
+      lines.join(""),
+    );
+    assert.deepEqual(
+      readFileSync(join(temp, "b.png")),
+      readFileSync(join(temp, "a.png")),
+      "the exported model restores exactly as its checkpoint does",
+    );
   });
 });

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
+
 import type { RgbImage } from "../../src/restoration/image.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -19,7 +20,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export function sharedDataDir(): string | undefined {
   const dir = process.env.ART_MTL_DATA ?? resolve(repoRoot, "..", "shared", "data");
   const complete = ["CBSD68", "Set14", "Set5"].every((set) => existsSync(resolve(dir, set)));
-  if (!complete && process.env.CI === "true") throw new Error(`CI=true but the real test images are missing at ${dir} (expected CBSD68/, Set14/, Set5/): tests that need them must not skip in CI`);
+  if (!complete && process.env.CI === "true")
+    throw new Error(
+      `CI=true but the real test images are missing at ${dir} (expected CBSD68/, Set14/, Set5/): tests that need them must not skip in CI`,
+    );
   return complete ? dir : undefined;
 }
 
@@ -99,7 +103,8 @@ export function constantImage(width: number, height: number, value: number): Rgb
 /** A w x h image with value(x, y, c) from a function. */
 export function imageFrom(width: number, height: number, value: (x: number, y: number, c: number) => number): RgbImage {
   const data = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = value(x, y, c);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = value(x, y, c);
   return { width, height, data };
 }
 

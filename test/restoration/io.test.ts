@@ -1,15 +1,26 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after } from "node:test";
+import { after, test } from "node:test";
 import { crc32 } from "node:zlib";
 import { PNG } from "pngjs";
+
 import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/procedural.js";
 import { toUint8 } from "../../src/restoration/image.js";
-import { ImageFileError, decodeImage, decodeJpeg, decodePngAlpha, encodeJpeg, encodePng, pngFacts, readImage, readImageSync, writePng } from "../../src/restoration/io/index.js";
+import {
+  decodeImage,
+  decodeJpeg,
+  decodePngAlpha,
+  encodeJpeg,
+  encodePng,
+  ImageFileError,
+  pngFacts,
+  readImage,
+  readImageSync,
+  writePng,
+} from "../../src/restoration/io/index.js";
 import { psnr } from "../../src/restoration/metrics/index.js";
 import { buildPng, sharedDataDir } from "./fixtures.js";
 
@@ -22,34 +33,76 @@ const px = (img: { width: number; data: Float32Array }, x: number, y: number, sc
 
 test("PNG colour type 2 (RGB, 8 bit) written by pngjs decodes exactly", () => {
   const rgba = Buffer.from([10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90, 255, 250, 128, 0, 255]);
-  const bytes = PNG.sync.write({ width: 2, height: 2, data: rgba } as unknown as PNG, { colorType: 2, inputColorType: 6 });
+  const bytes = PNG.sync.write({ width: 2, height: 2, data: rgba } as unknown as PNG, {
+    colorType: 2,
+    inputColorType: 6,
+  });
   const img = decodeImage(bytes, "rgb.png");
-  assert.deepEqual([px(img, 0, 0), px(img, 1, 0), px(img, 0, 1), px(img, 1, 1)], [[10, 20, 30], [40, 50, 60], [70, 80, 90], [250, 128, 0]]);
+  assert.deepEqual(
+    [px(img, 0, 0), px(img, 1, 0), px(img, 0, 1), px(img, 1, 1)],
+    [
+      [10, 20, 30],
+      [40, 50, 60],
+      [70, 80, 90],
+      [250, 128, 0],
+    ],
+  );
 });
 
 test("PNG colour type 6 (RGBA, 8 bit): alpha is ignored, colour kept as stored", () => {
   const rgba = Buffer.from([200, 100, 50, 0, 1, 2, 3, 128]);
   const bytes = PNG.sync.write({ width: 2, height: 1, data: rgba } as unknown as PNG, { colorType: 6 });
   const img = decodeImage(bytes, "rgba.png");
-  assert.deepEqual([px(img, 0, 0), px(img, 1, 0)], [[200, 100, 50], [1, 2, 3]]);
+  assert.deepEqual(
+    [px(img, 0, 0), px(img, 1, 0)],
+    [
+      [200, 100, 50],
+      [1, 2, 3],
+    ],
+  );
 });
 
 test("PNG colour types 0 and 4 (grayscale, grayscale+alpha, 8 bit) written by pngjs give R = G = B", () => {
   for (const colorType of [0, 4] as const) {
     // (pngjs's writer composites alpha over white when it drops it, so type 0 gets opaque input.)
     const rgba = Buffer.from([90, 90, 90, 255, 180, 180, 180, colorType === 4 ? 77 : 255]);
-    const bytes = PNG.sync.write({ width: 2, height: 1, data: rgba } as unknown as PNG, { colorType, inputColorType: 6 });
+    const bytes = PNG.sync.write({ width: 2, height: 1, data: rgba } as unknown as PNG, {
+      colorType,
+      inputColorType: 6,
+    });
     const img = decodeImage(bytes, `gray${colorType}.png`);
-    assert.deepEqual([px(img, 0, 0), px(img, 1, 0)], [[90, 90, 90], [180, 180, 180]], `colour type ${colorType}`);
+    assert.deepEqual(
+      [px(img, 0, 0), px(img, 1, 0)],
+      [
+        [90, 90, 90],
+        [180, 180, 180],
+      ],
+      `colour type ${colorType}`,
+    );
   }
 });
 
 test("PNG palette (colour type 3) at 8 and 4 bits", () => {
-  const palette = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [12, 34, 56]] as const;
+  const palette = [
+    [255, 0, 0],
+    [0, 255, 0],
+    [0, 0, 255],
+    [12, 34, 56],
+  ] as const;
   for (const bitDepth of [8, 4, 2] as const) {
     const bytes = buildPng({ width: 3, height: 2, bitDepth, colorType: 3, samples: [0, 1, 2, 3, 2, 1], palette });
     const img = decodeImage(bytes, `palette${bitDepth}.png`);
-    assert.deepEqual([px(img, 0, 0), px(img, 1, 0), px(img, 2, 0), px(img, 0, 1), px(img, 1, 1)], [[255, 0, 0], [0, 255, 0], [0, 0, 255], [12, 34, 56], [0, 0, 255]], `palette at ${bitDepth} bits`);
+    assert.deepEqual(
+      [px(img, 0, 0), px(img, 1, 0), px(img, 2, 0), px(img, 0, 1), px(img, 1, 1)],
+      [
+        [255, 0, 0],
+        [0, 255, 0],
+        [0, 0, 255],
+        [12, 34, 56],
+        [0, 0, 255],
+      ],
+      `palette at ${bitDepth} bits`,
+    );
   }
 });
 
@@ -61,7 +114,10 @@ test("PNG 16-bit RGB, grayscale, grayscale+alpha and RGBA keep 16-bit precision"
     { colorType: 4 as const, samples: [65535, 7, 1000, 65535] },
   ];
   for (const { colorType, samples } of cases) {
-    const img = decodeImage(buildPng({ width: 2, height: 1, bitDepth: 16, colorType, samples }), `16bit-${colorType}.png`);
+    const img = decodeImage(
+      buildPng({ width: 2, height: 1, bitDepth: 16, colorType, samples }),
+      `16bit-${colorType}.png`,
+    );
     const first = px(img, 0, 0, 65535);
     const second = px(img, 1, 0, 65535);
     if (colorType === 2 || colorType === 6) {
@@ -77,7 +133,10 @@ test("PNG 16-bit RGB, grayscale, grayscale+alpha and RGBA keep 16-bit precision"
 test("PNG 1-, 2- and 4-bit grayscale scale by their own depth", () => {
   for (const bitDepth of [1, 2, 4] as const) {
     const max = 2 ** bitDepth - 1;
-    const img = decodeImage(buildPng({ width: 3, height: 1, bitDepth, colorType: 0, samples: [0, max, 1] }), `gray${bitDepth}.png`);
+    const img = decodeImage(
+      buildPng({ width: 3, height: 1, bitDepth, colorType: 0, samples: [0, max, 1] }),
+      `gray${bitDepth}.png`,
+    );
     assert.deepEqual([img.data[0], img.data[3], img.data[6]], [0, 1, Math.fround(1 / max)], `${bitDepth}-bit`);
   }
 });
@@ -162,7 +221,10 @@ test("real images (shared data): Set14 palette and grayscale PNGs, Set5 and CBSD
 
 /** A PNG whose header declares width x height, with one tiny (wrong-sized) IDAT after it. */
 const pngDeclaring = (width: number, height: number): Uint8Array => {
-  const real = PNG.sync.write({ width: 1, height: 1, data: Buffer.from([1, 2, 3, 255]) } as unknown as PNG, { colorType: 2, inputColorType: 6 });
+  const real = PNG.sync.write({ width: 1, height: 1, data: Buffer.from([1, 2, 3, 255]) } as unknown as PNG, {
+    colorType: 2,
+    inputColorType: 6,
+  });
   const bytes = Uint8Array.from(real);
   const view = new DataView(bytes.buffer);
   view.setUint32(16, width);
@@ -176,18 +238,30 @@ test("a PNG declaring 20000x20000 is refused from its header (too large), before
   const before = process.memoryUsage().rss;
   assert.throws(
     () => decodeImage(bytes, "huge.png"),
-    (e: unknown) => e instanceof ImageFileError && e.reason === "too-large" && /huge\.png: too large \(20000x20000 = 400\.0 MP is above the limit of 100\.0 MP; raise it with --max-pixels/.test(e.message),
+    (e: unknown) =>
+      e instanceof ImageFileError &&
+      e.reason === "too-large" &&
+      /huge\.png: too large \(20000x20000 = 400\.0 MP is above the limit of 100\.0 MP; raise it with --max-pixels/.test(
+        e.message,
+      ),
   );
   assert.ok(process.memoryUsage().rss - before < 200e6, "no pixel memory was allocated");
   // At or under the limit, a real image decodes; one pixel over, it is refused.
   const six = encodePng({ width: 3, height: 2, data: new Float32Array(18) });
   assert.equal(decodeImage(six, "six.png", { maxPixels: 6 }).width, 3);
-  assert.throws(() => decodeImage(six, "six.png", { maxPixels: 5 }), /six\.png: too large \(3x2 = 6 pixels is above the limit of 5 pixels/);
+  assert.throws(
+    () => decodeImage(six, "six.png", { maxPixels: 5 }),
+    /six\.png: too large \(3x2 = 6 pixels is above the limit of 5 pixels/,
+  );
 });
 
 test("a JPEG above the limit is refused as too large, with the same advice", () => {
   const jpeg = encodeJpeg({ width: 40, height: 30, data: new Float32Array(40 * 30 * 3).fill(0.5) }, 90);
-  assert.throws(() => decodeJpeg(jpeg, "big.jpg", { maxPixels: 1000 }), (e: unknown) => e instanceof ImageFileError && e.reason === "too-large" && /raise it with --max-pixels/.test(e.message));
+  assert.throws(
+    () => decodeJpeg(jpeg, "big.jpg", { maxPixels: 1000 }),
+    (e: unknown) =>
+      e instanceof ImageFileError && e.reason === "too-large" && /raise it with --max-pixels/.test(e.message),
+  );
   assert.equal(decodeJpeg(jpeg, "big.jpg", { maxPixels: 1200 }).width, 40);
 });
 
@@ -201,17 +275,34 @@ test("encodePng writes 16-bit, gray and alpha PNGs that decode back to the same 
     const rgbaBytes = encodePng(img, { bitDepth, alpha });
     assert.deepEqual(pngFacts(rgbaBytes), { depth: bitDepth, colorType: 6, gray: false, alpha: true });
     const back = decodeImage(rgbaBytes, "memory");
-    img.data.forEach((v, i) => assert.ok(Math.abs((back.data[i] as number) - Math.round(v * max) / max) < 1e-6, `${bitDepth}-bit sample ${i}`));
-    decodePngAlpha(rgbaBytes, "memory").forEach((a, p) => assert.ok(Math.abs(a - Math.round((alpha[p] as number) * max) / max) < 1e-6, `alpha ${p}`));
+    img.data.forEach((v, i) =>
+      assert.ok(Math.abs((back.data[i] as number) - Math.round(v * max) / max) < 1e-6, `${bitDepth}-bit sample ${i}`),
+    );
+    decodePngAlpha(rgbaBytes, "memory").forEach((a, p) =>
+      assert.ok(Math.abs(a - Math.round((alpha[p] as number) * max) / max) < 1e-6, `alpha ${p}`),
+    );
     const grayBytes = encodePng(img, { bitDepth, gray: true });
     assert.deepEqual(pngFacts(grayBytes), { depth: bitDepth, colorType: 0, gray: true, alpha: false });
     const gray = decodeImage(grayBytes, "memory");
     for (let p = 0; p < 12 * 9; p++) {
-      const mean = ((img.data[p * 3] as number) + (img.data[p * 3 + 1] as number) + (img.data[p * 3 + 2] as number)) / 3;
-      assert.ok(Math.abs((gray.data[p * 3] as number) - Math.round(mean * max) / max) < 1e-6 && gray.data[p * 3] === gray.data[p * 3 + 2], `gray level ${p}`);
+      const mean =
+        ((img.data[p * 3] as number) + (img.data[p * 3 + 1] as number) + (img.data[p * 3 + 2] as number)) / 3;
+      assert.ok(
+        Math.abs((gray.data[p * 3] as number) - Math.round(mean * max) / max) < 1e-6 &&
+          gray.data[p * 3] === gray.data[p * 3 + 2],
+        `gray level ${p}`,
+      );
     }
-    assert.deepEqual(pngFacts(encodePng(img, { bitDepth, gray: true, alpha })), { depth: bitDepth, colorType: 4, gray: true, alpha: true });
+    assert.deepEqual(pngFacts(encodePng(img, { bitDepth, gray: true, alpha })), {
+      depth: bitDepth,
+      colorType: 4,
+      gray: true,
+      alpha: true,
+    });
   }
   assert.equal(pngFacts(encodeJpeg(img, 90)), undefined);
-  assert.ok(decodePngAlpha(encodePng(img), "memory").every((a) => a === 1), "no alpha channel: opaque");
+  assert.ok(
+    decodePngAlpha(encodePng(img), "memory").every((a) => a === 1),
+    "no alpha channel: opaque",
+  );
 });

@@ -1,8 +1,9 @@
-import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, test } from "node:test";
+
 import { metricsCommand } from "../../src/cli/commands/metrics.js";
 import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/procedural.js";
@@ -34,7 +35,10 @@ test("metrics prints one JSON line with PSNR and SSIM equal to an independent fl
   const A = readPngReference(a);
   const B = readPngReference(b);
   const closeTo = (actual: number, expected: number, what: string) =>
-    assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs reference ${expected}`);
+    assert.ok(
+      Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
+      `${what}: ${actual} vs reference ${expected}`,
+    );
 
   const { code, out, err } = await run("--convention", "basicsr", "--crop", "2", "--y", a, b);
   assert.equal(code, 0, err);
@@ -55,7 +59,7 @@ test("metrics prints one JSON line with PSNR and SSIM equal to an independent fl
   assert.notEqual(sk.ssim, rgb.ssim);
 });
 
-test("identical images report psnr as the string \"Infinity\" and ssim 1", async () => {
+test('identical images report psnr as the string "Infinity" and ssim 1', async () => {
   const { code, out } = await run(a, a);
   assert.equal(code, 0);
   assert.deepEqual(JSON.parse(out), { psnr: "Infinity", ssim: 1 });

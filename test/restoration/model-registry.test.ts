@@ -8,15 +8,26 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import * as E from "fp-ts/Either";
 import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/Either";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import { Count } from "../../src/core/codecs.js";
 import { formatDecodeErrors } from "../../src/core/report.js";
-import { AdapterError } from "../../src/tfjs/index.js";
-import { convParameterCount, createModel, expectedParameterCount, modelKinds, ModelSpec, modelSpecCodec, registerModel, resolveModelSpec } from "../../src/restoration/models/index.js";
+import {
+  convParameterCount,
+  createModel,
+  expectedParameterCount,
+  modelKinds,
+  ModelSpec,
+  modelSpecCodec,
+  registerModel,
+  resolveModelSpec,
+} from "../../src/restoration/models/index.js";
 import { loadTrainedSession, multipleOfFor, resolveTrainConfig, trainRun } from "../../src/restoration/train/index.js";
+import { AdapterError } from "../../src/tfjs/index.js";
 
 /** A one-conv residual model: output = input + conv3x3(input), the conv starting at zero. */
 registerModel("test-one-conv", {
@@ -43,15 +54,29 @@ describe("the model registry", () => {
   });
 
   it("refuses a taken name, a built-in's included, with a clear error", () => {
-    const entry = { codec: modelSpecCodec("test-one-conv", {}), build: () => (x: tf.Tensor4D) => x, parameterCount: () => 0 };
+    const entry = {
+      codec: modelSpecCodec("test-one-conv", {}),
+      build: () => (x: tf.Tensor4D) => x,
+      parameterCount: () => 0,
+    };
     for (const name of ["test-one-conv", "srresnet"]) {
       assert.throws(
         () => registerModel(name, entry),
-        (e: unknown) => e instanceof AdapterError && e.message === `registerModel: a model named "${name}" is already registered (registered: srresnet, unet, prompt-unet, test-one-conv); choose another name`,
+        (e: unknown) =>
+          e instanceof AdapterError &&
+          e.message ===
+            `registerModel: a model named "${name}" is already registered (registered: srresnet, unet, prompt-unet, test-one-conv); choose another name`,
       );
     }
-    assert.throws(() => registerModel("test-incomplete", { codec: modelSpecCodec("test-incomplete", {}) } as never), /the entry needs build \(a function\), parameterCount \(a function\)/);
-    assert.deepEqual(modelKinds(), ["srresnet", "unet", "prompt-unet", "test-one-conv"], "a refused entry is not added");
+    assert.throws(
+      () => registerModel("test-incomplete", { codec: modelSpecCodec("test-incomplete", {}) } as never),
+      /the entry needs build \(a function\), parameterCount \(a function\)/,
+    );
+    assert.deepEqual(
+      modelKinds(),
+      ["srresnet", "unet", "prompt-unet", "test-one-conv"],
+      "a refused entry is not added",
+    );
   });
 
   it("decodes the new kind in ModelSpec and in training configs, typos refused", () => {
@@ -93,14 +118,20 @@ describe("the model registry", () => {
     const outcome = await trainRun({ config: resolved.right, evaluateAtEnd: false });
     assert.equal(outcome.step, 1);
     assert.ok(Number.isFinite(outcome.lastRecord?.loss), JSON.stringify(outcome.lastRecord));
-    const manifest = JSON.parse(readFileSync(join(temp, "one-conv", "checkpoint", "manifest.json"), "utf8")) as { step: number; model: unknown[] };
+    const manifest = JSON.parse(readFileSync(join(temp, "one-conv", "checkpoint", "manifest.json"), "utf8")) as {
+      step: number;
+      model: unknown[];
+    };
     assert.equal(manifest.step, 1);
     assert.equal(manifest.model.length, 2, "the conv's filter and bias");
     const session = await loadTrainedSession(join(temp, "one-conv", "checkpoint"));
     assert.equal(session.step, 1);
     assert.deepEqual(session.model.spec, { kind: "test-one-conv", kernel: 3 });
     const filter = session.model.variables[0] as tf.Variable;
-    assert.ok((await filter.data()).some((v) => v !== 0), "the step moved the zero-initialised conv");
+    assert.ok(
+      (await filter.data()).some((v) => v !== 0),
+      "the step moved the zero-initialised conv",
+    );
     session.model.dispose();
     session.trainer.dispose();
     session.optimizer.dispose();

@@ -1,12 +1,19 @@
-import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import * as E from "fp-ts/Either";
+import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/Either";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import { art } from "../../src/core/index.js";
+import {
+  createModel,
+  expectedParameterCount,
+  ModelSpec,
+  resolveModelSpec,
+} from "../../src/restoration/models/index.js";
 import { AdapterError, createTrainer, selectBackend } from "../../src/tfjs/index.js";
-import { createModel, expectedParameterCount, ModelSpec, resolveModelSpec } from "../../src/restoration/models/index.js";
 
 const tinySpecs = [
   { kind: "srresnet", width: 4, blocks: 2 },
@@ -26,7 +33,10 @@ describe("restoration models", () => {
     assert.ok(E.isLeft(ModelSpec.decode({ kind: "unet", widht: 8 })));
     assert.ok(E.isLeft(ModelSpec.decode({ kind: "srresnet", width: 0 })));
     assert.ok(E.isLeft(ModelSpec.decode({ kind: "transformer" })));
-    assert.throws(() => createModel(tf, { kind: "unet", depth: -1 }), (e: unknown) => e instanceof AdapterError && /invalid model spec/.test(e.message));
+    assert.throws(
+      () => createModel(tf, { kind: "unet", depth: -1 }),
+      (e: unknown) => e instanceof AdapterError && /invalid model spec/.test(e.message),
+    );
   });
 
   it("parameter counts match hand-computed numbers", () => {
@@ -34,7 +44,10 @@ describe("restoration models", () => {
     assert.equal(expectedParameterCount({ kind: "srresnet", width: 64, blocks: 16 }), 1792 + 32 * 36928 + 36928 + 1731);
     // U-Net width 4, depth 1: in 9*3*4+4 = 112; out 9*4*3+3 = 111; enc 2*(9*16+4) = 296; down 4*4*8+8 = 136;
     // up 4*8*4+4 = 132; dec 9*8*4+4 = 292 and 9*16+4 = 148; bottleneck 2*(9*64+8) = 1168.
-    assert.equal(expectedParameterCount({ kind: "unet", width: 4, depth: 1 }), 112 + 111 + 296 + 136 + 132 + 292 + 148 + 1168);
+    assert.equal(
+      expectedParameterCount({ kind: "unet", width: 4, depth: 1 }),
+      112 + 111 + 296 + 136 + 132 + 292 + 148 + 1168,
+    );
     // + prompt block at level 0 with 2 prompts of 3x3: 2*9*4 = 72; selector 4*2+2 = 10; conv 148; fuse 9*8*4+4 = 292.
     assert.equal(
       expectedParameterCount({ kind: "prompt-unet", width: 4, depth: 1, prompts: 2, promptSize: 3 }),
@@ -63,14 +76,19 @@ describe("restoration models", () => {
     input.dispose();
   });
 
-  it("SRResNet init: \"basicsr\" draws the same He-normal values times 0.1 (the last conv stays zero); the default is \"he\", and a spec without init resolves as before", () => {
+  it('SRResNet init: "basicsr" draws the same He-normal values times 0.1 (the last conv stays zero); the default is "he", and a spec without init resolves as before', () => {
     const resolve = (raw: unknown) => {
       const decoded = ModelSpec.decode(raw);
       assert.ok(E.isRight(decoded));
       return resolveModelSpec(decoded.right);
     };
     assert.deepEqual(resolve({ kind: "srresnet", width: 8, blocks: 2 }), { kind: "srresnet", width: 8, blocks: 2 });
-    assert.deepEqual(resolve({ kind: "srresnet", width: 8, blocks: 2, init: "basicsr" }), { kind: "srresnet", width: 8, blocks: 2, init: "basicsr" });
+    assert.deepEqual(resolve({ kind: "srresnet", width: 8, blocks: 2, init: "basicsr" }), {
+      kind: "srresnet",
+      width: 8,
+      blocks: 2,
+      init: "basicsr",
+    });
     assert.ok(E.isLeft(ModelSpec.decode({ kind: "srresnet", init: "xavier" })));
     const values = (spec: Parameters<typeof createModel>[1]) => {
       const model = createModel(tf, spec, { seed: 4 });
@@ -81,7 +99,14 @@ describe("restoration models", () => {
     const plain = values({ kind: "srresnet", width: 8, blocks: 2 });
     assert.deepEqual(values({ kind: "srresnet", width: 8, blocks: 2, init: "he" }), plain, "init he is the default");
     const scaled = values({ kind: "srresnet", width: 8, blocks: 2, init: "basicsr" });
-    scaled.forEach((variable, i) => variable.forEach((v, j) => assert.ok(Math.abs(v - 0.1 * (plain[i]![j] as number)) <= 1e-7 * Math.max(1, Math.abs(v)), `variable ${i}[${j}]: ${v} vs 0.1 x ${plain[i]![j]}`)));
+    scaled.forEach((variable, i) =>
+      variable.forEach((v, j) =>
+        assert.ok(
+          Math.abs(v - 0.1 * (plain[i]![j] as number)) <= 1e-7 * Math.max(1, Math.abs(v)),
+          `variable ${i}[${j}]: ${v} vs 0.1 x ${plain[i]![j]}`,
+        ),
+      ),
+    );
     assert.ok(plain.some((variable) => variable.some((v) => v !== 0)));
   });
   it("rejects wrong input shapes clearly", () => {
@@ -96,13 +121,22 @@ describe("restoration models", () => {
     const targets = tf.tidy(() => tf.clipByValue(tf.mul(inputs, 0.7), 0, 1));
     for (const spec of tinySpecs) {
       const model = createModel(tf, spec, { seed: 2 });
-      const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3, lagged: true });
+      const trainer = createTrainer({
+        tf,
+        model,
+        optimizer: tf.train.adam(1e-2),
+        weighting: art(),
+        numTasks: 3,
+        lagged: true,
+      });
       const before = await Promise.all(model.variables.map(async (v) => Array.from(await v.data())));
       const first = await trainer.step(inputs, targets, [0, 1, 2]);
       let last = first;
       for (let i = 0; i < 5; i++) last = await trainer.step(inputs, targets, [0, 1, 2]);
       const after = await Promise.all(model.variables.map(async (v) => Array.from(await v.data())));
-      model.variables.forEach((v, i) => assert.notDeepEqual(after[i], before[i], `${spec.kind}: ${v.name} did not move`));
+      model.variables.forEach((v, i) =>
+        assert.notDeepEqual(after[i], before[i], `${spec.kind}: ${v.name} did not move`),
+      );
       assert.ok(last.loss < first.loss, `${spec.kind}: ${first.loss} → ${last.loss}`);
       model.dispose();
     }

@@ -1,5 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
+
 import { Rng } from "../../src/core/random.js";
 import { proceduralImage } from "../../src/restoration/data/procedural.js";
 import { gaussianBlur } from "../../src/restoration/degradations/index.js";

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
+
 import { runCli } from "../../src/cli/main.js";
 import { acquireRunLock, RUN_LOCK_FILE, RunDirectoryBusyError } from "../../src/restoration/train/run-lock.js";
 
@@ -12,7 +13,10 @@ const temp = mkdtempSync(join(tmpdir(), "art-mtl-lock-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const logLines = (dir: string): number => (existsSync(join(dir, "log.jsonl")) ? readFileSync(join(dir, "log.jsonl"), "utf8").split("\n").filter(Boolean).length : 0);
+const logLines = (dir: string): number =>
+  existsSync(join(dir, "log.jsonl"))
+    ? readFileSync(join(dir, "log.jsonl"), "utf8").split("\n").filter(Boolean).length
+    : 0;
 const waitFor = async (what: string, ok: () => boolean, seconds = 90) => {
   for (let i = 0; i < seconds * 10; i++) {
     if (ok()) return;
@@ -23,12 +27,25 @@ const waitFor = async (what: string, ok: () => boolean, seconds = 90) => {
 
 /** A long tiny run in a child process (the first writer). */
 const startTrainer = (config: string): ChildProcess =>
-  spawn(process.execPath, ["--import", "tsx", join(repo, "src/cli/main.ts"), "train", "--config", config, "--quiet"], { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
+  spawn(process.execPath, ["--import", "tsx", join(repo, "src/cli/main.ts"), "train", "--config", config, "--quiet"], {
+    cwd: repo,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
 const configIn = (dir: string, steps: number): string => {
   const path = join(temp, `${dir.split("/").pop()}.json`);
   writeFileSync(
     path,
-    JSON.stringify({ tasks: ["noise", "blur"], data: { source: "procedural", patchSize: 16, prefetch: "none" }, model: { kind: "srresnet", width: 4, blocks: 1 }, steps, batch: 4, backend: "wasm", output: dir, checkpointEvery: 5, eval: { images: 1, size: 16 } }),
+    JSON.stringify({
+      tasks: ["noise", "blur"],
+      data: { source: "procedural", patchSize: 16, prefetch: "none" },
+      model: { kind: "srresnet", width: 4, blocks: 1 },
+      steps,
+      batch: 4,
+      backend: "wasm",
+      output: dir,
+      checkpointEvery: 5,
+      eval: { images: 1, size: 16 },
+    }),
   );
   return path;
 };
@@ -45,7 +62,10 @@ describe("one writer per run directory", () => {
     const release = acquireRunLock(dir);
     const owner = JSON.parse(readFileSync(join(dir, RUN_LOCK_FILE), "utf8")) as { pid: number; host: string };
     assert.deepEqual([owner.pid, owner.host], [process.pid, hostname()]);
-    assert.throws(() => acquireRunLock(dir), (e: unknown) => e instanceof RunDirectoryBusyError && e.message.includes(`pid ${process.pid}`));
+    assert.throws(
+      () => acquireRunLock(dir),
+      (e: unknown) => e instanceof RunDirectoryBusyError && e.message.includes(`pid ${process.pid}`),
+    );
     release();
     assert.ok(!existsSync(join(dir, RUN_LOCK_FILE)));
     acquireRunLock(dir)();
@@ -87,7 +107,11 @@ describe("one writer per run directory", () => {
     });
     const start = Date.now() + 10_000; // after every contender has started (tsx start-up)
     const contenders = Array.from({ length: 6 }, () =>
-      spawn(process.execPath, ["--import", "tsx", join(repo, "test/support/lock-contender.ts"), String(start), ...trials], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] }),
+      spawn(
+        process.execPath,
+        ["--import", "tsx", join(repo, "test/support/lock-contender.ts"), String(start), ...trials],
+        { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
+      ),
     );
     const outputs = await Promise.all(
       contenders.map(
@@ -106,9 +130,16 @@ describe("one writer per run directory", () => {
     // Contenders that reached a trial late did not try; among those on time, exactly one wins.
     const onTime = trials.map((_, t) => lines.filter((l) => l === `${t} won` || l === `${t} busy`).length);
     const winners = trials.map((_, t) => lines.filter((l) => l === `${t} won`).length);
-    assert.deepEqual(winners, onTime.map((n) => (n > 0 ? 1 : 0)), `winners per trial: ${winners.join(" ")} (contenders on time: ${onTime.join(" ")})`);
+    assert.deepEqual(
+      winners,
+      onTime.map((n) => (n > 0 ? 1 : 0)),
+      `winners per trial: ${winners.join(" ")} (contenders on time: ${onTime.join(" ")})`,
+    );
     const raced = onTime.filter((n) => n >= 2).length;
-    assert.ok(raced >= 20, `only ${raced} of ${trials.length} trials had 2 or more contenders on time (the machine is too loaded to race)`);
+    assert.ok(
+      raced >= 20,
+      `only ${raced} of ${trials.length} trials had 2 or more contenders on time (the machine is too loaded to race)`,
+    );
     console.log(`# lock race: ${raced} trials with >= 2 contenders on time (${onTime.join(" ")}), one owner in each`);
     for (const dir of trials) assert.ok(!existsSync(join(dir, RUN_LOCK_FILE)), "released by its one owner");
   });

@@ -1,7 +1,9 @@
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
+
 import { createModel } from "../../src/restoration/models/index.js";
 import type { Tf } from "../../src/tfjs/index.js";
 
@@ -25,7 +27,9 @@ describe("seeded model initialisation", () => {
     for (const seed of [0, 1, 2]) {
       const a = (await snapshot(seed)).filter((v) => v.some((x) => x !== 0));
       const b = (await snapshot(seed + 1)).filter((v) => v.some((x) => x !== 0));
-      for (const [i, va] of a.entries()) for (const [j, vb] of b.entries()) assert.notDeepEqual(va, vb, `seed ${seed} variable ${i} = seed ${seed + 1} variable ${j}`);
+      for (const [i, va] of a.entries())
+        for (const [j, vb] of b.entries())
+          assert.notDeepEqual(va, vb, `seed ${seed} variable ${i} = seed ${seed + 1} variable ${j}`);
     }
   });
 });

@@ -1,14 +1,22 @@
-import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import * as E from "fp-ts/Either";
+import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/Either";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
-import { equal } from "../../src/strategies/index.js";
-import { AdapterError, createTrainer } from "../../src/tfjs/index.js";
-import { createModel, expectedParameterCount, ModelSpec, resolveModelSpec, taskPromptSelector } from "../../src/restoration/models/index.js";
+
+import {
+  createModel,
+  expectedParameterCount,
+  ModelSpec,
+  resolveModelSpec,
+  taskPromptSelector,
+} from "../../src/restoration/models/index.js";
 import { blindTaskIds } from "../../src/restoration/train/blind-ids.js";
 import { resolveTrainConfig } from "../../src/restoration/train/config.js";
+import { equal } from "../../src/strategies/index.js";
+import { AdapterError, createTrainer } from "../../src/tfjs/index.js";
 
 /** Task prompts (MiOIR's explicit prompt, as per-task FiLM tables) on every model kind. */
 const promptedSpecs = [
@@ -34,9 +42,15 @@ describe("task-prompted models", () => {
 
   it("parameter counts: hand-computed tables, and the built models match the formula", () => {
     // SRResNet width 4, 2 blocks, 3 tasks: 4 stages (head, 2 blocks, tail) x 2 tables x 4 rows (3 tasks + blind) x 4 channels = 128.
-    assert.equal(expectedParameterCount({ kind: "srresnet", width: 4, blocks: 2, taskPrompt: true }, 3), expectedParameterCount({ kind: "srresnet", width: 4, blocks: 2 }) + 128);
+    assert.equal(
+      expectedParameterCount({ kind: "srresnet", width: 4, blocks: 2, taskPrompt: true }, 3),
+      expectedParameterCount({ kind: "srresnet", width: 4, blocks: 2 }) + 128,
+    );
     // U-Net width 4, depth 1, 2 tasks: stages of 4 (in), 4 (enc0), 8 (bottleneck), 4 (dec0) channels x 2 tables x 3 rows = 120.
-    assert.equal(expectedParameterCount({ kind: "unet", width: 4, depth: 1, taskPrompt: true }, 2), expectedParameterCount({ kind: "unet", width: 4, depth: 1 }) + 120);
+    assert.equal(
+      expectedParameterCount({ kind: "unet", width: 4, depth: 1, taskPrompt: true }, 2),
+      expectedParameterCount({ kind: "unet", width: 4, depth: 1 }) + 120,
+    );
     for (const spec of promptedSpecs) {
       const model = createModel(tf, spec, { numTasks: 3 });
       assert.equal(model.numTasks, 3);
@@ -46,8 +60,14 @@ describe("task-prompted models", () => {
   });
 
   it("needs numTasks, and refuses task ids out of range naming the sample", () => {
-    assert.throws(() => createModel(tf, promptedSpecs[0]), (e: unknown) => e instanceof AdapterError && /needs numTasks/.test(e.message));
-    assert.throws(() => taskPromptSelector(2, 3, [0, 3]), (e: unknown) => e instanceof AdapterError && /sample 1 .*got 3/.test(e.message));
+    assert.throws(
+      () => createModel(tf, promptedSpecs[0]),
+      (e: unknown) => e instanceof AdapterError && /needs numTasks/.test(e.message),
+    );
+    assert.throws(
+      () => taskPromptSelector(2, 3, [0, 3]),
+      (e: unknown) => e instanceof AdapterError && /sample 1 .*got 3/.test(e.message),
+    );
     assert.throws(() => taskPromptSelector(2, 3, [0, -2]), /sample 1/);
     assert.throws(() => taskPromptSelector(2, 3, [0]), /expected 2 task ids/);
     // Known ids pick their row; -1 and "no ids" pick the blind row (the last).
@@ -71,14 +91,24 @@ describe("task-prompted models", () => {
   });
 
   it("routes each sample through its own task's prompt", async () => {
-    const model = createModel(tf, { kind: "srresnet", width: 4, blocks: 1, taskPrompt: true }, { seed: 2, numTasks: 2 });
+    const model = createModel(
+      tf,
+      { kind: "srresnet", width: 4, blocks: 1, taskPrompt: true },
+      { seed: 2, numTasks: 2 },
+    );
     // Make the output conv non-zero, then give task 1 (row 1) of the last prompt a shift: only samples of task 1 change.
     const last = model.variables.find((v) => v.name.endsWith("last/filter")) as tf.Variable;
     last.assign(tf.randomNormal(last.shape, 0, 0.1, "float32", 3));
     const input = tf.randomUniform([3, 6, 6, 3], 0, 1, "float32", 4);
     const before = tf.tidy(() => model.apply(input, { taskIds: [0, 1, -1] }));
     const shift = model.variables.find((v) => v.name.endsWith("prompt2/shift")) as tf.Variable;
-    shift.assign(tf.tensor2d([[0, 0, 0, 0], [0.5, -0.5, 0.5, -0.5], [0, 0, 0, 0]]));
+    shift.assign(
+      tf.tensor2d([
+        [0, 0, 0, 0],
+        [0.5, -0.5, 0.5, -0.5],
+        [0, 0, 0, 0],
+      ]),
+    );
     const after = tf.tidy(() => model.apply(input, { taskIds: [0, 1, -1] }));
     const changed = tf.tidy(() => tf.max(tf.abs(tf.sub(after, before)), [1, 2, 3]));
     const perSample = Array.from(await changed.data());
@@ -90,7 +120,11 @@ describe("task-prompted models", () => {
   });
 
   it("trains: the trainer passes the batch's task ids, and a prompt row only moves when its task (or blind) is in the batch", async () => {
-    const model = createModel(tf, { kind: "srresnet", width: 4, blocks: 1, taskPrompt: true }, { seed: 3, numTasks: 3 });
+    const model = createModel(
+      tf,
+      { kind: "srresnet", width: 4, blocks: 1, taskPrompt: true },
+      { seed: 3, numTasks: 3 },
+    );
     const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-2), weighting: equal(), numTasks: 3 });
     const inputs = tf.randomUniform([4, 6, 6, 3], 0, 1, "float32", 6);
     const targets = tf.randomUniform([4, 6, 6, 3], 0, 1, "float32", 7);
@@ -99,7 +133,11 @@ describe("task-prompted models", () => {
     for (let i = 0; i < 2; i++) await trainer.step(inputs, targets, [0, 0, 1, 1], { taskIds: [0, -1, 1, 1] });
     const rows = (await headScale.array()) as number[][];
     const moved = rows.map((row) => row.some((v) => v !== 0));
-    assert.deepEqual(moved, [true, true, false, true], "rows 0 and 1 (tasks in the batch), not 2 (task absent), and the blind row 3");
+    assert.deepEqual(
+      moved,
+      [true, true, false, true],
+      "rows 0 and 1 (tasks in the batch), not 2 (task absent), and the blind row 3",
+    );
     await assert.rejects(trainer.step(inputs, targets, [0, 0, 1, 1], { taskIds: [0, 1] }), /one id per sample/);
     trainer.dispose();
     tf.dispose([inputs, targets]);

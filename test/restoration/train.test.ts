@@ -1,13 +1,24 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import * as E from "fp-ts/Either";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatDuration, learningRateAt, loadTf, readTrainConfigFile, ProgressBar, resolveTrainConfig, resolveWeighting, sequentialCurriculum, tileStarts } from "../../src/restoration/train/index.js";
-import { lineChart, logTicks, niceTicks, smooth, thinIndices } from "../../src/restoration/report/svg.js";
+import { describe, it } from "node:test";
+import * as E from "fp-ts/Either";
+
 import { renderReport } from "../../src/restoration/report/html.js";
 import { readRun } from "../../src/restoration/report/run.js";
+import { lineChart, logTicks, niceTicks, smooth, thinIndices } from "../../src/restoration/report/svg.js";
+import {
+  formatDuration,
+  learningRateAt,
+  loadTf,
+  ProgressBar,
+  readTrainConfigFile,
+  resolveTrainConfig,
+  resolveWeighting,
+  sequentialCurriculum,
+  tileStarts,
+} from "../../src/restoration/train/index.js";
 import { parseLog, runPaths, truncateLog, writeJsonAtomic } from "../../src/restoration/train/run-dir.js";
 
 const errors = (raw: unknown): string[] => {
@@ -32,14 +43,28 @@ describe("train config codec", () => {
     assert.deepEqual(errors({ steps: 0 }), ["steps: expected Count (got 0)"]);
     assert.deepEqual(errors({}), ["steps: expected Count (got undefined)"]);
     assert.ok(errors({ steps: 5, batch: "x" }).includes('batch: expected Count (got "x")'));
-    assert.match(errors({ steps: 5, tasks: ["noise", "fog"] })[0] as string, /^tasks\.1: expected a task name .* \(got "fog"\)$/);
-    assert.deepEqual(errors({ steps: 5, schedule: { kind: "linear" } }), ['schedule.kind: expected "constant" | "cosine" | "step" (got "linear")']);
-    assert.deepEqual(errors({ steps: 5, schedule: { kind: "step", gamma: 2 } }), ["schedule.gamma: expected number in (0, 1] (got 2)"]);
-    assert.match(errors({ steps: 5, data: { patchsize: 3 } })[0] as string, /^data\.patchsize: unknown key .* \(got 3\)$/);
-    assert.deepEqual(errors({ steps: 5, data: { source: "proc" } }), ['data.source: expected "procedural" or { "folder": DIR } (got "proc")']);
+    assert.match(
+      errors({ steps: 5, tasks: ["noise", "fog"] })[0] as string,
+      /^tasks\.1: expected a task name .* \(got "fog"\)$/,
+    );
+    assert.deepEqual(errors({ steps: 5, schedule: { kind: "linear" } }), [
+      'schedule.kind: expected "constant" | "cosine" | "step" (got "linear")',
+    ]);
+    assert.deepEqual(errors({ steps: 5, schedule: { kind: "step", gamma: 2 } }), [
+      "schedule.gamma: expected number in (0, 1] (got 2)",
+    ]);
+    assert.match(
+      errors({ steps: 5, data: { patchsize: 3 } })[0] as string,
+      /^data\.patchsize: unknown key .* \(got 3\)$/,
+    );
+    assert.deepEqual(errors({ steps: 5, data: { source: "proc" } }), [
+      'data.source: expected "procedural" or { "folder": DIR } (got "proc")',
+    ]);
     assert.deepEqual(errors({ steps: 5, lr: Number.NaN }), ["lr: expected PositiveFinite (got NaN)"]);
     assert.match(errors({ steps: 5, model: { kind: "srresnet", widht: 8 } }).join("\n"), /model\.widht: unknown key/);
-    assert.deepEqual(errors({ steps: 5, tasks: ["noise", "rain"], data: { proportions: [1] } }), ["data.proportions: expected 2 values, one per task (got [1])"]);
+    assert.deepEqual(errors({ steps: 5, tasks: ["noise", "rain"], data: { proportions: [1] } }), [
+      "data.proportions: expected 2 values, one per task (got [1])",
+    ]);
   });
   it("checks the weighting name and options against the strategy registry", () => {
     assert.ok(E.isRight(resolveWeighting("mixed", {})));
@@ -108,8 +133,14 @@ describe("loadTf", () => {
   it("does not keep a failed attempt: a retry with the same choice tries again", async () => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const lines: string[] = [];
-      await assert.rejects(loadTf("node-gpu", (line) => lines.push(line)), /no usable tfjs backend for 'node-gpu'/);
-      assert.ok(lines.some((line) => line.includes("skipping node-gpu")), `attempt ${attempt} ran: ${JSON.stringify(lines)}`);
+      await assert.rejects(
+        loadTf("node-gpu", (line) => lines.push(line)),
+        /no usable tfjs backend for 'node-gpu'/,
+      );
+      assert.ok(
+        lines.some((line) => line.includes("skipping node-gpu")),
+        `attempt ${attempt} ran: ${JSON.stringify(lines)}`,
+      );
     }
   });
 });
@@ -130,7 +161,12 @@ describe("progress bar", () => {
   it("rewrites one line on a TTY and prints plain periodic lines otherwise", () => {
     let clock = 0;
     const tty: string[] = [];
-    const bar = new ProgressBar("run", 10, 0, { write: (t) => tty.push(t), isTTY: true, columns: 60, now: () => clock });
+    const bar = new ProgressBar("run", 10, 0, {
+      write: (t) => tty.push(t),
+      isTTY: true,
+      columns: 60,
+      now: () => clock,
+    });
     for (let i = 1; i <= 10; i++) {
       clock += 1000;
       bar.update(i, "loss 0.1");
@@ -141,7 +177,12 @@ describe("progress bar", () => {
     assert.equal(tty[tty.length - 1], "\n");
     const plain: string[] = [];
     clock = 0;
-    const bar2 = new ProgressBar("run", 100, 0, { write: (t) => plain.push(t), isTTY: false, plainEvery: 10, now: () => clock });
+    const bar2 = new ProgressBar("run", 100, 0, {
+      write: (t) => plain.push(t),
+      isTTY: false,
+      plainEvery: 10,
+      now: () => clock,
+    });
     for (let i = 1; i <= 100; i++) {
       clock += 1000;
       bar2.update(i);
@@ -156,7 +197,10 @@ describe("report", () => {
   it("makes nice ticks, smooths with gaps and thins long series", () => {
     assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
     // Crossing zero from below: 0 itself, not a running sum's -3e-17.
-    assert.deepEqual(niceTicks(-0.32, 0.04, 5), [-0.3, -0.2, -0.1, 0, 0.1].filter((v) => v <= 0.04));
+    assert.deepEqual(
+      niceTicks(-0.32, 0.04, 5),
+      [-0.3, -0.2, -0.1, 0, 0.1].filter((v) => v <= 0.04),
+    );
     assert.deepEqual(logTicks(0.001, 10), [0.001, 0.01, 0.1, 1, 10]);
     const s = smooth([1, null, 3], 0.5);
     assert.equal(s[0], 1);
@@ -165,7 +209,9 @@ describe("report", () => {
     assert.equal(thinIndices(10_000, 400).length, 401);
   });
   it("renders a self-contained HTML page with inline SVG and escaped names", () => {
-    const log = parseLog('{"step":1,"loss":0.5,"taskLosses":[0.4,null],"weights":[1,0],"lr":0.001,"time":0.1}\n{"step":2,"loss":0.3,"taskLosses":[0.3,0.2],"weights":[0.5,0.5],"lr":0.001,"time":0.2}\n{"step":3,"lo');
+    const log = parseLog(
+      '{"step":1,"loss":0.5,"taskLosses":[0.4,null],"weights":[1,0],"lr":0.001,"time":0.1}\n{"step":2,"loss":0.3,"taskLosses":[0.3,0.2],"weights":[0.5,0.5],"lr":0.001,"time":0.2}\n{"step":3,"lo',
+    );
     assert.equal(log.records.length, 2);
     assert.equal(log.bad, 1);
     const html = renderReport(
@@ -182,21 +228,41 @@ describe("report", () => {
     const dir = mkdtempSync(join(tmpdir(), "art-mtl-truncate-"));
     try {
       const path = join(dir, "log.jsonl");
-      const line = (step: number) => `{"step":${step},"loss":0.5,"taskLosses":[0.4,null],"weights":[1,0],"lr":0.001,"time":${step / 10}}`;
+      const line = (step: number) =>
+        `{"step":${step},"loss":0.5,"taskLosses":[0.4,null],"weights":[1,0],"lr":0.001,"time":${step / 10}}`;
       writeFileSync(path, `${line(1)}\n${line(2)}\n{"step":3,"lo\n${line(3)}\n`);
       assert.equal(truncateLog(path, 2)?.step, 2);
       assert.equal(readFileSync(path, "utf8"), `${line(1)}\n${line(2)}\n`);
-      assert.deepEqual(parseLog(readFileSync(path, "utf8")).records.map((r) => r.step), [1, 2]);
+      assert.deepEqual(
+        parseLog(readFileSync(path, "utf8")).records.map((r) => r.step),
+        [1, 2],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  it("eval.json keeps PSNR +Infinity as \"Infinity\" (not null) and the run reader reads it back", () => {
+  it('eval.json keeps PSNR +Infinity as "Infinity" (not null) and the run reader reads it back', () => {
     const dir = mkdtempSync(join(tmpdir(), "art-mtl-eval-json-"));
     try {
       const evaluation = {
-        checkpoint: "c", step: 1, data: "procedural", convention: "basicsr", cropBorder: 0, yChannel: false,
-        tasks: [{ task: "noise", count: 1, psnr: Number.POSITIVE_INFINITY, ssim: 1, inputPsnr: Number.POSITIVE_INFINITY, inputSsim: 1 }], mean: { psnr: Number.POSITIVE_INFINITY, ssim: 1 }, seconds: 0.5,
+        checkpoint: "c",
+        step: 1,
+        data: "procedural",
+        convention: "basicsr",
+        cropBorder: 0,
+        yChannel: false,
+        tasks: [
+          {
+            task: "noise",
+            count: 1,
+            psnr: Number.POSITIVE_INFINITY,
+            ssim: 1,
+            inputPsnr: Number.POSITIVE_INFINITY,
+            inputSsim: 1,
+          },
+        ],
+        mean: { psnr: Number.POSITIVE_INFINITY, ssim: 1 },
+        seconds: 0.5,
       };
       writeJsonAtomic(runPaths(dir).eval, evaluation);
       const text = readFileSync(runPaths(dir).eval, "utf8");

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as E from "fp-ts/Either";
 import fc from "fast-check";
+import * as E from "fp-ts/Either";
 import * as t from "io-ts";
-import { art, formatDecodeErrors, isTwoPhase, unwrap } from "../../src/core/index.js";
-import type { TaskLosses, Weighting } from "../../src/core/index.js";
+
+import { art, formatDecodeErrors, isTwoPhase, unwrap, type TaskLosses, type Weighting } from "../../src/core/index.js";
 import {
   activeTasksAt,
   clampOntoSimplex,
@@ -23,8 +23,8 @@ import {
   warmup,
 } from "../../src/strategies/index.js";
 import { assertAllClose } from "../support/all-close.js";
-import { recordingWeighting } from "../support/recording-weighting.js";
 import { codecLines } from "../support/codec-lines.js";
+import { recordingWeighting } from "../support/recording-weighting.js";
 
 const steps = <S>(w: Weighting<S>, numTasks: number, sequence: TaskLosses[]) => {
   let state = unwrap(w.init(numTasks));
@@ -43,7 +43,9 @@ describe("skipNonFinite", () => {
     s = good.state;
     const skip = unwrap(w.step(s, [NaN, 2, null]));
     const total = (good.weights[0] as number) + (good.weights[1] as number);
-    assertAllClose(skip.weights, [(good.weights[0] as number) / total, (good.weights[1] as number) / total, 0], { rtol: 1e-15 });
+    assertAllClose(skip.weights, [(good.weights[0] as number) / total, (good.weights[1] as number) / total, 0], {
+      rtol: 1e-15,
+    });
     assert.deepEqual(skip.diagnostics.nonFinite, [1, 0, null]);
     assert.equal(skip.state.consecutiveSkips, 1);
     assert.deepEqual(skip.state.inner, s.inner, "the inner state does not move on a skip");
@@ -66,7 +68,12 @@ describe("skipNonFinite", () => {
 
 describe("warmup", () => {
   it("is uniform for n steps while the inner weighting keeps stepping", () => {
-    const seq: TaskLosses[] = [[1, 2], [1, 4], [2, 1], [1, 8]];
+    const seq: TaskLosses[] = [
+      [1, 2],
+      [1, 4],
+      [2, 1],
+      [1, 8],
+    ];
     const warm = steps(warmup(2, si()), 2, seq);
     const plain = steps(si(), 2, seq);
     assert.deepEqual(warm[0]?.weights, [0.5, 0.5]);
@@ -106,7 +113,8 @@ describe("clampWeights", () => {
           assert.ok(Math.abs(sum - 1) < 1e-9, `sum ${sum}`);
           out.forEach((x, i) => {
             if (!mask[i]) assert.equal(x, 0);
-            else if (p * ceiling >= 1) assert.ok(x >= floor && x <= ceiling, `weight ${x} outside [${floor}, ${ceiling}]`);
+            else if (p * ceiling >= 1)
+              assert.ok(x >= floor && x <= ceiling, `weight ${x} outside [${floor}, ${ceiling}]`);
           });
         },
       ),
@@ -114,8 +122,16 @@ describe("clampWeights", () => {
     );
   });
   it("clips once and redistributes in proportion", () => {
-    assertAllClose(clampOntoSimplex([0.9, 0.05, 0.05], [true, true, true], { floor: 0.1, ceiling: 0.8 }), [0.8, 0.1, 0.1], { rtol: 1e-15 });
-    assertAllClose(clampOntoSimplex([0.7, 0.2, 0.1], [true, true, true], { floor: 0, ceiling: 0.5 }), [0.5, 1 / 3, 1 / 6], { rtol: 1e-14 });
+    assertAllClose(
+      clampOntoSimplex([0.9, 0.05, 0.05], [true, true, true], { floor: 0.1, ceiling: 0.8 }),
+      [0.8, 0.1, 0.1],
+      { rtol: 1e-15 },
+    );
+    assertAllClose(
+      clampOntoSimplex([0.7, 0.2, 0.1], [true, true, true], { floor: 0, ceiling: 0.5 }),
+      [0.5, 1 / 3, 1 / 6],
+      { rtol: 1e-14 },
+    );
   });
   it("rejects infeasible bounds at init", () => {
     assert.ok(E.isLeft(clampWeights({ floor: 0.4, ceiling: 1 }, equal()).init(3)));
@@ -133,8 +149,14 @@ describe("clampWeights", () => {
     assert.deepEqual(errors(1.5, 0.5), ["floor: expected a number in [0, 1] (got 1.5)"]);
     assert.deepEqual(errors(0, 0), ["ceiling: expected a number in (0, 1] (got 0)"]);
     assert.deepEqual(errors(0, 1.2), ["ceiling: expected a number in (0, 1] (got 1.2)"]);
-    assert.deepEqual(errors(Number.NaN, Number.NaN), ["floor: expected a number in [0, 1] (got NaN)", "ceiling: expected a number in (0, 1] (got NaN)"]);
-    assert.deepEqual(errors(0.3, 0.2), ["floor: expected floor <= ceiling (got 0.3 > 0.2)", "ceiling: infeasible, 3 tasks * ceiling 0.2 < 1"]);
+    assert.deepEqual(errors(Number.NaN, Number.NaN), [
+      "floor: expected a number in [0, 1] (got NaN)",
+      "ceiling: expected a number in (0, 1] (got NaN)",
+    ]);
+    assert.deepEqual(errors(0.3, 0.2), [
+      "floor: expected floor <= ceiling (got 0.3 > 0.2)",
+      "ceiling: infeasible, 3 tasks * ceiling 0.2 < 1",
+    ]);
     assert.deepEqual(errors(0.4, 1), ["floor: infeasible, 3 tasks * floor 0.4 > 1"]);
     assert.deepEqual(errors(0, 0.3), ["ceiling: infeasible, 3 tasks * ceiling 0.3 < 1"]);
     // The edges are feasible: K * floor = 1, K * ceiling = 1, floor = ceiling, floor 0, ceiling 1.
@@ -149,7 +171,9 @@ describe("clampWeights", () => {
     const weighting = clampWeights({ floor: 0.1, ceiling: 0.5 }, equal());
     const state = unwrap(weighting.init(3));
     assert.deepEqual(state.config, { floor: 0.1, ceiling: 0.5 });
-    const encoded = JSON.parse(JSON.stringify(weighting.stateCodec.encode(state))) as { config: { floor: number; ceiling: number } };
+    const encoded = JSON.parse(JSON.stringify(weighting.stateCodec.encode(state))) as {
+      config: { floor: number; ceiling: number };
+    };
     assert.ok(E.isRight(weighting.stateCodec.decode(encoded)));
     const bad = weighting.stateCodec.decode({ ...encoded, config: { floor: 0.6, ceiling: 0.5 } });
     assert.ok(E.isLeft(bad));
@@ -159,7 +183,12 @@ describe("clampWeights", () => {
 
   it("equals the projection clamp(lambda w, floor, ceiling) found by bisection on lambda (property)", () => {
     // Independent reference: sum_k clamp(lambda w_k, floor, ceiling) grows with lambda; bisect for 1.
-    const reference = (weights: readonly number[], present: readonly boolean[], floor: number, ceiling: number): number[] => {
+    const reference = (
+      weights: readonly number[],
+      present: readonly boolean[],
+      floor: number,
+      ceiling: number,
+    ): number[] => {
       const clampTo = (x: number) => Math.min(ceiling, Math.max(floor, x));
       const total = (lambda: number) => weights.reduce((s, w, k) => s + (present[k] ? clampTo(lambda * w) : 0), 0);
       let lo = 0;
@@ -200,11 +229,21 @@ describe("clampWeights", () => {
 
   it("bounds that the present tasks cannot meet give uniform weights over them", () => {
     // 2 of 4 tasks present, ceiling 0.3: 2 * 0.3 < 1.
-    assert.deepEqual(clampOntoSimplex([0.7, 0, 0.3, 0], [true, false, true, false], { floor: 0, ceiling: 0.3 }), [0.5, 0, 0.5, 0]);
+    assert.deepEqual(
+      clampOntoSimplex([0.7, 0, 0.3, 0], [true, false, true, false], { floor: 0, ceiling: 0.3 }),
+      [0.5, 0, 0.5, 0],
+    );
     // Exactly feasible (2 * 0.5 = 1): both at the ceiling.
-    assert.deepEqual(clampOntoSimplex([0.9, 0, 0.1, 0], [true, false, true, false], { floor: 0, ceiling: 0.5 }), [0.5, 0, 0.5, 0]);
+    assert.deepEqual(
+      clampOntoSimplex([0.9, 0, 0.1, 0], [true, false, true, false], { floor: 0, ceiling: 0.5 }),
+      [0.5, 0, 0.5, 0],
+    );
     // Floor 1/3 over 3 tasks: every task sits at the floor.
-    assertAllClose(clampOntoSimplex([0.8, 0.15, 0.05], [true, true, true], { floor: 1 / 3, ceiling: 1 }), [1 / 3, 1 / 3, 1 / 3], { rtol: 1e-15 });
+    assertAllClose(
+      clampOntoSimplex([0.8, 0.15, 0.05], [true, true, true], { floor: 1 / 3, ceiling: 1 }),
+      [1 / 3, 1 / 3, 1 / 3],
+      { rtol: 1e-15 },
+    );
   });
 });
 
@@ -224,13 +263,24 @@ describe("maskTasks", () => {
 describe("sequential", () => {
   it("activeTasks follows the stages and the order", () => {
     const w = sequential({ stages: [3, 6] }, si());
-    assert.deepEqual([0, 2, 3, 5, 6, 100].map((t) => w.activeTasks(t, 3)), [[0], [0], [0, 1], [0, 1], [0, 1, 2], [0, 1, 2]]);
+    assert.deepEqual(
+      [0, 2, 3, 5, 6, 100].map((t) => w.activeTasks(t, 3)),
+      [[0], [0], [0, 1], [0, 1], [0, 1, 2], [0, 1, 2]],
+    );
     assert.deepEqual(activeTasksAt({ stages: [10, 20], order: [2, 0, 1] }, 15), [2, 0]);
-    assert.deepEqual(sequential({ stages: [2] }, si()).activeTasks(5, 4), [0, 1, 2, 3], "after the last boundary every task is active");
+    assert.deepEqual(
+      sequential({ stages: [2] }, si()).activeTasks(5, 4),
+      [0, 1, 2, 3],
+      "after the last boundary every task is active",
+    );
   });
   it("masks inactive tasks as absent and continues the inner state across stages", () => {
     const w = sequential({ stages: [1, 2] }, si());
-    const out = steps(w, 3, [[1, 2, 4], [1, 2, 4], [1, 2, 4]]);
+    const out = steps(w, 3, [
+      [1, 2, 4],
+      [1, 2, 4],
+      [1, 2, 4],
+    ]);
     assert.deepEqual(out[0]?.weights, [1, 0, 0]);
     assertAllClose(out[1]?.weights as number[], [2 / 3, 1 / 3, 0], { rtol: 1e-15 });
     assertAllClose(out[2]?.weights as number[], [4 / 7, 2 / 7, 1 / 7], { rtol: 1e-15 });
@@ -238,9 +288,17 @@ describe("sequential", () => {
     assert.equal(out[2]?.state.inner.step, 3);
   });
   it("composes with Art: sequential + Art equals Art on the masked losses", () => {
-    const seq: TaskLosses[] = [[0.5, 0.4, 0.3], [0.45, 0.35, 0.3], [0.4, 0.3, 0.2]];
+    const seq: TaskLosses[] = [
+      [0.5, 0.4, 0.3],
+      [0.45, 0.35, 0.3],
+      [0.4, 0.3, 0.2],
+    ];
     const a = steps(sequential({ stages: [1, 2] }, art()), 3, seq).map((r) => r.weights);
-    const b = steps(art(), 3, [[0.5, null, null], [0.45, 0.35, null], [0.4, 0.3, 0.2]]).map((r) => r.weights);
+    const b = steps(art(), 3, [
+      [0.5, null, null],
+      [0.45, 0.35, null],
+      [0.4, 0.3, 0.2],
+    ]).map((r) => r.weights);
     assert.deepEqual(a, b);
   });
   it("rejects bad stages at init", () => {
@@ -254,7 +312,12 @@ describe("sequential", () => {
 describe("scheduleHyperparams", () => {
   it("patches the inner config each step: equals Art with that tau", () => {
     const w = scheduleHyperparams(art(), (step) => ({ tau: step < 2 ? 3 : 1 }));
-    const seq: TaskLosses[] = [[0.5, 0.4], [0.45, 0.35], [0.3, 0.34], [0.2, 0.3]];
+    const seq: TaskLosses[] = [
+      [0.5, 0.4],
+      [0.45, 0.35],
+      [0.3, 0.34],
+      [0.2, 0.3],
+    ];
     const out = steps(w, 2, seq);
     assert.equal(out[3]?.state.inner.config.tau, 1);
     // Reference: Art at tau 3 for two steps, then the same state with tau 1.
@@ -266,7 +329,10 @@ describe("scheduleHyperparams", () => {
       expected.push([...r.weights]);
       s = r.state;
     });
-    assert.deepEqual(out.map((r) => r.weights), expected);
+    assert.deepEqual(
+      out.map((r) => r.weights),
+      expected,
+    );
   });
   it("an invalid scheduled value fails init or the step, naming the key", () => {
     const bad0 = scheduleHyperparams(art(), () => ({ tau: -1 })).init(2);
@@ -283,7 +349,11 @@ describe("scheduleHyperparams", () => {
 
 describe("phase drivers", () => {
   it("observeOnNextStep(famo) observes line t+1 before stepping it", () => {
-    const seq: TaskLosses[] = [[1, 2], [0.8, 1.9], [0.7, 1.5]];
+    const seq: TaskLosses[] = [
+      [1, 2],
+      [0.8, 1.9],
+      [0.7, 1.5],
+    ];
     const driven = steps(observeOnNextStep(famo()), 2, seq).map((r) => r.weights);
     const w = famo();
     let s = unwrap(w.init(2));
@@ -296,17 +366,30 @@ describe("phase drivers", () => {
     assert.deepEqual(driven, manual);
   });
   it("endEpochEvery(n, dwa) closes an epoch every n steps", () => {
-    const out = steps(endEpochEvery(2, dwa()), 2, [[1, 1], [1, 1], [0.5, 1], [0.5, 1], [0.5, 1]]);
+    const out = steps(endEpochEvery(2, dwa()), 2, [
+      [1, 1],
+      [1, 1],
+      [0.5, 1],
+      [0.5, 1],
+      [0.5, 1],
+    ]);
     assert.equal(out[4]?.state.inner.epoch, 2);
-    assertAllClose(out[4]?.weights as number[], (() => {
-      const e = [Math.exp(0.5 / 2), Math.exp(1 / 2)];
-      return e.map((x) => x / (e[0]! + e[1]!));
-    })(), { rtol: 1e-14 });
+    assertAllClose(
+      out[4]?.weights as number[],
+      (() => {
+        const e = [Math.exp(0.5 / 2), Math.exp(1 / 2)];
+        return e.map((x) => x / (e[0]! + e[1]!));
+      })(),
+      { rtol: 1e-14 },
+    );
     assert.ok(E.isLeft(endEpochEvery(0, dwa()).init(2)));
   });
   it("combinators nest: a checkpoint of a stack is one JSON document", () => {
     const w = warmup(1, clampWeights({ floor: 0.1, ceiling: 0.9 }, skipNonFinite({}, rlw({ seed: 2 }))));
-    const s = steps(w, 3, [[1, 2, 3], [1, NaN, 3]])[1]!.state;
+    const s = steps(w, 3, [
+      [1, 2, 3],
+      [1, NaN, 3],
+    ])[1]!.state;
     const json = JSON.parse(JSON.stringify(w.stateCodec.encode(s)));
     assert.equal(json.kind, "warmup");
     assert.equal(json.inner.kind, "clamp-weights");
@@ -336,13 +419,17 @@ describe("combinators: exact init errors, state checks and pass-through phases",
       errors: ["masked: expected 2 entries, one per task (got 1)"],
       message: "invalid config:\n  masked: expected 2 entries, one per task (got 1)",
     });
-    assert.deepEqual(leftOf(maskTasks([true, true], si()).init(2)).errors, ["masked: at least one task must stay unmasked"]);
+    assert.deepEqual(leftOf(maskTasks([true, true], si()).init(2)).errors, [
+      "masked: at least one task must stay unmasked",
+    ]);
   });
 
   it("maskTasks: the state codec refuses a mask whose length is not the inner state's task count", () => {
     const w = maskTasks([false, true, false], si());
     const state = unwrap(w.init(3));
-    assert.deepEqual(decodeLines(w, { ...state, config: { masked: [false, true] } }), ["config.masked: expected 3 entries (got 2)"]);
+    assert.deepEqual(decodeLines(w, { ...state, config: { masked: [false, true] } }), [
+      "config.masked: expected 3 entries (got 2)",
+    ]);
     assert.deepEqual(decodeLines(w, state), []);
   });
 
@@ -356,13 +443,27 @@ describe("combinators: exact init errors, state checks and pass-through phases",
     assert.equal(nan.message, "task 1: invalid loss NaN: a loss must not be NaN");
     assert.equal(leftOf(w.observe!(s, [0.45, 0.9])).message, "expected 3 task losses, got 2");
     // Without a mask the losses reach observe as they are.
-    assert.deepEqual(unwrap(warmup(1, recorder).observe!(unwrap(warmup(1, recorder).init(3)), [0.45, 0.9, 0.2])).inner.seen, [[0.45, 0.9, 0.2]]);
+    assert.deepEqual(
+      unwrap(warmup(1, recorder).observe!(unwrap(warmup(1, recorder).init(3)), [0.45, 0.9, 0.2])).inner.seen,
+      [[0.45, 0.9, 0.2]],
+    );
   });
 
   it("every wrapper passes endEpoch through to an epoch-aware inner weighting", () => {
     const inner = dwa();
-    const seq: TaskLosses[] = [[1, 2], [2, 1], [1, 1]];
-    for (const w of [warmup(1, dwa()), maskTasks([false, false], dwa()), skipNonFinite({}, dwa()), clampWeights({ floor: 0, ceiling: 1 }, dwa())] as unknown as Array<Weighting<{ inner: unknown }> & { endEpoch?: (s: { inner: unknown }) => { inner: unknown } }>) {
+    const seq: TaskLosses[] = [
+      [1, 2],
+      [2, 1],
+      [1, 1],
+    ];
+    for (const w of [
+      warmup(1, dwa()),
+      maskTasks([false, false], dwa()),
+      skipNonFinite({}, dwa()),
+      clampWeights({ floor: 0, ceiling: 1 }, dwa()),
+    ] as unknown as Array<
+      Weighting<{ inner: unknown }> & { endEpoch?: (s: { inner: unknown }) => { inner: unknown } }
+    >) {
       let s = unwrap(w.init(2));
       let i = unwrap(inner.init(2));
       for (const losses of seq) {
@@ -376,8 +477,12 @@ describe("combinators: exact init errors, state checks and pass-through phases",
   });
 
   it("skipNonFinite: init names a bad maxConsecutive", () => {
-    assert.deepEqual(leftOf(skipNonFinite({ maxConsecutive: 0 }, si()).init(2)).errors, ["maxConsecutive: expected Count (got 0)"]);
-    assert.deepEqual(leftOf(skipNonFinite({ maxConsecutive: 1.5 }, si()).init(2)).errors, ["maxConsecutive: expected Count (got 1.5)"]);
+    assert.deepEqual(leftOf(skipNonFinite({ maxConsecutive: 0 }, si()).init(2)).errors, [
+      "maxConsecutive: expected Count (got 0)",
+    ]);
+    assert.deepEqual(leftOf(skipNonFinite({ maxConsecutive: 1.5 }, si()).init(2)).errors, [
+      "maxConsecutive: expected Count (got 1.5)",
+    ]);
   });
 
   it("skipNonFinite: the state codec checks the skip counters against each other and lastWeights' length", () => {
@@ -385,8 +490,12 @@ describe("combinators: exact init errors, state checks and pass-through phases",
     const base = unwrap(w.init(3));
     // At the limit (2 of 2 skips) the state is valid: the next bad step is the one refused.
     assert.deepEqual(decodeLines(w, { ...base, consecutiveSkips: 2, totalSkips: 2 }), []);
-    assert.deepEqual(decodeLines(w, { ...base, consecutiveSkips: 3, totalSkips: 3 }), ["consecutiveSkips: expected <= maxConsecutive (got 3)"]);
-    assert.deepEqual(decodeLines(w, { ...base, consecutiveSkips: 2, totalSkips: 1 }), ["totalSkips: expected >= consecutiveSkips (got 1)"]);
+    assert.deepEqual(decodeLines(w, { ...base, consecutiveSkips: 3, totalSkips: 3 }), [
+      "consecutiveSkips: expected <= maxConsecutive (got 3)",
+    ]);
+    assert.deepEqual(decodeLines(w, { ...base, consecutiveSkips: 2, totalSkips: 1 }), [
+      "totalSkips: expected >= consecutiveSkips (got 1)",
+    ]);
     assert.deepEqual(decodeLines(w, { ...base, lastWeights: [0.5, 0.5] }), ["lastWeights: expected 3 entries (got 2)"]);
     assert.deepEqual(decodeLines(w, { ...base, lastWeights: [0.2, 0.3, 0.5] }), []);
   });
@@ -449,15 +558,29 @@ describe("combinators: exact init errors, state checks and pass-through phases",
       name,
       init: (numTasks) => E.right(numTasks),
       step: (state) => E.right({ state, weights: [1], diagnostics: {} }),
-      stateCodec: new t.Type<number, unknown, unknown>(name, (u): u is number => typeof u === "number", (u, c) => t.number.validate(u, c), () => encoded),
+      stateCodec: new t.Type<number, unknown, unknown>(
+        name,
+        (u): u is number => typeof u === "number",
+        (u, c) => t.number.validate(u, c),
+        () => encoded,
+      ),
       numTasks: (state) => state,
     });
-    for (const [name, encoded] of [["number", 1], ["undefined", undefined], ["null", null], ["noConfig", { numTasks: 1 }], ["nullConfig", { config: null }], ["stringConfig", { config: "x" }]] as const) {
+    for (const [name, encoded] of [
+      ["number", 1],
+      ["undefined", undefined],
+      ["null", null],
+      ["noConfig", { numTasks: 1 }],
+      ["nullConfig", { config: null }],
+      ["stringConfig", { config: "x" }],
+    ] as const) {
       const result = leftOf(scheduleHyperparams(fake(name, encoded), () => ({ tau: 1 })).init(1));
       assert.deepEqual(result.errors, [`schedule(0): ${name}: its state has no config to schedule`], name);
     }
     // A config object is enough to get past that check (then the key is unknown).
-    const withConfig = leftOf(scheduleHyperparams(fake("withConfig", { config: { numTasks: 1, a: 1 } }), () => ({ tau: 1 })).init(1));
+    const withConfig = leftOf(
+      scheduleHyperparams(fake("withConfig", { config: { numTasks: 1, a: 1 } }), () => ({ tau: 1 })).init(1),
+    );
     assert.deepEqual(withConfig.errors, ["schedule(0): tau: not a schedulable config key of withConfig (known: a)"]);
   });
 });
@@ -480,17 +603,26 @@ describe("clampWeights: through step, zero weights and the state's bounds", () =
 
   it("inner weights that are exactly 0 (a softmax that underflowed) go to the floor", () => {
     assert.deepEqual(clampOntoSimplex([0, 0, 1], [true, true, true], { floor: 0.1, ceiling: 0.8 }), [0.1, 0.1, 0.8]);
-    assert.deepEqual(clampOntoSimplex([0, 1, 0, 0], [true, true, true, false], { floor: 0.25, ceiling: 0.5 }), [0.25, 0.5, 0.25, 0]);
+    assert.deepEqual(
+      clampOntoSimplex([0, 1, 0, 0], [true, true, true, false], { floor: 0.25, ceiling: 0.5 }),
+      [0.25, 0.5, 0.25, 0],
+    );
   });
 
   it("zero weights that no scaling can lift: still on the simplex and inside the bounds", () => {
     // Tasks 2 and 3 present with weights 0 and 1: lambda * 0 stays at the floor (0.05) and
     // lambda * 1 stops at the ceiling (0.7), 0.75 in all, so no proportional split exists and
     // the result is the fallback, uniform over the present tasks.
-    assert.deepEqual(clampOntoSimplex([0, 0, 0, 1], [false, false, true, true], { floor: 0.05, ceiling: 0.7 }), [0, 0, 0.5, 0.5]);
+    assert.deepEqual(
+      clampOntoSimplex([0, 0, 0, 1], [false, false, true, true], { floor: 0.05, ceiling: 0.7 }),
+      [0, 0, 0.5, 0.5],
+    );
     // Four present tasks, one with all the weight: two zero-weight tasks sit at the floor and,
     // to reach a sum of 1, one more (the later index, ties broken by index) at the ceiling.
-    assert.deepEqual(clampOntoSimplex([0, 0, 1, 0, 0], [true, true, true, true, false], { floor: 0.05, ceiling: 0.45 }), [0.05, 0.05, 0.45, 0.45, 0]);
+    assert.deepEqual(
+      clampOntoSimplex([0, 0, 1, 0, 0], [true, true, true, true, false], { floor: 0.05, ceiling: 0.45 }),
+      [0.05, 0.05, 0.45, 0.45, 0],
+    );
   });
 
   it("the state codec keeps floor and ceiling in [0, 1]", () => {

@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { art, formatDecodeErrors, unwrap } from "../../src/core/index.js";
-import type { TaskLosses, AnyWeighting, Weighting } from "../../src/core/index.js";
+
+import {
+  art,
+  formatDecodeErrors,
+  unwrap,
+  type AnyWeighting,
+  type TaskLosses,
+  type Weighting,
+} from "../../src/core/index.js";
 import {
   clampWeights,
   dwa,
@@ -58,34 +65,96 @@ const cases: Case[] = [
   { weighting: as(rlw({ seed: 3 })), name: "rlw", codecName: "RlwState", numTasks: 3, losses: three },
   { weighting: as(gls()), name: "gls", codecName: "GlsState", numTasks: 3, losses: three },
   { weighting: as(si()), name: "si", codecName: "SiState", numTasks: 3, losses: three },
-  { weighting: as(uw()), name: "uw", codecName: "UwState", numTasks: 3, losses: three, optional: ["config.weightDecay"] },
-  { weighting: as(imtlL()), name: "imtl-l", codecName: "ImtlLState", numTasks: 3, losses: three, optional: ["config.weightDecay"] },
+  {
+    weighting: as(uw()),
+    name: "uw",
+    codecName: "UwState",
+    numTasks: 3,
+    losses: three,
+    optional: ["config.weightDecay"],
+  },
+  {
+    weighting: as(imtlL()),
+    name: "imtl-l",
+    codecName: "ImtlLState",
+    numTasks: 3,
+    losses: three,
+    optional: ["config.weightDecay"],
+  },
   { weighting: as(famo()), name: "famo", codecName: "FamoState", numTasks: 3, losses: three },
-  { weighting: as(observeOnNextStep(famo())), name: "observeOnNextStep(famo)", codecName: "ObserveOnNextStepState", numTasks: 3, losses: three },
-  { weighting: as(endEpochEvery(2, dwa())), name: "endEpochEvery(dwa)", codecName: "EndEpochEveryState", numTasks: 3, losses: three },
+  {
+    weighting: as(observeOnNextStep(famo())),
+    name: "observeOnNextStep(famo)",
+    codecName: "ObserveOnNextStepState",
+    numTasks: 3,
+    losses: three,
+  },
+  {
+    weighting: as(endEpochEvery(2, dwa())),
+    name: "endEpochEvery(dwa)",
+    codecName: "EndEpochEveryState",
+    numTasks: 3,
+    losses: three,
+  },
   { weighting: as(warmup(2, si())), name: "warmup(si)", codecName: "WarmupState", numTasks: 3, losses: three },
-  { weighting: as(clampWeights({ floor: 0.1, ceiling: 0.6 }, si())), name: "clampWeights(si)", codecName: "ClampWeightsState", numTasks: 3, losses: three },
-  { weighting: as(skipNonFinite({ maxConsecutive: 2 }, si())), name: "skipNonFinite(si)", codecName: "SkipNonFiniteState", numTasks: 3, losses: three },
-  { weighting: as(maskTasks([false, true, false], si())), name: "maskTasks(si)", codecName: "MaskTasksState", numTasks: 3, losses: three },
-  { weighting: as(scheduleHyperparams(art(), (step) => ({ tau: 1 + step }))), name: "scheduleHyperparams(art)", codecName: "ScheduleState", numTasks: 3, losses: three },
-  { weighting: as(sequential({ stages: [2, 4] }, si())), name: "sequential(si)", codecName: "SequentialState", numTasks: 3, losses: three },
+  {
+    weighting: as(clampWeights({ floor: 0.1, ceiling: 0.6 }, si())),
+    name: "clampWeights(si)",
+    codecName: "ClampWeightsState",
+    numTasks: 3,
+    losses: three,
+  },
+  {
+    weighting: as(skipNonFinite({ maxConsecutive: 2 }, si())),
+    name: "skipNonFinite(si)",
+    codecName: "SkipNonFiniteState",
+    numTasks: 3,
+    losses: three,
+  },
+  {
+    weighting: as(maskTasks([false, true, false], si())),
+    name: "maskTasks(si)",
+    codecName: "MaskTasksState",
+    numTasks: 3,
+    losses: three,
+  },
+  {
+    weighting: as(scheduleHyperparams(art(), (step) => ({ tau: 1 + step }))),
+    name: "scheduleHyperparams(art)",
+    codecName: "ScheduleState",
+    numTasks: 3,
+    losses: three,
+  },
+  {
+    weighting: as(sequential({ stages: [2, 4] }, si())),
+    name: "sequential(si)",
+    codecName: "SequentialState",
+    numTasks: 3,
+    losses: three,
+  },
 ];
 
 /** Every leaf of a JSON value with its path (array indices included). */
 const leaves = (value: unknown, path: string[] = []): Array<[string[], unknown]> => {
   if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, [...path, String(i)]));
-  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k]));
+  if (typeof value === "object" && value !== null)
+    return Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k]));
   return [[path, value]];
 };
 
 /** Every object key (not array index) with its path. */
 const keys = (value: unknown, path: string[] = []): string[][] => {
   if (Array.isArray(value)) return value.flatMap((v, i) => keys(v, [...path, String(i)]));
-  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => [[...path, k], ...keys(v, [...path, k])]);
+  if (typeof value === "object" && value !== null)
+    return Object.entries(value).flatMap(([k, v]) => [[...path, k], ...keys(v, [...path, k])]);
   return [];
 };
 
-const setAt = (value: unknown, path: string[], replace: (parent: Record<string, unknown>, key: string) => void): unknown => {
+const setAt = (
+  value: unknown,
+  path: string[],
+  replace: (parent: Record<string, unknown>, key: string) => void,
+): unknown => {
   const copy = structuredClone(value) as Record<string, unknown>;
   let parent: Record<string, unknown> = copy;
   for (const key of path.slice(0, -1)) parent = parent[key] as Record<string, unknown>;
@@ -133,7 +202,9 @@ describe("conformance: every strategy and combinator", () => {
           assert.ok(E.isLeft(result), `${c.name}: ${path.join(".")} = ${JSON.stringify(WRONG)} was accepted`);
           const lines = formatDecodeErrors(result.left);
           assert.ok(
-            lines.some((line) => line.startsWith(`${path.join(".")}: `) || line.startsWith(`${path.join(".")}.wrong: `)),
+            lines.some(
+              (line) => line.startsWith(`${path.join(".")}: `) || line.startsWith(`${path.join(".")}.wrong: `),
+            ),
             `${c.name}: ${path.join(".")}: no line names it in ${JSON.stringify(lines)}`,
           );
           assert.equal(c.weighting.stateCodec.is(bad), false, `${c.name}: is() accepted a wrong ${path.join(".")}`);

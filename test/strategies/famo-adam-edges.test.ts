@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
+
 import { unwrap } from "../../src/core/index.js";
-import type { FamoOptions } from "../../src/strategies/index.js";
-import { famo, famoCoefficients } from "../../src/strategies/index.js";
+import { famo, famoCoefficients, type FamoOptions } from "../../src/strategies/index.js";
 import { assertAllClose } from "../support/all-close.js";
 import { codecLines, expectedInvalidConfig } from "../support/codec-lines.js";
 
@@ -41,7 +41,10 @@ describe("famo options: bounds and exact error lines", () => {
       ),
     );
     assert.deepEqual(famo({ beta2: 1 }).init(2), E.left(configError(["beta2: expected number in [0, 1) (got 1)"])));
-    assert.deepEqual(famo({ beta1: -0.1 }).init(2), E.left(configError(["beta1: expected number in [0, 1) (got -0.1)"])));
+    assert.deepEqual(
+      famo({ beta1: -0.1 }).init(2),
+      E.left(configError(["beta1: expected number in [0, 1) (got -0.1)"])),
+    );
   });
 
   it("the closed ends are accepted: betas 0, gamma 0, logEpsilon 0", () => {
@@ -54,7 +57,10 @@ describe("famo options: bounds and exact error lines", () => {
   });
 
   it("minLosses must have one entry per task", () => {
-    assert.deepEqual(famo({ minLosses: [0] }).init(2), E.left(configError(["minLosses: expected 2 entries, one per task (got 1)"])));
+    assert.deepEqual(
+      famo({ minLosses: [0] }).init(2),
+      E.left(configError(["minLosses: expected 2 entries, one per task (got 1)"])),
+    );
   });
 });
 

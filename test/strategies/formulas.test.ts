@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { Rng, unwrap } from "../../src/core/index.js";
-import type { TaskLosses, AnyWeighting, Weighting } from "../../src/core/index.js";
+
+import { Rng, unwrap, type AnyWeighting, type TaskLosses, type Weighting } from "../../src/core/index.js";
 import { dwa, equal, famo, gls, imtlL, rlw, si, uw } from "../../src/strategies/index.js";
 import { assertAllClose } from "../support/all-close.js";
 
@@ -38,7 +38,14 @@ class ReferenceAdam {
   m: number[];
   v: number[];
   t = 0;
-  constructor(n: number, readonly lr: number, readonly wd = 0, readonly b1 = 0.9, readonly b2 = 0.999, readonly eps = 1e-8) {
+  constructor(
+    n: number,
+    readonly lr: number,
+    readonly wd = 0,
+    readonly b1 = 0.9,
+    readonly b2 = 0.999,
+    readonly eps = 1e-8,
+  ) {
     this.m = new Array(n).fill(0);
     this.v = new Array(n).fill(0);
   }
@@ -66,7 +73,16 @@ const sequence: number[][] = [
 
 describe("equal", () => {
   it("is uniform over the present tasks", () => {
-    assert.deepEqual(run(equal(), 4, [[1, null, 3, 7], [null, null, 2, null]]), [[1 / 3, 0, 1 / 3, 1 / 3], [0, 0, 1, 0]]);
+    assert.deepEqual(
+      run(equal(), 4, [
+        [1, null, 3, 7],
+        [null, null, 2, null],
+      ]),
+      [
+        [1 / 3, 0, 1 / 3, 1 / 3],
+        [0, 0, 1, 0],
+      ],
+    );
   });
 });
 
@@ -75,7 +91,14 @@ describe("si and gls", () => {
     const losses = [0.5, null, 2, 8];
     const inv = [1 / 0.5, 1 / 2, 1 / 8];
     const total = inv.reduce((a, b) => a + b, 0);
-    assertAllClose(run(si(), 4, [losses])[0] as number[], scatter([true, false, true, true], inv.map((x) => x / total)), { rtol: 1e-14 });
+    assertAllClose(
+      run(si(), 4, [losses])[0] as number[],
+      scatter(
+        [true, false, true, true],
+        inv.map((x) => x / total),
+      ),
+      { rtol: 1e-14 },
+    );
   });
   it("si: inverseLoss diagnostic is min L / L_k, finite even for a subnormal loss", () => {
     const w = si();
@@ -113,7 +136,10 @@ describe("dwa", () => {
       if (i % 2 === 1) state = w.endEpoch(state);
     }
     const mean = (e: number, k: number) => ((sequence[2 * e]![k] as number) + (sequence[2 * e + 1]![k] as number)) / 2;
-    assert.deepEqual(weights.slice(0, 4), Array.from({ length: 4 }, () => [1 / 3, 1 / 3, 1 / 3]));
+    assert.deepEqual(
+      weights.slice(0, 4),
+      Array.from({ length: 4 }, () => [1 / 3, 1 / 3, 1 / 3]),
+    );
     // Epoch 2 uses r_k = L_k(1) / L_k(0) of the epoch means.
     const expected = softmax([0, 1, 2].map((k) => mean(1, k) / mean(0, k) / 2));
     assertAllClose(weights[4] as number[], expected, { rtol: 1e-14 });
@@ -122,8 +148,16 @@ describe("dwa", () => {
     // digits with Python's decimal from the exact epoch means [0.85, 2.3, 0.305] (epoch 0) and
     // [0.725, 1.65, 0.265] (epoch 1): w_k = 3 exp(r_k / 2) / sum_j exp(r_j / 2).
     const paperWeights = [1.01955571167409, 0.9527450064423817, 1.0276992818835282];
-    assertAllClose((weights[4] as number[]).map((x) => 3 * x), paperWeights, { rtol: 1e-14 });
-    assertAllClose((weights[5] as number[]).map((x) => 3 * x), paperWeights, { rtol: 1e-14 });
+    assertAllClose(
+      (weights[4] as number[]).map((x) => 3 * x),
+      paperWeights,
+      { rtol: 1e-14 },
+    );
+    assertAllClose(
+      (weights[5] as number[]).map((x) => 3 * x),
+      paperWeights,
+      { rtol: 1e-14 },
+    );
   });
   it("renormalises over present tasks and keeps the last mean of a task absent for a whole epoch", () => {
     const w = dwa({ temperature: 1 });
@@ -153,7 +187,11 @@ describe("rlw", () => {
   it("weights are softmax of N(0,1) draws from the seeded generator, one draw per task per step", () => {
     const rng = Rng.seeded(11);
     const draws = sequence.map(() => [rng.normal(), rng.normal(), rng.normal()]);
-    const got = run(rlw({ seed: 11 }), 3, sequence.map((l, i) => (i === 2 ? [l[0]!, null, l[2]!] : l)));
+    const got = run(
+      rlw({ seed: 11 }),
+      3,
+      sequence.map((l, i) => (i === 2 ? [l[0]!, null, l[2]!] : l)),
+    );
     got.forEach((weights, i) => {
       const d = draws[i] as number[];
       const expected = i === 2 ? scatter([true, false, true], softmax([d[0]!, d[2]!])) : softmax(d);
@@ -177,7 +215,10 @@ describe("uw and imtl-l", () => {
     let s = [0, 0, 0];
     const expected = sequence.map((losses) => {
       const w = softmax(s.map((x) => -x));
-      s = adam.step(s, s.map((x, k) => 1 - Math.exp(-x) * (losses[k] as number)));
+      s = adam.step(
+        s,
+        s.map((x, k) => 1 - Math.exp(-x) * (losses[k] as number)),
+      );
       return w;
     });
     const got = run(uw({ lr }), 3, sequence);
@@ -197,7 +238,10 @@ describe("uw and imtl-l", () => {
     let s = [0.5, 0.5, 0.5];
     const expected = sequence.map((losses) => {
       const w = softmax(s);
-      s = adam.step(s, s.map((x, k) => Math.exp(x) * (losses[k] as number) - 1));
+      s = adam.step(
+        s,
+        s.map((x, k) => Math.exp(x) * (losses[k] as number) - 1),
+      );
       return w;
     });
     const got = run(imtlL({ lr, initialLogScale: 0.5 }), 3, sequence);
@@ -233,7 +277,10 @@ describe("famo", () => {
   };
   it("weigh/observe sequence matches the reference", () => {
     const after = sequence.map((l) => l.map((x, k) => x * (0.9 + 0.03 * k)));
-    for (const [gamma, bounds] of [[0.01, [0, 0, 0]], [1e-5, [0.1, 0.5, 0]]] as const) {
+    for (const [gamma, bounds] of [
+      [0.01, [0, 0, 0]],
+      [1e-5, [0.1, 0.5, 0]],
+    ] as const) {
       const w = famo({ gamma, minLosses: [...bounds] });
       let state = unwrap(w.init(3));
       const got = sequence.map((losses, i) => {
@@ -242,7 +289,9 @@ describe("famo", () => {
         return [...r.weights];
       });
       const expected = reference(sequence, after, gamma, 0.025, [...bounds]);
-      got.forEach((weights, i) => assertAllClose(weights, expected[i] as number[], { rtol: 1e-12 }, `gamma ${gamma} step ${i}`));
+      got.forEach((weights, i) =>
+        assertAllClose(weights, expected[i] as number[], { rtol: 1e-12 }, `gamma ${gamma} step ${i}`),
+      );
     }
   });
   it("observe needs a pending step; losses below the bound are out of domain", () => {
@@ -290,7 +339,12 @@ describe("famo", () => {
     // Equal losses next: alpha = z = softmax(logits) = softmax([-0.025, 0, 0.025]).
     const e = [Math.exp(-0.025), 1, Math.exp(0.025)];
     const total = e[0]! + e[1]! + e[2]!;
-    assertAllClose(unwrap(w.step(s1, [1, 1, 1])).weights, e.map((x) => x / total), { rtol: 1e-7 }, "next weights");
+    assertAllClose(
+      unwrap(w.step(s1, [1, 1, 1])).weights,
+      e.map((x) => x / total),
+      { rtol: 1e-7 },
+      "next weights",
+    );
     // Absent before the update (not weighed) but present after: no update either.
     const s2 = unwrap(w.observe(unwrap(w.step(s0, [1, null, 1])).state, [0.5, 0.5, 0.9]));
     assertAllClose(s2.logits, [-0.025, 0, 0.025], { atol: 1e-7, rtol: 0 }, "logits (absent before)");

@@ -2,18 +2,18 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import * as E from "fp-ts/Either";
-import { Rng, gramianOf, symmetricEigen, unwrap } from "../../src/core/index.js";
-import type { GradientWeighting } from "../../src/core/index.js";
-import { DUALPROJ_METHOD, dualProj, dualProjFlags } from "../../src/strategies/gradient/dualproj.js";
+
+import { gramianOf, Rng, symmetricEigen, unwrap, type GradientWeighting } from "../../src/core/index.js";
+import { dualProj, DUALPROJ_METHOD, dualProjFlags } from "../../src/strategies/gradient/dualproj.js";
 import { gradientWeighting } from "../../src/strategies/gradient/method.js";
 import {
-  DUAL_CONE_DEFAULTS,
-  UPGRAD_METHOD,
   checkKktResiduals,
+  DUAL_CONE_DEFAULTS,
   dualConeGramian,
   dualConeProjector,
   taskAlignment,
   upgrad,
+  UPGRAD_METHOD,
   upgradFlags,
 } from "../../src/strategies/gradient/upgrad.js";
 import * as torchjd from "./reference/gradient-dual-cone.js";
@@ -26,15 +26,26 @@ import * as torchjd from "./reference/gradient-dual-cone.js";
  */
 
 type Options = { prefVector?: number[]; normEps?: number; regEps?: number };
-type Method = { name: string; make: (options?: Options) => GradientWeighting<unknown>; reference: (j: number[][], o?: Options) => number[] };
+type Method = {
+  name: string;
+  make: (options?: Options) => GradientWeighting<unknown>;
+  reference: (j: number[][], o?: Options) => number[];
+};
 
 const METHODS: Method[] = [
   { name: "upgrad", make: (o = {}) => upgrad(o) as GradientWeighting<unknown>, reference: torchjd.upgradWeighting },
-  { name: "dualproj", make: (o = {}) => dualProj(o) as GradientWeighting<unknown>, reference: torchjd.dualProjWeighting },
+  {
+    name: "dualproj",
+    make: (o = {}) => dualProj(o) as GradientWeighting<unknown>,
+    reference: torchjd.dualProjWeighting,
+  },
 ];
 
 /** One step on a fresh state: the coefficients (every task present unless `losses` says otherwise). */
-const coefficientsOf = <S>(w: GradientWeighting<S>, input: { gramian?: number[][]; gradients?: number[][]; losses?: (number | null)[] }): number[] => {
+const coefficientsOf = <S>(
+  w: GradientWeighting<S>,
+  input: { gramian?: number[][]; gradients?: number[][]; losses?: (number | null)[] },
+): number[] => {
   const k = (input.gramian ?? input.gradients)!.length;
   const state = unwrap(w.init(k));
   return [...unwrap(w.step(state, { losses: input.losses ?? new Array<number>(k).fill(1), ...input })).coefficients];
@@ -46,9 +57,11 @@ const rightOf = <A>(e: E.Either<string, A>): A => {
   return e.right;
 };
 
-const direction = (gradients: number[][], c: readonly number[]): number[] => gradients[0]!.map((_, p) => gradients.reduce((s, g, k) => s + c[k]! * g[p]!, 0));
+const direction = (gradients: number[][], c: readonly number[]): number[] =>
+  gradients[0]!.map((_, p) => gradients.reduce((s, g, k) => s + c[k]! * g[p]!, 0));
 const normInf = (v: readonly number[]): number => v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-const matVec = (a: number[][], v: readonly number[]): number[] => a.map((row) => row.reduce((s, x, j) => s + x * v[j]!, 0));
+const matVec = (a: number[][], v: readonly number[]): number[] =>
+  a.map((row) => row.reduce((s, x, j) => s + x * v[j]!, 0));
 const trace = (g: number[][]): number => g.reduce((s, row, i) => s + row[i]!, 0);
 
 // ---------------------------------------------------------------- seeded gradient sets
@@ -77,7 +90,10 @@ const FAMILIES: Record<string, (rng: Rng) => number[][]> = {
     const m = 3 + rng.int(5);
     const n = m + rng.int(4);
     return Array.from({ length: m }, (_, i) =>
-      Array.from({ length: n }, (__, p) => ((p < m ? (p === i ? 1 : 0) - 1 / m : 0) + 0.05 * rng.normal()) * Math.exp(rng.normal())),
+      Array.from(
+        { length: n },
+        (__, p) => ((p < m ? (p === i ? 1 : 0) - 1 / m : 0) + 0.05 * rng.normal()) * Math.exp(rng.normal()),
+      ),
     );
   },
   "very different norms": (rng) => {
@@ -126,7 +142,10 @@ describe("UPGrad and DualProj against the TorchJD transcription", () => {
             const condition = values[values.length - 1]! / values[0]!;
             const cDiff = normInf(ours.map((x, k) => x - reference[k]!)) / (normInf(reference) || 1) / condition;
             const label = `${method.name} ${family} / ${optionName} #${trial}: direction ${dDiff}, coefficients ${cDiff} × cond ${condition}`;
-            assert.ok(dDiff <= DIRECTION_TOLERANCE && cDiff <= COEFFICIENT_TOLERANCE, `${label}\n ours ${ours}\n ref  ${reference}`);
+            assert.ok(
+              dDiff <= DIRECTION_TOLERANCE && cDiff <= COEFFICIENT_TOLERANCE,
+              `${label}\n ours ${ours}\n ref  ${reference}`,
+            );
             worstDirection = Math.max(worstDirection, dDiff);
             worstCoefficient = Math.max(worstCoefficient, cDiff);
             cases++;
@@ -143,7 +162,10 @@ describe("UPGrad and DualProj against the TorchJD transcription", () => {
   it("the transcription itself: TorchJD's documented UPGrad example", () => {
     // The docstring of src/torchjd/aggregation/__init__.py (a doctest): for J = [[-4, 1, 1], [6, 1, 1]],
     // UPGrad()(J) = [0.2929, 1.9004, 1.9004] and UPGradWeighting()(J Jᵀ) = [1.1109, 0.7894] (printed to 4 places).
-    const j = [[-4, 1, 1], [6, 1, 1]];
+    const j = [
+      [-4, 1, 1],
+      [6, 1, 1],
+    ];
     const d = torchjd.upgradAggregate(j);
     [0.2929, 1.9004, 1.9004].forEach((x, p) => assert.ok(Math.abs(d[p]! - x) < 5e-5, `transcription ${d}`));
     const c = coefficientsOf(upgrad(), { gradients: j });
@@ -156,10 +178,17 @@ describe("UPGrad and DualProj against the TorchJD transcription", () => {
 
 /** A random Jacobian with structure: Gaussian, with a duplicated or negated row, or m > n. */
 const jacobianArb = fc
-  .record({ m: fc.integer({ min: 1, max: 7 }), n: fc.integer({ min: 1, max: 8 }), seed: fc.integer(), twist: fc.constantFrom("none", "duplicate", "negate", "scale") })
+  .record({
+    m: fc.integer({ min: 1, max: 7 }),
+    n: fc.integer({ min: 1, max: 8 }),
+    seed: fc.integer(),
+    twist: fc.constantFrom("none", "duplicate", "negate", "scale"),
+  })
   .map(({ m, n, seed, twist }) => {
     const rng = Rng.seeded(seed);
-    const j = Array.from({ length: m }, () => Array.from({ length: n }, () => rng.normal() * Math.exp(2 * rng.normal())));
+    const j = Array.from({ length: m }, () =>
+      Array.from({ length: n }, () => rng.normal() * Math.exp(2 * rng.normal())),
+    );
     if (m >= 2 && twist === "duplicate") j[m - 1] = [...j[0]!];
     if (m >= 2 && twist === "negate") j[m - 1] = j[0]!.map((x) => -3 * x);
     if (twist === "scale") j[0] = j[0]!.map((x) => 1e4 * x);
@@ -180,7 +209,10 @@ const assertKkt = (h: number[][], u: readonly number[], v: readonly number[], la
     const primal = (u[i]! - v[i]!) / scale;
     const dual = -hv[i]! / (hScale * scale);
     const complementarity = Math.abs((v[i]! - u[i]!) * hv[i]!) / (hScale * scale * scale);
-    assert.ok(primal <= 1e-12 && dual <= 1e-12 && complementarity <= 1e-12, `${label}: KKT at ${i}: v−u ${-primal}, Hv ${-dual}, product ${complementarity}`);
+    assert.ok(
+      primal <= 1e-12 && dual <= 1e-12 && complementarity <= 1e-12,
+      `${label}: KKT at ${i}: v−u ${-primal}, Hv ${-dual}, product ${complementarity}`,
+    );
     worst = Math.max(worst, primal, dual, complementarity);
   }
   return worst;
@@ -260,14 +292,21 @@ describe("defining properties on random Gramians", () => {
 
   it("scale: the coefficients do not change when every gradient is scaled (trace >= normEps)", () => {
     fc.assert(
-      fc.property(jacobianArb, fc.constantFrom(...METHODS), fc.double({ min: -6, max: 6, noNaN: true }), (j, method, exponent) => {
-        const g = gramianOf(j);
-        const s = 10 ** exponent;
-        fc.pre(trace(g) >= 1e-2 && trace(g) * s * s >= 1e-2);
-        const c = coefficientsOf(method.make(), { gramian: g });
-        const scaled = coefficientsOf(method.make(), { gramian: g.map((row) => row.map((x) => x * s * s)) });
-        c.forEach((x, k) => assert.ok(Math.abs(x - scaled[k]!) <= 1e-10 * normInf(c), `${method.name}: ${c} vs ${scaled}`));
-      }),
+      fc.property(
+        jacobianArb,
+        fc.constantFrom(...METHODS),
+        fc.double({ min: -6, max: 6, noNaN: true }),
+        (j, method, exponent) => {
+          const g = gramianOf(j);
+          const s = 10 ** exponent;
+          fc.pre(trace(g) >= 1e-2 && trace(g) * s * s >= 1e-2);
+          const c = coefficientsOf(method.make(), { gramian: g });
+          const scaled = coefficientsOf(method.make(), { gramian: g.map((row) => row.map((x) => x * s * s)) });
+          c.forEach((x, k) =>
+            assert.ok(Math.abs(x - scaled[k]!) <= 1e-10 * normInf(c), `${method.name}: ${c} vs ${scaled}`),
+          );
+        },
+      ),
       { numRuns: 100, seed: 14 },
     );
   });
@@ -289,7 +328,12 @@ const assertDualCone = (g: number[][], c: number[], h: number[][], label: string
   const tr = trace(g);
   if (tr < 1e-4) return; // TorchJD zeroes the Gramian: no cone to lie in
   const gc = matVec(g, c);
-  gc.forEach((x, k) => assert.ok(x >= -1e-4 * tr * Math.abs(c[k]!) - 1e-12 * tr * normInf(c), `${label}: g_${k}·d = ${x} (trace ${tr}, c_k ${c[k]})`));
+  gc.forEach((x, k) =>
+    assert.ok(
+      x >= -1e-4 * tr * Math.abs(c[k]!) - 1e-12 * tr * normInf(c),
+      `${label}: g_${k}·d = ${x} (trace ${tr}, c_k ${c[k]})`,
+    ),
+  );
   // The alignment diagnostic is the same product.
   taskAlignment(g, c).forEach((x, k) => assert.ok(Math.abs(x - gc[k]!) <= 1e-12 * tr * normInf(c)));
 };
@@ -300,37 +344,35 @@ describe("absent tasks", () => {
   for (const method of METHODS) {
     it(`${method.name}: coefficient exactly 0, the others those of the present sub-problem`, () => {
       fc.assert(
-        fc.property(
-          fc.integer({ min: 2, max: 7 }),
-          fc.integer(),
-          fc.boolean(),
-          (k, seed, withPreference) => {
-            const rng = Rng.seeded(seed);
-            const j = gaussian(rng, k, 3 + rng.int(4));
-            const present = Array.from({ length: k }, (_, i) => i === 0 || rng.uniform() < 0.6);
-            const gramian = gramianOf(j);
-            // Absent rows and columns hold garbage (finite): they must be ignored.
-            present.forEach((p, i) => {
-              if (p) return;
-              for (let x = 0; x < k; x++) {
-                gramian[i]![x] = 1e6 * rng.normal();
-                gramian[x]![i] = -1e6 * rng.normal();
-              }
-            });
-            const prefVector = withPreference ? Array.from({ length: k }, () => rng.uniform(0.1, 2)) : undefined;
-            const options = prefVector === undefined ? {} : { prefVector };
-            const losses = present.map((p) => (p ? 1 : null));
-            const full = coefficientsOf(method.make(options), { gramian, losses });
-            const index = present.flatMap((p, i) => (p ? [i] : []));
-            const subGramian = index.map((a) => index.map((b) => gramian[a]![b]!));
-            const subOptions = prefVector === undefined ? {} : { prefVector: index.map((i) => prefVector[i]!) };
-            const sub = coefficientsOf(method.make(subOptions), { gramian: subGramian });
-            present.forEach((p, i) => {
-              if (!p) assert.equal(full[i], 0);
-            });
-            assert.deepEqual(index.map((i) => full[i]), sub);
-          },
-        ),
+        fc.property(fc.integer({ min: 2, max: 7 }), fc.integer(), fc.boolean(), (k, seed, withPreference) => {
+          const rng = Rng.seeded(seed);
+          const j = gaussian(rng, k, 3 + rng.int(4));
+          const present = Array.from({ length: k }, (_, i) => i === 0 || rng.uniform() < 0.6);
+          const gramian = gramianOf(j);
+          // Absent rows and columns hold garbage (finite): they must be ignored.
+          present.forEach((p, i) => {
+            if (p) return;
+            for (let x = 0; x < k; x++) {
+              gramian[i]![x] = 1e6 * rng.normal();
+              gramian[x]![i] = -1e6 * rng.normal();
+            }
+          });
+          const prefVector = withPreference ? Array.from({ length: k }, () => rng.uniform(0.1, 2)) : undefined;
+          const options = prefVector === undefined ? {} : { prefVector };
+          const losses = present.map((p) => (p ? 1 : null));
+          const full = coefficientsOf(method.make(options), { gramian, losses });
+          const index = present.flatMap((p, i) => (p ? [i] : []));
+          const subGramian = index.map((a) => index.map((b) => gramian[a]![b]!));
+          const subOptions = prefVector === undefined ? {} : { prefVector: index.map((i) => prefVector[i]!) };
+          const sub = coefficientsOf(method.make(subOptions), { gramian: subGramian });
+          present.forEach((p, i) => {
+            if (!p) assert.equal(full[i], 0);
+          });
+          assert.deepEqual(
+            index.map((i) => full[i]),
+            sub,
+          );
+        }),
         { numRuns: 100, seed: 21 },
       );
     });
@@ -350,18 +392,81 @@ describe("errors are values", () => {
       const w = method.make();
       const state = unwrap(w.init(2));
       const losses = [1, 1];
-      assert.match(leftMessage(w.step(state, { losses, gramian: [[1, NaN], [NaN, 1]] })), /invalid Gramian: entry \[0\]\[1\]: expected a finite number \(got NaN\)/);
-      assert.match(leftMessage(w.step(state, { losses, gramian: [[Infinity, 0], [0, 1]] })), /expected a finite number \(got Infinity\)/);
-      assert.match(leftMessage(w.step(state, { losses, gramian: [[1, 2], [2, 1]] })), /not positive semi-definite: smallest eigenvalue -(1|0\.9999)/);
-      assert.match(leftMessage(w.step(state, { losses, gramian: [[1, 0.5], [0, 1]] })), /not symmetric/);
-      assert.match(leftMessage(w.step(state, { losses: [1, NaN], gramian: [[1, 0], [0, 1]] })), /task 1: invalid loss NaN/);
+      assert.match(
+        leftMessage(
+          w.step(state, {
+            losses,
+            gramian: [
+              [1, NaN],
+              [NaN, 1],
+            ],
+          }),
+        ),
+        /invalid Gramian: entry \[0\]\[1\]: expected a finite number \(got NaN\)/,
+      );
+      assert.match(
+        leftMessage(
+          w.step(state, {
+            losses,
+            gramian: [
+              [Infinity, 0],
+              [0, 1],
+            ],
+          }),
+        ),
+        /expected a finite number \(got Infinity\)/,
+      );
+      assert.match(
+        leftMessage(
+          w.step(state, {
+            losses,
+            gramian: [
+              [1, 2],
+              [2, 1],
+            ],
+          }),
+        ),
+        /not positive semi-definite: smallest eigenvalue -(1|0\.9999)/,
+      );
+      assert.match(
+        leftMessage(
+          w.step(state, {
+            losses,
+            gramian: [
+              [1, 0.5],
+              [0, 1],
+            ],
+          }),
+        ),
+        /not symmetric/,
+      );
+      assert.match(
+        leftMessage(
+          w.step(state, {
+            losses: [1, NaN],
+            gramian: [
+              [1, 0],
+              [0, 1],
+            ],
+          }),
+        ),
+        /task 1: invalid loss NaN/,
+      );
       assert.match(leftMessage(w.step(state, { losses })), /needs the Gramian/);
     });
 
     it(`${method.name}: regEps 0 with a singular Gramian → Left (quadprog needs positive definite)`, () => {
       const w = method.make({ regEps: 0 });
       const state = unwrap(w.init(2));
-      const message = leftMessage(w.step(state, { losses: [1, 1], gramian: [[1, 1], [1, 1]] }));
+      const message = leftMessage(
+        w.step(state, {
+          losses: [1, 1],
+          gramian: [
+            [1, 1],
+            [1, 1],
+          ],
+        }),
+      );
       assert.match(message, /not positive definite.*raise regEps/);
     });
 
@@ -369,7 +474,10 @@ describe("errors are values", () => {
       assert.match(leftMessage(method.make({ regEps: -1 }).init(2)), /regEps/);
       assert.match(leftMessage(method.make({ normEps: NaN }).init(2)), /normEps/);
       assert.match(leftMessage(method.make({ prefVector: [1, Infinity] }).init(2)), /prefVector/);
-      assert.match(leftMessage(method.make({ prefVector: [1, 2] }).init(3)), /prefVector: expected 3 entries, one per task \(got 2\)/);
+      assert.match(
+        leftMessage(method.make({ prefVector: [1, 2] }).init(3)),
+        /prefVector: expected 3 entries, one per task \(got 2\)/,
+      );
       assert.match(leftMessage(method.make({ reg_eps: 1 } as Options).init(2)), /reg_eps: unknown key/);
       assert.match(leftMessage(method.make({ gramianTolerance: 0 } as Options).init(2)), /gramianTolerance/);
     });
@@ -389,12 +497,16 @@ describe("state", () => {
       const decoded = w.stateCodec.decode(json);
       assert.ok(E.isRight(decoded));
       assert.deepEqual(decoded.right, first.state);
-      assert.deepEqual(unwrap(w.step(decoded.right, input)).coefficients, unwrap(w.step(first.state, input)).coefficients);
+      assert.deepEqual(
+        unwrap(w.step(decoded.right, input)).coefficients,
+        unwrap(w.step(first.state, input)).coefficients,
+      );
       // A tampered checkpoint is rejected at decode, or (prefVector's length) at the step.
       const bad = json as { config: { regEps: number; prefVector: number[] } };
       assert.ok(E.isLeft(w.stateCodec.decode({ ...bad, config: { ...bad.config, regEps: -1 } })));
       const short = w.stateCodec.decode({ ...bad, config: { ...bad.config, prefVector: [1, 2] } });
-      if (E.isRight(short)) assert.match(leftMessage(w.step(short.right, input)), /config.prefVector: expected 3 entries/);
+      if (E.isRight(short))
+        assert.match(leftMessage(w.step(short.right, input)), /config.prefVector: expected 3 entries/);
     });
   }
 });
@@ -403,13 +515,57 @@ describe("state", () => {
 
 describe("documented examples", () => {
   it("dualConeGramian, dualConeProjector, upgrad, dualProj, flags, defaults", () => {
-    assert.deepEqual(dualConeGramian([[3, 1], [1, 1]], 1e-4, 0.5), [[1.25, 0.25], [0.25, 0.75]]);
-    assert.deepEqual(dualConeGramian([[1e-5, 0], [0, 1e-5]], 1e-4, 0.5), [[0.5, 0], [0, 0.5]]);
-    const project = rightOf(dualConeProjector([[1, -0.5], [-0.5, 1]]));
+    assert.deepEqual(
+      dualConeGramian(
+        [
+          [3, 1],
+          [1, 1],
+        ],
+        1e-4,
+        0.5,
+      ),
+      [
+        [1.25, 0.25],
+        [0.25, 0.75],
+      ],
+    );
+    assert.deepEqual(
+      dualConeGramian(
+        [
+          [1e-5, 0],
+          [0, 1e-5],
+        ],
+        1e-4,
+        0.5,
+      ),
+      [
+        [0.5, 0],
+        [0, 0.5],
+      ],
+    );
+    const project = rightOf(
+      dualConeProjector([
+        [1, -0.5],
+        [-0.5, 1],
+      ]),
+    );
     assert.deepEqual(project([1, 0]).weights, [1, 0.5]);
-    const up = coefficientsOf(upgrad(), { gramian: [[1, -0.5], [-0.5, 1]] });
+    const up = coefficientsOf(upgrad(), {
+      gramian: [
+        [1, -0.5],
+        [-0.5, 1],
+      ],
+    });
     up.forEach((x) => assert.ok(Math.abs(x - 0.75) < 1e-4));
-    assert.deepEqual(coefficientsOf(dualProj(), { gramian: [[1, -0.75], [-0.75, 1]] }), [0.5, 0.5]);
+    assert.deepEqual(
+      coefficientsOf(dualProj(), {
+        gramian: [
+          [1, -0.75],
+          [-0.75, 1],
+        ],
+      }),
+      [0.5, 0.5],
+    );
     assert.deepEqual(upgradFlags["reg-eps"], { key: "regEps", kind: "number" });
     assert.deepEqual(dualProjFlags, upgradFlags);
     assert.equal(DUAL_CONE_DEFAULTS.normEps, 1e-4);

@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import type { GradientWeighting } from "../../src/core/index.js";
-import { fromLossWeighting } from "../../src/core/index.js";
-import { checkGradientWeightingLaws, runGradientWeightingLaws } from "../../src/laws/index.js";
-import type { GradientLawOptions } from "../../src/laws/index.js";
-import { GRADIENT_STRATEGIES, GRADIENT_STRATEGY_NAMES, NoMemory, createGradientWeighting, gradientWeighting } from "../../src/strategies/index.js";
-import { equal } from "../../src/strategies/index.js";
+
+import { fromLossWeighting, type GradientWeighting } from "../../src/core/index.js";
 import { strictPartial } from "../../src/core/strict.js";
+import { checkGradientWeightingLaws, runGradientWeightingLaws, type GradientLawOptions } from "../../src/laws/index.js";
+import {
+  createGradientWeighting,
+  equal,
+  GRADIENT_STRATEGIES,
+  GRADIENT_STRATEGY_NAMES,
+  gradientWeighting,
+  NoMemory,
+} from "../../src/strategies/index.js";
 
 /**
  * The gradient law suite over every built-in gradient-aware weighting (the registry's defaults),
@@ -57,7 +62,8 @@ const sum = (solve?: (gramian: ReadonlyArray<ReadonlyArray<number>>) => number[]
       configProps: {},
       initMemory: () => null,
       memoryCodec: NoMemory,
-      solve: (_c, memory, problem) => E.right({ coefficients: solve === undefined ? problem.gramian.map(() => 1) : solve(problem.gramian), memory }),
+      solve: (_c, memory, problem) =>
+        E.right({ coefficients: solve === undefined ? problem.gramian.map(() => 1) : solve(problem.gramian), memory }),
     },
     {},
   );
@@ -72,27 +78,50 @@ describe("the gradient law suite catches broken weightings", () => {
     assert.deepEqual(failing(sum() as GradientWeighting<unknown>), []);
   });
   it("a non-finite coefficient", () => {
-    assert.ok(failing(sum((g) => g.map((row, i) => (i === 0 ? Number.NaN : 1))) as GradientWeighting<unknown>).includes("finite"));
+    assert.ok(
+      failing(sum((g) => g.map((row, i) => (i === 0 ? Number.NaN : 1))) as GradientWeighting<unknown>).includes(
+        "finite",
+      ),
+    );
   });
   it("an absent task with a coefficient: the builder keeps it 0, so a hand-written weighting that does not", () => {
     const base = sum() as GradientWeighting<unknown>;
-    const leaky: GradientWeighting<unknown> = { ...base, step: (s, input) => E.map((r: { coefficients: ReadonlyArray<number> }) => ({ ...r, coefficients: r.coefficients.map((c) => c + 0.5) }))(base.step(s, input)) as ReturnType<typeof base.step> };
+    const leaky: GradientWeighting<unknown> = {
+      ...base,
+      step: (s, input) =>
+        E.map((r: { coefficients: ReadonlyArray<number> }) => ({
+          ...r,
+          coefficients: r.coefficients.map((c) => c + 0.5),
+        }))(base.step(s, input)) as ReturnType<typeof base.step>,
+    };
     assert.ok(failing(leaky).includes("finite"));
   });
   it("coefficients that follow the task index, not the task", () => {
     assert.ok(failing(sum((g) => g.map((_, i) => i + 1)) as GradientWeighting<unknown>).includes("permutation"));
   });
   it("coefficients that grow with the gradients' scale", () => {
-    assert.ok(failing(sum((g) => g.map((row, i) => (row[i] as number) + 1)) as GradientWeighting<unknown>).includes("scale"));
+    assert.ok(
+      failing(sum((g) => g.map((row, i) => (row[i] as number) + 1)) as GradientWeighting<unknown>).includes("scale"),
+    );
   });
   it("a weighting that accepts a NaN Gramian", () => {
     const base = sum() as GradientWeighting<unknown>;
-    const lax: GradientWeighting<unknown> = { ...base, step: (s, input) => base.step(s, { ...input, gramian: input.gramian?.map((row) => row.map((x) => (Number.isFinite(x) ? x : 0))) }) };
+    const lax: GradientWeighting<unknown> = {
+      ...base,
+      step: (s, input) =>
+        base.step(s, { ...input, gramian: input.gramian?.map((row) => row.map((x) => (Number.isFinite(x) ? x : 0))) }),
+    };
     assert.ok(failing(lax).includes("bad-input"));
   });
   it("a state that does not survive JSON, or a resume that differs", () => {
     const base = sum() as GradientWeighting<unknown>;
-    const lossy: GradientWeighting<unknown> = { ...base, stateCodec: { ...base.stateCodec, decode: (u: unknown) => base.stateCodec.decode({ ...(u as object), step: 0 }) } as typeof base.stateCodec };
+    const lossy: GradientWeighting<unknown> = {
+      ...base,
+      stateCodec: {
+        ...base.stateCodec,
+        decode: (u: unknown) => base.stateCodec.decode({ ...(u as object), step: 0 }),
+      } as typeof base.stateCodec,
+    };
     const laws = failing(lossy);
     assert.ok(laws.includes("json-round-trip") && laws.includes("resume"), laws.join(", "));
   });

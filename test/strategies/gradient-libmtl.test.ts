@@ -2,14 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import * as E from "fp-ts/Either";
+
 import type { GradientStepInput, GradientWeighting, GradientWeightingStep } from "../../src/core/gradient-weighting.js";
 import { unwrap } from "../../src/core/index.js";
-import { dbMtl } from "../../src/strategies/gradient/db-mtl.js";
-import type { DbMtlState } from "../../src/strategies/gradient/db-mtl.js";
-import { gradnorm } from "../../src/strategies/gradient/gradnorm.js";
-import type { GradnormState } from "../../src/strategies/gradient/gradnorm.js";
-import { stch } from "../../src/strategies/gradient/stch.js";
-import type { StchState } from "../../src/strategies/gradient/stch.js";
+import { dbMtl, type DbMtlState } from "../../src/strategies/gradient/db-mtl.js";
+import { gradnorm, type GradnormState } from "../../src/strategies/gradient/gradnorm.js";
+import { stch, type StchState } from "../../src/strategies/gradient/stch.js";
 import { expectedInvalidConfig } from "../support/codec-lines.js";
 import { LibmtlDbMtl, LibmtlGradNorm, LibmtlStch } from "./reference/gradient-libmtl.js";
 import { mulberry32 } from "./reference/sequences.js";
@@ -47,7 +45,12 @@ const batches = (seed: number, steps: number, K: number, P: number, absent = 0):
     });
     if (!losses.some((l) => l !== null)) losses[t % K] = 1;
     const gradients = losses.map((l, k) =>
-      l === null ? null : Array.from({ length: P }, (__, p) => (scales[k] as number) * (0.6 * (common[p] as number) + (random() * 2 - 1))),
+      l === null
+        ? null
+        : Array.from(
+            { length: P },
+            (__, p) => (scales[k] as number) * (0.6 * (common[p] as number) + (random() * 2 - 1)),
+          ),
     );
     return { losses, gradients };
   });
@@ -84,7 +87,11 @@ const softmax = (x: ReadonlyArray<number>): number[] => {
 };
 
 /** Runs `inputs` through `w` from `state`, returning every step's result. */
-const run = <S>(w: GradientWeighting<S>, state: S, inputs: ReadonlyArray<GradientStepInput>): Array<GradientWeightingStep<S>> => {
+const run = <S>(
+  w: GradientWeighting<S>,
+  state: S,
+  inputs: ReadonlyArray<GradientStepInput>,
+): Array<GradientWeightingStep<S>> => {
   const out: Array<GradientWeightingStep<S>> = [];
   for (const input of inputs) {
     const r = unwrap(w.step(state, input));
@@ -99,8 +106,22 @@ const run = <S>(w: GradientWeighting<S>, state: S, inputs: ReadonlyArray<Gradien
 describe("gradnorm against LibMTL's GradNorm.py (float64 transcription)", () => {
   const cases = [
     { label: "defaults, an epoch of 1 step", options: {}, perEpoch: 1, alpha: 1.5, lr: 1e-4, decay: 1e-5 },
-    { label: "alpha 0.5, lr 0.05, an epoch of 3 steps", options: { alpha: 0.5, lr: 0.05, warmupSteps: 3 }, perEpoch: 3, alpha: 0.5, lr: 0.05, decay: 1e-5 },
-    { label: "alpha 2.5, lr 0.02, no decay, an epoch of 4 steps", options: { alpha: 2.5, lr: 0.02, weightDecay: 0, warmupSteps: 4 }, perEpoch: 4, alpha: 2.5, lr: 0.02, decay: 0 },
+    {
+      label: "alpha 0.5, lr 0.05, an epoch of 3 steps",
+      options: { alpha: 0.5, lr: 0.05, warmupSteps: 3 },
+      perEpoch: 3,
+      alpha: 0.5,
+      lr: 0.05,
+      decay: 1e-5,
+    },
+    {
+      label: "alpha 2.5, lr 0.02, no decay, an epoch of 4 steps",
+      options: { alpha: 2.5, lr: 0.02, weightDecay: 0, warmupSteps: 4 },
+      perEpoch: 4,
+      alpha: 2.5,
+      lr: 0.02,
+      decay: 0,
+    },
   ];
   for (const c of cases) {
     it(`${c.label}: coefficients, logits and the update direction over 60 steps`, () => {
@@ -117,10 +138,17 @@ describe("gradnorm against LibMTL's GradNorm.py (float64 transcription)", () => 
         const r = unwrap(w.step(state, { losses: batch.losses, gramian: gramian(grads) }));
         state = r.state;
         const direction = grads[0]!.map((_, p) => r.coefficients.reduce((s, ck, k) => s + ck * grads[k]![p]!, 0));
-        worst = Math.max(worst, maxRelative(r.coefficients, expected.batchWeight), maxRelative(state.memory.logits, reference.loss_scale), maxRelativeToScale(direction, expected.newGrads));
+        worst = Math.max(
+          worst,
+          maxRelative(r.coefficients, expected.batchWeight),
+          maxRelative(state.memory.logits, reference.loss_scale),
+          maxRelativeToScale(direction, expected.newGrads),
+        );
         moved = Math.max(moved, ...r.coefficients.map((x) => Math.abs(x - 1)));
       });
-      console.log(`gradnorm (${c.label}): max relative difference ${worst.toExponential(2)}; weights moved up to ${moved.toExponential(2)} from 1`);
+      console.log(
+        `gradnorm (${c.label}): max relative difference ${worst.toExponential(2)}; weights moved up to ${moved.toExponential(2)} from 1`,
+      );
       assert.ok(worst <= 1e-12, `max relative difference ${worst}`);
       assert.ok(moved > 0, "the weights must move for the comparison to mean something");
     });
@@ -140,8 +168,14 @@ describe("db-mtl against LibMTL's DB_MTL.py (float64 transcription)", () => {
         const r = unwrap(w.step(state, { losses: batch.losses, gradients: batch.gradients }));
         state = r.state;
         assert.ok(r.direction !== undefined, "db-mtl returns a direction");
-        worst = Math.max(worst, maxRelative(r.coefficients, expected.alpha), maxRelativeToScale(r.direction, expected.newGrads));
-        state.memory.buffers.forEach((b, k) => (worst = Math.max(worst, maxRelativeToScale(b as number[], reference.grad_buffer![k]!))));
+        worst = Math.max(
+          worst,
+          maxRelative(r.coefficients, expected.alpha),
+          maxRelativeToScale(r.direction, expected.newGrads),
+        );
+        state.memory.buffers.forEach(
+          (b, k) => (worst = Math.max(worst, maxRelativeToScale(b as number[], reference.grad_buffer![k]!))),
+        );
       }
       console.log(`db-mtl ${JSON.stringify(options)}: max relative difference ${worst.toExponential(2)}`);
       assert.ok(worst <= 1e-12, `max relative difference ${worst}`);
@@ -152,8 +186,20 @@ describe("db-mtl against LibMTL's DB_MTL.py (float64 transcription)", () => {
 describe("stch against LibMTL's STCH.py (float64 transcription)", () => {
   const cases = [
     { label: "defaults, an epoch of 1 step", options: {}, perEpoch: 1, mu: 1, warmupEpochs: 4 },
-    { label: "mu 0.1, 2 warm-up epochs of 3 steps", options: { mu: 0.1, warmupSteps: 6, nadirSteps: 3 }, perEpoch: 3, mu: 0.1, warmupEpochs: 2 },
-    { label: "mu 5, no warm-up epoch, epochs of 2 steps", options: { mu: 5, warmupSteps: 0, nadirSteps: 2 }, perEpoch: 2, mu: 5, warmupEpochs: 0 },
+    {
+      label: "mu 0.1, 2 warm-up epochs of 3 steps",
+      options: { mu: 0.1, warmupSteps: 6, nadirSteps: 3 },
+      perEpoch: 3,
+      mu: 0.1,
+      warmupEpochs: 2,
+    },
+    {
+      label: "mu 5, no warm-up epoch, epochs of 2 steps",
+      options: { mu: 5, warmupSteps: 0, nadirSteps: 2 },
+      perEpoch: 2,
+      mu: 5,
+      warmupEpochs: 0,
+    },
   ];
   for (const c of cases) {
     it(`${c.label}: coefficients over 40 steps`, () => {
@@ -178,7 +224,8 @@ describe("stch against LibMTL's STCH.py (float64 transcription)", () => {
 // ---------------------------------------------------------------- (b) defining properties
 
 /** A number in [min, max] on a grid of 1e-4 of the range (integers shrink fast, doubles do not). */
-const gridNumber = (min: number, max: number) => fc.integer({ min: 0, max: 10000 }).map((i) => min + ((max - min) * i) / 10000);
+const gridNumber = (min: number, max: number) =>
+  fc.integer({ min: 0, max: 10000 }).map((i) => min + ((max - min) * i) / 10000);
 const vectorArb = (P: number) => fc.array(gridNumber(-1, 1), { minLength: P, maxLength: P });
 
 describe("gradnorm's defining property", () => {
@@ -209,10 +256,14 @@ describe("gradnorm's defining property", () => {
           const ratios = rates.map((x) => x / (rates.reduce((a, b) => a + b, 0) / K));
           const before = weightsOf(logits).map((wk, k) => wk * norms[k]!);
           const targets = ratios.map((x) => (before.reduce((a, b) => a + b, 0) / K) * x ** alpha);
-          const distance = (theta: ReadonlyArray<number>) => weightsOf(theta).reduce((s, wk, k) => s + Math.abs(wk * norms[k]! - targets[k]!), 0);
+          const distance = (theta: ReadonlyArray<number>) =>
+            weightsOf(theta).reduce((s, wk, k) => s + Math.abs(wk * norms[k]! - targets[k]!), 0);
           // Away from the kinks of |·| (a step of 1e-7 cannot cross them), the step descends.
           fc.pre(before.every((b, k) => Math.abs(b - targets[k]!) > 1e-4));
-          assert.ok(Math.abs(r.coefficients.reduce((a, b) => a + b, 0) - K) <= 1e-12 * K, "weights sum to K (LibMTL's scale)");
+          assert.ok(
+            Math.abs(r.coefficients.reduce((a, b) => a + b, 0) - K) <= 1e-12 * K,
+            "weights sum to K (LibMTL's scale)",
+          );
           const after = distance(r.state.memory.logits);
           const moved = r.state.memory.logits.some((x, k) => x !== logits[k]);
           if (moved) assert.ok(after < distance(logits), `distance ${distance(logits)} → ${after}`);
@@ -224,10 +275,19 @@ describe("gradnorm's defining property", () => {
 
   it("warm-up: coefficients 1 and L(0) is the mean of the warm-up losses", () => {
     const w = gradnorm({ warmupSteps: 2 });
-    const G = [[1, 0], [0, 4]];
+    const G = [
+      [1, 0],
+      [0, 4],
+    ];
     const r1 = unwrap(w.step(unwrap(w.init(2)), { losses: [1, 3], gramian: G }));
     const r2 = unwrap(w.step(r1.state, { losses: [2, 5], gramian: G }));
-    assert.deepEqual([r1.coefficients, r2.coefficients], [[1, 1], [1, 1]]);
+    assert.deepEqual(
+      [r1.coefficients, r2.coefficients],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    );
     assert.deepEqual(r2.state.memory.initialLossSum, [3, 8]);
     assert.deepEqual(r2.state.memory.initialLossCount, [2, 2]);
     // Step 3: the losses equal L(0) = [1.5, 4] (r = 1), w = [1, 1], G = [1, 2]: target 1.5 each.
@@ -278,10 +338,16 @@ describe("db-mtl's defining property", () => {
             r.coefficients.forEach((alpha, k) => {
               const scaled = buffers[k]!.map((x) => alpha * x);
               const scaledNorm = Math.sqrt(dot(scaled, scaled));
-              assert.ok(Math.abs((scaledNorm * (norms[k]! + 1e-8)) / norms[k]! - largest) <= 1e-12 * largest, `task ${k}: scaled norm ${scaledNorm}, largest ${largest}`);
+              assert.ok(
+                Math.abs((scaledNorm * (norms[k]! + 1e-8)) / norms[k]! - largest) <= 1e-12 * largest,
+                `task ${k}: scaled norm ${scaledNorm}, largest ${largest}`,
+              );
             });
             const direction = buffers[0]!.map((_, p) => buffers.reduce((s, b, k) => s + r.coefficients[k]! * b[p]!, 0));
-            assert.ok(r.direction !== undefined && maxRelativeToScale(r.direction, direction) <= 1e-14, `direction ${r.direction} vs ${direction}`);
+            assert.ok(
+              r.direction !== undefined && maxRelativeToScale(r.direction, direction) <= 1e-14,
+              `direction ${r.direction} vs ${direction}`,
+            );
           });
         },
       ),
@@ -305,11 +371,21 @@ describe("stch's defining property", () => {
           const K = losses.length;
           const w = stch({ mu, warmupSteps: 0, nadirSteps: 1 });
           const warm = unwrap(w.step(unwrap(w.init(K)), { losses: nadir }));
-          assert.deepEqual(warm.coefficients, nadir.map((l) => 1 / (l + 1e-20)), "warm-up: the gradient of Σ log L");
+          assert.deepEqual(
+            warm.coefficients,
+            nadir.map((l) => 1 / (l + 1e-20)),
+            "warm-up: the gradient of Σ log L",
+          );
           const c = unwrap(w.step(warm.state, { losses })).coefficients;
           const logLosses = losses.map((l, k) => Math.log(l / nadir[k]!));
           const expected = softmax(logLosses.map((l) => l / mu));
-          assert.ok(maxRelative(c.map((ck, k) => (ck * losses[k]!) / K), expected) <= 1e-12, `c ${c} vs softmax ${expected}`);
+          assert.ok(
+            maxRelative(
+              c.map((ck, k) => (ck * losses[k]!) / K),
+              expected,
+            ) <= 1e-12,
+            `c ${c} vs softmax ${expected}`,
+          );
           // A central difference of F(L) = K·mu·log Σ exp(log(L_k / n_k) / mu).
           const F = (L: ReadonlyArray<number>) => {
             const z = L.map((l, k) => Math.log(l / nadir[k]!) / mu);
@@ -318,8 +394,13 @@ describe("stch's defining property", () => {
           };
           losses.forEach((l, k) => {
             const h = 1e-6 * l;
-            const numeric = (F(losses.map((x, j) => (j === k ? l + h : x))) - F(losses.map((x, j) => (j === k ? l - h : x)))) / (2 * h);
-            assert.ok(Math.abs(numeric - c[k]!) <= 1e-5 * Math.max(Math.abs(c[k]!), K / l), `task ${k}: ${numeric} vs ${c[k]}`);
+            const numeric =
+              (F(losses.map((x, j) => (j === k ? l + h : x))) - F(losses.map((x, j) => (j === k ? l - h : x)))) /
+              (2 * h);
+            assert.ok(
+              Math.abs(numeric - c[k]!) <= 1e-5 * Math.max(Math.abs(c[k]!), K / l),
+              `task ${k}: ${numeric} vs ${c[k]}`,
+            );
           });
         },
       ),
@@ -331,13 +412,28 @@ describe("stch's defining property", () => {
 // ---------------------------------------------------------------- (c) absent tasks
 
 /** Task k's part of each per-task array of a memory. */
-const taskSlice = (memory: Readonly<Record<string, ReadonlyArray<unknown>>>, k: number): unknown[] => Object.values(memory).map((values) => values[k]);
+const taskSlice = (memory: Readonly<Record<string, ReadonlyArray<unknown>>>, k: number): unknown[] =>
+  Object.values(memory).map((values) => values[k]);
 
 describe("absent tasks: coefficient 0, per-task memory untouched", () => {
-  const cases: Array<[string, GradientWeighting<GradnormState | DbMtlState | StchState>, (b: Batch) => GradientStepInput]> = [
-    ["gradnorm", gradnorm({ lr: 0.05 }) as GradientWeighting<GradnormState | DbMtlState | StchState>, (b) => ({ losses: b.losses, gramian: gramian(b.gradients) })],
-    ["db-mtl", dbMtl() as GradientWeighting<GradnormState | DbMtlState | StchState>, (b) => ({ losses: b.losses, gradients: b.gradients })],
-    ["stch", stch({ warmupSteps: 2, nadirSteps: 3 }) as GradientWeighting<GradnormState | DbMtlState | StchState>, (b) => ({ losses: b.losses })],
+  const cases: Array<
+    [string, GradientWeighting<GradnormState | DbMtlState | StchState>, (b: Batch) => GradientStepInput]
+  > = [
+    [
+      "gradnorm",
+      gradnorm({ lr: 0.05 }) as GradientWeighting<GradnormState | DbMtlState | StchState>,
+      (b) => ({ losses: b.losses, gramian: gramian(b.gradients) }),
+    ],
+    [
+      "db-mtl",
+      dbMtl() as GradientWeighting<GradnormState | DbMtlState | StchState>,
+      (b) => ({ losses: b.losses, gradients: b.gradients }),
+    ],
+    [
+      "stch",
+      stch({ warmupSteps: 2, nadirSteps: 3 }) as GradientWeighting<GradnormState | DbMtlState | StchState>,
+      (b) => ({ losses: b.losses }),
+    ],
   ];
   for (const [name, w, inputOf] of cases) {
     it(`${name}: 60 steps with tasks missing 40% of the time`, () => {
@@ -350,7 +446,10 @@ describe("absent tasks: coefficient 0, per-task memory untouched", () => {
         const next = r.state.memory as unknown as Record<string, ReadonlyArray<unknown>>;
         batch.losses.forEach((loss, k) => {
           if (loss !== null) {
-            assert.ok(Number.isFinite(r.coefficients[k]) && r.coefficients[k]! > 0, `${name}: present task ${k} has ${r.coefficients[k]}`);
+            assert.ok(
+              Number.isFinite(r.coefficients[k]) && r.coefficients[k]! > 0,
+              `${name}: present task ${k} has ${r.coefficients[k]}`,
+            );
             return;
           }
           absentSeen++;
@@ -365,7 +464,11 @@ describe("absent tasks: coefficient 0, per-task memory untouched", () => {
 
   it("gradnorm's weights sum to the number of present tasks; a task first seen after the warm-up takes its first loss as L(0)", () => {
     const w = gradnorm({ lr: 0.05 });
-    const G = [[1, 0.2, 0], [0.2, 2, 0], [0, 0, 3]];
+    const G = [
+      [1, 0.2, 0],
+      [0.2, 2, 0],
+      [0, 0, 3],
+    ];
     let state = unwrap(w.init(3));
     state = unwrap(w.step(state, { losses: [1, 2, null], gramian: G })).state;
     const r = unwrap(w.step(state, { losses: [0.5, 1, 4], gramian: G }));
@@ -377,7 +480,15 @@ describe("absent tasks: coefficient 0, per-task memory untouched", () => {
 
   it("db-mtl: an absent task's (larger) buffer takes no part in the maximum", () => {
     const w = dbMtl();
-    const s = unwrap(w.step(unwrap(w.init(2)), { losses: [1, 1], gradients: [[10, 0], [0, 1]] })).state;
+    const s = unwrap(
+      w.step(unwrap(w.init(2)), {
+        losses: [1, 1],
+        gradients: [
+          [10, 0],
+          [0, 1],
+        ],
+      }),
+    ).state;
     const r = unwrap(w.step(s, { losses: [null, 1], gradients: [null, [0, 1]] }));
     const b1 = r.state.memory.buffers[1]![1]!;
     assert.deepEqual(r.coefficients, [0, b1 / (b1 + 1e-8)]);
@@ -395,7 +506,10 @@ describe("absent tasks: coefficient 0, per-task memory untouched", () => {
 // ---------------------------------------------------------------- (d) bad input
 
 describe("bad input is a Left with a clear message", () => {
-  const G = [[1, 0], [0, 1]];
+  const G = [
+    [1, 0],
+    [0, 1],
+  ];
   const ready = unwrap(gradnorm().init(2));
 
   it("gradnorm: NaN or Infinity in the Gramian, a non-PSD or asymmetric Gramian, no Gramian", () => {
@@ -404,10 +518,46 @@ describe("bad input is a Left with a clear message", () => {
       assert.ok(E.isLeft(r), "expected a Left");
       return r.left;
     };
-    assert.deepEqual(left({ losses: [1, 1], gramian: [[1, NaN], [NaN, 1]] }), { _tag: "InvalidGramian", message: "invalid Gramian: entry [0][1]: expected a finite number (got NaN)" });
-    assert.match(left({ losses: [1, 1], gramian: [[Infinity, 0], [0, 1]] }).message, /entry \[0\]\[0\]: expected a finite number \(got Infinity\)/);
-    assert.match(left({ losses: [1, 1], gramian: [[1, 2], [2, 1]] }).message, /not positive semi-definite: smallest eigenvalue -0\.9999/);
-    assert.match(left({ losses: [1, 1], gramian: [[1, 0.5], [0, 1]] }).message, /not symmetric/);
+    assert.deepEqual(
+      left({
+        losses: [1, 1],
+        gramian: [
+          [1, NaN],
+          [NaN, 1],
+        ],
+      }),
+      { _tag: "InvalidGramian", message: "invalid Gramian: entry [0][1]: expected a finite number (got NaN)" },
+    );
+    assert.match(
+      left({
+        losses: [1, 1],
+        gramian: [
+          [Infinity, 0],
+          [0, 1],
+        ],
+      }).message,
+      /entry \[0\]\[0\]: expected a finite number \(got Infinity\)/,
+    );
+    assert.match(
+      left({
+        losses: [1, 1],
+        gramian: [
+          [1, 2],
+          [2, 1],
+        ],
+      }).message,
+      /not positive semi-definite: smallest eigenvalue -0\.9999/,
+    );
+    assert.match(
+      left({
+        losses: [1, 1],
+        gramian: [
+          [1, 0.5],
+          [0, 1],
+        ],
+      }).message,
+      /not symmetric/,
+    );
     assert.match(left({ losses: [1, 1] }).message, /needs the Gramian/);
     assert.match(left({ losses: [1, NaN], gramian: G }).message, /task 1: invalid loss NaN/);
   });
@@ -420,13 +570,44 @@ describe("bad input is a Left with a clear message", () => {
       assert.ok(E.isLeft(r), "expected a Left");
       return r.left;
     };
-    assert.deepEqual(left(state, { losses: [1, 1], gradients: [[1, Infinity], [0, 1]] }), {
-      _tag: "InvalidGradients",
-      message: "invalid gradients: task 0 entry 1: expected a finite number (got Infinity)",
-    });
-    assert.match(left(state, { losses: [1, 1], gradients: [[1, 0], [NaN, 1]] }).message, /task 1 entry 0: expected a finite number \(got NaN\)/);
+    assert.deepEqual(
+      left(state, {
+        losses: [1, 1],
+        gradients: [
+          [1, Infinity],
+          [0, 1],
+        ],
+      }),
+      {
+        _tag: "InvalidGradients",
+        message: "invalid gradients: task 0 entry 1: expected a finite number (got Infinity)",
+      },
+    );
+    assert.match(
+      left(state, {
+        losses: [1, 1],
+        gradients: [
+          [1, 0],
+          [NaN, 1],
+        ],
+      }).message,
+      /task 1 entry 0: expected a finite number \(got NaN\)/,
+    );
     assert.match(left(state, { losses: [1, 1] }).message, /expected 2 gradients/);
-    assert.match(left(state, { losses: [1, 1], gradients: [[1, 0], [0, 1]], gramian: [[1, NaN], [NaN, 1]] }).message, /got NaN/);
+    assert.match(
+      left(state, {
+        losses: [1, 1],
+        gradients: [
+          [1, 0],
+          [0, 1],
+        ],
+        gramian: [
+          [1, NaN],
+          [NaN, 1],
+        ],
+      }).message,
+      /got NaN/,
+    );
     const after = unwrap(w.step(state, { losses: [1, null], gradients: [[1, 0], null] })).state;
     assert.deepEqual(left(after, { losses: [null, 1], gradients: [null, [1, 0, 0]] }), {
       _tag: "InvalidGradients",
@@ -437,7 +618,10 @@ describe("bad input is a Left with a clear message", () => {
   it("stch: a NaN or non-positive loss", () => {
     const w = stch();
     const r = w.step(unwrap(w.init(2)), { losses: [NaN, 1] });
-    assert.ok(E.isLeft(r) && r.left._tag === "InvalidLoss" && /task 0: invalid loss NaN/.test(r.left.message), JSON.stringify(r));
+    assert.ok(
+      E.isLeft(r) && r.left._tag === "InvalidLoss" && /task 0: invalid loss NaN/.test(r.left.message),
+      JSON.stringify(r),
+    );
     assert.ok(E.isLeft(w.step(unwrap(w.init(2)), { losses: [0, 1] })), "a zero loss is refused");
   });
 
@@ -453,34 +637,60 @@ describe("bad input is a Left with a clear message", () => {
         ]),
       ),
     );
-    assert.deepEqual(gradnorm({ gramianTolerance: -1 }).init(2), E.left(expectedInvalidConfig(["gramianTolerance: expected a finite number > 0 (got -1)"])));
+    assert.deepEqual(
+      gradnorm({ gramianTolerance: -1 }).init(2),
+      E.left(expectedInvalidConfig(["gramianTolerance: expected a finite number > 0 (got -1)"])),
+    );
     assert.deepEqual(
       dbMtl({ beta: 1, betaSigma: -0.5 }).init(2),
-      E.left(expectedInvalidConfig(["beta: expected number in [0, 1) (got 1)", "betaSigma: expected number >= 0 (got -0.5)"])),
+      E.left(
+        expectedInvalidConfig([
+          "beta: expected number in [0, 1) (got 1)",
+          "betaSigma: expected number >= 0 (got -0.5)",
+        ]),
+      ),
     );
     assert.deepEqual(
       stch({ mu: 0, warmupSteps: -1, nadirSteps: 0 }).init(2),
-      E.left(expectedInvalidConfig(["mu: expected PositiveFinite (got 0)", "warmupSteps: expected NonNegativeInt (got -1)", "nadirSteps: expected Count (got 0)"])),
+      E.left(
+        expectedInvalidConfig([
+          "mu: expected PositiveFinite (got 0)",
+          "warmupSteps: expected NonNegativeInt (got -1)",
+          "nadirSteps: expected Count (got 0)",
+        ]),
+      ),
     );
     const typo = stch({ nadir: 3 } as never).init(2);
     assert.ok(E.isLeft(typo) && /nadir: unknown key/.test(typo.left.message), JSON.stringify(typo));
   });
 
   it("a checkpoint whose memory is inconsistent is refused", () => {
-    const lines = (codec: { decode: (u: unknown) => E.Either<Array<{ message?: string }>, unknown> }, value: unknown) => {
+    const lines = (
+      codec: { decode: (u: unknown) => E.Either<Array<{ message?: string }>, unknown> },
+      value: unknown,
+    ) => {
       const r = codec.decode(value);
       return E.isLeft(r) ? r.left.map((e) => e.message ?? "") : [];
     };
     const g = gradnorm();
     const s = unwrap(g.init(2));
-    assert.deepEqual(lines(g.stateCodec, { ...s, memory: { ...s.memory, initialLossSum: [1, 0] } }), ["memory.initialLossSum.0: expected 0 with count 0 (got 1)"]);
+    assert.deepEqual(lines(g.stateCodec, { ...s, memory: { ...s.memory, initialLossSum: [1, 0] } }), [
+      "memory.initialLossSum.0: expected 0 with count 0 (got 1)",
+    ]);
     const d = dbMtl();
     const ds = unwrap(d.init(2));
-    assert.deepEqual(lines(d.stateCodec, { ...ds, memory: { buffers: [[1, 2], [1]], counts: [1, 1] } }), ["memory.buffers.1: expected 2 entries like the other buffers (got 1)"]);
-    assert.deepEqual(lines(d.stateCodec, { ...ds, memory: { buffers: [[1, 2], null], counts: [0, 0] } }), ["memory.buffers.0: expected null exactly when counts.0 is 0 (count 0)"]);
+    assert.deepEqual(lines(d.stateCodec, { ...ds, memory: { buffers: [[1, 2], [1]], counts: [1, 1] } }), [
+      "memory.buffers.1: expected 2 entries like the other buffers (got 1)",
+    ]);
+    assert.deepEqual(lines(d.stateCodec, { ...ds, memory: { buffers: [[1, 2], null], counts: [0, 0] } }), [
+      "memory.buffers.0: expected null exactly when counts.0 is 0 (count 0)",
+    ]);
     const st = stch();
     const ss = unwrap(st.init(2));
-    assert.deepEqual(lines(st.stateCodec, { ...ss, memory: { nadirSum: [1], nadirCount: [1] } }), ["memory.nadirSum: expected 2 entries (got 1)", "memory.nadirCount: expected 2 entries (got 1)"]);
+    assert.deepEqual(lines(st.stateCodec, { ...ss, memory: { nadirSum: [1], nadirCount: [1] } }), [
+      "memory.nadirSum: expected 2 entries (got 1)",
+      "memory.nadirCount: expected 2 entries (got 1)",
+    ]);
   });
 });
 
@@ -488,9 +698,21 @@ describe("bad input is a Left with a clear message", () => {
 
 describe("JSON checkpoints: exact round trip and resume", () => {
   const methods: Array<[string, GradientWeighting<unknown>, (b: Batch) => GradientStepInput]> = [
-    ["gradnorm", gradnorm({ lr: 0.05, warmupSteps: 3 }) as GradientWeighting<unknown>, (b) => ({ losses: b.losses, gramian: gramian(b.gradients) })],
-    ["db-mtl", dbMtl({ betaSigma: 0.5 }) as GradientWeighting<unknown>, (b) => ({ losses: b.losses, gradients: b.gradients })],
-    ["stch", stch({ warmupSteps: 2, nadirSteps: 2, mu: 0.3 }) as GradientWeighting<unknown>, (b) => ({ losses: b.losses })],
+    [
+      "gradnorm",
+      gradnorm({ lr: 0.05, warmupSteps: 3 }) as GradientWeighting<unknown>,
+      (b) => ({ losses: b.losses, gramian: gramian(b.gradients) }),
+    ],
+    [
+      "db-mtl",
+      dbMtl({ betaSigma: 0.5 }) as GradientWeighting<unknown>,
+      (b) => ({ losses: b.losses, gradients: b.gradients }),
+    ],
+    [
+      "stch",
+      stch({ warmupSteps: 2, nadirSteps: 2, mu: 0.3 }) as GradientWeighting<unknown>,
+      (b) => ({ losses: b.losses }),
+    ],
   ];
   for (const [name, w, inputOf] of methods) {
     it(`${name}: n steps straight equal k steps, encode → JSON → decode, then n − k`, () => {

@@ -1,27 +1,28 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as E from "fp-ts/Either";
 import fc from "fast-check";
+import * as E from "fp-ts/Either";
+
+import { gramianOf, type GradientWeighting } from "../../src/core/gradient-weighting.js";
 import { Rng, unwrap } from "../../src/core/index.js";
-import type { GradientWeighting } from "../../src/core/gradient-weighting.js";
-import { gramianOf } from "../../src/core/gradient-weighting.js";
 import { alignedMtl, alignedMtlFlags } from "../../src/strategies/gradient/aligned-mtl.js";
 import { imtlG, imtlGFlags } from "../../src/strategies/gradient/imtl-g.js";
 import { mgda, mgdaFlags, minNormPoint } from "../../src/strategies/gradient/mgda.js";
-import type { Matrix, Vector } from "./reference/gradient-mgda.js";
 import {
   bruteForceMinNorm,
   combine,
-  libmtlFindMinNormElement,
-  libmtlGradientNormalizers,
   gramOfRows,
   jacobiEigen,
   libmtlAlignedMtl,
+  libmtlFindMinNormElement,
+  libmtlGradientNormalizers,
   libmtlImtl,
   libmtlMgda,
   torchjdAlignedMtlWeighting,
   torchjdImtlgWeighting,
   torchjdMgdaWeighting,
+  type Matrix,
+  type Vector,
 } from "./reference/gradient-mgda.js";
 
 /**
@@ -87,7 +88,12 @@ const SETS = gradientSets(20240611, 12);
 const maxAbs = (v: readonly number[]): number => v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 /** max |a − b| / Σ_k |c_k| ‖g_k‖∞: a direction difference relative to the terms summed. */
-const directionDifference = (a: readonly number[], b: readonly number[], coefficients: readonly number[], grads: readonly Vector[]): number => {
+const directionDifference = (
+  a: readonly number[],
+  b: readonly number[],
+  coefficients: readonly number[],
+  grads: readonly Vector[],
+): number => {
   const scale = coefficients.reduce((s, c, k) => s + Math.abs(c) * maxAbs(grads[k]!), 0);
   const diff = maxAbs(a.map((x, i) => x - b[i]!));
   return scale > 0 ? diff / scale : diff;
@@ -109,7 +115,9 @@ const conditionRatio = (gramian: Matrix): number => {
 const stepOnce = <S>(w: GradientWeighting<S>, losses: readonly (number | null)[], grads: readonly (Vector | null)[]) =>
   w.step(unwrap(w.init(losses.length)), { losses, gramian: gramianOf(grads) });
 
-const coefficientsOf = <S>(w: GradientWeighting<S>, set: GradientSet): number[] => [...unwrap(stepOnce(w, set.losses, set.grads)).coefficients];
+const coefficientsOf = <S>(w: GradientWeighting<S>, set: GradientSet): number[] => [
+  ...unwrap(stepOnce(w, set.losses, set.grads)).coefficients,
+];
 
 const report = (label: string, value: number): void => console.log(`${label}: ${value.toExponential(2)}`);
 
@@ -120,13 +128,18 @@ const arbitraryGradients = (options: { maxTasks: number; positiveCopies?: boolea
       k: fc.integer({ min: 1, max: options.maxTasks }),
       p: fc.integer({ min: 1, max: 7 }),
       seedValues: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 56, maxLength: 56 }),
-      copy: fc.option(fc.record({ of: fc.nat(), factor: fc.double({ min: 0.1, max: 3, noNaN: true }), negative: fc.boolean() }), { nil: null }),
+      copy: fc.option(
+        fc.record({ of: fc.nat(), factor: fc.double({ min: 0.1, max: 3, noNaN: true }), negative: fc.boolean() }),
+        { nil: null },
+      ),
     })
     .map(({ k, p, seedValues, copy }) => {
       // Entries below 1e-100 become 0: their products would be subnormal, and a Gramian with a few
       // bits of precision is not PSD to any useful tolerance (float32 gradients never get there).
       const entry = (x: number): number => (Math.abs(x) < 1e-100 ? 0 : x);
-      const grads = Array.from({ length: k }, (_, i) => Array.from({ length: p }, (__, j) => entry(seedValues[(i * p + j) % seedValues.length]!)));
+      const grads = Array.from({ length: k }, (_, i) =>
+        Array.from({ length: p }, (__, j) => entry(seedValues[(i * p + j) % seedValues.length]!)),
+      );
       if (copy !== null) {
         const sign = copy.negative && options.positiveCopies !== true ? -1 : 1;
         grads.push(grads[copy.of % k]!.map((x) => sign * copy.factor * x));
@@ -148,14 +161,19 @@ describe("mgda: LibMTL's MGDA", () => {
     for (const gn of normalisations) {
       for (const set of SETS) {
         const normalised = libmtlGradientNormalizers(set.grads, set.losses, gn);
-        const ours = unwrap(w.step(unwrap(w.init(normalised.length)), { losses: set.losses, gramian: gramOfRows(normalised) })).coefficients;
+        const ours = unwrap(
+          w.step(unwrap(w.init(normalised.length)), { losses: set.losses, gramian: gramOfRows(normalised) }),
+        ).coefficients;
         const reference = libmtlFindMinNormElement(normalised);
         const difference = relativeDifference(ours, reference);
         worst = Math.max(worst, difference);
         assert.ok(difference <= 1e-12, `${gn} ${set.kind}: weights differ by ${difference}`);
       }
     }
-    report("mgda --reference-solver vs LibMTL MinNormSolver transcription (same Gramian), max relative weight difference", worst);
+    report(
+      "mgda --reference-solver vs LibMTL MinNormSolver transcription (same Gramian), max relative weight difference",
+      worst,
+    );
   });
 
   it("referenceSolver: true with LibMTL's normalisations equals MGDA.backward's update (≤ 1e-9 without ties)", () => {
@@ -172,8 +190,14 @@ describe("mgda: LibMTL's MGDA", () => {
         for (const set of SETS) {
           const ours = coefficientsOf(w, set);
           const reference = libmtlMgda(set.grads, set.losses, gn, applyTo === "raw");
-          const difference = directionDifference(combine(ours, set.grads), reference.update, reference.sol, applyTo === "raw" ? set.grads : libmtlGradientNormalizers(set.grads, set.losses, gn));
-          const tied = gn !== "none" && (set.kind === "duplicate" || set.kind === "collinear" || set.kind === "low-rank");
+          const difference = directionDifference(
+            combine(ours, set.grads),
+            reference.update,
+            reference.sol,
+            applyTo === "raw" ? set.grads : libmtlGradientNormalizers(set.grads, set.losses, gn),
+          );
+          const tied =
+            gn !== "none" && (set.kind === "duplicate" || set.kind === "collinear" || set.kind === "low-rank");
           if (tied) worstTied = Math.max(worstTied, difference);
           else {
             worst = Math.max(worst, difference);
@@ -182,7 +206,10 @@ describe("mgda: LibMTL's MGDA", () => {
         }
       }
     }
-    report("mgda --reference-solver (every normalisation, apply-to) vs LibMTL MGDA.backward, max relative update difference", worst);
+    report(
+      "mgda --reference-solver (every normalisation, apply-to) vs LibMTL MGDA.backward, max relative update difference",
+      worst,
+    );
     report("  the same on tied normalised gradients (rounding picks the path)", worstTied);
   });
 
@@ -214,17 +241,26 @@ describe("mgda: LibMTL's MGDA", () => {
         worstAgainstLibmtl = Math.max(worstAgainstLibmtl, directionDifference(d, libmtl.update, ours, set.grads));
         if (gn === "none") {
           const torchjd = torchjdMgdaWeighting(gramOfRows(set.grads));
-          worstAgainstTorchjd = Math.max(worstAgainstTorchjd, directionDifference(d, combine(torchjd, set.grads), torchjd, set.grads));
+          worstAgainstTorchjd = Math.max(
+            worstAgainstTorchjd,
+            directionDifference(d, combine(torchjd, set.grads), torchjd, set.grads),
+          );
         }
       }
     }
     report("mgda (exact) vs brute-force min-norm point, max relative direction difference", worst);
-    report("mgda (exact) vs LibMTL's MinNormSolver (its own stopping error), max relative direction difference", worstAgainstLibmtl);
+    report(
+      "mgda (exact) vs LibMTL's MinNormSolver (its own stopping error), max relative direction difference",
+      worstAgainstLibmtl,
+    );
     report("mgda (exact) vs TorchJD's MGDA Frank-Wolfe (epsilon 1e-3, 100 iterations)", worstAgainstTorchjd);
   });
 
   it("LibMTL's 2-task closed form clips to 0.999 / 0.001 where the exact point is a vertex", () => {
-    const grads = [[1, 0], [2, 1]]; // g_0 is the closest point of the segment
+    const grads = [
+      [1, 0],
+      [2, 1],
+    ]; // g_0 is the closest point of the segment
     const exact = coefficientsOf(mgda(), { kind: "random", grads, losses: [1, 1] });
     const reference = coefficientsOf(mgda({ referenceSolver: true }), { kind: "random", grads, losses: [1, 1] });
     assert.deepEqual(exact, [1, 0]);
@@ -238,7 +274,10 @@ describe("mgda: LibMTL's MGDA", () => {
       fc.property(arbitraryGradients({ maxTasks: 6 }), fc.constantFrom("none", "l2"), (grads, gn) => {
         const k = grads.length;
         const gramian = gramianOf(grads);
-        const out = mgda({ gradientNormalization: gn }).step(unwrap(mgda({ gradientNormalization: gn }).init(k)), { losses: grads.map(() => 1), gramian });
+        const out = mgda({ gradientNormalization: gn }).step(unwrap(mgda({ gradientNormalization: gn }).init(k)), {
+          losses: grads.map(() => 1),
+          gramian,
+        });
         assert.ok(E.isRight(out), E.isLeft(out) ? out.left.message : "");
         // w_k = c_k n_k are the weights on the normalised Gramian Ĝ = G / (n nᵀ).
         const normalisers = out.right.diagnostics["normaliser"] as number[];
@@ -247,7 +286,10 @@ describe("mgda: LibMTL's MGDA", () => {
         const scale = Math.max(...g.map((row, i) => row[i]!), Number.MIN_VALUE);
         const gw = matVec(g, w);
         const objective = w.reduce((s, x, i) => s + x * gw[i]!, 0);
-        assert.ok(w.every((x) => x >= 0), `negative weight ${w}`);
+        assert.ok(
+          w.every((x) => x >= 0),
+          `negative weight ${w}`,
+        );
         assert.ok(Math.abs(w.reduce((s, x) => s + x, 0) - 1) <= 1e-14, "weights do not sum to 1");
         for (let i = 0; i < k; i++) {
           const slack = (gw[i]! - objective) / scale;
@@ -262,13 +304,27 @@ describe("mgda: LibMTL's MGDA", () => {
   });
 
   it("a zero gradient under l2 normalisation stays zero (LibMTL divides by 0): MGDA stops, with finite coefficients", () => {
-    const out = unwrap(stepOnce(mgda({ gradientNormalization: "l2" }), [1, 1, 1], [[1, 0], [0, 0], [0, 2]]));
+    const out = unwrap(
+      stepOnce(
+        mgda({ gradientNormalization: "l2" }),
+        [1, 1, 1],
+        [
+          [1, 0],
+          [0, 0],
+          [0, 2],
+        ],
+      ),
+    );
     assert.deepEqual([...out.coefficients], [0, 1, 0]);
     assert.deepEqual(out.diagnostics["normaliser"], [1, 1, 2]);
   });
 
   it("minNormPoint on a hand-checked case: three points around the origin give 0", () => {
-    const grads = [[1, 0], [-0.5, Math.sqrt(3) / 2], [-0.5, -Math.sqrt(3) / 2]];
+    const grads = [
+      [1, 0],
+      [-0.5, Math.sqrt(3) / 2],
+      [-0.5, -Math.sqrt(3) / 2],
+    ];
     const { weights, squaredNorm } = minNormPoint(gramOfRows(grads));
     assert.ok(squaredNorm <= 1e-15, `‖d‖² = ${squaredNorm}`);
     for (const x of weights) assert.ok(Math.abs(x - 1 / 3) <= 1e-15, `weights ${weights}`);
@@ -302,10 +358,16 @@ describe("imtl-g: IMTL's gradient half", () => {
       const difference = Math.max(...differences);
       if (ratio >= 1e-4) worstWellConditioned = Math.max(worstWellConditioned, difference);
       worstPerCondition = Math.max(worstPerCondition, difference * ratio);
-      assert.ok(difference <= bound, `${set.kind}: differs by ${differences.join(", ")} (cond ${1 / ratio}, bound ${bound})`);
+      assert.ok(
+        difference <= bound,
+        `${set.kind}: differs by ${differences.join(", ")} (cond ${1 / ratio}, bound ${bound})`,
+      );
     }
     assert.ok(compared >= 30, `only ${compared} full-rank sets`);
-    report("imtl-g (default, --reference-inverse) vs LibMTL and TorchJD transcriptions, cond(G) ≤ 1e4, max relative difference (directions and coefficients)", worstWellConditioned);
+    report(
+      "imtl-g (default, --reference-inverse) vs LibMTL and TorchJD transcriptions, cond(G) ≤ 1e4, max relative difference (directions and coefficients)",
+      worstWellConditioned,
+    );
     report("  the same, every full-rank set, max difference / cond(G)", worstPerCondition);
   });
 
@@ -317,7 +379,10 @@ describe("imtl-g: IMTL's gradient half", () => {
     for (const set of SETS.filter((s) => s.kind === "duplicate" || s.kind === "collinear" || s.kind === "low-rank")) {
       const ours = coefficientsOf(imtlG(), set);
       const torchjd = torchjdImtlgWeighting(gramOfRows(set.grads));
-      worst = Math.max(worst, directionDifference(combine(ours, set.grads), combine(torchjd, set.grads), torchjd, set.grads));
+      worst = Math.max(
+        worst,
+        directionDifference(combine(ours, set.grads), combine(torchjd, set.grads), torchjd, set.grads),
+      );
       const inverse = stepOnce(imtlG({ referenceInverse: true }), set.losses, set.grads);
       if (E.isLeft(inverse)) {
         singular++;
@@ -330,12 +395,22 @@ describe("imtl-g: IMTL's gradient half", () => {
         const reference = libmtlImtl(set.grads);
         const difference = directionDifference(combine(c, set.grads), reference.update, reference.alpha, set.grads);
         assert.ok(difference <= 1e-12, `${set.kind}: --reference-inverse differs from LibMTL by ${difference}`);
-        assert.ok(maxAbs(reference.update) <= 1e-12 * reference.alpha.reduce((m, x, i) => m + Math.abs(x) * maxAbs(set.grads[i]!), 0), "LibMTL's direction is 0 here");
+        assert.ok(
+          maxAbs(reference.update) <=
+            1e-12 * reference.alpha.reduce((m, x, i) => m + Math.abs(x) * maxAbs(set.grads[i]!), 0),
+          "LibMTL's direction is 0 here",
+        );
         worstNonsingular = Math.max(worstNonsingular, difference);
-        worstDefaultThere = Math.max(worstDefaultThere, directionDifference(combine(ours, set.grads), reference.update, ours, set.grads));
+        worstDefaultThere = Math.max(
+          worstDefaultThere,
+          directionDifference(combine(ours, set.grads), reference.update, ours, set.grads),
+        );
       }
     }
-    report("  where LibMTL's D Uᵀ is nonsingular (its direction is 0): --reference-inverse vs LibMTL transcription", worstNonsingular);
+    report(
+      "  where LibMTL's D Uᵀ is nonsingular (its direction is 0): --reference-inverse vs LibMTL transcription",
+      worstNonsingular,
+    );
     report("  there, the default (TorchJD's least squares) vs LibMTL", worstDefaultThere);
     report("imtl-g (default) vs TorchJD transcription on rank-deficient sets", worst);
     report("imtl-g --reference-inverse: rank-deficient sets refused as singular", singular);
@@ -350,12 +425,24 @@ describe("imtl-g: IMTL's gradient half", () => {
         const gramian = gramianOf(grads);
         const norms = gramian.map((row, i) => Math.sqrt(row[i]!));
         // Where the system has a solution: the distinct directions are well conditioned (positive copies share a unit vector).
-        const distinct = grads.filter((g, i) => !grads.slice(0, i).some((h) => {
-          const dot = g.reduce((s, x, j) => s + x * h[j]!, 0);
-          return Math.abs(dot - Math.sqrt(g.reduce((s, x) => s + x * x, 0) * h.reduce((s, x) => s + x * x, 0))) <= 1e-12 * (dot === 0 ? 1 : Math.abs(dot));
-        }));
+        const distinct = grads.filter(
+          (g, i) =>
+            !grads.slice(0, i).some((h) => {
+              const dot = g.reduce((s, x, j) => s + x * h[j]!, 0);
+              return (
+                Math.abs(dot - Math.sqrt(g.reduce((s, x) => s + x * x, 0) * h.reduce((s, x) => s + x * x, 0))) <=
+                1e-12 * (dot === 0 ? 1 : Math.abs(dot))
+              );
+            }),
+        );
         fc.pre(norms.every((n) => n > 1e-3) && conditionRatio(gramianOf(distinct)) > 1e-6);
-        const c = unwrap(stepOnce(imtlG(), grads.map(() => 1), grads)).coefficients;
+        const c = unwrap(
+          stepOnce(
+            imtlG(),
+            grads.map(() => 1),
+            grads,
+          ),
+        ).coefficients;
         assert.ok(Math.abs(c.reduce((s, x) => s + x, 0) - 1) <= 1e-9, `Σc = ${c.reduce((s, x) => s + x, 0)}`);
         const d = combine([...c], grads);
         const projections = grads.map((g, i) => g.reduce((s, x, j) => s + x * d[j]!, 0) / norms[i]!);
@@ -370,10 +457,21 @@ describe("imtl-g: IMTL's gradient half", () => {
   });
 
   it("a zero gradient gets coefficient 0 by default, and referenceInverse refuses it", () => {
-    const grads = [[1, 0], [0, 0], [0, 2]];
+    const grads = [
+      [1, 0],
+      [0, 0],
+      [0, 2],
+    ];
     const c = coefficientsOf(imtlG(), { kind: "random", grads, losses: [1, 1, 1] });
     assert.equal(c[1], 0);
-    const two = coefficientsOf(imtlG(), { kind: "random", grads: [[1, 0], [0, 2]], losses: [1, 1] });
+    const two = coefficientsOf(imtlG(), {
+      kind: "random",
+      grads: [
+        [1, 0],
+        [0, 2],
+      ],
+      losses: [1, 1],
+    });
     assert.ok(relativeDifference([c[0]!, c[2]!], two) <= 1e-15, `${c} vs ${two}`);
     const refused = stepOnce(imtlG({ referenceInverse: true }), [1, 1, 1], grads);
     assert.ok(E.isLeft(refused) && /zero gradient/.test(refused.left.message), "a zero gradient must be refused");
@@ -389,56 +487,96 @@ describe("aligned-mtl: Aligned-MTL", () => {
     for (const set of SETS) {
       const ours = coefficientsOf(alignedMtl(), set);
       const reference = libmtlAlignedMtl(set.grads);
-      worstLibmtl = Math.max(worstLibmtl, directionDifference(combine(ours, set.grads), reference.update, reference.alpha, set.grads));
+      worstLibmtl = Math.max(
+        worstLibmtl,
+        directionDifference(combine(ours, set.grads), reference.update, reference.alpha, set.grads),
+      );
       const gramian = gramOfRows(set.grads);
       // Coefficients carry 1/√λ: their rounding grows with the kept eigenvalues' spread.
       const { values } = jacobiEigen(gramian);
       const kept = values.filter((l) => l > Math.max(...values) * values.length * 2 ** -23);
       const spread = Math.max(...kept) / Math.min(...kept);
       const coefficientDifference = relativeDifference(ours, reference.alpha);
-      assert.ok(coefficientDifference <= Math.max(1e-12, 1e-15 * spread), `${set.kind}: coefficients differ by ${coefficientDifference} (λ_max/λ_min ${spread})`);
+      assert.ok(
+        coefficientDifference <= Math.max(1e-12, 1e-15 * spread),
+        `${set.kind}: coefficients differ by ${coefficientDifference} (λ_max/λ_min ${spread})`,
+      );
       if (spread <= 1e4) worstCoefficients = Math.max(worstCoefficients, coefficientDifference);
       worstCoefficientsPerSpread = Math.max(worstCoefficientsPerSpread, coefficientDifference / spread);
       for (const scaleMode of ["min", "median", "rmse"] as const) {
         const mean = coefficientsOf(alignedMtl({ scaleMode, meanWeighting: true }), set);
         const torchjd = torchjdAlignedMtlWeighting(gramian, null, scaleMode);
-        worstTorchjd = Math.max(worstTorchjd, directionDifference(combine(mean, set.grads), combine(torchjd, set.grads), torchjd, set.grads));
+        worstTorchjd = Math.max(
+          worstTorchjd,
+          directionDifference(combine(mean, set.grads), combine(torchjd, set.grads), torchjd, set.grads),
+        );
         const pref = set.grads.map((_, i) => 0.5 + i);
         const withPref = coefficientsOf(alignedMtl({ scaleMode, prefVector: pref }), set);
         const torchjdPref = torchjdAlignedMtlWeighting(gramian, pref, scaleMode);
-        worstTorchjd = Math.max(worstTorchjd, directionDifference(combine(withPref, set.grads), combine(torchjdPref, set.grads), torchjdPref, set.grads));
+        worstTorchjd = Math.max(
+          worstTorchjd,
+          directionDifference(combine(withPref, set.grads), combine(torchjdPref, set.grads), torchjdPref, set.grads),
+        );
       }
     }
     report("aligned-mtl vs LibMTL transcription, max relative direction difference", worstLibmtl);
-    report("aligned-mtl coefficients vs LibMTL transcription, λ_max/λ_min ≤ 1e4, max relative difference", worstCoefficients);
+    report(
+      "aligned-mtl coefficients vs LibMTL transcription, λ_max/λ_min ≤ 1e4, max relative difference",
+      worstCoefficients,
+    );
     report("  the same, every set, max difference / (λ_max/λ_min)", worstCoefficientsPerSpread);
-    report("aligned-mtl (scale modes, preferences) vs TorchJD transcription, max relative direction difference", worstTorchjd);
-    assert.ok(worstLibmtl <= 1e-12 && worstTorchjd <= 1e-12, `differs by ${worstLibmtl} (LibMTL), ${worstTorchjd} (TorchJD)`);
+    report(
+      "aligned-mtl (scale modes, preferences) vs TorchJD transcription, max relative direction difference",
+      worstTorchjd,
+    );
+    assert.ok(
+      worstLibmtl <= 1e-12 && worstTorchjd <= 1e-12,
+      `differs by ${worstLibmtl} (LibMTL), ${worstTorchjd} (TorchJD)`,
+    );
   });
 
   it("defining property: with S = G^{1/2}, S c = √λ_min · P p (the balanced direction's components along the orthonormalised task gradients are equal)", () => {
     let worst = 0;
     fc.assert(
-      fc.property(arbitraryGradients({ maxTasks: 5 }), fc.constantFrom("ones", "random"), fc.double({ min: 0.1, max: 2, noNaN: true }), (grads, prefKind, prefScale) => {
-        const k = grads.length;
-        const gramian = gramianOf(grads);
-        const { values, vectors } = jacobiEigen(gramian);
-        const largest = Math.max(...values);
-        const tolerance = largest * k * 2 ** -23;
-        // Keep away from the rank cut-off, where two eigen-solvers may count the rank differently.
-        fc.pre(largest > 1e-200 && values.every((l) => l <= tolerance / 10 || l >= tolerance * 10));
-        const pref = grads.map((_, i) => (prefKind === "ones" ? 1 : prefScale * (1 + ((i * 7) % 3))));
-        const c = unwrap(stepOnce(alignedMtl({ prefVector: pref }), grads.map(() => 1), grads)).coefficients;
-        const kept = values.map((_, e) => e).filter((e) => values[e]! > tolerance);
-        const sigma = Math.sqrt(values[kept[0]!]!);
-        // S c and P p through the test's own eigen-decomposition.
-        const sc = Array.from({ length: k }, (_, i) => kept.reduce((s, e) => s + vectors[i]![e]! * Math.sqrt(values[e]!) * vectors.reduce((t, row, j) => t + row[e]! * c[j]!, 0), 0));
-        const pp = Array.from({ length: k }, (_, i) => kept.reduce((s, e) => s + vectors[i]![e]! * vectors.reduce((t, row, j) => t + row[e]! * pref[j]!, 0), 0));
-        const scale = sigma * maxAbs(pref) * k;
-        const difference = maxAbs(sc.map((x, i) => x - sigma * pp[i]!)) / scale;
-        worst = Math.max(worst, difference);
-        assert.ok(difference <= 1e-9, `S c − √λ_min P p = ${difference} (relative)`);
-      }),
+      fc.property(
+        arbitraryGradients({ maxTasks: 5 }),
+        fc.constantFrom("ones", "random"),
+        fc.double({ min: 0.1, max: 2, noNaN: true }),
+        (grads, prefKind, prefScale) => {
+          const k = grads.length;
+          const gramian = gramianOf(grads);
+          const { values, vectors } = jacobiEigen(gramian);
+          const largest = Math.max(...values);
+          const tolerance = largest * k * 2 ** -23;
+          // Keep away from the rank cut-off, where two eigen-solvers may count the rank differently.
+          fc.pre(largest > 1e-200 && values.every((l) => l <= tolerance / 10 || l >= tolerance * 10));
+          const pref = grads.map((_, i) => (prefKind === "ones" ? 1 : prefScale * (1 + ((i * 7) % 3))));
+          const c = unwrap(
+            stepOnce(
+              alignedMtl({ prefVector: pref }),
+              grads.map(() => 1),
+              grads,
+            ),
+          ).coefficients;
+          const kept = values.map((_, e) => e).filter((e) => values[e]! > tolerance);
+          const sigma = Math.sqrt(values[kept[0]!]!);
+          // S c and P p through the test's own eigen-decomposition.
+          const sc = Array.from({ length: k }, (_, i) =>
+            kept.reduce(
+              (s, e) =>
+                s + vectors[i]![e]! * Math.sqrt(values[e]!) * vectors.reduce((t, row, j) => t + row[e]! * c[j]!, 0),
+              0,
+            ),
+          );
+          const pp = Array.from({ length: k }, (_, i) =>
+            kept.reduce((s, e) => s + vectors[i]![e]! * vectors.reduce((t, row, j) => t + row[e]! * pref[j]!, 0), 0),
+          );
+          const scale = sigma * maxAbs(pref) * k;
+          const difference = maxAbs(sc.map((x, i) => x - sigma * pp[i]!)) / scale;
+          worst = Math.max(worst, difference);
+          assert.ok(difference <= 1e-9, `S c − √λ_min P p = ${difference} (relative)`);
+        },
+      ),
       { numRuns: 400, seed: 13 },
     );
     report("aligned-mtl defining-property residual on random Gramians", worst);
@@ -448,20 +586,49 @@ describe("aligned-mtl: Aligned-MTL", () => {
     // Recover B column by column from unit preference vectors: c(e_j) = B e_j.
     for (const set of SETS.filter((s) => s.kind === "random" || s.kind === "conflicting")) {
       const k = set.grads.length;
-      const columns = Array.from({ length: k }, (_, j) => coefficientsOf(alignedMtl({ prefVector: set.grads.map((__, i) => (i === j ? 1 : 0)) }), set));
+      const columns = Array.from({ length: k }, (_, j) =>
+        coefficientsOf(alignedMtl({ prefVector: set.grads.map((__, i) => (i === j ? 1 : 0)) }), set),
+      );
       const b = Array.from({ length: k }, (_, i) => columns.map((col) => col[i]!));
       const aligned = b.map((row) => combine(row, set.grads));
       const g = gramOfRows(aligned);
       const lambdaMin = Math.min(...jacobiEigen(gramOfRows(set.grads)).values);
-      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) assert.ok(Math.abs(g[i]![j]! - (i === j ? lambdaMin : 0)) <= 1e-9 * Math.max(1, lambdaMin), `aligned Gramian [${i}][${j}] = ${g[i]![j]!}`);
+      for (let i = 0; i < k; i++)
+        for (let j = 0; j < k; j++)
+          assert.ok(
+            Math.abs(g[i]![j]! - (i === j ? lambdaMin : 0)) <= 1e-9 * Math.max(1, lambdaMin),
+            `aligned Gramian [${i}][${j}] = ${g[i]![j]!}`,
+          );
     }
   });
 
   it("an all-zero Gramian: TorchJD's identity (c = p), where LibMTL fails", () => {
-    const c = unwrap(alignedMtl().step(unwrap(alignedMtl().init(2)), { losses: [1, 1], gramian: [[0, 0], [0, 0]] })).coefficients;
+    const c = unwrap(
+      alignedMtl().step(unwrap(alignedMtl().init(2)), {
+        losses: [1, 1],
+        gramian: [
+          [0, 0],
+          [0, 0],
+        ],
+      }),
+    ).coefficients;
     assert.deepEqual(c, [1, 1]);
-    assert.deepEqual(torchjdAlignedMtlWeighting([[0, 0], [0, 0]], [1, 1]), [1, 1]);
-    assert.throws(() => libmtlAlignedMtl([[0, 0], [0, 0]]));
+    assert.deepEqual(
+      torchjdAlignedMtlWeighting(
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        [1, 1],
+      ),
+      [1, 1],
+    );
+    assert.throws(() =>
+      libmtlAlignedMtl([
+        [0, 0],
+        [0, 0],
+      ]),
+    );
   });
 });
 
@@ -486,15 +653,23 @@ describe("mgda group: the contract", () => {
         const absent = 1;
         const losses = set.losses.map((l, i) => (i === absent ? null : l));
         // The absent task's rows and columns hold junk (finite): they must be ignored.
-        const gramian = gramianOf(set.grads).map((row, i) => row.map((x, j) => (i === absent || j === absent ? 1e3 * (i + 1) - j : x)));
+        const gramian = gramianOf(set.grads).map((row, i) =>
+          row.map((x, j) => (i === absent || j === absent ? 1e3 * (i + 1) - j : x)),
+        );
         const w = make();
         const full = w.step(unwrap(w.init(losses.length)), { losses, gramian });
         const subGrads = set.grads.filter((_, i) => i !== absent);
-        const sub = w.step(unwrap(w.init(subGrads.length)), { losses: set.losses.filter((_, i) => i !== absent), gramian: gramianOf(subGrads) });
+        const sub = w.step(unwrap(w.init(subGrads.length)), {
+          losses: set.losses.filter((_, i) => i !== absent),
+          gramian: gramianOf(subGrads),
+        });
         assert.equal(E.isRight(full), E.isRight(sub));
         if (E.isLeft(full) || E.isLeft(sub)) continue;
         assert.equal(full.right.coefficients[absent], 0);
-        assert.deepEqual(full.right.coefficients.filter((_, i) => i !== absent), [...sub.right.coefficients]);
+        assert.deepEqual(
+          full.right.coefficients.filter((_, i) => i !== absent),
+          [...sub.right.coefficients],
+        );
       }
     });
 
@@ -502,11 +677,26 @@ describe("mgda group: the contract", () => {
       const w = make();
       const state = unwrap(w.init(2));
       for (const bad of [NaN, Infinity, -Infinity]) {
-        const out = w.step(state, { losses: [1, 1], gramian: [[1, bad], [bad, 1]] });
+        const out = w.step(state, {
+          losses: [1, 1],
+          gramian: [
+            [1, bad],
+            [bad, 1],
+          ],
+        });
         assert.ok(E.isLeft(out) && /finite number/.test(out.left.message), `${bad}`);
       }
-      const notPsd = w.step(state, { losses: [1, 1], gramian: [[1, 2], [2, 1]] });
-      assert.ok(E.isLeft(notPsd) && /not positive semi-definite/.test(notPsd.left.message), "a non-PSD Gramian must be refused");
+      const notPsd = w.step(state, {
+        losses: [1, 1],
+        gramian: [
+          [1, 2],
+          [2, 1],
+        ],
+      });
+      assert.ok(
+        E.isLeft(notPsd) && /not positive semi-definite/.test(notPsd.left.message),
+        "a non-PSD Gramian must be refused",
+      );
     });
 
     it(`${name}: JSON round trip of the state and exact resume`, () => {
@@ -539,7 +729,11 @@ describe("mgda group: the contract", () => {
   }
 
   it("bad options are Left with the option named", () => {
-    const cases: [string, ReturnType<typeof mgda>["init"] | ReturnType<typeof imtlG>["init"] | ReturnType<typeof alignedMtl>["init"], RegExp][] = [
+    const cases: [
+      string,
+      ReturnType<typeof mgda>["init"] | ReturnType<typeof imtlG>["init"] | ReturnType<typeof alignedMtl>["init"],
+      RegExp,
+    ][] = [
       ["mgda gradientNormalization", mgda({ gradientNormalization: "l3" as "l2" }).init, /gradientNormalization/],
       ["mgda applyTo", mgda({ applyTo: "both" as "raw" }).init, /applyTo/],
       ["mgda unknown key", mgda({ mgda_gn: "l2" } as never).init, /mgda_gn: unknown key/],
@@ -558,10 +752,29 @@ describe("mgda group: the contract", () => {
 
   it("reference modes are Left where the reference code fails", () => {
     // LibMTL's MinNormSolver never starts when every pair's cost is >= 1e8.
-    const huge = mgda({ referenceSolver: true }).step(unwrap(mgda({ referenceSolver: true }).init(3)), { losses: [1, 1, 1], gramian: [[1e9, 0, 0], [0, 1e9, 0], [0, 0, 1e9]] });
+    const huge = mgda({ referenceSolver: true }).step(unwrap(mgda({ referenceSolver: true }).init(3)), {
+      losses: [1, 1, 1],
+      gramian: [
+        [1e9, 0, 0],
+        [0, 1e9, 0],
+        [0, 0, 1e9],
+      ],
+    });
     assert.ok(E.isLeft(huge) && /1e\+?8|100000000/.test(huge.left.message), "LibMTL's 1e8 start bound");
     // The exact solver has no such limit.
-    assert.deepEqual(unwrap(mgda().step(unwrap(mgda().init(3)), { losses: [1, 1, 1], gramian: [[1e9, 0, 0], [0, 1e9, 0], [0, 0, 1e9]] })).coefficients, [1 / 3, 1 / 3, 1 / 3]);
+    assert.deepEqual(
+      unwrap(
+        mgda().step(unwrap(mgda().init(3)), {
+          losses: [1, 1, 1],
+          gramian: [
+            [1e9, 0, 0],
+            [0, 1e9, 0],
+            [0, 0, 1e9],
+          ],
+        }),
+      ).coefficients,
+      [1 / 3, 1 / 3, 1 / 3],
+    );
   });
 
   it("flags name the options", () => {

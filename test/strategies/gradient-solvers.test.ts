@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as E from "fp-ts/Either";
 import fc from "fast-check";
-import { unwrap } from "../../src/core/unwrap.js";
+import * as E from "fp-ts/Either";
+
 import type { GradientWeighting } from "../../src/core/gradient-weighting.js";
+import { unwrap } from "../../src/core/unwrap.js";
 import { cagrad } from "../../src/strategies/gradient/cagrad.js";
-import { nashMtl } from "../../src/strategies/gradient/nash-mtl.js";
-import type { NashMtlState } from "../../src/strategies/gradient/nash-mtl.js";
-import { LibmtlNashMtl, cagradFaceSolver, combine, gramOf, libmtlCagrad, minNormPoint } from "./reference/gradient-solvers.js";
+import { nashMtl, type NashMtlState } from "../../src/strategies/gradient/nash-mtl.js";
+import {
+  cagradFaceSolver,
+  combine,
+  gramOf,
+  libmtlCagrad,
+  LibmtlNashMtl,
+  minNormPoint,
+} from "./reference/gradient-solvers.js";
 
 /**
  * CAGrad and Nash-MTL against independent float64 transcriptions of LibMTL (reference/
@@ -53,7 +60,8 @@ const gradientSets = (count: number, seed: number): Array<{ kind: string; grads:
 const norm = (v: ReadonlyArray<number>): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const relativeDifference = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number =>
   a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0) / Math.max(norm(b), 1e-300);
-const matVec = (m: Matrix, v: ReadonlyArray<number>): number[] => m.map((row) => row.reduce((s, x, j) => s + x * v[j]!, 0));
+const matVec = (m: Matrix, v: ReadonlyArray<number>): number[] =>
+  m.map((row) => row.reduce((s, x, j) => s + x * v[j]!, 0));
 const dot = (u: ReadonlyArray<number>, v: ReadonlyArray<number>): number => u.reduce((s, x, i) => s + x * v[i]!, 0);
 
 const stepOnce = <S>(w: GradientWeighting<S>, gramian: Matrix, losses?: Array<number | null>) => {
@@ -76,7 +84,9 @@ const gramianArbitrary = fc
     scaleExponent: fc.integer({ min: -3, max: 3 }),
   })
   .map(({ k, d, entries, duplicate, opposed, scaleExponent }) => {
-    const grads = Array.from({ length: k }, (_, i) => Array.from({ length: d }, (__, p) => entries[i * 6 + p]! * 10 ** scaleExponent));
+    const grads = Array.from({ length: k }, (_, i) =>
+      Array.from({ length: d }, (__, p) => entries[i * 6 + p]! * 10 ** scaleExponent),
+    );
     if (duplicate && k >= 2) grads[1] = [...grads[0]!];
     if (opposed && k >= 3) grads[2] = grads[0]!.map((v) => -0.5 * v);
     return { grads, gramian: gramOf(grads) };
@@ -111,10 +121,24 @@ describe("cagrad: LibMTL's CAGrad.py", () => {
             const mean = gramian.flat().reduce((acc, v) => acc + v, 0) / (k * k);
             const c = calpha * Math.sqrt(mean + 1e-8) + 1e-8;
             const objective = (x: ReadonlyArray<number>): number =>
-              dot(x, matVec(gramian, x.map(() => 1 / k))) + c * Math.sqrt(Math.max(dot(x, matVec(gramian, x)), 0) + 1e-8);
+              dot(
+                x,
+                matVec(
+                  gramian,
+                  x.map(() => 1 / k),
+                ),
+              ) +
+              c * Math.sqrt(Math.max(dot(x, matVec(gramian, x)), 0) + 1e-8);
             const gap = objective(out.diagnostics["w"] as number[]) - objective(libmtlCagrad(grads, calpha, rescale).w);
-            assert.ok(gap <= 1e-10 * Math.max(...gramian.map((r, i) => r[i]!)), `${kind} calpha ${calpha}: objective gap ${gap}`);
-          } else assert.ok(difference <= 1e-10, `${kind} calpha ${calpha} rescale ${rescale}: relative difference ${difference}`);
+            assert.ok(
+              gap <= 1e-10 * Math.max(...gramian.map((r, i) => r[i]!)),
+              `${kind} calpha ${calpha}: objective gap ${gap}`,
+            );
+          } else
+            assert.ok(
+              difference <= 1e-10,
+              `${kind} calpha ${calpha} rescale ${rescale}: relative difference ${difference}`,
+            );
           if (stationary) worst.stationary = Math.max(worst.stationary, difference);
           else worst.regular = Math.max(worst.regular, difference);
         }
@@ -137,7 +161,10 @@ describe("cagrad: LibMTL's CAGrad.py", () => {
         const c = calpha * Math.sqrt(mean + 1e-8) + 1e-8;
         const gw = matVec(gramian, w);
         const q = Math.sqrt(Math.max(dot(w, gw), 0) + 1e-8);
-        const gradient = matVec(gramian, w.map(() => 1 / k)).map((v, i) => v + (c * gw[i]!) / q);
+        const gradient = matVec(
+          gramian,
+          w.map(() => 1 / k),
+        ).map((v, i) => v + (c * gw[i]!) / q);
         const largest = Math.max(...gramian.map((r, i) => r[i]!));
         assert.ok(w.every((v) => v >= 0));
         assert.ok(Math.abs(w.reduce((s, v) => s + v, 0) - 1) <= 1e-14);
@@ -151,7 +178,14 @@ describe("cagrad: LibMTL's CAGrad.py", () => {
           // Pareto-stationary (0 in the hull, the dual ill-conditioned): f(w) is the minimum that
           // face enumeration on the gradients finds, to 1e-10 of ‖g‖².
           const objective = (x: ReadonlyArray<number>): number =>
-            dot(x, matVec(gramian, x.map(() => 1 / k))) + c * Math.sqrt(Math.max(dot(x, matVec(gramian, x)), 0) + 1e-8);
+            dot(
+              x,
+              matVec(
+                gramian,
+                x.map(() => 1 / k),
+              ),
+            ) +
+            c * Math.sqrt(Math.max(dot(x, matVec(gramian, x)), 0) + 1e-8);
           const gap = objective(w) - objective(cagradFaceSolver(grads, c));
           assert.ok(gap <= 1e-10 * largest, `objective gap ${gap} (largest ‖g‖² ${largest})`);
         }
@@ -178,7 +212,7 @@ describe("cagrad: LibMTL's CAGrad.py", () => {
 describe("nash-mtl: LibMTL's Nash_MTL.py", () => {
   const sets = gradientSets(40, 314159);
 
-  it('solver "sequential": the directions of a 4-step run equal the transcription\'s (barrier subproblems, cvxpy\'s None on unbounded ones)', () => {
+  it("solver \"sequential\": the directions of a 4-step run equal the transcription's (barrier subproblems, cvxpy's None on unbounded ones)", () => {
     let worst = 0;
     for (const [every, maxNorm] of [
       [1, 1],
@@ -196,12 +230,17 @@ describe("nash-mtl: LibMTL's Nash_MTL.py", () => {
           state = out.state;
           const expected = reference.backward(stepGrads).newGrads;
           const difference = relativeDifference(combine(stepGrads, out.coefficients), expected);
-          assert.ok(difference <= 1e-9, `${kind} every ${every} maxNorm ${maxNorm} step ${step}: relative difference ${difference}`);
+          assert.ok(
+            difference <= 1e-9,
+            `${kind} every ${every} maxNorm ${maxNorm} step ${step}: relative difference ${difference}`,
+          );
           worst = Math.max(worst, difference);
         }
       }
     }
-    console.log(`nash-mtl --solver sequential: max relative difference against the LibMTL transcription: ${worst.toExponential(2)} (tolerance 1e-9)`);
+    console.log(
+      `nash-mtl --solver sequential: max relative difference against the LibMTL transcription: ${worst.toExponential(2)} (tolerance 1e-9)`,
+    );
   });
 
   it("the default (exact bargaining) equals the transcription where its sequential iteration reaches the bargaining point, and says how far apart they are elsewhere", () => {
@@ -220,7 +259,10 @@ describe("nash-mtl: LibMTL's Nash_MTL.py", () => {
       if (residual < 1e-6) {
         reached++;
         worstReached = Math.max(worstReached, difference);
-        assert.ok(difference <= 1e-6, `relative difference ${difference} where the reference's residual is ${residual}`);
+        assert.ok(
+          difference <= 1e-6,
+          `relative difference ${difference} where the reference's residual is ${residual}`,
+        );
       } else worstOther = Math.max(worstOther, difference);
     }
     console.log(
@@ -237,13 +279,21 @@ describe("nash-mtl: LibMTL's Nash_MTL.py", () => {
         if ((out.diagnostics["solved"] as number[])[0] === 1) {
           assert.ok(alpha.every((a) => a > 0));
           const gAlpha = matVec(gramian, alpha);
-          alpha.forEach((a, i) => assert.ok(Math.abs(a * gAlpha[i]! - 1) <= 1e-10, `α_${i} (Gα)_${i} = ${a * gAlpha[i]!}`));
+          alpha.forEach((a, i) =>
+            assert.ok(Math.abs(a * gAlpha[i]! - 1) <= 1e-10, `α_${i} (Gα)_${i} = ${a * gAlpha[i]!}`),
+          );
         } else {
           // The previous α (ones at the first step) is kept, and the min-norm point is (near) 0.
-          assert.deepEqual(alpha, gramian.map(() => 1));
+          assert.deepEqual(
+            alpha,
+            gramian.map(() => 1),
+          );
           const m = minNormPoint(gramian);
           const largest = Math.max(...gramian.map((r, i) => r[i]!));
-          assert.ok(dot(m, matVec(gramian, m)) <= 1e-8 * largest, `min-norm² ${dot(m, matVec(gramian, m))} vs ${largest}`);
+          assert.ok(
+            dot(m, matVec(gramian, m)) <= 1e-8 * largest,
+            `min-norm² ${dot(m, matVec(gramian, m))} vs ${largest}`,
+          );
         }
       }),
       { numRuns: 300, seed: 9 },
@@ -277,7 +327,9 @@ describe("absent tasks, bad input, checkpoints", () => {
         const absent = k - 1;
         const losses = grads.map((_, i) => (i === absent ? null : 1));
         // The absent task's row and column hold anything finite: they must be ignored.
-        const noisy = gramian.map((row, i) => row.map((v, j) => (i === absent || j === absent ? 1e6 * (i + 2 * j) : v)));
+        const noisy = gramian.map((row, i) =>
+          row.map((v, j) => (i === absent || j === absent ? 1e6 * (i + 2 * j) : v)),
+        );
         const full = stepOnce(make(), noisy, losses);
         const sub = stepOnce(
           make(),
@@ -291,11 +343,29 @@ describe("absent tasks, bad input, checkpoints", () => {
     it(`${name}: NaN, Infinity and a non-PSD Gramian give a Left with a clear message`, () => {
       const w = make();
       const state = unwrap(w.init(2));
-      const withNaN = w.step(state, { losses: [1, 1], gramian: [[1, NaN], [NaN, 1]] });
+      const withNaN = w.step(state, {
+        losses: [1, 1],
+        gramian: [
+          [1, NaN],
+          [NaN, 1],
+        ],
+      });
       assert.ok(E.isLeft(withNaN) && /finite/.test(withNaN.left.message), JSON.stringify(withNaN));
-      const withInfinity = w.step(state, { losses: [1, 1], gramian: [[Infinity, 0], [0, 1]] });
+      const withInfinity = w.step(state, {
+        losses: [1, 1],
+        gramian: [
+          [Infinity, 0],
+          [0, 1],
+        ],
+      });
       assert.ok(E.isLeft(withInfinity) && /finite/.test(withInfinity.left.message));
-      const notPsd = w.step(state, { losses: [1, 1], gramian: [[1, 2], [2, 1]] });
+      const notPsd = w.step(state, {
+        losses: [1, 1],
+        gramian: [
+          [1, 2],
+          [2, 1],
+        ],
+      });
       assert.ok(E.isLeft(notPsd) && /positive semi-definite/.test(notPsd.left.message), JSON.stringify(notPsd));
     });
   }
@@ -326,7 +396,11 @@ describe("absent tasks, bad input, checkpoints", () => {
         return { losses: grads.map((_, i) => (step === 4 && i === 2 ? null : 1 + random())), gramian: gramOf(grads) };
       });
       const weighting = nashMtl({ solver, updateWeightsEvery: 3 });
-      const run = (state: NashMtlState, from: number, to: number): { state: NashMtlState; coefficients: number[][] } => {
+      const run = (
+        state: NashMtlState,
+        from: number,
+        to: number,
+      ): { state: NashMtlState; coefficients: number[][] } => {
         const coefficients: number[][] = [];
         for (let step = from; step < to; step++) {
           const out = unwrap(weighting.step(state, inputs[step]!));

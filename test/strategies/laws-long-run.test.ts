@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
-import type { Weighting } from "../../src/core/index.js";
-import { invalidConfig, uniformOverPresent } from "../../src/core/index.js";
-import { runWeightingLaws } from "../../src/laws/index.js";
-import type { LawOptions } from "../../src/laws/index.js";
+
+import { invalidConfig, uniformOverPresent, type Weighting } from "../../src/core/index.js";
+import { runWeightingLaws, type LawOptions } from "../../src/laws/index.js";
 import { equalClosedForm } from "./reference/closed-forms.js";
 
 /**
@@ -20,16 +19,30 @@ interface Counter {
   /** Set at step 10 and kept: a field that exists only in late states. */
   readonly extra: number;
 }
-const codec = t.type({ step: t.number, numTasks: t.number, extra: t.number }) as unknown as t.Type<Counter, unknown, unknown>;
+const codec = t.type({ step: t.number, numTasks: t.number, extra: t.number }) as unknown as t.Type<
+  Counter,
+  unknown,
+  unknown
+>;
 
 /** Uniform over the present tasks; `weigh` may change the weights from some step on. */
-const counter = (name: string, weigh: (step: number, uniform: number[]) => number[] = (_, w) => w, stateCodec = codec): Weighting<Counter> => ({
+const counter = (
+  name: string,
+  weigh: (step: number, uniform: number[]) => number[] = (_, w) => w,
+  stateCodec = codec,
+): Weighting<Counter> => ({
   name,
   init: (numTasks) => (numTasks >= 1 ? E.right({ step: 0, numTasks, extra: 0 }) : E.left(invalidConfig(["numTasks"]))),
   step: (state, losses) => {
-    if (!Array.isArray(losses) || losses.length !== state.numTasks || losses.every((l) => l === null)) return E.left({ _tag: "NoPresentTask", message: "bad" });
-    if (losses.some((l) => l !== null && !(Number.isFinite(l) && l > 0))) return E.left({ _tag: "NoPresentTask", message: "bad" });
-    return E.right({ state: { ...state, step: state.step + 1, extra: state.step === 10 ? 1 : state.extra }, weights: weigh(state.step, uniformOverPresent(losses)), diagnostics: {} });
+    if (!Array.isArray(losses) || losses.length !== state.numTasks || losses.every((l) => l === null))
+      return E.left({ _tag: "NoPresentTask", message: "bad" });
+    if (losses.some((l) => l !== null && !(Number.isFinite(l) && l > 0)))
+      return E.left({ _tag: "NoPresentTask", message: "bad" });
+    return E.right({
+      state: { ...state, step: state.step + 1, extra: state.step === 10 ? 1 : state.extra },
+      weights: weigh(state.step, uniformOverPresent(losses)),
+      diagnostics: {},
+    });
   },
   stateCodec,
   numTasks: (state) => state.numTasks,
@@ -51,7 +64,12 @@ describe("the long-run and values laws", () => {
   });
 
   it("a codec that loses a field set only from step 10 on: only long-run's resume sees it", () => {
-    const lossy = new t.Type<Counter, unknown, unknown>("Lossy", codec.is, (u, c) => E.map((s: Counter) => ({ ...s, extra: 0 }))(codec.validate(u, c)), codec.encode);
+    const lossy = new t.Type<Counter, unknown, unknown>(
+      "Lossy",
+      codec.is,
+      (u, c) => E.map((s: Counter) => ({ ...s, extra: 0 }))(codec.validate(u, c)),
+      codec.encode,
+    );
     assert.deepEqual(failing(counter("lossy", undefined, lossy)), ["long-run"]);
   });
 
@@ -71,7 +89,12 @@ describe("the long-run and values laws", () => {
   it("values runs only with a closed form, and reports the step and the task", () => {
     const report = runWeightingLaws(counter("uniform"), { numTasks: 2, numRuns: 20 });
     assert.ok(!report.results.some((r) => r.law === "values"));
-    const wrong = runWeightingLaws(counter("uniform"), { numTasks: 2, numRuns: 20, expected: (_, sequence) => sequence.map(() => [1, 0]), laws: ["values"] });
+    const wrong = runWeightingLaws(counter("uniform"), {
+      numTasks: 2,
+      numRuns: 20,
+      expected: (_, sequence) => sequence.map(() => [1, 0]),
+      laws: ["values"],
+    });
     assert.equal(wrong.ok, false);
     assert.match(wrong.results[0]?.failure?.message ?? "", /step \d+: task \d has weight .*, the closed form gives/);
   });

@@ -1,9 +1,8 @@
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { art, artOfficial } from "../../src/core/index.js";
-import type { AnyWeighting } from "../../src/core/index.js";
-import type { LawOptions } from "../../src/laws/index.js";
-import { checkWeightingLaws } from "../../src/laws/index.js";
+
+import { art, artOfficial, type AnyWeighting } from "../../src/core/index.js";
+import { checkWeightingLaws, type LawOptions } from "../../src/laws/index.js";
 import {
   clampWeights,
   dwa,
@@ -30,7 +29,10 @@ import { dwaClosedForm, equalClosedForm, inverseLossClosedForm } from "./referen
  * LAWS_NUM_RUNS (default 100) sets the count. Strategies with a closed form (equal, SI, GLS,
  * DWA) also run the `values` law against test/strategies/reference/closed-forms.ts.
  */
-const NUM_RUNS = process.env.CI !== undefined ? Math.max(1000, Number(process.env.LAWS_NUM_RUNS ?? 1000)) : Number(process.env.LAWS_NUM_RUNS ?? 100);
+const NUM_RUNS =
+  process.env.CI !== undefined
+    ? Math.max(1000, Number(process.env.LAWS_NUM_RUNS ?? 1000))
+    : Number(process.env.LAWS_NUM_RUNS ?? 100);
 
 /** Art's paper preset (gcw = log) needs losses in (0, 1). */
 const artLoss = fc.double({ min: 1e-4, max: 0.999, noNaN: true, noDefaultInfinity: true });
@@ -54,11 +56,26 @@ const cases: Array<[AnyWeighting, Omit<LawOptions, "numRuns">]> = [
   [warmup(3, famo()), { numTasks: [1, 4] }],
   [clampWeights({ floor: 0.1, ceiling: 0.6 }, art()), { numTasks: [2, 4], lossArb: artLoss }],
   [clampWeights({ floor: 0, ceiling: 0.4 }, rlw({ seed: 1 })), { numTasks: [3, 5], permutationEquivariant: false }],
-  [skipNonFinite({ maxConsecutive: 2 }, art()), { numTasks: [1, 4], lossArb: artLoss, accepts: ["nan", "infinity", "negative-infinity"] }],
-  [skipNonFinite({ maxConsecutive: 2 }, dwa()), { numTasks: [1, 4], accepts: ["nan", "infinity", "negative-infinity"] }],
-  [maskTasks([false, true, false], uw()), { numTasks: 3, alwaysPresent: [0], strictlyPositive: false, permutationEquivariant: false }],
-  [sequential({ stages: [2, 4] }, art()), { numTasks: 3, lossArb: artLoss, alwaysPresent: [0], strictlyPositive: false, permutationEquivariant: false }],
-  [sequential({ stages: [1], order: [1, 0] }, famo()), { numTasks: 2, alwaysPresent: [1], strictlyPositive: false, permutationEquivariant: false }],
+  [
+    skipNonFinite({ maxConsecutive: 2 }, art()),
+    { numTasks: [1, 4], lossArb: artLoss, accepts: ["nan", "infinity", "negative-infinity"] },
+  ],
+  [
+    skipNonFinite({ maxConsecutive: 2 }, dwa()),
+    { numTasks: [1, 4], accepts: ["nan", "infinity", "negative-infinity"] },
+  ],
+  [
+    maskTasks([false, true, false], uw()),
+    { numTasks: 3, alwaysPresent: [0], strictlyPositive: false, permutationEquivariant: false },
+  ],
+  [
+    sequential({ stages: [2, 4] }, art()),
+    { numTasks: 3, lossArb: artLoss, alwaysPresent: [0], strictlyPositive: false, permutationEquivariant: false },
+  ],
+  [
+    sequential({ stages: [1], order: [1, 0] }, famo()),
+    { numTasks: 2, alwaysPresent: [1], strictlyPositive: false, permutationEquivariant: false },
+  ],
   [scheduleHyperparams(art(), (step) => ({ tau: 3 / (1 + step) })), { numTasks: [1, 4], lossArb: artLoss }],
 ];
 

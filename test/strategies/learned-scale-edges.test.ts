@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { unwrap } from "../../src/core/index.js";
-import type { AnyWeighting, Weighting } from "../../src/core/index.js";
-import { ImtlLConfig, ImtlLOptions, UwConfig, UwOptions, imtlL, uw } from "../../src/strategies/index.js";
+
+import { unwrap, type AnyWeighting, type Weighting } from "../../src/core/index.js";
+import { imtlL, ImtlLConfig, ImtlLOptions, uw, UwConfig, UwOptions } from "../../src/strategies/index.js";
 import { codecLines, expectedInvalidConfig } from "../support/codec-lines.js";
 
 /**
@@ -42,8 +42,14 @@ describe("uw and imtl-l: option bounds", () => {
       assert.deepEqual(at50[initial === "initialLogVariance" ? "logVariance" : "logScale"], [50, 50]);
       const atMinus50 = unwrap(make({ [initial]: -50 }).init(2)) as Record<string, unknown>;
       assert.deepEqual(atMinus50[initial === "initialLogVariance" ? "logVariance" : "logScale"], [-50, -50]);
-      assert.deepEqual(initError(make({ [initial]: 50.5 })), configError([`${initial}: expected number in [-50, 50] (got 50.5)`]));
-      assert.deepEqual(initError(make({ [initial]: -51 })), configError([`${initial}: expected number in [-50, 50] (got -51)`]));
+      assert.deepEqual(
+        initError(make({ [initial]: 50.5 })),
+        configError([`${initial}: expected number in [-50, 50] (got 50.5)`]),
+      );
+      assert.deepEqual(
+        initError(make({ [initial]: -51 })),
+        configError([`${initial}: expected number in [-50, 50] (got -51)`]),
+      );
     });
 
     it(`${name}: beta1 and beta2 accept 0 and refuse 1 and negatives, naming the interval`, () => {
@@ -53,7 +59,10 @@ describe("uw and imtl-l: option bounds", () => {
       assert.deepEqual(initError(make({ beta1: 1 })), configError(["beta1: expected number in [0, 1) (got 1)"]));
       assert.deepEqual(initError(make({ beta2: 1 })), configError(["beta2: expected number in [0, 1) (got 1)"]));
       assert.deepEqual(initError(make({ beta1: -0.5 })), configError(["beta1: expected number in [0, 1) (got -0.5)"]));
-      assert.deepEqual(initError(make({ beta2: -0.25 })), configError(["beta2: expected number in [0, 1) (got -0.25)"]));
+      assert.deepEqual(
+        initError(make({ beta2: -0.25 })),
+        configError(["beta2: expected number in [0, 1) (got -0.25)"]),
+      );
     });
   }
 
@@ -108,7 +117,10 @@ describe("uw and imtl-l: diagnostics with an absent task", () => {
   it("uw: precision exp(-s) and s before the update for present tasks, null for absent ones", () => {
     const w = uw({ initialLogVariance: 0.5 });
     const r = unwrap(w.step(unwrap(w.init(3)), [null, 2, 1]));
-    assert.deepEqual(r.diagnostics, { precision: [null, Math.exp(-0.5), Math.exp(-0.5)], logVariance: [null, 0.5, 0.5] });
+    assert.deepEqual(r.diagnostics, {
+      precision: [null, Math.exp(-0.5), Math.exp(-0.5)],
+      logVariance: [null, 0.5, 0.5],
+    });
     assert.deepEqual(r.weights, [0, 0.5, 0.5]);
     assert.equal(r.state.logVariance[0], 0.5);
     assert.deepEqual(r.state.moments[0], { m: 0, v: 0, t: 0 });

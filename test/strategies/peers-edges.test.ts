@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import type * as t from "io-ts";
-import { Rng, formatDecodeErrors, invalidConfig, unwrap } from "../../src/core/index.js";
-import type { AnyWeighting } from "../../src/core/index.js";
-import { dwa, dwaRatios, equal, gls, inverseLossWeights, rlw, si } from "../../src/strategies/index.js";
-import type { DwaState } from "../../src/strategies/index.js";
+
+import { formatDecodeErrors, invalidConfig, Rng, unwrap, type AnyWeighting } from "../../src/core/index.js";
+import { dwa, dwaRatios, equal, gls, inverseLossWeights, rlw, si, type DwaState } from "../../src/strategies/index.js";
 import { assertAllClose } from "../support/all-close.js";
 import { codecLines } from "../support/codec-lines.js";
 
@@ -51,7 +50,9 @@ describe("options and configs of the wrong shape name their codec", () => {
   for (const [name, weighting, configName] of valid) {
     it(`${name}: a state whose config is not an object is refused with "config: expected ${configName}"`, () => {
       const state = json(unwrap(weighting.init(2)));
-      assert.deepEqual(lines(weighting.stateCodec, { ...state, config: 5 }), [`config: expected ${configName} (got 5)`]);
+      assert.deepEqual(lines(weighting.stateCodec, { ...state, config: 5 }), [
+        `config: expected ${configName} (got 5)`,
+      ]);
     });
   }
 });
@@ -66,24 +67,39 @@ describe("dwa: the state codec's consistency checks", () => {
   });
 
   it("each vector must have K entries, naming the vector", () => {
-    assert.deepEqual(problems(w.stateCodec, { ...fresh(), epochMean: [null, null] }), ["epochMean: expected 3 entries (got 2)"]);
-    assert.deepEqual(problems(w.stateCodec, { ...fresh(), epochCount: [0, 0, 0, 0] }), ["epochCount: expected 3 entries (got 4)"]);
-    assert.deepEqual(problems(w.stateCodec, { ...fresh(), lastMean: [null] }), ["lastMean: expected 3 entries (got 1)"]);
-    assert.deepEqual(problems(w.stateCodec, { ...fresh(), previousMean: [] }), ["previousMean: expected 3 entries (got 0)"]);
+    assert.deepEqual(problems(w.stateCodec, { ...fresh(), epochMean: [null, null] }), [
+      "epochMean: expected 3 entries (got 2)",
+    ]);
+    assert.deepEqual(problems(w.stateCodec, { ...fresh(), epochCount: [0, 0, 0, 0] }), [
+      "epochCount: expected 3 entries (got 4)",
+    ]);
+    assert.deepEqual(problems(w.stateCodec, { ...fresh(), lastMean: [null] }), [
+      "lastMean: expected 3 entries (got 1)",
+    ]);
+    assert.deepEqual(problems(w.stateCodec, { ...fresh(), previousMean: [] }), [
+      "previousMean: expected 3 entries (got 0)",
+    ]);
   });
 
   it("a mean must be a number > 0 or null: 0 and negative means are refused, naming the entry", () => {
     assert.deepEqual(problems(w.stateCodec, { ...fresh(), epochMean: [null, -2, null], epochCount: [0, 1, 0] }), [
       "epochMean.1: expected a number > 0 or null (got -2)",
     ]);
-    assert.deepEqual(problems(w.stateCodec, { ...fresh(), lastMean: [0, null, null] }), ["lastMean.0: expected a number > 0 or null (got 0)"]);
-    assert.deepEqual(problems(w.stateCodec, { ...fresh(), lastMean: [null, null, -1] }), ["lastMean.2: expected a number > 0 or null (got -1)"]);
+    assert.deepEqual(problems(w.stateCodec, { ...fresh(), lastMean: [0, null, null] }), [
+      "lastMean.0: expected a number > 0 or null (got 0)",
+    ]);
+    assert.deepEqual(problems(w.stateCodec, { ...fresh(), lastMean: [null, null, -1] }), [
+      "lastMean.2: expected a number > 0 or null (got -1)",
+    ]);
     assert.deepEqual(problems(w.stateCodec, { ...fresh(), previousMean: [null, -1, 0] }), [
       "previousMean.1: expected a number > 0 or null (got -1)",
       "previousMean.2: expected a number > 0 or null (got 0)",
     ]);
     // Small positive means are fine.
-    assert.deepEqual(problems(w.stateCodec, { ...fresh(), lastMean: [5e-324, 1, null], previousMean: [2, null, 0.5] }), []);
+    assert.deepEqual(
+      problems(w.stateCodec, { ...fresh(), lastMean: [5e-324, 1, null], previousMean: [2, null, 0.5] }),
+      [],
+    );
   });
 
   it("an epoch mean is null exactly when its count is 0", () => {
@@ -147,7 +163,9 @@ describe("rlw: the generator words in a state", () => {
   it("each word must be a uint32, naming the word", () => {
     assert.deepEqual(lines(w.stateCodec, { ...fresh(), rng: [-1, 1, 2, 3] }), ["rng.0: expected Uint32 (got -1)"]);
     assert.deepEqual(lines(w.stateCodec, { ...fresh(), rng: [1, 1.5, 2, 3] }), ["rng.1: expected Uint32 (got 1.5)"]);
-    assert.deepEqual(lines(w.stateCodec, { ...fresh(), rng: [1, 2, 4294967296, 3] }), ["rng.2: expected Uint32 (got 4294967296)"]);
+    assert.deepEqual(lines(w.stateCodec, { ...fresh(), rng: [1, 2, 4294967296, 3] }), [
+      "rng.2: expected Uint32 (got 4294967296)",
+    ]);
   });
 
   it("0 and 0xffffffff are words like any other; one zero word is fine", () => {
@@ -157,7 +175,9 @@ describe("rlw: the generator words in a state", () => {
   });
 
   it("the all-zero generator state is refused", () => {
-    assert.deepEqual(problems(w.stateCodec, { ...fresh(), rng: [0, 0, 0, 0] }), ["rng: the all-zero generator state is invalid"]);
+    assert.deepEqual(problems(w.stateCodec, { ...fresh(), rng: [0, 0, 0, 0] }), [
+      "rng: the all-zero generator state is invalid",
+    ]);
     assert.equal(w.stateCodec.is({ ...fresh(), rng: [0, 0, 0, 0] }), false);
   });
 

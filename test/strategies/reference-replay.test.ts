@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
 import { Readable } from "node:stream";
+import { describe, it } from "node:test";
+
 import { replayCommand } from "../../src/cli/commands/replay.js";
 import { ReleasedRebalance } from "../core/reference/released-rebalance.js";
 import { ReferenceFamo } from "./reference/famo.js";
-import { LibmtlDwa, LibmtlImtlScale, LibmtlUw, libmtlEw, libmtlGls } from "./reference/libmtl.js";
+import { LibmtlDwa, libmtlEw, libmtlGls, LibmtlImtlScale, LibmtlUw } from "./reference/libmtl.js";
 import { scaleInvariantCoefficients } from "./reference/scale-invariant.js";
 import { lossSequence } from "./reference/sequences.js";
 
@@ -21,9 +22,16 @@ const replay = async (argv: string[], sequence: readonly Losses[]): Promise<numb
   let out = "";
   let err = "";
   const input = sequence.map((losses) => JSON.stringify({ losses })).join("\n") + "\n";
-  const code = await replayCommand(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: Readable.from([input]) });
+  const code = await replayCommand(argv, {
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    stdin: Readable.from([input]),
+  });
   assert.equal(code, 0, err);
-  const lines = out.trim().split("\n").map((l) => JSON.parse(l) as { step: number; weights: number[] });
+  const lines = out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { step: number; weights: number[] });
   assert.equal(lines.length, sequence.length);
   return lines.map((l) => l.weights);
 };
@@ -66,7 +74,10 @@ describe("reference replay: LibMTL (weighting/*.py under its trainer's defaults)
   it("imtl-l --lr 1e-4 --weight-decay 1e-5 = LibMTL's IMTL loss scales under Adam(lr 1e-4, weight_decay 1e-5)", async (t) => {
     const reference = new LibmtlImtlScale(3);
     const expected = present(allPresent).map((losses) => reference.step(losses));
-    const exact = maxDifference(await replay(["--strategy", "imtl-l", "--lr", "1e-4", "--weight-decay", "1e-5"], allPresent), expected);
+    const exact = maxDifference(
+      await replay(["--strategy", "imtl-l", "--lr", "1e-4", "--weight-decay", "1e-5"], allPresent),
+      expected,
+    );
     const noDecay = maxDifference(await replay(["--strategy", "imtl-l", "--lr", "1e-4"], allPresent), expected);
     t.diagnostic(`max |dw|: weight decay 1e-5 ${exact}, 0 ${noDecay}`);
     assert.ok(exact <= AGREE, `exact flags differ by ${exact}`);
@@ -76,7 +87,10 @@ describe("reference replay: LibMTL (weighting/*.py under its trainer's defaults)
   it("gls = the gradient LibMTL's GLS applies (∝ 1/L), not the weights it returns and logs (∝ L)", async (t) => {
     const got = await replay(["--strategy", "gls"], allPresent);
     const reference = present(allPresent).map((losses) => libmtlGls(losses));
-    const difference = maxDifference(got, reference.map((r) => r.weights));
+    const difference = maxDifference(
+      got,
+      reference.map((r) => r.weights),
+    );
     t.diagnostic(`max |dw| ${difference}`);
     assert.ok(difference <= AGREE, `differs by ${difference}`);
     // The logged weights rank the tasks the other way round: the largest loss gets the largest
@@ -89,7 +103,10 @@ describe("reference replay: LibMTL (weighting/*.py under its trainer's defaults)
   });
 
   it("equal = LibMTL's EW (1 per task), on the simplex", async (t) => {
-    const difference = maxDifference(await replay(["--strategy", "equal"], allPresent), present(allPresent).map(libmtlEw));
+    const difference = maxDifference(
+      await replay(["--strategy", "equal"], allPresent),
+      present(allPresent).map(libmtlEw),
+    );
     t.diagnostic(`max |dw| ${difference}`);
     assert.ok(difference <= AGREE, `differs by ${difference}`);
   });
@@ -97,14 +114,23 @@ describe("reference replay: LibMTL (weighting/*.py under its trainer's defaults)
   it("dwa --temperature 2 --epoch-length N = LibMTL's DWA (T 2) with N batches per epoch", async (t) => {
     const epochLength = 40;
     // Tasks falling at different paces, so that the epoch-mean ratios (and DWA's weights) differ.
-    const sequence = lossSequence({ seed: 12, steps: epochLength * 12, start: [2.5, 0.6, 0.09], end: [0.2, 0.5, 0.01], noise: 0.25 });
+    const sequence = lossSequence({
+      seed: 12,
+      steps: epochLength * 12,
+      start: [2.5, 0.6, 0.09],
+      end: [0.2, 0.5, 0.01],
+      noise: 0.25,
+    });
     const reference = new LibmtlDwa(3, 2);
     const expected = present(sequence).map((losses, i) => {
       const w = reference.step(losses);
       if ((i + 1) % epochLength === 0) reference.endEpoch();
       return w;
     });
-    const got = await replay(["--strategy", "dwa", "--temperature", "2", "--epoch-length", String(epochLength)], sequence);
+    const got = await replay(
+      ["--strategy", "dwa", "--temperature", "2", "--epoch-length", String(epochLength)],
+      sequence,
+    );
     const difference = maxDifference(got, expected);
     t.diagnostic(`max |dw| ${difference}`);
     assert.ok(difference <= AGREE, `differs by ${difference}`);
@@ -151,7 +177,14 @@ describe("reference replay: SI (scaleinvls of the Nash-MTL / FAMO methods/weight
 describe("reference replay: Art official preset (the authors' Rebalance_L1 and model update)", () => {
   // Realistic L1 losses of the three released tasks (dehaze, derain, snow), each absent from
   // 30% of the batches.
-  const sequence = lossSequence({ seed: 5, steps: 3000, start: [0.08, 0.06, 0.09], end: [0.03, 0.02, 0.035], noise: 0.3, absent: 0.3 });
+  const sequence = lossSequence({
+    seed: 5,
+    steps: 3000,
+    start: [0.08, 0.06, 0.09],
+    end: [0.03, 0.02, 0.035],
+    noise: 0.3,
+    absent: 0.3,
+  });
   const reference = (snowEmaFixed: boolean): number[][] => {
     const released = new ReleasedRebalance(0.1, 0.01, snowEmaFixed);
     return sequence.map((losses) => released.step(losses));
@@ -161,7 +194,9 @@ describe("reference replay: Art official preset (the authors' Rebalance_L1 and m
     const expected = reference(false);
     const difference = maxDifference(await replay(["--preset", "official", "--released-ema-bug"], sequence), expected);
     const asIntended = maxDifference(await replay(["--preset", "official"], sequence), expected);
-    t.diagnostic(`max |dw| ${difference}; the official preset (intended update) against the released code: ${asIntended}`);
+    t.diagnostic(
+      `max |dw| ${difference}; the official preset (intended update) against the released code: ${asIntended}`,
+    );
     assert.ok(difference <= AGREE, `differs by ${difference}`);
     assert.ok(asIntended > 0.5, `the bug changes the weights a lot (max ${asIntended})`);
   });

@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { unwrap } from "../../src/core/index.js";
 import {
-  DwaOptions,
   checkNumTasks,
   createWeighting,
   decodeOptions,
+  DwaOptions,
   normalisePresent,
   sequential,
   si,
@@ -15,8 +16,8 @@ import {
   strategyFromFlags,
   vectorProblems,
 } from "../../src/strategies/index.js";
-import { recordingWeighting } from "../support/recording-weighting.js";
 import { expectedInvalidConfig } from "../support/codec-lines.js";
+import { recordingWeighting } from "../support/recording-weighting.js";
 
 /**
  * Exact results of the registry (createWeighting, strategyFromFlags), the shared helpers of
@@ -29,7 +30,10 @@ const KNOWN = "art, art-official, equal, dwa, rlw, gls, uw, imtl-l, famo, si";
 const configError = (errors: string[]) => E.left(expectedInvalidConfig(errors));
 
 /** The `config` of the state a registry-built weighting starts from. */
-const initialConfig = (w: E.Either<unknown, { init: (numTasks: number) => E.Either<{ message: string }, unknown> }>, numTasks: number): unknown => {
+const initialConfig = (
+  w: E.Either<unknown, { init: (numTasks: number) => E.Either<{ message: string }, unknown> }>,
+  numTasks: number,
+): unknown => {
   assert.ok(E.isRight(w), JSON.stringify(w));
   return (unwrap(w.right.init(numTasks)) as { config: unknown }).config;
 };
@@ -52,19 +56,27 @@ describe("createWeighting: exact errors", () => {
 
 describe("strategyFromFlags: exact results", () => {
   it("an unknown name lists every known strategy, comma-separated", () => {
-    assert.deepEqual(strategyFromFlags("nope", {}), configError([`--strategy: unknown strategy "nope" (known: ${KNOWN})`]));
+    assert.deepEqual(
+      strategyFromFlags("nope", {}),
+      configError([`--strategy: unknown strategy "nope" (known: ${KNOWN})`]),
+    );
   });
 
   it("a flag of another strategy lists this strategy's flags, comma-separated", () => {
     assert.deepEqual(
       strategyFromFlags("uw", { tau: "1" }),
-      configError(["--tau: not an option of strategy uw (its flags: --lr, --beta1, --beta2, --epsilon, --weight-decay, --initial-log-variance)"]),
+      configError([
+        "--tau: not an option of strategy uw (its flags: --lr, --beta1, --beta2, --epsilon, --weight-decay, --initial-log-variance)",
+      ]),
     );
   });
 
   it("the Adam flags --beta1 and --beta2 set beta1 and beta2 as numbers", () => {
     for (const name of ["uw", "imtl-l", "famo"]) {
-      const config = initialConfig(strategyFromFlags(name, { beta1: "0.8", beta2: "0.9" }), 2) as { beta1: unknown; beta2: unknown };
+      const config = initialConfig(strategyFromFlags(name, { beta1: "0.8", beta2: "0.9" }), 2) as {
+        beta1: unknown;
+        beta2: unknown;
+      };
       assert.equal(config.beta1, 0.8, name);
       assert.equal(config.beta2, 0.9, name);
     }
@@ -72,7 +84,15 @@ describe("strategyFromFlags: exact results", () => {
 
   it("Art's flags --tau, --rate, --lcr, --gcw and --loss-scale set their options", () => {
     const flags = { tau: "2", rate: "0.5", lcr: "raw", gcw: "none", "loss-scale": "4" };
-    assert.deepEqual(initialConfig(strategyFromFlags("art", flags), 2), { preset: "paper", numTasks: 2, tau: 2, rate: 0.5, lcr: "raw", gcw: "none", lossScale: 4 });
+    assert.deepEqual(initialConfig(strategyFromFlags("art", flags), 2), {
+      preset: "paper",
+      numTasks: 2,
+      tau: 2,
+      rate: 0.5,
+      lcr: "raw",
+      gcw: "none",
+      lossScale: 4,
+    });
     assert.deepEqual(initialConfig(strategyFromFlags("art-official", flags), 2), {
       preset: "official",
       numTasks: 2,
@@ -84,17 +104,26 @@ describe("strategyFromFlags: exact results", () => {
     });
   });
 
-  it("a switch is on when given (true or \"true\"), off with \"false\", refused with any other value", () => {
+  it('a switch is on when given (true or "true"), off with "false", refused with any other value', () => {
     const official = { preset: "official", numTasks: 3, tau: 0.1, rate: 0.01, lcr: "ema", gcw: "log", lossScale: 1 };
-    assert.deepEqual(initialConfig(strategyFromFlags("art-official", { "released-ema-bug": true }), 3), { ...official, releasedEmaBug: true });
-    assert.deepEqual(initialConfig(strategyFromFlags("art-official", { "released-ema-bug": "true" }), 3), { ...official, releasedEmaBug: true });
+    assert.deepEqual(initialConfig(strategyFromFlags("art-official", { "released-ema-bug": true }), 3), {
+      ...official,
+      releasedEmaBug: true,
+    });
+    assert.deepEqual(initialConfig(strategyFromFlags("art-official", { "released-ema-bug": "true" }), 3), {
+      ...official,
+      releasedEmaBug: true,
+    });
     // Off: stored as absent, exactly the official preset's config.
     assert.deepEqual(initialConfig(strategyFromFlags("art-official", { "released-ema-bug": "false" }), 3), official);
     assert.deepEqual(
       strategyFromFlags("art-official", { "released-ema-bug": "yes" }),
       configError(['--released-ema-bug: a switch, expected no value (got "yes")']),
     );
-    assert.deepEqual(strategyFromFlags("art-official", { "released-ema-bug": "" }), configError(['--released-ema-bug: a switch, expected no value (got "")']));
+    assert.deepEqual(
+      strategyFromFlags("art-official", { "released-ema-bug": "" }),
+      configError(['--released-ema-bug: a switch, expected no value (got "")']),
+    );
   });
 
   it("a flag that needs a value, given as a bare switch, is refused", () => {
@@ -104,25 +133,41 @@ describe("strategyFromFlags: exact results", () => {
   it("a blank number is not 0", () => {
     assert.deepEqual(strategyFromFlags("rlw", { seed: " " }), configError(['--seed: expected a number (got " ")']));
     assert.deepEqual(strategyFromFlags("rlw", { seed: "" }), configError(['--seed: expected a number (got "")']));
-    assert.deepEqual(strategyFromFlags("famo", { "min-losses": "0, " }), configError(['--min-losses: expected comma-separated numbers (got "0, ")']));
+    assert.deepEqual(
+      strategyFromFlags("famo", { "min-losses": "0, " }),
+      configError(['--min-losses: expected comma-separated numbers (got "0, ")']),
+    );
   });
 
   it("flags whose value is undefined are skipped, known or not", () => {
-    assert.deepEqual(initialConfig(strategyFromFlags("rlw", { seed: undefined, temperature: undefined }), 2), { numTasks: 2, seed: 0 });
+    assert.deepEqual(initialConfig(strategyFromFlags("rlw", { seed: undefined, temperature: undefined }), 2), {
+      numTasks: 2,
+      seed: 0,
+    });
   });
 
   it("without an ignore list no flag is ignored; names of Object.prototype's members are not flags", () => {
     for (const flag of ["input", "", "constructor", "toString", "__proto__"]) {
-      assert.deepEqual(strategyFromFlags("si", { [flag]: "1" }), configError([`--${flag}: not an option of strategy si (it takes no flags)`]), flag);
+      assert.deepEqual(
+        strategyFromFlags("si", { [flag]: "1" }),
+        configError([`--${flag}: not an option of strategy si (it takes no flags)`]),
+        flag,
+      );
     }
-    assert.deepEqual(initialConfig(strategyFromFlags("rlw", { seed: "3", input: "x.jsonl" }, ["input"]), 2), { numTasks: 2, seed: 3 });
+    assert.deepEqual(initialConfig(strategyFromFlags("rlw", { seed: "3", input: "x.jsonl" }, ["input"]), 2), {
+      numTasks: 2,
+      seed: 3,
+    });
   });
 });
 
 describe("common helpers", () => {
   it("decodeOptions: undefined options are the empty options", () => {
     assert.deepEqual(decodeOptions(DwaOptions, undefined), E.right({}));
-    assert.deepEqual(decodeOptions(DwaOptions, { temperature: -1 }), configError(["temperature: expected PositiveFinite (got -1)"]));
+    assert.deepEqual(
+      decodeOptions(DwaOptions, { temperature: -1 }),
+      configError(["temperature: expected PositiveFinite (got -1)"]),
+    );
   });
 
   it("checkNumTasks: an integer >= 1, else one exact line", () => {
@@ -144,12 +189,18 @@ describe("common helpers", () => {
   });
 
   it("vectorProblems: the length first, then every entry by index", () => {
-    assert.deepEqual(vectorProblems("logits", [1, 2], 3, () => true, "x"), ["logits: expected 3 entries (got 2)"]);
-    assert.deepEqual(vectorProblems("logits", [1, -2, 3, -4], 4, (v) => (v as number) > 0, "a number > 0"), [
-      "logits.1: expected a number > 0 (got -2)",
-      "logits.3: expected a number > 0 (got -4)",
-    ]);
-    assert.deepEqual(vectorProblems("logits", [1, 2], 2, (v) => (v as number) > 0, "a number > 0"), []);
+    assert.deepEqual(
+      vectorProblems("logits", [1, 2], 3, () => true, "x"),
+      ["logits: expected 3 entries (got 2)"],
+    );
+    assert.deepEqual(
+      vectorProblems("logits", [1, -2, 3, -4], 4, (v) => (v as number) > 0, "a number > 0"),
+      ["logits.1: expected a number > 0 (got -2)", "logits.3: expected a number > 0 (got -4)"],
+    );
+    assert.deepEqual(
+      vectorProblems("logits", [1, 2], 2, (v) => (v as number) > 0, "a number > 0"),
+      [],
+    );
   });
 
   it("normalisePresent: absent tasks get 0, even when no task is present", () => {
@@ -168,9 +219,18 @@ describe("sequential: exact checks and observe masking", () => {
         "stages: expected at most 2 boundaries for 3 tasks (got 4)",
       ]),
     );
-    assert.deepEqual(sequential({ stages: [2, 1] }, si()).init(3), configError(["stages.1: expected > stages.0 (got 1)"]));
-    assert.deepEqual(sequential({ stages: [], order: [0, 0, 1] }, si()).init(3), configError(["order: expected a permutation of 0..2 (got [0,0,1])"]));
-    assert.deepEqual(sequential({ stages: [], order: [1, 0] }, si()).init(3), configError(["order: expected a permutation of 0..2 (got [1,0])"]));
+    assert.deepEqual(
+      sequential({ stages: [2, 1] }, si()).init(3),
+      configError(["stages.1: expected > stages.0 (got 1)"]),
+    );
+    assert.deepEqual(
+      sequential({ stages: [], order: [0, 0, 1] }, si()).init(3),
+      configError(["order: expected a permutation of 0..2 (got [0,0,1])"]),
+    );
+    assert.deepEqual(
+      sequential({ stages: [], order: [1, 0] }, si()).init(3),
+      configError(["order: expected a permutation of 0..2 (got [1,0])"]),
+    );
     assert.ok(E.isRight(sequential({ stages: [], order: [2, 0, 1] }, si()).init(3)));
   });
 

@@ -1,13 +1,19 @@
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { isEpochAware, isTwoPhase, unwrap } from "../../src/core/index.js";
-import { Readable } from "node:stream";
-import { replayCommand, replayLines } from "../../src/cli/commands/replay.js";
+
 import { REPLAY_STRATEGY_FLAG_SPEC, resolveReplayStrategy } from "../../src/cli/commands/replay-strategies.js";
-import { STRATEGIES, STRATEGY_NAMES, createWeighting, strategyFromFlags } from "../../src/strategies/index.js";
-import type { DwaState, StrategyName } from "../../src/strategies/index.js";
-import type { ConfigError, Weighting } from "../../src/core/index.js";
+import { replayCommand, replayLines } from "../../src/cli/commands/replay.js";
+import { isEpochAware, isTwoPhase, unwrap, type ConfigError, type Weighting } from "../../src/core/index.js";
+import {
+  createWeighting,
+  STRATEGIES,
+  STRATEGY_NAMES,
+  strategyFromFlags,
+  type DwaState,
+  type StrategyName,
+} from "../../src/strategies/index.js";
 
 async function* linesOf(text: string) {
   for (const line of text.split("\n")) yield line;
@@ -17,7 +23,15 @@ const replay = async (weighting: ReturnType<typeof resolveReplayStrategy>, input
   let out = "";
   let err = "";
   const code = await replayLines(linesOf(input), weighting, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out: out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { step: number; weights: number[] }), err };
+  return {
+    code,
+    out: out
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { step: number; weights: number[] }),
+    err,
+  };
 };
 
 describe("registry", () => {
@@ -33,7 +47,18 @@ describe("registry", () => {
   });
 
   it("covers every built-in strategy, each creatable with default options", () => {
-    assert.deepEqual(STRATEGY_NAMES, ["art", "art-official", "equal", "dwa", "rlw", "gls", "uw", "imtl-l", "famo", "si"]);
+    assert.deepEqual(STRATEGY_NAMES, [
+      "art",
+      "art-official",
+      "equal",
+      "dwa",
+      "rlw",
+      "gls",
+      "uw",
+      "imtl-l",
+      "famo",
+      "si",
+    ]);
     for (const name of STRATEGY_NAMES) {
       const w = unwrap(createWeighting(name, {}));
       assert.ok(E.isRight(w.init(3)), name);
@@ -84,12 +109,20 @@ describe("replay resolver", () => {
   it("plain strategies replay directly", async () => {
     const { code, out } = await replay(resolveReplayStrategy("si", {}), '{"losses":[1,3]}\n{"losses":[2,null]}\n');
     assert.equal(code, 0);
-    assert.deepEqual(out, [{ step: 1, weights: [0.75, 0.25] }, { step: 2, weights: [1, 0] }]);
+    assert.deepEqual(out, [
+      { step: 1, weights: [0.75, 0.25] },
+      { step: 2, weights: [1, 0] },
+    ]);
   });
   it("ignores replay's own flags and rejects other strategies' flags", () => {
-    assert.doesNotThrow(() => resolveReplayStrategy("rlw", { seed: "1", input: "x.jsonl", diagnostics: true, strategy: "rlw" }));
+    assert.doesNotThrow(() =>
+      resolveReplayStrategy("rlw", { seed: "1", input: "x.jsonl", diagnostics: true, strategy: "rlw" }),
+    );
     assert.throws(() => resolveReplayStrategy("rlw", { tau: "2" }), /--tau: not an option of strategy rlw/);
-    assert.throws(() => resolveReplayStrategy("si", { "epoch-length": "3" }), /--epoch-length: strategy si has no epochs/);
+    assert.throws(
+      () => resolveReplayStrategy("si", { "epoch-length": "3" }),
+      /--epoch-length: strategy si has no epochs/,
+    );
   });
   it("famo: observes each line with the next line's losses", async () => {
     const w = resolveReplayStrategy("famo", {});
@@ -103,7 +136,10 @@ describe("replay resolver", () => {
   });
   it("dwa needs --epoch-length and closes an epoch every N lines", async () => {
     assert.throws(() => resolveReplayStrategy("dwa", {}), /--epoch-length: required for strategy dwa/);
-    assert.throws(() => resolveReplayStrategy("dwa", { "epoch-length": "0" }), /--epoch-length: expected an integer >= 1/);
+    assert.throws(
+      () => resolveReplayStrategy("dwa", { "epoch-length": "0" }),
+      /--epoch-length: expected an integer >= 1/,
+    );
     const w = resolveReplayStrategy("dwa", { "epoch-length": "1", temperature: "1" });
     assert.ok(!isEpochAware(w));
     const { out } = await replay(w, '{"losses":[1,1]}\n{"losses":[0.5,1]}\n{"losses":[0.5,1]}\n');
@@ -114,7 +150,11 @@ describe("replay resolver", () => {
   });
   it("plugs into replayCommand (--strategy with a flag-less strategy)", async () => {
     let out = "";
-    const io = { stdout: (t: string) => (out += t), stderr: () => undefined, stdin: Readable.from(['{"losses":[1,3]}\n']) };
+    const io = {
+      stdout: (t: string) => (out += t),
+      stderr: () => undefined,
+      stdin: Readable.from(['{"losses":[1,3]}\n']),
+    };
     assert.equal(await replayCommand(["--strategy", "gls"], io), 0);
     assert.deepEqual(JSON.parse(out.trim()), { step: 1, weights: [0.75, 0.25] });
   });
@@ -124,6 +164,9 @@ describe("replay resolver", () => {
     }
   });
   it("an unknown strategy is a usage error", () => {
-    assert.throws(() => resolveReplayStrategy("nope", {}), { name: "UsageError", message: /--strategy: unknown strategy "nope"/ });
+    assert.throws(() => resolveReplayStrategy("nope", {}), {
+      name: "UsageError",
+      message: /--strategy: unknown strategy "nope"/,
+    });
   });
 });

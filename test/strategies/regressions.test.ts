@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as E from "fp-ts/Either";
 import fc from "fast-check";
+import * as E from "fp-ts/Either";
+
 import { art, unwrap } from "../../src/core/index.js";
 import { checkWeightingLaws } from "../../src/laws/index.js";
 import { clampOntoSimplex, clampWeights, famo, sequential } from "../../src/strategies/index.js";
@@ -30,7 +31,10 @@ describe("regressions found by the law suite", () => {
     assert.deepEqual(out, [0, 0.6, 0.4]);
     const w = clampWeights({ floor: 0.1, ceiling: 0.6 }, art());
     let s = unwrap(w.init(3));
-    for (const losses of [[null, 0.0001, null], [null, 0.06371611844361294, 0.0001]]) {
+    for (const losses of [
+      [null, 0.0001, null],
+      [null, 0.06371611844361294, 0.0001],
+    ]) {
       const r = unwrap(w.step(s, losses));
       assert.ok(Math.abs(r.weights.reduce((a, b) => a + b, 0) - 1) < 1e-12);
       s = r.state;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
-import { unwrap } from "../../src/core/index.js";
-import type { Weighting } from "../../src/core/index.js";
-import { UwStateCodec, createWeighting, imtlL, strategyFromFlags, uw } from "../../src/strategies/index.js";
+
+import { unwrap, type Weighting } from "../../src/core/index.js";
+import { createWeighting, imtlL, strategyFromFlags, uw, UwStateCodec } from "../../src/strategies/index.js";
 
 // `weightDecay` of uw and imtl-l: PyTorch's L2 form (decay * s added to s's gradient), as when
 // the learned scalars are trained by a model's torch.optim.Adam(weight_decay=). The match with
@@ -75,7 +75,10 @@ describe("uw and imtl-l: weightDecay", () => {
     const moments = '[{"m":0.01,"v":0.0001,"t":1},{"m":0,"v":0,"t":0}]';
     const oldUw = `{"kind":"uw","version":1,"config":{"numTasks":2,"lr":0.01,"initialLogVariance":0,"beta1":0.9,"beta2":0.999,"epsilon":1e-8},"step":1,"logVariance":[-0.01,0],"moments":${moments}}`;
     const oldImtl = `{"kind":"imtl-l","version":1,"config":{"numTasks":2,"lr":0.01,"initialLogScale":0,"beta1":0.9,"beta2":0.999,"epsilon":1e-8},"step":1,"logScale":[0.01,0],"moments":${moments}}`;
-    const check = <S extends { readonly config: object; readonly moments: unknown }>(weighting: Weighting<S>, json: string) => {
+    const check = <S extends { readonly config: object; readonly moments: unknown }>(
+      weighting: Weighting<S>,
+      json: string,
+    ) => {
       const decoded = weighting.stateCodec.decode(JSON.parse(json));
       assert.ok(E.isRight(decoded), json);
       assert.equal(JSON.stringify(weighting.stateCodec.encode(decoded.right)), json);

@@ -40,7 +40,8 @@ export const allClose = (a: Numbers, b: Numbers, tolerance: Tolerance = {}): boo
 export const assertAllClose = (a: Numbers, b: Numbers, tolerance: Tolerance = {}, label = "values"): void => {
   const i = firstMismatch(a, b, tolerance);
   if (i === -1) return;
-  const show = (v: Numbers) => (v.length > 16 ? `[${Array.from(v).slice(0, 16).join(", ")}, …]` : `[${Array.from(v).join(", ")}]`);
+  const show = (v: Numbers) =>
+    v.length > 16 ? `[${Array.from(v).slice(0, 16).join(", ")}, …]` : `[${Array.from(v).join(", ")}]`;
   throw new Error(
     `${label} differ at index ${i}: ${String(a[i])} vs ${String(b[i])} (rtol ${tolerance.rtol ?? 1e-9}, atol ${tolerance.atol ?? 0})\n  a = ${show(a)}\n  b = ${show(b)}`,
   );

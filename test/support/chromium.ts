@@ -5,8 +5,8 @@
  * Where no chromium is installed the tests skip with the reason, except under CI=true, where
  * they fail: .ci/run installs it, so a missing browser there is a broken set-up, not a skip.
  */
-import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import type { Browser } from "puppeteer-core";
 
 /** The flags that give WebGPU and WebGL on SwiftShader in headless mode. */
@@ -22,8 +22,10 @@ export const CHROMIUM_GPU_FLAGS: readonly string[] = [
 /** The chromium binary, or undefined with the reason. */
 export const findChromium = (): { path?: string; reason?: string } => {
   const fromEnv = process.env["CHROMIUM_PATH"];
-  if (fromEnv !== undefined && fromEnv !== "") return existsSync(fromEnv) ? { path: fromEnv } : { reason: `CHROMIUM_PATH=${fromEnv} does not exist` };
-  for (const candidate of ["/usr/bin/chromium", "/usr/bin/chromium-browser"]) if (existsSync(candidate)) return { path: candidate };
+  if (fromEnv !== undefined && fromEnv !== "")
+    return existsSync(fromEnv) ? { path: fromEnv } : { reason: `CHROMIUM_PATH=${fromEnv} does not exist` };
+  for (const candidate of ["/usr/bin/chromium", "/usr/bin/chromium-browser"])
+    if (existsSync(candidate)) return { path: candidate };
   const which = spawnSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" });
   const found = which.stdout.trim();
   if (which.status === 0 && found !== "") return { path: found };
@@ -46,5 +48,10 @@ export const launchChromium = async (extraArgs: readonly string[] = []): Promise
   const found = findChromium();
   if (found.path === undefined) throw new Error(found.reason);
   const puppeteer = await import("puppeteer-core");
-  return puppeteer.launch({ executablePath: found.path, headless: true, args: [...CHROMIUM_GPU_FLAGS, ...extraArgs], protocolTimeout: 600_000 });
+  return puppeteer.launch({
+    executablePath: found.path,
+    headless: true,
+    args: [...CHROMIUM_GPU_FLAGS, ...extraArgs],
+    protocolTimeout: 600_000,
+  });
 };

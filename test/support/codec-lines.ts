@@ -1,5 +1,6 @@
 import * as E from "fp-ts/Either";
 import type * as t from "io-ts";
+
 import { formatDecodeErrors } from "../../src/core/index.js";
 
 /**

@@ -1,5 +1,6 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import type { TaskLosses, TwoPhaseWeighting } from "../../src/core/index.js";
 
 /** The state of `recordingWeighting`: the task count and every loss vector `observe` received. */
@@ -17,6 +18,10 @@ export const recordingWeighting: TwoPhaseWeighting<RecordingState> = {
   init: (numTasks) => E.right({ numTasks, seen: [] }),
   step: (state, losses) => E.right({ state, weights: losses.map(() => 1 / losses.length), diagnostics: {} }),
   observe: (state, losses) => E.right({ ...state, seen: [...state.seen, losses] }),
-  stateCodec: t.type({ numTasks: t.number, seen: t.array(t.array(t.union([t.number, t.null]))) }) as unknown as t.Type<RecordingState, unknown, unknown>,
+  stateCodec: t.type({ numTasks: t.number, seen: t.array(t.array(t.union([t.number, t.null]))) }) as unknown as t.Type<
+    RecordingState,
+    unknown,
+    unknown
+  >,
   numTasks: (state) => state.numTasks,
 };

@@ -11,8 +11,8 @@
  * Where it looks, in order: `$ART_MTL_SWIFTSHADER_DIR`, the files of the Debian package
  * `chromium-common` (`dpkg -L`), then known install folders.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /** Folders SwiftShader is known to be installed in (Debian/Ubuntu chromium, Fedora, Chrome). */

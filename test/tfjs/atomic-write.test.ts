@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+
 import { syncDirectory, writeFileAtomic } from "../../src/platform/atomic-write.js";
 
 const temp = mkdtempSync(join(tmpdir(), "art-mtl-atomic-"));

@@ -5,17 +5,20 @@
  * exactly as the directory does; integrity checks name the file in every store; SHA-256 is the
  * same with WebCrypto, without it, and in node:crypto.
  */
-import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
+import { after, before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import { art } from "../../src/core/index.js";
+import { sha256HexSync } from "../../src/platform/sha256.js";
 import {
   AdapterError,
   checkCheckpointFileName,
@@ -31,9 +34,10 @@ import {
   readCheckpointManifest,
   saveCheckpoint,
   sha256Hex,
+  type CheckpointStore,
+  type FunctionModel,
+  type Trainer,
 } from "../../src/tfjs/index.js";
-import type { CheckpointStore, FunctionModel, Trainer } from "../../src/tfjs/index.js";
-import { sha256HexSync } from "../../src/platform/sha256.js";
 import { FakeIndexedDb } from "../support/fake-indexeddb.js";
 
 const tinyModel = (): FunctionModel => {
@@ -41,12 +45,22 @@ const tinyModel = (): FunctionModel => {
   const b1 = tf.variable(tf.zeros([4]));
   const w2 = tf.variable(tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", 2));
   return {
-    apply: (x) => tf.add(x, tf.conv2d(tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D, w2 as tf.Tensor4D, 1, "same")),
+    apply: (x) =>
+      tf.add(
+        x,
+        tf.conv2d(
+          tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D,
+          w2 as tf.Tensor4D,
+          1,
+          "same",
+        ),
+      ),
     variables: [w1, b1, w2],
   };
 };
 // SGD with momentum: resuming is bit-exact (Adam's recomputed bias correction may differ in the last ulp).
-const make = () => createTrainer({ tf, model: tinyModel(), optimizer: tf.train.momentum(0.05, 0.9), weighting: art(), numTasks: 3 });
+const make = () =>
+  createTrainer({ tf, model: tinyModel(), optimizer: tf.train.momentum(0.05, 0.9), weighting: art(), numTasks: 3 });
 
 const batches = Array.from({ length: 4 }, (_, i) => ({
   inputs: tf.randomUniform([6, 8, 8, 3], 0, 1, "float32", 400 + i),
@@ -116,7 +130,10 @@ describe("checkpoint stores", () => {
     await resumesExactly(async (trainer) => {
       await saveCheckpoint(trainer, dir, { note: "half" });
       const files = await filesOf(dir);
-      assert.deepEqual([...files.keys()].filter((f) => !f.endsWith(".bin")), ["manifest.json"]);
+      assert.deepEqual(
+        [...files.keys()].filter((f) => !f.endsWith(".bin")),
+        ["manifest.json"],
+      );
       const store = memoryCheckpointStore(files);
       assert.deepEqual((await readCheckpointManifest(store))?.manifest, (await readCheckpointManifest(dir))?.manifest);
       const fromDir = make();
@@ -160,9 +177,13 @@ describe("checkpoint stores", () => {
     assert.deepEqual(checkpointFromTar(checkpointToTar(files, { directory: "" })), new Map(Object.entries(files)));
     const damaged = a.slice();
     damaged[0] = (damaged[0] as number) ^ 0x20;
-    assert.throws(() => checkpointFromTar(damaged), (e: unknown) => e instanceof AdapterError && /damaged header at byte 0/.test(e.message));
+    assert.throws(
+      () => checkpointFromTar(damaged),
+      (e: unknown) => e instanceof AdapterError && /damaged header at byte 0/.test(e.message),
+    );
     assert.throws(() => checkpointFromTar(a.subarray(0, 1024 + 100)), /cut short/);
-    for (const bad of ["", "/abs", "a/../b", "a//b", "a\\b", "./a"]) assert.throws(() => checkCheckpointFileName(bad), AdapterError, bad);
+    for (const bad of ["", "/abs", "a/../b", "a//b", "a\\b", "./a"])
+      assert.throws(() => checkCheckpointFileName(bad), AdapterError, bad);
   });
 
   it("refuses a changed, truncated or missing file read through memory, naming the file", async () => {
@@ -176,7 +197,13 @@ describe("checkpoint stores", () => {
     const bytes = (good.get("model/0000.bin") as Uint8Array).slice();
     bytes[0] = (bytes[0] as number) ^ 0x01;
     changed.set("model/0000.bin", bytes);
-    await assert.rejects(load(changed), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /^memory\/model\/0000\.bin: checksum mismatch/.test(e.message));
+    await assert.rejects(
+      load(changed),
+      (e: unknown) =>
+        e instanceof AdapterError &&
+        e.kind === "checkpoint" &&
+        /^memory\/model\/0000\.bin: checksum mismatch/.test(e.message),
+    );
     const truncated = new Map<string, Uint8Array>(good);
     truncated.set("optimizer/0001.bin", (good.get("optimizer/0001.bin") as Uint8Array).subarray(0, 8));
     await assert.rejects(load(truncated), /memory\/optimizer\/0001\.bin: expected \d+ bytes .* found 8/);
@@ -204,7 +231,10 @@ describe("checkpoint stores", () => {
       await assert.rejects(saveCheckpoint(trainer, location, cyclic), /circular/i);
       assert.equal((await readCheckpointManifest(location))?.manifest.step, 1);
     }
-    assert.deepEqual((await readdir(root)).filter((n) => n.startsWith("failed-save")), ["failed-save"]);
+    assert.deepEqual(
+      (await readdir(root)).filter((n) => n.startsWith("failed-save")),
+      ["failed-save"],
+    );
     // A writer is single-use.
     const writer = await memory.begin();
     await writer.commit();
@@ -222,7 +252,10 @@ describe("checkpoint stores", () => {
     const dir = join(root, "copy");
     await saveCheckpoint(trainer, dir);
     const memory = memoryCheckpointStore();
-    assert.equal(await copyCheckpoint(fileCheckpointStore(dir), memory), 1 + 3 + (await trainer.optimizer.getWeights()).length);
+    assert.equal(
+      await copyCheckpoint(fileCheckpointStore(dir), memory),
+      1 + 3 + (await trainer.optimizer.getWeights()).length,
+    );
     assert.deepEqual(memory.files(), await filesOf(dir));
     await assert.rejects(copyCheckpoint(memoryCheckpointStore(), memory), /no checkpoint at memory/);
   });
@@ -231,7 +264,9 @@ describe("checkpoint stores", () => {
     it("saves, loads after 'a reload' (a new store object), lists, removes; resumes exactly", async () => {
       const idb = new FakeIndexedDb();
       await resumesExactly(async (trainer) => {
-        await saveCheckpoint(trainer, indexedDbCheckpointStore("run-a", { indexedDB: idb.asFactory }), { note: "half" });
+        await saveCheckpoint(trainer, indexedDbCheckpointStore("run-a", { indexedDB: idb.asFactory }), {
+          note: "half",
+        });
         return indexedDbCheckpointStore("run-a", { indexedDB: idb.asFactory });
       });
       const b = indexedDbCheckpointStore("run-b", { indexedDB: idb.asFactory, database: "other" });
@@ -255,14 +290,24 @@ describe("checkpoint stores", () => {
       await assert.rejects(saveCheckpoint(trainer, store, { n: 2 }), /disk is full/);
       assert.deepEqual((await readCheckpointManifest(store))?.manifest.metadata, { n: 1 });
       // Change one byte inside the stored record: loading names the file.
-      const record = idb.databases.get("art-mtl-checkpoints")?.data.get("checkpoints")?.get("run") as { files: Record<string, Uint8Array> };
+      const record = idb.databases.get("art-mtl-checkpoints")?.data.get("checkpoints")?.get("run") as {
+        files: Record<string, Uint8Array>;
+      };
       const file = record.files["model/0001.bin"] as Uint8Array;
       file[0] = (file[0] as number) ^ 0x01;
-      await assert.rejects(loadCheckpoint(make(), store), (e: unknown) => e instanceof AdapterError && /^indexeddb:art-mtl-checkpoints\/run\/model\/0001\.bin: checksum mismatch/.test(e.message));
+      await assert.rejects(
+        loadCheckpoint(make(), store),
+        (e: unknown) =>
+          e instanceof AdapterError &&
+          /^indexeddb:art-mtl-checkpoints\/run\/model\/0001\.bin: checksum mismatch/.test(e.message),
+      );
     });
 
     it("without IndexedDB, says so", () => {
-      assert.throws(() => indexedDbCheckpointStore("x"), (e: unknown) => e instanceof AdapterError && /no IndexedDB here/.test(e.message));
+      assert.throws(
+        () => indexedDbCheckpointStore("x"),
+        (e: unknown) => e instanceof AdapterError && /no IndexedDB here/.test(e.message),
+      );
     });
   });
 
@@ -284,14 +329,25 @@ describe("docs/browser.md's checkpoint example", () => {
   it("examples/browser-checkpoint.ts runs, prints what the page says, and the page shows it unchanged", async () => {
     const { spawnSync } = await import("node:child_process");
     const repo = join(import.meta.dirname, "..", "..");
-    const run = spawnSync(process.execPath, ["--import", "tsx", "examples/browser-checkpoint.ts"], { cwd: repo, encoding: "utf8", timeout: 120_000 });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "examples/browser-checkpoint.ts"], {
+      cwd: repo,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     assert.equal(run.status, 0, run.stderr);
-    const lines = run.stdout.trim().split("\n").filter((l) => !/^(Hi|=+|)$/.test(l.trim()) && !l.startsWith("Hi,"));
+    const lines = run.stdout
+      .trim()
+      .split("\n")
+      .filter((l) => !/^(Hi|=+|)$/.test(l.trim()) && !l.startsWith("Hi,"));
     assert.deepEqual(lines.slice(-2), ['resumed at step 2 ({"epoch":1}) from 32 files', "step 3"]);
     const page = await readFile(join(repo, "docs", "browser.md"), "utf8");
     assert.ok(page.includes('It prints `resumed at step 2 ({"epoch":1}) from 32 files` and `step 3`'));
     const example = await readFile(join(repo, "examples", "browser-checkpoint.ts"), "utf8");
-    const body = example.split("\n").filter((l) => !l.startsWith("//")).join("\n").trim();
+    const body = example
+      .split("\n")
+      .filter((l) => !l.startsWith("//"))
+      .join("\n")
+      .trim();
     assert.ok(page.includes(body), "docs/browser.md shows examples/browser-checkpoint.ts verbatim");
   });
 });

@@ -1,16 +1,28 @@
-import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, mkdir, readdir, readFile, rm, rename, symlink, writeFile, cp } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
+
 import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
+
 import { art } from "../../src/core/index.js";
-import { AdapterError, canonicalCheckpointJson, createTrainer, loadCheckpoint, memoryCheckpointStore, readCheckpointManifest, saveCheckpoint } from "../../src/tfjs/index.js";
-import type { FunctionModel, Trainer } from "../../src/tfjs/index.js";
+import {
+  AdapterError,
+  canonicalCheckpointJson,
+  createTrainer,
+  loadCheckpoint,
+  memoryCheckpointStore,
+  readCheckpointManifest,
+  saveCheckpoint,
+  type FunctionModel,
+  type Trainer,
+} from "../../src/tfjs/index.js";
 import { assertAllClose } from "../support/all-close.js";
 
 const tinyModel = (): FunctionModel => {
@@ -18,15 +30,36 @@ const tinyModel = (): FunctionModel => {
   const b1 = tf.variable(tf.zeros([4]));
   const w2 = tf.variable(tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", 2));
   return {
-    apply: (x) => tf.add(x, tf.conv2d(tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D, w2 as tf.Tensor4D, 1, "same")),
+    apply: (x) =>
+      tf.add(
+        x,
+        tf.conv2d(
+          tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D,
+          w2 as tf.Tensor4D,
+          1,
+          "same",
+        ),
+      ),
     variables: [w1, b1, w2],
   };
 };
 const tinyLayersModel = (): tfl.LayersModel =>
   tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }) }),
-      tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }) }),
+      tfl.layers.conv2d({
+        inputShape: [8, 8, 3],
+        filters: 4,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }),
+      }),
+      tfl.layers.conv2d({
+        filters: 3,
+        kernelSize: 3,
+        padding: "same",
+        kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }),
+      }),
     ],
   });
 
@@ -55,7 +88,13 @@ const toV1 = (manifest: Record<string, unknown>): Record<string, unknown> => {
   const { sha256: _sum, ...rest } = manifest;
   const strip = (list: unknown) => (list as Record<string, unknown>[]).map(({ index: _index, ...entry }) => entry);
   const sha = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("hex");
-  return { ...rest, version: 1, model: strip(rest.model), optimizer: strip(rest.optimizer), sha256: { trainer: sha(rest.trainer), metadata: sha(rest.metadata ?? null) } };
+  return {
+    ...rest,
+    version: 1,
+    model: strip(rest.model),
+    optimizer: strip(rest.optimizer),
+    sha256: { trainer: sha(rest.trainer), metadata: sha(rest.metadata ?? null) },
+  };
 };
 
 describe("checkpoints", () => {
@@ -103,7 +142,8 @@ describe("checkpoints", () => {
   }
 
   it("is bit-exact with SGD", async () => {
-    const make = () => createTrainer({ tf, model: tinyModel(), optimizer: tf.train.momentum(0.05, 0.9), weighting: art(), numTasks: 3 });
+    const make = () =>
+      createTrainer({ tf, model: tinyModel(), optimizer: tf.train.momentum(0.05, 0.9), weighting: art(), numTasks: 3 });
     const straight = make();
     await runSteps(straight, 0, 4);
     const first = make();
@@ -118,13 +158,22 @@ describe("checkpoints", () => {
   });
 
   it("writes atomically: a new save replaces the old only when complete; a crash mid-swap is recovered", async () => {
-    const trainer = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    const trainer = createTrainer({
+      tf,
+      model: tinyModel(),
+      optimizer: tf.train.adam(1e-2),
+      weighting: art(),
+      numTasks: 3,
+    });
     const dir = join(root, "atomic");
     await runSteps(trainer, 0, 1);
     await saveCheckpoint(trainer, dir, { n: 1 });
     await runSteps(trainer, 1, 2);
     await saveCheckpoint(trainer, dir, { n: 2 });
-    assert.deepEqual((await readdir(root)).filter((n) => n.startsWith("atomic")), ["atomic"]);
+    assert.deepEqual(
+      (await readdir(root)).filter((n) => n.startsWith("atomic")),
+      ["atomic"],
+    );
     const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
     assert.equal(manifest.step, 2);
     assert.equal(manifest.model.length, 3);
@@ -136,69 +185,158 @@ describe("checkpoints", () => {
     await rm(join(`${dir}.partial-1-1`, "manifest.json"));
     const recovered = await readCheckpointManifest(dir);
     assert.equal(recovered?.directory, `${dir}.previous`);
-    const fresh = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    const fresh = createTrainer({
+      tf,
+      model: tinyModel(),
+      optimizer: tf.train.adam(1e-2),
+      weighting: art(),
+      numTasks: 3,
+    });
     assert.equal((await loadCheckpoint(fresh, dir)).step, 2);
     // The next save cleans up the leftovers and keeps exactly one checkpoint.
     await saveCheckpoint(fresh, dir, { n: 3 });
-    assert.deepEqual((await readdir(root)).filter((n) => n.startsWith("atomic")), ["atomic"]);
+    assert.deepEqual(
+      (await readdir(root)).filter((n) => n.startsWith("atomic")),
+      ["atomic"],
+    );
   });
 
   it("rejects a checkpoint that does not fit, with a clear error", async () => {
-    const trainer = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    const trainer = createTrainer({
+      tf,
+      model: tinyModel(),
+      optimizer: tf.train.adam(1e-2),
+      weighting: art(),
+      numTasks: 3,
+    });
     const dir = join(root, "fit");
     await runSteps(trainer, 0, 1);
     await saveCheckpoint(trainer, dir);
-    const wider = createTrainer({ tf, model: tinyLayersModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
-    await assert.rejects(loadCheckpoint(wider, dir), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /variables|shape|\[/.test(e.message));
-    const fourTasks = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 4 });
-    await assert.rejects(loadCheckpoint(fourTasks, dir), (e: unknown) => e instanceof AdapterError && /3 tasks, not 4|numTasks/.test(e.message));
+    const wider = createTrainer({
+      tf,
+      model: tinyLayersModel(),
+      optimizer: tf.train.adam(1e-2),
+      weighting: art(),
+      numTasks: 3,
+    });
+    await assert.rejects(
+      loadCheckpoint(wider, dir),
+      (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /variables|shape|\[/.test(e.message),
+    );
+    const fourTasks = createTrainer({
+      tf,
+      model: tinyModel(),
+      optimizer: tf.train.adam(1e-2),
+      weighting: art(),
+      numTasks: 4,
+    });
+    await assert.rejects(
+      loadCheckpoint(fourTasks, dir),
+      (e: unknown) => e instanceof AdapterError && /3 tasks, not 4|numTasks/.test(e.message),
+    );
     await assert.rejects(loadCheckpoint(trainer, join(root, "missing")), /no complete checkpoint/);
     await writeFile(join(dir, "model", "0000.bin"), new Uint8Array(3));
     await assert.rejects(loadCheckpoint(trainer, dir), /expected 432 bytes/);
   });
   it("rejects a lagged checkpoint in an exact trainer (and the reverse), naming both modes", async () => {
-    const lagged = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3, lagged: true });
+    const lagged = createTrainer({
+      tf,
+      model: tinyModel(),
+      optimizer: tf.train.adam(1e-2),
+      weighting: art(),
+      numTasks: 3,
+      lagged: true,
+    });
     const dir = join(root, "lagged-mode");
     await runSteps(lagged, 0, 1);
     await lagged.flush();
     await saveCheckpoint(lagged, dir);
-    const exact = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
-    await assert.rejects(loadCheckpoint(exact, dir), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /saved in lagged mode, this trainer is in exact mode/.test(e.message));
+    const exact = createTrainer({
+      tf,
+      model: tinyModel(),
+      optimizer: tf.train.adam(1e-2),
+      weighting: art(),
+      numTasks: 3,
+    });
+    await assert.rejects(
+      loadCheckpoint(exact, dir),
+      (e: unknown) =>
+        e instanceof AdapterError &&
+        e.kind === "checkpoint" &&
+        /saved in lagged mode, this trainer is in exact mode/.test(e.message),
+    );
     assert.equal(exact.stepCount, 0);
     const exactDir = join(root, "exact-mode");
     await saveCheckpoint(exact, exactDir);
-    const lagged2 = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3, lagged: true });
+    const lagged2 = createTrainer({
+      tf,
+      model: tinyModel(),
+      optimizer: tf.train.adam(1e-2),
+      weighting: art(),
+      numTasks: 3,
+      lagged: true,
+    });
     await assert.rejects(loadCheckpoint(lagged2, exactDir), /saved in exact mode, this trainer is in lagged mode/);
   });
   it("names a missing tensor file as an incomplete checkpoint", async () => {
-    const trainer = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+    const trainer = createTrainer({
+      tf,
+      model: tinyModel(),
+      optimizer: tf.train.adam(1e-2),
+      weighting: art(),
+      numTasks: 3,
+    });
     const dir = join(root, "missing-bin");
     await saveCheckpoint(trainer, dir);
     await rm(join(dir, "model", "0001.bin"));
-    await assert.rejects(loadCheckpoint(trainer, dir), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /0001\.bin: missing/.test(e.message));
+    await assert.rejects(
+      loadCheckpoint(trainer, dir),
+      (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && /0001\.bin: missing/.test(e.message),
+    );
   });
 
   describe("integrity: a checkpoint cannot rot silently", () => {
     /** A fresh checkpoint of a trained step, and a trainer to load it into whose weights we can watch. */
     const saved = async (name: string) => {
-      const trainer = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+      const trainer = createTrainer({
+        tf,
+        model: tinyModel(),
+        optimizer: tf.train.adam(1e-2),
+        weighting: art(),
+        numTasks: 3,
+      });
       await runSteps(trainer, 0, 1);
       const dir = join(root, name);
       await saveCheckpoint(trainer, dir, { note: "kept" });
-      const fresh = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.adam(1e-2), weighting: art(), numTasks: 3 });
+      const fresh = createTrainer({
+        tf,
+        model: tinyModel(),
+        optimizer: tf.train.adam(1e-2),
+        weighting: art(),
+        numTasks: 3,
+      });
       return { dir, fresh, before: await values(fresh) };
     };
     const refuses = async (fresh: Trainer<unknown>, dir: string, pattern: RegExp, before: Float32Array[]) => {
-      await assert.rejects(loadCheckpoint(fresh, dir), (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && pattern.test(e.message));
+      await assert.rejects(
+        loadCheckpoint(fresh, dir),
+        (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && pattern.test(e.message),
+      );
       assert.deepEqual(await values(fresh), before, "the trainer is untouched");
       assert.equal(fresh.stepCount, 0);
     };
 
     it("records a SHA-256 and the position of every tensor file, and a required SHA-256 over the whole manifest (format v2)", async () => {
       const { dir } = await saved("sums");
-      const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Record<string, unknown> & { version: number; model: { index: number; sha256: string }[]; optimizer: { index: number; sha256: string }[]; sha256: string };
+      const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Record<string, unknown> & {
+        version: number;
+        model: { index: number; sha256: string }[];
+        optimizer: { index: number; sha256: string }[];
+        sha256: string;
+      };
       assert.equal(manifest.version, 2);
-      for (const list of [manifest.model, manifest.optimizer]) list.forEach((entry, i) => (assert.match(entry.sha256, /^[0-9a-f]{64}$/), assert.equal(entry.index, i)));
+      for (const list of [manifest.model, manifest.optimizer])
+        list.forEach((entry, i) => (assert.match(entry.sha256, /^[0-9a-f]{64}$/), assert.equal(entry.index, i)));
       const { sha256, ...content } = manifest;
       assert.equal(sha256, createHash("sha256").update(canonicalCheckpointJson(content)).digest("hex"));
     });
@@ -219,25 +357,42 @@ describe("checkpoints", () => {
       const bytes = await readFile(optFile);
       bytes[4] = (bytes[4] as number) ^ 0x01;
       await writeFile(optFile, bytes);
-      await refuses(optimizer.fresh as Trainer<unknown>, optimizer.dir, /optimizer\/0001\.bin: checksum mismatch/, optimizer.before);
+      await refuses(
+        optimizer.fresh as Trainer<unknown>,
+        optimizer.dir,
+        /optimizer\/0001\.bin: checksum mismatch/,
+        optimizer.before,
+      );
 
       const truncated = await saved("truncated");
       const file = join(truncated.dir, "model", "0002.bin");
       await writeFile(file, (await readFile(file)).subarray(0, 8));
-      await refuses(truncated.fresh as Trainer<unknown>, truncated.dir, /model\/0002\.bin: expected \d+ bytes .* found 8/, truncated.before);
+      await refuses(
+        truncated.fresh as Trainer<unknown>,
+        truncated.dir,
+        /model\/0002\.bin: expected \d+ bytes .* found 8/,
+        truncated.before,
+      );
 
       const state = await saved("state");
       const manifestFile = join(state.dir, "manifest.json");
       const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { trainer: { laggedWeights: number[] } };
       manifest.trainer.laggedWeights[0] = 0.5;
       await writeFile(manifestFile, JSON.stringify(manifest));
-      await refuses(state.fresh as Trainer<unknown>, state.dir, /manifest\.json: the manifest does not match its checksum "sha256"/, state.before);
+      await refuses(
+        state.fresh as Trainer<unknown>,
+        state.dir,
+        /manifest\.json: the manifest does not match its checksum "sha256"/,
+        state.before,
+      );
     });
 
     it("refuses a non-finite weight even when its checksum matches (the model diverged before saving)", async () => {
       const { dir, fresh, before } = await saved("nan");
       const manifestFile = join(dir, "manifest.json");
-      const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { model: { file: string; sha256?: string }[] };
+      const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as {
+        model: { file: string; sha256?: string }[];
+      };
       const entry = manifest.model[2] as { file: string; sha256?: string };
       const bytes = await readFile(join(dir, entry.file));
       new DataView(bytes.buffer, bytes.byteOffset).setFloat32(4, Number.NaN, true);
@@ -252,16 +407,26 @@ describe("checkpoints", () => {
       const manifestFile = join(dir, "manifest.json");
       const v1 = toV1(JSON.parse(await readFile(manifestFile, "utf8")) as Record<string, unknown>);
       delete v1.sha256;
-      for (const entry of [...(v1.model as Record<string, unknown>[]), ...(v1.optimizer as Record<string, unknown>[])]) delete entry.sha256;
+      for (const entry of [...(v1.model as Record<string, unknown>[]), ...(v1.optimizer as Record<string, unknown>[])])
+        delete entry.sha256;
       await writeFile(manifestFile, JSON.stringify(v1));
-      await refuses(fresh as Trainer<unknown>, dir, /a version 1 checkpoint .*allowUnverifiedV1: true.*upgradeCheckpoint/, before);
+      await refuses(
+        fresh as Trainer<unknown>,
+        dir,
+        /a version 1 checkpoint .*allowUnverifiedV1: true.*upgradeCheckpoint/,
+        before,
+      );
       const loaded = await loadCheckpoint(fresh, dir, { allowUnverifiedV1: true });
       assert.equal(loaded.step, 1);
       assert.equal(loaded.verified, false);
     });
 
     describe("format v2: each defect of issue 21 is refused with one line", () => {
-      const manifestOf = async (dir: string) => JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Record<string, unknown> & { model: Record<string, unknown>[]; optimizer: Record<string, unknown>[] };
+      const manifestOf = async (dir: string) =>
+        JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Record<string, unknown> & {
+          model: Record<string, unknown>[];
+          optimizer: Record<string, unknown>[];
+        };
       const flipFirst = async (dir: string, text: string, bit: number, occurrence = 0) => {
         const file = join(dir, "manifest.json");
         const bytes = await readFile(file);
@@ -271,12 +436,18 @@ describe("checkpoints", () => {
         bytes[at + 1] = (bytes[at + 1] as number) ^ (1 << bit);
         await writeFile(file, bytes);
       };
-      const oneLine = (pattern: RegExp) => (e: unknown) => e instanceof AdapterError && e.kind === "checkpoint" && !e.message.includes("\n") && pattern.test(e.message);
+      const oneLine = (pattern: RegExp) => (e: unknown) =>
+        e instanceof AdapterError && e.kind === "checkpoint" && !e.message.includes("\n") && pattern.test(e.message);
 
-      it("a flipped bit in the \"step\" key (was: loaded as step undefined)", async () => {
+      it('a flipped bit in the "step" key (was: loaded as step undefined)', async () => {
         const { dir, fresh, before } = await saved("flip-step-key");
         await flipFirst(dir, '"step"', 0); // "step" -> "rtep"
-        await refuses(fresh as Trainer<unknown>, dir, /manifest\.json: the manifest does not match its checksum "sha256"/, before);
+        await refuses(
+          fresh as Trainer<unknown>,
+          dir,
+          /manifest\.json: the manifest does not match its checksum "sha256"/,
+          before,
+        );
       });
       it("a changed step value, with or without the manifest checksum recomputed (was: the step was under no checksum)", async () => {
         const { dir, fresh, before } = await saved("step-value");
@@ -287,14 +458,22 @@ describe("checkpoints", () => {
         await writeFile(join(dir, "manifest.json"), JSON.stringify(reseal(manifest)));
         await refuses(fresh as Trainer<unknown>, dir, /"trainer\.step" \(1\) differs from "step" \(2\)/, before);
       });
-      it("a flipped bit in a \"sha256\" key (was: that file's check turned off)", async () => {
+      it('a flipped bit in a "sha256" key (was: that file\'s check turned off)', async () => {
         const { dir, fresh, before } = await saved("flip-sum-key");
         const file = join(dir, "manifest.json");
         const text = await readFile(file, "utf8");
         await writeFile(file, text.replace('"sha256"', '"sha254"')); // '6' ^ 0x02 = '4': one bit
         await refuses(fresh as Trainer<unknown>, dir, /does not match its checksum/, before);
-        await writeFile(file, JSON.stringify(reseal(JSON.parse(text.replace('"sha256"', '"sha254"')) as Record<string, unknown>)));
-        await refuses(fresh as Trainer<unknown>, dir, /model\[0\]: "sha256" \(the checksum of model\/0000\.bin\) must be 64 lowercase hex digits/, before);
+        await writeFile(
+          file,
+          JSON.stringify(reseal(JSON.parse(text.replace('"sha256"', '"sha254"')) as Record<string, unknown>)),
+        );
+        await refuses(
+          fresh as Trainer<unknown>,
+          dir,
+          /model\[0\]: "sha256" \(the checksum of model\/0000\.bin\) must be 64 lowercase hex digits/,
+          before,
+        );
         const top = JSON.parse(text) as Record<string, unknown>;
         delete top.sha256;
         await writeFile(file, JSON.stringify(top));
@@ -304,7 +483,10 @@ describe("checkpoints", () => {
         const { dir, fresh, before } = await saved("swap");
         const manifest = await manifestOf(dir);
         // Adam's m and v of the first variable: the same shape.
-        const [m, v] = [manifest.optimizer[1] as { file: string; sha256: string; shape: number[] }, manifest.optimizer[4] as { file: string; sha256: string; shape: number[] }];
+        const [m, v] = [
+          manifest.optimizer[1] as { file: string; sha256: string; shape: number[] },
+          manifest.optimizer[4] as { file: string; sha256: string; shape: number[] },
+        ];
         assert.deepEqual(m.shape, v.shape);
         await rename(join(dir, m.file), join(dir, "tmp.bin"));
         await rename(join(dir, v.file), join(dir, m.file));
@@ -314,9 +496,17 @@ describe("checkpoints", () => {
         await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
         await refuses(fresh as Trainer<unknown>, dir, /does not match its checksum/, before);
         const swapped = await manifestOf(dir);
-        [swapped.optimizer[1], swapped.optimizer[4]] = [swapped.optimizer[4] as Record<string, unknown>, swapped.optimizer[1] as Record<string, unknown>];
+        [swapped.optimizer[1], swapped.optimizer[4]] = [
+          swapped.optimizer[4] as Record<string, unknown>,
+          swapped.optimizer[1] as Record<string, unknown>,
+        ];
         await writeFile(join(dir, "manifest.json"), JSON.stringify(reseal(swapped)));
-        await refuses(fresh as Trainer<unknown>, dir, /optimizer\[1\]: "index" is 4, not its position 1 \(entries swapped or moved\)/, before);
+        await refuses(
+          fresh as Trainer<unknown>,
+          dir,
+          /optimizer\[1\]: "index" is 4, not its position 1 \(entries swapped or moved\)/,
+          before,
+        );
       });
       it("every sum deleted (was: loaded silently)", async () => {
         const { dir, fresh, before } = await saved("no-sums");
@@ -334,32 +524,70 @@ describe("checkpoints", () => {
         // No tensor file at all: the structure is checked first.
         await rm(join(dir, "model"), { recursive: true });
         await rm(join(dir, "optimizer"), { recursive: true });
-        await assert.rejects(loadCheckpoint(fresh, dir), oneLine(/optimizer\[0\] must be the optimizer's iteration count "iter", int32 \[\] \(got "iter", float32 \[\]\)/));
+        await assert.rejects(
+          loadCheckpoint(fresh, dir),
+          oneLine(
+            /optimizer\[0\] must be the optimizer's iteration count "iter", int32 \[\] \(got "iter", float32 \[\]\)/,
+          ),
+        );
         assert.deepEqual(await values(fresh), before);
       });
       it("an Adam checkpoint into a momentum trainer is refused by its structure, naming the optimizer", async () => {
         const { dir } = await saved("adam-into-momentum");
-        const momentum = createTrainer({ tf, model: tinyModel(), optimizer: tf.train.momentum(0.1, 0.9), weighting: art(), numTasks: 3 });
-        await assert.rejects(loadCheckpoint(momentum, dir), oneLine(/6 optimizer slot tensors; Momentum keeps 1 \(momentum\) per trainable variable, 3 for this model's 3/));
+        const momentum = createTrainer({
+          tf,
+          model: tinyModel(),
+          optimizer: tf.train.momentum(0.1, 0.9),
+          weighting: art(),
+          numTasks: 3,
+        });
+        await assert.rejects(
+          loadCheckpoint(momentum, dir),
+          oneLine(
+            /6 optimizer slot tensors; Momentum keeps 1 \(momentum\) per trainable variable, 3 for this model's 3/,
+          ),
+        );
       });
-      it("a tensor file that is a symlink to /dev/zero or a FIFO is refused at once (was: 15 GB read, or a hang)", { skip: process.platform !== "linux", timeout: 20_000 }, async () => {
-        const { dir, fresh, before } = await saved("special");
-        await rm(join(dir, "model", "0000.bin"));
-        await symlink("/dev/zero", join(dir, "model", "0000.bin"));
-        await refuses(fresh as Trainer<unknown>, dir, /model\/0000\.bin: is a symbolic link; a checkpoint file must be a regular file/, before);
-        await rm(join(dir, "model", "0000.bin"));
-        execFileSync("mkfifo", [join(dir, "model", "0000.bin")]);
-        await refuses(fresh as Trainer<unknown>, dir, /model\/0000\.bin: is a FIFO; a checkpoint file must be a regular file/, before);
-        await rm(join(dir, "model", "0000.bin"));
-        await mkdir(join(dir, "model", "0000.bin"));
-        await refuses(fresh as Trainer<unknown>, dir, /model\/0000\.bin: is a directory/, before);
-      });
+      it(
+        "a tensor file that is a symlink to /dev/zero or a FIFO is refused at once (was: 15 GB read, or a hang)",
+        { skip: process.platform !== "linux", timeout: 20_000 },
+        async () => {
+          const { dir, fresh, before } = await saved("special");
+          await rm(join(dir, "model", "0000.bin"));
+          await symlink("/dev/zero", join(dir, "model", "0000.bin"));
+          await refuses(
+            fresh as Trainer<unknown>,
+            dir,
+            /model\/0000\.bin: is a symbolic link; a checkpoint file must be a regular file/,
+            before,
+          );
+          await rm(join(dir, "model", "0000.bin"));
+          execFileSync("mkfifo", [join(dir, "model", "0000.bin")]);
+          await refuses(
+            fresh as Trainer<unknown>,
+            dir,
+            /model\/0000\.bin: is a FIFO; a checkpoint file must be a regular file/,
+            before,
+          );
+          await rm(join(dir, "model", "0000.bin"));
+          await mkdir(join(dir, "model", "0000.bin"));
+          await refuses(fresh as Trainer<unknown>, dir, /model\/0000\.bin: is a directory/, before);
+        },
+      );
       it("a tensor file of the wrong length is refused before it is read, in the memory store too", async () => {
         const { dir, fresh, before } = await saved("length");
         const files = new Map<string, Uint8Array>();
-        for (const name of ["manifest.json", ...(await manifestOf(dir)).model.map((e) => e.file as string), ...(await manifestOf(dir)).optimizer.map((e) => e.file as string)]) files.set(name, await readFile(join(dir, name)));
+        for (const name of [
+          "manifest.json",
+          ...(await manifestOf(dir)).model.map((e) => e.file as string),
+          ...(await manifestOf(dir)).optimizer.map((e) => e.file as string),
+        ])
+          files.set(name, await readFile(join(dir, name)));
         files.set("model/0001.bin", new Uint8Array(1 << 20));
-        await assert.rejects(loadCheckpoint(fresh, memoryCheckpointStore(files)), oneLine(/memory\/model\/0001\.bin: expected 16 bytes for its entry's shape, found 1048576/));
+        await assert.rejects(
+          loadCheckpoint(fresh, memoryCheckpointStore(files)),
+          oneLine(/memory\/model\/0001\.bin: expected 16 bytes for its entry's shape, found 1048576/),
+        );
         assert.deepEqual(await values(fresh), before);
       });
     });

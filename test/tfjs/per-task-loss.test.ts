@@ -1,12 +1,15 @@
-import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import { AdapterError, countTasks, l1PerSample, perTaskLoss, taskMeanMatrix } from "../../src/tfjs/index.js";
 import { assertAllClose } from "../support/all-close.js";
 
-const close = (actual: ArrayLike<number>, expected: ArrayLike<number>): void => assertAllClose(actual, expected, { atol: 1e-6, rtol: 0 });
+const close = (actual: ArrayLike<number>, expected: ArrayLike<number>): void =>
+  assertAllClose(actual, expected, { atol: 1e-6, rtol: 0 });
 
 describe("perTaskLoss", () => {
   before(async () => {
@@ -59,18 +62,28 @@ describe("perTaskLoss", () => {
     const q = tf.zeros([2, 1]);
     assert.throws(
       () => l1PerSample(tf, p, q),
-      (e: unknown) => e instanceof AdapterError && e.kind === "shape" && e.message === "predictions [2,3] and targets [2,1] must have the same shape",
+      (e: unknown) =>
+        e instanceof AdapterError &&
+        e.kind === "shape" &&
+        e.message === "predictions [2,3] and targets [2,1] must have the same shape",
     );
     // Same leading dimensions but another rank: [2,1] - [2,1,1] would broadcast to [2,2,1].
     const r2 = tf.zeros([2, 1]);
     const r3 = tf.zeros([2, 1, 1]);
     assert.throws(
       () => l1PerSample(tf, r2, r3),
-      (e: unknown) => e instanceof AdapterError && e.kind === "shape" && e.message === "predictions [2,1] and targets [2,1,1] must have the same shape",
+      (e: unknown) =>
+        e instanceof AdapterError &&
+        e.kind === "shape" &&
+        e.message === "predictions [2,1] and targets [2,1,1] must have the same shape",
     );
     const a = tf.scalar(1);
     const b = tf.scalar(2);
-    assert.throws(() => l1PerSample(tf, a, b), (e: unknown) => e instanceof AdapterError && e.kind === "shape" && e.message === "predictions must have a batch dimension");
+    assert.throws(
+      () => l1PerSample(tf, a, b),
+      (e: unknown) =>
+        e instanceof AdapterError && e.kind === "shape" && e.message === "predictions must have a batch dimension",
+    );
     tf.dispose([p, q, r2, r3, a, b]);
   });
 

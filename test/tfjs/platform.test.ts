@@ -3,14 +3,15 @@
  * what their Node modules export, with the same kinds of values, and the Node-side stand-ins
  * behave as documented: a no-op guard and the real built-ins in Node, `NodeOnlyError` in the twin.
  */
-import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { relative, resolve } from "node:path";
+import { describe, it } from "node:test";
+
 import { listBrowserTwins } from "../../scripts/browser-twins.mjs";
-import { NodeOnlyError } from "../../src/tfjs/errors.js";
 import { NodeOnlyError as PlatformNodeOnlyError } from "../../src/platform/errors.js";
-import * as nodeSide from "../../src/platform/node.js";
 import * as browserSide from "../../src/platform/node.browser.js";
+import * as nodeSide from "../../src/platform/node.js";
+import { NodeOnlyError } from "../../src/tfjs/errors.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 
@@ -19,13 +20,19 @@ describe("browser twins", () => {
 
   it("exist for the platform module and the PNG codec (and each has its Node module)", () => {
     const names = twins.map(([node]) => relative(repo, node));
-    for (const expected of ["src/platform/node.ts", "src/restoration/io/png-codec.ts"]) assert.ok(names.includes(expected), `${expected} has a twin`);
+    for (const expected of ["src/platform/node.ts", "src/restoration/io/png-codec.ts"])
+      assert.ok(names.includes(expected), `${expected} has a twin`);
   });
 
   for (const [nodeFile, browserFile] of twins) {
     it(`${relative(repo, browserFile)} exports what ${relative(repo, nodeFile)} exports`, async () => {
       const [a, b] = [await import(nodeFile), await import(browserFile)] as Record<string, unknown>[];
-      const kinds = (m: Record<string, unknown>) => Object.fromEntries(Object.keys(m).sort().map((k) => [k, typeof m[k]]));
+      const kinds = (m: Record<string, unknown>) =>
+        Object.fromEntries(
+          Object.keys(m)
+            .sort()
+            .map((k) => [k, typeof m[k]]),
+        );
       assert.deepEqual(kinds(b as Record<string, unknown>), kinds(a as Record<string, unknown>));
     });
   }
@@ -45,10 +52,19 @@ describe("browser twins", () => {
     assert.equal(browserSide.isNodeBuild, false);
     assert.throws(
       () => browserSide.nodeOnly("readImage", "use decodeImage(bytes, name)"),
-      (e: unknown) => e instanceof NodeOnlyError && e.feature === "readImage" && /^readImage needs Node\.js .*; use decodeImage\(bytes, name\)$/.test(e.message),
+      (e: unknown) =>
+        e instanceof NodeOnlyError &&
+        e.feature === "readImage" &&
+        /^readImage needs Node\.js .*; use decodeImage\(bytes, name\)$/.test(e.message),
     );
-    assert.throws(() => browserSide.readFileSync("x"), (e: unknown) => e instanceof NodeOnlyError && e.feature === "node:fs readFileSync");
-    assert.throws(() => browserSide.fsPromises.readFile("x"), (e: unknown) => e instanceof NodeOnlyError && e.feature === "node:fs/promises readFile");
+    assert.throws(
+      () => browserSide.readFileSync("x"),
+      (e: unknown) => e instanceof NodeOnlyError && e.feature === "node:fs readFileSync",
+    );
+    assert.throws(
+      () => browserSide.fsPromises.readFile("x"),
+      (e: unknown) => e instanceof NodeOnlyError && e.feature === "node:fs/promises readFile",
+    );
     assert.throws(() => new browserSide.Worker("x.js"), NodeOnlyError);
     assert.throws(() => browserSide.join("a", "b"), NodeOnlyError);
   });

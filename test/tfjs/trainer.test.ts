@@ -1,15 +1,31 @@
-import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
-import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
+
 import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
-import { art } from "../../src/core/index.js";
+
+import {
+  art,
+  type AnyWeighting,
+  type PositiveFinite,
+  type TaskLosses,
+  type TwoPhaseWeighting,
+  type Weighting,
+} from "../../src/core/index.js";
 import { dwa } from "../../src/strategies/dwa.js";
-import type { AnyWeighting, PositiveFinite, TaskLosses, TwoPhaseWeighting, Weighting } from "../../src/core/index.js";
-import { AdapterError, createTrainer, loadCheckpoint, memoryCheckpointStore, saveCheckpoint, selectBackend } from "../../src/tfjs/index.js";
-import type { FunctionModel } from "../../src/tfjs/index.js";
+import {
+  AdapterError,
+  createTrainer,
+  loadCheckpoint,
+  memoryCheckpointStore,
+  saveCheckpoint,
+  selectBackend,
+  type FunctionModel,
+} from "../../src/tfjs/index.js";
 import { assertAllClose } from "../support/all-close.js";
 
 /** A weighting that returns fixed weights (renormalized over the present tasks) and records what it saw. */
@@ -29,7 +45,11 @@ const fixedWeights = (weights: number[]): Weighting<RecordingState> => ({
   step: (state, losses) => {
     const masked = weights.map((w, k) => (losses[k] === null ? 0 : w));
     const total = masked.reduce((a, b) => a + b, 0);
-    return E.right({ state: { ...state, seen: [...state.seen, losses] }, weights: masked.map((w) => w / total), diagnostics: {} });
+    return E.right({
+      state: { ...state, seen: [...state.seen, losses] },
+      weights: masked.map((w) => w / total),
+      diagnostics: {},
+    });
   },
   stateCodec: RecordingStateCodec,
   numTasks: (state) => state.numTasks,
@@ -46,15 +66,36 @@ const tinyModel = (seed: number): FunctionModel => {
   const w2 = tf.variable(tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", seed + 1));
   const b1 = tf.variable(tf.zeros([4]));
   return {
-    apply: (x) => tf.add(x, tf.conv2d(tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D, w2 as tf.Tensor4D, 1, "same")),
+    apply: (x) =>
+      tf.add(
+        x,
+        tf.conv2d(
+          tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D,
+          w2 as tf.Tensor4D,
+          1,
+          "same",
+        ),
+      ),
     variables: [w1, w2, b1],
   };
 };
 const tinyLayersModel = (): tfl.LayersModel =>
   tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }) }),
-      tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }) }),
+      tfl.layers.conv2d({
+        inputShape: [8, 8, 3],
+        filters: 4,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }),
+      }),
+      tfl.layers.conv2d({
+        filters: 3,
+        kernelSize: 3,
+        padding: "same",
+        kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }),
+      }),
     ],
   });
 
@@ -71,17 +112,27 @@ const snapshot = async (variables: ReadonlyArray<tf.Variable>): Promise<Float32A
  * expected values must not come from it): mean |p - t| over every element of the given samples.
  * With equal-sized samples that is the mean of the per-sample means.
  */
-const referenceL1 = (predictions: tf.Tensor, targets: tf.Tensor): tf.Scalar => tf.mean(tf.abs(tf.sub(predictions, targets))) as tf.Scalar;
+const referenceL1 = (predictions: tf.Tensor, targets: tf.Tensor): tf.Scalar =>
+  tf.mean(tf.abs(tf.sub(predictions, targets))) as tf.Scalar;
 
 /** The SGD(lr=1) update of sum_k alpha_k L_k, computed one task gradient at a time. */
-const separateTaskUpdate = (model: FunctionModel, inputs: tf.Tensor, targets: tf.Tensor, taskIds: number[], alpha: number[]): tf.Tensor[] =>
+const separateTaskUpdate = (
+  model: FunctionModel,
+  inputs: tf.Tensor,
+  targets: tf.Tensor,
+  taskIds: number[],
+  alpha: number[],
+): tf.Tensor[] =>
   tf.tidy(() => {
     const total = model.variables.map((v) => tf.zerosLike(v) as tf.Tensor);
     alpha.forEach((weight, k) => {
       const members = taskIds.flatMap((id, b) => (id === k ? [b] : []));
       if (members.length === 0 || weight === 0) return;
       const index = tf.tensor1d(members, "int32");
-      const { grads } = tf.variableGrads(() => referenceL1(model.apply(tf.gather(inputs, index)), tf.gather(targets, index)), model.variables as tf.Variable[]);
+      const { grads } = tf.variableGrads(
+        () => referenceL1(model.apply(tf.gather(inputs, index)), tf.gather(targets, index)),
+        model.variables as tf.Variable[],
+      );
       model.variables.forEach((v, i) => {
         total[i] = tf.add(total[i] as tf.Tensor, tf.mul(grads[v.name] as tf.Tensor, weight));
       });
@@ -103,10 +154,25 @@ describe("createTrainer (cpu)", () => {
       const before = await snapshot(model.variables);
       const expectedStep = separateTaskUpdate(model, inputs, targets, taskIds, alpha);
       // In lagged mode the first step is uniform: warm up once so that the fixed weights apply.
-      const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(lagged ? 0 : 1), weighting: fixedWeights(alpha), numTasks: 3, lagged });
+      const trainer = createTrainer({
+        tf,
+        model,
+        optimizer: tf.train.sgd(lagged ? 0 : 1),
+        weighting: fixedWeights(alpha),
+        numTasks: 3,
+        lagged,
+      });
       if (lagged) {
         await trainer.step(inputs, targets, taskIds);
-        const moving = createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: fixedWeights(alpha), numTasks: 3, lagged, initialState: trainer.weightingState });
+        const moving = createTrainer({
+          tf,
+          model,
+          optimizer: tf.train.sgd(1),
+          weighting: fixedWeights(alpha),
+          numTasks: 3,
+          lagged,
+          initialState: trainer.weightingState,
+        });
         moving.restoreHostState(trainer.hostState());
         const result = await moving.step(inputs, targets, taskIds);
         assertAllClose(result.weights, alpha, { rtol: 1e-12, atol: 1e-12 }, "weights");
@@ -129,8 +195,16 @@ describe("createTrainer (cpu)", () => {
       const model = tinyModel(7);
       const { inputs, targets } = batch(20);
       // Change only the samples of task 2 (the last two).
-      const shifted = tf.tidy(() => tf.add(targets, tf.mul(tf.tensor4d([0, 0, 0, 0, 1, 1], [6, 1, 1, 1]), targetShift)));
-      const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: fixedWeights(weights), numTasks: 3 });
+      const shifted = tf.tidy(() =>
+        tf.add(targets, tf.mul(tf.tensor4d([0, 0, 0, 0, 1, 1], [6, 1, 1, 1]), targetShift)),
+      );
+      const trainer = createTrainer({
+        tf,
+        model,
+        optimizer: tf.train.sgd(1),
+        weighting: fixedWeights(weights),
+        numTasks: 3,
+      });
       const result = await trainer.step(inputs, shifted, taskIds);
       const values = await snapshot(model.variables);
       tf.dispose([inputs, targets, shifted, ...model.variables]);
@@ -144,7 +218,12 @@ describe("createTrainer (cpu)", () => {
     const c = await runOnce(0, [0, 0, 0, 2, 2, 2], [1, 1, 1]);
     assert.equal(c.result.taskLosses[1], null);
     assert.equal(c.result.weights[1], 0);
-    assertAllClose([c.result.weights[0] as number, c.result.weights[2] as number], [0.5, 0.5], { rtol: 1e-12, atol: 1e-12 }, "present weights");
+    assertAllClose(
+      [c.result.weights[0] as number, c.result.weights[2] as number],
+      [0.5, 0.5],
+      { rtol: 1e-12, atol: 1e-12 },
+      "present weights",
+    );
   });
 
   it("reads back exactly once per step: asynchronously when lagged or without syncRead, synchronously inside the one pass otherwise", async () => {
@@ -155,9 +234,20 @@ describe("createTrainer (cpu)", () => {
     ];
     for (const { lagged, syncRead, async: expectedAsync, sync: expectedSync } of modes) {
       const model = tinyModel(30);
-      const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(1e-3), weighting: art(), numTasks: 3, lagged, syncRead });
+      const trainer = createTrainer({
+        tf,
+        model,
+        optimizer: tf.train.adam(1e-3),
+        weighting: art(),
+        numTasks: 3,
+        lagged,
+        syncRead,
+      });
       const { inputs, targets } = batch(31);
-      const proto = tf.Tensor.prototype as unknown as { data: (...a: unknown[]) => Promise<unknown>; dataSync: (...a: unknown[]) => unknown };
+      const proto = tf.Tensor.prototype as unknown as {
+        data: (...a: unknown[]) => Promise<unknown>;
+        dataSync: (...a: unknown[]) => unknown;
+      };
       const data = proto.data;
       const dataSync = proto.dataSync;
       let asyncReads = 0;
@@ -200,7 +290,10 @@ describe("createTrainer (cpu)", () => {
         }
         await trainer.flush();
         const params = await snapshot(model.variables as tf.Variable[]);
-        assert.ok(params.some((p, j) => p.some((v, q) => v !== (initial[j] as Float32Array)[q])), `${weighting.name} syncRead=${syncRead}: the parameters moved`);
+        assert.ok(
+          params.some((p, j) => p.some((v, q) => v !== (initial[j] as Float32Array)[q])),
+          `${weighting.name} syncRead=${syncRead}: the parameters moved`,
+        );
         runs.push({ records, params });
         trainer.dispose();
         tf.dispose([...model.variables]);
@@ -208,11 +301,32 @@ describe("createTrainer (cpu)", () => {
       const [twoPass, onePass] = runs as [(typeof runs)[number], (typeof runs)[number]];
       for (const [i, r] of twoPass.records.entries()) {
         const o = onePass.records[i] as (typeof onePass.records)[number];
-        assert.deepEqual(o.taskLosses.map((l) => l === null), r.taskLosses.map((l) => l === null), `${weighting.name} step ${i}: absent tasks`);
-        assertAllClose(o.taskLosses.map((l) => l ?? 0), r.taskLosses.map((l) => l ?? 0), { rtol: 1e-6, atol: 0 }, `${weighting.name} step ${i}: losses`);
-        assertAllClose([...o.weights], [...r.weights], { rtol: 1e-6, atol: 1e-12 }, `${weighting.name} step ${i}: weights`);
+        assert.deepEqual(
+          o.taskLosses.map((l) => l === null),
+          r.taskLosses.map((l) => l === null),
+          `${weighting.name} step ${i}: absent tasks`,
+        );
+        assertAllClose(
+          o.taskLosses.map((l) => l ?? 0),
+          r.taskLosses.map((l) => l ?? 0),
+          { rtol: 1e-6, atol: 0 },
+          `${weighting.name} step ${i}: losses`,
+        );
+        assertAllClose(
+          [...o.weights],
+          [...r.weights],
+          { rtol: 1e-6, atol: 1e-12 },
+          `${weighting.name} step ${i}: weights`,
+        );
       }
-      twoPass.params.forEach((p, j) => assertAllClose([...(onePass.params[j] as Float32Array)], [...p], { rtol: 1e-5, atol: 1e-7 }, `${weighting.name}: parameter ${j}`));
+      twoPass.params.forEach((p, j) =>
+        assertAllClose(
+          [...(onePass.params[j] as Float32Array)],
+          [...p],
+          { rtol: 1e-5, atol: 1e-7 },
+          `${weighting.name}: parameter ${j}`,
+        ),
+      );
     }
   });
 
@@ -224,7 +338,13 @@ describe("createTrainer (cpu)", () => {
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await trainer.step(inputs, targets, [0, 1, 2, 0, 1, 2]));
     assert.deepEqual(results[0]!.weights, [1 / 3, 1 / 3, 1 / 3]);
-    for (let i = 1; i < 5; i++) assertAllClose(results[i]!.weights, results[i - 1]!.nextWeights, { rtol: 1e-12, atol: 1e-12 }, `step ${i + 1} weights`);
+    for (let i = 1; i < 5; i++)
+      assertAllClose(
+        results[i]!.weights,
+        results[i - 1]!.nextWeights,
+        { rtol: 1e-12, atol: 1e-12 },
+        `step ${i + 1} weights`,
+      );
     // Replaying the reported losses through the pure rule gives the trainer's state.
     let state = E.getOrElseW(() => assert.fail("init"))(weighting.init(3));
     for (const r of results) state = E.getOrElseW(() => assert.fail("step"))(weighting.step(state, r.taskLosses)).state;
@@ -239,7 +359,14 @@ describe("createTrainer (cpu)", () => {
       const { inputs } = batch(51, 6);
       const targets = tf.tidy(() => tf.clipByValue(tf.mul(inputs, 0.5), 0, 1));
       for (const model of [layers, plain]) {
-        const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(3e-2), weighting: art(), numTasks: 3, lagged });
+        const trainer = createTrainer({
+          tf,
+          model,
+          optimizer: tf.train.adam(3e-2),
+          weighting: art(),
+          numTasks: 3,
+          lagged,
+        });
         const first = await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
         let last = first;
         for (let i = 0; i < 14; i++) last = await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
@@ -275,7 +402,14 @@ describe("createTrainer (cpu)", () => {
   for (const lagged of [false, true]) {
     it(`two-phase weightings observe the post-update losses of the same batch (${lagged ? "lagged" : "exact"})`, async () => {
       const model = tinyModel(70);
-      const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(0.5), weighting: twoPhase([1, 1, 1]), numTasks: 3, lagged });
+      const trainer = createTrainer({
+        tf,
+        model,
+        optimizer: tf.train.sgd(0.5),
+        weighting: twoPhase([1, 1, 1]),
+        numTasks: 3,
+        lagged,
+      });
       const { inputs, targets } = batch(71);
       const taskIds = [0, 0, 1, 1, 2, 2];
       await trainer.step(inputs, targets, taskIds);
@@ -289,7 +423,8 @@ describe("createTrainer (cpu)", () => {
       const perSampleSize = p.length / 6;
       const perSample = Array.from({ length: 6 }, (_, b) => {
         let sum = 0;
-        for (let i = b * perSampleSize; i < (b + 1) * perSampleSize; i++) sum += Math.abs((p[i] as number) - (q[i] as number));
+        for (let i = b * perSampleSize; i < (b + 1) * perSampleSize; i++)
+          sum += Math.abs((p[i] as number) - (q[i] as number));
         return sum / perSampleSize;
       });
       const expected = [0, 1, 2].map((k) => ((perSample[2 * k] as number) + (perSample[2 * k + 1] as number)) / 2);
@@ -311,7 +446,13 @@ describe("createTrainer (cpu)", () => {
     assert.equal(trainer.weightingState.epoch, 1);
     assert.deepEqual(trainer.weightingState.epochCount, [0, 0, 0], "the closed epoch's counts are reset");
     assert.equal((trainer.hostState().weightingState as { epoch: number }).epoch, 1);
-    const plain = createTrainer({ tf, model, optimizer: tf.train.sgd(0.01), weighting: fixedWeights([1, 1, 1]), numTasks: 3 });
+    const plain = createTrainer({
+      tf,
+      model,
+      optimizer: tf.train.sgd(0.01),
+      weighting: fixedWeights([1, 1, 1]),
+      numTasks: 3,
+    });
     await plain.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
     const before = plain.hostState();
     await plain.endEpoch();
@@ -321,7 +462,14 @@ describe("createTrainer (cpu)", () => {
 
   it("two-phase 'next-step' observes the next batch's losses before stepping", async () => {
     const model = tinyModel(80);
-    const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(0.1), weighting: twoPhase([1, 1, 1]), numTasks: 3, twoPhaseObservation: "next-step" });
+    const trainer = createTrainer({
+      tf,
+      model,
+      optimizer: tf.train.sgd(0.1),
+      weighting: twoPhase([1, 1, 1]),
+      numTasks: 3,
+      twoPhaseObservation: "next-step",
+    });
     const { inputs, targets } = batch(81);
     for (let i = 0; i < 3; i++) await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
     const { seen, observed } = trainer.weightingState;
@@ -335,10 +483,20 @@ describe("createTrainer (cpu)", () => {
     const { inputs, targets } = batch(91);
     const before = await snapshot(model.variables);
     const short = tf.zeros([5, 8, 8, 3]);
-    const isAdapterError = (kind: string, pattern: RegExp) => (e: unknown) => e instanceof AdapterError && e.kind === kind && pattern.test(e.message);
-    await assert.rejects(trainer.step(inputs, short, [0, 0, 1, 1, 2, 2]), isAdapterError("shape", /same batch size.*6 and 5/));
-    await assert.rejects(trainer.step(inputs, targets, [0, 0, 1, 1, 2]), isAdapterError("shape", /expected 6 task ids/));
-    await assert.rejects(trainer.step(inputs, targets, [0, 0, 1, 1, 2, 3]), isAdapterError("task-id", /sample 5.*\[0, 3\).*got 3/));
+    const isAdapterError = (kind: string, pattern: RegExp) => (e: unknown) =>
+      e instanceof AdapterError && e.kind === kind && pattern.test(e.message);
+    await assert.rejects(
+      trainer.step(inputs, short, [0, 0, 1, 1, 2, 2]),
+      isAdapterError("shape", /same batch size.*6 and 5/),
+    );
+    await assert.rejects(
+      trainer.step(inputs, targets, [0, 0, 1, 1, 2]),
+      isAdapterError("shape", /expected 6 task ids/),
+    );
+    await assert.rejects(
+      trainer.step(inputs, targets, [0, 0, 1, 1, 2, 3]),
+      isAdapterError("task-id", /sample 5.*\[0, 3\).*got 3/),
+    );
     // Art's paper preset needs losses < 1 (gcw = log): an L1 loss of 2 is rejected before any update.
     const far = tf.add(targets, 2);
     await assert.rejects(trainer.step(inputs, far, [0, 0, 1, 1, 2, 2]), isAdapterError("weighting", /invalid loss/));
@@ -350,8 +508,14 @@ describe("createTrainer (cpu)", () => {
     await assert.rejects(trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]), isAdapterError("option", /previous step/));
     await first;
     assert.equal(trainer.stepCount, 1);
-    assert.throws(() => createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: art(), numTasks: 0 }), isAdapterError("option", /numTasks/));
-    assert.throws(() => createTrainer({ tf, optimizer: tf.train.sgd(1), weighting: art(), numTasks: 2 }), isAdapterError("option", /model/));
+    assert.throws(
+      () => createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: art(), numTasks: 0 }),
+      isAdapterError("option", /numTasks/),
+    );
+    assert.throws(
+      () => createTrainer({ tf, optimizer: tf.train.sgd(1), weighting: art(), numTasks: 2 }),
+      isAdapterError("option", /model/),
+    );
     tf.dispose([inputs, targets, short, far, ...model.variables]);
   });
 });
@@ -362,16 +526,29 @@ describe("createTrainer with a 2-head tf.LayersModel and missing labels (stepHea
   });
   const twoHeads = () => {
     const input = tfl.input({ shape: [5] });
-    const trunk = tfl.layers.dense({ units: 6, activation: "tanh", kernelInitializer: tfl.initializers.glorotNormal({ seed: 7 }) }).apply(input) as tfl.SymbolicTensor;
-    const left = tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 8 }) }).apply(trunk) as tfl.SymbolicTensor;
-    const right = tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 9 }) }).apply(trunk) as tfl.SymbolicTensor;
+    const trunk = tfl.layers
+      .dense({ units: 6, activation: "tanh", kernelInitializer: tfl.initializers.glorotNormal({ seed: 7 }) })
+      .apply(input) as tfl.SymbolicTensor;
+    const left = tfl.layers
+      .dense({ units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 8 }) })
+      .apply(trunk) as tfl.SymbolicTensor;
+    const right = tfl.layers
+      .dense({ units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 9 }) })
+      .apply(trunk) as tfl.SymbolicTensor;
     return tfl.model({ inputs: input, outputs: [left, right] });
   };
   /** Mean squared error per sample, written here (not the trainer's default). */
   const mse = (tfn: typeof tf, p: tf.Tensor, y: tf.Tensor) => tfn.mean(tfn.square(tfn.sub(p, y)), 1) as tf.Tensor1D;
   const x = () => tf.randomNormal([6, 5], 0, 1, "float32", 61);
   const ys = () => [tf.randomNormal([6, 3], 0, 1, "float32", 62), tf.randomNormal([6, 3], 0, 1, "float32", 63)];
-  const mask = [[1, 0], [1, 1], [0, 1], [1, 0], [1, 1], [0, 0]];
+  const mask = [
+    [1, 0],
+    [1, 1],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+    [0, 0],
+  ];
 
   for (const lagged of [false, true]) {
     it(`the update is the gradient of sum_k w_k L_k, L_k over the samples with task k's label (${lagged ? "lagged" : "exact"}); a task with no label is absent`, async () => {
@@ -382,15 +559,37 @@ describe("createTrainer with a 2-head tf.LayersModel and missing labels (stepHea
       const headLoss = (k: number) => {
         const out = model.apply(inputs, { training: true }) as tf.Tensor[];
         const m = tf.tensor1d(mask.map((row) => row[k] as number));
-        return tf.div(tf.sum(tf.mul(mse(tf, out[k] as tf.Tensor, k === 0 ? (yl as tf.Tensor) : (yr as tf.Tensor)), m)), mask.filter((row) => row[k] === 1).length) as tf.Scalar;
+        return tf.div(
+          tf.sum(tf.mul(mse(tf, out[k] as tf.Tensor, k === 0 ? (yl as tf.Tensor) : (yr as tf.Tensor)), m)),
+          mask.filter((row) => row[k] === 1).length,
+        ) as tf.Scalar;
       };
       const expectedLosses = tf.tidy(() => [headLoss(0).dataSync()[0] as number, headLoss(1).dataSync()[0] as number]);
-      const { grads } = tf.variableGrads(() => tf.add(tf.mul(headLoss(0), weights[0] as number), tf.mul(headLoss(1), weights[1] as number)) as tf.Scalar, vars);
+      const { grads } = tf.variableGrads(
+        () => tf.add(tf.mul(headLoss(0), weights[0] as number), tf.mul(headLoss(1), weights[1] as number)) as tf.Scalar,
+        vars,
+      );
       const before = vars.map((v) => v.dataSync().slice());
-      const trainer = createTrainer({ tf, model, optimizer: tf.train.sgd(1), weighting: fixedWeights(weights), numTasks: 2, lagged, perTaskLoss: [mse, mse] });
+      const trainer = createTrainer({
+        tf,
+        model,
+        optimizer: tf.train.sgd(1),
+        weighting: fixedWeights(weights),
+        numTasks: 2,
+        lagged,
+        perTaskLoss: [mse, mse],
+      });
       if (lagged) {
         // The first lagged step applies uniform weights: take it with lr 0 (no movement), then the fixed ones apply.
-        const still = createTrainer({ tf, model, optimizer: tf.train.sgd(0), weighting: fixedWeights(weights), numTasks: 2, lagged, perTaskLoss: [mse, mse] });
+        const still = createTrainer({
+          tf,
+          model,
+          optimizer: tf.train.sgd(0),
+          weighting: fixedWeights(weights),
+          numTasks: 2,
+          lagged,
+          perTaskLoss: [mse, mse],
+        });
         await still.stepHeads(inputs, [yl as tf.Tensor, yr as tf.Tensor], mask);
         trainer.restoreHostState(still.hostState());
       }
@@ -401,9 +600,18 @@ describe("createTrainer with a 2-head tf.LayersModel and missing labels (stepHea
       assertAllClose(r.weights, weights, { rtol: 1e-12, atol: 0 }, "the weights applied");
       vars.forEach((v, i) => {
         const g = (grads[v.name] as tf.Tensor).dataSync();
-        assertAllClose(Array.from(v.dataSync()), Array.from(before[i] as Float32Array, (p, j) => p - (g[j] as number)), { rtol: 1e-5, atol: 1e-6 }, `${v.name}`);
+        assertAllClose(
+          Array.from(v.dataSync()),
+          Array.from(before[i] as Float32Array, (p, j) => p - (g[j] as number)),
+          { rtol: 1e-5, atol: 1e-6 },
+          `${v.name}`,
+        );
       });
-      const onlyLeft = await trainer.stepHeads(inputs, [yl as tf.Tensor, yr as tf.Tensor], mask.map(() => [1, 0]));
+      const onlyLeft = await trainer.stepHeads(
+        inputs,
+        [yl as tf.Tensor, yr as tf.Tensor],
+        mask.map(() => [1, 0]),
+      );
       assert.deepEqual([onlyLeft.taskLosses[1], onlyLeft.weights[1]], [null, 0]);
       tf.dispose([inputs, yl as tf.Tensor, yr as tf.Tensor, ...Object.values(grads)]);
       model.dispose();
@@ -413,7 +621,15 @@ describe("createTrainer with a 2-head tf.LayersModel and missing labels (stepHea
   it("trains (Art on a K-head model) and checkpoints: 2 steps, save, load into fresh objects, 2 more = 4 straight", async () => {
     const run = async (split: boolean) => {
       const model = twoHeads();
-      const make = () => createTrainer({ tf, model, optimizer: tf.train.adam(1e-2), weighting: art({ gcw: "relative-log" }), numTasks: 2, perTaskLoss: [mse, mse] });
+      const make = () =>
+        createTrainer({
+          tf,
+          model,
+          optimizer: tf.train.adam(1e-2),
+          weighting: art({ gcw: "relative-log" }),
+          numTasks: 2,
+          perTaskLoss: [mse, mse],
+        });
       let trainer = make();
       const [inputs, targets] = [x(), ys()] as [tf.Tensor, tf.Tensor[]];
       const losses: Array<ReadonlyArray<number | null>> = [];
@@ -452,7 +668,14 @@ describe("createTrainer (wasm)", () => {
       const model = tinyModel(100);
       const { inputs } = batch(101);
       const targets = tf.tidy(() => tf.mul(inputs, 0.5));
-      const trainer = createTrainer({ tf, model, optimizer: tf.train.adam(3e-2), weighting: art(), numTasks: 3, lagged });
+      const trainer = createTrainer({
+        tf,
+        model,
+        optimizer: tf.train.adam(3e-2),
+        weighting: art(),
+        numTasks: 3,
+        lagged,
+      });
       const first = await trainer.step(inputs, targets, [0, 0, 1, 1, 2, 2]);
       const afterOne = tf.memory().numTensors;
       let last = first;

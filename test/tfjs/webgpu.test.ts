@@ -13,23 +13,36 @@
  * 1.7e-6 of their scale, gradients within 8e-7 of their largest entry, FAMO's logits within 6e-5.
  * The bounds below leave a factor of 10-60.
  */
-import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import { assertAllClose, relativeToScale } from "../support/all-close.js";
 import { findSwiftShader, inCi, swiftShaderEnv } from "../support/swiftshader.js";
 import {
-  ABSENT, CHECKPOINT_CASES, TRAIN_CASES, TRAIN_STEPS, numbersWithPaths, runCheckpointCase, runGradientTraining, runModelTraining, runTrainCase,
+  ABSENT,
+  CHECKPOINT_CASES,
+  numbersWithPaths,
+  runCheckpointCase,
+  runGradientTraining,
+  runModelTraining,
+  runTrainCase,
+  TRAIN_CASES,
+  TRAIN_STEPS,
+  type CheckpointRecord,
+  type GradientTrainingRecord,
+  type StepRecord,
+  type TrainRecord,
 } from "./webgpu/scenarios.js";
-import type { CheckpointRecord, GradientTrainingRecord, StepRecord, TrainRecord } from "./webgpu/scenarios.js";
 import type { WorkerResult } from "./webgpu/worker.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,38 +81,62 @@ const unavailable = (): string | undefined => {
 };
 const reason = unavailable();
 
-
 const compareSteps = (gpu: ReadonlyArray<StepRecord>, cpu: ReadonlyArray<StepRecord>, label: string): void => {
   assert.equal(gpu.length, cpu.length, `${label}: steps`);
   gpu.forEach((g, i) => {
     const c = cpu[i] as StepRecord;
-    assert.deepEqual(g.taskLosses.map((l) => l === null), c.taskLosses.map((l) => l === null), `${label} step ${i}: absent tasks`);
+    assert.deepEqual(
+      g.taskLosses.map((l) => l === null),
+      c.taskLosses.map((l) => l === null),
+      `${label} step ${i}: absent tasks`,
+    );
     assertAllClose(g.taskLosses, c.taskLosses, TOL.losses, `${label} step ${i}: task losses`);
     assertAllClose(g.weights, c.weights, TOL.weights, `${label} step ${i}: weights`);
     assertAllClose(g.nextWeights, c.nextWeights, TOL.weights, `${label} step ${i}: next weights`);
   });
 };
 
-const compareParams = (gpu: ReadonlyArray<ReadonlyArray<number>>, cpu: ReadonlyArray<ReadonlyArray<number>>, label: string): void => {
+const compareParams = (
+  gpu: ReadonlyArray<ReadonlyArray<number>>,
+  cpu: ReadonlyArray<ReadonlyArray<number>>,
+  label: string,
+): void => {
   assert.equal(gpu.length, cpu.length, `${label}: variables`);
   gpu.forEach((g, i) => {
     const d = relativeToScale(g, cpu[i] as ReadonlyArray<number>);
-    assert.ok(d <= TOL.params, `${label}: variable ${i} differs from cpu by ${d.toExponential(2)} of its scale (bound ${TOL.params})`);
+    assert.ok(
+      d <= TOL.params,
+      `${label}: variable ${i} differs from cpu by ${d.toExponential(2)} of its scale (bound ${TOL.params})`,
+    );
   });
 };
 
 const compareStates = (gpu: unknown, cpu: unknown, label: string): void => {
   const g = numbersWithPaths(gpu);
   const c = numbersWithPaths(cpu);
-  assert.deepEqual(g.map(([p]) => p), c.map(([p]) => p), `${label}: state layout`);
-  assertAllClose(g.map(([, v]) => v), c.map(([, v]) => v), TOL.state, `${label}: weighting state (${g.map(([p]) => p).join(" ")})`);
+  assert.deepEqual(
+    g.map(([p]) => p),
+    c.map(([p]) => p),
+    `${label}: state layout`,
+  );
+  assertAllClose(
+    g.map(([, v]) => v),
+    c.map(([, v]) => v),
+    TOL.state,
+    `${label}: weighting state (${g.map(([p]) => p).join(" ")})`,
+  );
 };
 
 /** The largest relative differences from cpu, for docs/backends.md (printed, not asserted). */
-const measuredDifferences = (gpu: WorkerResult, cpu: { train: TrainRecord[]; checkpoints: CheckpointRecord[]; modelTraining?: TrainRecord }) => {
-  const rel = (a: number | null, b: number | null): number => (a === null || b === null || b === 0 ? 0 : Math.abs(a - b) / Math.abs(b));
+const measuredDifferences = (
+  gpu: WorkerResult,
+  cpu: { train: TrainRecord[]; checkpoints: CheckpointRecord[]; modelTraining?: TrainRecord },
+) => {
+  const rel = (a: number | null, b: number | null): number =>
+    a === null || b === null || b === 0 ? 0 : Math.abs(a - b) / Math.abs(b);
   const pairs: Array<[TrainRecord, TrainRecord]> = (gpu.train ?? []).map((g, i) => [g, cpu.train[i] as TrainRecord]);
-  if (gpu.modelTraining !== undefined && cpu.modelTraining !== undefined) pairs.push([gpu.modelTraining, cpu.modelTraining]);
+  if (gpu.modelTraining !== undefined && cpu.modelTraining !== undefined)
+    pairs.push([gpu.modelTraining, cpu.modelTraining]);
   let losses = 0;
   let weights = 0;
   let weightsWhere = "";
@@ -125,12 +162,24 @@ const measuredDifferences = (gpu: WorkerResult, cpu: { train: TrainRecord[]; che
       if (d > state) [state, stateWhere] = [d, `${g.name}, ${path}: ${String(v)} vs ${String(r)}`];
     });
   }
-  const gradients = [...(gpu.models ?? []).flatMap((m) => m.gradientRelDiff), ...(gpu.pieces ?? []).flatMap((p) => p.comparison?.gradientRelDiff ?? [])];
-  const modelLosses = [...(gpu.models ?? []).map((m) => rel(m.loss.tested, m.loss.cpu)), ...(gpu.pieces ?? []).map((p) => (p.comparison === undefined ? 0 : rel(p.comparison.loss.tested, p.comparison.loss.cpu)))];
+  const gradients = [
+    ...(gpu.models ?? []).flatMap((m) => m.gradientRelDiff),
+    ...(gpu.pieces ?? []).flatMap((p) => p.comparison?.gradientRelDiff ?? []),
+  ];
+  const modelLosses = [
+    ...(gpu.models ?? []).map((m) => rel(m.loss.tested, m.loss.cpu)),
+    ...(gpu.pieces ?? []).map((p) =>
+      p.comparison === undefined ? 0 : rel(p.comparison.loss.tested, p.comparison.loss.cpu),
+    ),
+  ];
   const fmt = (x: number): string => x.toExponential(1);
   return {
-    taskLosses: fmt(losses), weights: `${fmt(weights)} (${weightsWhere})`, paramsOfScale: fmt(params), weightingState: `${fmt(state)} (${stateWhere})`,
-    auditLosses: fmt(Math.max(0, ...modelLosses)), gradientsOfScale: fmt(Math.max(0, ...gradients)),
+    taskLosses: fmt(losses),
+    weights: `${fmt(weights)} (${weightsWhere})`,
+    paramsOfScale: fmt(params),
+    weightingState: `${fmt(state)} (${stateWhere})`,
+    auditLosses: fmt(Math.max(0, ...modelLosses)),
+    gradientsOfScale: fmt(Math.max(0, ...gradients)),
   };
 };
 
@@ -144,7 +193,10 @@ const runWorker = async (): Promise<{ result: WorkerResult; wallSeconds: number 
   try {
     const output: string[] = [];
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", WORKER, out], { env: swiftShaderEnv(lookup.found), stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, ["--import", "tsx", WORKER, out], {
+        env: swiftShaderEnv(lookup.found),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       const keep = (chunk: Buffer): void => {
         output.push(chunk.toString());
         if (output.length > 400) output.splice(0, output.length - 400);
@@ -159,9 +211,13 @@ const runWorker = async (): Promise<{ result: WorkerResult; wallSeconds: number 
       });
     });
     const tail = output.join("").slice(-4000);
-    if (!existsSync(out)) throw new Error(`the WebGPU worker wrote no result (exit ${String(code)}${code === -1 ? `, killed after ${WORKER_TIMEOUT_MS / 1000} s` : ""}):\n${tail}`);
+    if (!existsSync(out))
+      throw new Error(
+        `the WebGPU worker wrote no result (exit ${String(code)}${code === -1 ? `, killed after ${WORKER_TIMEOUT_MS / 1000} s` : ""}):\n${tail}`,
+      );
     const result = JSON.parse(readFileSync(out, "utf8")) as WorkerResult;
-    if (result.failure !== undefined || code !== 0) throw new Error(`the WebGPU worker failed (exit ${String(code)}): ${result.failure ?? ""}\n${tail}`);
+    if (result.failure !== undefined || code !== 0)
+      throw new Error(`the WebGPU worker failed (exit ${String(code)}): ${result.failure ?? ""}\n${tail}`);
     return { result, wallSeconds: (performance.now() - start) / 1000 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -177,7 +233,12 @@ if (reason !== undefined && inCi()) {
 } else {
   describe("WebGPU in Node on SwiftShader (tfjs-backend-webgpu through Dawn) against cpu", { skip: reason }, () => {
     let gpu: WorkerResult;
-    const cpu: { train: TrainRecord[]; checkpoints: CheckpointRecord[]; modelTraining?: TrainRecord; gradientTraining?: GradientTrainingRecord } = { train: [], checkpoints: [] };
+    const cpu: {
+      train: TrainRecord[];
+      checkpoints: CheckpointRecord[];
+      modelTraining?: TrainRecord;
+      gradientTraining?: GradientTrainingRecord;
+    } = { train: [], checkpoints: [] };
     let cpuRoot = "";
 
     before(async () => {
@@ -188,12 +249,15 @@ if (reason !== undefined && inCi()) {
       tf.env().set("IS_TEST", true);
       cpuRoot = mkdtempSync(join(tmpdir(), "art-mtl-webgpu-cpu-"));
       for (const c of TRAIN_CASES) cpu.train.push(await runTrainCase(tf, c));
-      for (const [i, c] of CHECKPOINT_CASES.entries()) cpu.checkpoints.push(await runCheckpointCase(tf, c, join(cpuRoot, `case-${i}`)));
+      for (const [i, c] of CHECKPOINT_CASES.entries())
+        cpu.checkpoints.push(await runCheckpointCase(tf, c, join(cpuRoot, `case-${i}`)));
       cpu.modelTraining = await runModelTraining(tf);
       cpu.gradientTraining = await runGradientTraining(tf);
       const { result, wallSeconds } = await worker;
       gpu = result;
-      const sections = Object.entries(gpu.seconds).map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(", ");
+      const sections = Object.entries(gpu.seconds)
+        .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
+        .join(", ");
       console.log(`# WebGPU worker: ${wallSeconds.toFixed(1)} s wall (${sections})`);
       console.log(`# largest differences from cpu: ${JSON.stringify(measuredDifferences(gpu, cpu))}`);
     });
@@ -207,7 +271,10 @@ if (reason !== undefined && inCi()) {
       assert.match(skipped?.reason ?? "", /only a software adapter .*swiftshader.*select 'webgpu' explicitly/i);
       assert.equal(gpu.auto?.navigatorGpuAfter, "undefined", "a skipped WebGPU leaves no navigator.gpu behind");
       assert.equal(gpu.selection?.backendName, "webgpu");
-      assert.ok(gpu.selection?.notes.some((n) => /adapter .*swiftshader.*software/i.test(n)), gpu.selection?.notes.join("\n"));
+      assert.ok(
+        gpu.selection?.notes.some((n) => /adapter .*swiftshader.*software/i.test(n)),
+        gpu.selection?.notes.join("\n"),
+      );
     });
 
     it("the shipped PadV2 is wrong above rank 4 (a GPU validation error, garbage out); the replacement matches a JS pad at ranks 4-6", () => {
@@ -216,8 +283,15 @@ if (reason !== undefined && inCi()) {
       assert.equal(shipped.length, 5);
       for (const probe of shipped) {
         if (probe.rank > 4) {
-          assert.match(probe.gpuError ?? "", /WGSL|Invalid|vec5|vec6/, `${probe.label}: the shipped kernel reports a validation error`);
-          assert.ok(probe.maxAbsDiff > 0.1, `${probe.label}: the shipped kernel's result is wrong (max diff ${probe.maxAbsDiff})`);
+          assert.match(
+            probe.gpuError ?? "",
+            /WGSL|Invalid|vec5|vec6/,
+            `${probe.label}: the shipped kernel reports a validation error`,
+          );
+          assert.ok(
+            probe.maxAbsDiff > 0.1,
+            `${probe.label}: the shipped kernel's result is wrong (max diff ${probe.maxAbsDiff})`,
+          );
         } else {
           assert.equal(probe.gpuError, null, probe.label);
           assert.equal(probe.maxAbsDiff, 0, probe.label);
@@ -229,8 +303,18 @@ if (reason !== undefined && inCi()) {
         assert.equal(probe.maxAbsDiff, 0, `${probe.label}: a pad copies values exactly`);
       }
       assert.equal(gpu.padLeakedTensors, 0, "the composed pad releases its intermediates");
-      assert.deepEqual(gpu.registration?.first, { backendName: "webgpu", addedKernels: [], keptKernels: [], replacedKernels: ["PadV2"], addedGradients: ["DepthToSpace"] });
-      assert.deepEqual(gpu.registration?.second, { backendName: "webgpu", addedKernels: [], keptKernels: ["PadV2"], replacedKernels: [], addedGradients: [] }, "idempotent");
+      assert.deepEqual(gpu.registration?.first, {
+        backendName: "webgpu",
+        addedKernels: [],
+        keptKernels: [],
+        replacedKernels: ["PadV2"],
+        addedGradients: ["DepthToSpace"],
+      });
+      assert.deepEqual(
+        gpu.registration?.second,
+        { backendName: "webgpu", addedKernels: [], keptKernels: ["PadV2"], replacedKernels: [], addedGradients: [] },
+        "idempotent",
+      );
       // auditKernels sees the validation error: without the fix the dilated conv piece does not pass.
       assert.equal(gpu.dilatedAuditShipped?.ok, false);
       assert.match(gpu.dilatedAuditShipped?.error ?? "", /GPU validation error/);
@@ -264,22 +348,37 @@ if (reason !== undefined && inCi()) {
       for (const [index, c] of TRAIN_CASES.entries()) {
         if (c.weighting !== "famo") continue;
         const state = gpu.train?.[index]?.state as { logits: number[]; pending: unknown; step: number };
-        assert.ok(state.logits.some((l) => Math.abs(l) > 1e-3), `${c.name}: the logits moved (${state.logits.join(", ")})`);
+        assert.ok(
+          state.logits.some((l) => Math.abs(l) > 1e-3),
+          `${c.name}: the logits moved (${state.logits.join(", ")})`,
+        );
         // Same-batch: flush applied the last observation. Next-step: the last losses wait for the next batch.
-        if (c.observation === "same-batch") assert.equal(state.pending, null, `${c.name}: no observation left pending after flush`);
-        else assert.equal((state.pending as unknown[] | null)?.length, 3, `${c.name}: the last step's losses wait for the next batch`);
+        if (c.observation === "same-batch")
+          assert.equal(state.pending, null, `${c.name}: no observation left pending after flush`);
+        else
+          assert.equal(
+            (state.pending as unknown[] | null)?.length,
+            3,
+            `${c.name}: the last step's losses wait for the next batch`,
+          );
         assert.equal(state.step, TRAIN_STEPS);
       }
       // The observation mode matters: same-batch and next-step end in different logits (on both backends).
-      const sameBatch = gpu.train?.[TRAIN_CASES.findIndex((c) => c.observation === "same-batch" && !c.lagged)]?.state as { logits: number[] };
-      const nextStep = gpu.train?.[TRAIN_CASES.findIndex((c) => c.observation === "next-step")]?.state as { logits: number[] };
+      const sameBatch = gpu.train?.[TRAIN_CASES.findIndex((c) => c.observation === "same-batch" && !c.lagged)]
+        ?.state as { logits: number[] };
+      const nextStep = gpu.train?.[TRAIN_CASES.findIndex((c) => c.observation === "next-step")]?.state as {
+        logits: number[];
+      };
       assert.notDeepEqual(sameBatch.logits, nextStep.logits);
     });
 
     it("leaks no tensor: tf.memory().numTensors is the same after every step", () => {
       for (const record of [...(gpu.train ?? []), gpu.modelTraining as TrainRecord]) {
         const counts = record.steps.map((s) => s.tensors);
-        assert.ok(counts.every((n) => n === counts[0]), `${record.name}: ${counts.join(", ")}`);
+        assert.ok(
+          counts.every((n) => n === counts[0]),
+          `${record.name}: ${counts.join(", ")}`,
+        );
       }
     });
 
@@ -299,7 +398,9 @@ if (reason !== undefined && inCi()) {
         assert.equal(g.resumed.loadedStep, 2);
         // Resumed vs straight on webgpu: the same computation, so float32 ulps at most (Adam's bias correction is recomputed).
         compareSteps(g.resumed.steps, g.straight.steps.slice(2), `${c.name} resumed vs straight (webgpu)`);
-        g.resumed.params.forEach((p, i) => assertAllClose(p, g.straight.params[i] as number[], { rtol: 1e-6, atol: 1e-6 }, `${c.name}: variable ${i}`));
+        g.resumed.params.forEach((p, i) =>
+          assertAllClose(p, g.straight.params[i] as number[], { rtol: 1e-6, atol: 1e-6 }, `${c.name}: variable ${i}`),
+        );
         compareStates(g.resumed.state, g.straight.state, `${c.name} resumed vs straight (webgpu)`);
         // And the webgpu run equals cpu's.
         compareSteps(g.straight.steps, r.straight.steps, `${c.name} straight`);
@@ -322,7 +423,11 @@ if (reason !== undefined && inCi()) {
       assert.equal(g.steps.length, r.steps.length);
       g.steps.forEach((s, i) => {
         const c = r.steps[i] as GradientTrainingRecord["steps"][number];
-        assert.deepEqual(s.taskLosses.map((l) => l === null), c.taskLosses.map((l) => l === null), `step ${i}: absent tasks`);
+        assert.deepEqual(
+          s.taskLosses.map((l) => l === null),
+          c.taskLosses.map((l) => l === null),
+          `step ${i}: absent tasks`,
+        );
         assertAllClose(s.taskLosses, c.taskLosses, TOL.losses, `step ${i}: task losses`);
         // Entries relative to the largest one (a float32 dot product over every parameter).
         const scale = Math.max(...c.gramian.flat().map(Math.abs));
@@ -335,7 +440,10 @@ if (reason !== undefined && inCi()) {
     });
 
     it("auditKernels of the restoration models (srresnet, unet, prompt-unet) on webgpu: nothing missing, forward and gradients equal cpu's", () => {
-      assert.deepEqual((gpu.models ?? []).map((m) => (m.spec as { kind: string }).kind), ["srresnet", "unet", "prompt-unet"]);
+      assert.deepEqual(
+        (gpu.models ?? []).map((m) => (m.spec as { kind: string }).kind),
+        ["srresnet", "unet", "prompt-unet"],
+      );
       for (const m of gpu.models ?? []) {
         const label = JSON.stringify(m.spec);
         for (const audit of [m.audit, m.forwardAudit]) {
@@ -345,10 +453,18 @@ if (reason !== undefined && inCi()) {
           assert.deepEqual(audit.missingGradients, [], label);
           assert.equal(audit.leakedTensors, 0, label);
         }
-        assert.ok(m.audit.usedKernels.includes("Conv2DBackpropFilter") && m.audit.usedKernels.includes("Conv2DBackpropInput"), `${label}: the audit ran the backward`);
+        assert.ok(
+          m.audit.usedKernels.includes("Conv2DBackpropFilter") && m.audit.usedKernels.includes("Conv2DBackpropInput"),
+          `${label}: the audit ran the backward`,
+        );
         assertAllClose([m.loss.tested], [m.loss.cpu], TOL.losses, `${label}: loss`);
         assert.equal(m.zeroGradients, 0, `${label}: every variable gets a gradient`);
-        m.gradientRelDiff.forEach((d, i) => assert.ok(d <= TOL.gradients, `${label}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`));
+        m.gradientRelDiff.forEach((d, i) =>
+          assert.ok(
+            d <= TOL.gradients,
+            `${label}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`,
+          ),
+        );
       }
     });
 
@@ -363,7 +479,12 @@ if (reason !== undefined && inCi()) {
         if (p.name.startsWith("resizeNearestNeighbor")) continue; // cpu is the wrong one there: see below
         assert.ok(p.comparison !== undefined, p.name);
         assertAllClose([p.comparison.loss.tested], [p.comparison.loss.cpu], TOL.losses, `${p.name}: loss`);
-        p.comparison.gradientRelDiff.forEach((d, i) => assert.ok(d <= TOL.gradients, `${p.name}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`));
+        p.comparison.gradientRelDiff.forEach((d, i) =>
+          assert.ok(
+            d <= TOL.gradients,
+            `${p.name}: gradient ${i} differs from cpu by ${d.toExponential(2)} of its scale`,
+          ),
+        );
       }
       // The pieces that fail everywhere fail here for the documented reasons.
       const fft = pieces.find((p) => p.name.startsWith("FFT"));

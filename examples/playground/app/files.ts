@@ -3,9 +3,15 @@
  * verified), and a run as the folder the CLI writes (config.json, log.jsonl, checkpoint/).
  */
 import type * as tfCore from "@tensorflow/tfjs-core";
+
 import { sha256Hex } from "../../../src/platform/sha256.js";
-import { checkpointToTar, memoryCheckpointStore, saveCheckpoint, type CheckpointManifest } from "../../../src/tfjs/checkpoint/index.js";
 import { MIOIR_TASKS } from "../../../src/restoration/degradations/degradations.js";
+import {
+  checkpointToTar,
+  memoryCheckpointStore,
+  saveCheckpoint,
+  type CheckpointManifest,
+} from "../../../src/tfjs/checkpoint/index.js";
 import type { PlaygroundRun, PlaygroundSession } from "./session.js";
 
 type Tf = typeof tfCore;
@@ -31,7 +37,8 @@ export const loadShippedWeights = async (tf: Tf, session: PlaygroundSession, bas
   try {
     for (const entry of manifest.model) {
       const bytes = await fetchBytes(entry.file);
-      if (entry.sha256 !== undefined && (await sha256Hex(bytes)) !== entry.sha256) throw new Error(`shipped model: ${entry.file}: checksum mismatch`);
+      if (entry.sha256 !== undefined && (await sha256Hex(bytes)) !== entry.sha256)
+        throw new Error(`shipped model: ${entry.file}: checksum mismatch`);
       const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
       tensors.push(tf.tensor(values, [...entry.shape], "float32"));
     }

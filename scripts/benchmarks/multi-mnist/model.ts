@@ -20,9 +20,10 @@
  * Parameters: 260 + 5,020 + 16,050 (encoder, 21,330) and 2 × (2,550 + 510) (heads, 6,120).
  */
 import type * as tfCore from "@tensorflow/tfjs-core";
+
 import { Rng } from "../../../src/core/random.js";
-import type { PerSampleLossFn } from "../../../src/tfjs/trainer.js";
 import type { Tensor, Tf, Variable } from "../../../src/tfjs/tf.js";
+import type { PerSampleLossFn } from "../../../src/tfjs/trainer.js";
 
 /** MNIST's mean and standard deviation, as the reference normalises its inputs. */
 export const INPUT_MEAN = 0.1307;
@@ -66,7 +67,8 @@ let instances = 0;
 export function createMultiLeNet(tf: Tf, options: MultiLeNetOptions): MultiLeNet {
   const numTasks = options.numTasks ?? 2;
   const size = options.inputSize ?? 28;
-  if (!Number.isInteger(numTasks) || numTasks < 1) throw new RangeError(`numTasks must be an integer >= 1 (got ${numTasks})`);
+  if (!Number.isInteger(numTasks) || numTasks < 1)
+    throw new RangeError(`numTasks must be an integer >= 1 (got ${numTasks})`);
   const afterConv1 = Math.floor((size - 4) / 2);
   const afterConv2 = Math.floor((afterConv1 - 4) / 2);
   if (afterConv2 < 1) throw new RangeError(`inputSize ${size} is too small for two 5×5 convolutions and two 2×2 pools`);
@@ -154,7 +156,12 @@ export function maxPool2x2(tf: Tf, x: tfCore.Tensor4D): Tensor {
         const zero = tf.zerosLike(d);
         let claimed: Tensor | undefined;
         const routed: Tensor[] = [];
-        for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+        for (const [i, j] of [
+          [0, 0],
+          [0, 1],
+          [1, 0],
+          [1, 1],
+        ] as const) {
           let wins = tf.equal(tf.slice(view, [0, i, 0, j * c], [-1, 1, -1, c]), max);
           if (claimed !== undefined) wins = tf.logicalAnd(wins, tf.logicalNot(claimed));
           claimed = claimed === undefined ? wins : tf.logicalOr(claimed, wins);
@@ -185,7 +192,14 @@ export interface Evaluation {
  * Evaluates `model` on `images` (`count × size²` floats in [0, 1]) against one Int32 label array
  * per task, `batch` samples at a time; one read-back per batch.
  */
-export async function evaluate(tf: Tf, model: Pick<MultiLeNet, "apply">, images: Float32Array, labels: ReadonlyArray<Int32Array>, size: number, batch = 1000): Promise<Evaluation> {
+export async function evaluate(
+  tf: Tf,
+  model: Pick<MultiLeNet, "apply">,
+  images: Float32Array,
+  labels: ReadonlyArray<Int32Array>,
+  size: number,
+  batch = 1000,
+): Promise<Evaluation> {
   const count = (labels[0] as Int32Array).length;
   const K = labels.length;
   const correct = new Array<number>(K).fill(0);
@@ -193,7 +207,11 @@ export async function evaluate(tf: Tf, model: Pick<MultiLeNet, "apply">, images:
   for (let start = 0; start < count; start += batch) {
     const n = Math.min(batch, count - start);
     const packed = tf.tidy(() => {
-      const x = tf.tensor(images.subarray(start * size * size, (start + n) * size * size), [n, size, size, 1], "float32");
+      const x = tf.tensor(
+        images.subarray(start * size * size, (start + n) * size * size),
+        [n, size, size, 1],
+        "float32",
+      );
       const outputs = model.apply(x);
       return tf.concat(
         outputs.map((logits, k) => {

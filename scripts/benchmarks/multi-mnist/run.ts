@@ -27,19 +27,18 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as E from "fp-ts/Either";
-import type { GradientWeighting } from "../../../src/core/gradient-weighting.js";
-import { fromLossWeighting } from "../../../src/core/gradient-weighting.js";
+
+import { fromLossWeighting, type GradientWeighting } from "../../../src/core/gradient-weighting.js";
 import { Rng } from "../../../src/core/random.js";
 import type { AnyWeighting } from "../../../src/core/weighting.js";
 import { endEpochEvery, observeOnNextStep } from "../../../src/strategies/combinators/index.js";
 import { dwa } from "../../../src/strategies/dwa.js";
 import { famo } from "../../../src/strategies/famo.js";
-import { STRATEGIES, STRATEGY_NAMES, createWeighting, isStrategyName } from "../../../src/strategies/registry.js";
+import { createWeighting, isStrategyName, STRATEGIES, STRATEGY_NAMES } from "../../../src/strategies/registry.js";
 import { createGradientTrainer } from "../../../src/tfjs/gradient-trainer.js";
 import type { Tensor, Tf } from "../../../src/tfjs/tf.js";
-import type { TwoTaskBenchmark } from "./data.js";
-import { buildMultiFashionMnist, buildMultiMnist, loadFashionMnist, loadMnist } from "./data.js";
-import { NUM_CLASSES, createMultiLeNet, evaluate, softmaxCrossEntropy } from "./model.js";
+import { buildMultiFashionMnist, buildMultiMnist, loadFashionMnist, loadMnist, type TwoTaskBenchmark } from "./data.js";
+import { createMultiLeNet, evaluate, NUM_CLASSES, softmaxCrossEntropy } from "./model.js";
 import { writeSummary } from "./summary.js";
 
 /** The loss weightings of the default grid (`art-official` is left to --methods). */
@@ -112,8 +111,10 @@ export interface RunResult {
 export type Log = (line: string) => void;
 
 /** The benchmark's folder name under --out. */
-export const tagOf = (p: Pick<Protocol, "benchmark" | "missing">): string => (p.missing > 0 ? `${p.benchmark}-missing${p.missing}` : p.benchmark);
-export const runDirOf = (out: string, tag: string, method: string, seed: number): string => join(out, tag, method, `seed${seed}`);
+export const tagOf = (p: Pick<Protocol, "benchmark" | "missing">): string =>
+  p.missing > 0 ? `${p.benchmark}-missing${p.missing}` : p.benchmark;
+export const runDirOf = (out: string, tag: string, method: string, seed: number): string =>
+  join(out, tag, method, `seed${seed}`);
 
 /** Sub-seeds of a run seed: initial weights, batch order, missing-label mask. */
 const initSeed = (seed: number): number => seed * 1000 + 1;
@@ -127,7 +128,8 @@ let gradientRegistry: Promise<E.Either<string, GradientRegistry>> | undefined;
 export const loadGradientRegistry = (): Promise<E.Either<string, GradientRegistry>> =>
   (gradientRegistry ??= import("../../../src/strategies/gradient/registry.js").then(
     (m) => E.right(m),
-    (error: unknown) => E.left(`the gradient-aware registry failed to load: ${error instanceof Error ? error.message : String(error)}`),
+    (error: unknown) =>
+      E.left(`the gradient-aware registry failed to load: ${error instanceof Error ? error.message : String(error)}`),
   ));
 
 /** Every method of the default grid: the loss weightings, then the gradient-aware ones that load. */
@@ -150,13 +152,20 @@ export const LOSS_METHOD_OPTIONS: Readonly<Record<string, Readonly<Record<string
 export const familyOf = (method: string): "loss" | "gradient" => (isStrategyName(method) ? "loss" : "gradient");
 
 /** Builds a method's weighting for a run: seeded ones take the run's seed; DWA closes an epoch every `stepsPerEpoch` steps; FAMO observes on the next step. */
-export async function weightingFor(method: string, seed: number, stepsPerEpoch: number): Promise<GradientWeighting<unknown>> {
+export async function weightingFor(
+  method: string,
+  seed: number,
+  stepsPerEpoch: number,
+): Promise<GradientWeighting<unknown>> {
   if (isStrategyName(method)) {
     let w: AnyWeighting;
     if (method === "dwa") w = endEpochEvery(stepsPerEpoch, dwa());
     else if (method === "famo") w = observeOnNextStep(famo());
     else {
-      const built = createWeighting(method, { ...(LOSS_METHOD_OPTIONS[method] ?? {}), ...("seed" in STRATEGIES[method].flags ? { seed } : {}) });
+      const built = createWeighting(method, {
+        ...(LOSS_METHOD_OPTIONS[method] ?? {}),
+        ...("seed" in STRATEGIES[method].flags ? { seed } : {}),
+      });
       if (E.isLeft(built)) throw new Error(`${method}: ${built.left.errors.join("; ")}`);
       w = built.right;
     }
@@ -164,8 +173,12 @@ export async function weightingFor(method: string, seed: number, stepsPerEpoch: 
   }
   const registry = await loadGradientRegistry();
   if (E.isLeft(registry)) throw new Error(registry.left);
-  const { GRADIENT_STRATEGIES, createGradientWeighting, isGradientStrategyName, GRADIENT_STRATEGY_NAMES } = registry.right;
-  if (!isGradientStrategyName(method)) throw new Error(`unknown method ${JSON.stringify(method)} (loss weightings: ${STRATEGY_NAMES.join(", ")}; gradient-aware: ${GRADIENT_STRATEGY_NAMES.join(", ")})`);
+  const { GRADIENT_STRATEGIES, createGradientWeighting, isGradientStrategyName, GRADIENT_STRATEGY_NAMES } =
+    registry.right;
+  if (!isGradientStrategyName(method))
+    throw new Error(
+      `unknown method ${JSON.stringify(method)} (loss weightings: ${STRATEGY_NAMES.join(", ")}; gradient-aware: ${GRADIENT_STRATEGY_NAMES.join(", ")})`,
+    );
   const built = createGradientWeighting(method, "seed" in GRADIENT_STRATEGIES[method].flags ? { seed } : {}, 2);
   if (E.isLeft(built)) throw new Error(`${method}: ${built.left.errors.join("; ")}`);
   return built.right;
@@ -175,7 +188,9 @@ export async function weightingFor(method: string, seed: number, stepsPerEpoch: 
 export function buildData(p: Protocol): TwoTaskBenchmark {
   const options = { seed: p.dataSeed, trainCount: p.train, ...(p.test === undefined ? {} : { testCount: p.test }) };
   const mnist = loadMnist();
-  return p.benchmark === "multi-mnist" ? buildMultiMnist(mnist, options) : buildMultiFashionMnist(mnist, loadFashionMnist(), options);
+  return p.benchmark === "multi-mnist"
+    ? buildMultiMnist(mnist, options)
+    : buildMultiFashionMnist(mnist, loadFashionMnist(), options);
 }
 
 const stepsPerEpochOf = (p: Protocol): number => Math.floor(p.train / p.batch);
@@ -197,7 +212,9 @@ const permutation = (n: number, seed: number): Int32Array => {
 const missingMask = (count: number, numTasks: number, missing: number, seed: number): Uint8Array[] | undefined => {
   if (missing <= 0) return undefined;
   const rng = Rng.seeded(seed);
-  return Array.from({ length: numTasks }, () => Uint8Array.from({ length: count }, () => (rng.uniform() < missing ? 0 : 1)));
+  return Array.from({ length: numTasks }, () =>
+    Uint8Array.from({ length: count }, () => (rng.uniform() < missing ? 0 : 1)),
+  );
 };
 
 interface TrainOutcome {
@@ -221,7 +238,11 @@ export async function trainOne(
   p: Protocol,
   method: string,
   seed: number,
-  options: { readonly maxSteps?: number; readonly evaluate?: boolean; readonly onStep?: (step: number, total: number, losses: ReadonlyArray<number | null>, seconds: number) => void } = {},
+  options: {
+    readonly maxSteps?: number;
+    readonly evaluate?: boolean;
+    readonly onStep?: (step: number, total: number, losses: ReadonlyArray<number | null>, seconds: number) => void;
+  } = {},
 ): Promise<TrainOutcome> {
   const numTasks = 2;
   const size = data.train.size;
@@ -234,7 +255,15 @@ export async function trainOne(
   const optimizer = tf.train.adam(p.lr);
   const mask = missingMask(data.train.count, numTasks, p.missing, maskSeed(seed));
   try {
-    const trainer = createGradientTrainer({ tf, model: net, optimizer, weighting, numTasks, perTaskLoss: [softmaxCrossEntropy, softmaxCrossEntropy], sharedVariables: net.sharedVariables });
+    const trainer = createGradientTrainer({
+      tf,
+      model: net,
+      optimizer,
+      weighting,
+      numTasks,
+      perTaskLoss: [softmaxCrossEntropy, softmaxCrossEntropy],
+      sharedVariables: net.sharedVariables,
+    });
     let finalLosses: Array<number | null> = [null, null];
     let finalCoefficients: number[] = [0, 0];
     const epochSum = [0, 0];
@@ -251,7 +280,18 @@ export async function trainOne(
         idx.forEach((n, i) => x.set(data.train.images.subarray(n * pixels, (n + 1) * pixels), i * pixels));
         const rows = mask === undefined ? undefined : Array.from(idx, (n) => mask.map((m) => m[n] as number));
         const inputs = tf.tensor(x, [idx.length, size, size, 1], "float32");
-        const targets = data.train.labels.map((labels) => tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(idx, (n) => labels[n] as number), "int32"), NUM_CLASSES)) as Tensor);
+        const targets = data.train.labels.map(
+          (labels) =>
+            tf.tidy(() =>
+              tf.oneHot(
+                tf.tensor1d(
+                  Array.from(idx, (n) => labels[n] as number),
+                  "int32",
+                ),
+                NUM_CLASSES,
+              ),
+            ) as Tensor,
+        );
         try {
           const result = await trainer.stepHeads(inputs, targets, rows);
           finalLosses = [...result.taskLosses];
@@ -273,18 +313,40 @@ export async function trainOne(
       }
     }
     const trainSeconds = (performance.now() - started) / 1000;
-    const lastEpochLosses = epochSum.map((s, k) => ((epochCount[k] as number) === 0 ? null : s / (epochCount[k] as number)));
-    if (options.evaluate === false) return { finalLosses, lastEpochLosses, finalCoefficients, steps: step, trainSeconds, accuracy: [], testLoss: [], evalSeconds: 0 };
+    const lastEpochLosses = epochSum.map((s, k) =>
+      (epochCount[k] as number) === 0 ? null : s / (epochCount[k] as number),
+    );
+    if (options.evaluate === false)
+      return {
+        finalLosses,
+        lastEpochLosses,
+        finalCoefficients,
+        steps: step,
+        trainSeconds,
+        accuracy: [],
+        testLoss: [],
+        evalSeconds: 0,
+      };
     const evalStarted = performance.now();
     const scores = await evaluate(tf, net, data.test.images, data.test.labels, size);
-    return { finalLosses, lastEpochLosses, finalCoefficients, steps: step, trainSeconds, accuracy: scores.accuracy, testLoss: scores.loss, evalSeconds: (performance.now() - evalStarted) / 1000 };
+    return {
+      finalLosses,
+      lastEpochLosses,
+      finalCoefficients,
+      steps: step,
+      trainSeconds,
+      accuracy: scores.accuracy,
+      testLoss: scores.loss,
+      evalSeconds: (performance.now() - evalStarted) / 1000,
+    };
   } finally {
     optimizer.dispose();
     net.dispose();
   }
 }
 
-const sameProtocol = (a: Protocol, b: Protocol): boolean => JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
+const sameProtocol = (a: Protocol, b: Protocol): boolean =>
+  JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
 const normalise = (p: Protocol): Protocol => ({
   benchmark: p.benchmark,
   train: p.train,
@@ -301,7 +363,12 @@ const writeAtomic = (path: string, text: string): void => {
   renameSync(`${path}.tmp`, path);
 };
 
-const fmtMinutes = (seconds: number): string => (seconds < 120 ? `${seconds.toFixed(0)} s` : seconds < 7200 ? `${(seconds / 60).toFixed(1)} min` : `${(seconds / 3600).toFixed(2)} h`);
+const fmtMinutes = (seconds: number): string =>
+  seconds < 120
+    ? `${seconds.toFixed(0)} s`
+    : seconds < 7200
+      ? `${(seconds / 60).toFixed(1)} min`
+      : `${(seconds / 3600).toFixed(2)} h`;
 
 /** What `runBenchmark` did. */
 export interface BenchmarkOutcome {
@@ -325,7 +392,10 @@ export async function runBenchmark(tf: Tf, o: BenchmarkOptions, log: Log = conso
   const protocolPath = join(dir, "protocol.json");
   if (existsSync(protocolPath)) {
     const saved = JSON.parse(readFileSync(protocolPath, "utf8")) as Protocol;
-    if (!sameProtocol(saved, protocol)) throw new Error(`${protocolPath} holds another budget (${JSON.stringify(saved)}); this command asks for ${JSON.stringify(protocol)}. Use another --out, or the same options.`);
+    if (!sameProtocol(saved, protocol))
+      throw new Error(
+        `${protocolPath} holds another budget (${JSON.stringify(saved)}); this command asks for ${JSON.stringify(protocol)}. Use another --out, or the same options.`,
+      );
   } else writeAtomic(protocolPath, `${JSON.stringify(protocol, null, 2)}\n`);
 
   const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
@@ -339,15 +409,21 @@ export async function runBenchmark(tf: Tf, o: BenchmarkOptions, log: Log = conso
   }
   const stepsPerEpoch = stepsPerEpochOf(protocol);
   const stepsPerRun = stepsPerEpoch * protocol.epochs;
-  log(`benchmark ${protocol.benchmark}: ${o.methods.length} methods × ${o.seeds} seeds = ${o.methods.length * o.seeds} runs (${skipped} finished, ${pending.length} to run) → ${dir}`);
-  log(`per run: ${protocol.train} training composites, ${protocol.epochs} epoch(s) × ${stepsPerEpoch} steps of ${protocol.batch} = ${stepsPerRun} steps, Adam lr ${protocol.lr}${protocol.missing > 0 ? `, labels missing with p = ${protocol.missing}` : ""}, backend ${o.backend ?? "?"}`);
+  log(
+    `benchmark ${protocol.benchmark}: ${o.methods.length} methods × ${o.seeds} seeds = ${o.methods.length * o.seeds} runs (${skipped} finished, ${pending.length} to run) → ${dir}`,
+  );
+  log(
+    `per run: ${protocol.train} training composites, ${protocol.epochs} epoch(s) × ${stepsPerEpoch} steps of ${protocol.batch} = ${stepsPerRun} steps, Adam lr ${protocol.lr}${protocol.missing > 0 ? `, labels missing with p = ${protocol.missing}` : ""}, backend ${o.backend ?? "?"}`,
+  );
 
   const secondsPerStep: Partial<Record<"loss" | "gradient", number>> = {};
   if (pending.length === 0) log("every run has finished: nothing to train");
   else {
     const t0 = performance.now();
     const data = buildData(protocol);
-    log(`data: ${data.train.count} train / ${data.test.count} test composites of ${data.train.size}×${data.train.size} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `data: ${data.train.count} train / ${data.test.count} test composites of ${data.train.size}×${data.train.size} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
     const measure = o.measureSteps ?? 5;
     let evalSeconds = 0;
     if (measure > 0) {
@@ -379,7 +455,9 @@ export async function runBenchmark(tf: Tf, o: BenchmarkOptions, log: Log = conso
       evalSeconds = (performance.now() - e0) / 1000;
       const perRun = (method: string): number => {
         const family = familyOf(method) === "loss" || method === "stch" ? "loss" : "gradient";
-        return stepsPerRun * (secondsPerStep[family] ?? secondsPerStep.loss ?? secondsPerStep.gradient ?? 0) + evalSeconds;
+        return (
+          stepsPerRun * (secondsPerStep[family] ?? secondsPerStep.loss ?? secondsPerStep.gradient ?? 0) + evalSeconds
+        );
       };
       const total = pending.reduce((s, r) => s + perRun(r.method), 0);
       log(
@@ -400,7 +478,10 @@ export async function runBenchmark(tf: Tf, o: BenchmarkOptions, log: Log = conso
       try {
         const outcome = await trainOne(tf, data, protocol, method, seed, {
           onStep: (step, total, losses, seconds) => {
-            if (step % every === 0 || step === total) log(`${label}: step ${step}/${total}, losses ${losses.map((l) => (l === null ? "—" : l.toFixed(4))).join(" ")}, ${(seconds / step).toFixed(3)} s/step`);
+            if (step % every === 0 || step === total)
+              log(
+                `${label}: step ${step}/${total}, losses ${losses.map((l) => (l === null ? "—" : l.toFixed(4))).join(" ")}, ${(seconds / step).toFixed(3)} s/step`,
+              );
           },
         });
         const result: RunResult = {
@@ -415,7 +496,9 @@ export async function runBenchmark(tf: Tf, o: BenchmarkOptions, log: Log = conso
           finishedAt: new Date().toISOString(),
         };
         writeAtomic(join(runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
-        log(`${label}: accuracy ${outcome.accuracy.map((a) => (100 * a).toFixed(2)).join(" / ")} %, ${outcome.trainSeconds.toFixed(1)} s training + ${outcome.evalSeconds.toFixed(1)} s evaluation`);
+        log(
+          `${label}: accuracy ${outcome.accuracy.map((a) => (100 * a).toFixed(2)).join(" / ")} %, ${outcome.trainSeconds.toFixed(1)} s training + ${outcome.evalSeconds.toFixed(1)} s evaluation`,
+        );
       } catch (error) {
         const message = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
         writeFileSync(join(runDir, "error.txt"), message);
@@ -424,7 +507,10 @@ export async function runBenchmark(tf: Tf, o: BenchmarkOptions, log: Log = conso
       }
       done++;
       const elapsed = (performance.now() - gridStarted) / 1000;
-      if (done < pending.length) log(`progress: ${done}/${pending.length} runs of this invocation in ${fmtMinutes(elapsed)}, about ${fmtMinutes((elapsed / done) * (pending.length - done))} left`);
+      if (done < pending.length)
+        log(
+          `progress: ${done}/${pending.length} runs of this invocation in ${fmtMinutes(elapsed)}, about ${fmtMinutes((elapsed / done) * (pending.length - done))} left`,
+        );
     }
     const summaryPath = writeSummary(dir, { ...(o.plot === undefined ? {} : { plot: o.plot }), log, order: o.methods });
     return { finished: done - failed.length, skipped, failed, summaryPath, secondsPerStep };
@@ -435,7 +521,8 @@ export async function runBenchmark(tf: Tf, o: BenchmarkOptions, log: Log = conso
 
 const positiveInt = (flag: string, text: string | undefined, fallback: number): number => {
   const n = text === undefined ? fallback : Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: expected an integer >= 1 (got ${JSON.stringify(text)})`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${flag}: expected an integer >= 1 (got ${JSON.stringify(text)})`);
   return n;
 };
 
@@ -469,10 +556,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    const benchmark = values.benchmark === "multi-fashion" || values.benchmark === "multi-fashion+mnist" ? "multi-fashion" : values.benchmark;
-    if (benchmark !== "multi-mnist" && benchmark !== "multi-fashion") throw new Error(`--benchmark: expected multi-mnist or multi-fashion (got ${JSON.stringify(values.benchmark)})`);
+    const benchmark =
+      values.benchmark === "multi-fashion" || values.benchmark === "multi-fashion+mnist"
+        ? "multi-fashion"
+        : values.benchmark;
+    if (benchmark !== "multi-mnist" && benchmark !== "multi-fashion")
+      throw new Error(`--benchmark: expected multi-mnist or multi-fashion (got ${JSON.stringify(values.benchmark)})`);
     const missing = values.missing === undefined ? 0 : Number(values.missing);
-    if (!(missing >= 0 && missing < 1)) throw new Error(`--missing: expected a probability in [0, 1) (got ${JSON.stringify(values.missing)})`);
+    if (!(missing >= 0 && missing < 1))
+      throw new Error(`--missing: expected a probability in [0, 1) (got ${JSON.stringify(values.missing)})`);
     const lr = values.lr === undefined ? 1e-3 : Number(values.lr);
     if (!(lr > 0)) throw new Error(`--lr: expected a positive number (got ${JSON.stringify(values.lr)})`);
     const dataSeed = values["data-seed"] === undefined ? 1 : Number(values["data-seed"]);
@@ -490,22 +582,48 @@ export async function main(argv: readonly string[]): Promise<number> {
     const out = resolve((values.out as string | undefined) ?? "runs/multi-mnist");
     const plot = values.plot === undefined ? undefined : resolve(values.plot as string);
     if (values["summary-only"] === true) {
-      writeSummary(join(out, tagOf(protocol)), { ...(plot === undefined ? {} : { plot }), log: console.log, order: await defaultMethods() });
+      writeSummary(join(out, tagOf(protocol)), {
+        ...(plot === undefined ? {} : { plot }),
+        log: console.log,
+        order: await defaultMethods(),
+      });
       return 0;
     }
-    const methods = typeof values.methods === "string" ? values.methods.split(",").map((m) => m.trim()).filter(Boolean) : await defaultMethods();
+    const methods =
+      typeof values.methods === "string"
+        ? values.methods
+            .split(",")
+            .map((m) => m.trim())
+            .filter(Boolean)
+        : await defaultMethods();
     const registry = await loadGradientRegistry();
-    if (E.isLeft(registry)) console.log(`note: ${registry.left}; the gradient-aware methods are left out of the default grid`);
+    if (E.isLeft(registry))
+      console.log(`note: ${registry.left}; the gradient-aware methods are left out of the default grid`);
     const seeds = positiveInt("seeds", values.seeds as string | undefined, 5);
     const backendChoice = (values.backend as string | undefined) ?? "wasm";
-    if (backendChoice !== "wasm" && backendChoice !== "cpu") throw new Error(`--backend: expected wasm or cpu (got ${JSON.stringify(backendChoice)})`);
+    if (backendChoice !== "wasm" && backendChoice !== "cpu")
+      throw new Error(`--backend: expected wasm or cpu (got ${JSON.stringify(backendChoice)})`);
     const tf = await import("@tensorflow/tfjs-core");
     await import("@tensorflow/tfjs-layers"); // registers tfjs-core's gradients
     const { selectBackend } = await import("../../../src/tfjs/backend/index.js");
     const selection = await selectBackend(tf, backendChoice, { wasmThreads: 1 });
     const measureSteps = values["measure-steps"] === undefined ? 5 : Number(values["measure-steps"]);
-    const outcome = await runBenchmark(tf, { ...protocol, methods, seeds, out, ...(plot === undefined ? {} : { plot }), backend: selection.backendName, measureSteps }, console.log);
-    console.log(`done: ${outcome.finished} runs finished now, ${outcome.skipped} already finished, ${outcome.failed.length} failed${outcome.failed.length > 0 ? ` (${outcome.failed.map((f) => `${f.method} seed ${f.seed}`).join(", ")})` : ""}; summary ${outcome.summaryPath}`);
+    const outcome = await runBenchmark(
+      tf,
+      {
+        ...protocol,
+        methods,
+        seeds,
+        out,
+        ...(plot === undefined ? {} : { plot }),
+        backend: selection.backendName,
+        measureSteps,
+      },
+      console.log,
+    );
+    console.log(
+      `done: ${outcome.finished} runs finished now, ${outcome.skipped} already finished, ${outcome.failed.length} failed${outcome.failed.length > 0 ? ` (${outcome.failed.map((f) => `${f.method} seed ${f.seed}`).join(", ")})` : ""}; summary ${outcome.summaryPath}`,
+    );
     return outcome.failed.length > 0 ? 1 : 0;
   } catch (error) {
     console.error(`experiment --benchmark: ${error instanceof Error ? error.message : String(error)}`);

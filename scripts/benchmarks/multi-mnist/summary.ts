@@ -7,10 +7,11 @@
  *
  * Only finished runs (result.json) count; failed ones (error.txt) are listed under the table.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+
 import { mean, pairedDifference, sampleStd, studentTQuantile } from "../../../src/restoration/experiment/stats.js";
-import { PALETTE, escapeXml, niceTicks } from "../../../src/restoration/report/svg.js";
+import { escapeXml, niceTicks, PALETTE } from "../../../src/restoration/report/svg.js";
 import type { Protocol, RunResult } from "./run.js";
 
 /** The control every method is compared with. */
@@ -43,7 +44,10 @@ export interface MethodRow {
 }
 
 /** Every finished run under a benchmark folder, and every failed one. */
-export function readResults(dir: string): { results: RunResult[]; failures: Array<{ method: string; seed: number; error: string }> } {
+export function readResults(dir: string): {
+  results: RunResult[];
+  failures: Array<{ method: string; seed: number; error: string }>;
+} {
   const results: RunResult[] = [];
   const failures: Array<{ method: string; seed: number; error: string }> = [];
   if (!existsSync(dir)) return { results, failures };
@@ -53,8 +57,14 @@ export function readResults(dir: string): { results: RunResult[]; failures: Arra
       const match = /^seed(\d+)$/.exec(seedDir.name);
       if (!seedDir.isDirectory() || match === null) continue;
       const path = join(dir, method.name, seedDir.name);
-      if (existsSync(join(path, "result.json"))) results.push(JSON.parse(readFileSync(join(path, "result.json"), "utf8")) as RunResult);
-      else if (existsSync(join(path, "error.txt"))) failures.push({ method: method.name, seed: Number(match[1]), error: (readFileSync(join(path, "error.txt"), "utf8").split("\n")[0] ?? "").slice(0, 200) });
+      if (existsSync(join(path, "result.json")))
+        results.push(JSON.parse(readFileSync(join(path, "result.json"), "utf8")) as RunResult);
+      else if (existsSync(join(path, "error.txt")))
+        failures.push({
+          method: method.name,
+          seed: Number(match[1]),
+          error: (readFileSync(join(path, "error.txt"), "utf8").split("\n")[0] ?? "").slice(0, 200),
+        });
     }
   }
   return { results, failures };
@@ -65,7 +75,11 @@ export function methodRows(results: readonly RunResult[], order: readonly string
   const byMethod = new Map<string, RunResult[]>();
   for (const r of results) byMethod.set(r.method, [...(byMethod.get(r.method) ?? []), r]);
   const control = new Map((byMethod.get(CONTROL) ?? []).map((r) => [r.seed, r]));
-  const rank = (m: string, family: string): [number, number, string] => [m === CONTROL ? 0 : family === "loss" ? 1 : 2, order.includes(m) ? order.indexOf(m) : order.length, m];
+  const rank = (m: string, family: string): [number, number, string] => [
+    m === CONTROL ? 0 : family === "loss" ? 1 : 2,
+    order.includes(m) ? order.indexOf(m) : order.length,
+    m,
+  ];
   const rows = [...byMethod.entries()].map(([method, runs]): MethodRow => {
     const sorted = [...runs].sort((a, b) => a.seed - b.seed);
     const numTasks = (sorted[0] as RunResult).accuracy.length;
@@ -78,7 +92,14 @@ export function methodRows(results: readonly RunResult[], order: readonly string
       accuracy: tasks.map((k) => interval(sorted.map((r) => r.accuracy[k] as number))),
       ...(method === CONTROL || paired.length === 0
         ? {}
-        : { versusControl: tasks.map((k) => pairedDifference(paired.map((r) => r.accuracy[k] as number), paired.map((r) => (control.get(r.seed) as RunResult).accuracy[k] as number))) }),
+        : {
+            versusControl: tasks.map((k) =>
+              pairedDifference(
+                paired.map((r) => r.accuracy[k] as number),
+                paired.map((r) => (control.get(r.seed) as RunResult).accuracy[k] as number),
+              ),
+            ),
+          }),
       secondsPerRun: mean(sorted.map((r) => r.trainSeconds + r.evalSeconds)),
       steps: (sorted[0] as RunResult).steps,
     };
@@ -90,16 +111,25 @@ export function methodRows(results: readonly RunResult[], order: readonly string
 }
 
 const pct = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(2) : "—");
-const signed = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? "+" : "−"}${Math.abs(100 * v).toFixed(2)}` : "—");
-const withInterval = (i: Interval): string => (i.n >= 2 ? `${pct(i.mean)} [${pct(i.ci95[0])}, ${pct(i.ci95[1])}]` : pct(i.mean));
+const signed = (v: number): string =>
+  Number.isFinite(v) ? `${v >= 0 ? "+" : "−"}${Math.abs(100 * v).toFixed(2)}` : "—";
+const withInterval = (i: Interval): string =>
+  i.n >= 2 ? `${pct(i.mean)} [${pct(i.ci95[0])}, ${pct(i.ci95[1])}]` : pct(i.mean);
 const diffCell = (d: ReturnType<typeof pairedDifference> | undefined): string => {
   if (d === undefined) return "—";
   const star = d.n >= 2 && (d.ci95[0] > 0 || d.ci95[1] < 0) ? " *" : "";
-  return d.n >= 2 ? `${signed(d.meanDifference)} [${signed(d.ci95[0])}, ${signed(d.ci95[1])}]${star}` : signed(d.meanDifference);
+  return d.n >= 2
+    ? `${signed(d.meanDifference)} [${signed(d.ci95[0])}, ${signed(d.ci95[1])}]${star}`
+    : signed(d.meanDifference);
 };
 
 /** The Markdown table (and its notes) of a benchmark folder. */
-export function summaryMarkdown(rows: readonly MethodRow[], taskNames: readonly string[], failures: ReadonlyArray<{ method: string; seed: number; error: string }>, protocol?: Protocol): string {
+export function summaryMarkdown(
+  rows: readonly MethodRow[],
+  taskNames: readonly string[],
+  failures: ReadonlyArray<{ method: string; seed: number; error: string }>,
+  protocol?: Protocol,
+): string {
   const [t1, t2] = [taskNames[0] ?? "task 1", taskNames[1] ?? "task 2"];
   const runs = rows.reduce((n, r) => n + r.seeds.length, 0);
   const lines = [
@@ -114,7 +144,12 @@ export function summaryMarkdown(rows: readonly MethodRow[], taskNames: readonly 
     ),
   ];
   if (failures.length > 0) {
-    lines.push("", "Failed runs (error.txt in the run folder):", "", ...failures.map((f) => `- ${f.method} seed ${f.seed}: ${f.error}`));
+    lines.push(
+      "",
+      "Failed runs (error.txt in the run folder):",
+      "",
+      ...failures.map((f) => `- ${f.method} seed ${f.seed}: ${f.error}`),
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -149,11 +184,17 @@ export function tradeOffSvg(rows: readonly MethodRow[], taskNames: readonly stri
   ];
   for (const t of niceTicks(x0, x1, 6)) {
     const x = margin.left + ((t - x0) / (x1 - x0)) * plotW;
-    parts.push(`<line x1="${x.toFixed(1)}" y1="${margin.top}" x2="${x.toFixed(1)}" y2="${margin.top + plotH}" stroke="#eee"/>`, `<text x="${x.toFixed(1)}" y="${margin.top + plotH + 16}" text-anchor="middle">${escapeXml(String(t))}</text>`);
+    parts.push(
+      `<line x1="${x.toFixed(1)}" y1="${margin.top}" x2="${x.toFixed(1)}" y2="${margin.top + plotH}" stroke="#eee"/>`,
+      `<text x="${x.toFixed(1)}" y="${margin.top + plotH + 16}" text-anchor="middle">${escapeXml(String(t))}</text>`,
+    );
   }
   for (const t of niceTicks(y0, y1, 6)) {
     const y = margin.top + plotH - ((t - y0) / (y1 - y0)) * plotH;
-    parts.push(`<line x1="${margin.left}" y1="${y.toFixed(1)}" x2="${margin.left + plotW}" y2="${y.toFixed(1)}" stroke="#eee"/>`, `<text x="${margin.left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${escapeXml(String(t))}</text>`);
+    parts.push(
+      `<line x1="${margin.left}" y1="${y.toFixed(1)}" x2="${margin.left + plotW}" y2="${y.toFixed(1)}" stroke="#eee"/>`,
+      `<text x="${margin.left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${escapeXml(String(t))}</text>`,
+    );
   }
   parts.push(
     `<text x="${margin.left + plotW / 2}" y="${height - 12}" text-anchor="middle">${escapeXml(`${taskNames[0] ?? "task 1"} accuracy (%)`)}</text>`,
@@ -163,8 +204,14 @@ export function tradeOffSvg(rows: readonly MethodRow[], taskNames: readonly stri
     const color = PALETTE[i % PALETTE.length] as string;
     const [a, b] = [r.accuracy[0] as Interval, r.accuracy[1] as Interval];
     const [cx, cy] = [sx(a.mean), sy(b.mean)];
-    if (a.n >= 2) parts.push(`<line x1="${sx(a.ci95[0]).toFixed(1)}" y1="${cy.toFixed(1)}" x2="${sx(a.ci95[1]).toFixed(1)}" y2="${cy.toFixed(1)}" stroke="${color}" clip-path="url(#plot-area)"/>`);
-    if (b.n >= 2) parts.push(`<line x1="${cx.toFixed(1)}" y1="${sy(b.ci95[0]).toFixed(1)}" x2="${cx.toFixed(1)}" y2="${sy(b.ci95[1]).toFixed(1)}" stroke="${color}" clip-path="url(#plot-area)"/>`);
+    if (a.n >= 2)
+      parts.push(
+        `<line x1="${sx(a.ci95[0]).toFixed(1)}" y1="${cy.toFixed(1)}" x2="${sx(a.ci95[1]).toFixed(1)}" y2="${cy.toFixed(1)}" stroke="${color}" clip-path="url(#plot-area)"/>`,
+      );
+    if (b.n >= 2)
+      parts.push(
+        `<line x1="${cx.toFixed(1)}" y1="${sy(b.ci95[0]).toFixed(1)}" x2="${cx.toFixed(1)}" y2="${sy(b.ci95[1]).toFixed(1)}" stroke="${color}" clip-path="url(#plot-area)"/>`,
+      );
     // Loss weightings are circles, gradient-aware ones squares.
     parts.push(
       r.family === "loss"
@@ -175,11 +222,16 @@ export function tradeOffSvg(rows: readonly MethodRow[], taskNames: readonly stri
     const ly = margin.top + 8 + i * 16;
     const lx = margin.left + plotW + 14;
     parts.push(
-      r.family === "loss" ? `<circle cx="${lx + 4}" cy="${ly}" r="4.5" fill="${color}" stroke="black" stroke-width="0.6"/>` : `<rect x="${lx}" y="${ly - 4}" width="8" height="8" fill="${color}" stroke="black" stroke-width="0.6"/>`,
+      r.family === "loss"
+        ? `<circle cx="${lx + 4}" cy="${ly}" r="4.5" fill="${color}" stroke="black" stroke-width="0.6"/>`
+        : `<rect x="${lx}" y="${ly - 4}" width="8" height="8" fill="${color}" stroke="black" stroke-width="0.6"/>`,
       `<text x="${lx + 14}" y="${ly + 4}">${escapeXml(`${r.method} (${r.seeds.length})`)}</text>`,
     );
   });
-  parts.push(`<text x="${margin.left + plotW + 14}" y="${margin.top + 8 + rows.length * 16 + 10}" fill="#555" font-size="9">● loss-based ■ gradient-aware</text>`, "</svg>");
+  parts.push(
+    `<text x="${margin.left + plotW + 14}" y="${margin.top + 8 + rows.length * 16 + 10}" fill="#555" font-size="9">● loss-based ■ gradient-aware</text>`,
+    "</svg>",
+  );
   return `${parts.join("\n")}\n`;
 }
 
@@ -187,7 +239,10 @@ export function tradeOffSvg(rows: readonly MethodRow[], taskNames: readonly stri
  * Writes `dir/summary.md` and `dir/trade-off.svg` (and the SVG at `plot` too), logs the table,
  * and returns the path of summary.md.
  */
-export function writeSummary(dir: string, options: { readonly plot?: string; readonly log?: (line: string) => void; readonly order?: readonly string[] } = {}): string {
+export function writeSummary(
+  dir: string,
+  options: { readonly plot?: string; readonly log?: (line: string) => void; readonly order?: readonly string[] } = {},
+): string {
   const { results, failures } = readResults(dir);
   const protocolPath = join(dir, "protocol.json");
   const protocol = existsSync(protocolPath) ? (JSON.parse(readFileSync(protocolPath, "utf8")) as Protocol) : undefined;
@@ -198,7 +253,11 @@ export function writeSummary(dir: string, options: { readonly plot?: string; rea
   const path = join(dir, "summary.md");
   writeFileSync(path, markdown);
   const runs = rows.reduce((n, r) => n + r.seeds.length, 0);
-  const svg = tradeOffSvg(rows, taskNames, `${protocol?.benchmark ?? "benchmark"}: test accuracy per task, mean and 95% interval over seeds (${runs} runs)`);
+  const svg = tradeOffSvg(
+    rows,
+    taskNames,
+    `${protocol?.benchmark ?? "benchmark"}: test accuracy per task, mean and 95% interval over seeds (${runs} runs)`,
+  );
   writeFileSync(join(dir, "trade-off.svg"), svg);
   if (options.plot !== undefined) {
     mkdirSync(dirname(options.plot), { recursive: true });

@@ -1,12 +1,23 @@
 import { join } from "node:path";
 import * as E from "fp-ts/Either";
-import type { EvalResult, TrainConfig } from "../../restoration/index.js";
-import {
-  computeSampleGrid, DEFAULT_PRETRAINED, evaluateSession, loadEvalPairs, loadTrainedSession, pretrainedCheckpoint, readRun, renderReport, resolveTrainConfig, scoresMarkdown, trainRun,
-} from "../../restoration/index.js";
-import type { CommandIo } from "../args.js";
-import { choiceFlag, numberFlag, parseFlags } from "../args.js";
+
 import { writeFileAtomic } from "../../platform/atomic-write.js";
+import {
+  computeSampleGrid,
+  DEFAULT_PRETRAINED,
+  evaluateSession,
+  loadEvalPairs,
+  loadTrainedSession,
+  pretrainedCheckpoint,
+  readRun,
+  renderReport,
+  resolveTrainConfig,
+  scoresMarkdown,
+  trainRun,
+  type EvalResult,
+  type TrainConfig,
+} from "../../restoration/index.js";
+import { choiceFlag, numberFlag, parseFlags, type CommandIo } from "../args.js";
 import { asUsageError, stderrIsTTY } from "./shared.js";
 
 /**
@@ -25,7 +36,12 @@ same images, and writes DIR/report.html (curves, tables, before/after pictures).
   --out DIR   output directory (default runs/demo; DIR/mixed and DIR/art are overwritten)`;
 
 /** The demo's config for one weighting (exported so tests and docs use the same). */
-export const demoConfig = (weighting: "mixed" | "art", steps: number, out: string, backend: TrainConfig["backend"]): TrainConfig => {
+export const demoConfig = (
+  weighting: "mixed" | "art",
+  steps: number,
+  out: string,
+  backend: TrainConfig["backend"],
+): TrainConfig => {
   const resolved = resolveTrainConfig({
     name: weighting,
     tasks: ["sr", "blur", "noise", "jpeg", "rain", "haze", "lowlight"],
@@ -48,17 +64,25 @@ export const demoConfig = (weighting: "mixed" | "art", steps: number, out: strin
 
 /** The side-by-side table the demo prints. */
 export const demoTable = (mixed: EvalResult, art: EvalResult): string => {
-  const lines = ["| task | input PSNR | mixed PSNR | Art PSNR | Δ PSNR | mixed SSIM | Art SSIM |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"];
+  const lines = [
+    "| task | input PSNR | mixed PSNR | Art PSNR | Δ PSNR | mixed SSIM | Art SSIM |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
   mixed.tasks.forEach((m, k) => {
     const a = art.tasks[k];
     if (a === undefined) return;
     const d = a.psnr - m.psnr;
     // Said in words where a model does worse than leaving the image alone.
-    const cell = (v: number) => `${v.toFixed(2)}${Number.isFinite(m.inputPsnr) && v < m.inputPsnr ? " (below input)" : ""}`;
-    lines.push(`| ${m.task} | ${m.inputPsnr.toFixed(2)} | ${cell(m.psnr)} | ${cell(a.psnr)} | ${d >= 0 ? "+" : ""}${d.toFixed(2)} | ${m.ssim.toFixed(4)} | ${a.ssim.toFixed(4)} |`);
+    const cell = (v: number) =>
+      `${v.toFixed(2)}${Number.isFinite(m.inputPsnr) && v < m.inputPsnr ? " (below input)" : ""}`;
+    lines.push(
+      `| ${m.task} | ${m.inputPsnr.toFixed(2)} | ${cell(m.psnr)} | ${cell(a.psnr)} | ${d >= 0 ? "+" : ""}${d.toFixed(2)} | ${m.ssim.toFixed(4)} | ${a.ssim.toFixed(4)} |`,
+    );
   });
   const d = art.mean.psnr - mixed.mean.psnr;
-  lines.push(`| **mean** | | **${mixed.mean.psnr.toFixed(2)}** | **${art.mean.psnr.toFixed(2)}** | ${d >= 0 ? "+" : ""}${d.toFixed(2)} | ${mixed.mean.ssim.toFixed(4)} | ${art.mean.ssim.toFixed(4)} |`);
+  lines.push(
+    `| **mean** | | **${mixed.mean.psnr.toFixed(2)}** | **${art.mean.psnr.toFixed(2)}** | ${d >= 0 ? "+" : ""}${d.toFixed(2)} | ${mixed.mean.ssim.toFixed(4)} | ${art.mean.ssim.toFixed(4)} |`,
+  );
   return lines.join("\n") + "\n";
 };
 
@@ -77,7 +101,8 @@ export const demoCommand = async (argv: readonly string[], io: CommandIo): Promi
   }
   const steps = numberFlag("steps", values.steps, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1") ?? 300;
   const out = values.out ?? join("runs", "demo");
-  const backend = choiceFlag("backend", values.backend, ["auto", "wasm", "cpu", "node", "node-gpu", "webgpu"] as const) ?? "auto";
+  const backend =
+    choiceFlag("backend", values.backend, ["auto", "wasm", "cpu", "node", "node-gpu", "webgpu"] as const) ?? "auto";
   const started = performance.now();
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -90,7 +115,9 @@ export const demoCommand = async (argv: readonly string[], io: CommandIo): Promi
         force: true,
         signal: controller.signal,
         log: (line) => (line.startsWith("backend:") ? undefined : io.stderr(line + "\n")),
-        ...(values.quiet === true ? {} : { progress: { write: io.stderr, isTTY: stderrIsTTY(io), columns: process.stderr.columns ?? 120 } }),
+        ...(values.quiet === true
+          ? {}
+          : { progress: { write: io.stderr, isTTY: stderrIsTTY(io), columns: process.stderr.columns ?? 120 } }),
       }).catch(asUsageError);
       if (outcome.interrupted || outcome.evaluation === undefined) {
         io.stderr(`demo interrupted at step ${outcome.step} of ${weighting}\n`);
@@ -107,30 +134,52 @@ export const demoCommand = async (argv: readonly string[], io: CommandIo): Promi
   const tasks = demoConfig("mixed", steps, out, backend).tasks;
   const pairs = await loadEvalPairs({ data: evalConfig.data, tasks, images: evalConfig.images, size: evalConfig.size });
   const models = [];
-  for (const weighting of ["mixed", "art"] as const) models.push({ label: weighting === "art" ? "Art" : "mixed", session: await loadTrainedSession(join(out, weighting, "checkpoint"), backend) });
+  for (const weighting of ["mixed", "art"] as const)
+    models.push({
+      label: weighting === "art" ? "Art" : "mixed",
+      session: await loadTrainedSession(join(out, weighting, "checkpoint"), backend),
+    });
   let shipped: EvalResult | undefined;
   try {
     const session = await loadTrainedSession(pretrainedCheckpoint(DEFAULT_PRETRAINED), backend);
-    shipped = await evaluateSession(session, { ...evalConfig, checkpoint: `shipped:${DEFAULT_PRETRAINED}`, step: session.step, pairs });
+    shipped = await evaluateSession(session, {
+      ...evalConfig,
+      checkpoint: `shipped:${DEFAULT_PRETRAINED}`,
+      step: session.step,
+      pairs,
+    });
     models.push({ label: `shipped ${DEFAULT_PRETRAINED} (told the task)`, session });
   } catch (error) {
-    io.stderr(`note: the shipped model could not be loaded (${(error as Error).message}); the demo goes on without it\n`);
+    io.stderr(
+      `note: the shipped model could not be loaded (${(error as Error).message}); the demo goes on without it\n`,
+    );
   }
-  const samples = await computeSampleGrid(models, pairs, tasks, "Fixed-seed procedural 64x64 images, the first of each task");
+  const samples = await computeSampleGrid(
+    models,
+    pairs,
+    tasks,
+    "Fixed-seed procedural 64x64 images, the first of each task",
+  );
   models.forEach(({ session }) => session.model.dispose());
   const reportPath = join(out, "report.html");
   writeFileAtomic(
     reportPath,
-    renderReport([readRun(join(out, "mixed")), readRun(join(out, "art"))], { title: `art-mtl demo: mixed training vs Art (${steps} steps, 7 tasks, procedural images)`, samples }),
+    renderReport([readRun(join(out, "mixed")), readRun(join(out, "art"))], {
+      title: `art-mtl demo: mixed training vs Art (${steps} steps, 7 tasks, procedural images)`,
+      samples,
+    }),
   );
-  io.stdout(`\nPer-task PSNR (dB, BasicSR convention) / SSIM on ${mixed.tasks[0]?.count ?? 0} fixed-seed procedural 64x64 images per task:\n\n`);
+  io.stdout(
+    `\nPer-task PSNR (dB, BasicSR convention) / SSIM on ${mixed.tasks[0]?.count ?? 0} fixed-seed procedural 64x64 images per task:\n\n`,
+  );
   io.stdout(demoTable(mixed, art));
   if (shipped !== undefined) {
-    io.stdout(`\nThe shipped ${DEFAULT_PRETRAINED} model (trained on real photos; told each image's task) on the same images:\n\n`);
+    io.stdout(
+      `\nThe shipped ${DEFAULT_PRETRAINED} model (trained on real photos; told each image's task) on the same images:\n\n`,
+    );
     io.stdout(scoresMarkdown(shipped.tasks, shipped.mean));
   }
   io.stdout(`\nwrote ${reportPath} (${((performance.now() - started) / 1000).toFixed(0)} s total)\n`);
   if (steps < 50) io.stdout("note: with so few steps the two methods barely differ; the default is 300.\n");
   return 0;
 };
-

@@ -1,12 +1,23 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { MetricConvention, TaskName } from "../../restoration/index.js";
+
 import {
-  createFrozenSet, DEFAULT_PRETRAINED, evaluateSession, isTaskName, loadEvalPairs, loadTrainedSession, METRIC_CONVENTIONS, PRETRAINED_MODELS, ProgressBar, scoresMarkdown, writeJsonAtomic,
+  createFrozenSet,
+  DEFAULT_PRETRAINED,
+  evaluateSession,
+  isTaskName,
+  loadEvalPairs,
+  loadTrainedSession,
+  METRIC_CONVENTIONS,
+  PRETRAINED_MODELS,
+  ProgressBar,
+  scoresMarkdown,
+  writeJsonAtomic,
+  type MetricConvention,
+  type TaskName,
 } from "../../restoration/index.js";
+import { choiceFlag, numberFlag, parseFlags, UsageError, type CommandIo } from "../args.js";
 import { checkpointFromFlags } from "./model-flags.js";
-import type { CommandIo } from "../args.js";
-import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
 import { asUsageError, stderrIsTTY } from "./shared.js";
 
 /**
@@ -38,9 +49,13 @@ folder of clean images (degraded here with fixed seeds, centre-cropped to --size
 
 const parseTasks = (value: string | undefined): TaskName[] | undefined => {
   if (value === undefined) return undefined;
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.find((name) => !isTaskName(name));
-  if (bad !== undefined || names.length === 0) throw new UsageError(`--tasks: expected comma-separated task names (got ${JSON.stringify(bad ?? value)})`);
+  if (bad !== undefined || names.length === 0)
+    throw new UsageError(`--tasks: expected comma-separated task names (got ${JSON.stringify(bad ?? value)})`);
   return names as TaskName[];
 };
 
@@ -81,14 +96,22 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
   // Procedural images are --size square: their SSIM window must fit after --crop (folders are checked per image).
   const window = convention === "basicsr" ? 11 : 7;
   if (data === "procedural" && size - 2 * crop < window) {
-    throw new UsageError(`--size ${size} with --crop ${crop} leaves ${Math.max(0, size - 2 * crop)}x${Math.max(0, size - 2 * crop)} pixels; SSIM (${convention}) needs at least ${window}x${window}: raise --size or lower --crop`);
+    throw new UsageError(
+      `--size ${size} with --crop ${crop} leaves ${Math.max(0, size - 2 * crop)}x${Math.max(0, size - 2 * crop)} pixels; SSIM (${convention}) needs at least ${window}x${window}: raise --size or lower --crop`,
+    );
   }
 
   if (values.freeze !== undefined) {
     if (tasks === undefined) throw new UsageError("--freeze needs --tasks (which degradations to apply)");
-    if (data !== "procedural" && !existsSync(data)) throw new UsageError(`--data: no such folder ${JSON.stringify(data)}`);
+    if (data !== "procedural" && !existsSync(data))
+      throw new UsageError(`--data: no such folder ${JSON.stringify(data)}`);
     const source = data === "procedural" ? { procedural: { count: images, size } } : { folder: data, limit: images };
-    const manifest = await createFrozenSet(values.freeze, { tasks, seed, source, ...(data === "procedural" ? {} : { maxSide: size }) }).catch(asUsageError);
+    const manifest = await createFrozenSet(values.freeze, {
+      tasks,
+      seed,
+      source,
+      ...(data === "procedural" ? {} : { maxSide: size }),
+    }).catch(asUsageError);
     io.stdout(`wrote frozen set ${values.freeze}: ${manifest.samples.length} pairs (${tasks.join(", ")})\n`);
     return 0;
   }
@@ -96,7 +119,10 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
   const session = await loadTrainedSession(checkpoint, backend).catch(asUsageError);
   const evalTasks = tasks ?? [...session.config.tasks];
   const unknown = evalTasks.find((task) => !session.config.tasks.includes(task));
-  if (unknown !== undefined) io.stderr(`note: task ${unknown} was not trained by this checkpoint (its tasks: ${session.config.tasks.join(", ")})\n`);
+  if (unknown !== undefined)
+    io.stderr(
+      `note: task ${unknown} was not trained by this checkpoint (its tasks: ${session.config.tasks.join(", ")})\n`,
+    );
   const pairs = await loadEvalPairs({ data, tasks: evalTasks, images, size, seed }).catch(asUsageError);
   const bar = new ProgressBar("eval", pairs.length, 0, { write: io.stderr, isTTY: stderrIsTTY(io), plainEvery: 30 });
   const result = await evaluateSession(session, {
@@ -113,15 +139,20 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
     tasks: evalTasks,
     blind: values.blind === true,
     onProgress: (done) => bar.update(done),
-  },
-  ).catch(asUsageError);
+  }).catch(asUsageError);
   bar.finish();
   const runDir = dirname(resolve(checkpoint));
   // A shipped model's run directory is part of the package: never write into it.
-  const output = values.output ?? (values.checkpoint !== undefined && existsSync(join(runDir, "config.json")) ? join(runDir, "eval.json") : "eval.json");
+  const output =
+    values.output ??
+    (values.checkpoint !== undefined && existsSync(join(runDir, "config.json"))
+      ? join(runDir, "eval.json")
+      : "eval.json");
   writeJsonAtomic(output, result);
   const what = values.checkpoint ?? `shipped model ${values.model ?? DEFAULT_PRETRAINED}`;
-  io.stdout(`${what} (step ${session.step}${values.blind === true ? ", blind" : ""}) on ${data}, ${convention}${values.y === true ? ", Y" : ""}, crop ${crop}:\n\n`);
+  io.stdout(
+    `${what} (step ${session.step}${values.blind === true ? ", blind" : ""}) on ${data}, ${convention}${values.y === true ? ", Y" : ""}, crop ${crop}:\n\n`,
+  );
   io.stdout(scoresMarkdown(result.tasks, result.mean));
   io.stdout(`\nwrote ${output}\n`);
   return 0;

@@ -1,8 +1,14 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadTrainedSession, modelDirectoryHandler, PRETRAINED_MODELS, RESTORATION_WEIGHTS_FILE, saveRestorationModel } from "../../restoration/index.js";
-import type { CommandIo } from "../args.js";
-import { choiceFlag, parseFlags, UsageError } from "../args.js";
+
+import {
+  loadTrainedSession,
+  modelDirectoryHandler,
+  PRETRAINED_MODELS,
+  RESTORATION_WEIGHTS_FILE,
+  saveRestorationModel,
+} from "../../restoration/index.js";
+import { choiceFlag, parseFlags, UsageError, type CommandIo } from "../args.js";
 import { checkpointFromFlags } from "./model-flags.js";
 import { asUsageError } from "./shared.js";
 
@@ -25,7 +31,16 @@ art-mtl restore --checkpoint OUT and loadRestorationModel(tf, handler) load it.
 
 /** The bytes of the files under `dir` (its subfolders too). */
 const bytesIn = (dir: string): number =>
-  readdirSync(dir, { withFileTypes: true }).reduce((n, entry) => n + (entry.isDirectory() ? bytesIn(join(dir, entry.name)) : entry.isFile() ? statSync(join(dir, entry.name)).size : 0), 0);
+  readdirSync(dir, { withFileTypes: true }).reduce(
+    (n, entry) =>
+      n +
+      (entry.isDirectory()
+        ? bytesIn(join(dir, entry.name))
+        : entry.isFile()
+          ? statSync(join(dir, entry.name)).size
+          : 0),
+    0,
+  );
 
 /** The `export` command. */
 export const exportCommand = async (argv: readonly string[], io: CommandIo): Promise<number> => {
@@ -47,7 +62,9 @@ export const exportCommand = async (argv: readonly string[], io: CommandIo): Pro
   try {
     const saved = await saveRestorationModel(session.model, session.config.tasks, modelDirectoryHandler(values.output));
     const bytes = saved.modelArtifactsInfo.weightDataBytes ?? 0;
-    io.stdout(`wrote ${join(values.output, "model.json")} and ${join(values.output, RESTORATION_WEIGHTS_FILE)} (${bytes} bytes of weights; the checkpoint holds ${bytesIn(checkpoint)} bytes)\n`);
+    io.stdout(
+      `wrote ${join(values.output, "model.json")} and ${join(values.output, RESTORATION_WEIGHTS_FILE)} (${bytes} bytes of weights; the checkpoint holds ${bytesIn(checkpoint)} bytes)\n`,
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== undefined) throw new UsageError(`-o ${values.output}: cannot write (${code})`);

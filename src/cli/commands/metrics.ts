@@ -1,6 +1,5 @@
-import type { CommandIo } from "../args.js";
-import { UsageError, choiceFlag, numberFlag, parseFlags } from "../args.js";
 import { METRIC_CONVENTIONS, metricToJson, psnr, readImage, ssim } from "../../restoration/index.js";
+import { choiceFlag, numberFlag, parseFlags, UsageError, type CommandIo } from "../args.js";
 import { userMessageOf } from "./shared.js";
 
 /**
@@ -31,7 +30,12 @@ function attachValues(argv: readonly string[]): string[] {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const next = argv[i + 1];
-    if ((arg === "--crop" || arg === "--convention") && next !== undefined && next.startsWith("-") && !next.startsWith("--")) {
+    if (
+      (arg === "--crop" || arg === "--convention") &&
+      next !== undefined &&
+      next.startsWith("-") &&
+      !next.startsWith("--")
+    ) {
       out.push(`${arg}=${next}`);
       i++;
     } else out.push(arg);
@@ -47,7 +51,10 @@ function attachValues(argv: readonly string[]): string[] {
  * @example
  * const code = await metricsCommand(["--y", "--crop", "4", "gt.png", "sr.png"], { stdout: console.log, stderr: console.error });
  */
-export async function metricsCommand(argv: readonly string[], io: Pick<CommandIo, "stdout" | "stderr">): Promise<number> {
+export async function metricsCommand(
+  argv: readonly string[],
+  io: Pick<CommandIo, "stdout" | "stderr">,
+): Promise<number> {
   try {
     const { values, positionals } = parseFlags(attachValues(argv), flagSpec, true);
     if (values.help === true) {
@@ -57,12 +64,16 @@ export async function metricsCommand(argv: readonly string[], io: Pick<CommandIo
     const convention = choiceFlag("convention", values.convention, METRIC_CONVENTIONS) ?? "basicsr";
     const cropBorder = numberFlag("crop", values.crop, (n) => Number.isInteger(n) && n >= 0, "an integer >= 0") ?? 0;
     if (positionals.length !== 2) {
-      throw new UsageError(`expected two image paths, got ${positionals.length}${positionals.length > 0 ? ` (${positionals.map((p) => JSON.stringify(p)).join(", ")})` : ""}`);
+      throw new UsageError(
+        `expected two image paths, got ${positionals.length}${positionals.length > 0 ? ` (${positionals.map((p) => JSON.stringify(p)).join(", ")})` : ""}`,
+      );
     }
     const [pathA, pathB] = positionals as [string, string];
     const [a, b] = await Promise.all([readImage(pathA), readImage(pathB)]);
     if (a.width !== b.width || a.height !== b.height) {
-      throw new UsageError(`images differ in size: ${pathA} is ${a.width}x${a.height}, ${pathB} is ${b.width}x${b.height}`);
+      throw new UsageError(
+        `images differ in size: ${pathA} is ${a.width}x${a.height}, ${pathB} is ${b.width}x${b.height}`,
+      );
     }
     const options = { convention, cropBorder, yChannel: values.y === true };
     let psnrValue: number;
@@ -75,7 +86,9 @@ export async function metricsCommand(argv: readonly string[], io: Pick<CommandIo
       if (error instanceof RangeError) throw new UsageError(`--crop ${cropBorder}: ${error.message}`);
       throw error;
     }
-    io.stdout(`{"psnr": ${JSON.stringify(metricToJson(psnrValue))}, "ssim": ${JSON.stringify(metricToJson(ssimValue))}}\n`);
+    io.stdout(
+      `{"psnr": ${JSON.stringify(metricToJson(psnrValue))}, "ssim": ${JSON.stringify(metricToJson(ssimValue))}}\n`,
+    );
     return 0;
   } catch (error) {
     const message = error instanceof UsageError ? error.message : userMessageOf(error);

@@ -6,8 +6,12 @@ import { UsageError } from "../args.js";
  * `--model NAME` (default the all-in-one model). Both at once, or an unknown or missing shipped
  * model, is a usage error naming the flag.
  */
-export const checkpointFromFlags = (values: { readonly checkpoint?: string | undefined; readonly model?: string | undefined }): string => {
-  if (values.checkpoint !== undefined && values.model !== undefined) throw new UsageError("give --checkpoint or --model, not both");
+export const checkpointFromFlags = (values: {
+  readonly checkpoint?: string | undefined;
+  readonly model?: string | undefined;
+}): string => {
+  if (values.checkpoint !== undefined && values.model !== undefined)
+    throw new UsageError("give --checkpoint or --model, not both");
   if (values.checkpoint !== undefined) return values.checkpoint;
   try {
     return pretrainedCheckpoint(values.model ?? DEFAULT_PRETRAINED);

@@ -1,8 +1,15 @@
 import * as E from "fp-ts/Either";
-import type { AnyWeighting, GradientWeighting } from "../../core/index.js";
-import { isEpochAware, isTwoPhase } from "../../core/index.js";
-import { endEpochEvery, GRADIENT_STRATEGIES, gradientStrategyFromFlags, observeOnNextStep, STRATEGIES, strategyFromFlags } from "../../strategies/index.js";
-import { UsageError, numberFlag } from "../args.js";
+
+import { isEpochAware, isTwoPhase, type AnyWeighting, type GradientWeighting } from "../../core/index.js";
+import {
+  endEpochEvery,
+  GRADIENT_STRATEGIES,
+  gradientStrategyFromFlags,
+  observeOnNextStep,
+  STRATEGIES,
+  strategyFromFlags,
+} from "../../strategies/index.js";
+import { numberFlag, UsageError } from "../args.js";
 
 /**
  * The `--strategy NAME` resolver for `art-mtl replay`: builds any built-in strategy from the
@@ -32,12 +39,16 @@ export const REPLAY_OWN_FLAGS = ["input", "diagnostics", "help", "strategy", "ep
  * Object.keys(REPLAY_STRATEGY_FLAG_SPEC) // ["preset", "tau", ..., "seed", "temperature", ..., "epoch-length"]
  * REPLAY_STRATEGY_FLAG_SPEC["released-ema-bug"] // { type: "boolean" }
  */
-export const REPLAY_STRATEGY_FLAG_SPEC: Readonly<Record<string, { readonly type: "string" | "boolean" }>> = Object.fromEntries([
-  ...[...Object.values(STRATEGIES), ...Object.values(GRADIENT_STRATEGIES)].flatMap((entry) =>
-    Object.entries(entry.flags).map(([flag, spec]) => [flag, { type: spec.kind === "boolean" ? ("boolean" as const) : ("string" as const) }] as const),
-  ),
-  ["epoch-length", { type: "string" as const }],
-]);
+export const REPLAY_STRATEGY_FLAG_SPEC: Readonly<Record<string, { readonly type: "string" | "boolean" }>> =
+  Object.fromEntries([
+    ...[...Object.values(STRATEGIES), ...Object.values(GRADIENT_STRATEGIES)].flatMap((entry) =>
+      Object.entries(entry.flags).map(
+        ([flag, spec]) =>
+          [flag, { type: spec.kind === "boolean" ? ("boolean" as const) : ("string" as const) }] as const,
+      ),
+    ),
+    ["epoch-length", { type: "string" as const }],
+  ]);
 
 /**
  * Resolves `--strategy NAME` and its flags to a plain `Weighting` for replay; throws a
@@ -48,13 +59,24 @@ export const REPLAY_STRATEGY_FLAG_SPEC: Readonly<Record<string, { readonly type:
  * resolveReplayStrategy("dwa", { "epoch-length": "100" })       // endEpochEvery(100, dwa())
  * resolveReplayStrategy("famo", {})                             // observeOnNextStep(famo())
  */
-export const resolveReplayStrategy = (name: string, flags: Record<string, string | boolean | undefined>): AnyWeighting => {
+export const resolveReplayStrategy = (
+  name: string,
+  flags: Record<string, string | boolean | undefined>,
+): AnyWeighting => {
   const built = strategyFromFlags(name, flags, REPLAY_OWN_FLAGS);
   if (E.isLeft(built)) throw new UsageError(built.left.errors.join("; "));
   const weighting = built.right;
-  const epochLength = numberFlag("epoch-length", flags["epoch-length"] as string | undefined, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
+  const epochLength = numberFlag(
+    "epoch-length",
+    flags["epoch-length"] as string | undefined,
+    (n) => Number.isInteger(n) && n >= 1,
+    "an integer >= 1",
+  );
   if (isEpochAware(weighting)) {
-    if (epochLength === undefined) throw new UsageError(`--epoch-length: required for strategy ${name} (replay has no epoch markers; endEpoch is called every N lines)`);
+    if (epochLength === undefined)
+      throw new UsageError(
+        `--epoch-length: required for strategy ${name} (replay has no epoch markers; endEpoch is called every N lines)`,
+      );
     return endEpochEvery(epochLength, weighting);
   }
   if (epochLength !== undefined) throw new UsageError(`--epoch-length: strategy ${name} has no epochs`);
@@ -69,7 +91,10 @@ export const resolveReplayStrategy = (name: string, flags: Record<string, string
  * @example
  * resolveGradientReplayStrategy("pcgrad", { seed: "3" }) // pcgrad({ seed: 3 })
  */
-export const resolveGradientReplayStrategy = (name: string, flags: Record<string, string | boolean | undefined>): GradientWeighting<unknown> => {
+export const resolveGradientReplayStrategy = (
+  name: string,
+  flags: Record<string, string | boolean | undefined>,
+): GradientWeighting<unknown> => {
   if (flags["epoch-length"] !== undefined) throw new UsageError(`--epoch-length: strategy ${name} has no epochs`);
   const built = gradientStrategyFromFlags(name, flags, REPLAY_OWN_FLAGS);
   if (E.isLeft(built)) throw new UsageError(built.left.errors.join("; "));

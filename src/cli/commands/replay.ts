@@ -1,11 +1,15 @@
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import * as E from "fp-ts/Either";
+
 import type { AnyWeighting, GradientStepInput, GradientWeighting, TaskLosses } from "../../core/index.js";
 import { isGradientStrategyName } from "../../strategies/index.js";
-import type { CommandIo } from "../args.js";
-import { UsageError, parseFlags } from "../args.js";
-import { REPLAY_STRATEGY_FLAG_SPEC, resolveGradientReplayStrategy, resolveReplayStrategy } from "./replay-strategies.js";
+import { parseFlags, UsageError, type CommandIo } from "../args.js";
+import {
+  REPLAY_STRATEGY_FLAG_SPEC,
+  resolveGradientReplayStrategy,
+  resolveReplayStrategy,
+} from "./replay-strategies.js";
 
 /**
  * `art-mtl replay`: the conformance runner of the spec. Reads JSON Lines of
@@ -29,7 +33,7 @@ Reads JSON Lines {"losses":[...]} (null = absent task) from --input or stdin and
 Gradient-aware strategies read {"losses":[...],"gramian":[[...],...]} or
 {"losses":[...],"gradients":[[...],null,...]} (the Gramian is then formed from them) and write
 {"step":N,"coefficients":[...]} (plus "direction" for graddrop and db-mtl).
-Each output line is written as soon as its input line is read (replay can be a co-process).`
+Each output line is written as soon as its input line is read (replay can be a co-process).`;
 
 // The runner's own flags; every strategy's flags (--tau, --seed, ...) come from the registry.
 const ownFlagSpec = {
@@ -45,7 +49,10 @@ const ownFlagSpec = {
  * to its flag, so command lines such as `--initial-log-variance -0.5` work as written. No flag
  * of replay looks like a negative number, so nothing else changes meaning.
  */
-const joinNegativeValues = (argv: readonly string[], spec: Readonly<Record<string, { readonly type: string }>>): string[] => {
+const joinNegativeValues = (
+  argv: readonly string[],
+  spec: Readonly<Record<string, { readonly type: string }>>,
+): string[] => {
   const joined: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -139,14 +146,18 @@ export const parseGradientReplayLine = (line: string): E.Either<string, Gradient
   } catch (error) {
     return E.left(`not valid JSON (${(error as Error).message})`);
   }
-  if (typeof value !== "object" || value === null) return E.left('expected an object {"losses":[...],"gramian":[[...],...]}');
+  if (typeof value !== "object" || value === null)
+    return E.left('expected an object {"losses":[...],"gramian":[[...],...]}');
   const record = value as { losses?: unknown; gramian?: unknown; gradients?: unknown };
   const losses = parseReplayLine(JSON.stringify({ losses: record.losses }));
   if (E.isLeft(losses)) return losses;
   const isMatrix = (m: unknown, nullRows: boolean): boolean =>
-    Array.isArray(m) && m.every((row) => (nullRows && row === null) || (Array.isArray(row) && row.every((x) => typeof x === "number")));
-  if (record.gramian !== undefined && !isMatrix(record.gramian, false)) return E.left('"gramian": expected an array of rows of numbers');
-  if (record.gradients !== undefined && !isMatrix(record.gradients, true)) return E.left('"gradients": expected an array of rows of numbers (null for an absent task)');
+    Array.isArray(m) &&
+    m.every((row) => (nullRows && row === null) || (Array.isArray(row) && row.every((x) => typeof x === "number")));
+  if (record.gramian !== undefined && !isMatrix(record.gramian, false))
+    return E.left('"gramian": expected an array of rows of numbers');
+  if (record.gradients !== undefined && !isMatrix(record.gradients, true))
+    return E.left('"gradients": expected an array of rows of numbers (null for an absent task)');
   return E.right({
     losses: losses.right,
     ...(record.gramian === undefined ? {} : { gramian: record.gramian as number[][] }),
@@ -223,7 +234,9 @@ export const replayCommand = async (argv: readonly string[], io: CommandIo): Pro
   if (inputPath !== undefined) {
     await new Promise<void>((resolve, reject) => {
       (stream as ReturnType<typeof createReadStream>).once("open", () => resolve());
-      (stream as ReturnType<typeof createReadStream>).once("error", (error: Error) => reject(new UsageError(`--input: cannot read ${inputPath} (${error.message})`)));
+      (stream as ReturnType<typeof createReadStream>).once("error", (error: Error) =>
+        reject(new UsageError(`--input: cannot read ${inputPath} (${error.message})`)),
+      );
     });
   }
   const lines = createInterface({ input: stream, crlfDelay: Infinity });

@@ -1,10 +1,18 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { RunData, SampleGrid, TaskName } from "../../restoration/index.js";
-import { computeSampleGrid, loadEvalPairs, loadTrainedSession, readRun, renderReport } from "../../restoration/index.js";
+
 import { writeFileAtomic } from "../../platform/atomic-write.js";
-import type { CommandIo } from "../args.js";
-import { numberFlag, parseFlags, UsageError } from "../args.js";
+import {
+  computeSampleGrid,
+  loadEvalPairs,
+  loadTrainedSession,
+  readRun,
+  renderReport,
+  type RunData,
+  type SampleGrid,
+  type TaskName,
+} from "../../restoration/index.js";
+import { numberFlag, parseFlags, UsageError, type CommandIo } from "../args.js";
 import { asUsageError } from "./shared.js";
 
 /**
@@ -23,16 +31,23 @@ every run has a checkpoint. -o defaults to RUN_DIR/report.html for one run, repo
                   first run's eval data)
   --no-samples    leave the pictures out`;
 
-
 /** Restores the first evaluation image of each task with every run's checkpoint. */
 async function sampleGridFor(runs: readonly RunData[], data: string | undefined): Promise<SampleGrid> {
   const evalData = (runs[0]?.config?.eval as { data?: unknown } | undefined)?.data;
-  const source = data ?? (typeof evalData === "string" && (evalData === "procedural" || existsSync(evalData)) ? evalData : "procedural");
+  const source =
+    data ??
+    (typeof evalData === "string" && (evalData === "procedural" || existsSync(evalData)) ? evalData : "procedural");
   const tasks = [...new Set(runs.flatMap((run) => run.tasks))] as TaskName[];
   const pairs = await loadEvalPairs({ data: source, tasks, images: 1, size: 64 });
   const models = [];
-  for (const run of runs) models.push({ label: run.name, session: await loadTrainedSession(join(run.dir, "checkpoint")) });
-  const grid = await computeSampleGrid(models, pairs, tasks, `Images: ${source === "procedural" ? "fixed-seed procedural images" : source}, the first of each task`);
+  for (const run of runs)
+    models.push({ label: run.name, session: await loadTrainedSession(join(run.dir, "checkpoint")) });
+  const grid = await computeSampleGrid(
+    models,
+    pairs,
+    tasks,
+    `Images: ${source === "procedural" ? "fixed-seed procedural images" : source}, the first of each task`,
+  );
   for (const { session } of models) session.model.dispose();
   return grid;
 }
@@ -65,8 +80,10 @@ export const reportCommand = async (argv: readonly string[], io: CommandIo): Pro
       asUsageError(error);
     }
   }
-  const output = values.output ?? (runs.length === 1 ? resolve(positionals[0] as string, "report.html") : "report.html");
-  if (values.samples !== undefined && values["no-samples"] === true) throw new UsageError("give --samples or --no-samples, not both");
+  const output =
+    values.output ?? (runs.length === 1 ? resolve(positionals[0] as string, "report.html") : "report.html");
+  if (values.samples !== undefined && values["no-samples"] === true)
+    throw new UsageError("give --samples or --no-samples, not both");
   let samples: SampleGrid | undefined;
   const withCheckpoints = runs.every((run) => existsSync(join(run.dir, "checkpoint", "manifest.json")));
   if (values["no-samples"] !== true && (withCheckpoints || values.samples !== undefined)) {
@@ -79,8 +96,14 @@ export const reportCommand = async (argv: readonly string[], io: CommandIo): Pro
       io.stderr(`note: no before/after pictures (${(error as Error).message}); the rest of the report is written\n`);
     }
   }
-  const html = renderReport(runs, { ...(values.title === undefined ? {} : { title: values.title }), ...(smoothing === undefined ? {} : { smoothing }), ...(samples === undefined ? {} : { samples }) });
+  const html = renderReport(runs, {
+    ...(values.title === undefined ? {} : { title: values.title }),
+    ...(smoothing === undefined ? {} : { smoothing }),
+    ...(samples === undefined ? {} : { samples }),
+  });
   writeFileAtomic(output, html);
-  io.stdout(`wrote ${output} (${runs.length} run${runs.length === 1 ? "" : "s"}, ${(html.length / 1024).toFixed(0)} KiB)\n`);
+  io.stdout(
+    `wrote ${output} (${runs.length} run${runs.length === 1 ? "" : "s"}, ${(html.length / 1024).toFixed(0)} KiB)\n`,
+  );
   return 0;
 };

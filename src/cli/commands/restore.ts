@@ -1,14 +1,29 @@
 import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import type { RgbImage } from "../../restoration/index.js";
+
 import {
-  decodeImage, decodePngAlpha, DEFAULT_PRETRAINED, encodeJpeg, encodePng, forwardFor, isModelDirectory, listImageFiles, loadRestorationModel, loadTf,
-  loadTrainedSession, modelDirectoryHandler, multipleOfFor, pngFacts, PRETRAINED_MODELS, ProgressBar, restoreImage,
+  decodeImage,
+  decodePngAlpha,
+  DEFAULT_PRETRAINED,
+  encodeJpeg,
+  encodePng,
+  forwardFor,
+  isModelDirectory,
+  listImageFiles,
+  loadRestorationModel,
+  loadTf,
+  loadTrainedSession,
+  modelDirectoryHandler,
+  multipleOfFor,
+  pngFacts,
+  PRETRAINED_MODELS,
+  ProgressBar,
+  restoreImage,
+  type RgbImage,
 } from "../../restoration/index.js";
-import { checkpointFromFlags } from "./model-flags.js";
 import { AdapterError } from "../../tfjs/index.js";
-import type { CommandIo } from "../args.js";
-import { choiceFlag, numberFlag, parseFlags, UsageError } from "../args.js";
+import { choiceFlag, numberFlag, parseFlags, UsageError, type CommandIo } from "../args.js";
+import { checkpointFromFlags } from "./model-flags.js";
 import { asUsageError, stderrIsTTY, userMessageOf } from "./shared.js";
 
 /**
@@ -51,7 +66,8 @@ export const outputFormatOf = (path: string): "png" | "jpeg" => {
   const ext = extname(path).toLowerCase();
   if (ext === "") return "png";
   const format = OUTPUT_FORMATS[ext];
-  if (format === undefined) throw new UsageError(`-o ${path}: cannot write ${ext} images; restore writes PNG (.png) or JPEG (.jpg, .jpeg)`);
+  if (format === undefined)
+    throw new UsageError(`-o ${path}: cannot write ${ext} images; restore writes PNG (.png) or JPEG (.jpg, .jpeg)`);
   return format;
 };
 
@@ -68,18 +84,34 @@ const canonical = (path: string): string => {
  * Where each input's restored image goes, checked before any model is loaded: an output that is
  * an input (or, for a folder, the input folder itself) is refused unless `overwrite`.
  */
-export const restoreTargets = (input: string, isDir: boolean, files: readonly string[], output: string, overwrite: boolean, folderFormat: "png" | "jpeg" = "png"): string[] => {
+export const restoreTargets = (
+  input: string,
+  isDir: boolean,
+  files: readonly string[],
+  output: string,
+  overwrite: boolean,
+  folderFormat: "png" | "jpeg" = "png",
+): string[] => {
   const outputIsDir = statSync(output, { throwIfNoEntry: false })?.isDirectory() === true;
   if (isDir) {
-    if (statSync(output, { throwIfNoEntry: false })?.isFile() === true) throw new UsageError(`-o ${output}: is a file; restoring a folder needs an output folder`);
+    if (statSync(output, { throwIfNoEntry: false })?.isFile() === true)
+      throw new UsageError(`-o ${output}: is a file; restoring a folder needs an output folder`);
     if (!overwrite && canonical(output) === canonical(input)) {
-      throw new UsageError(`-o ${output}: is the input folder itself; restore into another folder, or pass --overwrite to write the PNGs next to the originals`);
+      throw new UsageError(
+        `-o ${output}: is the input folder itself; restore into another folder, or pass --overwrite to write the PNGs next to the originals`,
+      );
     }
   }
   const inputs = new Set(files.map(canonical));
   return files.map((file) => {
-    const out = isDir || outputIsDir ? join(output, `${basename(file, extname(file))}.${folderFormat === "jpeg" ? "jpg" : "png"}`) : output;
-    if (!overwrite && inputs.has(canonical(out))) throw new UsageError(`${out}: is an input image; refusing to overwrite it (choose another -o, or pass --overwrite)`);
+    const out =
+      isDir || outputIsDir
+        ? join(output, `${basename(file, extname(file))}.${folderFormat === "jpeg" ? "jpg" : "png"}`)
+        : output;
+    if (!overwrite && inputs.has(canonical(out)))
+      throw new UsageError(
+        `${out}: is an input image; refusing to overwrite it (choose another -o, or pass --overwrite)`,
+      );
     return out;
   });
 };
@@ -88,7 +120,14 @@ export const restoreTargets = (input: string, isDir: boolean, files: readonly st
  * Writes a restored image in `format`, keeping what the input PNG had beyond RGB where the
  * format can hold it (alpha, gray, 16 bits); returns notes on what was kept or dropped.
  */
-const writeRestored = (out: string, format: "png" | "jpeg", restored: RgbImage, inputBytes: Uint8Array, file: string, options: { readonly quality: number; readonly rgb: boolean }): string[] => {
+const writeRestored = (
+  out: string,
+  format: "png" | "jpeg",
+  restored: RgbImage,
+  inputBytes: Uint8Array,
+  file: string,
+  options: { readonly quality: number; readonly rgb: boolean },
+): string[] => {
   const facts = pngFacts(inputBytes);
   const notes: string[] = [];
   let encoded: Uint8Array;
@@ -152,13 +191,31 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
     io.stdout(RESTORE_USAGE + "\n");
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`expected one input (got ${positionals.length})\n${RESTORE_USAGE}`);
+  if (positionals.length !== 1)
+    throw new UsageError(`expected one input (got ${positionals.length})\n${RESTORE_USAGE}`);
   if (values.output === undefined) throw new UsageError("-o OUT is required");
   const tile = numberFlag("tile", values.tile, (n) => Number.isInteger(n) && n >= 16, "an integer >= 16") ?? 256;
-  const overlap = numberFlag("overlap", values.overlap, (n) => Number.isInteger(n) && n >= 0 && n < tile / 2, `an integer in [0, ${Math.ceil(tile / 2) - 1}]`) ?? 16;
+  const overlap =
+    numberFlag(
+      "overlap",
+      values.overlap,
+      (n) => Number.isInteger(n) && n >= 0 && n < tile / 2,
+      `an integer in [0, ${Math.ceil(tile / 2) - 1}]`,
+    ) ?? 16;
   const backend = choiceFlag("backend", values.backend, ["auto", "wasm", "cpu", "node", "node-gpu", "webgpu"] as const);
-  const maxPixels = numberFlag("max-pixels", values["max-pixels"], (n) => Number.isSafeInteger(n) && n >= 1, "an integer >= 1");
-  const quality = numberFlag("quality", values.quality, (n) => Number.isInteger(n) && n >= 1 && n <= 100, "an integer from 1 to 100") ?? 95;
+  const maxPixels = numberFlag(
+    "max-pixels",
+    values["max-pixels"],
+    (n) => Number.isSafeInteger(n) && n >= 1,
+    "an integer >= 1",
+  );
+  const quality =
+    numberFlag(
+      "quality",
+      values.quality,
+      (n) => Number.isInteger(n) && n >= 1 && n <= 100,
+      "an integer from 1 to 100",
+    ) ?? 95;
   const folderFormat = choiceFlag("format", values.format, ["png", "jpeg"] as const) ?? "png";
   const input = positionals[0] as string;
   let isDir: boolean;
@@ -175,16 +232,23 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
     try {
       mkdirSync(folder, { recursive: true });
     } catch (error) {
-      throw new UsageError(`-o ${values.output}: cannot create the folder ${folder} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new UsageError(
+        `-o ${values.output}: cannot create the folder ${folder} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
   }
   const checkpoint = checkpointFromFlags(values);
   const session = await loadForInference(checkpoint, backend).catch(asUsageError);
   const task = values.task;
   if (task !== undefined && !session.config.tasks.includes(task as never)) {
-    throw new UsageError(`--task: this model restores ${session.config.tasks.join(", ")} (got ${JSON.stringify(task)})`);
+    throw new UsageError(
+      `--task: this model restores ${session.config.tasks.join(", ")} (got ${JSON.stringify(task)})`,
+    );
   }
-  if (session.model.spec.taskPrompt === true && task === undefined) io.stderr(`note: no --task given: the model guesses what is wrong (its blind path); --task ${session.config.tasks.join("|")} restores better\n`);
+  if (session.model.spec.taskPrompt === true && task === undefined)
+    io.stderr(
+      `note: no --task given: the model guesses what is wrong (its blind path); --task ${session.config.tasks.join("|")} restores better\n`,
+    );
   const forward = forwardFor(session, task);
   const multipleOf = multipleOfFor(session.model.spec);
   for (const [i, file] of files.entries()) {
@@ -197,7 +261,8 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
     } catch (error) {
       const message = userMessageOf(error);
       if (message !== undefined) throw new UsageError(message);
-      if ((error as NodeJS.ErrnoException).code !== undefined) throw new UsageError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code})`);
+      if ((error as NodeJS.ErrnoException).code !== undefined)
+        throw new UsageError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code})`);
       throw error;
     }
     const out = targets[i] as string;
@@ -205,13 +270,22 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
     let bar: ProgressBar | undefined;
     const onTile = (done: number, total: number) => {
       if (values.quiet === true || total === 1) return;
-      bar ??= new ProgressBar(`${basename(file)} tiles`, total, 0, { write: io.stderr, isTTY: stderrIsTTY(io), plainEvery: 10 });
+      bar ??= new ProgressBar(`${basename(file)} tiles`, total, 0, {
+        write: io.stderr,
+        isTTY: stderrIsTTY(io),
+        plainEvery: 10,
+      });
       bar.update(done);
     };
     const restored = await restoreImage(session.tf, forward, img, { tile, overlap, multipleOf, onTile });
     (bar as ProgressBar | undefined)?.finish();
-    const kept = writeRestored(out, formats[i] as "png" | "jpeg", restored, bytes, file, { quality, rgb: values.rgb === true });
-    io.stderr(`${file} (${img.width}x${img.height}) → ${out} in ${((performance.now() - started) / 1000).toFixed(1)} s${kept.length === 0 ? "" : ` (${kept.join("; ")})`}\n`);
+    const kept = writeRestored(out, formats[i] as "png" | "jpeg", restored, bytes, file, {
+      quality,
+      rgb: values.rgb === true,
+    });
+    io.stderr(
+      `${file} (${img.width}x${img.height}) → ${out} in ${((performance.now() - started) / 1000).toFixed(1)} s${kept.length === 0 ? "" : ` (${kept.join("; ")})`}\n`,
+    );
   }
   return 0;
 };

@@ -1,6 +1,5 @@
 import { ParallelTrainingError } from "../../restoration/index.js";
-import type { CommandIo } from "../args.js";
-import { processIo, UsageError } from "../args.js";
+import { processIo, UsageError, type CommandIo } from "../args.js";
 
 /** Helpers the commands share (so that no command imports another). */
 

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
+
 import { ParallelTrainingError, readTrainConfigFile, trainRun } from "../../restoration/index.js";
-import type { CommandIo } from "../args.js";
-import { numberFlag, parseFlags, UsageError } from "../args.js";
+import { numberFlag, parseFlags, UsageError, type CommandIo } from "../args.js";
 import { asUsageError, stderrIsTTY } from "./shared.js";
 
 /**
@@ -50,13 +50,20 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
     return 0;
   }
   if (values.config === undefined) throw new UsageError(`--config FILE is required\n${TRAIN_USAGE}`);
-  if (values.resume === true && values.force === true) throw new UsageError("--resume and --force contradict each other");
+  if (values.resume === true && values.force === true)
+    throw new UsageError("--resume and --force contradict each other");
   const steps = numberFlag("steps", values.steps, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
-  const workers = values.workers === "auto" ? "auto" : numberFlag("workers", values.workers, (n) => Number.isInteger(n) && n >= 1, '"auto" or an integer >= 1');
+  const workers =
+    values.workers === "auto"
+      ? "auto"
+      : numberFlag("workers", values.workers, (n) => Number.isInteger(n) && n >= 1, '"auto" or an integer >= 1');
   let config;
   try {
     // --steps goes in before the defaults are filled in (the step schedule's default `every` depends on it).
-    config = readTrainConfigFile(values.config, { ...(steps === undefined ? {} : { steps }), ...(workers === undefined ? {} : { workers }) });
+    config = readTrainConfigFile(values.config, {
+      ...(steps === undefined ? {} : { steps }),
+      ...(workers === undefined ? {} : { workers }),
+    });
   } catch (error) {
     return asUsageError(error);
   }
@@ -70,7 +77,9 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
   let received: StopSignal | undefined;
   const onSignal = (signal: StopSignal) => {
     received = signal;
-    io.stderr(`\n${signal}: finishing the current step and writing a checkpoint (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to kill)\n`);
+    io.stderr(
+      `\n${signal}: finishing the current step and writing a checkpoint (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to kill)\n`,
+    );
     controller.abort();
     removeHandlers();
   };
@@ -86,7 +95,9 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
         force: values.force === true,
         signal: controller.signal,
         log: (line) => io.stderr(line + "\n"),
-        ...(values.quiet === true ? {} : { progress: { write: io.stderr, isTTY: stderrIsTTY(io), columns: process.stderr.columns ?? 120 } }),
+        ...(values.quiet === true
+          ? {}
+          : { progress: { write: io.stderr, isTTY: stderrIsTTY(io), columns: process.stderr.columns ?? 120 } }),
       });
     } catch (error) {
       if (!(error instanceof ParallelTrainingError)) return asUsageError(error);
@@ -95,11 +106,18 @@ export const trainCommand = async (argv: readonly string[], io: CommandIo): Prom
       return 1;
     }
     if (outcome.interrupted) {
-      io.stderr(`stopped at step ${outcome.step}; checkpoint in ${resolve(outcome.runDir, "checkpoint")}; continue with --resume\n`);
+      io.stderr(
+        `stopped at step ${outcome.step}; checkpoint in ${resolve(outcome.runDir, "checkpoint")}; continue with --resume\n`,
+      );
       return STOP_EXIT_CODES[received ?? "SIGINT"];
     }
-    io.stdout(`trained ${config.name} to step ${outcome.step} in ${outcome.seconds.toFixed(1)} s; run directory ${outcome.runDir}\n`);
-    if (outcome.evaluation !== undefined) io.stdout(`mean PSNR ${outcome.evaluation.mean.psnr.toFixed(2)} dB, SSIM ${outcome.evaluation.mean.ssim.toFixed(4)} (eval.json)\n`);
+    io.stdout(
+      `trained ${config.name} to step ${outcome.step} in ${outcome.seconds.toFixed(1)} s; run directory ${outcome.runDir}\n`,
+    );
+    if (outcome.evaluation !== undefined)
+      io.stdout(
+        `mean PSNR ${outcome.evaluation.mean.psnr.toFixed(2)} dB, SSIM ${outcome.evaluation.mean.ssim.toFixed(4)} (eval.json)\n`,
+      );
     return 0;
   } finally {
     removeHandlers();

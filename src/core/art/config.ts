@@ -1,8 +1,8 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, PositiveFinite, TaskNames, UnitRate } from "../codecs.js";
-import type { ConfigError } from "../errors.js";
-import { invalidConfig, MAX_TASKS } from "../errors.js";
+import { invalidConfig, MAX_TASKS, type ConfigError } from "../errors.js";
 import { formatDecodeErrors } from "../report.js";
 import { strictPartial } from "../strict.js";
 
@@ -104,12 +104,19 @@ export const RELEASED_EMA_BUG_TASK = 2;
  * releasedEmaBugProblems({ preset: "paper", numTasks: 3, releasedEmaBug: true })
  * // ["releasedEmaBug: needs preset official, the released code's rule (got preset paper)"]
  */
-export const releasedEmaBugProblems = (config: { readonly preset: ArtPreset; readonly numTasks: number; readonly releasedEmaBug?: boolean }): string[] => {
+export const releasedEmaBugProblems = (config: {
+  readonly preset: ArtPreset;
+  readonly numTasks: number;
+  readonly releasedEmaBug?: boolean;
+}): string[] => {
   if (config.releasedEmaBug !== true) return [];
   const problems: string[] = [];
-  if (config.preset !== "official") problems.push(`releasedEmaBug: needs preset official, the released code's rule (got preset ${config.preset})`);
+  if (config.preset !== "official")
+    problems.push(`releasedEmaBug: needs preset official, the released code's rule (got preset ${config.preset})`);
   if (config.numTasks !== RELEASED_EMA_BUG_TASK + 1) {
-    problems.push(`releasedEmaBug: needs numTasks ${RELEASED_EMA_BUG_TASK + 1}, the released code's task count (got numTasks ${config.numTasks})`);
+    problems.push(
+      `releasedEmaBug: needs numTasks ${RELEASED_EMA_BUG_TASK + 1}, the released code's task count (got numTasks ${config.numTasks})`,
+    );
   }
   return problems;
 };
@@ -128,12 +135,17 @@ export const resolveArtConfig = (options: unknown): E.Either<ConfigError, ArtCon
     decoded = ArtOptions.decode(options);
   } catch (error) {
     // A getter or a Proxy that throws: the options cannot be read, which is the caller's input.
-    return E.left(invalidConfig([`options: cannot be read (reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`]));
+    return E.left(
+      invalidConfig([
+        `options: cannot be read (reading them threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`,
+      ]),
+    );
   }
   if (E.isLeft(decoded)) return E.left(invalidConfig(formatDecodeErrors(decoded.left)));
   const o = decoded.right;
   const numTasks = o.numTasks ?? o.taskNames?.length;
-  if (numTasks === undefined) return E.left(invalidConfig(["numTasks: required when taskNames is not given (got undefined)"]));
+  if (numTasks === undefined)
+    return E.left(invalidConfig(["numTasks: required when taskNames is not given (got undefined)"]));
   if (numTasks > MAX_TASKS) return E.left(invalidConfig([`numTasks: at most ${MAX_TASKS} (got ${numTasks})`]));
   if (o.taskNames !== undefined && o.taskNames.length !== numTasks) {
     return E.left(

@@ -1,8 +1,7 @@
 import type { Weighting } from "../weighting.js";
 import type { ArtOptions } from "./config.js";
 import { initArt, stepArt } from "./rule.js";
-import type { ArtState } from "./state.js";
-import { ArtStateCodec } from "./state.js";
+import { ArtStateCodec, type ArtState } from "./state.js";
 
 export * from "./config.js";
 export * from "./state.js";

@@ -1,12 +1,10 @@
 import * as E from "fp-ts/Either";
-import type { StepError } from "../errors.js";
-import { invalidLoss, invalidState, noPresentTask, wrongLength } from "../errors.js";
+
+import { invalidLoss, invalidState, noPresentTask, wrongLength, type ConfigError, type StepError } from "../errors.js";
 import { checkLossEntry, guardLosses } from "../losses.js";
 import { softmaxPresent } from "../softmax.js";
 import type { TaskLosses, WeightingStep } from "../weighting.js";
-import type { ArtConfig } from "./config.js";
-import { OFFICIAL_INITIAL_VALUE, RELEASED_EMA_BUG_TASK, resolveArtConfig } from "./config.js";
-import type { ConfigError } from "../errors.js";
+import { OFFICIAL_INITIAL_VALUE, RELEASED_EMA_BUG_TASK, resolveArtConfig, type ArtConfig } from "./config.js";
 import type { ArtState, ArtTaskState } from "./state.js";
 
 /**
@@ -45,7 +43,12 @@ export const initArt = (options: unknown): E.Either<ConfigError, ArtState> =>
   E.map((config: ArtConfig): ArtState => {
     const official = config.preset === "official";
     const start: ArtTaskState = official
-      ? Object.freeze({ seen: false, ema: OFFICIAL_INITIAL_VALUE, min: OFFICIAL_INITIAL_VALUE, prev: OFFICIAL_INITIAL_VALUE })
+      ? Object.freeze({
+          seen: false,
+          ema: OFFICIAL_INITIAL_VALUE,
+          min: OFFICIAL_INITIAL_VALUE,
+          prev: OFFICIAL_INITIAL_VALUE,
+        })
       : UNSEEN;
     return { kind: "art", version: 1, config, step: 0, tasks: Array.from({ length: config.numTasks }, () => start) };
   })(resolveArtConfig(options));
@@ -73,7 +76,8 @@ export const artDomainDescription = (config: ArtConfig): string => {
  * stepArt(s0.right, [0.2, null, 0.05])           // Right({ state, weights: [w0, 0, w2], diagnostics })
  * stepArt(s0.right, [0.2, NaN, 0.05])            // Left(InvalidLoss "task 1: invalid loss NaN: ...")
  */
-export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError, ArtStep> => guardLosses(stepArtOnCopy)(state, losses);
+export const stepArt = (state: ArtState, losses: TaskLosses): E.Either<StepError, ArtStep> =>
+  guardLosses(stepArtOnCopy)(state, losses);
 
 const stepArtOnCopy = (state: ArtState, losses: TaskLosses): E.Either<StepError, ArtStep> => {
   const config = state.config;
@@ -143,7 +147,11 @@ const stepArtOnCopy = (state: ArtState, losses: TaskLosses): E.Either<StepError,
     // Only an inconsistent state (e.g. a hand-edited checkpoint with min = 1 under gcw=log) can
     // make the score undefined; say so instead of returning NaN weights.
     if (Number.isNaN(score)) {
-      return E.left(invalidState([`tasks.${k}: the state gives an undefined score for loss ${loss} (s = ${localRate}, r = ${globalWeight}); ema, min or prev is inconsistent`]));
+      return E.left(
+        invalidState([
+          `tasks.${k}: the state gives an undefined score for loss ${loss} (s = ${localRate}, r = ${globalWeight}); ema, min or prev is inconsistent`,
+        ]),
+      );
     }
     z[k] = score;
     // The EMA of positive losses is positive, but a convex combination of subnormal values can

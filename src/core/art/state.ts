@@ -1,6 +1,7 @@
 import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
+
 import { NonNegativeInt, NullableFinite } from "../codecs.js";
 import { ArtConfig, releasedEmaBugProblems } from "./config.js";
 
@@ -56,7 +57,9 @@ export const artStateProblems = (state: ArtState): string[] => {
     const mustHaveValues = task.seen || official;
     for (const [field, value] of Object.entries(values)) {
       if (mustHaveValues && (value === null || value <= 0)) {
-        problems.push(`tasks.${k}.${field}: expected a number > 0 for a ${task.seen ? "seen" : "official-preset"} task (got ${value})`);
+        problems.push(
+          `tasks.${k}.${field}: expected a number > 0 for a ${task.seen ? "seen" : "official-preset"} task (got ${value})`,
+        );
       }
       if (!mustHaveValues && value !== null) {
         problems.push(`tasks.${k}.${field}: expected null for an unseen task (got ${value})`);

@@ -3,8 +3,8 @@
  * asks for, on the second core, and transfers (not copies) their buffers back.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { BatchOptions } from "./batches.js";
-import { BatchSynthesizer } from "./batches.js";
+
+import { BatchSynthesizer, type BatchOptions } from "./batches.js";
 
 /** A request from the main thread: the step and the tasks active at it. */
 export interface BatchRequest {
@@ -16,7 +16,13 @@ export interface BatchRequest {
 export type BatchWorkerMessage =
   | { readonly kind: "batch"; readonly batch: import("./batches.js").Batch }
   | { readonly kind: "warning"; readonly message: string }
-  | { readonly kind: "error"; readonly step: number; readonly name: string; readonly message: string; readonly file?: string };
+  | {
+      readonly kind: "error";
+      readonly step: number;
+      readonly name: string;
+      readonly message: string;
+      readonly file?: string;
+    };
 
 if (parentPort !== null) {
   const port = parentPort;
@@ -29,10 +35,20 @@ if (parentPort !== null) {
     chain = chain.then(async () => {
       try {
         const batch = await synth.batch(request.step, request.active);
-        port.postMessage({ kind: "batch", batch } satisfies BatchWorkerMessage, [batch.inputs.buffer as ArrayBuffer, batch.targets.buffer as ArrayBuffer, batch.taskIds.buffer as ArrayBuffer]);
+        port.postMessage({ kind: "batch", batch } satisfies BatchWorkerMessage, [
+          batch.inputs.buffer as ArrayBuffer,
+          batch.targets.buffer as ArrayBuffer,
+          batch.taskIds.buffer as ArrayBuffer,
+        ]);
       } catch (error) {
         const e = error as Error & { file?: string };
-        port.postMessage({ kind: "error", step: request.step, name: e.name, message: e.message, ...(e.file === undefined ? {} : { file: e.file }) } satisfies BatchWorkerMessage);
+        port.postMessage({
+          kind: "error",
+          step: request.step,
+          name: e.name,
+          message: e.message,
+          ...(e.file === undefined ? {} : { file: e.file }),
+        } satisfies BatchWorkerMessage);
       }
     });
   });

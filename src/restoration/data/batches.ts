@@ -7,12 +7,9 @@
  * Output is flat NHWC Float32Arrays ready for `tf.tensor4d(inputs, shape)` plus `taskIds`.
  */
 import { Rng } from "../../core/random.js";
-import type { TaskName } from "../degradations/degradations.js";
-import { degrade } from "../degradations/degradations.js";
-import type { BadFilePolicy } from "./folder.js";
-import { imageFolderSource } from "./folder.js";
-import type { CleanSource, ProceduralSourceOptions } from "./sources.js";
-import { mixSeed, proceduralSource } from "./sources.js";
+import { degrade, type TaskName } from "../degradations/degradations.js";
+import { imageFolderSource, type BadFilePolicy } from "./folder.js";
+import { mixSeed, proceduralSource, type CleanSource, type ProceduralSourceOptions } from "./sources.js";
 
 /**
  * Where clean patches come from: `"procedural"` (embedded, no files; the default), a procedural
@@ -89,11 +86,17 @@ export interface Batch {
  * taskCounts(14, [1,1,1,1,1,1,1], [0,1,2,3,4,5,6], 0) // [2,2,2,2,2,2,2]
  * taskCounts(8, [1,1,1,1,1,1,1], [0,1,2,3,4,5,6], 3)  // one task (rotating with the step) gets 2
  */
-export function taskCounts(batchSize: number, proportions: readonly number[], active: readonly number[], step: number): number[] {
+export function taskCounts(
+  batchSize: number,
+  proportions: readonly number[],
+  active: readonly number[],
+  step: number,
+): number[] {
   const numTasks = proportions.length;
   const counts = new Array<number>(numTasks).fill(0);
   const activeSet = [...new Set(active)].filter((k) => k >= 0 && k < numTasks && (proportions[k] as number) > 0);
-  if (activeSet.length === 0) throw new RangeError(`no active task with a positive proportion (active: ${JSON.stringify(active)})`);
+  if (activeSet.length === 0)
+    throw new RangeError(`no active task with a positive proportion (active: ${JSON.stringify(active)})`);
   const total = activeSet.reduce((sum, k) => sum + (proportions[k] as number), 0);
   const remainders: { k: number; frac: number }[] = [];
   let assigned = 0;
@@ -117,10 +120,13 @@ export function taskCounts(batchSize: number, proportions: readonly number[], ac
 export function checkBatchOptions(options: BatchOptions): void {
   const { tasks, batchSize, patchSize, proportions } = options;
   if (tasks.length === 0) throw new RangeError("tasks: at least one task is required");
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchSize: expected an integer >= 1 (got ${batchSize})`);
-  if (!(Number.isInteger(patchSize) && patchSize >= 4)) throw new RangeError(`patchSize: expected an integer >= 4 (got ${patchSize})`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new RangeError(`batchSize: expected an integer >= 1 (got ${batchSize})`);
+  if (!(Number.isInteger(patchSize) && patchSize >= 4))
+    throw new RangeError(`patchSize: expected an integer >= 4 (got ${patchSize})`);
   if (proportions !== undefined) {
-    if (proportions.length !== tasks.length) throw new RangeError(`proportions: expected ${tasks.length} values, one per task (got ${proportions.length})`);
+    if (proportions.length !== tasks.length)
+      throw new RangeError(`proportions: expected ${tasks.length} values, one per task (got ${proportions.length})`);
     const bad = proportions.findIndex((p) => !(Number.isFinite(p) && p >= 0));
     if (bad >= 0) throw new RangeError(`proportions[${bad}]: expected a finite number >= 0 (got ${proportions[bad]})`);
   }

@@ -7,15 +7,13 @@
  * the patch, either stops the run with an error naming the file (`onBadFile: "error"`, the
  * default) or is dropped with one warning and never drawn again (`onBadFile: "skip"`).
  */
-import { join, nodeOnly, readdirSync, statSync } from "../../platform/node.js";
 import type { Rng } from "../../core/random.js";
+import { join, nodeOnly, readdirSync, statSync } from "../../platform/node.js";
 import { KitError } from "../errors.js";
-import type { RgbImage } from "../image.js";
-import { ImageTooSmallError } from "../image.js";
+import { ImageTooSmallError, type RgbImage } from "../image.js";
 import { ImageFileError } from "../io/image-file-error.js";
 import { readImage } from "../io/read-image.js";
-import type { CleanSource } from "./sources.js";
-import { randomCrop } from "./sources.js";
+import { randomCrop, type CleanSource } from "./sources.js";
 
 /** File extensions listed as images (the decoder itself goes by the bytes, not the name). */
 export const IMAGE_EXTENSIONS: readonly string[] = [".png", ".jpg", ".jpeg"];
@@ -37,7 +35,8 @@ export class DatasetError extends KitError {
 }
 
 /** True when `name` ends in one of `IMAGE_EXTENSIONS` (case-insensitive). */
-export const isImageFileName = (name: string): boolean => IMAGE_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext));
+export const isImageFileName = (name: string): boolean =>
+  IMAGE_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext));
 
 /**
  * The image files directly inside `dir`, sorted by name (so the index of a file, and hence a
@@ -86,7 +85,8 @@ export interface ImageFolderSource extends CleanSource {
 export function imageFolderSource(dir: string, options: ImageFolderOptions = {}): ImageFolderSource {
   nodeOnly("imageFolderSource", "use proceduralSource(), or a CleanSource of your own over decoded images");
   const files = listImageFiles(dir);
-  if (files.length === 0) throw new DatasetError(dir, `${dir}: no image files (${IMAGE_EXTENSIONS.join(", ")}) in this folder`);
+  if (files.length === 0)
+    throw new DatasetError(dir, `${dir}: no image files (${IMAGE_EXTENSIONS.join(", ")}) in this folder`);
   const policy = options.onBadFile ?? "error";
   const cacheSize = options.cacheSize ?? 64;
   const cache = new Map<number, RgbImage>();
@@ -122,7 +122,10 @@ export function imageFolderSource(dir: string, options: ImageFolderOptions = {})
     drawPatch: async (rng: Rng, patchSize: number, augment: boolean) => {
       for (;;) {
         if (bad.size === files.length) {
-          throw new DatasetError(dir, `${dir}: no usable image left (all ${files.length} skipped; first: ${skipped[0]?.file}: ${skipped[0]?.reason})`);
+          throw new DatasetError(
+            dir,
+            `${dir}: no usable image left (all ${files.length} skipped; first: ${skipped[0]?.file}: ${skipped[0]?.reason})`,
+          );
         }
         // Draw among all files and redraw on a skipped one: the draw sequence of a clean folder
         // stays the same whatever was skipped elsewhere.
@@ -137,7 +140,11 @@ export function imageFolderSource(dir: string, options: ImageFolderOptions = {})
           continue;
         }
         if (img.width < patchSize || img.height < patchSize) {
-          reject(index, `image ${img.width}x${img.height} is smaller than the ${patchSize}x${patchSize} patch`, new ImageTooSmallError(img.width, img.height, patchSize, patchSize));
+          reject(
+            index,
+            `image ${img.width}x${img.height} is smaller than the ${patchSize}x${patchSize} patch`,
+            new ImageTooSmallError(img.width, img.height, patchSize, patchSize),
+          );
           continue;
         }
         return randomCrop(img, rng, patchSize, augment);

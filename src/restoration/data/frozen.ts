@@ -11,20 +11,19 @@
  *
  * It is also a valid `same-name` paired folder.
  */
-import { basename, existsSync, extname, join, mkdirSync, nodeOnly, readFileSync } from "../../platform/node.js";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Rng } from "../../core/random.js";
 import { formatDecodeErrors } from "../../core/report.js";
-import type { TaskName } from "../degradations/degradations.js";
-import { degrade, isTaskName } from "../degradations/degradations.js";
-import type { RgbImage } from "../image.js";
-import { cropImage, fromUint8, toUint8 } from "../image.js";
-import { readImage } from "../io/read-image.js";
+import { writeFileAtomic } from "../../platform/atomic-write.js";
+import { basename, existsSync, extname, join, mkdirSync, nodeOnly, readFileSync } from "../../platform/node.js";
+import { degrade, isTaskName, type TaskName } from "../degradations/degradations.js";
+import { cropImage, fromUint8, toUint8, type RgbImage } from "../image.js";
 import { encodePng } from "../io/png.js";
+import { readImage } from "../io/read-image.js";
 import { DatasetError, listImageFiles } from "./folder.js";
 import { mixSeed, proceduralImageAt } from "./sources.js";
-import { writeFileAtomic } from "../../platform/atomic-write.js";
 
 /** The manifest's version; bumped when its meaning changes. */
 export const FROZEN_SET_VERSION = 1;
@@ -92,7 +91,10 @@ const centreCrop = (img: RgbImage, maxSide: number | undefined): RgbImage => {
 };
 
 /** The clean images of a frozen source, with a name each. */
-async function cleanImages(source: FrozenSource, maxSide: number | undefined): Promise<{ name: string; image: string; img: RgbImage }[]> {
+async function cleanImages(
+  source: FrozenSource,
+  maxSide: number | undefined,
+): Promise<{ name: string; image: string; img: RgbImage }[]> {
   if ("procedural" in source) {
     const { count, size } = source.procedural;
     const seed = source.procedural.seed ?? EVAL_PROCEDURAL_SEED;
@@ -110,11 +112,20 @@ async function cleanImages(source: FrozenSource, maxSide: number | undefined): P
   for (const file of files) {
     const name = basename(file, extname(file));
     const other = byName.get(name);
-    if (other !== undefined) throw new DatasetError(file, `${source.folder}: ${basename(other)} and ${basename(file)} would both be sample "${name}"; rename or remove one`);
+    if (other !== undefined)
+      throw new DatasetError(
+        file,
+        `${source.folder}: ${basename(other)} and ${basename(file)} would both be sample "${name}"; rename or remove one`,
+      );
     byName.set(name, file);
   }
   const out: { name: string; image: string; img: RgbImage }[] = [];
-  for (const file of files) out.push({ name: basename(file, extname(file)), image: basename(file), img: centreCrop(await readImage(file), maxSide) });
+  for (const file of files)
+    out.push({
+      name: basename(file, extname(file)),
+      image: basename(file),
+      img: centreCrop(await readImage(file), maxSide),
+    });
   return out;
 }
 
@@ -140,7 +151,16 @@ export async function frozenPairs(options: FrozenSetOptions): Promise<FrozenPair
     images.forEach((clean, imageIndex) => {
       const seed = mixSeed(mixSeed(options.seed, taskId), imageIndex);
       const { image, params } = degrade(task, clean.img, Rng.seeded(seed));
-      const sample: FrozenSample = { name: `${task}-${clean.name}`, task, taskId, image: clean.image, seed, params: { ...params }, width: clean.img.width, height: clean.img.height };
+      const sample: FrozenSample = {
+        name: `${task}-${clean.name}`,
+        task,
+        taskId,
+        image: clean.image,
+        seed,
+        params: { ...params },
+        width: clean.img.width,
+        height: clean.img.height,
+      };
       pairs.push({ sample, input: quantize(image), target: quantize(clean.img) });
       options.onProgress?.(pairs.length, total);
     });
@@ -204,20 +224,30 @@ export function loadFrozenSet(dir: string): FrozenSet {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new DatasetError(path, `${path}: cannot read the frozen set manifest (${(error as Error).message})`, { cause: error });
+    throw new DatasetError(path, `${path}: cannot read the frozen set manifest (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   const decoded = FrozenManifest.decode(raw);
-  if (E.isLeft(decoded)) throw new DatasetError(path, `${path}: invalid manifest:\n  ${formatDecodeErrors(decoded.left).join("\n  ")}`);
+  if (E.isLeft(decoded))
+    throw new DatasetError(path, `${path}: invalid manifest:\n  ${formatDecodeErrors(decoded.left).join("\n  ")}`);
   const manifest = decoded.right;
   const badTask = manifest.samples.find((s) => !isTaskName(s.task));
-  if (badTask !== undefined) throw new DatasetError(path, `${path}: sample ${badTask.name}: unknown task ${JSON.stringify(badTask.task)}`);
+  if (badTask !== undefined)
+    throw new DatasetError(path, `${path}: sample ${badTask.name}: unknown task ${JSON.stringify(badTask.task)}`);
   return {
     dir,
     manifest,
     load: async (sample) => {
-      const [input, target] = await Promise.all([readImage(join(dir, "input", `${sample.name}.png`)), readImage(join(dir, "target", `${sample.name}.png`))]);
+      const [input, target] = await Promise.all([
+        readImage(join(dir, "input", `${sample.name}.png`)),
+        readImage(join(dir, "target", `${sample.name}.png`)),
+      ]);
       if (input.width !== target.width || input.height !== target.height) {
-        throw new DatasetError(join(dir, "input", `${sample.name}.png`), `${sample.name}: input ${input.width}x${input.height} and target ${target.width}x${target.height} differ in size`);
+        throw new DatasetError(
+          join(dir, "input", `${sample.name}.png`),
+          `${sample.name}: input ${input.width}x${input.height} and target ${target.width}x${target.height} differ in size`,
+        );
       }
       return { input, target };
     },

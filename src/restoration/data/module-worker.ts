@@ -4,7 +4,17 @@
  * does not inherit the parent's loader hooks. Used by the batch prefetch worker and the
  * data-parallel replicas. In the browser build these find nothing (no worker threads there).
  */
-import { createRequire, dirname, existsSync, fileURLToPath, isNodeBuild, join, pathToFileURL, readFileSync, Worker } from "../../platform/node.js";
+import {
+  createRequire,
+  dirname,
+  existsSync,
+  fileURLToPath,
+  isNodeBuild,
+  join,
+  pathToFileURL,
+  readFileSync,
+  Worker,
+} from "../../platform/node.js";
 
 /** The first of `names` (relative to `base`, an `import.meta.url`) that exists, if any. */
 export function findModuleNextTo(base: string, names: readonly string[]): URL | undefined {
@@ -29,7 +39,9 @@ export function tsxEsmApi(): string | undefined {
   if (!isNodeBuild) return undefined;
   try {
     const manifestPath = createRequire(import.meta.url).resolve("tsx/package.json");
-    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports?: Record<string, { import?: string | { default?: string } }> };
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+      exports?: Record<string, { import?: string | { default?: string } }>;
+    };
     const entry = manifest.exports?.["./esm/api"]?.import;
     const file = typeof entry === "string" ? entry : entry?.default;
     return file === undefined ? undefined : pathToFileURL(join(dirname(manifestPath), file)).href;

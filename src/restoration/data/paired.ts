@@ -79,7 +79,11 @@ export function openPairedFolder(root: string, options: PairedFolderOptions = {}
   const inputDir = join(root, options.inputDir ?? "input");
   const targetDir = join(root, options.targetDir ?? "target");
   for (const dir of [inputDir, targetDir]) {
-    if (!existsSync(dir)) throw new DatasetError(dir, `${dir}: folder not found (a paired set needs ${options.inputDir ?? "input"}/ and ${options.targetDir ?? "target"}/)`);
+    if (!existsSync(dir))
+      throw new DatasetError(
+        dir,
+        `${dir}: folder not found (a paired set needs ${options.inputDir ?? "input"}/ and ${options.targetDir ?? "target"}/)`,
+      );
   }
   const inputs = listImageFiles(inputDir);
   const targets = listImageFiles(targetDir);
@@ -88,7 +92,8 @@ export function openPairedFolder(root: string, options: PairedFolderOptions = {}
   for (const target of targets) {
     const key = stem(target);
     const clash = targetsByStem.get(key);
-    if (clash !== undefined) throw new DatasetError(target, `${target}: two targets share the name ${JSON.stringify(key)} (also ${clash})`);
+    if (clash !== undefined)
+      throw new DatasetError(target, `${target}: two targets share the name ${JSON.stringify(key)} (also ${clash})`);
     targetsByStem.set(key, target);
   }
   const wanted = options.layout ?? "auto";
@@ -100,8 +105,14 @@ export function openPairedFolder(root: string, options: PairedFolderOptions = {}
     if (best === undefined || result.unmatched.length < best.unmatched.length) best = result;
   }
   const b = best as { layout: PairedLayout; unmatched: string[] };
-  const how = wanted === "auto" ? "under no layout (same-name: input/X.png ↔ target/X.png; id-prefix: input/ID_*.png ↔ target/ID.png)" : `under layout ${wanted}`;
-  throw new DatasetError(b.unmatched[0] as string, `${root}: ${b.unmatched.length} of ${inputs.length} inputs have no target ${how}: ${listSome(b.unmatched)}`);
+  const how =
+    wanted === "auto"
+      ? "under no layout (same-name: input/X.png ↔ target/X.png; id-prefix: input/ID_*.png ↔ target/ID.png)"
+      : `under layout ${wanted}`;
+  throw new DatasetError(
+    b.unmatched[0] as string,
+    `${root}: ${b.unmatched.length} of ${inputs.length} inputs have no target ${how}: ${listSome(b.unmatched)}`,
+  );
 }
 
 /** Loads both images of a pair; throws `DatasetError` naming both files when their sizes differ. */
@@ -109,7 +120,10 @@ export async function loadPair(pair: ImagePair): Promise<{ input: RgbImage; targ
   nodeOnly("loadPair", "fetch both images' bytes and use decodeImage(bytes, name)");
   const [input, target] = await Promise.all([readImage(pair.input), readImage(pair.target)]);
   if (input.width !== target.width || input.height !== target.height) {
-    throw new DatasetError(pair.input, `${pair.input} is ${input.width}x${input.height} but its target ${pair.target} is ${target.width}x${target.height}`);
+    throw new DatasetError(
+      pair.input,
+      `${pair.input} is ${input.width}x${input.height} but its target ${pair.target} is ${target.width}x${target.height}`,
+    );
   }
   return { input, target };
 }

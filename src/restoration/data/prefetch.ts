@@ -12,11 +12,10 @@
  * training step's awaits) and `"worker"` throws `NodeOnlyError`.
  */
 import { nodeOnly, type Worker } from "../../platform/node.js";
-import { findModuleNextTo, startModuleWorker, tsxEsmApi } from "./module-worker.js";
-import type { Batch, BatchHooks, BatchOptions } from "./batches.js";
-import { BatchSynthesizer } from "./batches.js";
 import type { BatchRequest, BatchWorkerMessage } from "./batch-worker.js";
+import { BatchSynthesizer, type Batch, type BatchHooks, type BatchOptions } from "./batches.js";
 import { DatasetError } from "./folder.js";
+import { findModuleNextTo, startModuleWorker, tsxEsmApi } from "./module-worker.js";
 
 /** Runs `task` after the current macrotask: `setImmediate` in Node, a zero timeout where there is none (browsers). */
 const nextMacrotask = (task: () => void): void => {
@@ -65,7 +64,8 @@ export function streamBatches(options: BatchOptions, hooks: BatchHooks, stream: 
   if (requested === "worker") nodeOnly('streamBatches with mode "worker"', 'use mode "thread" or "none"');
   let workerUrl = requested === "worker" || requested === "auto" ? findBatchWorker() : undefined;
   if (workerUrl?.pathname.endsWith(".ts") === true && tsxEsmApi() === undefined) workerUrl = undefined;
-  if (requested === "worker" && workerUrl === undefined) throw new Error("batch worker module not found next to prefetch.ts; use mode \"thread\"");
+  if (requested === "worker" && workerUrl === undefined)
+    throw new Error('batch worker module not found next to prefetch.ts; use mode "thread"');
   const mode: BatchStream["mode"] = workerUrl !== undefined ? "worker" : requested === "none" ? "none" : "thread";
   // Built on the main thread in every mode: it checks the options (and the folder) up front and answers activeAt().
   const local = new BatchSynthesizer(options, hooks);
@@ -86,7 +86,8 @@ export function streamBatches(options: BatchOptions, hooks: BatchHooks, stream: 
         waiting.get(message.batch.step)?.resolve(message.batch);
         waiting.delete(message.batch.step);
       } else {
-        const error = message.file !== undefined ? new DatasetError(message.file, message.message) : new Error(message.message);
+        const error =
+          message.file !== undefined ? new DatasetError(message.file, message.message) : new Error(message.message);
         waiting.get(message.step)?.reject(error);
         waiting.delete(message.step);
       }

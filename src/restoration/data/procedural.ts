@@ -35,7 +35,8 @@ const COVERAGE = 4;
 /** E[area] of a shape: pi * E[r^2] * E[aspect] for the power law on [rMin, rMax], aspect ~ U(0.4, 1). */
 function meanShapeArea(rMin: number, rMax: number, alpha: number): number {
   // E[r^2] = int r^2 r^-alpha dr / int r^-alpha dr, with closed forms (log where an exponent is 0).
-  const integral = (p: number): number => (Math.abs(p) < 1e-9 ? Math.log(rMax / rMin) : (Math.pow(rMax, p) - Math.pow(rMin, p)) / p);
+  const integral = (p: number): number =>
+    Math.abs(p) < 1e-9 ? Math.log(rMax / rMin) : (Math.pow(rMax, p) - Math.pow(rMin, p)) / p;
   const meanR2 = integral(3 - alpha) / integral(1 - alpha);
   return Math.PI * meanR2 * 0.7;
 }
@@ -55,14 +56,16 @@ const PALETTE_SIZE = 6;
  * (it advances `rng`).
  */
 export function proceduralImage(rng: Rng, width: number, height: number, options: ProceduralOptions = {}): RgbImage {
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new RangeError(`image size must be positive integers, got ${width}x${height}`);
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
+    throw new RangeError(`image size must be positive integers, got ${width}x${height}`);
   const alpha = options.sizeExponent ?? 3;
   const texturedFraction = options.texturedFraction ?? 0.35;
   const data = new Float32Array(width * height * 3);
   const size = Math.max(width, height);
   const rMin = Math.max(1.5, 0.025 * size);
   const rMax = 0.5 * size;
-  const shapeCount = options.shapes ?? Math.min(20000, Math.ceil((COVERAGE * width * height) / meanShapeArea(rMin, rMax, alpha)));
+  const shapeCount =
+    options.shapes ?? Math.min(20000, Math.ceil((COVERAGE * width * height) / meanShapeArea(rMin, rMax, alpha)));
   const colour = new Float64Array(3);
   const gradient = new Float64Array(3);
 
@@ -82,7 +85,8 @@ export function proceduralImage(rng: Rng, width: number, height: number, options
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const t = 0.5 + (x - width / 2) * bx + (y - height / 2) * by;
-      for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = (colour[c] as number) * (1 - t) + (other[c] as number) * t;
+      for (let c = 0; c < 3; c++)
+        data[(y * width + x) * 3 + c] = (colour[c] as number) * (1 - t) + (other[c] as number) * t;
     }
   }
 

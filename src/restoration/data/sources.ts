@@ -5,8 +5,7 @@
  * generator state always gives the same patch (batches are reproducible per seed).
  */
 import { Rng } from "../../core/random.js";
-import type { RgbImage } from "../image.js";
-import { cropImage, flipHorizontal, ImageTooSmallError, rot90 } from "../image.js";
+import { cropImage, flipHorizontal, ImageTooSmallError, rot90, type RgbImage } from "../image.js";
 import { proceduralImage } from "./procedural.js";
 
 /** A supplier of clean patches. */
@@ -67,8 +66,10 @@ export function proceduralSource(options: ProceduralSourceOptions = {}): CleanSo
   const seed = options.seed ?? 0;
   const poolSize = options.poolSize ?? 32;
   const imageSize = options.imageSize ?? 128;
-  if (!(Number.isInteger(poolSize) && poolSize >= 1)) throw new RangeError(`procedural poolSize must be an integer >= 1, got ${poolSize}`);
-  if (!(Number.isInteger(imageSize) && imageSize >= 1)) throw new RangeError(`procedural imageSize must be an integer >= 1, got ${imageSize}`);
+  if (!(Number.isInteger(poolSize) && poolSize >= 1))
+    throw new RangeError(`procedural poolSize must be an integer >= 1, got ${poolSize}`);
+  if (!(Number.isInteger(imageSize) && imageSize >= 1))
+    throw new RangeError(`procedural imageSize must be an integer >= 1, got ${imageSize}`);
   const pool: (RgbImage | undefined)[] = new Array(poolSize).fill(undefined);
   // Each pool image has its own generator seeded from (seed, index): generation order cannot change it.
   const image = (index: number): RgbImage => {

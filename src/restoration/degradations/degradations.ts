@@ -39,16 +39,58 @@ export type TaskDegradation = {
 
 /** Every task's degradation. */
 export const DEGRADATIONS: Readonly<Record<TaskName, TaskDegradation>> = {
-  sr: { task: "sr", description: "x4 bicubic down and back up (a = -0.75, no antialiasing); no random draw", apply: (c, r) => addBicubicDownUp(c, r) },
-  blur: { task: "blur", description: "isotropic Gaussian blur, kernel size in {7, 9, ..., 21}, sigma ~ U(1, 3) px, reflect-101 borders", apply: (c, r) => addGaussianBlur(c, r) },
-  noise: { task: "noise", description: "additive Gaussian noise, sigma ~ U(15, 50) / 255, clipped", apply: (c, r) => addGaussianNoise(c, r) },
-  noise15: { task: "noise15", description: "additive Gaussian noise, sigma = 15 / 255, clipped", apply: fixedSigmaNoise(15) },
-  noise25: { task: "noise25", description: "additive Gaussian noise, sigma = 25 / 255, clipped", apply: fixedSigmaNoise(25) },
-  noise50: { task: "noise50", description: "additive Gaussian noise, sigma = 50 / 255, clipped", apply: fixedSigmaNoise(50) },
-  jpeg: { task: "jpeg", description: "baseline JPEG round trip (4:4:4, IJG tables), quality ~ U{30, ..., 70}", apply: (c, r) => addJpegArtifacts(c, r) },
-  rain: { task: "rain", description: "rain streaks: seed density ~ U(0.002, 0.01), angle ~ U(-45, 45) deg, length ~ U{20, ..., 40} px, added with weight 0.8", apply: (c, r) => addRain(c, r) },
-  haze: { task: "haze", description: "haze I = J t + A (1 - t), t = exp(-beta d), beta ~ U(0.5, 2.5), A ~ U(0.8, 1), d a smooth random depth proxy", apply: (c, r) => addHaze(c, r) },
-  lowlight: { task: "lowlight", description: "low light I = J^gamma, gamma ~ U(1, 3)", apply: (c, r) => addLowLight(c, r) },
+  sr: {
+    task: "sr",
+    description: "x4 bicubic down and back up (a = -0.75, no antialiasing); no random draw",
+    apply: (c, r) => addBicubicDownUp(c, r),
+  },
+  blur: {
+    task: "blur",
+    description: "isotropic Gaussian blur, kernel size in {7, 9, ..., 21}, sigma ~ U(1, 3) px, reflect-101 borders",
+    apply: (c, r) => addGaussianBlur(c, r),
+  },
+  noise: {
+    task: "noise",
+    description: "additive Gaussian noise, sigma ~ U(15, 50) / 255, clipped",
+    apply: (c, r) => addGaussianNoise(c, r),
+  },
+  noise15: {
+    task: "noise15",
+    description: "additive Gaussian noise, sigma = 15 / 255, clipped",
+    apply: fixedSigmaNoise(15),
+  },
+  noise25: {
+    task: "noise25",
+    description: "additive Gaussian noise, sigma = 25 / 255, clipped",
+    apply: fixedSigmaNoise(25),
+  },
+  noise50: {
+    task: "noise50",
+    description: "additive Gaussian noise, sigma = 50 / 255, clipped",
+    apply: fixedSigmaNoise(50),
+  },
+  jpeg: {
+    task: "jpeg",
+    description: "baseline JPEG round trip (4:4:4, IJG tables), quality ~ U{30, ..., 70}",
+    apply: (c, r) => addJpegArtifacts(c, r),
+  },
+  rain: {
+    task: "rain",
+    description:
+      "rain streaks: seed density ~ U(0.002, 0.01), angle ~ U(-45, 45) deg, length ~ U{20, ..., 40} px, added with weight 0.8",
+    apply: (c, r) => addRain(c, r),
+  },
+  haze: {
+    task: "haze",
+    description:
+      "haze I = J t + A (1 - t), t = exp(-beta d), beta ~ U(0.5, 2.5), A ~ U(0.8, 1), d a smooth random depth proxy",
+    apply: (c, r) => addHaze(c, r),
+  },
+  lowlight: {
+    task: "lowlight",
+    description: "low light I = J^gamma, gamma ~ U(1, 3)",
+    apply: (c, r) => addLowLight(c, r),
+  },
 };
 
 /** True when `name` is a registered task. */

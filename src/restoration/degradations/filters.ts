@@ -21,7 +21,8 @@ export function reflect101(i: number, n: number): number {
  * `getGaussianKernel(size, sigma)` for sigma > 0).
  */
 export function gaussianKernel1d(size: number, sigma: number): Float64Array {
-  if (!Number.isInteger(size) || size < 1 || size % 2 === 0) throw new RangeError(`Gaussian kernel size must be a positive odd integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1 || size % 2 === 0)
+    throw new RangeError(`Gaussian kernel size must be a positive odd integer, got ${size}`);
   if (!(sigma > 0)) throw new RangeError(`Gaussian sigma must be > 0, got ${sigma}`);
   const kernel = new Float64Array(size);
   const half = (size - 1) / 2;
@@ -77,7 +78,8 @@ export function convolveSeparable(
       let acc = 0;
       if (foldX) {
         acc = (kx[rx] as number) * (padded[i + rx * channels] as number);
-        for (let k = 0, j = i; k < rx; k++, j += channels) acc += (kx[k] as number) * ((padded[j] as number) + (padded[i + span - k * channels] as number));
+        for (let k = 0, j = i; k < rx; k++, j += channels)
+          acc += (kx[k] as number) * ((padded[j] as number) + (padded[i + span - k * channels] as number));
       } else {
         for (let k = 0, j = i; k < kx.length; k++, j += channels) acc += (kx[k] as number) * (padded[j] as number);
       }
@@ -95,7 +97,8 @@ export function convolveSeparable(
         const wk = ky[k] as number;
         const above = reflect101(y + k - ry, height) * rowStride;
         const below = reflect101(y + ry - k, height) * rowStride;
-        for (let i = 0; i < rowStride; i++) acc[i] = (acc[i] as number) + wk * ((tmp[above + i] as number) + (tmp[below + i] as number));
+        for (let i = 0; i < rowStride; i++)
+          acc[i] = (acc[i] as number) + wk * ((tmp[above + i] as number) + (tmp[below + i] as number));
       }
     } else {
       acc.fill(0);

@@ -66,7 +66,8 @@ export function depthProxy(width: number, height: number, rng: Rng): Float32Arra
 
 /** Applies I = J t + A (1 - t), t = exp(-beta d), for a given depth map d (one value per pixel). */
 export function applyHaze(clean: RgbImage, depth: Float32Array, beta: number, airlight: number): RgbImage {
-  if (depth.length !== clean.width * clean.height) throw new RangeError(`depth map has ${depth.length} values, expected ${clean.width * clean.height}`);
+  if (depth.length !== clean.width * clean.height)
+    throw new RangeError(`depth map has ${depth.length} values, expected ${clean.width * clean.height}`);
   const src = clean.data;
   const out = new Float32Array(src.length);
   for (let p = 0; p < depth.length; p++) {

@@ -20,13 +20,15 @@ import type { RgbImage } from "../image.js";
 
 /** The JPEG standard's (Annex K) example luminance quantization table, row-major. */
 const LUMA_TABLE = [
-  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
-  18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51,
+  87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101,
+  72, 92, 95, 98, 112, 100, 103, 99,
 ];
 /** The JPEG standard's (Annex K) example chrominance quantization table, row-major. */
 const CHROMA_TABLE = [
-  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99,
-  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99,
+  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  99, 99, 99, 99, 99, 99,
 ];
 
 /** The IJG quality scaling of a base table: quality 50 is the table itself, 100 is all ones. */
@@ -34,7 +36,8 @@ export function scaledQuantTable(base: readonly number[], quality: number): Floa
   const q = Math.min(100, Math.max(1, Math.round(quality)));
   const percent = q < 50 ? Math.floor(5000 / q) : Math.floor(200 - 2 * q);
   const table = new Float64Array(64);
-  for (let i = 0; i < 64; i++) table[i] = Math.min(255, Math.max(1, Math.floor(((base[i] as number) * percent + 50) / 100)));
+  for (let i = 0; i < 64; i++)
+    table[i] = Math.min(255, Math.max(1, Math.floor(((base[i] as number) * percent + 50) / 100)));
   return table;
 }
 
@@ -110,7 +113,11 @@ export function jpegArtifactsModel(img: RgbImage, quality: number): RgbImage {
     planes[1][p] = Math.round(-0.168736 * r - 0.331264 * g + 0.5 * b);
     planes[2][p] = Math.round(0.5 * r - 0.418688 * g - 0.081312 * b);
   }
-  const tables = [scaledQuantTable(LUMA_TABLE, quality), scaledQuantTable(CHROMA_TABLE, quality), scaledQuantTable(CHROMA_TABLE, quality)] as const;
+  const tables = [
+    scaledQuantTable(LUMA_TABLE, quality),
+    scaledQuantTable(CHROMA_TABLE, quality),
+    scaledQuantTable(CHROMA_TABLE, quality),
+  ] as const;
   const block = new Float64Array(64);
   const tmp = new Float64Array(64);
   for (let c = 0; c < 3; c++) {
@@ -124,7 +131,8 @@ export function jpegArtifactsModel(img: RgbImage, quality: number): RgbImage {
         }
         quantizeBlock(block, table, tmp);
         for (let y = 0; y < 8 && by + y < height; y++) {
-          for (let x = 0; x < 8 && bx + x < width; x++) plane[(by + y) * width + bx + x] = clampByte(Math.round((block[y * 8 + x] as number) + 128));
+          for (let x = 0; x < 8 && bx + x < width; x++)
+            plane[(by + y) * width + bx + x] = clampByte(Math.round((block[y * 8 + x] as number) + 128));
         }
       }
     }

@@ -28,7 +28,8 @@ export function jpegRoundTrip(clean: RgbImage, quality: number): RgbImage {
   return decodeJpeg(encodeJpeg(clean, quality), "in-memory JPEG");
 }
 
-const drawQuality = (rng: { int(n: number): number }): number => JPEG_QUALITY_RANGE[0] + rng.int(JPEG_QUALITY_RANGE[1] - JPEG_QUALITY_RANGE[0] + 1);
+const drawQuality = (rng: { int(n: number): number }): number =>
+  JPEG_QUALITY_RANGE[0] + rng.int(JPEG_QUALITY_RANGE[1] - JPEG_QUALITY_RANGE[0] + 1);
 
 /**
  * MiOIR JPEG degradation (fast model) with a random integer quality in [30, 70] (unless given).

@@ -35,7 +35,8 @@ export function fillStandardNormal(out: Float32Array, rng: Rng): void {
 
 /** Adds N(0, sigma^2) to every sample and clips to [0, 1]. */
 export function addNoiseWithSigma(clean: RgbImage, rng: Rng, sigma: number): RgbImage {
-  if (!(sigma >= 0 && Number.isFinite(sigma))) throw new RangeError(`noise sigma must be a finite number >= 0, got ${sigma}`);
+  if (!(sigma >= 0 && Number.isFinite(sigma)))
+    throw new RangeError(`noise sigma must be a finite number >= 0, got ${sigma}`);
   const out = new Float32Array(clean.data.length);
   fillStandardNormal(out, rng);
   const src = clean.data;

@@ -23,7 +23,12 @@ import { convolveSeparable, gaussianKernel1d } from "./filters.js";
 import type { Degradation } from "./types.js";
 
 /** Rain parameters: seed fraction, streak angle (degrees from vertical), streak length (pixels), layer weight. */
-export type RainParams = { readonly density: number; readonly angle: number; readonly length: number; readonly beta: number };
+export type RainParams = {
+  readonly density: number;
+  readonly angle: number;
+  readonly length: number;
+  readonly beta: number;
+};
 
 /** The range the seed density is drawn from (fraction of pixels). */
 export const RAIN_DENSITY_RANGE: readonly [number, number] = [0.002, 0.01];
@@ -79,7 +84,14 @@ export function streakKernel(length: number, angle: number): StreakKernel {
 }
 
 /** The rain layer R in [0, 1] (width x height, one value per pixel). */
-export function rainLayer(width: number, height: number, rng: Rng, density: number, angle: number, length: number): Float32Array {
+export function rainLayer(
+  width: number,
+  height: number,
+  rng: Rng,
+  density: number,
+  angle: number,
+  length: number,
+): Float32Array {
   if (!(density >= 0 && density < 1)) throw new RangeError(`rain density must be in [0, 1), got ${density}`);
   if (!(length >= 1)) throw new RangeError(`rain streak length must be >= 1, got ${length}`);
   const kernel = streakKernel(length, angle);
@@ -101,7 +113,8 @@ export function rainLayer(width: number, height: number, rng: Rng, density: numb
       for (let k = 0; k < kernel.weight.length; k++) {
         const x = sx + (kernel.dx[k] as number);
         const y = sy + (kernel.dy[k] as number);
-        if (x >= 0 && x < width && y >= 0 && y < height) layer[y * width + x] = (layer[y * width + x] as number) + (kernel.weight[k] as number);
+        if (x >= 0 && x < width && y >= 0 && y < height)
+          layer[y * width + x] = (layer[y * width + x] as number) + (kernel.weight[k] as number);
       }
     }
   }

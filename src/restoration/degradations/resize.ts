@@ -57,7 +57,9 @@ export function resizeBicubic(
     for (let x = 0; x < outWidth; x++) {
       for (let c = 0; c < channels; c++) {
         let acc = 0;
-        for (let k = 0; k < 4; k++) acc += (tx.weight[x * 4 + k] as number) * (src[inRow + (tx.index[x * 4 + k] as number) * channels + c] as number);
+        for (let k = 0; k < 4; k++)
+          acc +=
+            (tx.weight[x * 4 + k] as number) * (src[inRow + (tx.index[x * 4 + k] as number) * channels + c] as number);
         tmp[outRow + x * channels + c] = acc;
       }
     }
@@ -76,7 +78,11 @@ export function resizeBicubic(
     const w3 = ty.weight[y * 4 + 3] as number;
     const outRow = y * rowLength;
     for (let i = 0; i < rowLength; i++) {
-      out[outRow + i] = w0 * (tmp[r0 + i] as number) + w1 * (tmp[r1 + i] as number) + w2 * (tmp[r2 + i] as number) + w3 * (tmp[r3 + i] as number);
+      out[outRow + i] =
+        w0 * (tmp[r0 + i] as number) +
+        w1 * (tmp[r1 + i] as number) +
+        w2 * (tmp[r2 + i] as number) +
+        w3 * (tmp[r3 + i] as number);
     }
   }
   return out;

@@ -19,7 +19,8 @@ export type SuperResolutionParams = { readonly scale: number };
 
 /** Bicubic down by `scale` then up by `scale`, clipped to [0, 1]. */
 export function bicubicDownUp(clean: RgbImage, scale: number): RgbImage {
-  if (!(Number.isInteger(scale) && scale >= 1)) throw new RangeError(`SR scale must be a positive integer, got ${scale}`);
+  if (!(Number.isInteger(scale) && scale >= 1))
+    throw new RangeError(`SR scale must be a positive integer, got ${scale}`);
   const { width, height } = clean;
   const lowWidth = Math.ceil(width / scale);
   const lowHeight = Math.ceil(height / scale);

@@ -98,7 +98,8 @@ export interface PairedDifference {
  * pairedDifference([30.1, 29.8, 30.4], [29.9, 29.7, 30.0]) // meanDifference ≈ 0.233, ci95 ≈ [-0.15, 0.62]
  */
 export const pairedDifference = (treatment: readonly number[], control: readonly number[]): PairedDifference => {
-  if (treatment.length !== control.length) throw new RangeError(`paired samples differ in length: ${treatment.length} vs ${control.length}`);
+  if (treatment.length !== control.length)
+    throw new RangeError(`paired samples differ in length: ${treatment.length} vs ${control.length}`);
   const differences = treatment.map((t, i) => t - control[i]!);
   const n = differences.length;
   const m = mean(differences);
@@ -124,7 +125,20 @@ const normalCdf = (x: number): number => {
   const t = 1 / (1 + 0.5 * z);
   const erfc =
     t *
-    Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? 1 - erfc / 2 : erfc / 2;
 };
 
@@ -143,7 +157,8 @@ export const pairedTestPower = (effect: number, n: number, alpha = 0.05): number
   const critical = studentTQuantile(1 - alpha / 2, df);
   const shift = effect * Math.sqrt(n);
   const logNorm = -(df / 2) * Math.log(2) - logGamma(df / 2);
-  const density = (v: number) => (v <= 0 ? (df === 2 ? 0.5 : 0) : Math.exp(logNorm + (df / 2 - 1) * Math.log(v) - v / 2));
+  const density = (v: number) =>
+    v <= 0 ? (df === 2 ? 0.5 : 0) : Math.exp(logNorm + (df / 2 - 1) * Math.log(v) - v / 2);
   // Reject when Z + shift > c·√(V/df) or Z + shift < −c·√(V/df), Z ~ N(0,1), V ~ χ²(df).
   const rejectGiven = (v: number) => {
     const bound = critical * Math.sqrt(v / df);
@@ -210,7 +225,11 @@ export const holmAdjust = (pValues: readonly number[]): number[] => {
  * @example
  * bootstrapInterval(8, (counts) => counts.reduce((s, c, i) => s + c * values[i], 0) / 8) // 95% interval of the mean of 8 values
  */
-export const bootstrapInterval = (units: number, statistic: (counts: readonly number[]) => number, options: { readonly draws?: number; readonly seed?: number } = {}): readonly [number, number] => {
+export const bootstrapInterval = (
+  units: number,
+  statistic: (counts: readonly number[]) => number,
+  options: { readonly draws?: number; readonly seed?: number } = {},
+): readonly [number, number] => {
   const draws = options.draws ?? 10_000;
   // xorshift32: a fixed, seeded stream (the interval is reproducible run to run).
   let s = (options.seed ?? 1) >>> 0 || 1;

@@ -20,11 +20,20 @@ export interface ImageLimits {
 }
 
 /** Throws "too-large" when width × height is above the limit (called with the header's size). */
-export const checkImageSize = (nameForErrors: string, width: number, height: number, limits: ImageLimits = {}): void => {
+export const checkImageSize = (
+  nameForErrors: string,
+  width: number,
+  height: number,
+  limits: ImageLimits = {},
+): void => {
   const maxPixels = limits.maxPixels ?? MAX_IMAGE_PIXELS;
   if (width * height > maxPixels) {
     const amount = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MP` : `${n} pixels`);
-    throw new ImageFileError(nameForErrors, "too-large", `${width}x${height} = ${amount(width * height)} is above the limit of ${amount(maxPixels)}; raise it with --max-pixels (or { maxPixels }) if the memory is there`);
+    throw new ImageFileError(
+      nameForErrors,
+      "too-large",
+      `${width}x${height} = ${amount(width * height)} is above the limit of ${amount(maxPixels)}; raise it with --max-pixels (or { maxPixels }) if the memory is there`,
+    );
   }
 };
 

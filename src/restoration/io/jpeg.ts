@@ -6,9 +6,9 @@
  * encoder additionally subsamples chroma 4:2:0, which makes its artefacts a little stronger.
  */
 import jpeg from "jpeg-js";
+
 import type { RgbImage } from "../image.js";
-import type { ImageLimits } from "./image-file-error.js";
-import { ImageFileError, MAX_IMAGE_PIXELS } from "./image-file-error.js";
+import { ImageFileError, MAX_IMAGE_PIXELS, type ImageLimits } from "./image-file-error.js";
 
 /**
  * Runs `encode` where jpeg-js can return its bytes. Bundled into a browser page, jpeg-js's
@@ -64,10 +64,22 @@ export function decodeJpeg(bytes: Uint8Array, nameForErrors: string, limits: Ima
   try {
     // tolerantDecoding off: a truncated file must fail rather than come back half grey.
     // jpeg-js checks the frame header against maxResolutionInMP before it allocates.
-    decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 16) / 2 ** 20)) });
+    decoded = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      tolerantDecoding: false,
+      maxResolutionInMP: maxPixels / 1e6,
+      maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 16) / 2 ** 20)),
+    });
   } catch (error) {
     const message = (error as Error).message;
-    if (/maxResolutionInMP/.test(message)) throw new ImageFileError(nameForErrors, "too-large", `${message.replace(/\.$/, "")}; the limit is ${(maxPixels / 1e6).toFixed(1)} MP: raise it with --max-pixels (or { maxPixels }) if the memory is there`, { cause: error });
+    if (/maxResolutionInMP/.test(message))
+      throw new ImageFileError(
+        nameForErrors,
+        "too-large",
+        `${message.replace(/\.$/, "")}; the limit is ${(maxPixels / 1e6).toFixed(1)} MP: raise it with --max-pixels (or { maxPixels }) if the memory is there`,
+        { cause: error },
+      );
     throw new ImageFileError(nameForErrors, "corrupt", `JPEG decoder: ${message}`, { cause: error });
   }
   const { width, height, data } = decoded;

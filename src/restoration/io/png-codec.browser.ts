@@ -9,10 +9,15 @@ type NodeSide = typeof import("./png-codec.js");
 
 export const PNG: NodeSide["PNG"] = pngjs.PNG;
 
-type BufferClass = { from(buffer: ArrayBufferLike, offset: number, length: number): Buffer; alloc(length: number): Buffer };
+type BufferClass = {
+  from(buffer: ArrayBufferLike, offset: number, length: number): Buffer;
+  alloc(length: number): Buffer;
+};
 let bufferClass: BufferClass | undefined;
-const pngBuffer = (): BufferClass => (bufferClass ??= (new PNG({ width: 1, height: 1 }).data as unknown as { constructor: BufferClass }).constructor);
+const pngBuffer = (): BufferClass =>
+  (bufferClass ??= (new PNG({ width: 1, height: 1 }).data as unknown as { constructor: BufferClass }).constructor);
 
-export const pngInput: NodeSide["pngInput"] = (bytes) => pngBuffer().from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export const pngInput: NodeSide["pngInput"] = (bytes) =>
+  pngBuffer().from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export const pngPixels: NodeSide["pngPixels"] = (length) => pngBuffer().alloc(length);

@@ -10,11 +10,9 @@
  * pngjs itself: pixels made transparent by a tRNS colour key are returned black.
  */
 import { nodeOnly, readFileSync } from "../../platform/node.js";
+import { toUint8, type RgbImage } from "../image.js";
+import { checkImageSize, ImageFileError, type ImageLimits } from "./image-file-error.js";
 import { PNG, pngInput, pngPixels } from "./png-codec.js";
-import type { RgbImage } from "../image.js";
-import { toUint8 } from "../image.js";
-import type { ImageLimits } from "./image-file-error.js";
-import { checkImageSize, ImageFileError } from "./image-file-error.js";
 
 /** The 8 bytes every PNG file starts with. */
 export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -56,7 +54,8 @@ export function decodePng(bytes: Uint8Array, nameForErrors: string, limits: Imag
   // decoding allocates; only from a header whose CRC holds (a damaged one is the decoder's "corrupt").
   if (bytes.length >= 33) {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (crc32(bytes.subarray(12, 29)) === view.getUint32(29)) checkImageSize(nameForErrors, view.getUint32(16), view.getUint32(20), limits);
+    if (crc32(bytes.subarray(12, 29)) === view.getUint32(29))
+      checkImageSize(nameForErrors, view.getUint32(16), view.getUint32(20), limits);
   }
   let png: ParsedPng;
   try {
@@ -137,7 +136,8 @@ export interface PngEncoding {
  * `toUint8`); `encoding` asks for 16 bits, gray, or an alpha channel.
  */
 export function encodePng(img: RgbImage, encoding: PngEncoding = {}): Uint8Array {
-  if (encoding.bitDepth !== undefined || encoding.gray === true || encoding.alpha !== undefined) return encodePngWith(img, encoding);
+  if (encoding.bitDepth !== undefined || encoding.gray === true || encoding.alpha !== undefined)
+    return encodePngWith(img, encoding);
   const rgb = toUint8(img);
   const pixels = img.width * img.height;
   // pngjs takes RGBA input; it drops the alpha when writing colour type 2.
@@ -148,7 +148,11 @@ export function encodePng(img: RgbImage, encoding: PngEncoding = {}): Uint8Array
     rgba[p * 4 + 2] = rgb[p * 3 + 2] as number;
     rgba[p * 4 + 3] = 255;
   }
-  const buffer = PNG.sync.write({ width: img.width, height: img.height, data: rgba } as unknown as PNG, { colorType: 2, inputColorType: 6, bitDepth: 8 });
+  const buffer = PNG.sync.write({ width: img.width, height: img.height, data: rgba } as unknown as PNG, {
+    colorType: 2,
+    inputColorType: 6,
+    bitDepth: 8,
+  });
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
@@ -169,7 +173,8 @@ export function readPngFile(path: string): RgbImage {
 function encodePngWith(img: RgbImage, encoding: PngEncoding): Uint8Array {
   const pixels = img.width * img.height;
   const { alpha } = encoding;
-  if (alpha !== undefined && alpha.length !== pixels) throw new RangeError(`alpha has ${alpha.length} values for ${pixels} pixels`);
+  if (alpha !== undefined && alpha.length !== pixels)
+    throw new RangeError(`alpha has ${alpha.length} values for ${pixels} pixels`);
   const depth = encoding.bitDepth ?? 8;
   const max = depth === 16 ? 65535 : 255;
   const quantise = (v: number) => (v > 0 ? (v < 1 ? Math.round(v * max) : max) : 0);
@@ -191,6 +196,9 @@ function encodePngWith(img: RgbImage, encoding: PngEncoding): Uint8Array {
   }
   const colorType = encoding.gray === true ? (alpha === undefined ? 0 : 4) : alpha === undefined ? 2 : 6;
   const data = depth === 16 ? pngInput(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength)) : rgba;
-  const buffer = PNG.sync.write({ width: img.width, height: img.height, data } as unknown as PNG, { colorType, inputColorType: 6, inputHasAlpha: true, bitDepth: depth } as never);
+  const buffer = PNG.sync.write(
+    { width: img.width, height: img.height, data } as unknown as PNG,
+    { colorType, inputColorType: 6, inputHasAlpha: true, bitDepth: depth } as never,
+  );
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

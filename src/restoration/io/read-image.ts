@@ -4,8 +4,7 @@
  */
 import { fsPromises, nodeOnly, readFileSync, writeFileSync } from "../../platform/node.js";
 import type { RgbImage } from "../image.js";
-import type { ImageLimits } from "./image-file-error.js";
-import { ImageFileError } from "./image-file-error.js";
+import { ImageFileError, type ImageLimits } from "./image-file-error.js";
 import { decodeJpeg, isJpeg } from "./jpeg.js";
 import { decodePng, encodePng, isPng } from "./png.js";
 

@@ -10,7 +10,8 @@ export function metricToJson(value: number): number | string {
 }
 
 /** A `JSON.stringify` replacer that writes every number through `metricToJson` (so +Infinity is "Infinity", not null). */
-export const metricJsonReplacer = (_key: string, value: unknown): unknown => (typeof value === "number" ? metricToJson(value) : value);
+export const metricJsonReplacer = (_key: string, value: unknown): unknown =>
+  typeof value === "number" ? metricToJson(value) : value;
 
 /** Reads back a value written by `metricToJson`: "Infinity" / "-Infinity" / "NaN" as numbers, anything else unchanged. */
 export function metricFromJson(value: unknown): unknown {
@@ -18,4 +19,5 @@ export function metricFromJson(value: unknown): unknown {
 }
 
 /** A `JSON.parse` reviver that reads the PSNR/SSIM fields (`psnr`, `ssim`, `inputPsnr`, ...) back with `metricFromJson` (eval.json). */
-export const metricJsonReviver = (key: string, value: unknown): unknown => (/psnr|ssim/i.test(key) ? metricFromJson(value) : value);
+export const metricJsonReviver = (key: string, value: unknown): unknown =>
+  /psnr|ssim/i.test(key) ? metricFromJson(value) : value;

@@ -78,10 +78,13 @@ export function preparePair(a: RgbImage, b: RgbImage, options: MetricOptions = {
   const convention = options.convention ?? "basicsr";
   const crop = options.cropBorder ?? 0;
   const yChannel = options.yChannel ?? false;
-  if (!METRIC_CONVENTIONS.includes(convention)) throw new RangeError(`unknown metric convention '${String(convention)}' (expected basicsr or skimage)`);
-  if (a.width !== b.width || a.height !== b.height) throw new RangeError(`images differ in size: ${a.width}x${a.height} vs ${b.width}x${b.height}`);
+  if (!METRIC_CONVENTIONS.includes(convention))
+    throw new RangeError(`unknown metric convention '${String(convention)}' (expected basicsr or skimage)`);
+  if (a.width !== b.width || a.height !== b.height)
+    throw new RangeError(`images differ in size: ${a.width}x${a.height} vs ${b.width}x${b.height}`);
   if (!Number.isInteger(crop) || crop < 0) throw new RangeError(`cropBorder must be an integer >= 0, got ${crop}`);
-  if (a.width - 2 * crop < 1 || a.height - 2 * crop < 1) throw new RangeError(`cropBorder ${crop} leaves nothing of a ${a.width}x${a.height} image`);
+  if (a.width - 2 * crop < 1 || a.height - 2 * crop < 1)
+    throw new RangeError(`cropBorder ${crop} leaves nothing of a ${a.width}x${a.height} image`);
   return {
     width: a.width - 2 * crop,
     height: a.height - 2 * crop,

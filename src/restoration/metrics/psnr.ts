@@ -4,7 +4,7 @@
  * `peak_signal_noise_ratio` do). Identical images give +Infinity (see `metricToJson`).
  */
 import type { RgbImage } from "../image.js";
-import { type MetricOptions, preparePair } from "./prepare.js";
+import { preparePair, type MetricOptions } from "./prepare.js";
 
 /**
  * PSNR in dB between two same-size images.

@@ -10,12 +10,19 @@
  *
  * Both are computed in float64 with separable sums over the valid region.
  */
-import type { RgbImage } from "../image.js";
 import { gaussianKernel1d } from "../degradations/filters.js";
-import { type MetricOptions, preparePair } from "./prepare.js";
+import type { RgbImage } from "../image.js";
+import { preparePair, type MetricOptions } from "./prepare.js";
 
 /** Filters a plane with a separable kernel where it fits entirely (valid correlation). */
-function validFilter(src: Float64Array, width: number, height: number, kernel: Float64Array, tmp: Float64Array, out: Float64Array): void {
+function validFilter(
+  src: Float64Array,
+  width: number,
+  height: number,
+  kernel: Float64Array,
+  tmp: Float64Array,
+  out: Float64Array,
+): void {
   const k = kernel.length;
   const outWidth = width - k + 1;
   const outHeight = height - k + 1;
@@ -87,12 +94,15 @@ export function ssim(a: RgbImage, b: RgbImage, options: MetricOptions = {}): num
   const basicsr = (options.convention ?? "basicsr") === "basicsr";
   const window = basicsr ? 11 : 7;
   if (pair.width < window || pair.height < window) {
-    throw new RangeError(`SSIM needs at least ${window}x${window} pixels after cropping, got ${pair.width}x${pair.height}`);
+    throw new RangeError(
+      `SSIM needs at least ${window}x${window} pixels after cropping, got ${pair.width}x${pair.height}`,
+    );
   }
   const setup: SsimSetup = basicsr
     ? { kernel: gaussianKernel1d(11, 1.5), c1: (0.01 * 255) ** 2, c2: (0.03 * 255) ** 2, covarianceNorm: 1 }
     : { kernel: new Float64Array(7).fill(1 / 7), c1: 0.01 ** 2, c2: 0.03 ** 2, covarianceNorm: 49 / 48 };
   let total = 0;
-  for (let c = 0; c < pair.a.length; c++) total += ssimPlane(pair.a[c] as Float64Array, pair.b[c] as Float64Array, pair.width, pair.height, setup);
+  for (let c = 0; c < pair.a.length; c++)
+    total += ssimPlane(pair.a[c] as Float64Array, pair.b[c] as Float64Array, pair.width, pair.height, setup);
   return total / pair.a.length;
 }

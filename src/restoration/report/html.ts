@@ -11,10 +11,8 @@
  * 5. optionally, before/after pictures per task (input, each run, clean) with PSNR under each.
  */
 import type { RunData } from "./run.js";
-import type { SampleGrid } from "./samples.js";
-import { sampleGridHtml } from "./samples.js";
-import type { Series } from "./svg.js";
-import { escapeXml, lineChart, PALETTE, smooth, thinIndices } from "./svg.js";
+import { sampleGridHtml, type SampleGrid } from "./samples.js";
+import { escapeXml, lineChart, PALETTE, smooth, thinIndices, type Series } from "./svg.js";
 
 /** Options of `renderReport`. */
 export interface ReportOptions {
@@ -32,7 +30,8 @@ export interface ReportOptions {
 /** The default smoothing: little for short logs, up to 0.95 for long ones. */
 export const defaultSmoothing = (length: number): number => Math.min(0.95, Math.max(0, 1 - 15 / Math.max(1, length)));
 
-const fmt = (v: number | undefined, digits: number): string => (v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits));
+const fmt = (v: number | undefined, digits: number): string =>
+  v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
 
 function summaryTable(runs: readonly RunData[]): string {
   const rows = runs.map((run, i) => {
@@ -60,7 +59,10 @@ function lossCharts(runs: readonly RunData[], options: ReportOptions): string {
       const k = run.tasks.indexOf(task);
       if (k < 0 || run.log.length === 0) return;
       const weight = options.smoothing ?? defaultSmoothing(run.log.length);
-      const smoothed = smooth(run.log.map((rec) => rec.taskLosses[k] ?? null), weight);
+      const smoothed = smooth(
+        run.log.map((rec) => rec.taskLosses[k] ?? null),
+        weight,
+      );
       const keep = thinIndices(run.log.length, maxPoints);
       series.push({
         label: run.name,
@@ -70,7 +72,14 @@ function lossCharts(runs: readonly RunData[], options: ReportOptions): string {
         y: keep.map((i) => smoothed[i] as number),
       });
     });
-    return lineChart(series, { title: task, logY: true, xLabel: "step", yLabel: "training loss (smoothed)", width: 360, height: 260 });
+    return lineChart(series, {
+      title: task,
+      logY: true,
+      xLabel: "step",
+      yLabel: "training loss (smoothed)",
+      width: 360,
+      height: 260,
+    });
   });
   return `<div class="grid">${charts.join("")}</div>`;
 }
@@ -84,7 +93,10 @@ function weightCharts(runs: readonly RunData[], options: ReportOptions): string 
       // Per-step weights of an adaptive method jitter with the batch; the same EMA as the losses shows the trend.
       const weight = options.smoothing ?? defaultSmoothing(run.log.length);
       const series: Series[] = run.tasks.map((task, k) => {
-        const smoothed = smooth(run.log.map((rec) => rec.weights[k] ?? null), weight);
+        const smoothed = smooth(
+          run.log.map((rec) => rec.weights[k] ?? null),
+          weight,
+        );
         return {
           label: task,
           color: PALETTE[k % PALETTE.length] as string,
@@ -92,7 +104,14 @@ function weightCharts(runs: readonly RunData[], options: ReportOptions): string 
           y: keep.map((i) => smoothed[i] as number),
         };
       });
-      return lineChart(series, { title: `${run.name} (${run.weighting})`, xLabel: "step", yLabel: "task weight (smoothed)", yMin: 0, width: 360, height: 260 });
+      return lineChart(series, {
+        title: `${run.name} (${run.weighting})`,
+        xLabel: "step",
+        yLabel: "task weight (smoothed)",
+        yMin: 0,
+        width: 360,
+        height: 260,
+      });
     });
   return charts.length === 0 ? "<p>No training logs.</p>" : `<div class="grid">${charts.join("")}</div>`;
 }
@@ -103,14 +122,18 @@ function evalTable(runs: readonly RunData[]): string {
   const tasks = allTasks(evaluated);
   const score = (run: RunData, task: string) => run.evaluation?.tasks.find((t) => t.task === task);
   const head = `<tr><th rowspan="2">task</th><th colspan="2">input</th>${evaluated.map((run) => `<th colspan="2">${escapeXml(run.name)}</th>`).join("")}</tr><tr><th>PSNR</th><th>SSIM</th>${evaluated.map(() => "<th>PSNR</th><th>SSIM</th>").join("")}</tr>`;
-  const row = (label: string, pick: (run: RunData) => { psnr?: number; ssim?: number; inputPsnr?: number; inputSsim?: number } | undefined) => {
+  const row = (
+    label: string,
+    pick: (run: RunData) => { psnr?: number; ssim?: number; inputPsnr?: number; inputSsim?: number } | undefined,
+  ) => {
     const values = evaluated.map(pick);
     const bestPsnr = Math.max(...values.map((v) => v?.psnr ?? -Infinity));
     const bestSsim = Math.max(...values.map((v) => v?.ssim ?? -Infinity));
     const input = values.find((v) => v?.inputPsnr !== undefined);
     const cell = (v: number | undefined, best: number, digits: number, below = false) =>
       `<td class="n${below ? " below" : ""}">${v !== undefined && v === best && evaluated.length > 1 ? `<b>${fmt(v, digits)}</b>` : fmt(v, digits)}${below ? " (below input)" : ""}</td>`;
-    const belowInput = (v: number | undefined) => v !== undefined && input?.inputPsnr !== undefined && Number.isFinite(input.inputPsnr) && v < input.inputPsnr;
+    const belowInput = (v: number | undefined) =>
+      v !== undefined && input?.inputPsnr !== undefined && Number.isFinite(input.inputPsnr) && v < input.inputPsnr;
     return `<tr><td>${escapeXml(label)}</td><td class="n dim">${fmt(input?.inputPsnr, 2)}</td><td class="n dim">${fmt(input?.inputSsim, 4)}</td>${values.map((v) => cell(v?.psnr, bestPsnr, 2, belowInput(v?.psnr)) + cell(v?.ssim, bestSsim, 4)).join("")}</tr>`;
   };
   const body = tasks.map((task) => row(task, (run) => score(run, task)));
@@ -119,8 +142,17 @@ function evalTable(runs: readonly RunData[]): string {
     const list = (run.evaluation?.tasks ?? []).map((t) => t[key]).filter(Number.isFinite);
     return list.reduce((sum, v) => sum + v, 0) / Math.max(1, list.length);
   };
-  body.push(row("mean", (run) => ({ ...run.evaluation?.mean, inputPsnr: meanOf(run, "inputPsnr"), inputSsim: meanOf(run, "inputSsim") })));
-  const settings = evaluated.map((run) => `${escapeXml(run.name)}: ${escapeXml(run.evaluation?.data ?? "?")}, step ${run.evaluation?.step}, ${run.evaluation?.convention}${run.evaluation?.yChannel === true ? ", Y" : ", RGB"}, crop ${run.evaluation?.cropBorder}`);
+  body.push(
+    row("mean", (run) => ({
+      ...run.evaluation?.mean,
+      inputPsnr: meanOf(run, "inputPsnr"),
+      inputSsim: meanOf(run, "inputSsim"),
+    })),
+  );
+  const settings = evaluated.map(
+    (run) =>
+      `${escapeXml(run.name)}: ${escapeXml(run.evaluation?.data ?? "?")}, step ${run.evaluation?.step}, ${run.evaluation?.convention}${run.evaluation?.yChannel === true ? ", Y" : ", RGB"}, crop ${run.evaluation?.cropBorder}`,
+  );
   return `<table class="eval"><thead>${head}</thead><tbody>${body.join("")}</tbody></table><p class="note">PSNR in dB, SSIM in [0, 1]; “input” scores the degraded inputs themselves. ${settings.join("; ")}.</p>`;
 }
 
@@ -138,9 +170,13 @@ td.dim{color:#777}.dim{color:#777;font-size:11px}td.pic{text-align:center;font-s
  * writeFileSync("report.html", renderReport([readRun("runs/mixed"), readRun("runs/art")]));
  */
 export function renderReport(runs: readonly RunData[], options: ReportOptions = {}): string {
-  const title = options.title ?? (runs.length === 1 ? `art-mtl run ${runs[0]?.name}` : `art-mtl: ${runs.map((r) => r.name).join(" vs ")}`);
+  const title =
+    options.title ??
+    (runs.length === 1 ? `art-mtl run ${runs[0]?.name}` : `art-mtl: ${runs.map((r) => r.name).join(" vs ")}`);
   const when = (options.generatedAt ?? new Date()).toISOString().replace("T", " ").slice(0, 19);
-  const warnings = runs.filter((r) => r.badLogLines > 0).map((r) => `<p class="note">${escapeXml(r.name)}: ${r.badLogLines} unreadable log line(s) skipped.</p>`);
+  const warnings = runs
+    .filter((r) => r.badLogLines > 0)
+    .map((r) => `<p class="note">${escapeXml(r.name)}: ${r.badLogLines} unreadable log line(s) skipped.</p>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title><style>${CSS}</style></head>
 <body>

@@ -5,9 +5,9 @@
  */
 import { basename, existsSync, join, nodeOnly, readFileSync, resolve } from "../../platform/node.js";
 import { KitError } from "../errors.js";
+import { metricJsonReviver } from "../metrics/json.js";
 import type { EvalResult, StepRecord } from "../train/records.js";
 import { parseLog } from "../train/run-dir.js";
-import { metricJsonReviver } from "../metrics/json.js";
 
 /** A run as the report sees it. */
 export interface RunData {
@@ -46,12 +46,15 @@ export function readRun(dir: string): RunData {
   const logPath = join(root, "log.jsonl");
   const evalPath = join(root, "eval.json");
   if (!existsSync(root)) throw new RunDirError(`${dir}: no such directory`);
-  if (!existsSync(logPath) && !existsSync(evalPath)) throw new RunDirError(`${dir}: not a run directory (no log.jsonl or eval.json)`);
+  if (!existsSync(logPath) && !existsSync(evalPath))
+    throw new RunDirError(`${dir}: not a run directory (no log.jsonl or eval.json)`);
   const config = existsSync(configPath) ? (readJson(configPath) as Record<string, unknown>) : undefined;
   const { records, bad } = existsSync(logPath) ? parseLog(readFileSync(logPath, "utf8")) : { records: [], bad: 0 };
   const evaluation = existsSync(evalPath) ? (readJson(evalPath) as EvalResult) : undefined;
   const weightingField = config?.weighting as { name?: unknown } | undefined;
-  const tasks = Array.isArray(config?.tasks) ? (config.tasks as string[]) : (evaluation?.tasks.map((t) => t.task) ?? []);
+  const tasks = Array.isArray(config?.tasks)
+    ? (config.tasks as string[])
+    : (evaluation?.tasks.map((t) => t.task) ?? []);
   return {
     name: typeof config?.name === "string" ? config.name : basename(root),
     dir: root,

@@ -44,7 +44,12 @@ const toBase64 = (bytes: Uint8Array): string => {
     const b = bytes[i + 1];
     const c = bytes[i + 2];
     const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
-    out.push(BASE64[n >> 18] as string, BASE64[(n >> 12) & 63] as string, b === undefined ? "=" : (BASE64[(n >> 6) & 63] as string), c === undefined ? "=" : (BASE64[n & 63] as string));
+    out.push(
+      BASE64[n >> 18] as string,
+      BASE64[(n >> 12) & 63] as string,
+      b === undefined ? "=" : (BASE64[(n >> 6) & 63] as string),
+      c === undefined ? "=" : (BASE64[n & 63] as string),
+    );
   }
   return out.join("");
 };

@@ -2,8 +2,7 @@
  * Loading tfjs for the kit's commands: `@tensorflow/tfjs-core` plus the backend the config names,
  * through `selectBackend` (which also registers the wasm training kernels and the gradients).
  */
-import type { BackendChoice, BackendSelection, Tf } from "../../tfjs/index.js";
-import { selectBackend } from "../../tfjs/index.js";
+import { selectBackend, type BackendChoice, type BackendSelection, type Tf } from "../../tfjs/index.js";
 
 /** The loaded namespace and what was selected. */
 export interface LoadedTf {

@@ -6,12 +6,12 @@
  */
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, NonNegativeInt, PositiveFinite } from "../../core/codecs.js";
 import { formatDecodeErrors } from "../../core/report.js";
 import { strictPartial } from "../../core/strict.js";
 import { totalMemoryBytes } from "../../platform/node.js";
-import type { TaskName } from "../degradations/degradations.js";
-import { isTaskName, MIOIR_TASKS } from "../degradations/degradations.js";
+import { isTaskName, MIOIR_TASKS, type TaskName } from "../degradations/degradations.js";
 import { ModelSpec, resolveModelSpec } from "../models/registry.js";
 import type { ResolvedModelSpec } from "../models/spec.js";
 import type { Schedule } from "./schedule.js";
@@ -20,7 +20,10 @@ import type { Schedule } from "./schedule.js";
 const Task = new t.Type<TaskName, string, unknown>(
   "TaskName",
   (u): u is TaskName => typeof u === "string" && isTaskName(u),
-  (u, c) => (typeof u === "string" && isTaskName(u) ? t.success(u) : t.failure(u, c, `expected a task name (${[...MIOIR_TASKS, "noise15", "noise25", "noise50"].join(", ")})`)),
+  (u, c) =>
+    typeof u === "string" && isTaskName(u)
+      ? t.success(u)
+      : t.failure(u, c, `expected a task name (${[...MIOIR_TASKS, "noise15", "noise25", "noise50"].join(", ")})`),
   (a) => a,
 );
 
@@ -33,11 +36,19 @@ const discriminated = <A>(name: string, key: string, branches: Record<string, t.
     name,
     (u): u is A => Object.values(branches).some((b) => b.is(u)),
     (u, c) => {
-      if (typeof u !== "object" || u === null || Array.isArray(u)) return t.failure(u, c, `expected an object with "${key}"`);
+      if (typeof u !== "object" || u === null || Array.isArray(u))
+        return t.failure(u, c, `expected an object with "${key}"`);
       const tag = (u as Record<string, unknown>)[key];
-      const branch = typeof tag === "string" && Object.prototype.hasOwnProperty.call(branches, tag) ? branches[tag] : undefined;
+      const branch =
+        typeof tag === "string" && Object.prototype.hasOwnProperty.call(branches, tag) ? branches[tag] : undefined;
       if (branch === undefined) {
-        return t.failure(tag, [...c, { key, type: t.string, actual: tag }], `expected ${Object.keys(branches).map((b) => JSON.stringify(b)).join(" | ")}`);
+        return t.failure(
+          tag,
+          [...c, { key, type: t.string, actual: tag }],
+          `expected ${Object.keys(branches)
+            .map((b) => JSON.stringify(b))
+            .join(" | ")}`,
+        );
       }
       return branch.validate(u, c) as t.Validation<A>;
     },
@@ -45,21 +56,37 @@ const discriminated = <A>(name: string, key: string, branches: Record<string, t.
   );
 
 /** A non-empty list of distinct tasks. */
-const TaskList = t.refinement(t.array(Task), (list) => list.length > 0 && new Set(list).size === list.length, "TaskList (non-empty, no duplicates)");
+const TaskList = t.refinement(
+  t.array(Task),
+  (list) => list.length > 0 && new Set(list).size === list.length,
+  "TaskList (non-empty, no duplicates)",
+);
 
 const NonNegativeFinite = t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, "NonNegativeFinite");
 const UnitInterval = t.refinement(t.number, (n) => n > 0 && n <= 1, "number in (0, 1]");
 
-const FolderSource = strictPartial({ folder: t.string, onBadFile: t.keyof({ error: null, skip: null }), cacheSize: Count }, "FolderSource");
+const FolderSource = strictPartial(
+  { folder: t.string, onBadFile: t.keyof({ error: null, skip: null }), cacheSize: Count },
+  "FolderSource",
+);
 
 /** The data section. */
 export const DataConfig = strictPartial(
   {
     /** "procedural" (default) or a folder of clean images. */
-    source: new t.Type<"procedural" | { folder?: string; onBadFile?: "error" | "skip"; cacheSize?: number }, unknown, unknown>(
+    source: new t.Type<
+      "procedural" | { folder?: string; onBadFile?: "error" | "skip"; cacheSize?: number },
+      unknown,
+      unknown
+    >(
       "DataSource",
       (u): u is "procedural" => u === "procedural" || FolderSource.is(u),
-      (u, c) => (typeof u === "string" ? (u === "procedural" ? t.success(u) : t.failure(u, c, 'expected "procedural" or { "folder": DIR }')) : FolderSource.validate(u, c)),
+      (u, c) =>
+        typeof u === "string"
+          ? u === "procedural"
+            ? t.success(u)
+            : t.failure(u, c, 'expected "procedural" or { "folder": DIR }')
+          : FolderSource.validate(u, c),
       (a) => a,
     ),
     /** Side of the square training patches (default 48). */
@@ -81,14 +108,26 @@ export const ModelConfig = ModelSpec;
 
 /** The weighting section: a name and its options. */
 export const WeightingConfig = t.intersection(
-  [t.type({ name: t.string }), strictPartial({ name: t.string, options: t.UnknownRecord, epochSteps: NonNegativeInt }, "WeightingOptions")],
+  [
+    t.type({ name: t.string }),
+    strictPartial({ name: t.string, options: t.UnknownRecord, epochSteps: NonNegativeInt }, "WeightingOptions"),
+  ],
   "WeightingConfig",
 );
 
 /** The learning-rate schedule. */
-export const ScheduleConfig = discriminated<{ kind?: "constant" | "cosine" | "step"; minLr?: number; warmupSteps?: number; every?: number; gamma?: number }>("Schedule", "kind", {
+export const ScheduleConfig = discriminated<{
+  kind?: "constant" | "cosine" | "step";
+  minLr?: number;
+  warmupSteps?: number;
+  every?: number;
+  gamma?: number;
+}>("Schedule", "kind", {
   constant: strictPartial({ kind: t.literal("constant") }, "ConstantSchedule"),
-  cosine: strictPartial({ kind: t.literal("cosine"), minLr: NonNegativeFinite, warmupSteps: NonNegativeInt }, "CosineSchedule"),
+  cosine: strictPartial(
+    { kind: t.literal("cosine"), minLr: NonNegativeFinite, warmupSteps: NonNegativeInt },
+    "CosineSchedule",
+  ),
   step: strictPartial({ kind: t.literal("step"), every: Count, gamma: UnitInterval }, "StepSchedule"),
 });
 
@@ -134,13 +173,19 @@ const configProps = {
   workers: new t.Type<number | "auto", unknown, unknown>(
     "Workers",
     (u): u is number | "auto" => u === "auto" || Count.is(u),
-    (u, c) => (u === "auto" || Count.is(u) ? t.success(u as number | "auto") : t.failure(u, c, 'expected "auto" or an integer >= 1')),
+    (u, c) =>
+      u === "auto" || Count.is(u)
+        ? t.success(u as number | "auto")
+        : t.failure(u, c, 'expected "auto" or an integer >= 1'),
     (a) => a,
   ),
 };
 
 /** What a user writes (all optional but `steps`). */
-export const TrainConfigInput = t.intersection([t.type({ steps: Count }), strictPartial(configProps, "TrainConfig")], "TrainConfig");
+export const TrainConfigInput = t.intersection(
+  [t.type({ steps: Count }), strictPartial(configProps, "TrainConfig")],
+  "TrainConfig",
+);
 /** A config as written by the user (before defaults). */
 export type TrainConfigInput = t.TypeOf<typeof TrainConfigInput>;
 
@@ -149,7 +194,8 @@ export interface TrainConfig {
   readonly name: string;
   readonly tasks: readonly TaskName[];
   readonly data: {
-    readonly source: "procedural" | { readonly folder: string; readonly onBadFile: "error" | "skip"; readonly cacheSize: number };
+    readonly source:
+      "procedural" | { readonly folder: string; readonly onBadFile: "error" | "skip"; readonly cacheSize: number };
     readonly patchSize: number;
     readonly augment: boolean;
     readonly proportions?: readonly number[];
@@ -170,7 +216,12 @@ export interface TrainConfig {
   readonly output: string;
   readonly checkpointEvery: number;
   readonly evalEvery: number;
-  readonly eval: { readonly data: string; readonly images: number; readonly size: number; readonly convention: "basicsr" | "skimage" };
+  readonly eval: {
+    readonly data: string;
+    readonly images: number;
+    readonly size: number;
+    readonly convention: "basicsr" | "skimage";
+  };
   /**
    * Data-parallel replicas on worker threads: 1 trains on the calling thread; N >= 2 splits each
    * batch over N replicas (at most `batch`); "auto" takes one per core. Optional in the type
@@ -203,14 +254,21 @@ export const TRAIN_DEFAULTS = {
  * @example
  * memoryProblems(1e9, 64, 16) // ["batch, data.patchSize, model.width: one activation is 1e9 × 64² × 16 = … floats; …"]
  */
-export const memoryProblems = (batch: number, patchSize: number, width: number, totalBytes: number = totalMemoryBytes()): string[] => {
+export const memoryProblems = (
+  batch: number,
+  patchSize: number,
+  width: number,
+  totalBytes: number = totalMemoryBytes(),
+): string[] => {
   const floats = batch * patchSize * patchSize * Math.max(3, width);
   const bytes = floats * 4;
   const say = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} G` : `${(n / 1e6).toFixed(1)} M`);
   // One 3x3 convolution's weights, width × width × 9 floats (and Adam keeps two more of each).
   const kernel = width * width * 9;
   if (kernel > 2 ** 31 - 1 || kernel * 4 * 3 > totalBytes / 4) {
-    return [`model.width: one 3x3 convolution of width ${width} has ${say(kernel)} weights (${say(kernel * 4)}B, three times that with Adam's moments); this machine has ${say(totalBytes)}B: lower the width`];
+    return [
+      `model.width: one 3x3 convolution of width ${width} has ${say(kernel)} weights (${say(kernel * 4)}B, three times that with Adam's moments); this machine has ${say(totalBytes)}B: lower the width`,
+    ];
   }
   if (floats > 2 ** 31 - 1 || bytes > totalBytes / 4) {
     return [
@@ -236,9 +294,12 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
   const problems: string[] = [];
   const proportions = c.data?.proportions;
   if (proportions !== undefined && proportions.length !== tasks.length) {
-    problems.push(`data.proportions: expected ${tasks.length} values, one per task (got ${JSON.stringify(proportions)})`);
+    problems.push(
+      `data.proportions: expected ${tasks.length} values, one per task (got ${JSON.stringify(proportions)})`,
+    );
   }
-  if (proportions !== undefined && proportions.every((p) => p === 0)) problems.push(`data.proportions: at least one must be > 0 (got ${JSON.stringify(proportions)})`);
+  if (proportions !== undefined && proportions.every((p) => p === 0))
+    problems.push(`data.proportions: at least one must be > 0 (got ${JSON.stringify(proportions)})`);
   const s = c.schedule;
   const schedule: Schedule =
     s?.kind === "cosine"
@@ -247,34 +308,60 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
         ? { kind: "step", every: s.every ?? Math.max(1, Math.floor(c.steps / 3)), gamma: s.gamma ?? 0.5 }
         : { kind: "constant" };
   const source = c.data?.source;
-  if (typeof source === "object" && source.folder === undefined) problems.push("data.source.folder: required (got undefined)");
+  if (typeof source === "object" && source.folder === undefined)
+    problems.push("data.source.folder: required (got undefined)");
   const lr = c.lr ?? TRAIN_DEFAULTS.lr;
-  if (schedule.kind === "cosine" && schedule.minLr > lr) problems.push(`schedule.minLr: must not exceed lr ${lr} (got ${schedule.minLr})`);
+  if (schedule.kind === "cosine" && schedule.minLr > lr)
+    problems.push(`schedule.minLr: must not exceed lr ${lr} (got ${schedule.minLr})`);
   const model = resolveModelSpec(c.model ?? TRAIN_DEFAULTS.model);
-  if (c.blindRate !== undefined && model.taskPrompt !== true) problems.push(`blindRate: only task-prompted models (model.taskPrompt: true) have a blind path (got ${c.blindRate})`);
+  if (c.blindRate !== undefined && model.taskPrompt !== true)
+    problems.push(
+      `blindRate: only task-prompted models (model.taskPrompt: true) have a blind path (got ${c.blindRate})`,
+    );
   const batch = c.batch ?? TRAIN_DEFAULTS.batch;
-  if (typeof c.workers === "number" && c.workers > batch) problems.push(`workers: each worker needs at least one sample of the batch (${batch}) (got ${c.workers})`);
+  if (typeof c.workers === "number" && c.workers > batch)
+    problems.push(`workers: each worker needs at least one sample of the batch (${batch}) (got ${c.workers})`);
   const convention = c.eval?.convention ?? "basicsr";
   const window = convention === "basicsr" ? 11 : 7;
   const evalSize = c.eval?.size ?? TRAIN_DEFAULTS.evalSize;
-  if (evalSize < window) problems.push(`eval.size: SSIM (${convention}) needs images of at least ${window}x${window} (got ${evalSize})`);
+  if (evalSize < window)
+    problems.push(`eval.size: SSIM (${convention}) needs images of at least ${window}x${window} (got ${evalSize})`);
   // A registered kind without a numeric width counts as the image's 3 channels.
-  problems.push(...memoryProblems(batch, c.data?.patchSize ?? TRAIN_DEFAULTS.patchSize, typeof model.width === "number" ? model.width : 0));
+  problems.push(
+    ...memoryProblems(
+      batch,
+      c.data?.patchSize ?? TRAIN_DEFAULTS.patchSize,
+      typeof model.width === "number" ? model.width : 0,
+    ),
+  );
   if (problems.length > 0) return E.left(problems);
-  const name = c.name ?? (c.output !== undefined ? c.output.split(/[\\/]/).filter(Boolean).pop() ?? "run" : "run");
+  const name = c.name ?? (c.output !== undefined ? (c.output.split(/[\\/]/).filter(Boolean).pop() ?? "run") : "run");
   return E.right({
     name,
     tasks,
     data: {
-      source: typeof source === "object" ? { folder: source.folder as string, onBadFile: source.onBadFile ?? "error", cacheSize: source.cacheSize ?? 64 } : "procedural",
+      source:
+        typeof source === "object"
+          ? {
+              folder: source.folder as string,
+              onBadFile: source.onBadFile ?? "error",
+              cacheSize: source.cacheSize ?? 64,
+            }
+          : "procedural",
       patchSize: c.data?.patchSize ?? TRAIN_DEFAULTS.patchSize,
       augment: c.data?.augment ?? true,
       ...(proportions === undefined ? {} : { proportions }),
-      ...(c.data?.curriculum?.stepsPerTask === undefined ? {} : { curriculum: { stepsPerTask: c.data.curriculum.stepsPerTask } }),
+      ...(c.data?.curriculum?.stepsPerTask === undefined
+        ? {}
+        : { curriculum: { stepsPerTask: c.data.curriculum.stepsPerTask } }),
       prefetch: c.data?.prefetch ?? "auto",
     },
     model,
-    weighting: { name: c.weighting?.name ?? "art", options: (c.weighting?.options ?? {}) as Record<string, unknown>, epochSteps: c.weighting?.epochSteps ?? 0 },
+    weighting: {
+      name: c.weighting?.name ?? "art",
+      options: (c.weighting?.options ?? {}) as Record<string, unknown>,
+      epochSteps: c.weighting?.epochSteps ?? 0,
+    },
     steps: c.steps,
     batch,
     ...(model.taskPrompt === true ? { blindRate: c.blindRate ?? TRAIN_DEFAULTS.blindRate } : {}),

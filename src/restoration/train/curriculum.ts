@@ -3,8 +3,7 @@
  * tasks: the strategies' sequential curriculum (`activeTasksAt` of src/strategies/sequential.ts)
  * with a stage boundary every `stepsPerTask` steps, in task order.
  */
-import type { SequentialConfig } from "../../strategies/sequential.js";
-import { activeTasksAt } from "../../strategies/sequential.js";
+import { activeTasksAt, type SequentialConfig } from "../../strategies/sequential.js";
 
 /**
  * The sequential curriculum's active tasks at `step` (an integer >= 0): tasks 0..floor(step / stepsPerTask).

@@ -3,8 +3,8 @@
  * per-task PSNR/SSIM on an evaluation set (`evaluateSession`, through `scorePairs`).
  */
 import type { Tensor } from "../../tfjs/index.js";
-import type { TaskName } from "../degradations/degradations.js";
 import type { FrozenPair } from "../data/frozen.js";
+import type { TaskName } from "../degradations/degradations.js";
 import { loadEvalPairs, scorePairs } from "./evaluate.js";
 import { multipleOfFor, restoreImage } from "./inference.js";
 import type { EvalResult } from "./records.js";
@@ -35,7 +35,10 @@ export interface EvaluateOptions {
  * The session's forward pass for images of one task: a task-prompted model is told the task
  * (its index among the trained tasks); an unknown or absent task takes the blind path (-1).
  */
-export function forwardFor(session: { readonly model: TrainingSession["model"]; readonly config: { readonly tasks: readonly string[] } }, task?: string): (inputs: Tensor) => Tensor {
+export function forwardFor(
+  session: { readonly model: TrainingSession["model"]; readonly config: { readonly tasks: readonly string[] } },
+  task?: string,
+): (inputs: Tensor) => Tensor {
   const id = task === undefined ? -1 : session.config.tasks.indexOf(task);
   return (inputs) => session.model.apply(inputs, { taskIds: new Array<number>(inputs.shape[0] as number).fill(id) });
 }
@@ -44,13 +47,22 @@ export function forwardFor(session: { readonly model: TrainingSession["model"]; 
 export async function evaluateSession(session: TrainingSession, options: EvaluateOptions): Promise<EvalResult> {
   const started = performance.now();
   const tasks = (options.tasks ?? session.config.tasks) as readonly TaskName[];
-  const pairs = options.pairs ?? (await loadEvalPairs({ data: options.data, tasks, images: options.images, size: options.size }));
-  const metric = { convention: options.convention, cropBorder: options.cropBorder ?? 0, yChannel: options.yChannel ?? false };
+  const pairs =
+    options.pairs ?? (await loadEvalPairs({ data: options.data, tasks, images: options.images, size: options.size }));
+  const metric = {
+    convention: options.convention,
+    cropBorder: options.cropBorder ?? 0,
+    yChannel: options.yChannel ?? false,
+  };
   const multipleOf = multipleOfFor(session.model.spec);
   const scored = await scorePairs(
     pairs,
     tasks,
-    (input, task) => restoreImage(session.tf, forwardFor(session, options.blind === true ? undefined : task), input, { tile: options.tile ?? 128, multipleOf }),
+    (input, task) =>
+      restoreImage(session.tf, forwardFor(session, options.blind === true ? undefined : task), input, {
+        tile: options.tile ?? 128,
+        multipleOf,
+      }),
     metric,
     options.onProgress,
   );

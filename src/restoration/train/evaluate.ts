@@ -4,11 +4,10 @@
  * degraded inputs themselves.
  */
 import { existsSync, join, nodeOnly } from "../../platform/node.js";
-import type { TaskName } from "../degradations/degradations.js";
-import type { FrozenPair } from "../data/frozen.js";
-import { EVAL_PROCEDURAL_SEED, frozenPairs, isFrozenSet, loadFrozenSet } from "../data/frozen.js";
 import { DatasetError } from "../data/folder.js";
+import { EVAL_PROCEDURAL_SEED, frozenPairs, isFrozenSet, loadFrozenSet, type FrozenPair } from "../data/frozen.js";
 import { loadPair, openPairedFolder } from "../data/paired.js";
+import type { TaskName } from "../degradations/degradations.js";
 import type { RgbImage } from "../image.js";
 import type { MetricOptions } from "../metrics/prepare.js";
 import { psnr } from "../metrics/psnr.js";
@@ -38,14 +37,29 @@ export interface EvalDataOptions {
 export async function loadEvalPairs(options: EvalDataOptions): Promise<FrozenPair[]> {
   const seed = options.seed ?? 1;
   if (options.data === "procedural") {
-    return frozenPairs({ tasks: options.tasks, seed, source: { procedural: { count: options.images, size: options.size, seed: EVAL_PROCEDURAL_SEED } } });
+    return frozenPairs({
+      tasks: options.tasks,
+      seed,
+      source: { procedural: { count: options.images, size: options.size, seed: EVAL_PROCEDURAL_SEED } },
+    });
   }
-  nodeOnly(`loadEvalPairs with data ${JSON.stringify(options.data)}`, 'use data: "procedural", or make the pairs with frozenPairs()');
-  if (!existsSync(options.data)) throw new DatasetError(options.data, `${options.data}: no such directory (expected "procedural", a frozen set, or a folder of clean images)`);
+  nodeOnly(
+    `loadEvalPairs with data ${JSON.stringify(options.data)}`,
+    'use data: "procedural", or make the pairs with frozenPairs()',
+  );
+  if (!existsSync(options.data))
+    throw new DatasetError(
+      options.data,
+      `${options.data}: no such directory (expected "procedural", a frozen set, or a folder of clean images)`,
+    );
   if (isFrozenSet(options.data)) {
     const set = loadFrozenSet(options.data);
     const wanted = set.manifest.samples.filter((s) => (options.tasks as readonly string[]).includes(s.task));
-    if (wanted.length === 0) throw new DatasetError(join(options.data, "manifest.json"), `${options.data}: no sample of the tasks ${options.tasks.join(", ")} (the set has ${set.manifest.tasks.join(", ")})`);
+    if (wanted.length === 0)
+      throw new DatasetError(
+        join(options.data, "manifest.json"),
+        `${options.data}: no sample of the tasks ${options.tasks.join(", ")} (the set has ${set.manifest.tasks.join(", ")})`,
+      );
     const pairs: FrozenPair[] = [];
     for (const sample of wanted) pairs.push({ sample, ...(await set.load(sample)) });
     return pairs;
@@ -53,18 +67,39 @@ export async function loadEvalPairs(options: EvalDataOptions): Promise<FrozenPai
   if (existsSync(join(options.data, "input")) && existsSync(join(options.data, "target"))) {
     // A paired test set (Rain100L-, SOTS-style): its inputs are already degraded, by one task.
     if (options.tasks.length !== 1) {
-      throw new DatasetError(options.data, `${options.data} is a paired folder (input/, target/) of one degradation: name its task with exactly one task (got ${options.tasks.join(", ")})`);
+      throw new DatasetError(
+        options.data,
+        `${options.data} is a paired folder (input/, target/) of one degradation: name its task with exactly one task (got ${options.tasks.join(", ")})`,
+      );
     }
     const task = options.tasks[0] as TaskName;
     const set = openPairedFolder(options.data);
     const pairs: FrozenPair[] = [];
     for (const pair of set.pairs) {
       const { input, target } = await loadPair(pair);
-      pairs.push({ sample: { name: pair.name, task, taskId: 0, image: pair.target, seed: 0, params: {}, width: input.width, height: input.height }, input, target });
+      pairs.push({
+        sample: {
+          name: pair.name,
+          task,
+          taskId: 0,
+          image: pair.target,
+          seed: 0,
+          params: {},
+          width: input.width,
+          height: input.height,
+        },
+        input,
+        target,
+      });
     }
     return pairs;
   }
-  return frozenPairs({ tasks: options.tasks, seed, source: { folder: options.data, limit: options.images }, maxSide: options.size });
+  return frozenPairs({
+    tasks: options.tasks,
+    seed,
+    source: { folder: options.data, limit: options.images },
+    maxSide: options.size,
+  });
 }
 
 /** Mean of a list (NaN for an empty one). */
@@ -124,24 +159,49 @@ export async function scorePairs(
       const e = byTask.get(task) as { psnr: number[]; ssim: number[]; inPsnr: number[]; inSsim: number[] };
       const output = finitePsnrMean(e.psnr);
       const input = finitePsnrMean(e.inPsnr);
-      return { task, count: e.psnr.length, psnr: output.mean, ssim: mean(e.ssim), inputPsnr: input.mean, inputSsim: mean(e.inSsim), identical: output.identical, inputIdentical: input.identical };
+      return {
+        task,
+        count: e.psnr.length,
+        psnr: output.mean,
+        ssim: mean(e.ssim),
+        inputPsnr: input.mean,
+        inputSsim: mean(e.inSsim),
+        identical: output.identical,
+        inputIdentical: input.identical,
+      };
     });
-  return { tasks: scores, mean: { psnr: finitePsnrMean(scores.map((s) => s.psnr)).mean, ssim: mean(scores.map((s) => s.ssim)) } };
+  return {
+    tasks: scores,
+    mean: { psnr: finitePsnrMean(scores.map((s) => s.psnr)).mean, ssim: mean(scores.map((s) => s.ssim)) },
+  };
 }
 
 /** A markdown table of scores (what `eval` prints). */
 export function scoresMarkdown(scores: readonly TaskScore[], overall: { psnr: number; ssim: number }): string {
   const f = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
   // A PSNR left out of a mean because images equal their clean image says how many, beside it.
-  const p = (v: number, identical: number | undefined) => (identical !== undefined && identical > 0 && Number.isFinite(v) ? `${f(v, 2)} (+${identical} identical)` : f(v, 2));
-  const lines = ["| task | images | input PSNR | input SSIM | PSNR | SSIM | vs input |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"];
-  const gain = (s: TaskScore) => (Number.isFinite(s.psnr - s.inputPsnr) ? `${s.psnr - s.inputPsnr >= 0 ? "+" : "−"}${Math.abs(s.psnr - s.inputPsnr).toFixed(2)} dB${s.psnr < s.inputPsnr ? " (below input)" : ""}` : "–");
-  for (const s of scores) lines.push(`| ${s.task} | ${s.count} | ${p(s.inputPsnr, s.inputIdentical)} | ${f(s.inputSsim, 4)} | ${p(s.psnr, s.identical)} | ${f(s.ssim, 4)} | ${gain(s)} |`);
+  const p = (v: number, identical: number | undefined) =>
+    identical !== undefined && identical > 0 && Number.isFinite(v) ? `${f(v, 2)} (+${identical} identical)` : f(v, 2);
+  const lines = [
+    "| task | images | input PSNR | input SSIM | PSNR | SSIM | vs input |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  const gain = (s: TaskScore) =>
+    Number.isFinite(s.psnr - s.inputPsnr)
+      ? `${s.psnr - s.inputPsnr >= 0 ? "+" : "−"}${Math.abs(s.psnr - s.inputPsnr).toFixed(2)} dB${s.psnr < s.inputPsnr ? " (below input)" : ""}`
+      : "–";
+  for (const s of scores)
+    lines.push(
+      `| ${s.task} | ${s.count} | ${p(s.inputPsnr, s.inputIdentical)} | ${f(s.inputSsim, 4)} | ${p(s.psnr, s.identical)} | ${f(s.ssim, 4)} | ${gain(s)} |`,
+    );
   const finiteInputs = scores.map((s) => s.inputPsnr).filter(Number.isFinite);
   const inP = mean(finiteInputs);
   const inS = mean(scores.map((s) => s.inputSsim));
   const skipped = scores.length - finiteInputs.length;
-  const inCell = skipped > 0 ? `${f(inP, 2)} (${skipped} task${skipped === 1 ? "" : "s"} all identical, left out)` : f(inP, 2);
-  lines.push(`| **mean** | ${scores.reduce((a, s) => a + s.count, 0)} | ${inCell} | ${f(inS, 4)} | **${f(overall.psnr, 2)}** | **${f(overall.ssim, 4)}** | |`);
+  const inCell =
+    skipped > 0 ? `${f(inP, 2)} (${skipped} task${skipped === 1 ? "" : "s"} all identical, left out)` : f(inP, 2);
+  lines.push(
+    `| **mean** | ${scores.reduce((a, s) => a + s.count, 0)} | ${inCell} | ${f(inS, 4)} | **${f(overall.psnr, 2)}** | **${f(overall.ssim, 4)}** | |`,
+  );
   return lines.join("\n") + "\n";
 }

@@ -5,10 +5,8 @@
  * tile size, not the image size.
  */
 import type { Tensor, Tf } from "../../tfjs/index.js";
-import type { RgbImage } from "../image.js";
-import { cropImage } from "../image.js";
-import type { ResolvedModelSpec } from "../models/index.js";
-import { modelEntry, modelKinds } from "../models/index.js";
+import { cropImage, type RgbImage } from "../image.js";
+import { modelEntry, modelKinds, type ResolvedModelSpec } from "../models/index.js";
 
 /** A model's forward pass, [B,H,W,3] → [B,H,W,3]. */
 export type Forward = (inputs: Tensor) => Tensor;
@@ -79,7 +77,12 @@ const ramp = (i: number, n: number, overlap: number, atStart: boolean, atEnd: bo
  * @example
  * const restored = await restoreImage(tf, model.apply, await readImage("big.png"), { tile: 256, overlap: 16 });
  */
-export async function restoreImage(tf: Tf, forward: Forward, img: RgbImage, options: TileOptions = {}): Promise<RgbImage> {
+export async function restoreImage(
+  tf: Tf,
+  forward: Forward,
+  img: RgbImage,
+  options: TileOptions = {},
+): Promise<RgbImage> {
   const tile = options.tile ?? 128;
   const overlap = Math.min(options.overlap ?? 16, Math.floor(tile / 2));
   const multipleOf = options.multipleOf ?? 1;

@@ -15,23 +15,20 @@ import { AdapterError, loadCheckpoint, saveCheckpoint } from "../../tfjs/index.j
 import type { FrozenPair } from "../data/frozen.js";
 import { streamBatches } from "../data/prefetch.js";
 import { blindTaskIds } from "./blind-ids.js";
+import { readCheckpointConfig, type CheckpointMetadata } from "./config-file.js";
 import type { TrainConfig } from "./config.js";
-import type { CheckpointMetadata } from "./config-file.js";
-import { readCheckpointConfig } from "./config-file.js";
 import { sequentialCurriculum } from "./curriculum.js";
 import { NoCheckpointError, TrainSetupError } from "./errors.js";
-import { loadEvalPairs } from "./evaluate.js";
 import { evaluateSession } from "./evaluate-session.js";
-import type { ProgressOptions } from "./progress.js";
-import { ProgressBar } from "./progress.js";
+import { loadEvalPairs } from "./evaluate.js";
+import { setLearningRate } from "./optimizer.js";
+import { startParallelTraining, type ParallelTraining } from "./parallel/coordinator.js";
+import type { ReplicaFault } from "./parallel/protocol.js";
+import { resolveWorkerCount } from "./parallel/shards.js";
+import { ProgressBar, type ProgressOptions } from "./progress.js";
 import type { EvalResult, StepRecord } from "./records.js";
 import { JsonlWriter, runPaths, truncateLog, writeJsonAtomic } from "./run-dir.js";
 import { acquireRunLock, RunDirectoryBusyError } from "./run-lock.js";
-import { setLearningRate } from "./optimizer.js";
-import type { ParallelTraining } from "./parallel/coordinator.js";
-import { startParallelTraining } from "./parallel/coordinator.js";
-import type { ReplicaFault } from "./parallel/protocol.js";
-import { resolveWorkerCount } from "./parallel/shards.js";
 import { learningRateAt } from "./schedule.js";
 import { buildSession } from "./session.js";
 
@@ -84,13 +81,18 @@ function checkResumable(saved: TrainConfig, config: TrainConfig, dir: string): v
     const { prefetch: _prefetch, ...rest } = c.data;
     return rest;
   };
-  const pairs: [string, unknown, unknown][] = (["tasks", "model", "weighting", "seed", "batch", "blindRate"] as const).map((field) => [field, saved[field], config[field]]);
+  const pairs: [string, unknown, unknown][] = (
+    ["tasks", "model", "weighting", "seed", "batch", "blindRate"] as const
+  ).map((field) => [field, saved[field], config[field]]);
   const savedData = dataOf(saved);
   const data = dataOf(config);
-  for (const key of [...new Set([...Object.keys(savedData), ...Object.keys(data)])]) pairs.push([`data.${key}`, savedData[key], data[key]]);
+  for (const key of [...new Set([...Object.keys(savedData), ...Object.keys(data)])])
+    pairs.push([`data.${key}`, savedData[key], data[key]]);
   for (const [field, before, now] of pairs) {
     if (JSON.stringify(before) !== JSON.stringify(now)) {
-      throw new TrainSetupError(`${dir}: cannot resume: ${field} differs from the checkpoint's (checkpoint ${JSON.stringify(before) ?? "none"}, config ${JSON.stringify(now) ?? "none"})`);
+      throw new TrainSetupError(
+        `${dir}: cannot resume: ${field} differs from the checkpoint's (checkpoint ${JSON.stringify(before) ?? "none"}, config ${JSON.stringify(now) ?? "none"})`,
+      );
     }
   }
 }
@@ -101,14 +103,24 @@ function checkResumable(saved: TrainConfig, config: TrainConfig, dir: string): v
  */
 const lockRunDirectory = (runDir: string): (() => void) => {
   try {
-    if (statSync(runDir, { throwIfNoEntry: false })?.isFile() === true) throw new TrainSetupError(`output ${runDir}: is a file, not a directory; choose another output`);
+    if (statSync(runDir, { throwIfNoEntry: false })?.isFile() === true)
+      throw new TrainSetupError(`output ${runDir}: is a file, not a directory; choose another output`);
     mkdirSync(runDir, { recursive: true });
     return acquireRunLock(runDir);
   } catch (error) {
     if (error instanceof TrainSetupError || error instanceof RunDirectoryBusyError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOTDIR" ? "a part of the path is a file" : code === "EACCES" || code === "EPERM" ? "no permission to write there" : code === "EROFS" ? "a read-only file system" : (error as Error).message;
-    throw new TrainSetupError(`output ${runDir}: cannot create or write the run directory (${why}); choose another output`);
+    const why =
+      code === "ENOTDIR"
+        ? "a part of the path is a file"
+        : code === "EACCES" || code === "EPERM"
+          ? "no permission to write there"
+          : code === "EROFS"
+            ? "a read-only file system"
+            : (error as Error).message;
+    throw new TrainSetupError(
+      `output ${runDir}: cannot create or write the run directory (${why}); choose another output`,
+    );
   }
 };
 
@@ -119,7 +131,10 @@ const lockRunDirectory = (runDir: string): (() => void) => {
  * const outcome = await trainRun({ config, progress: { write: (t) => process.stderr.write(t), isTTY: true } });
  */
 export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> {
-  nodeOnly("trainRun (a run directory)", "drive createTrainer with BatchSynthesizer batches and save through a CheckpointStore");
+  nodeOnly(
+    "trainRun (a run directory)",
+    "drive createTrainer with BatchSynthesizer batches and save through a CheckpointStore",
+  );
   const started = performance.now();
   const config = options.config;
   const runDir = config.output;
@@ -134,18 +149,30 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
 }
 
 /** `trainRun`'s work once the run directory's lock is held. */
-async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir: string, paths: ReturnType<typeof runPaths>, started: number): Promise<TrainOutcome> {
+async function trainLocked(
+  options: TrainRunOptions,
+  config: TrainConfig,
+  runDir: string,
+  paths: ReturnType<typeof runPaths>,
+  started: number,
+): Promise<TrainOutcome> {
   const log = options.log ?? (() => undefined);
   const hasRun = existsSync(paths.log) || existsSync(paths.checkpoint);
   if (options.resume === true) {
     const { config: saved } = await readCheckpointConfig(paths.checkpoint).catch((error: unknown) => {
       // Only a missing checkpoint is said so; other problems (e.g. its config is not a training config) pass through.
-      throw error instanceof NoCheckpointError ? new TrainSetupError(`--resume: ${runDir} has no checkpoint to resume from`) : error;
+      throw error instanceof NoCheckpointError
+        ? new TrainSetupError(`--resume: ${runDir} has no checkpoint to resume from`)
+        : error;
     });
     checkResumable(saved, config, runDir);
   } else if (hasRun) {
-    if (options.force !== true) throw new TrainSetupError(`${runDir} already holds a run (log.jsonl or checkpoint/); use --resume to continue it, --force to start over, or another output`);
-    for (const path of [paths.log, paths.checkpoint, paths.eval, `${paths.checkpoint}.previous`]) rmSync(path, { recursive: true, force: true });
+    if (options.force !== true)
+      throw new TrainSetupError(
+        `${runDir} already holds a run (log.jsonl or checkpoint/); use --resume to continue it, --force to start over, or another output`,
+      );
+    for (const path of [paths.log, paths.checkpoint, paths.eval, `${paths.checkpoint}.previous`])
+      rmSync(path, { recursive: true, force: true });
   }
   mkdirSync(runDir, { recursive: true });
   writeJsonAtomic(paths.config, config);
@@ -159,19 +186,33 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
     // equal to the trainer state's step), never from an unchecked field.
     const loaded = await loadCheckpoint(trainer, paths.checkpoint);
     startStep = loaded.step;
-    if (trainer.stepCount !== startStep) throw new TrainSetupError(`${paths.checkpoint}: the checkpoint's step ${startStep} differs from its trainer state's ${trainer.stepCount}`);
+    if (trainer.stepCount !== startStep)
+      throw new TrainSetupError(
+        `${paths.checkpoint}: the checkpoint's step ${startStep} differs from its trainer state's ${trainer.stepCount}`,
+      );
     if (startStep > config.steps) {
-      throw new TrainSetupError(`${runDir}: cannot resume: the checkpoint is at step ${startStep}, past this config's steps ${config.steps} (raise steps to at least ${startStep})`);
+      throw new TrainSetupError(
+        `${runDir}: cannot resume: the checkpoint is at step ${startStep}, past this config's steps ${config.steps} (raise steps to at least ${startStep})`,
+      );
     }
     // The log keeps the lines of steps <= the checkpoint's (the steps after it are redone), so it stays contiguous.
     const last = truncateLog(paths.log, startStep);
     timeOffset = last?.time ?? 0;
-    if (last !== undefined && last.step !== startStep) log(`warning: ${paths.log} ends at step ${last.step}, the checkpoint is at step ${startStep}: steps ${last.step + 1}..${startStep} have no log lines`);
+    if (last !== undefined && last.step !== startStep)
+      log(
+        `warning: ${paths.log} ends at step ${last.step}, the checkpoint is at step ${startStep}: steps ${last.step + 1}..${startStep} have no log lines`,
+      );
     log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
   }
-  const bar = options.progress === undefined ? undefined : new ProgressBar(config.name, config.steps, startStep, options.progress);
+  const bar =
+    options.progress === undefined
+      ? undefined
+      : new ProgressBar(config.name, config.steps, startStep, options.progress);
   const logWriter = new JsonlWriter(paths.log);
-  const activeTasks = config.data.curriculum === undefined ? undefined : sequentialCurriculum(config.tasks.length, config.data.curriculum.stepsPerTask);
+  const activeTasks =
+    config.data.curriculum === undefined
+      ? undefined
+      : sequentialCurriculum(config.tasks.length, config.data.curriculum.stepsPerTask);
   const stream = streamBatches(
     {
       tasks: config.tasks,
@@ -187,7 +228,9 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
   );
   const say = (line: string) => (bar === undefined ? log(line) : bar.message(line));
   const workers = resolveWorkerCount(config.workers, config.batch);
-  say(`training ${config.name}: ${config.weighting.name} on ${config.tasks.join(", ")}; ${session.model.parameterCount} parameters; backend ${session.backend}; batches prefetched by ${stream.mode}${workers > 1 ? `; ${workers} data-parallel workers` : ""}`);
+  say(
+    `training ${config.name}: ${config.weighting.name} on ${config.tasks.join(", ")}; ${session.model.parameterCount} parameters; backend ${session.backend}; batches prefetched by ${stream.mode}${workers > 1 ? `; ${workers} data-parallel workers` : ""}`,
+  );
   // The step of the checkpoint on disk (a resumed run starts from one), for messages.
   let savedStep: number | undefined = startStep > 0 ? startStep : undefined;
   const save = async (step: number) => {
@@ -203,8 +246,18 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
   };
   let evalPairs: FrozenPair[] | undefined;
   const evaluate = async (step: number): Promise<EvalResult> => {
-    evalPairs ??= await loadEvalPairs({ data: config.eval.data, tasks: config.tasks, images: config.eval.images, size: config.eval.size });
-    const result = await evaluateSession(session, { ...config.eval, checkpoint: paths.checkpoint, step, pairs: evalPairs });
+    evalPairs ??= await loadEvalPairs({
+      data: config.eval.data,
+      tasks: config.tasks,
+      images: config.eval.images,
+      size: config.eval.size,
+    });
+    const result = await evaluateSession(session, {
+      ...config.eval,
+      checkpoint: paths.checkpoint,
+      step,
+      pairs: evalPairs,
+    });
     writeJsonAtomic(paths.eval, result);
     say(`eval at step ${step}: mean PSNR ${result.mean.psnr.toFixed(2)} dB, SSIM ${result.mean.ssim.toFixed(4)}`);
     return result;
@@ -215,8 +268,9 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
   let interrupted = false;
   const loopStarted = performance.now();
   try {
-    if (workers > 1) parallel = await startParallelTraining({ session, replicas: workers, onRecovered: save, ...options.parallel });
-    for (; step < config.steps; ) {
+    if (workers > 1)
+      parallel = await startParallelTraining({ session, replicas: workers, onRecovered: save, ...options.parallel });
+    for (; step < config.steps;) {
       if (options.signal?.aborted === true) {
         interrupted = true;
         break;
@@ -224,7 +278,8 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
       const batch = await stream.next();
       if (batch === undefined) break;
       const lr = learningRateAt(config.schedule, config.lr, step, config.steps);
-      const modelTaskIds = config.blindRate === undefined ? undefined : blindTaskIds(batch.taskIds, config.blindRate, config.seed, step);
+      const modelTaskIds =
+        config.blindRate === undefined ? undefined : blindTaskIds(batch.taskIds, config.blindRate, config.seed, step);
       let result;
       try {
         if (parallel !== undefined) result = await parallel.step(batch, lr, modelTaskIds);
@@ -233,7 +288,12 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
           const x = tf.tensor4d(batch.inputs, [...batch.shape]);
           const y = tf.tensor4d(batch.targets, [...batch.shape]);
           try {
-            result = await trainer.step(x, y, batch.taskIds, modelTaskIds === undefined ? undefined : { taskIds: modelTaskIds });
+            result = await trainer.step(
+              x,
+              y,
+              batch.taskIds,
+              modelTaskIds === undefined ? undefined : { taskIds: modelTaskIds },
+            );
           } finally {
             x.dispose();
             y.dispose();
@@ -243,15 +303,26 @@ async function trainLocked(options: TrainRunOptions, config: TrainConfig, runDir
         // A weighting rejects a non-finite loss: the model diverged, which the config (lr) can fix.
         if (error instanceof AdapterError && error.kind === "weighting") {
           // The adapter's message already names the step and the losses (NaN as NaN).
-          const kept = savedStep === undefined ? "no checkpoint was written yet" : `the checkpoint of step ${savedStep} is kept`;
+          const kept =
+            savedStep === undefined ? "no checkpoint was written yet" : `the checkpoint of step ${savedStep} is kept`;
           throw new TrainSetupError(`${error.message} (training diverged; try a lower lr; ${kept})`);
         }
         throw error;
       }
       step++;
-      lastRecord = { step, loss: result.loss, taskLosses: result.taskLosses, weights: result.weights, lr, time: timeOffset + (performance.now() - loopStarted) / 1000 };
+      lastRecord = {
+        step,
+        loss: result.loss,
+        taskLosses: result.taskLosses,
+        weights: result.weights,
+        lr,
+        time: timeOffset + (performance.now() - loopStarted) / 1000,
+      };
       logWriter.append(lastRecord);
-      bar?.update(step, `loss ${short(result.loss)} | ${config.tasks.map((task, k) => `${task} ${short(result.taskLosses[k] ?? null)}/${(result.weights[k] ?? 0).toFixed(2)}`).join(" ")}`);
+      bar?.update(
+        step,
+        `loss ${short(result.loss)} | ${config.tasks.map((task, k) => `${task} ${short(result.taskLosses[k] ?? null)}/${(result.weights[k] ?? 0).toFixed(2)}`).join(" ")}`,
+      );
       if (config.weighting.epochSteps > 0 && step % config.weighting.epochSteps === 0) {
         if (parallel !== undefined) parallel.endEpoch();
         else await trainer.endEpoch();

@@ -1,10 +1,20 @@
 /**
  * Paths of a run directory and small file helpers (atomic JSON writes, log truncation on resume).
  */
-import { closeSync, dirname, existsSync, join, mkdirSync, nodeOnly, openSync, readFileSync, writeSync } from "../../platform/node.js";
-import type { StepRecord } from "./records.js";
-import { metricJsonReplacer } from "../metrics/json.js";
 import { writeFileAtomic } from "../../platform/atomic-write.js";
+import {
+  closeSync,
+  dirname,
+  existsSync,
+  join,
+  mkdirSync,
+  nodeOnly,
+  openSync,
+  readFileSync,
+  writeSync,
+} from "../../platform/node.js";
+import { metricJsonReplacer } from "../metrics/json.js";
+import type { StepRecord } from "./records.js";
 
 /** The files of a run directory. */
 export const runPaths = (runDir: string) => {
@@ -41,7 +51,13 @@ export function parseLog(text: string): { records: StepRecord[]; lines: string[]
     if (line.trim() === "") continue;
     try {
       const r = JSON.parse(line) as StepRecord;
-      if (typeof r === "object" && r !== null && typeof r.step === "number" && Array.isArray(r.taskLosses) && Array.isArray(r.weights)) {
+      if (
+        typeof r === "object" &&
+        r !== null &&
+        typeof r.step === "number" &&
+        Array.isArray(r.taskLosses) &&
+        Array.isArray(r.weights)
+      ) {
         records.push(r);
         lines.push(line);
       } else bad++;

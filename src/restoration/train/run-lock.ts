@@ -10,7 +10,19 @@
  * O_EXCL) may remove a stale lock, after reading it again under that file. So of many resumers
  * taking over one stale lock at the same moment, exactly one owns the run.
  */
-import { closeSync, hostname, join, linkSync, nodeOnly, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "../../platform/node.js";
+import {
+  closeSync,
+  hostname,
+  join,
+  linkSync,
+  nodeOnly,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "../../platform/node.js";
 import { KitError } from "../errors.js";
 
 /** What the lock file holds. */
@@ -42,7 +54,9 @@ export const RUN_LOCK_FILE = "train.lock";
 const readOwner = (path: string): RunLockOwner | undefined => {
   try {
     const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<RunLockOwner>;
-    return typeof parsed.pid === "number" && typeof parsed.host === "string" && typeof parsed.since === "string" ? (parsed as RunLockOwner) : undefined;
+    return typeof parsed.pid === "number" && typeof parsed.host === "string" && typeof parsed.since === "string"
+      ? (parsed as RunLockOwner)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -84,7 +98,9 @@ const removeStaleLock = (runDir: string, path: string, stale: RunLockOwner): boo
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     const age = Date.now() - (statSync(takeover, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
     if (age > 60_000) {
-      throw new Error(`${takeover} is ${Math.round(age / 1000)} s old: a process died while taking over the lock of ${runDir}; make sure no train runs there, then delete it`);
+      throw new Error(
+        `${takeover} is ${Math.round(age / 1000)} s old: a process died while taking over the lock of ${runDir}; make sure no train runs there, then delete it`,
+      );
     }
     return false;
   }
@@ -116,7 +132,8 @@ export function acquireRunLock(runDir: string): () => void {
         linkSync(mine, path);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") return acquireWithoutLinks(runDir, path, me);
+        if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP")
+          return acquireWithoutLinks(runDir, path, me);
         if (code !== "EEXIST") throw error;
         const owner = readOwner(path);
         // An unreadable lock is being written by a taker without hard links, or is damaged: busy either way.

@@ -5,8 +5,8 @@
 import type { FrozenPair } from "../data/frozen.js";
 import { psnr } from "../metrics/psnr.js";
 import type { SampleGrid, SampleRow } from "../report/samples.js";
-import { multipleOfFor, restoreImage } from "./inference.js";
 import { forwardFor } from "./evaluate-session.js";
+import { multipleOfFor, restoreImage } from "./inference.js";
 import type { TrainingSession } from "./session.js";
 
 /** A model to show in the grid, under `label`. */
@@ -22,17 +22,31 @@ export interface SampleModel {
  * const grid = await computeSampleGrid([{ label: "art", session }], pairs, ["noise", "blur"], "Set14 crops");
  * writeFileSync("report.html", renderReport(runs, { samples: grid }));
  */
-export async function computeSampleGrid(models: readonly SampleModel[], pairs: readonly FrozenPair[], tasks: readonly string[], source: string): Promise<SampleGrid> {
+export async function computeSampleGrid(
+  models: readonly SampleModel[],
+  pairs: readonly FrozenPair[],
+  tasks: readonly string[],
+  source: string,
+): Promise<SampleGrid> {
   const rows: SampleRow[] = [];
   for (const task of tasks) {
     const pair = pairs.find((p) => p.sample.task === task);
     if (pair === undefined) continue;
     const outputs = [];
     for (const { label, session } of models) {
-      const image = await restoreImage(session.tf, forwardFor(session, task), pair.input, { multipleOf: multipleOfFor(session.model.spec) });
+      const image = await restoreImage(session.tf, forwardFor(session, task), pair.input, {
+        multipleOf: multipleOfFor(session.model.spec),
+      });
       outputs.push({ label, image, psnr: psnr(image, pair.target, { convention: "basicsr" }) });
     }
-    rows.push({ task, name: pair.sample.name, input: pair.input, inputPsnr: psnr(pair.input, pair.target, { convention: "basicsr" }), target: pair.target, outputs });
+    rows.push({
+      task,
+      name: pair.sample.name,
+      input: pair.input,
+      inputPsnr: psnr(pair.input, pair.target, { convention: "basicsr" }),
+      target: pair.target,
+      outputs,
+    });
   }
   return { source, rows };
 }

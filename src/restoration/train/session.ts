@@ -3,13 +3,20 @@
  * built fresh (`buildSession`) or loaded from a checkpoint (`loadTrainedSession`).
  */
 import * as E from "fp-ts/Either";
-import type { CheckpointLocation, Optimizer, Tf, Trainer } from "../../tfjs/index.js";
-import { createGradientTrainer, createTrainer, loadCheckpoint } from "../../tfjs/index.js";
-import type { RestorationModel } from "../models/index.js";
-import { createModel } from "../models/index.js";
+
+import {
+  createGradientTrainer,
+  createTrainer,
+  loadCheckpoint,
+  type CheckpointLocation,
+  type Optimizer,
+  type Tf,
+  type Trainer,
+} from "../../tfjs/index.js";
+import { createModel, type RestorationModel } from "../models/index.js";
 import { loadTf } from "./backend.js";
-import type { TrainConfig } from "./config.js";
 import { readCheckpointConfig } from "./config-file.js";
+import type { TrainConfig } from "./config.js";
 import { TrainSetupError } from "./errors.js";
 import { optimizerFor } from "./optimizer.js";
 import { resolveAnyWeighting } from "./weightings.js";
@@ -36,7 +43,13 @@ export async function buildSession(config: TrainConfig, log?: (line: string) => 
   const trainer =
     weighting.right.kind === "loss"
       ? createTrainer({ tf, model, optimizer, weighting: weighting.right.weighting, numTasks: config.tasks.length })
-      : (createGradientTrainer({ tf, model, optimizer, weighting: weighting.right.weighting, numTasks: config.tasks.length }) as unknown as Trainer<unknown>);
+      : (createGradientTrainer({
+          tf,
+          model,
+          optimizer,
+          weighting: weighting.right.weighting,
+          numTasks: config.tasks.length,
+        }) as unknown as Trainer<unknown>);
   return { tf, config, model, trainer, optimizer, backend: selection.choice };
 }
 
@@ -44,7 +57,11 @@ export async function buildSession(config: TrainConfig, log?: (line: string) => 
  * Loads a trained model from a checkpoint (for eval and restore): a directory path in Node, or a
  * `CheckpointStore` (e.g. in a browser, the shipped model's files fetched into `memoryCheckpointStore`).
  */
-export async function loadTrainedSession(checkpoint: CheckpointLocation, backend?: TrainConfig["backend"], log?: (line: string) => void): Promise<TrainingSession & { step: number }> {
+export async function loadTrainedSession(
+  checkpoint: CheckpointLocation,
+  backend?: TrainConfig["backend"],
+  log?: (line: string) => void,
+): Promise<TrainingSession & { step: number }> {
   const { config } = await readCheckpointConfig(checkpoint);
   const session = await buildSession(backend === undefined ? config : { ...config, backend }, log);
   const loaded = await loadCheckpoint(session.trainer, checkpoint);

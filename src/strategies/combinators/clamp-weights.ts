@@ -1,10 +1,10 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { invalidConfig } from "../../core/errors.js";
 import { uniformOverPresent } from "../../core/softmax.js";
 import type { TaskLosses, Weighting, WeightingStep } from "../../core/weighting.js";
-import type { LiftedPhases, Wrapped } from "./wrap.js";
-import { liftPhases, wrappedCodec } from "./wrap.js";
+import { liftPhases, wrappedCodec, type LiftedPhases, type Wrapped } from "./wrap.js";
 
 /** Bounds for `clampWeights`: every present weight ends in [floor, ceiling]. */
 export interface WeightBounds {
@@ -13,7 +13,10 @@ export interface WeightBounds {
 }
 
 /** The state of `clampWeights`: the bounds and the inner state. */
-export type ClampWeightsState<I> = Wrapped<{ readonly kind: "clamp-weights"; readonly version: 1; readonly config: WeightBounds }, I>;
+export type ClampWeightsState<I> = Wrapped<
+  { readonly kind: "clamp-weights"; readonly version: 1; readonly config: WeightBounds },
+  I
+>;
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 
@@ -31,7 +34,11 @@ const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > 
  * @example
  * clampOntoSimplex([0.9, 0.05, 0.05], [true, true, true], { floor: 0.1, ceiling: 0.8 }) // [0.8, 0.1, 0.1]
  */
-export const clampOntoSimplex = (weights: ReadonlyArray<number>, present: ReadonlyArray<boolean>, bounds: WeightBounds): number[] => {
+export const clampOntoSimplex = (
+  weights: ReadonlyArray<number>,
+  present: ReadonlyArray<boolean>,
+  bounds: WeightBounds,
+): number[] => {
   const { floor, ceiling } = bounds;
   const idx = present.flatMap((p, k) => (p ? [k] : []));
   const count = idx.length;
@@ -76,7 +83,10 @@ export const clampOntoSimplex = (weights: ReadonlyArray<number>, present: Readon
  * @example
  * const w = clampWeights({ floor: 0.05, ceiling: 0.6 }, art());
  */
-export const clampWeights = <I>(bounds: WeightBounds, inner: Weighting<I>): Weighting<ClampWeightsState<I>> & LiftedPhases<ClampWeightsState<I>> => {
+export const clampWeights = <I>(
+  bounds: WeightBounds,
+  inner: Weighting<I>,
+): Weighting<ClampWeightsState<I>> & LiftedPhases<ClampWeightsState<I>> => {
   const Unit = t.refinement(t.number, (n) => n >= 0 && n <= 1, "number in [0, 1]");
   const codec = wrappedCodec<ClampWeightsState<I>>(
     "ClampWeightsState",
@@ -97,12 +107,19 @@ export const clampWeights = <I>(bounds: WeightBounds, inner: Weighting<I>): Weig
         if (numTasks * ceiling < 1) problems.push(`ceiling: infeasible, ${numTasks} tasks * ceiling ${ceiling} < 1`);
       }
       if (problems.length > 0) return E.left(invalidConfig(problems));
-      return E.map((state: I): ClampWeightsState<I> => ({ kind: "clamp-weights", version: 1, config: { floor, ceiling }, inner: state }))(inner.init(numTasks));
+      return E.map((state: I): ClampWeightsState<I> => ({
+        kind: "clamp-weights",
+        version: 1,
+        config: { floor, ceiling },
+        inner: state,
+      }))(inner.init(numTasks));
     },
     step: (state, losses: TaskLosses) =>
       E.map((r: WeightingStep<I>): WeightingStep<ClampWeightsState<I>> => {
         const present = losses.map((loss) => loss !== null);
-        const weights = present.some((p) => p) ? clampOntoSimplex(r.weights, present, state.config) : uniformOverPresent(losses);
+        const weights = present.some((p) => p)
+          ? clampOntoSimplex(r.weights, present, state.config)
+          : uniformOverPresent(losses);
         return {
           state: { ...state, inner: r.state },
           weights,

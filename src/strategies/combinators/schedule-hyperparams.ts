@@ -1,16 +1,18 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { NonNegativeInt } from "../../core/codecs.js";
-import type { ConfigError, StepError } from "../../core/errors.js";
-import { invalidConfig, invalidState } from "../../core/errors.js";
+import { invalidConfig, invalidState, type ConfigError, type StepError } from "../../core/errors.js";
+import { guardLosses } from "../../core/losses.js";
 import { formatDecodeErrors } from "../../core/report.js";
 import type { Weighting, WeightingStep } from "../../core/weighting.js";
-import type { LiftedPhases, Wrapped } from "./wrap.js";
-import { liftPhases, wrappedCodec } from "./wrap.js";
-import { guardLosses } from "../../core/losses.js";
+import { liftPhases, wrappedCodec, type LiftedPhases, type Wrapped } from "./wrap.js";
 
 /** The state of `scheduleHyperparams`: the step counter and the inner state (holding the current values). */
-export type ScheduleState<I> = Wrapped<{ readonly kind: "schedule-hyperparams"; readonly version: 1; readonly step: number }, I>;
+export type ScheduleState<I> = Wrapped<
+  { readonly kind: "schedule-hyperparams"; readonly version: 1; readonly step: number },
+  I
+>;
 
 /** A schedule: the hyper-parameters to use at a step, as a patch of the inner state's `config`. */
 export type HyperparamSchedule = (step: number) => Readonly<Record<string, unknown>>;
@@ -32,12 +34,26 @@ export const patchConfig = <I>(
   patch: Readonly<Record<string, unknown>>,
 ): E.Either<string[], I> => {
   const encoded = inner.stateCodec.encode(state) as Configured;
-  if (typeof encoded !== "object" || encoded === null || typeof encoded.config !== "object" || encoded.config === null) {
+  if (
+    typeof encoded !== "object" ||
+    encoded === null ||
+    typeof encoded.config !== "object" ||
+    encoded.config === null
+  ) {
     return E.left([`${inner.name}: its state has no config to schedule`]);
   }
-  const unknown = Object.keys(patch).filter((key) => key === "numTasks" || !Object.prototype.hasOwnProperty.call(encoded.config, key));
+  const unknown = Object.keys(patch).filter(
+    (key) => key === "numTasks" || !Object.prototype.hasOwnProperty.call(encoded.config, key),
+  );
   if (unknown.length > 0) {
-    return E.left(unknown.map((key) => `${key}: not a schedulable config key of ${inner.name} (known: ${Object.keys(encoded.config).filter((k) => k !== "numTasks").join(", ")})`));
+    return E.left(
+      unknown.map(
+        (key) =>
+          `${key}: not a schedulable config key of ${inner.name} (known: ${Object.keys(encoded.config)
+            .filter((k) => k !== "numTasks")
+            .join(", ")})`,
+      ),
+    );
   }
   const decoded = inner.stateCodec.decode({ ...encoded, config: { ...encoded.config, ...patch } });
   return E.isLeft(decoded) ? E.left(formatDecodeErrors(decoded.left)) : E.right(decoded.right);
@@ -75,7 +91,8 @@ export const scheduleHyperparams = <I>(
       })(inner.init(numTasks)),
     step: guardLosses((state, losses) => {
       const patched = patchConfig(inner, state.inner, schedule(state.step));
-      if (E.isLeft(patched)) return E.left<StepError>(invalidState(patched.left.map((line) => `schedule(${state.step}): ${line}`)));
+      if (E.isLeft(patched))
+        return E.left<StepError>(invalidState(patched.left.map((line) => `schedule(${state.step}): ${line}`)));
       return E.map((r: WeightingStep<I>): WeightingStep<ScheduleState<I>> => ({
         ...r,
         state: { ...state, step: state.step + 1, inner: r.state },

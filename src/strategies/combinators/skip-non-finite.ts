@@ -1,11 +1,11 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, NonNegativeInt } from "../../core/codecs.js";
 import { invalidConfig, invalidLoss } from "../../core/errors.js";
 import { checkLosses } from "../../core/losses.js";
 import type { TaskLosses, Weighting, WeightingStep } from "../../core/weighting.js";
-import type { LiftedPhases, Wrapped } from "./wrap.js";
-import { liftPhases, wrappedCodec } from "./wrap.js";
+import { liftPhases, wrappedCodec, type LiftedPhases, type Wrapped } from "./wrap.js";
 
 /** The state of `skipNonFinite`: skip counters, the last good weights and the inner state. */
 export type SkipNonFiniteState<I> = Wrapped<
@@ -64,8 +64,12 @@ export const skipNonFinite = <I>(
     },
     inner.stateCodec,
     (state) => [
-      ...(state.consecutiveSkips > state.config.maxConsecutive ? [`consecutiveSkips: expected <= maxConsecutive (got ${state.consecutiveSkips})`] : []),
-      ...(state.consecutiveSkips > state.totalSkips ? [`totalSkips: expected >= consecutiveSkips (got ${state.totalSkips})`] : []),
+      ...(state.consecutiveSkips > state.config.maxConsecutive
+        ? [`consecutiveSkips: expected <= maxConsecutive (got ${state.consecutiveSkips})`]
+        : []),
+      ...(state.consecutiveSkips > state.totalSkips
+        ? [`totalSkips: expected >= consecutiveSkips (got ${state.totalSkips})`]
+        : []),
       ...(state.lastWeights !== null && state.lastWeights.length !== inner.numTasks(state.inner)
         ? [`lastWeights: expected ${inner.numTasks(state.inner)} entries (got ${state.lastWeights.length})`]
         : []),
@@ -75,18 +79,17 @@ export const skipNonFinite = <I>(
     name: `skipNonFinite(${inner.name})`,
     init: (numTasks) => {
       const maxConsecutive = options.maxConsecutive ?? SKIP_DEFAULT_MAX_CONSECUTIVE;
-      if (!Count.is(maxConsecutive)) return E.left(invalidConfig([`maxConsecutive: expected Count (got ${maxConsecutive})`]));
-      return E.map(
-        (state: I): SkipNonFiniteState<I> => ({
-          kind: "skip-non-finite",
-          version: 1,
-          config: { maxConsecutive },
-          consecutiveSkips: 0,
-          totalSkips: 0,
-          lastWeights: null,
-          inner: state,
-        }),
-      )(inner.init(numTasks));
+      if (!Count.is(maxConsecutive))
+        return E.left(invalidConfig([`maxConsecutive: expected Count (got ${maxConsecutive})`]));
+      return E.map((state: I): SkipNonFiniteState<I> => ({
+        kind: "skip-non-finite",
+        version: 1,
+        config: { maxConsecutive },
+        consecutiveSkips: 0,
+        totalSkips: 0,
+        lastWeights: null,
+        inner: state,
+      }))(inner.init(numTasks));
     },
     step: (state, losses: TaskLosses) => {
       const numTasks = inner.numTasks(state.inner);
@@ -98,12 +101,22 @@ export const skipNonFinite = <I>(
         }))(inner.step(state.inner, losses));
       }
       // Check everything but the non-finite entries: those errors are not skipped.
-      const rest = checkLosses(losses.map((loss) => (isNonFinite(loss) ? null : loss)), numTasks);
+      const rest = checkLosses(
+        losses.map((loss) => (isNonFinite(loss) ? null : loss)),
+        numTasks,
+      );
       if (rest !== null && rest._tag !== "NoPresentTask") return E.left(rest);
       if (state.consecutiveSkips >= state.config.maxConsecutive) {
         const value = losses[bad];
-        return E.left(invalidLoss(bad, value, Number.isNaN(value) ? "nan" : "infinite", undefined,
-          `${Number.isNaN(value) ? "a loss must not be NaN" : "a loss must be finite"} (after ${state.consecutiveSkips} consecutive skipped steps)`));
+        return E.left(
+          invalidLoss(
+            bad,
+            value,
+            Number.isNaN(value) ? "nan" : "infinite",
+            undefined,
+            `${Number.isNaN(value) ? "a loss must not be NaN" : "a loss must be finite"} (after ${state.consecutiveSkips} consecutive skipped steps)`,
+          ),
+        );
       }
       const inBatch = losses.map((loss) => loss !== null);
       const previous = state.lastWeights ?? [];

@@ -1,9 +1,9 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import type { StepError } from "../../core/errors.js";
-import type { TaskLosses, Weighting } from "../../core/weighting.js";
-import { isEpochAware, isTwoPhase } from "../../core/weighting.js";
 import { checkLosses, guardLosses } from "../../core/losses.js";
+import { isEpochAware, isTwoPhase, type TaskLosses, type Weighting } from "../../core/weighting.js";
 import { stateCodec } from "../common.js";
 
 /**
@@ -55,11 +55,14 @@ export const liftPhases = <S extends { readonly inner: unknown }, I>(
   }
   if (isTwoPhase(inner)) {
     phases.observe = guardLosses((state: S, losses: TaskLosses) => {
-      if (maskLosses === undefined) return E.map((next: I): S => ({ ...state, inner: next }))(inner.observe(state.inner as I, losses));
+      if (maskLosses === undefined)
+        return E.map((next: I): S => ({ ...state, inner: next }))(inner.observe(state.inner as I, losses));
       // Validate the whole vector before hiding tasks: a NaN in a masked task is still a bug upstream.
       const problem = checkLosses(losses, inner.numTasks(state.inner as I));
       if (problem !== null) return E.left(problem);
-      return E.map((next: I): S => ({ ...state, inner: next }))(inner.observe(state.inner as I, maskLosses(state, losses)));
+      return E.map((next: I): S => ({ ...state, inner: next }))(
+        inner.observe(state.inner as I, maskLosses(state, losses)),
+      );
     });
   }
   return phases;

@@ -1,13 +1,19 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Finite } from "../../core/codecs.js";
-import type { StepError } from "../../core/errors.js";
-import { invalidGramian, invalidState } from "../../core/errors.js";
+import { invalidGramian, invalidState, type StepError } from "../../core/errors.js";
 import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
 import { FLOAT32_EPSILON, scaledSymmetricEigen } from "./imtl-g.js";
-import type { GradientMethod, GradientMethodState, GradientProblem, GradientSolution } from "./method.js";
-import { NoMemory, gradientWeighting } from "./method.js";
+import {
+  gradientWeighting,
+  NoMemory,
+  type GradientMethod,
+  type GradientMethodState,
+  type GradientProblem,
+  type GradientSolution,
+} from "./method.js";
 
 /**
  * Aligned-MTL (Senushkin et al. 2023, "Independent Component Alignment for Multi-Task
@@ -64,7 +70,12 @@ export interface AlignedMtlConfig {
  * @example
  * ALIGNED_MTL_DEFAULTS.rankEpsilon // 2 ** -23
  */
-export const ALIGNED_MTL_DEFAULTS: AlignedMtlConfig = { scaleMode: "min", prefVector: null, meanWeighting: false, rankEpsilon: FLOAT32_EPSILON };
+export const ALIGNED_MTL_DEFAULTS: AlignedMtlConfig = {
+  scaleMode: "min",
+  prefVector: null,
+  meanWeighting: false,
+  rankEpsilon: FLOAT32_EPSILON,
+};
 
 /**
  * The balance transformation B of a Gramian (LibMTL's and TorchJD's
@@ -87,7 +98,8 @@ export const balanceTransformation = (
   const tolerance = largest * k * rankEpsilon;
   // Ascending order: the kept eigenvalues are a suffix.
   const kept = values.map((_, e) => e).filter((e) => values[e]! > tolerance);
-  if (kept.length === 0) return { matrix: gramian.map((row, i) => row.map((_, j) => (i === j ? 1 : 0))), rank: 0, scale: 0 };
+  if (kept.length === 0)
+    return { matrix: gramian.map((row, i) => row.map((_, j) => (i === j ? 1 : 0))), rank: 0, scale: 0 };
   const keptValues = kept.map((e) => values[e]!);
   const scale =
     scaleMode === "min"
@@ -107,15 +119,21 @@ export const balanceTransformation = (
 };
 
 /** Aligned-MTL's step on the present tasks. */
-const solveAlignedMtl = (config: AlignedMtlConfig, _memory: null, problem: GradientProblem): E.Either<StepError, GradientSolution<null>> => {
+const solveAlignedMtl = (
+  config: AlignedMtlConfig,
+  _memory: null,
+  problem: GradientProblem,
+): E.Either<StepError, GradientSolution<null>> => {
   const { present, numTasks } = problem;
   const pref = config.prefVector;
-  if (pref !== null && pref.length !== numTasks) return E.left(invalidState([`config.prefVector: expected ${numTasks} entries, one per task (got ${pref.length})`]));
+  if (pref !== null && pref.length !== numTasks)
+    return E.left(invalidState([`config.prefVector: expected ${numTasks} entries, one per task (got ${pref.length})`]));
   const divisor = config.meanWeighting ? present.length : 1;
   const preference = present.map((k) => (pref === null ? 1 : pref[k]!) / divisor);
   const { matrix } = balanceTransformation(problem.gramian, config.scaleMode, config.rankEpsilon);
   const coefficients = matrix.map((row) => row.reduce((s, x, j) => s + x * preference[j]!, 0));
-  if (!coefficients.every(Number.isFinite)) return E.left(invalidGramian(`Aligned-MTL's coefficients are not finite (${coefficients.join(", ")})`));
+  if (!coefficients.every(Number.isFinite))
+    return E.left(invalidGramian(`Aligned-MTL's coefficients are not finite (${coefficients.join(", ")})`));
   return E.right({ coefficients, memory: null });
 };
 
@@ -131,15 +149,25 @@ export const ALIGNED_MTL_METHOD: GradientMethod<t.TypeOf<typeof AlignedMtlOption
   coefficientsOnSimplex: false,
   optionsCodec: AlignedMtlOptions,
   configOf: (options, numTasks) => {
-    const config: AlignedMtlConfig = { ...ALIGNED_MTL_DEFAULTS, ...options, prefVector: options.prefVector === undefined ? null : [...options.prefVector] };
+    const config: AlignedMtlConfig = {
+      ...ALIGNED_MTL_DEFAULTS,
+      ...options,
+      prefVector: options.prefVector === undefined ? null : [...options.prefVector],
+    };
     const problems: string[] = [];
     if (config.prefVector !== null && config.prefVector.length !== numTasks) {
       problems.push(`prefVector: expected ${numTasks} entries, one per task (got ${config.prefVector.length})`);
     }
-    if (!OpenUnit.is(config.rankEpsilon)) problems.push(`rankEpsilon: expected a number in (0, 1) (got ${String(config.rankEpsilon)})`);
+    if (!OpenUnit.is(config.rankEpsilon))
+      problems.push(`rankEpsilon: expected a number in (0, 1) (got ${String(config.rankEpsilon)})`);
     return problems.length > 0 ? E.left(problems) : E.right(config);
   },
-  configProps: { scaleMode: ScaleMode, prefVector: t.union([t.array(Finite), t.null]), meanWeighting: t.boolean, rankEpsilon: OpenUnit },
+  configProps: {
+    scaleMode: ScaleMode,
+    prefVector: t.union([t.array(Finite), t.null]),
+    meanWeighting: t.boolean,
+    rankEpsilon: OpenUnit,
+  },
   initMemory: () => null,
   memoryCodec: NoMemory,
   solve: solveAlignedMtl,

@@ -1,11 +1,18 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Finite } from "../../core/codecs.js";
 import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState, GradientProblem, GradientSolution } from "./method.js";
-import { NoMemory, gradientWeighting } from "./method.js";
 import { solveDense } from "./linalg.js";
+import {
+  gradientWeighting,
+  NoMemory,
+  type GradientMethod,
+  type GradientMethodState,
+  type GradientProblem,
+  type GradientSolution,
+} from "./method.js";
 
 /**
  * CAGrad (Liu, Liu, Jin, Stone & Liu 2021, "Conflict-Averse Gradient Descent for Multi-task
@@ -128,7 +135,12 @@ export const cagradDual = (gramian: ReadonlyArray<ReadonlyArray<number>>, calpha
   const eps = 1e-8 / s;
   const objectiveGradient = (w: ReadonlyArray<number>): { grad: number[]; gw: number[]; q: number } => {
     const gw = g.map((row) => row.reduce((acc, v, j) => acc + v * w[j]!, 0));
-    const q = Math.sqrt(Math.max(gw.reduce((acc, v, i) => acc + v * w[i]!, 0), 0) + eps);
+    const q = Math.sqrt(
+      Math.max(
+        gw.reduce((acc, v, i) => acc + v * w[i]!, 0),
+        0,
+      ) + eps,
+    );
     return { grad: a.map((ai, i) => ai + (cs * gw[i]!) / q), gw, q };
   };
   const kktOf = (w: ReadonlyArray<number>): number => {
@@ -167,7 +179,10 @@ export const cagradDual = (gramian: ReadonlyArray<ReadonlyArray<number>>, calpha
         return cs * (g[i]![j]! / q - (gw[i]! * gw[j]!) / (q * q * q)) + (i === j ? z[i]! / w[i]! : 0);
       }),
     );
-    const rhs = [...grad.map((gi, i) => -(gi - nu - z[i]!) - (w[i]! * z[i]! - target) / w[i]!), 1 - w.reduce((acc, v) => acc + v, 0)];
+    const rhs = [
+      ...grad.map((gi, i) => -(gi - nu - z[i]!) - (w[i]! * z[i]! - target) / w[i]!),
+      1 - w.reduce((acc, v) => acc + v, 0),
+    ];
     const solution = solveDense(system, rhs);
     const dw = solution.slice(0, k);
     const dnu = -solution[k]!; // the border is +1 in both places, so the last unknown is −Δν
@@ -180,7 +195,16 @@ export const cagradDual = (gramian: ReadonlyArray<ReadonlyArray<number>>, calpha
     }
     const before = residualOf(w, z, nu, target);
     for (let tries = 0; tries < 40; tries++) {
-      if (residualOf(w.map((wi, i) => wi + step * dw[i]!), z.map((zi, i) => zi + step * dz[i]!), nu + step * dnu, target) <= (1 - 1e-4 * step) * before) break;
+      if (
+        residualOf(
+          w.map((wi, i) => wi + step * dw[i]!),
+          z.map((zi, i) => zi + step * dz[i]!),
+          nu + step * dnu,
+          target,
+        ) <=
+        (1 - 1e-4 * step) * before
+      )
+        break;
       step /= 2;
     }
     w = w.map((wi, i) => wi + step * dw[i]!);
@@ -216,13 +240,32 @@ export const cagradDual = (gramian: ReadonlyArray<ReadonlyArray<number>>, calpha
             return t * cs * (g[i]![j]! / q - (gw[i]! * gw[j]!) / (q * q * q)) + (i === j ? 1 / (w[i]! * w[i]!) : 0);
           }),
         );
-        const step = solveDense(system, [...barrierGradient.map((v) => -v), 1 - w.reduce((acc, v) => acc + v, 0)]).slice(0, k);
+        const step = solveDense(system, [
+          ...barrierGradient.map((v) => -v),
+          1 - w.reduce((acc, v) => acc + v, 0),
+        ]).slice(0, k);
         const decrement = -barrierGradient.reduce((acc, v, i) => acc + v * step[i]!, 0);
         const start = barrier(w, t);
         // Centred to rounding: a smaller decrease would not show in the barrier's value.
-        if (!(decrement > 1e-15 * (Math.abs(t * objective(w)) + w.reduce((acc, wi) => acc + Math.abs(Math.log(wi)), 0) + 1))) break;
+        if (
+          !(
+            decrement >
+            1e-15 * (Math.abs(t * objective(w)) + w.reduce((acc, wi) => acc + Math.abs(Math.log(wi)), 0) + 1)
+          )
+        )
+          break;
         let size = 1;
-        while (size > 1e-20 && !(barrier(w.map((wi, i) => wi + size * step[i]!), t) <= start - 0.25 * size * decrement)) size /= 2;
+        while (
+          size > 1e-20 &&
+          !(
+            barrier(
+              w.map((wi, i) => wi + size * step[i]!),
+              t,
+            ) <=
+            start - 0.25 * size * decrement
+          )
+        )
+          size /= 2;
         if (!(size > 1e-20)) break;
         w = w.map((wi, i) => wi + size * step[i]!);
       }
@@ -254,7 +297,12 @@ export const cagradCoefficients = (
   for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) quadratic += w[i]! * gramian[i]![j]! * w[j]!;
   const lambda = dual.radius / (Math.sqrt(Math.max(quadratic, 0)) + 1e-8);
   const divisor = rescaleDivisor(config);
-  return { coefficients: w.map((wk) => (1 / k + lambda * wk) / divisor), weights: w, lambda, kktResidual: dual.kktResidual };
+  return {
+    coefficients: w.map((wk) => (1 / k + lambda * wk) / divisor),
+    weights: w,
+    lambda,
+    kktResidual: dual.kktResidual,
+  };
 };
 
 /**
@@ -269,7 +317,8 @@ export const CAGRAD_METHOD: GradientMethod<t.TypeOf<typeof CagradOptions>, Cagra
   needs: "gramian",
   coefficientsOnSimplex: false,
   optionsCodec: CagradOptions,
-  configOf: (options) => E.right({ calpha: options.calpha ?? CAGRAD_DEFAULTS.calpha, rescale: options.rescale ?? CAGRAD_DEFAULTS.rescale }),
+  configOf: (options) =>
+    E.right({ calpha: options.calpha ?? CAGRAD_DEFAULTS.calpha, rescale: options.rescale ?? CAGRAD_DEFAULTS.rescale }),
   configProps: optionProps,
   initMemory: () => null,
   memoryCodec: NoMemory,
@@ -290,7 +339,9 @@ export const CAGRAD_METHOD: GradientMethod<t.TypeOf<typeof CagradOptions>, Cagra
  * const w = cagrad({ calpha: 0.4 });
  * const r = w.step(unwrap(w.init(2)), { losses: [1, 2], gramian: [[1, -0.5], [-0.5, 2]] }); // Right({ coefficients, … })
  */
-export const cagrad = (options: CagradOptions = {}): ReturnType<typeof gradientWeighting<t.TypeOf<typeof CagradOptions>, CagradConfig, null>> =>
+export const cagrad = (
+  options: CagradOptions = {},
+): ReturnType<typeof gradientWeighting<t.TypeOf<typeof CagradOptions>, CagradConfig, null>> =>
   gradientWeighting(CAGRAD_METHOD, options);
 
 /** The state of a `cagrad()` weighting. */

@@ -1,13 +1,13 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Finite, NonNegativeInt } from "../../core/codecs.js";
 import { invalidGradients } from "../../core/errors.js";
 import type { GradientWeighting } from "../../core/gradient-weighting.js";
 import { strictPartial } from "../../core/strict.js";
 import { vectorProblems } from "../common.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState } from "./method.js";
-import { gradientWeighting } from "./method.js";
+import { gradientWeighting, type GradientMethod, type GradientMethodState } from "./method.js";
 
 /**
  * DB-MTL ("Dual-Balancing for Multi-Task Learning", Lin et al. 2023), as LibMTL
@@ -74,15 +74,20 @@ export type DbMtlState = GradientMethodState<DbMtlConfig, DbMtlMemory>;
 const memoryCodec = t.type({ buffers: t.array(t.union([t.array(Finite), t.null])), counts: t.array(NonNegativeInt) });
 
 const memoryProblems = (memory: DbMtlMemory, _config: DbMtlConfig, numTasks: number): string[] => {
-  const shape = [...vectorProblems("buffers", memory.buffers, numTasks, () => true, ""), ...vectorProblems("counts", memory.counts, numTasks, () => true, "")];
+  const shape = [
+    ...vectorProblems("buffers", memory.buffers, numTasks, () => true, ""),
+    ...vectorProblems("counts", memory.counts, numTasks, () => true, ""),
+  ];
   if (shape.length > 0) return shape;
   const problems: string[] = [];
   let length = -1;
   memory.buffers.forEach((buffer, k) => {
-    if ((buffer === null) !== (memory.counts[k] === 0)) problems.push(`buffers.${k}: expected null exactly when counts.${k} is 0 (count ${memory.counts[k]})`);
+    if ((buffer === null) !== (memory.counts[k] === 0))
+      problems.push(`buffers.${k}: expected null exactly when counts.${k} is 0 (count ${memory.counts[k]})`);
     if (buffer === null) return;
     if (length === -1) length = buffer.length;
-    else if (buffer.length !== length) problems.push(`buffers.${k}: expected ${length} entries like the other buffers (got ${buffer.length})`);
+    else if (buffer.length !== length)
+      problems.push(`buffers.${k}: expected ${length} entries like the other buffers (got ${buffer.length})`);
   });
   return problems;
 };
@@ -104,9 +109,13 @@ export const DB_MTL_METHOD: GradientMethod<t.TypeOf<typeof DbMtlOptions>, DbMtlC
   needs: "gradients",
   coefficientsOnSimplex: false,
   optionsCodec: DbMtlOptions,
-  configOf: (options) => E.right({ beta: options.beta ?? DB_MTL_DEFAULTS.beta, betaSigma: options.betaSigma ?? DB_MTL_DEFAULTS.betaSigma }),
+  configOf: (options) =>
+    E.right({ beta: options.beta ?? DB_MTL_DEFAULTS.beta, betaSigma: options.betaSigma ?? DB_MTL_DEFAULTS.betaSigma }),
   configProps: optionProps,
-  initMemory: (_config, numTasks) => ({ buffers: new Array<null>(numTasks).fill(null), counts: new Array<number>(numTasks).fill(0) }),
+  initMemory: (_config, numTasks) => ({
+    buffers: new Array<null>(numTasks).fill(null),
+    counts: new Array<number>(numTasks).fill(0),
+  }),
   memoryCodec,
   memoryProblems,
   solve: (config, memory, problem) => {
@@ -114,7 +123,11 @@ export const DB_MTL_METHOD: GradientMethod<t.TypeOf<typeof DbMtlOptions>, DbMtlC
     const length = gradients[0]?.length ?? 0;
     const stored = memory.buffers.find((b) => b !== null);
     if (stored !== undefined && stored !== null && stored.length !== length) {
-      return E.left(invalidGradients(`expected ${stored.length} entries per gradient, the length of DB-MTL's buffered gradients (got ${length})`));
+      return E.left(
+        invalidGradients(
+          `expected ${stored.length} entries per gradient, the length of DB-MTL's buffered gradients (got ${length})`,
+        ),
+      );
     }
     const buffers = [...memory.buffers];
     const counts = [...memory.counts];
@@ -127,7 +140,8 @@ export const DB_MTL_METHOD: GradientMethod<t.TypeOf<typeof DbMtlOptions>, DbMtlC
       const next = new Array<number>(length);
       for (let p = 0; p < length; p++) {
         const logGradient = gradient[p]! / loss;
-        next[p] = logGradient + momentum * ((previous === null || previous === undefined ? 0 : previous[p]!) - logGradient);
+        next[p] =
+          logGradient + momentum * ((previous === null || previous === undefined ? 0 : previous[p]!) - logGradient);
       }
       buffers[k] = next;
       counts[k] = step;
@@ -141,7 +155,12 @@ export const DB_MTL_METHOD: GradientMethod<t.TypeOf<typeof DbMtlOptions>, DbMtlC
       const alpha = alphas[i]!;
       for (let p = 0; p < length; p++) direction[p] = direction[p]! + alpha * buffer[p]!;
     });
-    return E.right({ coefficients: alphas, direction, memory: { buffers, counts }, diagnostics: { bufferNorm: norms } });
+    return E.right({
+      coefficients: alphas,
+      direction,
+      memory: { buffers, counts },
+      diagnostics: { bufferNorm: norms },
+    });
   },
 };
 
@@ -155,7 +174,9 @@ export const DB_MTL_METHOD: GradientMethod<t.TypeOf<typeof DbMtlOptions>, DbMtlC
  * r.coefficients // [≈ 2, ≈ 1]: the buffers 0.1·g/L = [0.1, 0] and [0, 0.2] both rescaled to norm 0.2
 r.direction    // [≈ 0.2, ≈ 0.2]
  */
-export const dbMtl = (options: DbMtlOptions & { readonly gramianTolerance?: number } = {}): GradientWeighting<DbMtlState> => gradientWeighting(DB_MTL_METHOD, options);
+export const dbMtl = (
+  options: DbMtlOptions & { readonly gramianTolerance?: number } = {},
+): GradientWeighting<DbMtlState> => gradientWeighting(DB_MTL_METHOD, options);
 
 /**
  * `dbMtl`'s command-line flags.

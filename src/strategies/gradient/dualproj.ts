@@ -1,16 +1,21 @@
 import * as E from "fp-ts/Either";
 import type * as t from "io-ts";
-import type { StepError } from "../../core/errors.js";
-import { invalidGramian } from "../../core/errors.js";
+
+import { invalidGramian, type StepError } from "../../core/errors.js";
 import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState, GradientProblem, GradientSolution } from "./method.js";
-import { NoMemory, gradientWeighting } from "./method.js";
-import type { DualConeConfig, DualConeProject } from "./upgrad.js";
 import {
+  gradientWeighting,
+  NoMemory,
+  type GradientMethod,
+  type GradientMethodState,
+  type GradientProblem,
+  type GradientSolution,
+} from "./method.js";
+import {
+  checkKktResiduals,
   DUAL_CONE_CONFIG_PROPS,
   DUAL_CONE_OPTION_PROPS,
-  checkKktResiduals,
   dualConeConfigOf,
   dualConeConfigProblems,
   dualConeGramian,
@@ -18,6 +23,8 @@ import {
   preferenceWeights,
   taskAlignment,
   upgradFlags,
+  type DualConeConfig,
+  type DualConeProject,
 } from "./upgrad.js";
 
 /**
@@ -88,7 +95,10 @@ export const DUALPROJ_METHOD: GradientMethod<t.TypeOf<typeof DualProjOptions>, D
     return E.right({
       coefficients,
       memory,
-      diagnostics: { alignment: taskAlignment(problem.gramian, coefficients), kktResidual: coefficients.map(() => kktResidual) },
+      diagnostics: {
+        alignment: taskAlignment(problem.gramian, coefficients),
+        kktResidual: coefficients.map(() => kktResidual),
+      },
     });
   },
 };

@@ -1,13 +1,12 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Finite, NonNegativeInt } from "../../core/codecs.js";
 import type { GradientWeighting } from "../../core/gradient-weighting.js";
-import type { RngState } from "../../core/random.js";
-import { Rng } from "../../core/random.js";
+import { Rng, type RngState } from "../../core/random.js";
 import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState } from "./method.js";
-import { gradientWeighting } from "./method.js";
+import { gradientWeighting, type GradientMethod, type GradientMethodState } from "./method.js";
 import { RngStateCodec, rngStateProblems } from "./pcgrad.js";
 
 /**
@@ -147,7 +146,8 @@ export const GRADDROP_METHOD: GradientMethod<t.TypeOf<typeof GraddropOptions>, G
  * const r = unwrap(w.step(s, { losses: [1, 1], gradients: [[1, 2], [1, -2]] }));
  * r.direction // [2, 2] or [2, -2]: coordinate 0 agrees, coordinate 1 keeps one sign
  */
-export const graddrop = (options: GraddropOptions = {}): GradientWeighting<GraddropState> => gradientWeighting(GRADDROP_METHOD, options);
+export const graddrop = (options: GraddropOptions = {}): GradientWeighting<GraddropState> =>
+  gradientWeighting(GRADDROP_METHOD, options);
 
 /**
  * GradDrop's command-line flags (`--leak 0.2` is LibMTL's `--leak 0.2`).

@@ -1,15 +1,14 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Finite, NonNegativeInt, PositiveFinite } from "../../core/codecs.js";
 import type { GradientWeighting } from "../../core/gradient-weighting.js";
 import { softmaxPresent } from "../../core/softmax.js";
 import { strictPartial } from "../../core/strict.js";
-import type { AdamMoments } from "../adam.js";
-import { ADAM_START, AdamMomentsCodec, adamMomentsProblems, adamUpdate } from "../adam.js";
+import { ADAM_START, AdamMomentsCodec, adamMomentsProblems, adamUpdate, type AdamMoments } from "../adam.js";
 import { vectorProblems } from "../common.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState } from "./method.js";
-import { gradientWeighting } from "./method.js";
+import { gradientWeighting, type GradientMethod, type GradientMethodState } from "./method.js";
 
 /**
  * GradNorm (Chen, Badrinarayanan, Lee & Rabinovich, ICML 2018), as LibMTL implements it
@@ -74,10 +73,19 @@ export interface GradnormConfig {
  * @example
  * GRADNORM_DEFAULTS.alpha // 1.5
  */
-export const GRADNORM_DEFAULTS: GradnormConfig = { alpha: 1.5, lr: 1e-4, weightDecay: 1e-5, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, warmupSteps: 1 };
+export const GRADNORM_DEFAULTS: GradnormConfig = {
+  alpha: 1.5,
+  lr: 1e-4,
+  weightDecay: 1e-5,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  warmupSteps: 1,
+};
 
 /** The options a user set (`{ alpha: undefined }` leaves the default in place). */
-const definedOnly = <O extends object>(options: O): Partial<O> => Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<O>;
+const definedOnly = <O extends object>(options: O): Partial<O> =>
+  Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<O>;
 
 /** LibMTL's initial `loss_scale` (the value matters only through weight decay). */
 const INITIAL_LOGIT = 1;
@@ -115,7 +123,13 @@ const memoryProblems = (memory: GradnormMemory, _config: GradnormConfig, numTask
     ...memory.moments.flatMap((m, k) => adamMomentsProblems(`moments.${k}`, m)),
     // Losses are > 0, so a recorded sum is > 0 exactly when something was recorded.
     ...memory.initialLossSum.flatMap((sum, k) =>
-      (memory.initialLossCount[k] as number) === 0 ? (sum === 0 ? [] : [`initialLossSum.${k}: expected 0 with count 0 (got ${sum})`]) : sum > 0 ? [] : [`initialLossSum.${k}: expected a number > 0 (got ${sum})`],
+      (memory.initialLossCount[k] as number) === 0
+        ? sum === 0
+          ? []
+          : [`initialLossSum.${k}: expected 0 with count 0 (got ${sum})`]
+        : sum > 0
+          ? []
+          : [`initialLossSum.${k}: expected a number > 0 (got ${sum})`],
     ),
   ];
 };
@@ -153,7 +167,11 @@ export const GRADNORM_METHOD: GradientMethod<t.TypeOf<typeof GradnormOptions>, G
         initialLossSum[k] = (initialLossSum[k] as number) + (losses[i] as number);
         initialLossCount[k] = (initialLossCount[k] as number) + 1;
       });
-      return E.right({ coefficients: present.map(() => 1), memory: { ...memory, initialLossSum, initialLossCount }, diagnostics: { gradientNorm: norms } });
+      return E.right({
+        coefficients: present.map(() => 1),
+        memory: { ...memory, initialLossSum, initialLossCount },
+        diagnostics: { gradientNorm: norms },
+      });
     }
     present.forEach((k, i) => {
       if (initialLossCount[k] === 0) {
@@ -166,14 +184,22 @@ export const GRADNORM_METHOD: GradientMethod<t.TypeOf<typeof GradnormOptions>, G
     const weights = softmax.map((s) => count * s);
     const weightedNorms = weights.map((w, i) => w * (norms[i] as number));
     const meanWeightedNorm = weightedNorms.reduce((a, b) => a + b, 0) / count;
-    const trainingRates = present.map((k, i) => (losses[i] as number) / ((initialLossSum[k] as number) / (initialLossCount[k] as number)));
+    const trainingRates = present.map(
+      (k, i) => (losses[i] as number) / ((initialLossSum[k] as number) / (initialLossCount[k] as number)),
+    );
     const meanTrainingRate = trainingRates.reduce((a, b) => a + b, 0) / count;
     const ratios = trainingRates.map((rate) => rate / meanTrainingRate);
     const targets = ratios.map((r) => meanWeightedNorm * r ** config.alpha);
     // d/dw_i Σ|G_i − T_i| = sign(G_i − T_i)·n_i (T detached); then back through w = P·softmax(θ).
     const outer = weightedNorms.map((g, i) => Math.sign(g - (targets[i] as number)) * (norms[i] as number));
     const mean = outer.reduce((a, o, i) => a + o * (softmax[i] as number), 0);
-    const hyper = { lr: config.lr, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, weightDecay: config.weightDecay };
+    const hyper = {
+      lr: config.lr,
+      beta1: config.beta1,
+      beta2: config.beta2,
+      epsilon: config.epsilon,
+      weightDecay: config.weightDecay,
+    };
     const logits = [...memory.logits];
     const moments = [...memory.moments];
     present.forEach((k, i) => {
@@ -200,7 +226,9 @@ export const GRADNORM_METHOD: GradientMethod<t.TypeOf<typeof GradnormOptions>, G
  * s = unwrap(w.step(s, { losses: [1, 2], gramian: [[4, 0], [0, 1]] })).state; // warm-up: [1, 1], records L(0)
  * unwrap(w.step(s, { losses: [0.5, 2], gramian: [[4, 0], [0, 1]] })).coefficients // [1, 1]; θ starts to move
  */
-export const gradnorm = (options: GradnormOptions & { readonly gramianTolerance?: number } = {}): GradientWeighting<GradnormState> => gradientWeighting(GRADNORM_METHOD, options);
+export const gradnorm = (
+  options: GradnormOptions & { readonly gramianTolerance?: number } = {},
+): GradientWeighting<GradnormState> => gradientWeighting(GRADNORM_METHOD, options);
 
 /**
  * `gradnorm`'s command-line flags.

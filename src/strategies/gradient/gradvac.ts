@@ -1,15 +1,14 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Finite, NonNegativeInt } from "../../core/codecs.js";
 import type { GradientWeighting } from "../../core/gradient-weighting.js";
-import type { RngState } from "../../core/random.js";
-import { Rng } from "../../core/random.js";
+import { Rng, type RngState } from "../../core/random.js";
 import { strictPartial } from "../../core/strict.js";
 import { vectorProblems } from "../common.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState } from "./method.js";
-import { gradientWeighting } from "./method.js";
-import { RngStateCodec, nonFiniteCoefficients, rngStateProblems, shuffleLikePython } from "./pcgrad.js";
+import { gradientWeighting, type GradientMethod, type GradientMethodState } from "./method.js";
+import { nonFiniteCoefficients, RngStateCodec, rngStateProblems, shuffleLikePython } from "./pcgrad.js";
 
 /**
  * GradVac, Gradient Vaccine (Wang, Tsvetkov, Firat & Cao, "Gradient Vaccine: Investigating and
@@ -90,7 +89,9 @@ const memoryProblems = (memory: GradvacMemory, _config: GradvacConfig, numTasks:
   const rows = vectorProblems("targets", memory.targets, numTasks, () => true, "");
   if (rows.length > 0) return [...rows, ...rngStateProblems("rng", memory.rng)];
   return [
-    ...memory.targets.flatMap((row, i) => vectorProblems(`targets.${i}`, row, numTasks, isCosine, "a number in [-1, 1]")),
+    ...memory.targets.flatMap((row, i) =>
+      vectorProblems(`targets.${i}`, row, numTasks, isCosine, "a number in [-1, 1]"),
+    ),
     ...rngStateProblems("rng", memory.rng),
   ];
 };
@@ -127,7 +128,9 @@ export const GRADVAC_METHOD: GradientMethod<t.TypeOf<typeof GradvacOptions>, Gra
     const { beta, epsilon } = config;
     const rng = Rng.fromState(memory.rng);
     const targets = memory.targets.map((row) => [...row]);
-    const combination = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, m): number => (i === m ? 1 : 0)));
+    const combination = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (__, m): number => (i === m ? 1 : 0)),
+    );
     const adjustments = new Array<number>(n).fill(0);
     const gradientNorms = present.map((_, j) => Math.sqrt(Math.max(0, gramian[j]![j]!)));
     for (let i = 0; i < n; i++) {
@@ -149,7 +152,8 @@ export const GRADVAC_METHOD: GradientMethod<t.TypeOf<typeof GradvacOptions>, Gra
           const targetSine = Math.sqrt(Math.max(0, 1 - target * target));
           const weightDenominator = normJ * targetSine + epsilon;
           if (weightDenominator > 0) {
-            const weight = (norm * (target * Math.sqrt(Math.max(0, 1 - cosine * cosine)) - cosine * targetSine)) / weightDenominator;
+            const weight =
+              (norm * (target * Math.sqrt(Math.max(0, 1 - cosine * cosine)) - cosine * targetSine)) / weightDenominator;
             row[j] = row[j]! + weight;
             const gramianRow = gramian[j]!;
             for (let m = 0; m < n; m++) innerWithTasks[m] = innerWithTasks[m]! + weight * gramianRow[m]!;
@@ -176,7 +180,8 @@ export const GRADVAC_METHOD: GradientMethod<t.TypeOf<typeof GradvacOptions>, Gra
  * const s = unwrap(w.init(2));
  * unwrap(w.step(s, { losses: [1, 1], gramian: [[1, -0.5], [-0.5, 1]] })).coefficients // ≈ [1.5, 1.5]: targets 0 at first, as PCGrad
  */
-export const gradvac = (options: GradvacOptions = {}): GradientWeighting<GradvacState> => gradientWeighting(GRADVAC_METHOD, options);
+export const gradvac = (options: GradvacOptions = {}): GradientWeighting<GradvacState> =>
+  gradientWeighting(GRADVAC_METHOD, options);
 
 /**
  * GradVac's command-line flags (`--beta 0.5` is LibMTL's `--GradVac_beta 0.5`).

@@ -1,12 +1,18 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
-import type { StepError } from "../../core/errors.js";
-import { invalidGramian } from "../../core/errors.js";
+
+import { invalidGramian, type StepError } from "../../core/errors.js";
 import { symmetricEigen } from "../../core/gradient-weighting.js";
 import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState, GradientProblem, GradientSolution } from "./method.js";
-import { NoMemory, gradientWeighting } from "./method.js";
+import {
+  gradientWeighting,
+  NoMemory,
+  type GradientMethod,
+  type GradientMethodState,
+  type GradientProblem,
+  type GradientSolution,
+} from "./method.js";
 
 /**
  * IMTL-G, the gradient half of IMTL (Liu et al. 2021, "Towards Impartial Multi-task
@@ -40,7 +46,9 @@ export const FLOAT32_EPSILON = 2 ** -23;
  * @example
  * scaledSymmetricEigen([[4e-200, 0], [0, 1e-200]]).values // [1e-200, 4e-200]
  */
-export const scaledSymmetricEigen = (gramian: ReadonlyArray<ReadonlyArray<number>>): { values: number[]; vectors: number[][] } => {
+export const scaledSymmetricEigen = (
+  gramian: ReadonlyArray<ReadonlyArray<number>>,
+): { values: number[]; vectors: number[][] } => {
   let largest = 0;
   for (const row of gramian) for (const x of row) largest = Math.max(largest, Math.abs(x));
   if (!(largest > 0) || !Number.isFinite(largest)) return symmetricEigen(gramian);
@@ -142,7 +150,10 @@ export const libmtlImtlGCoefficients = (gramian: ReadonlyArray<ReadonlyArray<num
   if (k === 1) return E.right([1]);
   const norms = gramian.map((row, i) => Math.sqrt(Math.max(row[i]!, 0)));
   const zero = norms.findIndex((x) => !(x > 0));
-  if (zero >= 0) return E.left(`IMTL-G (LibMTL's closed form): present task ${zero} has a zero gradient, so its unit gradient g/‖g‖ is undefined`);
+  if (zero >= 0)
+    return E.left(
+      `IMTL-G (LibMTL's closed form): present task ${zero} has a zero gradient, so its unit gradient g/‖g‖ is undefined`,
+    );
   const m = k - 1;
   // g_1·u_j and g_i·u_j through the Gramian: G_ij / n_j.
   const dotUnit = (i: number, j: number): number => gramian[i]![j]! / norms[j]!;
@@ -152,7 +163,9 @@ export const libmtlImtlGCoefficients = (gramian: ReadonlyArray<ReadonlyArray<num
   );
   const inverse = invert(a);
   if (inverse === null) {
-    return E.left("IMTL-G (LibMTL's closed form): D Uᵀ is singular to working precision (linearly dependent task gradients), where torch.inverse fails; the default (TorchJD's pseudo-inverse form) covers this case");
+    return E.left(
+      "IMTL-G (LibMTL's closed form): D Uᵀ is singular to working precision (linearly dependent task gradients), where torch.inverse fails; the default (TorchJD's pseudo-inverse form) covers this case",
+    );
   }
   const alpha = Array.from({ length: m }, (_, j) => {
     let s = 0;
@@ -193,12 +206,19 @@ const invert = (matrix: ReadonlyArray<ReadonlyArray<number>>): number[][] | null
 };
 
 /** IMTL-G's step on the present tasks. */
-const solveImtlG = (config: ImtlGConfig, _memory: null, problem: GradientProblem): E.Either<StepError, GradientSolution<null>> => {
+const solveImtlG = (
+  config: ImtlGConfig,
+  _memory: null,
+  problem: GradientProblem,
+): E.Either<StepError, GradientSolution<null>> => {
   const g = problem.gramian;
-  const solved = config.referenceInverse ? libmtlImtlGCoefficients(g) : E.right(imtlGCoefficients(g, config.rankEpsilon));
+  const solved = config.referenceInverse
+    ? libmtlImtlGCoefficients(g)
+    : E.right(imtlGCoefficients(g, config.rankEpsilon));
   if (E.isLeft(solved)) return E.left(invalidGramian(solved.left));
   const coefficients = solved.right;
-  if (!coefficients.every(Number.isFinite)) return E.left(invalidGramian(`IMTL-G's coefficients are not finite (${coefficients.join(", ")})`));
+  if (!coefficients.every(Number.isFinite))
+    return E.left(invalidGramian(`IMTL-G's coefficients are not finite (${coefficients.join(", ")})`));
   // d·u_i = (G c)_i / ‖g_i‖: equal across tasks when the method's system has a solution.
   const unitProjection = g.map((row, i) => {
     const norm = Math.sqrt(Math.max(row[i]!, 0));
@@ -220,7 +240,9 @@ export const IMTL_G_METHOD: GradientMethod<ImtlGOptions, ImtlGConfig, null> = {
   optionsCodec: ImtlGOptions,
   configOf: (options) => {
     const config = { ...IMTL_G_DEFAULTS, ...options };
-    return OpenUnit.is(config.rankEpsilon) ? E.right(config) : E.left([`rankEpsilon: expected a number in (0, 1) (got ${String(config.rankEpsilon)})`]);
+    return OpenUnit.is(config.rankEpsilon)
+      ? E.right(config)
+      : E.left([`rankEpsilon: expected a number in (0, 1) (got ${String(config.rankEpsilon)})`]);
   },
   configProps: { referenceInverse: t.boolean, rankEpsilon: OpenUnit },
   initMemory: () => null,

@@ -1,11 +1,25 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, NonNegativeInt } from "../../core/codecs.js";
-import type { ConfigError, StepError } from "../../core/errors.js";
-import { invalidConfig, invalidGramian, unreadableLosses } from "../../core/errors.js";
+import {
+  invalidConfig,
+  invalidGramian,
+  unreadableLosses,
+  type ConfigError,
+  type StepError,
+} from "../../core/errors.js";
+import {
+  checkGradientInput,
+  GRAMIAN_TOLERANCE,
+  MAX_GRADIENT_TASKS,
+  scatterPresent,
+  type GradientNeeds,
+  type GradientStepInput,
+  type GradientWeighting,
+  type GradientWeightingStep,
+} from "../../core/gradient-weighting.js";
 import { readLosses } from "../../core/losses.js";
-import type { GradientNeeds, GradientStepInput, GradientWeighting, GradientWeightingStep } from "../../core/gradient-weighting.js";
-import { GRAMIAN_TOLERANCE, MAX_GRADIENT_TASKS, checkGradientInput, scatterPresent } from "../../core/gradient-weighting.js";
 import type { Diagnostics } from "../../core/weighting.js";
 import { decodeOptions, stateCodec } from "../common.js";
 
@@ -85,22 +99,47 @@ const positiveFinite = (x: unknown): x is number => typeof x === "number" && Num
  * @example
  * const mgda = (options = {}) => gradientWeighting(MGDA_METHOD, options);
  */
-export const gradientWeighting = <O, C, M>(method: GradientMethod<O, C, M>, options: unknown): GradientWeighting<GradientMethodState<C, M>> => {
-  const tolerance: unknown = typeof options === "object" && options !== null ? (options as Record<string, unknown>)["gramianTolerance"] : undefined;
+export const gradientWeighting = <O, C, M>(
+  method: GradientMethod<O, C, M>,
+  options: unknown,
+): GradientWeighting<GradientMethodState<C, M>> => {
+  const tolerance: unknown =
+    typeof options === "object" && options !== null
+      ? (options as Record<string, unknown>)["gramianTolerance"]
+      : undefined;
   const ownOptions =
-    typeof options === "object" && options !== null ? Object.fromEntries(Object.entries(options).filter(([key]) => key !== "gramianTolerance")) : options;
+    typeof options === "object" && options !== null
+      ? Object.fromEntries(Object.entries(options).filter(([key]) => key !== "gramianTolerance"))
+      : options;
   const decoded = decodeOptions(method.optionsCodec, ownOptions);
-  const configCodec = t.type({ ...method.configProps, numTasks: Count, gramianTolerance: t.number }, `${method.name}Config`);
+  const configCodec = t.type(
+    { ...method.configProps, numTasks: Count, gramianTolerance: t.number },
+    `${method.name}Config`,
+  );
   const codec = stateCodec<GradientMethodState<C, M>>(
     `${method.name}State`,
-    t.type({ kind: t.literal(method.name), version: t.literal(1), config: configCodec, step: NonNegativeInt, memory: method.memoryCodec }),
+    t.type({
+      kind: t.literal(method.name),
+      version: t.literal(1),
+      config: configCodec,
+      step: NonNegativeInt,
+      memory: method.memoryCodec,
+    }),
     (state) => {
       const problems: string[] = [];
-      if (!positiveFinite(state.config.gramianTolerance)) problems.push(`config.gramianTolerance: expected a finite number > 0 (got ${String(state.config.gramianTolerance)})`);
-      if (state.config.numTasks > MAX_GRADIENT_TASKS) problems.push(`config.numTasks: at most ${MAX_GRADIENT_TASKS} (got ${state.config.numTasks})`);
-      problems.push(...(method.configProblems?.(state.config, state.config.numTasks) ?? []).map((line) => `config.${line}`));
+      if (!positiveFinite(state.config.gramianTolerance))
+        problems.push(
+          `config.gramianTolerance: expected a finite number > 0 (got ${String(state.config.gramianTolerance)})`,
+        );
+      if (state.config.numTasks > MAX_GRADIENT_TASKS)
+        problems.push(`config.numTasks: at most ${MAX_GRADIENT_TASKS} (got ${state.config.numTasks})`);
+      problems.push(
+        ...(method.configProblems?.(state.config, state.config.numTasks) ?? []).map((line) => `config.${line}`),
+      );
       if (problems.length > 0) return problems;
-      return (method.memoryProblems?.(state.memory, state.config, state.config.numTasks) ?? []).map((line) => `memory.${line}`);
+      return (method.memoryProblems?.(state.memory, state.config, state.config.numTasks) ?? []).map(
+        (line) => `memory.${line}`,
+      );
     },
   );
   return {
@@ -111,8 +150,10 @@ export const gradientWeighting = <O, C, M>(method: GradientMethod<O, C, M>, opti
       if (E.isLeft(decoded)) return decoded;
       const problems: string[] = [];
       if (!Count.is(numTasks)) problems.push(`numTasks: expected Count (got ${String(numTasks)})`);
-      else if (numTasks > MAX_GRADIENT_TASKS) problems.push(`numTasks: at most ${MAX_GRADIENT_TASKS} for a gradient-aware weighting (got ${numTasks})`);
-      if (tolerance !== undefined && !positiveFinite(tolerance)) problems.push(`gramianTolerance: expected a finite number > 0 (got ${String(tolerance)})`);
+      else if (numTasks > MAX_GRADIENT_TASKS)
+        problems.push(`numTasks: at most ${MAX_GRADIENT_TASKS} for a gradient-aware weighting (got ${numTasks})`);
+      if (tolerance !== undefined && !positiveFinite(tolerance))
+        problems.push(`gramianTolerance: expected a finite number > 0 (got ${String(tolerance)})`);
       if (problems.length > 0) return E.left(invalidConfig(problems));
       const config = method.configOf(decoded.right, numTasks);
       if (E.isLeft(config)) return E.left(invalidConfig(config.left));
@@ -129,18 +170,31 @@ export const gradientWeighting = <O, C, M>(method: GradientMethod<O, C, M>, opti
       // The caller's input is read once (a throwing getter or Proxy is a Left, a typed array of losses is an array).
       let input: GradientStepInput;
       try {
-        if (typeof rawInput !== "object" || rawInput === null) return E.left(unreadableLosses(`expected a step input { losses, gramian } (got ${String(rawInput)})`));
+        if (typeof rawInput !== "object" || rawInput === null)
+          return E.left(unreadableLosses(`expected a step input { losses, gramian } (got ${String(rawInput)})`));
         const losses = readLosses(rawInput.losses);
         if (E.isLeft(losses)) return losses;
-        input = { losses: losses.right, ...(rawInput.gramian === undefined ? {} : { gramian: rawInput.gramian }), ...(rawInput.gradients === undefined ? {} : { gradients: rawInput.gradients }) };
+        input = {
+          losses: losses.right,
+          ...(rawInput.gramian === undefined ? {} : { gramian: rawInput.gramian }),
+          ...(rawInput.gradients === undefined ? {} : { gradients: rawInput.gradients }),
+        };
       } catch (error) {
-        return E.left(unreadableLosses(`reading the step input threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+        return E.left(
+          unreadableLosses(
+            `reading the step input threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+          ),
+        );
       }
       let checked: ReturnType<typeof checkGradientInput>;
       try {
         checked = checkGradientInput(input, numTasks, method.needs, state.config.gramianTolerance);
       } catch (error) {
-        return E.left(invalidGramian(`reading the Gramian or the gradients threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+        return E.left(
+          invalidGramian(
+            `reading the Gramian or the gradients threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+          ),
+        );
       }
       if (E.isLeft(checked)) return checked;
       const { present, gramian } = checked.right;
@@ -150,7 +204,10 @@ export const gradientWeighting = <O, C, M>(method: GradientMethod<O, C, M>, opti
         present,
         losses: present.map((k) => losses[k] as number),
         gramian,
-        gradients: method.needs === "gradients" ? present.map((k) => (input.gradients as ReadonlyArray<ArrayLike<number>>)[k] as ArrayLike<number>) : [],
+        gradients:
+          method.needs === "gradients"
+            ? present.map((k) => (input.gradients as ReadonlyArray<ArrayLike<number>>)[k] as ArrayLike<number>)
+            : [],
         step: state.step,
       };
       return E.map((solution: GradientSolution<M>): GradientWeightingStep<GradientMethodState<C, M>> => {

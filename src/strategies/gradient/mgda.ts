@@ -1,11 +1,17 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
-import type { StepError } from "../../core/errors.js";
-import { invalidGramian } from "../../core/errors.js";
+
+import { invalidGramian, type StepError } from "../../core/errors.js";
 import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState, GradientProblem, GradientSolution } from "./method.js";
-import { NoMemory, gradientWeighting } from "./method.js";
+import {
+  gradientWeighting,
+  NoMemory,
+  type GradientMethod,
+  type GradientMethodState,
+  type GradientProblem,
+  type GradientSolution,
+} from "./method.js";
 
 /**
  * MGDA (Sener & Koltun 2018, "Multi-Task Learning as Multi-Objective Optimization"), as LibMTL's
@@ -68,7 +74,11 @@ export interface MgdaConfig {
  * @example
  * MGDA_DEFAULTS.gradientNormalization // "none"
  */
-export const MGDA_DEFAULTS: MgdaConfig = { gradientNormalization: "none", applyTo: "normalised", referenceSolver: false };
+export const MGDA_DEFAULTS: MgdaConfig = {
+  gradientNormalization: "none",
+  applyTo: "normalised",
+  referenceSolver: false,
+};
 
 /**
  * The result of `minNormPoint`.
@@ -90,7 +100,10 @@ export interface MinNormPoint {
  * v is the affine minimiser of ‖Σ_{i∈S} v_i p_i‖ with Σ v_i = 1. Null when the system is
  * singular (the corral is affinely dependent to working precision).
  */
-const affineMinimiser = (gramian: ReadonlyArray<ReadonlyArray<number>>, corral: ReadonlyArray<number>): number[] | null => {
+const affineMinimiser = (
+  gramian: ReadonlyArray<ReadonlyArray<number>>,
+  corral: ReadonlyArray<number>,
+): number[] | null => {
   const m = corral.length;
   const size = m + 1;
   const a = Array.from({ length: size }, (_, r) =>
@@ -285,7 +298,11 @@ const nextPoint = (current: ReadonlyArray<number>, descent: ReadonlyArray<number
 };
 
 /** Σ_i Σ_j a_i b_j G_ij (LibMTL's v1v1, v1v2, v2v2). */
-const bilinear = (g: ReadonlyArray<ReadonlyArray<number>>, a: ReadonlyArray<number>, b: ReadonlyArray<number>): number => {
+const bilinear = (
+  g: ReadonlyArray<ReadonlyArray<number>>,
+  a: ReadonlyArray<number>,
+  b: ReadonlyArray<number>,
+): number => {
   let s = 0;
   for (let i = 0; i < a.length; i++) for (let j = 0; j < b.length; j++) s += a[i]! * b[j]! * g[i]![j]!;
   return s;
@@ -329,7 +346,9 @@ export const libmtlMinNormSolver = (gramian: ReadonlyArray<ReadonlyArray<number>
     }
   }
   if (best === null) {
-    return E.left(`LibMTL's min-norm solver has no starting pair: every pair's min-norm cost is >= ${LIBMTL_MIN_NORM_LIMITS.initialCost} (its initial bound), where LibMTL fails`);
+    return E.left(
+      `LibMTL's min-norm solver has no starting pair: every pair's min-norm cost is >= ${LIBMTL_MIN_NORM_LIMITS.initialCost} (its initial bound), where LibMTL fails`,
+    );
   }
   let solution = new Array<number>(n).fill(0);
   solution[best.i] = best.gamma;
@@ -338,11 +357,16 @@ export const libmtlMinNormSolver = (gramian: ReadonlyArray<ReadonlyArray<number>
   for (let iteration = 0; iteration < LIBMTL_MIN_NORM_LIMITS.maxIterations; iteration++) {
     const descent = matVec(gramian, solution).map((x) => -1.0 * x);
     const candidate = nextPoint(solution, descent);
-    const { gamma } = minNormOfTwo(bilinear(gramian, solution, solution), bilinear(gramian, solution, candidate), bilinear(gramian, candidate, candidate));
+    const { gamma } = minNormOfTwo(
+      bilinear(gramian, solution, solution),
+      bilinear(gramian, solution, candidate),
+      bilinear(gramian, candidate, candidate),
+    );
     const updated = solution.map((x, i) => gamma * x + (1 - gamma) * candidate[i]!);
     const change = updated.reduce((s, x, i) => s + Math.abs(x - solution[i]!), 0);
     if (change < LIBMTL_MIN_NORM_LIMITS.stopChange) return E.right(solution);
-    if (!updated.every(Number.isFinite)) return E.left("LibMTL's min-norm solver produced a non-finite weight (a degenerate 2-point step)");
+    if (!updated.every(Number.isFinite))
+      return E.left("LibMTL's min-norm solver produced a non-finite weight (a degenerate 2-point step)");
     solution = updated;
   }
   return E.right(solution);
@@ -368,14 +392,19 @@ export const mgdaNormalisers = (
   });
 
 /** MGDA's step on the present tasks. */
-const solveMgda = (config: MgdaConfig, _memory: null, problem: GradientProblem): E.Either<StepError, GradientSolution<null>> => {
+const solveMgda = (
+  config: MgdaConfig,
+  _memory: null,
+  problem: GradientProblem,
+): E.Either<StepError, GradientSolution<null>> => {
   const normalisers = mgdaNormalisers(config.gradientNormalization, problem.gramian, problem.losses);
   const scaled = problem.gramian.map((row, i) => row.map((v, j) => v / (normalisers[i]! * normalisers[j]!)));
   const solved = config.referenceSolver ? libmtlMinNormSolver(scaled) : E.right(minNormPoint(scaled).weights);
   if (E.isLeft(solved)) return E.left(invalidGramian(solved.left));
   const weights = solved.right;
   const coefficients = config.applyTo === "normalised" ? weights.map((w, i) => w / normalisers[i]!) : weights;
-  if (!coefficients.every(Number.isFinite)) return E.left(invalidGramian(`MGDA's coefficients are not finite (${coefficients.join(", ")})`));
+  if (!coefficients.every(Number.isFinite))
+    return E.left(invalidGramian(`MGDA's coefficients are not finite (${coefficients.join(", ")})`));
   return E.right({ coefficients, memory: null, diagnostics: { normaliser: normalisers, simplexWeight: weights } });
 };
 

@@ -1,11 +1,17 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, Finite } from "../../core/codecs.js";
 import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState, GradientProblem, GradientSolution } from "./method.js";
-import { gradientWeighting } from "./method.js";
 import { solveDense } from "./linalg.js";
+import {
+  gradientWeighting,
+  type GradientMethod,
+  type GradientMethodState,
+  type GradientProblem,
+  type GradientSolution,
+} from "./method.js";
 
 /**
  * Nash-MTL (Navon, Shamsian, Achituve, Maron, Kawaguchi, Chechik & Fetaya 2022, "Multi-Task
@@ -68,7 +74,13 @@ export type NashMtlOptions = t.OutputOf<typeof NashMtlOptions>;
  * @example
  * NASH_MTL_DEFAULTS.maxNorm // 1
  */
-export const NASH_MTL_DEFAULTS = { updateWeightsEvery: 1, optimNiter: 20, maxNorm: 1, clipEpsilon: 1e-6, solver: "bargaining" } as const;
+export const NASH_MTL_DEFAULTS = {
+  updateWeightsEvery: 1,
+  optimNiter: 20,
+  maxNorm: 1,
+  clipEpsilon: 1e-6,
+  solver: "bargaining",
+} as const;
 
 /**
  * Nash-MTL's checked configuration (stored in the state besides numTasks and gramianTolerance).
@@ -98,7 +110,8 @@ export interface NashMtlMemory {
 const PositiveFiniteNumber = t.refinement(Finite, (n) => n > 0, "finite number > 0");
 const NashMtlMemoryCodec = t.type({ alpha: t.array(t.union([PositiveFiniteNumber, t.null])) }, "NashMtlMemory");
 
-const matVec = (m: ReadonlyArray<ReadonlyArray<number>>, v: ReadonlyArray<number>): number[] => m.map((row) => row.reduce((acc, x, j) => acc + x * v[j]!, 0));
+const matVec = (m: ReadonlyArray<ReadonlyArray<number>>, v: ReadonlyArray<number>): number[] =>
+  m.map((row) => row.reduce((acc, x, j) => acc + x * v[j]!, 0));
 const dot = (u: ReadonlyArray<number>, v: ReadonlyArray<number>): number => u.reduce((acc, x, i) => acc + x * v[i]!, 0);
 const maxAbs = (v: ReadonlyArray<number>): number => v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
@@ -132,14 +145,18 @@ export const nashBargaining = (gramian: ReadonlyArray<ReadonlyArray<number>>): N
   const { g, norm } = normalised(gramian);
   const none: NashBargaining = { alpha: null, residual: Infinity, iterations: 0 };
   if (!(norm > 0) || g.some((row, i) => !(row[i]! > 0))) return none;
-  const objective = (beta: ReadonlyArray<number>): number => 0.5 * dot(beta, matVec(g, beta)) - beta.reduce((acc, b) => acc + Math.log(b), 0);
+  const objective = (beta: ReadonlyArray<number>): number =>
+    0.5 * dot(beta, matVec(g, beta)) - beta.reduce((acc, b) => acc + Math.log(b), 0);
   let beta = g.map((row, i) => 1 / Math.sqrt(k * row[i]!));
   let iterations = 0;
   for (; iterations < 200; iterations++) {
     const gb = matVec(g, beta);
     const grad = gb.map((v, i) => v - 1 / beta[i]!);
     const hessian = g.map((row, i) => row.map((v, j) => v + (i === j ? 1 / (beta[i]! * beta[i]!) : 0)));
-    const step = solveDense(hessian, grad.map((v) => -v));
+    const step = solveDense(
+      hessian,
+      grad.map((v) => -v),
+    );
     const decrement = -dot(grad, step);
     if (!(decrement > 1e-30)) break;
     // Damped phase while the Newton decrement is large; then pure Newton (quadratic convergence,
@@ -174,7 +191,11 @@ export const nashBargaining = (gramian: ReadonlyArray<ReadonlyArray<number>>): N
  * feasible v = β* normalised to sum 1 (Ĝβ* = 1/β* > 0), to a gap of 1e-13 × max|c|; "negative" means below
  * −1e-10 × max|c| (ECOS decides it with its own tolerances, about 1e-8).
  */
-const recessionUnbounded = (g: ReadonlyArray<ReadonlyArray<number>>, cost: ReadonlyArray<number>, feasible: ReadonlyArray<number>): boolean => {
+const recessionUnbounded = (
+  g: ReadonlyArray<ReadonlyArray<number>>,
+  cost: ReadonlyArray<number>,
+  feasible: ReadonlyArray<number>,
+): boolean => {
   const k = g.length;
   const total = feasible.reduce((acc, v) => acc + v, 0);
   let v = feasible.map((x) => x / total);
@@ -192,7 +213,10 @@ const recessionUnbounded = (g: ReadonlyArray<ReadonlyArray<number>>, cost: Reado
         Array.from({ length: k + 1 }, (__, j): number => {
           if (i === k && j === k) return 0;
           if (i === k || j === k) return 1;
-          return (i === j ? 1 / (v[i]! * v[i]!) : 0) + g.reduce((acc, row, m) => acc + (row[i]! * row[j]!) / (gx[m]! * gx[m]!), 0);
+          return (
+            (i === j ? 1 / (v[i]! * v[i]!) : 0) +
+            g.reduce((acc, row, m) => acc + (row[i]! * row[j]!) / (gx[m]! * gx[m]!), 0)
+          );
         }),
       );
       const step = solveDense(system, [...grad.map((x) => -x), 0]).slice(0, k);
@@ -200,7 +224,17 @@ const recessionUnbounded = (g: ReadonlyArray<ReadonlyArray<number>>, cost: Reado
       const start = barrier(v, t);
       if (!(decrement > 1e-14 * (Math.abs(start) + 1))) break;
       let length = 1;
-      while (length > 1e-20 && !(barrier(v.map((x, i) => x + length * step[i]!), t) <= start - 0.25 * length * decrement)) length /= 2;
+      while (
+        length > 1e-20 &&
+        !(
+          barrier(
+            v.map((x, i) => x + length * step[i]!),
+            t,
+          ) <=
+          start - 0.25 * length * decrement
+        )
+      )
+        length /= 2;
       if (!(length > 1e-20)) break;
       v = v.map((x, i) => x + length * step[i]!);
     }
@@ -216,7 +250,12 @@ const recessionUnbounded = (g: ReadonlyArray<ReadonlyArray<number>>, cost: Reado
  * t × 20 per round until K/t < 1e-14 × max(1, |cᵀβ|). Null when unbounded or ill-posed (what
  * makes cvxpy leave the variable's value None).
  */
-const sequentialSubproblem = (g: ReadonlyArray<ReadonlyArray<number>>, norm: number, previous: ReadonlyArray<number>, feasible: ReadonlyArray<number>): number[] | null => {
+const sequentialSubproblem = (
+  g: ReadonlyArray<ReadonlyArray<number>>,
+  norm: number,
+  previous: ReadonlyArray<number>,
+  feasible: ReadonlyArray<number>,
+): number[] | null => {
   const k = g.length;
   const gPrevious = matVec(g, previous);
   const inverse = gPrevious.map((v) => 1 / v);
@@ -249,19 +288,34 @@ const sequentialSubproblem = (g: ReadonlyArray<ReadonlyArray<number>>, norm: num
         for (let a = 0; a < k; a++) {
           grad[a] = grad[a]! - gradH[a]! / hi;
           for (let b = 0; b < k; b++) {
-            const curvature = (a === i && b === i ? 1 / (beta[i]! * beta[i]!) : 0) + (g[i]![a]! * g[i]![b]!) / (c.gb[i]! * c.gb[i]!);
+            const curvature =
+              (a === i && b === i ? 1 / (beta[i]! * beta[i]!) : 0) + (g[i]![a]! * g[i]![b]!) / (c.gb[i]! * c.gb[i]!);
             hessian[a]![b] = hessian[a]![b]! + (gradH[a]! * gradH[b]!) / (hi * hi) + curvature / hi;
           }
         }
       }
-      const step = solveDense(hessian, grad.map((v) => -v));
+      const step = solveDense(
+        hessian,
+        grad.map((v) => -v),
+      );
       const decrement = -dot(grad, step);
       // Centred to rounding: the barrier's value cannot show a smaller decrease.
       const start = barrier(beta, scale);
-      const floor = 1e-14 * (Math.abs(scale * dot(cost, beta)) + c.h.reduce((acc, v) => acc + Math.abs(Math.log(v)), 0) + 1);
+      const floor =
+        1e-14 * (Math.abs(scale * dot(cost, beta)) + c.h.reduce((acc, v) => acc + Math.abs(Math.log(v)), 0) + 1);
       if (!(decrement > floor)) break;
       let size = 1;
-      while (size > 1e-20 && !(barrier(beta.map((b, i) => b + size * step[i]!), scale) <= start - 0.25 * size * decrement)) size /= 2;
+      while (
+        size > 1e-20 &&
+        !(
+          barrier(
+            beta.map((b, i) => b + size * step[i]!),
+            scale,
+          ) <=
+          start - 0.25 * size * decrement
+        )
+      )
+        size /= 2;
       if (!(size > 1e-20)) break;
       beta = beta.map((b, i) => b + size * step[i]!);
       if (!(maxAbs(beta) < bound)) return null;
@@ -281,14 +335,26 @@ const sequentialSubproblem = (g: ReadonlyArray<ReadonlyArray<number>>, norm: num
  * @example
  * nashSequential([[4, 0], [0, 1]], [1, 1], 20) // ≈ [0.5, 1]
  */
-export const nashSequential = (gramian: ReadonlyArray<ReadonlyArray<number>>, start: ReadonlyArray<number>, optimNiter: number): number[] => {
+export const nashSequential = (
+  gramian: ReadonlyArray<ReadonlyArray<number>>,
+  start: ReadonlyArray<number>,
+  optimNiter: number,
+): number[] => {
   const { g, norm } = normalised(gramian);
   const exact = nashBargaining(gramian);
   const root = Math.sqrt(norm);
   let alpha = [...start];
   for (let iteration = 0; iteration < optimNiter; iteration++) {
     // The subproblem is infeasible exactly when there is no bargaining solution.
-    const solved = exact.alpha === null || !(norm > 0) ? null : sequentialSubproblem(g, norm, alpha.map((a) => a * root), exact.alpha.map((a) => a * root));
+    const solved =
+      exact.alpha === null || !(norm > 0)
+        ? null
+        : sequentialSubproblem(
+            g,
+            norm,
+            alpha.map((a) => a * root),
+            exact.alpha.map((a) => a * root),
+          );
     if (solved === null) break;
     const next = solved.map((b) => b / root);
     const ga = matVec(g, alpha);
@@ -317,7 +383,11 @@ export const clipFactor = (
   return Math.min(1, config.maxNorm / (norm + config.clipEpsilon));
 };
 
-const solveNash = (config: NashMtlConfig, memory: NashMtlMemory, problem: GradientProblem): E.Either<never, GradientSolution<NashMtlMemory>> => {
+const solveNash = (
+  config: NashMtlConfig,
+  memory: NashMtlMemory,
+  problem: GradientProblem,
+): E.Either<never, GradientSolution<NashMtlMemory>> => {
   const { present, gramian, numTasks } = problem;
   const previous = present.map((k) => memory.alpha[k] ?? null);
   const reuse = problem.step % config.updateWeightsEvery !== 0 && previous.every((a) => a !== null);
@@ -335,10 +405,12 @@ const solveNash = (config: NashMtlConfig, memory: NashMtlMemory, problem: Gradie
     alpha = exact.alpha ?? previous.map((a) => a ?? 1);
   }
   const factor = clipFactor(gramian, alpha, config);
-  const nextAlpha = reuse ? memory.alpha : Array.from({ length: numTasks }, (_, k): number | null => {
-    const i = present.indexOf(k);
-    return i === -1 ? null : alpha[i]!;
-  });
+  const nextAlpha = reuse
+    ? memory.alpha
+    : Array.from({ length: numTasks }, (_, k): number | null => {
+        const i = present.indexOf(k);
+        return i === -1 ? null : alpha[i]!;
+      });
   return E.right({
     coefficients: alpha.map((a) => a * factor),
     memory: { alpha: nextAlpha },
@@ -370,7 +442,8 @@ export const NASH_MTL_METHOD: GradientMethod<t.TypeOf<typeof NashMtlOptions>, Na
   configProps: optionProps,
   initMemory: (_config, numTasks) => ({ alpha: new Array<number | null>(numTasks).fill(null) }),
   memoryCodec: NashMtlMemoryCodec,
-  memoryProblems: (memory, _config, numTasks) => (memory.alpha.length === numTasks ? [] : [`alpha: expected ${numTasks} entries (got ${memory.alpha.length})`]),
+  memoryProblems: (memory, _config, numTasks) =>
+    memory.alpha.length === numTasks ? [] : [`alpha: expected ${numTasks} entries (got ${memory.alpha.length})`],
   solve: solveNash,
 };
 
@@ -381,7 +454,9 @@ export const NASH_MTL_METHOD: GradientMethod<t.TypeOf<typeof NashMtlOptions>, Na
  * const w = nashMtl({ maxNorm: 0 });
  * const r = w.step(unwrap(w.init(2)), { losses: [1, 2], gramian: [[4, 0], [0, 1]] }); // Right: coefficients [0.5, 1]
  */
-export const nashMtl = (options: NashMtlOptions = {}): ReturnType<typeof gradientWeighting<t.TypeOf<typeof NashMtlOptions>, NashMtlConfig, NashMtlMemory>> =>
+export const nashMtl = (
+  options: NashMtlOptions = {},
+): ReturnType<typeof gradientWeighting<t.TypeOf<typeof NashMtlOptions>, NashMtlConfig, NashMtlMemory>> =>
   gradientWeighting(NASH_MTL_METHOD, options);
 
 /** The state of a `nashMtl()` weighting. */

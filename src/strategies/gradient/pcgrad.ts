@@ -1,15 +1,13 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Finite, NonNegativeInt } from "../../core/codecs.js";
-import type { StepError } from "../../core/errors.js";
-import { invalidGramian } from "../../core/errors.js";
+import { invalidGramian, type StepError } from "../../core/errors.js";
 import type { GradientWeighting } from "../../core/gradient-weighting.js";
-import type { RngState } from "../../core/random.js";
-import { Rng } from "../../core/random.js";
+import { Rng, type RngState } from "../../core/random.js";
 import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState } from "./method.js";
-import { gradientWeighting } from "./method.js";
+import { gradientWeighting, type GradientMethod, type GradientMethodState } from "./method.js";
 
 /**
  * PCGrad, projecting conflicting gradients (Yu, Kumar, Gupta, Levine, Hausman & Finn,
@@ -119,11 +117,17 @@ export type PcgradState = GradientMethodState<PcgradConfig, PcgradMemory>;
  * @example
  * nonFiniteCoefficients("PCGrad", [1, Infinity], [0, 2]) // InvalidGramian naming task 2
  */
-export const nonFiniteCoefficients = (method: string, coefficients: ReadonlyArray<number>, present: ReadonlyArray<number>): StepError | null => {
+export const nonFiniteCoefficients = (
+  method: string,
+  coefficients: ReadonlyArray<number>,
+  present: ReadonlyArray<number>,
+): StepError | null => {
   const i = coefficients.findIndex((c) => !Number.isFinite(c));
   return i < 0
     ? null
-    : invalidGramian(`${method} gave task ${present[i]!} the non-finite coefficient ${String(coefficients[i])}: the Gramian is too ill-scaled (entries near 0 or near overflow)`);
+    : invalidGramian(
+        `${method} gave task ${present[i]!} the non-finite coefficient ${String(coefficients[i])}: the Gramian is too ill-scaled (entries near 0 or near overflow)`,
+      );
 };
 
 /**
@@ -140,7 +144,9 @@ export const pcgradProjections = (
   options: { readonly epsilon: number; readonly excludeSelf: boolean },
 ): { combination: number[][]; projections: number[] } => {
   const n = gramian.length;
-  const combination = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, m): number => (i === m ? 1 : 0)));
+  const combination = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (__, m): number => (i === m ? 1 : 0)),
+  );
   const projections = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) {
     const row = combination[i]!;
@@ -207,7 +213,8 @@ export const PCGRAD_METHOD: GradientMethod<t.TypeOf<typeof PcgradOptions>, Pcgra
  * const s = unwrap(w.init(2));
  * unwrap(w.step(s, { losses: [1, 1], gramian: [[1, -0.5], [-0.5, 1]] })).coefficients // [1.5, 1.5] (ε aside)
  */
-export const pcgrad = (options: PcgradOptions = {}): GradientWeighting<PcgradState> => gradientWeighting(PCGRAD_METHOD, options);
+export const pcgrad = (options: PcgradOptions = {}): GradientWeighting<PcgradState> =>
+  gradientWeighting(PCGRAD_METHOD, options);
 
 /**
  * PCGrad's command-line flags (`--seed 3 --exclude-self --epsilon 0` is TorchJD's PCGrad).

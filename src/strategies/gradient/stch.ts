@@ -1,13 +1,13 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Count, Finite, NonNegativeInt, PositiveFinite } from "../../core/codecs.js";
 import type { GradientWeighting } from "../../core/gradient-weighting.js";
 import { softmaxPresent } from "../../core/softmax.js";
 import { strictPartial } from "../../core/strict.js";
 import { vectorProblems } from "../common.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState } from "./method.js";
-import { gradientWeighting } from "./method.js";
+import { gradientWeighting, type GradientMethod, type GradientMethodState } from "./method.js";
 
 /**
  * STCH ("Smooth Tchebycheff Scalarization for Multi-Objective Optimization", Lin et al., ICML 2024), as
@@ -72,11 +72,20 @@ export type StchState = GradientMethodState<StchConfig, StchMemory>;
 const memoryCodec = t.type({ nadirSum: t.array(Finite), nadirCount: t.array(NonNegativeInt) });
 
 const memoryProblems = (memory: StchMemory, _config: StchConfig, numTasks: number): string[] => {
-  const shape = [...vectorProblems("nadirSum", memory.nadirSum, numTasks, () => true, ""), ...vectorProblems("nadirCount", memory.nadirCount, numTasks, () => true, "")];
+  const shape = [
+    ...vectorProblems("nadirSum", memory.nadirSum, numTasks, () => true, ""),
+    ...vectorProblems("nadirCount", memory.nadirCount, numTasks, () => true, ""),
+  ];
   if (shape.length > 0) return shape;
   // Losses are > 0, so a sum is > 0 exactly when something was recorded.
   return memory.nadirSum.flatMap((sum, k) =>
-    memory.nadirCount[k] === 0 ? (sum === 0 ? [] : [`nadirSum.${k}: expected 0 with count 0 (got ${sum})`]) : sum > 0 ? [] : [`nadirSum.${k}: expected a number > 0 (got ${sum})`],
+    memory.nadirCount[k] === 0
+      ? sum === 0
+        ? []
+        : [`nadirSum.${k}: expected 0 with count 0 (got ${sum})`]
+      : sum > 0
+        ? []
+        : [`nadirSum.${k}: expected a number > 0 (got ${sum})`],
   );
 };
 
@@ -98,7 +107,10 @@ export const STCH_METHOD: GradientMethod<t.TypeOf<typeof StchOptions>, StchConfi
       nadirSteps: options.nadirSteps ?? STCH_DEFAULTS.nadirSteps,
     }),
   configProps: optionProps,
-  initMemory: (_config, numTasks) => ({ nadirSum: new Array<number>(numTasks).fill(0), nadirCount: new Array<number>(numTasks).fill(0) }),
+  initMemory: (_config, numTasks) => ({
+    nadirSum: new Array<number>(numTasks).fill(0),
+    nadirCount: new Array<number>(numTasks).fill(0),
+  }),
   memoryCodec,
   memoryProblems,
   solve: (config, memory, problem) => {
@@ -113,7 +125,10 @@ export const STCH_METHOD: GradientMethod<t.TypeOf<typeof StchOptions>, StchConfi
         });
       }
       // The gradient of Σ log(L_k + 1e-20).
-      return E.right({ coefficients: losses.map((loss) => 1 / (loss + LOG_EPSILON)), memory: { nadirSum, nadirCount } });
+      return E.right({
+        coefficients: losses.map((loss) => 1 / (loss + LOG_EPSILON)),
+        memory: { nadirSum, nadirCount },
+      });
     }
     present.forEach((k, i) => {
       if (nadirCount[k] === 0) {
@@ -129,7 +144,11 @@ export const STCH_METHOD: GradientMethod<t.TypeOf<typeof StchOptions>, StchConfi
     // ∂/∂L_k of P·μ·logsumexp(ℓ/μ) = P·softmax_k · ∂ℓ_k/∂L_k, with ∂ℓ_k/∂L_k = 1 / (n_k·(L_k/n_k + 1e-20)).
     const count = present.length;
     const coefficients = softmax.map((s, i) => (count * s) / (nadir[i]! * ratios[i]!));
-    return E.right({ coefficients, memory: { nadirSum, nadirCount }, diagnostics: { nadir, normalisedLogLoss: logLosses, softmax } });
+    return E.right({
+      coefficients,
+      memory: { nadirSum, nadirCount },
+      diagnostics: { nadir, normalisedLogLoss: logLosses, softmax },
+    });
   },
 };
 
@@ -143,7 +162,9 @@ export const STCH_METHOD: GradientMethod<t.TypeOf<typeof StchOptions>, StchConfi
  * s = unwrap(w.step(s, { losses: [1, 4] })).state;         // c = [1, 0.25]; the nadir is [1, 4]
  * unwrap(w.step(s, { losses: [0.5, 4] })).coefficients      // [2·(1/3)/0.5, 2·(2/3)/4] = [≈ 1.333, ≈ 0.333]
  */
-export const stch = (options: StchOptions & { readonly gramianTolerance?: number } = {}): GradientWeighting<StchState> => gradientWeighting(STCH_METHOD, options);
+export const stch = (
+  options: StchOptions & { readonly gramianTolerance?: number } = {},
+): GradientWeighting<StchState> => gradientWeighting(STCH_METHOD, options);
 
 /**
  * `stch`'s command-line flags.

@@ -1,12 +1,18 @@
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
+
 import { Finite } from "../../core/codecs.js";
-import type { StepError } from "../../core/errors.js";
-import { invalidGramian, invalidState } from "../../core/errors.js";
+import { invalidGramian, invalidState, type StepError } from "../../core/errors.js";
 import { strictPartial } from "../../core/strict.js";
 import type { FlagSpec } from "../registry.js";
-import type { GradientMethod, GradientMethodState, GradientProblem, GradientSolution } from "./method.js";
-import { NoMemory, gradientWeighting } from "./method.js";
+import {
+  gradientWeighting,
+  NoMemory,
+  type GradientMethod,
+  type GradientMethodState,
+  type GradientProblem,
+  type GradientSolution,
+} from "./method.js";
 
 /**
  * UPGrad (Quinton & Rey 2024, "Jacobian Descent for Multi-Objective Optimization"), as TorchJD's
@@ -101,7 +107,9 @@ export const dualConeConfigOf = (
  * dualConeConfigProblems({ prefVector: [1, 2], normEps: 1e-4, regEps: 1e-4 }, 3) // ["prefVector: expected 3 entries, one per task (got 2)"]
  */
 export const dualConeConfigProblems = (config: DualConeConfig, numTasks: number): string[] =>
-  config.prefVector !== null && config.prefVector.length !== numTasks ? [`prefVector: expected ${numTasks} entries, one per task (got ${config.prefVector.length})`] : [];
+  config.prefVector !== null && config.prefVector.length !== numTasks
+    ? [`prefVector: expected ${numTasks} entries, one per task (got ${config.prefVector.length})`]
+    : [];
 
 /**
  * The preference weights u of the present tasks: `prefVector` restricted to them (not
@@ -111,10 +119,15 @@ export const dualConeConfigProblems = (config: DualConeConfig, numTasks: number)
  * @example
  * preferenceWeights({ prefVector: null, normEps: 1e-4, regEps: 1e-4 }, [0, 2], 3) // Right([0.5, 0.5])
  */
-export const preferenceWeights = (config: DualConeConfig, present: ReadonlyArray<number>, numTasks: number): E.Either<StepError, number[]> => {
+export const preferenceWeights = (
+  config: DualConeConfig,
+  present: ReadonlyArray<number>,
+  numTasks: number,
+): E.Either<StepError, number[]> => {
   const pref = config.prefVector;
   if (pref === null) return E.right(present.map(() => 1 / present.length));
-  if (pref.length !== numTasks) return E.left(invalidState([`config.prefVector: expected ${numTasks} entries, one per task (got ${pref.length})`]));
+  if (pref.length !== numTasks)
+    return E.left(invalidState([`config.prefVector: expected ${numTasks} entries, one per task (got ${pref.length})`]));
   return E.right(present.map((k) => pref[k]!));
 };
 
@@ -127,7 +140,11 @@ export const preferenceWeights = (config: DualConeConfig, present: ReadonlyArray
  * @example
  * dualConeGramian([[3, 1], [1, 1]], 1e-4, 0.5) // [[1.25, 0.25], [0.25, 0.75]]
  */
-export const dualConeGramian = (gramian: ReadonlyArray<ReadonlyArray<number>>, normEps: number, regEps: number): number[][] => {
+export const dualConeGramian = (
+  gramian: ReadonlyArray<ReadonlyArray<number>>,
+  normEps: number,
+  regEps: number,
+): number[][] => {
   let trace = 0;
   gramian.forEach((row, i) => (trace += row[i]!));
   const belowThreshold = trace < normEps;
@@ -198,7 +215,11 @@ const choleskySolve = (l: ReadonlyArray<ReadonlyArray<number>>, b: ReadonlyArray
 };
 
 /** The relative KKT residual of v for min vᵀHv s.t. v >= u (see `DualConeProjection.kktResidual`). */
-const kktResidualOf = (h: ReadonlyArray<ReadonlyArray<number>>, u: ReadonlyArray<number>, v: ReadonlyArray<number>): number => {
+const kktResidualOf = (
+  h: ReadonlyArray<ReadonlyArray<number>>,
+  u: ReadonlyArray<number>,
+  v: ReadonlyArray<number>,
+): number => {
   const n = u.length;
   const hv = h.map((row) => row.reduce((s, x, j) => s + x * v[j]!, 0));
   const uScale = Math.max(...u.map(Math.abs), 0);
@@ -208,7 +229,11 @@ const kktResidualOf = (h: ReadonlyArray<ReadonlyArray<number>>, u: ReadonlyArray
   for (let i = 0; i < n; i++) {
     if (uScale > 0) residual = Math.max(residual, (u[i]! - v[i]!) / uScale);
     if (vScale > 0 && hScale > 0) {
-      residual = Math.max(residual, -hv[i]! / (hScale * vScale), Math.abs((v[i]! - u[i]!) * hv[i]!) / (hScale * vScale * vScale));
+      residual = Math.max(
+        residual,
+        -hv[i]! / (hScale * vScale),
+        Math.abs((v[i]! - u[i]!) * hv[i]!) / (hScale * vScale * vScale),
+      );
     }
   }
   return residual;
@@ -394,7 +419,9 @@ const polish = (
   const polished = kktResidualOf(h, u, v);
   const raw = kktResidualOf(h, u, iterate);
   const sorted = [...active].sort((a, b) => a - b);
-  return polished <= raw ? { weights: v, active: sorted, kktResidual: polished } : { weights: [...iterate], active: sorted, kktResidual: raw };
+  return polished <= raw
+    ? { weights: v, active: sorted, kktResidual: polished }
+    : { weights: [...iterate], active: sorted, kktResidual: raw };
 };
 
 /**
@@ -404,8 +431,10 @@ const polish = (
  * @example
  * taskAlignment([[1, -1], [-1, 4]], [1, 0.25]) // [0.75, 0]
  */
-export const taskAlignment = (gramian: ReadonlyArray<ReadonlyArray<number>>, coefficients: ReadonlyArray<number>): number[] =>
-  gramian.map((row) => row.reduce((s, g, j) => s + g * coefficients[j]!, 0));
+export const taskAlignment = (
+  gramian: ReadonlyArray<ReadonlyArray<number>>,
+  coefficients: ReadonlyArray<number>,
+): number[] => gramian.map((row) => row.reduce((s, g, j) => s + g * coefficients[j]!, 0));
 
 /**
  * The options of `upgrad` (all optional): `prefVector` (one number per task; default the mean,
@@ -468,7 +497,11 @@ export const checkKktResiduals = (residuals: ReadonlyArray<number>): E.Either<St
   const worst = residuals.findIndex((r) => !(r <= DUAL_CONE_KKT_LIMIT));
   const value = residuals[worst] ?? 0;
   return worst >= 0
-    ? E.left(invalidGramian(`the dual-cone QP did not converge (projection ${worst}: KKT residual ${value} > ${DUAL_CONE_KKT_LIMIT}); the Gramian is too ill-conditioned`))
+    ? E.left(
+        invalidGramian(
+          `the dual-cone QP did not converge (projection ${worst}: KKT residual ${value} > ${DUAL_CONE_KKT_LIMIT}); the Gramian is too ill-conditioned`,
+        ),
+      )
     : E.right(null);
 };
 
@@ -499,7 +532,11 @@ export const UPGRAD_METHOD: GradientMethod<t.TypeOf<typeof UpgradOptions>, DualC
     const { coefficients, kktResiduals } = solved.right;
     const converged = checkKktResiduals(kktResiduals);
     if (E.isLeft(converged)) return converged;
-    return E.right({ coefficients, memory, diagnostics: { alignment: taskAlignment(problem.gramian, coefficients), kktResidual: kktResiduals } });
+    return E.right({
+      coefficients,
+      memory,
+      diagnostics: { alignment: taskAlignment(problem.gramian, coefficients), kktResidual: kktResiduals },
+    });
   },
 };
 

@@ -55,7 +55,9 @@ interface GpuErrorScopes {
  * scope around the run turns that into an audit failure.
  */
 function gpuErrorScopes(tf: Tf): { readonly device: GpuErrorScopes; readonly flush: () => void } | undefined {
-  const backend = tf.backend() as { device?: Partial<GpuErrorScopes> } & Partial<Record<"ensureCommandEncoderReady" | "endComputePassEncoder" | "submitQueue", () => void>>;
+  const backend = tf.backend() as { device?: Partial<GpuErrorScopes> } & Partial<
+    Record<"ensureCommandEncoderReady" | "endComputePassEncoder" | "submitQueue", () => void>
+  >;
   const device = backend.device;
   if (typeof device?.pushErrorScope !== "function" || typeof device.popErrorScope !== "function") return undefined;
   // tfjs batches GPU commands; submitting them inside the scope lets it see queue errors too. This
@@ -63,7 +65,12 @@ function gpuErrorScopes(tf: Tf): { readonly device: GpuErrorScopes; readonly flu
   // skipped when a version lacks them).
   const flush = (): void => {
     const { ensureCommandEncoderReady, endComputePassEncoder, submitQueue } = backend;
-    if (typeof ensureCommandEncoderReady !== "function" || typeof endComputePassEncoder !== "function" || typeof submitQueue !== "function") return;
+    if (
+      typeof ensureCommandEncoderReady !== "function" ||
+      typeof endComputePassEncoder !== "function" ||
+      typeof submitQueue !== "function"
+    )
+      return;
     ensureCommandEncoderReady.call(backend);
     endComputePassEncoder.call(backend);
     submitQueue.call(backend);
@@ -81,7 +88,9 @@ async function profileRun(tf: Tf, fn: () => Scalar, forwardOnly = false): Promis
     gpuScopeOpen = false;
     gpu.flush();
     const gpuError = await gpu.device.popErrorScope();
-    return gpuError === null ? undefined : `GPU validation error on '${tf.getBackend()}' (the result would be wrong): ${firstLineOf(gpuError.message)}`;
+    return gpuError === null
+      ? undefined
+      : `GPU validation error on '${tf.getBackend()}' (the result would be wrong): ${firstLineOf(gpuError.message)}`;
   };
   try {
     const info = await tf.profile(() => {
@@ -183,7 +192,9 @@ export function formatAuditTable(rows: ReadonlyArray<{ readonly name: string; re
   const lines = ["| piece | trains on backend | missing kernels | missing gradients |", "|---|---|---|---|"];
   for (const { name, audit } of rows) {
     const list = (xs: readonly string[]): string => (xs.length === 0 ? "-" : xs.join(", "));
-    lines.push(`| ${name} | ${audit.ok ? "yes" : "no"} | ${list(audit.missingKernels)} | ${list(audit.missingGradients)} |`);
+    lines.push(
+      `| ${name} | ${audit.ok ? "yes" : "no"} | ${list(audit.missingKernels)} | ${list(audit.missingGradients)} |`,
+    );
   }
   return lines.join("\n");
 }

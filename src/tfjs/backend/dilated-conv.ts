@@ -14,7 +14,13 @@ export function dilateFilter(tf: Tf, filter: Tensor4D, dilationH: number, dilati
   if (dilationH === 1 && dilationW === 1) return filter;
   return tf.tidy(() => {
     const [kh, kw, ci, co] = filter.shape;
-    const spread = tf.pad(tf.reshape(filter, [kh, 1, kw, 1, ci * co]), [[0, 0], [0, dilationH - 1], [0, 0], [0, dilationW - 1], [0, 0]]);
+    const spread = tf.pad(tf.reshape(filter, [kh, 1, kw, 1, ci * co]), [
+      [0, 0],
+      [0, dilationH - 1],
+      [0, 0],
+      [0, dilationW - 1],
+      [0, 0],
+    ]);
     const flat = tf.reshape(spread, [kh * dilationH, kw * dilationW, ci, co]);
     return tf.slice(flat, [0, 0, 0, 0], [(kh - 1) * dilationH + 1, (kw - 1) * dilationW + 1, ci, co]) as Tensor4D;
   });

@@ -2,13 +2,14 @@
  * Registers the training kernels the wasm backend lacks (see docs/backends.md for the audit).
  */
 import type { KernelConfig } from "@tensorflow/tfjs-core";
-import type { Tf } from "./types.js";
+
 import { conv2dBackpropFilterKernel } from "./kernels/conv2d-backprop-filter.js";
-import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from "./kernels/depthwise-backprop.js";
-import { unsortedSegmentSumKernel } from "./kernels/unsorted-segment-sum.js";
-import { depthToSpaceGradConfig } from "./kernels/depth-to-space-grad.js";
-import { maxPoolGradKernel } from "./kernels/max-pool-grad.js";
 import { conv2dBackpropInputKernel } from "./kernels/conv2d-backprop-input.js";
+import { depthToSpaceGradConfig } from "./kernels/depth-to-space-grad.js";
+import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from "./kernels/depthwise-backprop.js";
+import { maxPoolGradKernel } from "./kernels/max-pool-grad.js";
+import { unsortedSegmentSumKernel } from "./kernels/unsorted-segment-sum.js";
+import type { Tf } from "./types.js";
 
 /** What `registerWasmTrainingKernels` did. */
 export interface TrainingKernelRegistration {

@@ -5,11 +5,10 @@
  * Every backend package is optional and loaded with a dynamic `import()` whose specifier is not a
  * literal, so neither TypeScript nor the bundler needs it; a missing package becomes a skip reason.
  */
-import type { LogFn, Tf } from "./types.js";
-import { registerWasmTrainingKernels } from "./register.js";
-import type { TrainingKernelRegistration } from "./register.js";
 import { createRequire, dirname, isNodeBuild, join } from "../../platform/node.js";
 import { registerWebGpuTrainingKernels } from "./register-webgpu.js";
+import { registerWasmTrainingKernels, type TrainingKernelRegistration } from "./register.js";
+import type { LogFn, Tf } from "./types.js";
 
 /** A concrete backend choice. */
 export type ConcreteBackendChoice = "node-gpu" | "node" | "webgpu" | "wasm" | "cpu";
@@ -96,14 +95,24 @@ export class NoUsableBackendError extends Error {
 }
 
 /** Starts one backend; `auto` is true when "auto" is trying candidates (a loader may then be pickier). */
-type Loader = (tf: Tf, options: SelectBackendOptions, auto: boolean) => Promise<{ backendName: string; notes: string[]; registration?: TrainingKernelRegistration }>;
+type Loader = (
+  tf: Tf,
+  options: SelectBackendOptions,
+  auto: boolean,
+) => Promise<{ backendName: string; notes: string[]; registration?: TrainingKernelRegistration }>;
 
 /**
  * A backend package's module: the one the caller handed in (`backendModules`); none when the
  * backend is registered already and nothing from the module is `needed`; else imported by name
  * (which a bundled page cannot do: then the message says what to pass instead).
  */
-async function backendModule(tf: Tf, name: "wasm" | "webgpu", specifier: string, options: SelectBackendOptions, needed: boolean): Promise<Record<string, unknown> | undefined> {
+async function backendModule(
+  tf: Tf,
+  name: "wasm" | "webgpu",
+  specifier: string,
+  options: SelectBackendOptions,
+  needed: boolean,
+): Promise<Record<string, unknown> | undefined> {
   const given = options.backendModules?.[name];
   if (given !== undefined) return given as Record<string, unknown>;
   const registered = tf.engine().registryFactory[name] !== undefined;
@@ -113,9 +122,11 @@ async function backendModule(tf: Tf, name: "wasm" | "webgpu", specifier: string,
   } catch (err) {
     if (!(err instanceof BackendUnavailable)) throw err;
     const pass = `pass backendModules: { ${name}: await import("${specifier}") }`;
-    if (registered) throw new BackendUnavailable(`${err.message}; it is registered, but its options need the module: ${pass}`);
+    if (registered)
+      throw new BackendUnavailable(`${err.message}; it is registered, but its options need the module: ${pass}`);
     // A bundled page cannot import a package by a name computed at run time.
-    if (!isNodeBuild) throw new BackendUnavailable(`${err.message} (in a bundled page, import it yourself and ${pass})`);
+    if (!isNodeBuild)
+      throw new BackendUnavailable(`${err.message} (in a bundled page, import it yourself and ${pass})`);
     throw err;
   }
 }
@@ -142,15 +153,20 @@ function firstLine(message: string): string {
 /** Makes `tf.setBackend(name)` succeed or explains why not. */
 async function activate(tf: Tf, backendName: string, label: string): Promise<void> {
   if (tf.engine().registryFactory[backendName] === undefined) {
-    throw new BackendUnavailable(`${label}: package loaded but backend '${backendName}' was not registered (a second copy of @tensorflow/tfjs-core?)`);
+    throw new BackendUnavailable(
+      `${label}: package loaded but backend '${backendName}' was not registered (a second copy of @tensorflow/tfjs-core?)`,
+    );
   }
   let ok = false;
   try {
     ok = await tf.setBackend(backendName);
   } catch (err) {
-    throw new BackendUnavailable(`${label}: initialisation failed (${firstLine(err instanceof Error ? err.message : String(err))})`);
+    throw new BackendUnavailable(
+      `${label}: initialisation failed (${firstLine(err instanceof Error ? err.message : String(err))})`,
+    );
   }
-  if (!ok) throw new BackendUnavailable(`${label}: initialisation failed (tf.setBackend('${backendName}') returned false)`);
+  if (!ok)
+    throw new BackendUnavailable(`${label}: initialisation failed (tf.setBackend('${backendName}') returned false)`);
 }
 
 /** Native TensorFlow through tfjs-node(-gpu); both register the backend name "tensorflow". */
@@ -176,7 +192,8 @@ const webgpuLoader: Loader = async (tf, options, auto) => {
   const globalScope = globalThis as { navigator?: { gpu?: unknown } };
   const hadNavigator = Object.prototype.hasOwnProperty.call(globalThis, "navigator");
   const navigatorBefore = Object.getOwnPropertyDescriptor(globalThis, "navigator");
-  const gpuBefore = globalScope.navigator === undefined ? undefined : Object.getOwnPropertyDescriptor(globalScope.navigator, "gpu");
+  const gpuBefore =
+    globalScope.navigator === undefined ? undefined : Object.getOwnPropertyDescriptor(globalScope.navigator, "gpu");
   let installed = false;
   const restoreNavigator = (): void => {
     if (!installed) return;
@@ -193,7 +210,8 @@ const webgpuLoader: Loader = async (tf, options, auto) => {
     if (globalScope.navigator?.gpu === undefined) {
       const dawn = await importOptional("webgpu", "webgpu (Dawn for Node)");
       const create = dawn["create"];
-      if (typeof create !== "function") throw new BackendUnavailable("webgpu (Dawn for Node): package has no create() export");
+      if (typeof create !== "function")
+        throw new BackendUnavailable("webgpu (Dawn for Node): package has no create() export");
       const gpu = (create as (flags: string[]) => unknown)([]);
       const constants = dawn["globals"];
       if (typeof constants === "object" && constants !== null) Object.assign(globalThis, constants);
@@ -206,19 +224,28 @@ const webgpuLoader: Loader = async (tf, options, auto) => {
       }
     }
     const gpu = globalScope.navigator?.gpu as { requestAdapter?: () => Promise<unknown> } | undefined;
-    const adapter = (typeof gpu?.requestAdapter === "function" ? await gpu.requestAdapter() : null) as AdapterLike | null | undefined;
-    if (adapter === null || adapter === undefined) throw new BackendUnavailable("webgpu: no WebGPU adapter (no GPU or no driver)");
+    const adapter = (typeof gpu?.requestAdapter === "function" ? await gpu.requestAdapter() : null) as
+      AdapterLike | null | undefined;
+    if (adapter === null || adapter === undefined)
+      throw new BackendUnavailable("webgpu: no WebGPU adapter (no GPU or no driver)");
     const description = describeAdapter(adapter);
     if (auto && isSoftwareAdapter(adapter)) {
-      throw new BackendUnavailable(`webgpu: only a software adapter (${description}), slower than wasm; select 'webgpu' explicitly to use it`);
+      throw new BackendUnavailable(
+        `webgpu: only a software adapter (${description}), slower than wasm; select 'webgpu' explicitly to use it`,
+      );
     }
     await backendModule(tf, "webgpu", "@tensorflow/tfjs-backend-webgpu", options, false);
     await activate(tf, "webgpu", "@tensorflow/tfjs-backend-webgpu");
-    const notes = [`webgpu: adapter ${description}`, "webgpu: dataSync()/arraySync() do not work in Node; read tensors with `await t.data()`"];
+    const notes = [
+      `webgpu: adapter ${description}`,
+      "webgpu: dataSync()/arraySync() do not work in Node; read tensors with `await t.data()`",
+    ];
     if (options.registerTrainingKernels === false) return { backendName: "webgpu", notes };
     const registration = registerWebGpuTrainingKernels(tf, "webgpu");
-    if (registration.replacedKernels.length > 0) notes.push(`webgpu: replaced shipped kernels (wrong above rank 4): ${registration.replacedKernels.join(", ")}`);
-    if (registration.addedGradients.length > 0) notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
+    if (registration.replacedKernels.length > 0)
+      notes.push(`webgpu: replaced shipped kernels (wrong above rank 4): ${registration.replacedKernels.join(", ")}`);
+    if (registration.addedGradients.length > 0)
+      notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
     return { backendName: "webgpu", notes, registration };
   } catch (err) {
     restoreNavigator();
@@ -228,18 +255,29 @@ const webgpuLoader: Loader = async (tf, options, auto) => {
 
 /** The part of a `GPUAdapter` read here (`info` in current WebGPU; `isFallbackAdapter` on the adapter in older drafts). */
 interface AdapterLike {
-  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly description?: string; readonly isFallbackAdapter?: boolean };
+  readonly info?: {
+    readonly vendor?: string;
+    readonly architecture?: string;
+    readonly description?: string;
+    readonly isFallbackAdapter?: boolean;
+  };
   readonly isFallbackAdapter?: boolean;
 }
 
 /** A CPU implementation of WebGPU (SwiftShader and the like). */
 function isSoftwareAdapter(adapter: AdapterLike): boolean {
-  return adapter.info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true || adapter.info?.architecture === "swiftshader";
+  return (
+    adapter.info?.isFallbackAdapter === true ||
+    adapter.isFallbackAdapter === true ||
+    adapter.info?.architecture === "swiftshader"
+  );
 }
 
 function describeAdapter(adapter: AdapterLike): string {
   const info = adapter.info;
-  const parts = [info?.vendor, info?.architecture, info?.description].filter((p): p is string => typeof p === "string" && p.length > 0);
+  const parts = [info?.vendor, info?.architecture, info?.description].filter(
+    (p): p is string => typeof p === "string" && p.length > 0,
+  );
   const text = parts.length > 0 ? parts.join(" / ") : "unknown adapter";
   return isSoftwareAdapter(adapter) ? `${text}, software` : text;
 }
@@ -261,9 +299,19 @@ async function defaultWasmDirectory(): Promise<string | undefined> {
 
 const wasmLoader: Loader = async (tf, options) => {
   // In Node the module sets the binaries' folder (found by Node's resolver); in a page, only when asked.
-  const wasm = (await backendModule(tf, "wasm", "@tensorflow/tfjs-backend-wasm", options, isNodeBuild || options.wasmPaths !== undefined || options.wasmThreads !== undefined)) ?? {};
+  const wasm =
+    (await backendModule(
+      tf,
+      "wasm",
+      "@tensorflow/tfjs-backend-wasm",
+      options,
+      isNodeBuild || options.wasmPaths !== undefined || options.wasmThreads !== undefined,
+    )) ?? {};
   const notes: string[] = [];
-  if (Object.keys(wasm).length === 0) notes.push("wasm: registered by the page; its binaries are where tfjs-backend-wasm looks (pass wasmPaths and backendModules.wasm to choose)");
+  if (Object.keys(wasm).length === 0)
+    notes.push(
+      "wasm: registered by the page; its binaries are where tfjs-backend-wasm looks (pass wasmPaths and backendModules.wasm to choose)",
+    );
   const setWasmPaths = wasm["setWasmPaths"];
   const paths = options.wasmPaths ?? (await defaultWasmDirectory());
   if (paths !== undefined && typeof setWasmPaths === "function") {
@@ -286,18 +334,21 @@ const wasmLoader: Loader = async (tf, options) => {
     await activate(tf, "wasm", "@tensorflow/tfjs-backend-wasm");
   }
   const getThreadsCount = wasm["getThreadsCount"];
-  if (typeof getThreadsCount === "function") notes.push(`wasm: ${String((getThreadsCount as () => number)())} thread(s)`);
+  if (typeof getThreadsCount === "function")
+    notes.push(`wasm: ${String((getThreadsCount as () => number)())} thread(s)`);
   if (options.registerTrainingKernels === false) return { backendName: "wasm", notes };
   const registration = registerWasmTrainingKernels(tf, "wasm");
   const all = [...registration.addedKernels, ...registration.keptKernels];
   notes.push(`wasm: training kernels available: ${all.join(", ")}`);
-  if (registration.replacedKernels.length > 0) notes.push(`wasm: replaced shipped kernels (wrong or slow): ${registration.replacedKernels.join(", ")}`);
+  if (registration.replacedKernels.length > 0)
+    notes.push(`wasm: replaced shipped kernels (wrong or slow): ${registration.replacedKernels.join(", ")}`);
   if (registration.addedGradients.length > 0) notes.push(`gradients added: ${registration.addedGradients.join(", ")}`);
   return { backendName: "wasm", notes, registration };
 };
 
 const cpuLoader: Loader = async (tf, options) => {
-  if (tf.engine().registryFactory["cpu"] === undefined && options.backendModules?.cpu === undefined) await importOptional("@tensorflow/tfjs-backend-cpu");
+  if (tf.engine().registryFactory["cpu"] === undefined && options.backendModules?.cpu === undefined)
+    await importOptional("@tensorflow/tfjs-backend-cpu");
   await activate(tf, "cpu", "@tensorflow/tfjs-backend-cpu");
   return { backendName: "cpu", notes: ["cpu: pure JavaScript, far too slow to train conv nets"] };
 };
@@ -330,9 +381,17 @@ export async function selectBackend(
     try {
       const { backendName, notes, registration } = await LOADERS[candidate](tf, options, choice === "auto");
       const allNotes = gradientNote === undefined ? notes : [gradientNote, ...notes];
-      log(`backend: using ${candidate} (tf backend '${backendName}')${skipped.length > 0 ? `; skipped ${skipped.map((s) => s.choice).join(", ")}` : ""}`);
+      log(
+        `backend: using ${candidate} (tf backend '${backendName}')${skipped.length > 0 ? `; skipped ${skipped.map((s) => s.choice).join(", ")}` : ""}`,
+      );
       for (const note of allNotes) log(`backend: ${note}`);
-      return { choice: candidate, backendName, skipped, notes: allNotes, ...(registration === undefined ? {} : { registration }) };
+      return {
+        choice: candidate,
+        backendName,
+        skipped,
+        notes: allNotes,
+        ...(registration === undefined ? {} : { registration }),
+      };
     } catch (err) {
       if (!(err instanceof BackendUnavailable)) throw err;
       skipped.push({ choice: candidate, reason: err.message });

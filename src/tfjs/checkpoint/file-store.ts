@@ -8,11 +8,17 @@
  * and the store reads whichever is there. Leftover `DIR.partial-*` directories of a crashed save
  * are removed by the next one.
  */
-import type { CheckpointReadOptions, CheckpointReader, CheckpointStore, CheckpointWriter } from "./store.js";
-import { checkCheckpointFileLength, checkCheckpointFileName } from "./store.js";
-import { AdapterError } from "../errors.js";
 import { syncDirectory } from "../../platform/atomic-write.js";
 import { basename, dirname, fsPromises as fs, join, nodeOnly, resolve } from "../../platform/node.js";
+import { AdapterError } from "../errors.js";
+import {
+  checkCheckpointFileLength,
+  checkCheckpointFileName,
+  type CheckpointReader,
+  type CheckpointReadOptions,
+  type CheckpointStore,
+  type CheckpointWriter,
+} from "./store.js";
 
 const exists = async (target: string): Promise<boolean> => {
   try {
@@ -28,7 +34,9 @@ const pathOf = (root: string, file: string): string => join(root, ...checkCheckp
 /** The files under `root`, as `/`-separated names, sorted. */
 const listFiles = async (root: string, prefix = ""): Promise<string[]> => {
   const out: string[] = [];
-  for (const entry of await fs.readdir(join(root, ...prefix.split("/").filter((s) => s !== "")), { withFileTypes: true })) {
+  for (const entry of await fs.readdir(join(root, ...prefix.split("/").filter((s) => s !== "")), {
+    withFileTypes: true,
+  })) {
     const name = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
     if (entry.isDirectory()) out.push(...(await listFiles(root, name)));
     else if (entry.isFile()) out.push(name);
@@ -36,21 +44,42 @@ const listFiles = async (root: string, prefix = ""): Promise<string[]> => {
   return out.sort();
 };
 
-const kindOf = (stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isSymbolicLink(): boolean }): string =>
-  stat.isDirectory() ? "a directory" : stat.isFIFO() ? "a FIFO" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : stat.isSocket() ? "a socket" : stat.isSymbolicLink() ? "a symbolic link" : "not a regular file";
+const kindOf = (stat: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+  isSymbolicLink(): boolean;
+}): string =>
+  stat.isDirectory()
+    ? "a directory"
+    : stat.isFIFO()
+      ? "a FIFO"
+      : stat.isCharacterDevice() || stat.isBlockDevice()
+        ? "a device"
+        : stat.isSocket()
+          ? "a socket"
+          : stat.isSymbolicLink()
+            ? "a symbolic link"
+            : "not a regular file";
 
 /**
  * Reads one checkpoint file: opened once, without following a symlink (O_NOFOLLOW) and without
  * blocking on a FIFO (O_NONBLOCK); the open file must be a regular file of the length `options`
  * allows (fstat), and only then are its bytes read, exactly that many.
  */
-const readCheckpointFile = async (path: string, options: CheckpointReadOptions | undefined): Promise<Uint8Array | undefined> => {
+const readCheckpointFile = async (
+  path: string,
+  options: CheckpointReadOptions | undefined,
+): Promise<Uint8Array | undefined> => {
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   if (O_NOFOLLOW === undefined) {
     // No O_NOFOLLOW (Windows): refuse a symlink by lstat first.
     try {
       const link = await fs.lstat(path);
-      if (link.isSymbolicLink()) throw new AdapterError("checkpoint", `${path}: is a symbolic link; a checkpoint file must be a regular file`);
+      if (link.isSymbolicLink())
+        throw new AdapterError("checkpoint", `${path}: is a symbolic link; a checkpoint file must be a regular file`);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
@@ -62,12 +91,14 @@ const readCheckpointFile = async (path: string, options: CheckpointReadOptions |
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    if (code === "ELOOP" || code === "EMLINK") throw new AdapterError("checkpoint", `${path}: is a symbolic link; a checkpoint file must be a regular file`);
+    if (code === "ELOOP" || code === "EMLINK")
+      throw new AdapterError("checkpoint", `${path}: is a symbolic link; a checkpoint file must be a regular file`);
     throw new AdapterError("checkpoint", `${path}: cannot be opened (${code ?? String(error)})`);
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new AdapterError("checkpoint", `${path}: is ${kindOf(stat)}; a checkpoint file must be a regular file`);
+    if (!stat.isFile())
+      throw new AdapterError("checkpoint", `${path}: is ${kindOf(stat)}; a checkpoint file must be a regular file`);
     checkCheckpointFileLength(path, stat.size, options);
     const bytes = new Uint8Array(stat.size);
     let filled = 0;
@@ -76,11 +107,18 @@ const readCheckpointFile = async (path: string, options: CheckpointReadOptions |
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    if (filled !== bytes.length) throw new AdapterError("checkpoint", `${path}: shrank to ${filled} bytes while it was read (changed under the reader)`);
+    if (filled !== bytes.length)
+      throw new AdapterError(
+        "checkpoint",
+        `${path}: shrank to ${filled} bytes while it was read (changed under the reader)`,
+      );
     return bytes;
   } catch (error) {
     if (error instanceof AdapterError) throw error;
-    throw new AdapterError("checkpoint", `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new AdapterError(
+      "checkpoint",
+      `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   } finally {
     await handle.close();
   }

@@ -9,8 +9,20 @@
  *   tar.ts              one tar archive for a whole checkpoint
  */
 export * from "./save-load.js";
-export type { CheckpointFiles, CheckpointReader, CheckpointReadOptions, CheckpointStore, CheckpointWriter } from "./store.js";
-export { checkCheckpointFileLength, checkCheckpointFileName, copyCheckpoint, mapCheckpointReader, stagedCheckpointWriter } from "./store.js";
+export type {
+  CheckpointFiles,
+  CheckpointReader,
+  CheckpointReadOptions,
+  CheckpointStore,
+  CheckpointWriter,
+} from "./store.js";
+export {
+  checkCheckpointFileLength,
+  checkCheckpointFileName,
+  copyCheckpoint,
+  mapCheckpointReader,
+  stagedCheckpointWriter,
+} from "./store.js";
 export * from "./memory-store.js";
 export { fileCheckpointStore } from "./file-store.js";
 export * from "./indexeddb-store.js";

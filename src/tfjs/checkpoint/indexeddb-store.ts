@@ -7,9 +7,8 @@
  * are kept in memory until the commit (a checkpoint is the size of the model and its optimizer
  * state, which are in memory anyway).
  */
-import type { CheckpointStore } from "./store.js";
-import { mapCheckpointReader, stagedCheckpointWriter } from "./store.js";
 import { AdapterError } from "../errors.js";
+import { mapCheckpointReader, stagedCheckpointWriter, type CheckpointStore } from "./store.js";
 
 /** The object store's name inside the database. */
 export const INDEXEDDB_CHECKPOINT_OBJECT_STORE = "checkpoints";
@@ -38,7 +37,10 @@ export interface IndexedDbCheckpointOptions {
 const factoryOf = (options: IndexedDbCheckpointOptions): IDBFactory => {
   const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   if (factory === undefined) {
-    throw new AdapterError("checkpoint", "indexedDbCheckpointStore: there is no IndexedDB here (pass options.indexedDB, or use memoryCheckpointStore())");
+    throw new AdapterError(
+      "checkpoint",
+      "indexedDbCheckpointStore: there is no IndexedDB here (pass options.indexedDB, or use memoryCheckpointStore())",
+    );
   }
   return factory;
 };
@@ -48,7 +50,8 @@ const openDatabase = (factory: IDBFactory, name: string): Promise<IDBDatabase> =
     const request = factory.open(name, 1);
     request.onupgradeneeded = () => {
       const db = request.result;
-      if (!db.objectStoreNames.contains(INDEXEDDB_CHECKPOINT_OBJECT_STORE)) db.createObjectStore(INDEXEDDB_CHECKPOINT_OBJECT_STORE);
+      if (!db.objectStoreNames.contains(INDEXEDDB_CHECKPOINT_OBJECT_STORE))
+        db.createObjectStore(INDEXEDDB_CHECKPOINT_OBJECT_STORE);
     };
     request.onsuccess = () => {
       const db = request.result;
@@ -69,15 +72,22 @@ const inTransaction = async <T>(
   const db = await openDatabase(factory, database);
   try {
     return await new Promise<T>((resolve, reject) => {
-      const tx = mode === "readwrite" ? db.transaction(INDEXEDDB_CHECKPOINT_OBJECT_STORE, mode, { durability: "strict" }) : db.transaction(INDEXEDDB_CHECKPOINT_OBJECT_STORE, mode);
+      const tx =
+        mode === "readwrite"
+          ? db.transaction(INDEXEDDB_CHECKPOINT_OBJECT_STORE, mode, { durability: "strict" })
+          : db.transaction(INDEXEDDB_CHECKPOINT_OBJECT_STORE, mode);
       const request = body(tx.objectStore(INDEXEDDB_CHECKPOINT_OBJECT_STORE));
       let result: T;
       request.onsuccess = () => {
         result = request.result;
       };
       tx.oncomplete = () => resolve(result);
-      tx.onerror = () => reject(tx.error ?? request.error ?? new AdapterError("checkpoint", `IndexedDB ${database}: the transaction failed`));
-      tx.onabort = () => reject(tx.error ?? new AdapterError("checkpoint", `IndexedDB ${database}: the transaction was aborted`));
+      tx.onerror = () =>
+        reject(
+          tx.error ?? request.error ?? new AdapterError("checkpoint", `IndexedDB ${database}: the transaction failed`),
+        );
+      tx.onabort = () =>
+        reject(tx.error ?? new AdapterError("checkpoint", `IndexedDB ${database}: the transaction was aborted`));
     });
   } finally {
     db.close();
@@ -87,7 +97,12 @@ const inTransaction = async <T>(
 const isRecord = (value: unknown): value is CheckpointRecord => {
   const r = value as Partial<CheckpointRecord> | null | undefined;
   return (
-    typeof r === "object" && r !== null && r.format === RECORD_FORMAT && r.version === 1 && typeof r.files === "object" && r.files !== null &&
+    typeof r === "object" &&
+    r !== null &&
+    r.format === RECORD_FORMAT &&
+    r.version === 1 &&
+    typeof r.files === "object" &&
+    r.files !== null &&
     Object.values(r.files).every((bytes) => bytes instanceof Uint8Array)
   );
 };
@@ -110,12 +125,18 @@ export function indexedDbCheckpointStore(name: string, options: IndexedDbCheckpo
     open: async () => {
       const record = await inTransaction<unknown>(factory, database, "readonly", (store) => store.get(name));
       if (record === undefined) return null;
-      if (!isRecord(record)) throw new AdapterError("checkpoint", `${location} is not a checkpoint record (${RECORD_FORMAT} v1)`);
+      if (!isRecord(record))
+        throw new AdapterError("checkpoint", `${location} is not a checkpoint record (${RECORD_FORMAT} v1)`);
       return mapCheckpointReader(location, new Map(Object.entries(record.files)));
     },
     begin: async () =>
       stagedCheckpointWriter(async (files) => {
-        const record: CheckpointRecord = { format: RECORD_FORMAT, version: 1, savedAt: new Date().toISOString(), files: Object.fromEntries(files) };
+        const record: CheckpointRecord = {
+          format: RECORD_FORMAT,
+          version: 1,
+          savedAt: new Date().toISOString(),
+          files: Object.fromEntries(files),
+        };
         await inTransaction(factory, database, "readwrite", (store) => store.put(record, name));
       }),
     remove: async () => {
@@ -131,6 +152,11 @@ export function indexedDbCheckpointStore(name: string, options: IndexedDbCheckpo
  * await listIndexedDbCheckpoints() // ["denoiser", "derain"]
  */
 export async function listIndexedDbCheckpoints(options: IndexedDbCheckpointOptions = {}): Promise<string[]> {
-  const keys = await inTransaction(factoryOf(options), options.database ?? INDEXEDDB_CHECKPOINT_DATABASE, "readonly", (store) => store.getAllKeys());
+  const keys = await inTransaction(
+    factoryOf(options),
+    options.database ?? INDEXEDDB_CHECKPOINT_DATABASE,
+    "readonly",
+    (store) => store.getAllKeys(),
+  );
   return keys.map(String).sort();
 }

@@ -1,9 +1,13 @@
 /** A checkpoint store in memory (works everywhere), with its files out and in as a map or one tar archive. */
 import { AdapterError } from "../errors.js";
-import type { CheckpointFiles, CheckpointStore } from "./store.js";
-import { fileMap, mapCheckpointReader, stagedCheckpointWriter } from "./store.js";
-import type { CheckpointTarOptions } from "./tar.js";
-import { checkpointToTar } from "./tar.js";
+import {
+  fileMap,
+  mapCheckpointReader,
+  stagedCheckpointWriter,
+  type CheckpointFiles,
+  type CheckpointStore,
+} from "./store.js";
+import { checkpointToTar, type CheckpointTarOptions } from "./tar.js";
 
 /** A store in memory, with ways to get its files out and in. */
 export interface MemoryCheckpointStore extends CheckpointStore {
@@ -38,7 +42,13 @@ export function memoryCheckpointStore(files?: CheckpointFiles): MemoryCheckpoint
     remove: async () => {
       stored = null;
     },
-    files: () => new Map([...(stored ?? new Map<string, Uint8Array<ArrayBuffer>>())].map(([name, bytes]) => [name, new Uint8Array(bytes)])),
+    files: () =>
+      new Map(
+        [...(stored ?? new Map<string, Uint8Array<ArrayBuffer>>())].map(([name, bytes]) => [
+          name,
+          new Uint8Array(bytes),
+        ]),
+      ),
     toTar: (options) => {
       if (stored === null) throw new AdapterError("checkpoint", "the memory store holds no checkpoint");
       return checkpointToTar(stored, options);

@@ -1,11 +1,11 @@
-import type { CheckpointReader, CheckpointStore } from "./store.js";
-import { fileCheckpointStore } from "./file-store.js";
-import { AdapterError } from "../errors.js";
 import { nodeOnly } from "../../platform/node.js";
 import { sha256Hex } from "../../platform/sha256.js";
-import type { Trainer, TrainerHostState } from "../trainer.js";
-import type { Tensor, Variable } from "../tf.js";
+import { AdapterError } from "../errors.js";
 import { restoreAdamAccumulators } from "../optimizer-state.js";
+import type { Tensor, Variable } from "../tf.js";
+import type { Trainer, TrainerHostState } from "../trainer.js";
+import { fileCheckpointStore } from "./file-store.js";
+import type { CheckpointReader, CheckpointStore } from "./store.js";
 
 /**
  * Checkpoints of a trainer, with no dependency on tfjs-node's `file://` handlers. One checkpoint
@@ -44,7 +44,10 @@ export type CheckpointLocation = string | CheckpointStore;
 
 const storeOf = (location: CheckpointLocation, caller: string): CheckpointStore => {
   if (typeof location !== "string") return location;
-  nodeOnly(`${caller} with a directory path`, "pass a CheckpointStore instead: memoryCheckpointStore() or indexedDbCheckpointStore(name)");
+  nodeOnly(
+    `${caller} with a directory path`,
+    "pass a CheckpointStore instead: memoryCheckpointStore() or indexedDbCheckpointStore(name)",
+  );
   return fileCheckpointStore(location);
 };
 
@@ -134,7 +137,8 @@ export interface LoadedCheckpoint {
   readonly verified: boolean;
 }
 
-const bytesOf = (values: Float32Array | Int32Array): Uint8Array => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+const bytesOf = (values: Float32Array | Int32Array): Uint8Array =>
+  new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 
 const checkDtype = (tensor: Tensor, what: string): "float32" | "int32" => {
   if (tensor.dtype !== "float32" && tensor.dtype !== "int32") {
@@ -145,7 +149,10 @@ const checkDtype = (tensor: Tensor, what: string): "float32" | "int32" => {
 
 /** Throws `AdapterError("checkpoint", message)` with the message on one line (a manifest's text may hold control characters). */
 const fail = (message: string): never => {
-  throw new AdapterError("checkpoint", Array.from(message, (c) => (c < " " || c === "\u007f" || c === "\u2028" || c === "\u2029" ? " " : c)).join(""));
+  throw new AdapterError(
+    "checkpoint",
+    Array.from(message, (c) => (c < " " || c === "\u007f" || c === "\u2028" || c === "\u2029" ? " " : c)).join(""),
+  );
 };
 
 /**
@@ -164,7 +171,9 @@ export function canonicalCheckpointJson(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map((v: unknown) => canonicalCheckpointJson(v)).join(",")}]`;
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  const keys = Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalCheckpointJson(record[k])}`).join(",")}}`;
 }
 
@@ -191,11 +200,16 @@ const MAX_ELEMENTS = 2 ** 29;
 /** Checks the fields load uses (types and ranges); `where` names the manifest file. */
 const checkFields = (m: Record<string, unknown>, where: string, version: 1 | 2): void => {
   if (!isCount(m.step)) fail(`${where}: "step" must be an integer >= 0 (got ${JSON.stringify(m.step) ?? "nothing"})`);
-  if (typeof m.weighting !== "string") fail(`${where}: "weighting" must be a string (got ${JSON.stringify(m.weighting) ?? "nothing"})`);
-  if (!isCount(m.numTasks) || m.numTasks < 1) fail(`${where}: "numTasks" must be an integer >= 1 (got ${JSON.stringify(m.numTasks) ?? "nothing"})`);
+  if (typeof m.weighting !== "string")
+    fail(`${where}: "weighting" must be a string (got ${JSON.stringify(m.weighting) ?? "nothing"})`);
+  if (!isCount(m.numTasks) || m.numTasks < 1)
+    fail(`${where}: "numTasks" must be an integer >= 1 (got ${JSON.stringify(m.numTasks) ?? "nothing"})`);
   if (!isObject(m.trainer)) fail(`${where}: "trainer" (the trainer and weighting state) must be an object`);
   const trainer = m.trainer as Record<string, unknown>;
-  if (trainer.step !== m.step) fail(`${where}: "trainer.step" (${JSON.stringify(trainer.step) ?? "nothing"}) differs from "step" (${String(m.step)})`);
+  if (trainer.step !== m.step)
+    fail(
+      `${where}: "trainer.step" (${JSON.stringify(trainer.step) ?? "nothing"}) differs from "step" (${String(m.step)})`,
+    );
   if (!("metadata" in m)) fail(`${where}: "metadata" is missing`);
   for (const kind of ["model", "optimizer"] as const) {
     const entries = m[kind];
@@ -203,15 +217,32 @@ const checkFields = (m: Record<string, unknown>, where: string, version: 1 | 2):
     (entries as unknown[]).forEach((e, i) => {
       const at = `${where}: ${kind}[${i}]`;
       if (!isObject(e)) return fail(`${at} must be an object {index, file, name, shape, dtype, sha256}`);
-      if (version === 2 && e.index !== i) fail(`${at}: "index" is ${JSON.stringify(e.index) ?? "missing"}, not its position ${i} (entries swapped or moved)`);
-      if (e.file !== fileOf(kind, i)) fail(`${at}: "file" is ${JSON.stringify(e.file) ?? "missing"}, expected "${fileOf(kind, i)}" (entries swapped or moved)`);
+      if (version === 2 && e.index !== i)
+        fail(
+          `${at}: "index" is ${JSON.stringify(e.index) ?? "missing"}, not its position ${i} (entries swapped or moved)`,
+        );
+      if (e.file !== fileOf(kind, i))
+        fail(
+          `${at}: "file" is ${JSON.stringify(e.file) ?? "missing"}, expected "${fileOf(kind, i)}" (entries swapped or moved)`,
+        );
       if (typeof e.name !== "string") fail(`${at}: "name" must be a string`);
-      if (!Array.isArray(e.shape) || e.shape.length > 8 || !e.shape.every(isCount) || (e.shape as number[]).reduce((a, b) => a * b, 1) > MAX_ELEMENTS) {
-        fail(`${at}: "shape" must be a list of at most 8 integers >= 0 with at most ${MAX_ELEMENTS} elements (got ${JSON.stringify(e.shape) ?? "nothing"})`);
+      if (
+        !Array.isArray(e.shape) ||
+        e.shape.length > 8 ||
+        !e.shape.every(isCount) ||
+        (e.shape as number[]).reduce((a, b) => a * b, 1) > MAX_ELEMENTS
+      ) {
+        fail(
+          `${at}: "shape" must be a list of at most 8 integers >= 0 with at most ${MAX_ELEMENTS} elements (got ${JSON.stringify(e.shape) ?? "nothing"})`,
+        );
       }
-      if (e.dtype !== "float32" && e.dtype !== "int32") fail(`${at}: "dtype" must be "float32" or "int32" (got ${JSON.stringify(e.dtype) ?? "nothing"})`);
+      if (e.dtype !== "float32" && e.dtype !== "int32")
+        fail(`${at}: "dtype" must be "float32" or "int32" (got ${JSON.stringify(e.dtype) ?? "nothing"})`);
       if (version === 2 || e.sha256 !== undefined) {
-        if (typeof e.sha256 !== "string" || !HEX64.test(e.sha256)) fail(`${at}: "sha256" (the checksum of ${fileOf(kind, i)}) must be 64 lowercase hex digits (got ${JSON.stringify(e.sha256) ?? "nothing"})`);
+        if (typeof e.sha256 !== "string" || !HEX64.test(e.sha256))
+          fail(
+            `${at}: "sha256" (the checksum of ${fileOf(kind, i)}) must be 64 lowercase hex digits (got ${JSON.stringify(e.sha256) ?? "nothing"})`,
+          );
       }
     });
   }
@@ -225,7 +256,11 @@ const v1Hint = (where: string): string =>
  * fields' types); a version 1 one only when `allowV1` (its optional sums checked, its fields'
  * types too). Throws `AdapterError("checkpoint")` naming the field.
  */
-const parseManifest = async (bytes: Uint8Array, where: string, allowV1: boolean | "peek"): Promise<CheckpointManifest> => {
+const parseManifest = async (
+  bytes: Uint8Array,
+  where: string,
+  allowV1: boolean | "peek",
+): Promise<CheckpointManifest> => {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fromUtf8.decode(bytes));
@@ -234,32 +269,48 @@ const parseManifest = async (bytes: Uint8Array, where: string, allowV1: boolean 
     return fail(`${where} is not valid JSON (${error.message})`);
   }
   if (!isObject(parsed) || parsed.format !== CHECKPOINT_FORMAT) {
-    return fail(`${where} is not an ${CHECKPOINT_FORMAT} v2 or v1 manifest ("format" is ${isObject(parsed) ? (JSON.stringify(parsed.format) ?? "missing") : "absent: not an object"})`);
+    return fail(
+      `${where} is not an ${CHECKPOINT_FORMAT} v2 or v1 manifest ("format" is ${isObject(parsed) ? (JSON.stringify(parsed.format) ?? "missing") : "absent: not an object"})`,
+    );
   }
   const m = parsed;
   if (m.version === 1 && typeof m.sha256 !== "string") {
     if (allowV1 === false) return fail(v1Hint(where));
     if (allowV1 === "peek") {
       // Looked at, not loaded: the shape of a manifest is enough (loadCheckpoint checks the rest).
-      if (!Array.isArray(m.model) || !Array.isArray(m.optimizer) || !isObject(m.trainer)) return fail(`${where} is not an ${CHECKPOINT_FORMAT} v2 or v1 manifest (no model, optimizer or trainer)`);
+      if (!Array.isArray(m.model) || !Array.isArray(m.optimizer) || !isObject(m.trainer))
+        return fail(`${where} is not an ${CHECKPOINT_FORMAT} v2 or v1 manifest (no model, optimizer or trainer)`);
       return m as unknown as CheckpointManifestV1;
     }
     checkFields(m, where, 1);
     const sums = m.sha256;
     if (sums !== undefined) {
-      if (!isObject(sums) || typeof sums.trainer !== "string" || typeof sums.metadata !== "string") return fail(`${where}: "sha256" must be {trainer, metadata} in a version 1 manifest`);
-      if ((await sha256Hex(JSON.stringify(m.trainer))) !== sums.trainer) fail(`${where}: the trainer/weighting state does not match its checksum (changed since it was saved)`);
-      if ((await sha256Hex(JSON.stringify(m.metadata ?? null))) !== sums.metadata) fail(`${where}: the metadata does not match its checksum (changed since it was saved)`);
+      if (!isObject(sums) || typeof sums.trainer !== "string" || typeof sums.metadata !== "string")
+        return fail(`${where}: "sha256" must be {trainer, metadata} in a version 1 manifest`);
+      if ((await sha256Hex(JSON.stringify(m.trainer))) !== sums.trainer)
+        fail(`${where}: the trainer/weighting state does not match its checksum (changed since it was saved)`);
+      if ((await sha256Hex(JSON.stringify(m.metadata ?? null))) !== sums.metadata)
+        fail(`${where}: the metadata does not match its checksum (changed since it was saved)`);
     }
     return m as unknown as CheckpointManifestV1;
   }
   if (m.version !== CHECKPOINT_VERSION) {
-    return fail(`${where}: "version" is ${JSON.stringify(m.version) ?? "missing"}; this art-mtl reads version 2 (and version 1 with allowUnverifiedV1)`);
+    return fail(
+      `${where}: "version" is ${JSON.stringify(m.version) ?? "missing"}; this art-mtl reads version 2 (and version 1 with allowUnverifiedV1)`,
+    );
   }
-  if (!("sha256" in m)) return fail(`${where}: the manifest's checksum "sha256" is missing (a version 2 manifest requires it); the manifest is damaged: restore the checkpoint from a copy`);
-  if (typeof m.sha256 !== "string" || !HEX64.test(m.sha256)) return fail(`${where}: the manifest's checksum "sha256" is malformed (expected 64 lowercase hex digits); the manifest is damaged: restore the checkpoint from a copy`);
+  if (!("sha256" in m))
+    return fail(
+      `${where}: the manifest's checksum "sha256" is missing (a version 2 manifest requires it); the manifest is damaged: restore the checkpoint from a copy`,
+    );
+  if (typeof m.sha256 !== "string" || !HEX64.test(m.sha256))
+    return fail(
+      `${where}: the manifest's checksum "sha256" is malformed (expected 64 lowercase hex digits); the manifest is damaged: restore the checkpoint from a copy`,
+    );
   if ((await manifestDigest(m)) !== m.sha256) {
-    return fail(`${where}: the manifest does not match its checksum "sha256" (changed since it was saved: a flipped bit, an edit, or swapped entries); restore the checkpoint from a copy`);
+    return fail(
+      `${where}: the manifest does not match its checksum "sha256" (changed since it was saved: a flipped bit, an edit, or swapped entries); restore the checkpoint from a copy`,
+    );
   }
   checkFields(m, where, 2);
   return m as unknown as CheckpointManifestV2;
@@ -282,7 +333,8 @@ const slotsOf = (optimizer: unknown): ReadonlyArray<string> | undefined => {
   return name === "RMSProp" && o.centered === true ? [...slots, "mg"] : slots;
 };
 
-const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean => a.length === b.length && a.every((d, j) => d === b[j]);
+const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean =>
+  a.length === b.length && a.every((d, j) => d === b[j]);
 const showShape = (s: ReadonlyArray<number>): string => `[${s.join(",")}]`;
 
 /**
@@ -294,9 +346,12 @@ const showShape = (s: ReadonlyArray<number>): string => `[${s.join(",")}]`;
  */
 const checkStructure = <S>(manifest: CheckpointManifest, trainer: Trainer<S>, where: string): void => {
   if (manifest.weighting !== trainer.weighting.name) {
-    fail(`${where}: the checkpoint was saved with weighting "${manifest.weighting}", the trainer uses "${trainer.weighting.name}"`);
+    fail(
+      `${where}: the checkpoint was saved with weighting "${manifest.weighting}", the trainer uses "${trainer.weighting.name}"`,
+    );
   }
-  if (manifest.numTasks !== trainer.numTasks) fail(`${where}: the checkpoint is for ${manifest.numTasks} tasks, not ${trainer.numTasks} (numTasks)`);
+  if (manifest.numTasks !== trainer.numTasks)
+    fail(`${where}: the checkpoint is for ${manifest.numTasks} tasks, not ${trainer.numTasks} (numTasks)`);
   const variables = trainer.checkpointVariables;
   if (manifest.model.length !== variables.length) {
     fail(`${where}: the checkpoint holds ${manifest.model.length} model variables, the model has ${variables.length}`);
@@ -304,17 +359,22 @@ const checkStructure = <S>(manifest: CheckpointManifest, trainer: Trainer<S>, wh
   manifest.model.forEach((entry, i) => {
     const variable = variables[i] as Variable;
     if (!sameShape(entry.shape, variable.shape) || entry.dtype !== variable.dtype) {
-      fail(`${where}: model[${i}] (${variable.name}): checkpoint has ${entry.dtype} ${showShape(entry.shape)}, model has ${variable.dtype} ${showShape(variable.shape)}`);
+      fail(
+        `${where}: model[${i}] (${variable.name}): checkpoint has ${entry.dtype} ${showShape(entry.shape)}, model has ${variable.dtype} ${showShape(variable.shape)}`,
+      );
     }
   });
 
   const entries = manifest.optimizer;
   const slots = slotsOf(trainer.optimizer);
   const first = entries[0];
-  if (slots !== undefined && first === undefined) fail(`${where}: "optimizer" is empty; the optimizer's iteration count (iter, int32 []) is missing`);
+  if (slots !== undefined && first === undefined)
+    fail(`${where}: "optimizer" is empty; the optimizer's iteration count (iter, int32 []) is missing`);
   if (first !== undefined && (slots !== undefined || first.name === "iter")) {
     if (first.name !== "iter" || first.dtype !== "int32" || first.shape.length !== 0) {
-      fail(`${where}: optimizer[0] must be the optimizer's iteration count "iter", int32 [] (got ${JSON.stringify(first.name)}, ${first.dtype} ${showShape(first.shape)})`);
+      fail(
+        `${where}: optimizer[0] must be the optimizer's iteration count "iter", int32 [] (got ${JSON.stringify(first.name)}, ${first.dtype} ${showShape(first.shape)})`,
+      );
     }
   }
   if (slots === undefined) {
@@ -327,7 +387,9 @@ const checkStructure = <S>(manifest: CheckpointManifest, trainer: Trainer<S>, wh
   const groups = slots.length;
   const className = (trainer.optimizer as { getClassName(): string }).getClassName();
   if (groups === 0 || rest.length % groups !== 0 || rest.length / groups > trainable.length) {
-    fail(`${where}: the checkpoint holds ${rest.length} optimizer slot tensors; ${className} keeps ${groups === 0 ? "none" : `${groups} (${slots.join(", ")}) per trainable variable, ${groups * trainable.length} for this model's ${trainable.length}`}`);
+    fail(
+      `${where}: the checkpoint holds ${rest.length} optimizer slot tensors; ${className} keeps ${groups === 0 ? "none" : `${groups} (${slots.join(", ")}) per trainable variable, ${groups * trainable.length} for this model's ${trainable.length}`}`,
+    );
   }
   const perGroup = rest.length / groups;
   const full = perGroup === trainable.length;
@@ -338,8 +400,13 @@ const checkStructure = <S>(manifest: CheckpointManifest, trainer: Trainer<S>, wh
       const base = rest[i] as CheckpointTensorEntry;
       const suffix = `/${slots[g] as string}`;
       const at = `${where}: optimizer[${position}] (${JSON.stringify(entry.name)})`;
-      if (!entry.name.endsWith(suffix) || entry.name.slice(0, -suffix.length) !== base.name.slice(0, base.name.lastIndexOf("/"))) {
-        fail(`${at}: expected ${className}'s slot "${slots[g] as string}" of the variable of optimizer[${1 + i}] (${JSON.stringify(base.name)})`);
+      if (
+        !entry.name.endsWith(suffix) ||
+        entry.name.slice(0, -suffix.length) !== base.name.slice(0, base.name.lastIndexOf("/"))
+      ) {
+        fail(
+          `${at}: expected ${className}'s slot "${slots[g] as string}" of the variable of optimizer[${1 + i}] (${JSON.stringify(base.name)})`,
+        );
       }
       if (entry.dtype !== "float32") fail(`${at}: ${className}'s slots are float32, the checkpoint has ${entry.dtype}`);
       const want = full ? (trainable[i] as Variable).shape : base.shape;
@@ -361,7 +428,11 @@ const checkStructure = <S>(manifest: CheckpointManifest, trainer: Trainer<S>, wh
  * await saveCheckpoint(trainer, "runs/exp1/checkpoint", { epoch: 3 }); // Node
  * await saveCheckpoint(trainer, indexedDbCheckpointStore("exp1"), { epoch: 3 }); // a browser
  */
-export const saveCheckpoint = async <S>(trainer: Trainer<S>, location: CheckpointLocation, metadata: unknown = null): Promise<CheckpointManifestV2> => {
+export const saveCheckpoint = async <S>(
+  trainer: Trainer<S>,
+  location: CheckpointLocation,
+  metadata: unknown = null,
+): Promise<CheckpointManifestV2> => {
   const store = storeOf(location, "saveCheckpoint");
   const tf = trainer.tf;
   await trainer.flush();
@@ -424,7 +495,8 @@ export const saveCheckpoint = async <S>(trainer: Trainer<S>, location: Checkpoin
 };
 
 /** Reads the manifest of the checkpoint `reader` holds (undefined when it has none): a regular file of at most 64 MiB. */
-const readManifestBytes = (reader: CheckpointReader): Promise<Uint8Array | undefined> => reader.read("manifest.json", { maxBytes: MAX_MANIFEST_BYTES });
+const readManifestBytes = (reader: CheckpointReader): Promise<Uint8Array | undefined> =>
+  reader.read("manifest.json", { maxBytes: MAX_MANIFEST_BYTES });
 
 /**
  * The manifest of the complete checkpoint at `location` (a directory path in Node, where
@@ -436,7 +508,9 @@ const readManifestBytes = (reader: CheckpointReader): Promise<Uint8Array | undef
  * @example
  * const found = await readCheckpointManifest("runs/exp1/checkpoint"); // found?.manifest.step
  */
-export const readCheckpointManifest = async (location: CheckpointLocation): Promise<{ manifest: CheckpointManifest; directory: string; verified: boolean } | null> => {
+export const readCheckpointManifest = async (
+  location: CheckpointLocation,
+): Promise<{ manifest: CheckpointManifest; directory: string; verified: boolean } | null> => {
   const reader = await storeOf(location, "readCheckpointManifest").open();
   if (reader === null) return null;
   const bytes = await readManifestBytes(reader);
@@ -446,13 +520,19 @@ export const readCheckpointManifest = async (location: CheckpointLocation): Prom
 };
 
 /** Reads one tensor file: exactly the bytes its entry says, checked against its sum (when it has one), finite when float32. */
-const readTensorFile = async (reader: CheckpointReader, entry: CheckpointTensorEntry, kind: "model" | "optimizer"): Promise<Uint8Array> => {
+const readTensorFile = async (
+  reader: CheckpointReader,
+  entry: CheckpointTensorEntry,
+  kind: "model" | "optimizer",
+): Promise<Uint8Array> => {
   const file = `${reader.location}/${entry.file}`;
   const size = entry.shape.reduce((a, b) => a * b, 1) * 4;
   const bytes = await reader.read(entry.file, { expectedBytes: size });
   if (bytes === undefined) return fail(`${file}: missing (the checkpoint is incomplete)`);
   if (bytes.byteLength !== size) {
-    return fail(`${file}: expected ${size} bytes for ${showShape(entry.shape)}, found ${bytes.byteLength} (truncated or replaced)`);
+    return fail(
+      `${file}: expected ${size} bytes for ${showShape(entry.shape)}, found ${bytes.byteLength} (truncated or replaced)`,
+    );
   }
   if (entry.sha256 !== undefined && (await sha256Hex(bytes)) !== entry.sha256) {
     return fail(`${file}: checksum mismatch (the file changed since the checkpoint was saved)`);
@@ -463,9 +543,17 @@ const readTensorFile = async (reader: CheckpointReader, entry: CheckpointTensorE
   if (entry.dtype === "float32") {
     const values = new Float32Array(aligned.buffer);
     const bad = values.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) fail(`${file}: non-finite value ${values[bad]} at index ${bad} (${entry.name}); the ${kind === "model" ? "model" : "optimizer state"} diverged before this checkpoint`);
+    if (bad >= 0)
+      fail(
+        `${file}: non-finite value ${values[bad]} at index ${bad} (${entry.name}); the ${kind === "model" ? "model" : "optimizer state"} diverged before this checkpoint`,
+      );
   }
-  if (entry.dtype === "int32" && kind === "optimizer" && entry.name === "iter" && (new Int32Array(aligned.buffer)[0] as number) < 0) {
+  if (
+    entry.dtype === "int32" &&
+    kind === "optimizer" &&
+    entry.name === "iter" &&
+    (new Int32Array(aligned.buffer)[0] as number) < 0
+  ) {
     fail(`${file}: the optimizer's iteration count is negative`);
   }
   return aligned;
@@ -483,7 +571,11 @@ const readTensorFile = async (reader: CheckpointReader, entry: CheckpointTensorE
  * const resumed = await loadCheckpoint(trainer, "runs/exp1/checkpoint"); // resumed.step, resumed.metadata
  * await loadCheckpoint(trainer, "old-run/checkpoint", { allowUnverifiedV1: true }); // written before format v2
  */
-export const loadCheckpoint = async <S>(trainer: Trainer<S>, location: CheckpointLocation, options: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> => {
+export const loadCheckpoint = async <S>(
+  trainer: Trainer<S>,
+  location: CheckpointLocation,
+  options: LoadCheckpointOptions = {},
+): Promise<LoadedCheckpoint> => {
   const store = storeOf(location, "loadCheckpoint");
   const tf = trainer.tf;
   const reader = await store.open();
@@ -499,12 +591,18 @@ export const loadCheckpoint = async <S>(trainer: Trainer<S>, location: Checkpoin
   for (const entry of manifest.model) modelBytes.push(await readTensorFile(reader, entry, "model"));
   for (const entry of manifest.optimizer) optimizerBytes.push(await readTensorFile(reader, entry, "optimizer"));
   const toTensor = (entry: CheckpointTensorEntry, data: Uint8Array): Tensor =>
-    tf.tensor(entry.dtype === "int32" ? new Int32Array(data.buffer) : new Float32Array(data.buffer), [...entry.shape], entry.dtype);
+    tf.tensor(
+      entry.dtype === "int32" ? new Int32Array(data.buffer) : new Float32Array(data.buffer),
+      [...entry.shape],
+      entry.dtype,
+    );
   const modelValues: Tensor[] = [];
   const optimizerValues: { name: string; tensor: Tensor }[] = [];
   try {
     manifest.model.forEach((entry, i) => modelValues.push(toTensor(entry, modelBytes[i] as Uint8Array)));
-    manifest.optimizer.forEach((entry, i) => optimizerValues.push({ name: entry.name, tensor: toTensor(entry, optimizerBytes[i] as Uint8Array) }));
+    manifest.optimizer.forEach((entry, i) =>
+      optimizerValues.push({ name: entry.name, tensor: toTensor(entry, optimizerBytes[i] as Uint8Array) }),
+    );
     trainer.restoreHostState(manifest.trainer);
     const variables = trainer.checkpointVariables;
     modelValues.forEach((value, i) => (variables[i] as Variable).assign(value));
@@ -516,7 +614,13 @@ export const loadCheckpoint = async <S>(trainer: Trainer<S>, location: Checkpoin
     for (const value of modelValues) value.dispose();
     for (const named of optimizerValues) named.tensor.dispose();
   }
-  return { step: manifest.trainer.step, metadata: manifest.metadata, directory: reader.location, manifest, verified: manifest.version === CHECKPOINT_VERSION };
+  return {
+    step: manifest.trainer.step,
+    metadata: manifest.metadata,
+    directory: reader.location,
+    manifest,
+    verified: manifest.version === CHECKPOINT_VERSION,
+  };
 };
 
 /**
@@ -542,7 +646,14 @@ export const upgradeCheckpoint = async (location: CheckpointLocation): Promise<C
     for (const [i, entry] of manifest[kind].entries()) {
       const data = await readTensorFile(reader, entry, kind);
       files.set(entry.file, data);
-      out.push({ index: i, file: entry.file, name: entry.name, shape: [...entry.shape], dtype: entry.dtype, sha256: await sha256Hex(data) });
+      out.push({
+        index: i,
+        file: entry.file,
+        name: entry.name,
+        shape: [...entry.shape],
+        dtype: entry.dtype,
+        sha256: await sha256Hex(data),
+      });
     }
     return out;
   };

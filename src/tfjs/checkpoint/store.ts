@@ -39,12 +39,22 @@ export interface CheckpointReadOptions {
  * @example
  * checkCheckpointFileLength("ckpt/model/0000.bin", 432, { expectedBytes: 432 }); // passes
  */
-export function checkCheckpointFileLength(path: string, length: number, options: CheckpointReadOptions | undefined): void {
+export function checkCheckpointFileLength(
+  path: string,
+  length: number,
+  options: CheckpointReadOptions | undefined,
+): void {
   if (options?.expectedBytes !== undefined && length !== options.expectedBytes) {
-    throw new AdapterError("checkpoint", `${path}: expected ${options.expectedBytes} bytes for its entry's shape, found ${length} (truncated or replaced)`);
+    throw new AdapterError(
+      "checkpoint",
+      `${path}: expected ${options.expectedBytes} bytes for its entry's shape, found ${length} (truncated or replaced)`,
+    );
   }
   if (options?.maxBytes !== undefined && length > options.maxBytes) {
-    throw new AdapterError("checkpoint", `${path}: ${length} bytes, more than the ${options.maxBytes} a checkpoint file may have here (not a checkpoint file)`);
+    throw new AdapterError(
+      "checkpoint",
+      `${path}: ${length} bytes, more than the ${options.maxBytes} a checkpoint file may have here (not a checkpoint file)`,
+    );
   }
 }
 
@@ -78,7 +88,8 @@ export interface CheckpointStore {
 }
 
 /** A checkpoint's files by name: a Map, a plain object, or [name, bytes] pairs. */
-export type CheckpointFiles = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>> | Iterable<readonly [string, Uint8Array]>;
+export type CheckpointFiles =
+  ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>> | Iterable<readonly [string, Uint8Array]>;
 
 /**
  * Checks a file name of a checkpoint: relative, `/`-separated, no empty, `.` or `..` segment, no
@@ -89,21 +100,32 @@ export type CheckpointFiles = ReadonlyMap<string, Uint8Array> | Readonly<Record<
  */
 export function checkCheckpointFileName(file: string): string {
   const segments = file.split("/");
-  if (file === "" || file.includes("\\") || file.includes("\0") || segments.some((s) => s === "" || s === "." || s === "..")) {
-    throw new AdapterError("checkpoint", `${JSON.stringify(file)} is not a checkpoint file name (relative, '/'-separated, no empty, '.' or '..' parts)`);
+  if (
+    file === "" ||
+    file.includes("\\") ||
+    file.includes("\0") ||
+    segments.some((s) => s === "" || s === "." || s === "..")
+  ) {
+    throw new AdapterError(
+      "checkpoint",
+      `${JSON.stringify(file)} is not a checkpoint file name (relative, '/'-separated, no empty, '.' or '..' parts)`,
+    );
   }
   return file;
 }
 
 const isIterable = (value: unknown): value is Iterable<readonly [string, Uint8Array]> =>
-  typeof value === "object" && value !== null && typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
 
 /** The files as a sorted Map of private copies, names checked (for the stores and the tar codec; not re-exported by index.ts). */
 export const fileMap = (files: CheckpointFiles): Map<string, Uint8Array<ArrayBuffer>> => {
   const entries = isIterable(files) ? [...files] : Object.entries(files);
   const map = new Map<string, Uint8Array<ArrayBuffer>>();
   for (const [name, bytes] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (!(bytes instanceof Uint8Array)) throw new AdapterError("checkpoint", `checkpoint file ${name}: expected a Uint8Array`);
+    if (!(bytes instanceof Uint8Array))
+      throw new AdapterError("checkpoint", `checkpoint file ${name}: expected a Uint8Array`);
     map.set(checkCheckpointFileName(name), new Uint8Array(bytes));
   }
   return map;
@@ -125,10 +147,13 @@ export const mapCheckpointReader = (location: string, files: ReadonlyMap<string,
  * A writer that keeps the files in memory until `commit`, which hands them (names checked, sorted,
  * each a copy with its own buffer) to `onCommit` at once: the stores' all-or-nothing writes.
  */
-export function stagedCheckpointWriter(onCommit: (files: Map<string, Uint8Array<ArrayBuffer>>) => void | Promise<void>): CheckpointWriter {
+export function stagedCheckpointWriter(
+  onCommit: (files: Map<string, Uint8Array<ArrayBuffer>>) => void | Promise<void>,
+): CheckpointWriter {
   let staged: Map<string, Uint8Array> | null = new Map();
   const live = (): Map<string, Uint8Array> => {
-    if (staged === null) throw new AdapterError("checkpoint", "this checkpoint writer was already committed or aborted");
+    if (staged === null)
+      throw new AdapterError("checkpoint", "this checkpoint writer was already committed or aborted");
     return staged;
   };
   return {

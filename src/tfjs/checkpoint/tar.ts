@@ -3,8 +3,7 @@
  * `loadCheckpoint(trainer, dir)` reads, and a directory packed with `tar -cf` loads here.
  */
 import { AdapterError } from "../errors.js";
-import type { CheckpointFiles } from "./store.js";
-import { checkCheckpointFileName, fileMap } from "./store.js";
+import { checkCheckpointFileName, fileMap, type CheckpointFiles } from "./store.js";
 
 /** Options of `checkpointToTar`. */
 export interface CheckpointTarOptions {
@@ -18,7 +17,8 @@ const text = new TextDecoder();
 
 const writeField = (header: Uint8Array, offset: number, length: number, value: string): void => {
   const bytes = ascii.encode(value);
-  if (bytes.length > length) throw new AdapterError("checkpoint", `tar: ${JSON.stringify(value)} does not fit a ${length}-byte field`);
+  if (bytes.length > length)
+    throw new AdapterError("checkpoint", `tar: ${JSON.stringify(value)} does not fit a ${length}-byte field`);
   header.set(bytes, offset);
 };
 const octal = (value: number, digits: number): string => value.toString(8).padStart(digits, "0");
@@ -103,17 +103,20 @@ export function checkpointFromTar(archive: Uint8Array): Map<string, Uint8Array<A
   let offset = 0;
   let longName: string | undefined;
   while (offset < archive.length) {
-    if (offset + BLOCK > archive.length) throw new AdapterError("checkpoint", `tar: the archive ends inside a header (cut short)`);
+    if (offset + BLOCK > archive.length)
+      throw new AdapterError("checkpoint", `tar: the archive ends inside a header (cut short)`);
     const header = archive.subarray(offset, offset + BLOCK);
     if (header.every((b) => b === 0)) break;
     const stored = Number.parseInt(readString(header, 148, 8).trim() || "NaN", 8);
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (header[i] as number);
-    if (stored !== sum) throw new AdapterError("checkpoint", `tar: damaged header at byte ${offset} (not a tar archive, or cut short)`);
+    if (stored !== sum)
+      throw new AdapterError("checkpoint", `tar: damaged header at byte ${offset} (not a tar archive, or cut short)`);
     const size = Number.parseInt(readString(header, 124, 12).trim() || "0", 8);
     const type = String.fromCharCode(header[156] as number);
     const start = offset + BLOCK;
-    if (start + size > archive.length) throw new AdapterError("checkpoint", `tar: the archive ends inside an entry (cut short)`);
+    if (start + size > archive.length)
+      throw new AdapterError("checkpoint", `tar: the archive ends inside an entry (cut short)`);
     const data = archive.subarray(start, start + size);
     offset = start + Math.ceil(size / BLOCK) * BLOCK;
     if (type === "L") {
@@ -130,7 +133,8 @@ export function checkpointFromTar(archive: Uint8Array): Map<string, Uint8Array<A
     const name = longName ?? (prefix === "" ? readString(header, 0, 100) : `${prefix}/${readString(header, 0, 100)}`);
     longName = undefined;
     if (type === "5") continue;
-    if (type !== "0" && type !== "\0" && type !== "7") throw new AdapterError("checkpoint", `tar: entry ${name} is not a plain file (type ${JSON.stringify(type)})`);
+    if (type !== "0" && type !== "\0" && type !== "7")
+      throw new AdapterError("checkpoint", `tar: entry ${name} is not a plain file (type ${JSON.stringify(type)})`);
     files.set(checkCheckpointFileName(name.replace(/^(\.\/)+/, "")), new Uint8Array(data));
   }
   if (!files.has("manifest.json")) {

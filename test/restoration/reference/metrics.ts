@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { PNG } from "pngjs";
+
 import type { RgbImage } from "../../../src/restoration/image.js";
 
 /**
@@ -47,16 +48,26 @@ export function refPsnr(a: RgbImage, b: RgbImage, quantize: boolean, crop = 0, y
   const pb = refPlanes(b, quantize, crop, yChannel);
   let sum = 0;
   let n = 0;
-  pa.forEach((row, y) => row.forEach((px, x) => px.forEach((v, c) => {
-    sum += (v - pb[y]![x]![c]!) ** 2;
-    n++;
-  })));
+  pa.forEach((row, y) =>
+    row.forEach((px, x) =>
+      px.forEach((v, c) => {
+        sum += (v - pb[y]![x]![c]!) ** 2;
+        n++;
+      }),
+    ),
+  );
   const peak = quantize ? 255 : 1;
   return 10 * Math.log10((peak * peak) / (sum / n));
 }
 
 /** SSIM by the definition: for each valid window, weighted means, variances and covariance. */
-export function refSsim(a: RgbImage, b: RgbImage, convention: "basicsr" | "skimage", crop = 0, yChannel = false): number {
+export function refSsim(
+  a: RgbImage,
+  b: RgbImage,
+  convention: "basicsr" | "skimage",
+  crop = 0,
+  yChannel = false,
+): number {
   const quantize = convention === "basicsr";
   const pa = refPlanes(a, quantize, crop, yChannel);
   const pb = refPlanes(b, quantize, crop, yChannel);
@@ -91,20 +102,22 @@ export function refSsim(a: RgbImage, b: RgbImage, convention: "basicsr" | "skima
       for (let x = 0; x + size <= w; x++) {
         let mx = 0;
         let my = 0;
-        for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) {
-          mx += weights[i]![j]! * pa[y + i]![x + j]![c]!;
-          my += weights[i]![j]! * pb[y + i]![x + j]![c]!;
-        }
+        for (let i = 0; i < size; i++)
+          for (let j = 0; j < size; j++) {
+            mx += weights[i]![j]! * pa[y + i]![x + j]![c]!;
+            my += weights[i]![j]! * pb[y + i]![x + j]![c]!;
+          }
         let vx = 0;
         let vy = 0;
         let cxy = 0;
-        for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) {
-          const dx = pa[y + i]![x + j]![c]! - mx;
-          const dy = pb[y + i]![x + j]![c]! - my;
-          vx += weights[i]![j]! * dx * dx;
-          vy += weights[i]![j]! * dy * dy;
-          cxy += weights[i]![j]! * dx * dy;
-        }
+        for (let i = 0; i < size; i++)
+          for (let j = 0; j < size; j++) {
+            const dx = pa[y + i]![x + j]![c]! - mx;
+            const dy = pb[y + i]![x + j]![c]! - my;
+            vx += weights[i]![j]! * dx * dx;
+            vy += weights[i]![j]! * dy * dy;
+            cxy += weights[i]![j]! * dx * dy;
+          }
         if (!quantize) {
           // scikit-image's sample covariance: N / (N - 1) with N = 49.
           const norm = (size * size) / (size * size - 1);

@@ -1,5 +1,5 @@
-import { TorchAdam, torchAdamDefaults } from "./torch-adam.js";
 import { torchSoftmax } from "./libmtl.js";
+import { TorchAdam, torchAdamDefaults } from "./torch-adam.js";
 
 /**
  * An independent float64 transcription of the FAMO authors' reference module (`famo.py`,

@@ -29,7 +29,8 @@ export const normalize = (gramian: Matrix, eps: number): Matrix => {
 };
 
 /** `regularize(G, eps)`: G + eps I. */
-export const regularize = (gramian: Matrix, eps: number): Matrix => gramian.map((row, i) => row.map((g, j) => g + (i === j ? eps : 0)));
+export const regularize = (gramian: Matrix, eps: number): Matrix =>
+  gramian.map((row, i) => row.map((g, j) => g + (i === j ? eps : 0)));
 
 /** `MeanWeighting` (1/m each) or `ConstantWeighting(pref_vector)`. */
 export const preferenceWeighting = (m: number, prefVector?: readonly number[]): number[] => {
@@ -67,7 +68,12 @@ export const kktViolation = (g: Matrix, u: readonly number[], v: readonly number
   const gScale = Math.max(1e-300, ...g.map((row) => row.reduce((s, x) => s + Math.abs(x), 0)));
   let worst = 0;
   for (let i = 0; i < u.length; i++) {
-    worst = Math.max(worst, (u[i]! - v[i]!) / scale, -gv[i]! / (gScale * scale), Math.abs((v[i]! - u[i]!) * gv[i]!) / (gScale * scale * scale));
+    worst = Math.max(
+      worst,
+      (u[i]! - v[i]!) / scale,
+      -gv[i]! / (gScale * scale),
+      Math.abs((v[i]! - u[i]!) * gv[i]!) / (gScale * scale * scale),
+    );
   }
   return worst;
 };
@@ -114,7 +120,10 @@ export interface TorchjdDualConeOptions {
 }
 
 /** `UPGradWeighting.forward(gramian)`: U = diag(weighting), W = project_weights(U, G'), sum over rows. */
-export const upgradWeighting = (gramian: Matrix, { prefVector, normEps = 0.0001, regEps = 0.0001 }: TorchjdDualConeOptions = {}): number[] => {
+export const upgradWeighting = (
+  gramian: Matrix,
+  { prefVector, normEps = 0.0001, regEps = 0.0001 }: TorchjdDualConeOptions = {},
+): number[] => {
   const m = gramian.length;
   const weights = preferenceWeighting(m, prefVector);
   const U = weights.map((w, i) => weights.map((_, j) => (i === j ? w : 0)));
@@ -124,7 +133,10 @@ export const upgradWeighting = (gramian: Matrix, { prefVector, normEps = 0.0001,
 };
 
 /** `DualProjWeighting.forward(gramian)`: w = project_weights(u, G'). */
-export const dualProjWeighting = (gramian: Matrix, { prefVector, normEps = 0.0001, regEps = 0.0001 }: TorchjdDualConeOptions = {}): number[] => {
+export const dualProjWeighting = (
+  gramian: Matrix,
+  { prefVector, normEps = 0.0001, regEps = 0.0001 }: TorchjdDualConeOptions = {},
+): number[] => {
   const u = preferenceWeighting(gramian.length, prefVector);
   const G = regularize(normalize(gramian, normEps), regEps);
   return projectWeightVector(u, G);

@@ -79,7 +79,10 @@ export class LibmtlGradNorm {
   }
 
   /** One batch: `model.backward` then `optimizer.step()`. */
-  step(losses: readonly number[], grads: readonly (readonly number[])[]): { batchWeight: number[]; newGrads: number[] } {
+  step(
+    losses: readonly number[],
+    grads: readonly (readonly number[])[],
+  ): { batchWeight: number[]; newGrads: number[] } {
     this.meter.recordLosses(losses);
     const K = this.task_num;
     if (this.meter.epoch >= 1) {
@@ -95,7 +98,14 @@ export class LibmtlGradNorm {
       // L_grad.backward(): abs → sign; norm → x / ||x|| (0 at 0); mul → Σ_p grads_ip · (·)_ip;
       // loss_scale = K · softmax(θ) → softmax's backward s ⊙ (u − <u, s>) of u = K · (·).
       const dG = G_per_loss.map((g, i) => Math.sign(g - constant_term[i]!));
-      const dLossScale = dG.map((d, i) => (G_per_loss[i] === 0 ? 0 : dot(grads[i]!, scaled[i]!.map((x) => (d * x) / G_per_loss[i]!))));
+      const dLossScale = dG.map((d, i) =>
+        G_per_loss[i] === 0
+          ? 0
+          : dot(
+              grads[i]!,
+              scaled[i]!.map((x) => (d * x) / G_per_loss[i]!),
+            ),
+      );
       const u = dLossScale.map((v) => K * v);
       const us = dot(u, softmax);
       this.optimizer.update(softmax.map((s, j) => s * (u[j]! - us)));
@@ -124,7 +134,10 @@ export class LibmtlDbMtl {
     readonly DB_beta_sigma = 0,
   ) {}
 
-  backward(losses: readonly number[], grads: readonly (readonly number[])[]): { batchWeight: number[]; alpha: number[]; newGrads: number[] } {
+  backward(
+    losses: readonly number[],
+    grads: readonly (readonly number[])[],
+  ): { batchWeight: number[]; alpha: number[]; newGrads: number[] } {
     this.step += 1;
     const buffer = this.grad_buffer ?? grads.map((g) => g.map(() => 0));
     const batch_grads = grads.map((g, tn) => {
@@ -136,7 +149,11 @@ export class LibmtlDbMtl {
     const u_grad = this.grad_buffer.map(norm2);
     const largest = Math.max(...u_grad);
     const alpha = u_grad.map((u) => largest / (u + 1e-8));
-    return { batchWeight: new Array<number>(this.task_num).fill(1), alpha, newGrads: weightedSum(alpha, this.grad_buffer) };
+    return {
+      batchWeight: new Array<number>(this.task_num).fill(1),
+      alpha,
+      newGrads: weightedSum(alpha, this.grad_buffer),
+    };
   }
 }
 

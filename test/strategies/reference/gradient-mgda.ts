@@ -245,9 +245,15 @@ export const libmtlFindMinNormElement = (grads: readonly Vector[]): Vector => {
 };
 
 /** `_gradient_normalizers(grads, loss_data, ntype)`: the normalised gradient rows. */
-export const libmtlGradientNormalizers = (grads: readonly Vector[], lossData: readonly number[], ntype: "none" | "l2" | "loss" | "loss+"): Vector[] => {
+export const libmtlGradientNormalizers = (
+  grads: readonly Vector[],
+  lossData: readonly number[],
+  ntype: "none" | "l2" | "loss" | "loss+",
+): Vector[] => {
   const l2 = grads.map((g) => Math.sqrt(g.reduce((s, x) => s + x ** 2, 0)));
-  const gn = grads.map((_, i) => (ntype === "l2" ? l2[i]! : ntype === "loss" ? lossData[i]! : ntype === "loss+" ? lossData[i]! * l2[i]! : 1));
+  const gn = grads.map((_, i) =>
+    ntype === "l2" ? l2[i]! : ntype === "loss" ? lossData[i]! : ntype === "loss+" ? lossData[i]! * l2[i]! : 1,
+  );
   return grads.map((g, i) => g.map((x) => x / gn[i]!));
 };
 
@@ -255,7 +261,12 @@ export const libmtlGradientNormalizers = (grads: readonly Vector[], lossData: re
  * `MGDA.backward`: sol (returned) and the update LibMTL applies: Σ sol_i · grads_i with the
  * normalised shared-parameter gradients, or with the raw representation gradients (`repGrad`).
  */
-export const libmtlMgda = (grads: readonly Vector[], losses: readonly number[], mgdaGn: "none" | "l2" | "loss" | "loss+", repGrad = false): { sol: Vector; update: Vector } => {
+export const libmtlMgda = (
+  grads: readonly Vector[],
+  losses: readonly number[],
+  mgdaGn: "none" | "l2" | "loss" | "loss+",
+  repGrad = false,
+): { sol: Vector; update: Vector } => {
   const normalised = libmtlGradientNormalizers(grads, losses, mgdaGn);
   const sol = libmtlFindMinNormElement(normalised);
   return { sol, update: combine(sol, repGrad ? (grads as Vector[]) : normalised) };
@@ -313,7 +324,10 @@ export const torchjdMgdaWeighting = (gramian: Matrix, epsilon = 0.001, maxIters 
     const galpha = gramian.map((row) => dot(row, alpha));
     let t = 0;
     for (let i = 1; i < n; i++) if (galpha[i]! < galpha[t]!) t = i;
-    const a = dot(alpha, gramian.map((row) => row[t]!));
+    const a = dot(
+      alpha,
+      gramian.map((row) => row[t]!),
+    );
     const b = dot(alpha, galpha);
     const c = gramian[t]![t]!;
     const gamma = c <= a ? 1.0 : b <= a ? 0.0 : (b - a) / (b + c - 2 * a);
@@ -333,7 +347,11 @@ export const torchjdImtlgWeighting = (gramian: Matrix, eps = TORCH_DEFAULT_EPS):
 };
 
 /** `AlignedMTLWeighting(pref_vector, scale_mode).forward(gramian)` (pref_vector null: MeanWeighting, 1/m). */
-export const torchjdAlignedMtlWeighting = (gramian: Matrix, prefVector: Vector | null = null, scaleMode: "min" | "median" | "rmse" = "min"): Vector => {
+export const torchjdAlignedMtlWeighting = (
+  gramian: Matrix,
+  prefVector: Vector | null = null,
+  scaleMode: "min" | "median" | "rmse" = "min",
+): Vector => {
   const m = gramian.length;
   const w = prefVector ?? new Array<number>(m).fill(1 / m);
   const { values, vectors } = jacobiEigen(gramian);
@@ -351,7 +369,9 @@ export const torchjdAlignedMtlWeighting = (gramian: Matrix, prefVector: Vector |
     const ascending = [...lambda].sort((a, b) => a - b);
     scale = ascending[Math.floor((ascending.length - 1) / 2)]!;
   } else scale = lambda.reduce((a, b) => a + b, 0) / lambda.length;
-  const B = V.map((rowI) => V.map((rowJ) => Math.sqrt(scale) * rowI.reduce((s, x, k) => s + x * sigmaInv[k]! * rowJ[k]!, 0)));
+  const B = V.map((rowI) =>
+    V.map((rowJ) => Math.sqrt(scale) * rowI.reduce((s, x, k) => s + x * sigmaInv[k]! * rowJ[k]!, 0)),
+  );
   return B.map((row) => dot(row, w));
 };
 
@@ -363,7 +383,9 @@ export const torchjdAlignedMtlWeighting = (gramian: Matrix, prefVector: Vector |
  * affine minimiser of S (the KKT system [[G_SS, 1], [1ᵀ, 0]], skipped when exactly singular); among
  * those with all weights >= 0, the one of least norm. Exponential in K: K <= 8.
  */
-export const bruteForceMinNorm = (points: readonly Vector[]): { weights: Vector; point: Vector; squaredNorm: number } => {
+export const bruteForceMinNorm = (
+  points: readonly Vector[],
+): { weights: Vector; point: Vector; squaredNorm: number } => {
   const k = points.length;
   const gram = gramOfRows(points);
   let best: { weights: Vector; point: Vector; squaredNorm: number } | null = null;
@@ -371,7 +393,9 @@ export const bruteForceMinNorm = (points: readonly Vector[]): { weights: Vector;
     const subset = Array.from({ length: k }, (_, i) => i).filter((i) => (mask >> i) & 1);
     const size = subset.length + 1;
     const system = Array.from({ length: size }, (_, r) =>
-      Array.from({ length: size }, (__, c) => (r < size - 1 && c < size - 1 ? gram[subset[r]!]![subset[c]!]! : r === size - 1 && c === size - 1 ? 0 : 1)),
+      Array.from({ length: size }, (__, c) =>
+        r < size - 1 && c < size - 1 ? gram[subset[r]!]![subset[c]!]! : r === size - 1 && c === size - 1 ? 0 : 1,
+      ),
     );
     let inverse: Matrix;
     try {

@@ -70,7 +70,10 @@ export const libmtlPcgrad = (
  * current_weights = e_i; for j in the permutation, j ≠ i: inner = gramian[j] @ current_weights;
  * if inner < 0: current_weights[j] -= inner / gramian[j, j]; weights += current_weights.
  */
-export const torchjdPcgradWeights = (gramian: readonly (readonly number[])[], randperm: (n: number) => number[]): number[] => {
+export const torchjdPcgradWeights = (
+  gramian: readonly (readonly number[])[],
+  randperm: (n: number) => number[],
+): number[] => {
   const dimension = gramian.length;
   let weights = new Array<number>(dimension).fill(0);
   for (let i = 0; i < dimension; i++) {
@@ -126,7 +129,10 @@ export class LibmtlGradVac {
     this.rho_T = Array.from({ length: taskNum }, () => new Array<number>(taskNum).fill(0));
   }
 
-  backward(grads: readonly (readonly number[])[], randbelow: Randbelow): { direction: number[]; batchWeight: number[]; pcGrads: number[][] } {
+  backward(
+    grads: readonly (readonly number[])[],
+    randbelow: Randbelow,
+  ): { direction: number[]; batchWeight: number[]; pcGrads: number[][] } {
     const beta = this.beta;
     const batchWeight = new Array<number>(this.taskNum).fill(1);
     const pcGrads = grads.map((g) => [...g]);
@@ -139,7 +145,9 @@ export class LibmtlGradVac {
         const rhoIJ = dot(pc, gJ) / (norm(pc) * norm(gJ) + 1e-8);
         const target = this.rho_T[tnI]![tnJ]!;
         if (rhoIJ < target) {
-          const w = (norm(pc) * (target * Math.sqrt(1 - rhoIJ ** 2) - rhoIJ * Math.sqrt(1 - target ** 2))) / (norm(gJ) * Math.sqrt(1 - target ** 2) + 1e-8);
+          const w =
+            (norm(pc) * (target * Math.sqrt(1 - rhoIJ ** 2) - rhoIJ * Math.sqrt(1 - target ** 2))) /
+            (norm(gJ) * Math.sqrt(1 - target ** 2) + 1e-8);
           for (let p = 0; p < pc.length; p++) pc[p] = pc[p]! + gJ[p]! * w;
           batchWeight[tnJ] = batchWeight[tnJ]! + w;
         }
@@ -172,11 +180,13 @@ export const libmtlGradDrop = (
   const taskNum = perGrads.length;
   const batch = rep.length;
   const features = rep[0]!.length;
-  const grads = perGrads.map((g) => Array.from({ length: features }, (_, f) => {
-    let s = 0;
-    for (let b = 0; b < batch; b++) s += g[b]![f]! * sign(rep[b]![f]!);
-    return s;
-  }));
+  const grads = perGrads.map((g) =>
+    Array.from({ length: features }, (_, f) => {
+      let s = 0;
+      for (let b = 0; b < batch; b++) s += g[b]![f]! * sign(rep[b]![f]!);
+      return s;
+    }),
+  );
   const P = Array.from({ length: features }, (_, f) => {
     let sum = 0;
     let abs = 0;
@@ -186,7 +196,9 @@ export const libmtlGradDrop = (
     }
     return 0.5 * (1 + sum / (abs + 1e-7));
   });
-  const mask = grads.map((g) => g.map((v, f) => (P[f]! > U[f]! ? 1 : 0) * (v > 0 ? 1 : 0) + (P[f]! < U[f]! ? 1 : 0) * (v < 0 ? 1 : 0)));
+  const mask = grads.map((g) =>
+    g.map((v, f) => (P[f]! > U[f]! ? 1 : 0) * (v > 0 ? 1 : 0) + (P[f]! < U[f]! ? 1 : 0) * (v < 0 ? 1 : 0)),
+  );
   const backward = Array.from({ length: batch }, (_, b) =>
     Array.from({ length: features }, (_, f) => {
       let s = 0;
@@ -201,7 +213,11 @@ export const libmtlGradDrop = (
  * TorchJD `GradDrop.forward(matrix)` with f the identity: P = ½ (1 + matrix.sum(0) /
  * |matrix|.sum(0)) (no ε); U = rand(P.shape); vector += (leak[i] + (1 − leak[i]) M_i) matrix[i].
  */
-export const torchjdGradDrop = (matrix: readonly (readonly number[])[], U: readonly number[], leak: readonly number[]): number[] => {
+export const torchjdGradDrop = (
+  matrix: readonly (readonly number[])[],
+  U: readonly number[],
+  leak: readonly number[],
+): number[] => {
   const n = matrix[0]!.length;
   const P = Array.from({ length: n }, (_, p) => {
     let sum = 0;

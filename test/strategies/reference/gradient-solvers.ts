@@ -111,7 +111,8 @@ export const cagradFaceSolver = (grads: Matrix, c: number): Vector => {
   const b = new Array<number>(k).fill(1 / k);
   const Ab = matVec(A, b);
   const augmented = grads.map((g) => [...g, 1e-4]);
-  const objective = (x: ReadonlyArray<number>): number => dot(x, Ab) + c * Math.sqrt(Math.max(dot(x, matVec(A, x)), 0) + 1e-8);
+  const objective = (x: ReadonlyArray<number>): number =>
+    dot(x, Ab) + c * Math.sqrt(Math.max(dot(x, matVec(A, x)), 0) + 1e-8);
   let best: Vector = b;
   let bestValue = objective(b);
   for (let mask = 1; mask < 1 << k; mask++) {
@@ -119,7 +120,10 @@ export const cagradFaceSolver = (grads: Matrix, c: number): Vector => {
     const r = qrR(face.map((i) => augmented[i]!));
     if (r === null) continue;
     const abFace = face.map((i) => Ab[i]!);
-    const invOne = solveNormal(r, face.map(() => 1));
+    const invOne = solveNormal(
+      r,
+      face.map(() => 1),
+    );
     const invAb = solveNormal(r, abFace);
     const s1 = invOne.reduce((s, v) => s + v, 0);
     const sa = invAb.reduce((s, v) => s + v, 0);
@@ -176,7 +180,10 @@ export const minNormPoint = (A: Matrix): Vector => {
   let bestValue = dot(best, matVec(A, best));
   for (let mask = 1; mask < 1 << k; mask++) {
     const face = Array.from({ length: k }, (_, i) => i).filter((i) => (mask >> i) & 1);
-    const inv = inverse(face.map((i) => face.map((j) => A[i]![j]! + 1e-6 * scale)), 1e-13);
+    const inv = inverse(
+      face.map((i) => face.map((j) => A[i]![j]! + 1e-6 * scale)),
+      1e-13,
+    );
     if (inv === null) continue;
     const invOne = inv.map((row) => row.reduce((s, v) => s + v, 0));
     const total = invOne.reduce((s, v) => s + v, 0);
@@ -196,7 +203,8 @@ export const minNormPoint = (A: Matrix): Vector => {
 const subsets = (n: number, r: number): number[][] => {
   if (r === 0) return [[]];
   const out: number[][] = [];
-  for (let first = 0; first <= n - r; first++) for (const rest of subsets(n - first - 1, r - 1)) out.push([first, ...rest.map((x) => x + first + 1)]);
+  for (let first = 0; first <= n - r; first++)
+    for (const rest of subsets(n - first - 1, r - 1)) out.push([first, ...rest.map((x) => x + first + 1)]);
   return out;
 };
 
@@ -251,7 +259,8 @@ export const nashSubproblem = (G: Matrix, nf: number, prev: Vector): Vector | nu
   // (Ĝm)_i ≥ mᵀĜm > 0 for every i whenever the feasible set is not empty, nudged inside α > 0.
   const candidates: Vector[] = [prev, ones];
   const minNorm = minNormPoint(G);
-  for (let delta = 1e-3; delta > 1e-15; delta /= 10) candidates.push(minNorm.map((v) => v + delta * Math.max(...minNorm)));
+  for (let delta = 1e-3; delta > 1e-15; delta /= 10)
+    candidates.push(minNorm.map((v) => v + delta * Math.max(...minNorm)));
   let x: Vector | null = null;
   for (const candidate of candidates) {
     const Ga = matVec(G, candidate);
@@ -296,7 +305,14 @@ export const nashSubproblem = (G: Matrix, nf: number, prev: Vector): Vector | nu
       if (!(decrement > 1e-13 * (Math.abs(start) + Math.abs(t * dot(cost, point)) + 1))) break;
       let size = 1;
       for (let tries = 0; tries < 100; tries++) {
-        if (phi(point.map((v, i) => v + size * step[i]!), t) <= start - 0.3 * size * decrement) break;
+        if (
+          phi(
+            point.map((v, i) => v + size * step[i]!),
+            t,
+          ) <=
+          start - 0.3 * size * decrement
+        )
+          break;
         size *= 0.5;
       }
       const next = point.map((v, i) => v + size * step[i]!);

@@ -120,7 +120,9 @@ export class LibmtlDwa {
   /** The end of an epoch: store its mean losses and start the next one. */
   endEpoch(): void {
     const n = this.record.length;
-    this.train_loss_buffer.push(Array.from({ length: this.taskNum }, (_, k) => this.record.reduce((sum, row) => sum + row[k]!, 0) / n));
+    this.train_loss_buffer.push(
+      Array.from({ length: this.taskNum }, (_, k) => this.record.reduce((sum, row) => sum + row[k]!, 0) / n),
+    );
     this.record = [];
     this.epoch += 1;
   }

@@ -38,7 +38,8 @@ export const lossSequence = (spec: SequenceSpec): (number | null)[][] => {
       const loss = trend * (1 - spec.noise + 2 * spec.noise * random());
       return present ? loss : null;
     });
-    if (!row.some((v) => v !== null)) row[t % K] = spec.start[t % K]! * (spec.end[t % K]! / spec.start[t % K]!) ** progress;
+    if (!row.some((v) => v !== null))
+      row[t % K] = spec.start[t % K]! * (spec.end[t % K]! / spec.start[t % K]!) ** progress;
     return row;
   });
 };

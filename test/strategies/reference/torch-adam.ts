@@ -17,7 +17,13 @@ export interface TorchAdamOptions {
 }
 
 /** PyTorch's defaults for `torch.optim.Adam` (lr aside). */
-export const torchAdamDefaults = (lr: number, weightDecay = 0): TorchAdamOptions => ({ lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay });
+export const torchAdamDefaults = (lr: number, weightDecay = 0): TorchAdamOptions => ({
+  lr,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay,
+});
 
 /** `torch.lerp(start, end, weight)` as the CPU kernel computes it (two formulas around 0.5). */
 const lerp = (start: number, end: number, weight: number): number =>

@@ -2,13 +2,18 @@
  * auditKernels finds missing kernels and gradients; after registerWasmTrainingKernels every
  * restoration piece trains on wasm, without leaks, with the same gradients as on cpu.
  */
-import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { assertAllClose, tf, useWasm } from "./helpers.js";
+import { before, describe, it } from "node:test";
+
 import {
-  auditKernels, auditPieces, registerWasmTrainingKernels, restorationAuditPieces, unsortedSegmentSumKernel,
+  auditKernels,
+  auditPieces,
+  registerWasmTrainingKernels,
+  restorationAuditPieces,
+  unsortedSegmentSumKernel,
   type AuditPiece,
 } from "../../../src/tfjs/backend/index.js";
+import { assertAllClose, tf, useWasm } from "./helpers.js";
 
 before(useWasm);
 
@@ -40,7 +45,9 @@ describe("auditKernels", () => {
   it("catches the missing-kernel error itself when no reference backend is used", async () => {
     tf.unregisterKernel("UnsortedSegmentSum", "wasm");
     try {
-      const [row] = await auditPieces([pieceNamed("gather")], (loss) => auditKernels(tf, loss, { referenceBackend: null }));
+      const [row] = await auditPieces([pieceNamed("gather")], (loss) =>
+        auditKernels(tf, loss, { referenceBackend: null }),
+      );
       assert.deepEqual(row?.audit.missingKernels, ["UnsortedSegmentSum"]);
       assert.match(row?.audit.error ?? "", /not registered for backend 'wasm'/);
     } finally {
@@ -79,7 +86,9 @@ describe("restoration pieces on wasm", () => {
   it("gradients of every trainable piece match the cpu backend", async () => {
     // tfjs-backend-cpu 4.22's ResizeNearestNeighborGrad is wrong for batch > 1 (it offsets dy by
     // the image's batch stride); that piece is checked against a plain-JS adjoint below instead.
-    const comparable = restorationAuditPieces(tf).filter((p) => p.expectedToTrain && !p.name.startsWith("resizeNearestNeighbor"));
+    const comparable = restorationAuditPieces(tf).filter(
+      (p) => p.expectedToTrain && !p.name.startsWith("resizeNearestNeighbor"),
+    );
     for (const piece of comparable) {
       const { loss, dispose } = piece.build();
       try {
@@ -95,7 +104,11 @@ describe("restoration pieces on wasm", () => {
         const onWasm = await gradsOn("wasm");
         assert.deepEqual([...onWasm.keys()].sort(), [...onCpu.keys()].sort(), piece.name);
         for (const [name, expected] of onCpu) {
-          assertAllClose(onWasm.get(name) ?? [], expected, { rtol: 1e-3, atol: 1e-5, label: `${piece.name} / ${name}` });
+          assertAllClose(onWasm.get(name) ?? [], expected, {
+            rtol: 1e-3,
+            atol: 1e-5,
+            label: `${piece.name} / ${name}`,
+          });
         }
       } finally {
         await tf.setBackend("wasm");
@@ -108,21 +121,35 @@ describe("restoration pieces on wasm", () => {
 describe("nearest-neighbour upsampling gradient", () => {
   it("wasm matches a plain-JS adjoint for batch 2 (integer and fractional scales, alignCorners)", async () => {
     const [batch, channels] = [2, 3];
-    for (const [inSize, outSize] of [[4, 8], [3, 7]] as const) {
+    for (const [inSize, outSize] of [
+      [4, 8],
+      [3, 7],
+    ] as const) {
       for (const alignCorners of [false, true]) {
-        const source = (d: number): number => alignCorners
-          ? Math.min(inSize - 1, Math.round((d * (inSize - 1)) / (outSize - 1)))
-          : Math.min(inSize - 1, Math.floor((d * inSize) / outSize));
+        const source = (d: number): number =>
+          alignCorners
+            ? Math.min(inSize - 1, Math.round((d * (inSize - 1)) / (outSize - 1)))
+            : Math.min(inSize - 1, Math.floor((d * inSize) / outSize));
         const dy = tf.randomUniform([batch, outSize, outSize, channels], -1, 1, "float32", 11);
         const dyValues = await dy.data();
         const expected = new Float32Array(batch * inSize * inSize * channels);
-        for (let b = 0; b < batch; b++) for (let y = 0; y < outSize; y++) for (let x = 0; x < outSize; x++) for (let c = 0; c < channels; c++) {
-          const at = ((b * inSize + source(y)) * inSize + source(x)) * channels + c;
-          expected[at] = (expected[at] as number) + (dyValues[((b * outSize + y) * outSize + x) * channels + c] as number);
-        }
+        for (let b = 0; b < batch; b++)
+          for (let y = 0; y < outSize; y++)
+            for (let x = 0; x < outSize; x++)
+              for (let c = 0; c < channels; c++) {
+                const at = ((b * inSize + source(y)) * inSize + source(x)) * channels + c;
+                expected[at] =
+                  (expected[at] as number) + (dyValues[((b * outSize + y) * outSize + x) * channels + c] as number);
+              }
         const images = tf.zeros([batch, inSize, inSize, channels]);
-        const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [outSize, outSize], alignCorners), dy)))(images);
-        assertAllClose(await grad.data(), expected, { rtol: 1e-5, atol: 1e-5, label: `${inSize}->${outSize} alignCorners ${alignCorners}` });
+        const grad = tf.grad((t: tf.Tensor) =>
+          tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [outSize, outSize], alignCorners), dy)),
+        )(images);
+        assertAllClose(await grad.data(), expected, {
+          rtol: 1e-5,
+          atol: 1e-5,
+          label: `${inSize}->${outSize} alignCorners ${alignCorners}`,
+        });
         tf.dispose([dy, images, grad]);
       }
     }

@@ -3,11 +3,13 @@
  * allClose with relative and absolute tolerances.
  */
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients (plain tfjs-core does not)
+
 import { Rng } from "../../../src/core/random.js";
-import { assertAllClose as sharedAssertAllClose } from "../../support/all-close.js";
 import { selectBackend } from "../../../src/tfjs/backend/index.js";
+import { assertAllClose as sharedAssertAllClose } from "../../support/all-close.js";
 
 export { tf };
 
@@ -44,7 +46,8 @@ export async function runKernelOn(
   try {
     const out = tf.tidy(() => {
       const tensors: Record<string, tf.Tensor> = {};
-      for (const [name, input] of Object.entries(inputs)) tensors[name] = tf.tensor(input.values, input.shape, input.dtype ?? "float32");
+      for (const [name, input] of Object.entries(inputs))
+        tensors[name] = tf.tensor(input.values, input.shape, input.dtype ?? "float32");
       return tf.engine().runKernel(kernelName, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
     });
     const values = (await out.data()) as Float32Array | Int32Array | Uint8Array;

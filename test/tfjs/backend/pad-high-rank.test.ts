@@ -4,10 +4,12 @@
  * result, and as a registered kernel it delegates low ranks, composes high ones and leaks nothing.
  * On WebGPU itself (where the shipped kernel is wrong above rank 4): ../webgpu.test.ts.
  */
-import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
+
 import { Rng } from "../../../src/core/random.js";
 import { foldUnpaddedAxes, padWithLowRankPads } from "../../../src/tfjs/backend/index.js";
 import { padV2HighRankKernel } from "../../../src/tfjs/backend/kernels/pad-high-rank.js";
@@ -25,12 +27,34 @@ const cases = (): Array<{ shape: number[]; paddings: Paddings; constant: number 
     out.push({ shape, paddings, constant: i % 3 === 0 ? 0 : rng.uniform(-2, 2) });
   }
   // The two pads this repository does at rank 5/6.
-  out.push({ shape: [3, 1, 3, 1, 8], paddings: [[0, 0], [0, 1], [0, 0], [0, 1], [0, 0]], constant: 0 });
-  out.push({ shape: [2, 3, 1, 4, 1, 2], paddings: [[0, 0], [0, 0], [0, 2], [0, 0], [0, 1], [0, 0]], constant: 0 });
+  out.push({
+    shape: [3, 1, 3, 1, 8],
+    paddings: [
+      [0, 0],
+      [0, 1],
+      [0, 0],
+      [0, 1],
+      [0, 0],
+    ],
+    constant: 0,
+  });
+  out.push({
+    shape: [2, 3, 1, 4, 1, 2],
+    paddings: [
+      [0, 0],
+      [0, 0],
+      [0, 2],
+      [0, 0],
+      [0, 1],
+      [0, 0],
+    ],
+    constant: 0,
+  });
   return out;
 };
 
-const valuesFor = (shape: number[]): Float32Array => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(0.7 * i + 0.1));
+const valuesFor = (shape: number[]): Float32Array =>
+  Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(0.7 * i + 0.1));
 
 before(async () => {
   await tf.setBackend("cpu");
@@ -38,9 +62,64 @@ before(async () => {
 
 describe("foldUnpaddedAxes", () => {
   it("merges runs of unpadded axes and keeps padded ones", () => {
-    assert.deepEqual(foldUnpaddedAxes([2, 3, 4, 5, 6], [[0, 0], [0, 0], [1, 1], [0, 0], [0, 0]]), { shape: [6, 4, 30], paddings: [[0, 0], [1, 1], [0, 0]] });
-    assert.deepEqual(foldUnpaddedAxes([3, 1, 3, 1, 8], [[0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]), { shape: [3, 1, 3, 1, 8], paddings: [[0, 0], [0, 1], [0, 0], [0, 1], [0, 0]] });
-    assert.deepEqual(foldUnpaddedAxes([2, 2], [[1, 0], [0, 1]]), { shape: [2, 2], paddings: [[1, 0], [0, 1]] });
+    assert.deepEqual(
+      foldUnpaddedAxes(
+        [2, 3, 4, 5, 6],
+        [
+          [0, 0],
+          [0, 0],
+          [1, 1],
+          [0, 0],
+          [0, 0],
+        ],
+      ),
+      {
+        shape: [6, 4, 30],
+        paddings: [
+          [0, 0],
+          [1, 1],
+          [0, 0],
+        ],
+      },
+    );
+    assert.deepEqual(
+      foldUnpaddedAxes(
+        [3, 1, 3, 1, 8],
+        [
+          [0, 0],
+          [0, 1],
+          [0, 0],
+          [0, 1],
+          [0, 0],
+        ],
+      ),
+      {
+        shape: [3, 1, 3, 1, 8],
+        paddings: [
+          [0, 0],
+          [0, 1],
+          [0, 0],
+          [0, 1],
+          [0, 0],
+        ],
+      },
+    );
+    assert.deepEqual(
+      foldUnpaddedAxes(
+        [2, 2],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ),
+      {
+        shape: [2, 2],
+        paddings: [
+          [1, 0],
+          [0, 1],
+        ],
+      },
+    );
   });
 });
 
@@ -52,7 +131,11 @@ describe("padWithLowRankPads", () => {
         const expected = tf.pad(x, paddings, constant);
         const actual = padWithLowRankPads(tf, x, paddings, constant, maxRank);
         assert.deepEqual(actual.shape, expected.shape, JSON.stringify({ shape, paddings }));
-        assert.deepEqual(Array.from(actual.dataSync()), Array.from(expected.dataSync()), JSON.stringify({ shape, paddings, constant }));
+        assert.deepEqual(
+          Array.from(actual.dataSync()),
+          Array.from(expected.dataSync()),
+          JSON.stringify({ shape, paddings, constant }),
+        );
         tf.dispose([x, expected, actual]);
       }
     });
@@ -60,10 +143,29 @@ describe("padWithLowRankPads", () => {
 
   it("runs no pad above the rank it is given", async () => {
     const x = tf.tensor(valuesFor([2, 3, 1, 4, 1, 2]), [2, 3, 1, 4, 1, 2]);
-    const profile = await tf.profile(() => padWithLowRankPads(tf, x, [[1, 0], [0, 0], [0, 2], [0, 0], [0, 1], [1, 1]], 0, 3));
+    const profile = await tf.profile(() =>
+      padWithLowRankPads(
+        tf,
+        x,
+        [
+          [1, 0],
+          [0, 0],
+          [0, 2],
+          [0, 0],
+          [0, 1],
+          [1, 1],
+        ],
+        0,
+        3,
+      ),
+    );
     const pads = profile.kernels.filter((k) => k.name === "PadV2");
     assert.ok(pads.length >= 1);
-    for (const k of pads) assert.ok(k.inputShapes.every((s) => s === null || s.length <= 3), JSON.stringify(k.inputShapes));
+    for (const k of pads)
+      assert.ok(
+        k.inputShapes.every((s) => s === null || s.length <= 3),
+        JSON.stringify(k.inputShapes),
+      );
     tf.dispose(x);
   });
 });
@@ -84,8 +186,25 @@ describe("padV2HighRankKernel (registered over cpu's PadV2, composing above rank
     const all = [
       ...cases(),
       { shape: [5], paddings: [[2, 1]] as Paddings, constant: 3 },
-      { shape: [2, 3, 4], paddings: [[0, 1], [1, 0], [2, 2]] as Paddings, constant: -1 },
-      { shape: [2, 2, 2, 2], paddings: [[1, 0], [0, 0], [0, 1], [1, 1]] as Paddings, constant: 0.5 },
+      {
+        shape: [2, 3, 4],
+        paddings: [
+          [0, 1],
+          [1, 0],
+          [2, 2],
+        ] as Paddings,
+        constant: -1,
+      },
+      {
+        shape: [2, 2, 2, 2],
+        paddings: [
+          [1, 0],
+          [0, 0],
+          [0, 1],
+          [1, 1],
+        ] as Paddings,
+        constant: 0.5,
+      },
     ];
     for (const { shape, paddings, constant } of all) {
       const before = tf.memory().numTensors;
@@ -103,7 +222,8 @@ describe("padV2HighRankKernel (registered over cpu's PadV2, composing above rank
           rest = Math.floor(rest / shape[axis]!);
         }
         let index = 0;
-        for (let axis = 0; axis < shape.length; axis++) index = index * outShape[axis]! + coords[axis]! + paddings[axis]![0];
+        for (let axis = 0; axis < shape.length; axis++)
+          index = index * outShape[axis]! + coords[axis]! + paddings[axis]![0];
         expected[index] = input[flat]!;
       }
       assert.deepEqual(y.shape, outShape);
@@ -114,8 +234,22 @@ describe("padV2HighRankKernel (registered over cpu's PadV2, composing above rank
   });
 
   it("keeps int32 data exact", () => {
-    const x = tf.tensor(Int32Array.from({ length: 24 }, (_, i) => i * 1_000_003), [2, 1, 3, 2, 2], "int32");
-    const y = tf.pad(x, [[0, 0], [1, 1], [0, 0], [0, 1], [0, 0]], 7);
+    const x = tf.tensor(
+      Int32Array.from({ length: 24 }, (_, i) => i * 1_000_003),
+      [2, 1, 3, 2, 2],
+      "int32",
+    );
+    const y = tf.pad(
+      x,
+      [
+        [0, 0],
+        [1, 1],
+        [0, 0],
+        [0, 1],
+        [0, 0],
+      ],
+      7,
+    );
     assert.equal(y.dtype, "int32");
     const values = Array.from(y.dataSync());
     assert.ok(values.includes(23 * 1_000_003) && values.includes(7));

@@ -5,9 +5,15 @@
  * webgl and webgpu in Chromium. Browser-safe (no Node built-in); every result is plain JSON.
  */
 import type * as tfCore from "@tensorflow/tfjs-core";
-import { auditKernels, auditPieces, restorationAuditPieces } from "../../../src/tfjs/index.js";
-import type { AuditPiece, KernelAudit } from "../../../src/tfjs/index.js";
+
 import { createModel } from "../../../src/restoration/models/index.js";
+import {
+  auditKernels,
+  auditPieces,
+  restorationAuditPieces,
+  type AuditPiece,
+  type KernelAudit,
+} from "../../../src/tfjs/index.js";
 
 type Tf = typeof tfCore;
 
@@ -49,7 +55,11 @@ export const relDiff = (a: Float32Array, b: Float32Array): number => {
 };
 
 /** Loss and gradients (in `names` order) of `variableGrads(loss)` on the active backend. */
-const lossAndGradients = async (tf: Tf, loss: () => tfCore.Scalar, variables?: tfCore.Variable[]): Promise<{ lossValue: number; values: Float32Array[] }> => {
+const lossAndGradients = async (
+  tf: Tf,
+  loss: () => tfCore.Scalar,
+  variables?: tfCore.Variable[],
+): Promise<{ lossValue: number; values: Float32Array[] }> => {
   const { value, grads } = tf.variableGrads(loss, variables);
   const names = variables === undefined ? Object.keys(grads).sort() : variables.map((v) => v.name);
   const values = await Promise.all(names.map((n) => read(grads[n] as tfCore.Tensor)));
@@ -58,7 +68,10 @@ const lossAndGradients = async (tf: Tf, loss: () => tfCore.Scalar, variables?: t
   return { lossValue, values };
 };
 
-const comparisonOf = (tested: { lossValue: number; values: Float32Array[] }, cpu: { lossValue: number; values: Float32Array[] }): GradientComparison => ({
+const comparisonOf = (
+  tested: { lossValue: number; values: Float32Array[] },
+  cpu: { lossValue: number; values: Float32Array[] },
+): GradientComparison => ({
   loss: { tested: tested.lossValue, cpu: cpu.lossValue },
   gradientRelDiff: cpu.values.map((expected, i) => relDiff(tested.values[i] as Float32Array, expected)),
   zeroGradients: cpu.values.filter((g) => g.every((v) => v === 0)).length,
@@ -70,7 +83,11 @@ const comparisonOf = (tested: { lossValue: number; values: Float32Array[] }, cpu
  * synchronously, so it cannot move back to cpu).
  */
 export const compareGradients = async (
-  tf: Tf, backend: string, variables: ReadonlyArray<tfCore.Variable>, reset: () => void, loss: () => tfCore.Scalar,
+  tf: Tf,
+  backend: string,
+  variables: ReadonlyArray<tfCore.Variable>,
+  reset: () => void,
+  loss: () => tfCore.Scalar,
 ): Promise<GradientComparison> => {
   const on = async (name: string) => {
     await tf.setBackend(name);
@@ -85,7 +102,11 @@ export const compareGradients = async (
  * The gradients of a loss over variables already on cpu (built there): cpu first, then `backend`
  * (the data moves to it).
  */
-export const compareGradientsFromCpu = async (tf: Tf, backend: string, loss: () => tfCore.Scalar): Promise<GradientComparison> => {
+export const compareGradientsFromCpu = async (
+  tf: Tf,
+  backend: string,
+  loss: () => tfCore.Scalar,
+): Promise<GradientComparison> => {
   await tf.setBackend("cpu");
   const cpu = await lossAndGradients(tf, loss);
   await tf.setBackend(backend);
@@ -110,7 +131,9 @@ export const auditModels = async (tf: Tf, backend: string): Promise<ModelAudit[]
     const variables = model.variables as tfCore.Variable[];
     // The output conv starts at zero (the model starts as the identity), which would zero most
     // gradients: perturb every variable so each one gets a gradient worth comparing.
-    const host = variables.map((v, i) => tf.tidy(() => tf.add(v, tf.randomUniform(v.shape, -0.05, 0.05, "float32", 100 + i)).dataSync() as Float32Array));
+    const host = variables.map((v, i) =>
+      tf.tidy(() => tf.add(v, tf.randomUniform(v.shape, -0.05, 0.05, "float32", 100 + i)).dataSync() as Float32Array),
+    );
     const inputs = tf.tidy(() => tf.randomUniform([2, 16, 16, 3], 0, 1, "float32", 5).dataSync() as Float32Array);
     const targets = tf.tidy(() => tf.randomUniform([2, 16, 16, 3], 0, 1, "float32", 6).dataSync() as Float32Array);
     let x = tf.tensor4d(inputs, [2, 16, 16, 3]);
@@ -132,7 +155,9 @@ export const auditModels = async (tf: Tf, backend: string): Promise<ModelAudit[]
     reset();
     await tf.setBackend(backend);
     // Forward only: a loss over constants (no variable is watched, so no backward runs).
-    const forwardAudit = await auditKernels(tf, () => tf.tidy(() => tf.mean(tf.abs(tf.sub(model.apply(x, { taskIds: [1, -1] }), y))) as tfCore.Scalar));
+    const forwardAudit = await auditKernels(tf, () =>
+      tf.tidy(() => tf.mean(tf.abs(tf.sub(model.apply(x, { taskIds: [1, -1] }), y))) as tfCore.Scalar),
+    );
     audits.push({ spec, parameterCount: model.parameterCount, audit, forwardAudit, ...comparison });
     tf.dispose([x, y]);
     model.dispose();
@@ -162,7 +187,11 @@ export const auditAllPieces = async (tf: Tf, backend: string): Promise<PieceAudi
     return rows;
   })();
   // Gradients: each piece built once on cpu; cpu first, then the backend (the data moves there).
-  const comparable = new Map<string, AuditPiece>(restorationAuditPieces(tf).filter((p) => p.expectedToTrain).map((p) => [p.name, p]));
+  const comparable = new Map<string, AuditPiece>(
+    restorationAuditPieces(tf)
+      .filter((p) => p.expectedToTrain)
+      .map((p) => [p.name, p]),
+  );
   for (const row of auditRows) {
     const piece = comparable.get(row.name);
     let comparison: GradientComparison | undefined;
@@ -175,34 +204,54 @@ export const auditAllPieces = async (tf: Tf, backend: string): Promise<PieceAudi
         dispose();
       }
     }
-    audits.push({ name: row.name, expectedToTrain: row.expectedToTrain, audit: row.audit, ...(comparison === undefined ? {} : { comparison }) });
+    audits.push({
+      name: row.name,
+      expectedToTrain: row.expectedToTrain,
+      audit: row.audit,
+      ...(comparison === undefined ? {} : { comparison }),
+    });
   }
   await tf.setBackend(backend);
   return audits;
 };
 
 /** The nearest-neighbour resize gradient against a plain-JS adjoint (cpu's kernel is wrong for batch > 1). */
-export const nearestAdjoint = async (tf: Tf, backend: string): Promise<Array<{ label: string; maxAbsDiff: number }>> => {
+export const nearestAdjoint = async (
+  tf: Tf,
+  backend: string,
+): Promise<Array<{ label: string; maxAbsDiff: number }>> => {
   await tf.setBackend(backend);
   const rows: Array<{ label: string; maxAbsDiff: number }> = [];
   const [batch, channels] = [2, 3];
-  for (const [inSize, outSize] of [[4, 8], [3, 7], [8, 4]] as const) {
+  for (const [inSize, outSize] of [
+    [4, 8],
+    [3, 7],
+    [8, 4],
+  ] as const) {
     for (const alignCorners of [false, true]) {
-      const source = (d: number): number => alignCorners
-        ? Math.min(inSize - 1, Math.round((d * (inSize - 1)) / (outSize - 1)))
-        : Math.min(inSize - 1, Math.floor((d * inSize) / outSize));
+      const source = (d: number): number =>
+        alignCorners
+          ? Math.min(inSize - 1, Math.round((d * (inSize - 1)) / (outSize - 1)))
+          : Math.min(inSize - 1, Math.floor((d * inSize) / outSize));
       const dy = tf.randomUniform([batch, outSize, outSize, channels], -1, 1, "float32", 11);
       const dyValues = await read(dy);
       const expected = new Float32Array(batch * inSize * inSize * channels);
-      for (let b = 0; b < batch; b++) for (let y = 0; y < outSize; y++) for (let x = 0; x < outSize; x++) for (let c = 0; c < channels; c++) {
-        const at = ((b * inSize + source(y)) * inSize + source(x)) * channels + c;
-        expected[at] = (expected[at] as number) + (dyValues[((b * outSize + y) * outSize + x) * channels + c] as number);
-      }
+      for (let b = 0; b < batch; b++)
+        for (let y = 0; y < outSize; y++)
+          for (let x = 0; x < outSize; x++)
+            for (let c = 0; c < channels; c++) {
+              const at = ((b * inSize + source(y)) * inSize + source(x)) * channels + c;
+              expected[at] =
+                (expected[at] as number) + (dyValues[((b * outSize + y) * outSize + x) * channels + c] as number);
+            }
       const images = tf.zeros([batch, inSize, inSize, channels]);
-      const grad = tf.grad((t: tfCore.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tfCore.Tensor4D, [outSize, outSize], alignCorners), dy)))(images);
+      const grad = tf.grad((t: tfCore.Tensor) =>
+        tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tfCore.Tensor4D, [outSize, outSize], alignCorners), dy)),
+      )(images);
       const got = await read(grad);
       let maxAbsDiff = 0;
-      for (let i = 0; i < expected.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs((got[i] as number) - (expected[i] as number)));
+      for (let i = 0; i < expected.length; i++)
+        maxAbsDiff = Math.max(maxAbsDiff, Math.abs((got[i] as number) - (expected[i] as number)));
       rows.push({ label: `batch ${batch}, ${inSize}->${outSize}, alignCorners ${alignCorners}`, maxAbsDiff });
       tf.dispose([dy, images, grad]);
     }
@@ -229,7 +278,12 @@ export interface GpuErrorScopes {
 }
 
 /** A plain-JS constant pad of a row-major array, the reference for the pad probes. */
-const padReference = (values: Float32Array, shape: number[], paddings: Array<[number, number]>, constant: number): Float32Array => {
+const padReference = (
+  values: Float32Array,
+  shape: number[],
+  paddings: Array<[number, number]>,
+  constant: number,
+): Float32Array => {
   const outShape = shape.map((s, i) => s + paddings[i]![0] + paddings[i]![1]);
   const size = outShape.reduce((a, b) => a * b, 1);
   const outValues = new Float32Array(size).fill(constant);
@@ -252,13 +306,70 @@ const padReference = (values: Float32Array, shape: number[], paddings: Array<[nu
   return outValues;
 };
 
-export const PAD_CASES: Array<{ label: string; shape: number[]; paddings: Array<[number, number]>; constant: number }> = [
-  { label: "rank 5, zeros between filter taps (trainableDilatedConv2d)", shape: [3, 1, 3, 1, 8], paddings: [[0, 0], [0, 1], [0, 0], [0, 1], [0, 0]], constant: 0 },
-  { label: "rank 6, zeros between pixels (insertZerosBetweenPixels)", shape: [2, 3, 1, 4, 1, 2], paddings: [[0, 0], [0, 0], [0, 2], [0, 0], [0, 1], [0, 0]], constant: 0 },
-  { label: "rank 5, every axis padded, constant 1.5", shape: [2, 3, 1, 2, 2], paddings: [[1, 0], [0, 2], [1, 1], [2, 0], [0, 1]], constant: 1.5 },
-  { label: "rank 6, two unpadded runs", shape: [2, 2, 3, 2, 2, 2], paddings: [[0, 0], [0, 0], [1, 1], [0, 0], [0, 0], [2, 1]], constant: -1 },
-  { label: "rank 4 (the shipped kernel)", shape: [2, 3, 4, 2], paddings: [[0, 1], [1, 1], [0, 0], [2, 0]], constant: 0.5 },
-];
+export const PAD_CASES: Array<{ label: string; shape: number[]; paddings: Array<[number, number]>; constant: number }> =
+  [
+    {
+      label: "rank 5, zeros between filter taps (trainableDilatedConv2d)",
+      shape: [3, 1, 3, 1, 8],
+      paddings: [
+        [0, 0],
+        [0, 1],
+        [0, 0],
+        [0, 1],
+        [0, 0],
+      ],
+      constant: 0,
+    },
+    {
+      label: "rank 6, zeros between pixels (insertZerosBetweenPixels)",
+      shape: [2, 3, 1, 4, 1, 2],
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, 2],
+        [0, 0],
+        [0, 1],
+        [0, 0],
+      ],
+      constant: 0,
+    },
+    {
+      label: "rank 5, every axis padded, constant 1.5",
+      shape: [2, 3, 1, 2, 2],
+      paddings: [
+        [1, 0],
+        [0, 2],
+        [1, 1],
+        [2, 0],
+        [0, 1],
+      ],
+      constant: 1.5,
+    },
+    {
+      label: "rank 6, two unpadded runs",
+      shape: [2, 2, 3, 2, 2, 2],
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [1, 1],
+        [0, 0],
+        [0, 0],
+        [2, 1],
+      ],
+      constant: -1,
+    },
+    {
+      label: "rank 4 (the shipped kernel)",
+      shape: [2, 3, 4, 2],
+      paddings: [
+        [0, 1],
+        [1, 1],
+        [0, 0],
+        [2, 0],
+      ],
+      constant: 0.5,
+    },
+  ];
 
 /**
  * `tf.pad` of `PAD_CASES` on the active backend against a plain-JS pad. With `device` (WebGPU),
@@ -279,7 +390,8 @@ export const probePads = async (tf: Tf, device?: GpuErrorScopes): Promise<PadPro
       const got = (await y.data()) as Float32Array; // submits the GPU work inside the error scope
       const gpuError = (await device?.popErrorScope()) ?? null;
       let maxAbsDiff = got.length === expected.length ? 0 : Infinity;
-      for (let i = 0; i < Math.min(got.length, expected.length); i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i]! - expected[i]!));
+      for (let i = 0; i < Math.min(got.length, expected.length); i++)
+        maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i]! - expected[i]!));
       probes.push({
         label: c.label,
         rank: c.shape.length,

@@ -8,12 +8,20 @@
  * store in the page).
  */
 import type * as tfCore from "@tensorflow/tfjs-core";
-import { art } from "../../../src/core/index.js";
-import type { PositiveFinite } from "../../../src/core/index.js";
-import { famo, upgrad } from "../../../src/strategies/index.js";
-import { createGradientTrainer, createTrainer, loadCheckpoint, saveCheckpoint } from "../../../src/tfjs/index.js";
-import type { CheckpointLocation, FunctionModel, Trainer, TwoPhaseObservation } from "../../../src/tfjs/index.js";
+
+import { art, type PositiveFinite } from "../../../src/core/index.js";
 import { createModel } from "../../../src/restoration/models/index.js";
+import { famo, upgrad } from "../../../src/strategies/index.js";
+import {
+  createGradientTrainer,
+  createTrainer,
+  loadCheckpoint,
+  saveCheckpoint,
+  type CheckpointLocation,
+  type FunctionModel,
+  type Trainer,
+  type TwoPhaseObservation,
+} from "../../../src/tfjs/index.js";
 
 type Tf = typeof tfCore;
 
@@ -95,7 +103,15 @@ export const tinyModel = (tf: Tf, seed: number): FunctionModel => {
   const b1 = variableFrom(tf, tf.zeros([4]));
   return {
     apply: (x) =>
-      tf.add(x, tf.conv2d(tf.relu(tf.add(tf.conv2d(x as tfCore.Tensor4D, w1 as tfCore.Tensor4D, 1, "same"), b1)) as tfCore.Tensor4D, w2 as tfCore.Tensor4D, 1, "same")),
+      tf.add(
+        x,
+        tf.conv2d(
+          tf.relu(tf.add(tf.conv2d(x as tfCore.Tensor4D, w1 as tfCore.Tensor4D, 1, "same"), b1)) as tfCore.Tensor4D,
+          w2 as tfCore.Tensor4D,
+          1,
+          "same",
+        ),
+      ),
     variables: [w1, w2, b1],
   };
 };
@@ -113,11 +129,18 @@ const weightingOf = (kind: TrainCase["weighting"]) => (kind === "art" ? art({ ta
  * Counts synchronous reads while `run` runs: `dataSync`/`arraySync` on any tensor, and device reads
  * through the active backend's `readSync` (data the backend does not hold on the host).
  */
-export const countingSyncReads = async <T>(tf: Tf, run: () => Promise<T>): Promise<{ result: T; syncReads: SyncReads }> => {
+export const countingSyncReads = async <T>(
+  tf: Tf,
+  run: () => Promise<T>,
+): Promise<{ result: T; syncReads: SyncReads }> => {
   const proto = tf.Tensor.prototype as unknown as Record<"dataSync" | "arraySync", (...a: unknown[]) => unknown>;
   const { dataSync, arraySync } = proto;
   type DataMap = { get(id: object): { values?: unknown } | undefined };
-  const backend = tf.backend() as unknown as { readSync: (dataId: object) => unknown; tensorMap?: DataMap; texData?: DataMap };
+  const backend = tf.backend() as unknown as {
+    readSync: (dataId: object) => unknown;
+    tensorMap?: DataMap;
+    texData?: DataMap;
+  };
   const hadOwnReadSync = Object.prototype.hasOwnProperty.call(backend, "readSync");
   const readSync = backend.readSync;
   const counts = { dataSync: 0, arraySync: 0, deviceReadSync: 0 };
@@ -151,12 +174,24 @@ const valuesOf = async (variables: ReadonlyArray<tfCore.Tensor>): Promise<number
   Promise.all(variables.map(async (v) => Array.from((await v.data()) as Float32Array)));
 
 /** Runs steps `from`..`to - 1` of the batch schedule, appending a record per step. */
-export const runSteps = async <S>(tf: Tf, trainer: Trainer<S>, from: number, to: number, records: StepRecord[]): Promise<void> => {
+export const runSteps = async <S>(
+  tf: Tf,
+  trainer: Trainer<S>,
+  from: number,
+  to: number,
+  records: StepRecord[],
+): Promise<void> => {
   for (let i = from; i < to; i++) {
     const { inputs, targets } = batchOf(tf, i);
     const r = await trainer.step(inputs, targets, taskIdsOfStep(i));
     tf.dispose([inputs, targets]);
-    records.push({ taskLosses: [...r.taskLosses], weights: [...r.weights], nextWeights: [...r.nextWeights], loss: r.loss, tensors: tf.memory().numTensors });
+    records.push({
+      taskLosses: [...r.taskLosses],
+      weights: [...r.weights],
+      nextWeights: [...r.nextWeights],
+      loss: r.loss,
+      tensors: tf.memory().numTensors,
+    });
   }
 };
 
@@ -165,7 +200,12 @@ export const runTrainCase = async (tf: Tf, c: TrainCase): Promise<TrainRecord> =
   const model = tinyModel(tf, 1);
   const weighting = weightingOf(c.weighting);
   const trainer = createTrainer<unknown>({
-    tf, model, optimizer: adam(tf), weighting: weighting as never, numTasks: 3, lagged: c.lagged,
+    tf,
+    model,
+    optimizer: adam(tf),
+    weighting: weighting as never,
+    numTasks: 3,
+    lagged: c.lagged,
     ...(c.observation === undefined ? {} : { twoPhaseObservation: c.observation }),
   });
   const steps: StepRecord[] = [];
@@ -194,7 +234,11 @@ export const CHECKPOINT_CASES: readonly TrainCase[] = [
 
 export interface CheckpointRecord {
   readonly name: string;
-  readonly straight: { readonly steps: ReadonlyArray<StepRecord>; readonly params: ReadonlyArray<ReadonlyArray<number>>; readonly state: unknown };
+  readonly straight: {
+    readonly steps: ReadonlyArray<StepRecord>;
+    readonly params: ReadonlyArray<ReadonlyArray<number>>;
+    readonly state: unknown;
+  };
   readonly resumed: ResumedRecord;
 }
 
@@ -203,7 +247,12 @@ export const makeCaseTrainer = (tf: Tf, c: TrainCase, seed: number) => {
   const model = tinyModel(tf, seed);
   const weighting = weightingOf(c.weighting);
   const trainer = createTrainer<unknown>({
-    tf, model, optimizer: adam(tf), weighting: weighting as never, numTasks: 3, lagged: c.lagged,
+    tf,
+    model,
+    optimizer: adam(tf),
+    weighting: weighting as never,
+    numTasks: 3,
+    lagged: c.lagged,
     ...(c.observation === undefined ? {} : { twoPhaseObservation: c.observation }),
   });
   return { model, trainer, weighting };
@@ -213,7 +262,10 @@ type CaseTrainer = ReturnType<typeof makeCaseTrainer>;
 /** Flushes, reads the parameters and the encoded weighting state, and disposes everything. */
 const finishCase = async (tf: Tf, made: CaseTrainer): Promise<{ params: number[][]; state: unknown }> => {
   await made.trainer.flush();
-  const out = { params: await valuesOf(made.model.variables), state: made.weighting.stateCodec.encode(made.trainer.weightingState as never) };
+  const out = {
+    params: await valuesOf(made.model.variables),
+    state: made.weighting.stateCodec.encode(made.trainer.weightingState as never),
+  };
   made.trainer.dispose();
   made.trainer.optimizer.dispose();
   tf.dispose([...made.model.variables]);
@@ -224,7 +276,12 @@ const finishCase = async (tf: Tf, made: CaseTrainer): Promise<{ params: number[]
  * Trains case `c` from seed 1 for `steps` steps and saves a checkpoint into each location (a path
  * in Node, or a store; saving the same trainer twice writes the same bytes).
  */
-export const saveCaseCheckpoint = async (tf: Tf, c: TrainCase, steps: number, ...locations: CheckpointLocation[]): Promise<StepRecord[]> => {
+export const saveCaseCheckpoint = async (
+  tf: Tf,
+  c: TrainCase,
+  steps: number,
+  ...locations: CheckpointLocation[]
+): Promise<StepRecord[]> => {
   const first = makeCaseTrainer(tf, c, 1);
   const records: StepRecord[] = [];
   await runSteps(tf, first.trainer, 0, steps, records);
@@ -245,7 +302,12 @@ export interface ResumedRecord {
  * Loads the checkpoint at `location` into fresh objects of case `c` (initialised from a different
  * seed: everything must come from the checkpoint) and trains steps `loadedStep`..`to - 1`.
  */
-export const resumeCase = async (tf: Tf, c: TrainCase, location: CheckpointLocation, to: number): Promise<ResumedRecord> => {
+export const resumeCase = async (
+  tf: Tf,
+  c: TrainCase,
+  location: CheckpointLocation,
+  to: number,
+): Promise<ResumedRecord> => {
   const resumed = makeCaseTrainer(tf, c, 99);
   const loaded = await loadCheckpoint(resumed.trainer, location);
   const steps: StepRecord[] = [];
@@ -257,7 +319,11 @@ export const resumeCase = async (tf: Tf, c: TrainCase, location: CheckpointLocat
  * Runs a checkpoint case on the active backend, saving into `location`: a directory path that
  * must not exist yet (Node), or an empty store (`memoryCheckpointStore()` in a page).
  */
-export const runCheckpointCase = async (tf: Tf, c: TrainCase, location: CheckpointLocation): Promise<CheckpointRecord> => {
+export const runCheckpointCase = async (
+  tf: Tf,
+  c: TrainCase,
+  location: CheckpointLocation,
+): Promise<CheckpointRecord> => {
   const straight = makeCaseTrainer(tf, c, 1);
   const straightSteps: StepRecord[] = [];
   await runSteps(tf, straight.trainer, 0, 4, straightSteps);
@@ -281,7 +347,13 @@ export const runModelTraining = async (tf: Tf): Promise<TrainRecord> => {
       const { inputs, targets } = batchOf(tf, 40 + i, 3, 16);
       const r = await trainer.step(inputs, targets, [0, 1, 2]);
       tf.dispose([inputs, targets]);
-      steps.push({ taskLosses: [...r.taskLosses], weights: [...r.weights], nextWeights: [...r.nextWeights], loss: r.loss, tensors: tf.memory().numTensors });
+      steps.push({
+        taskLosses: [...r.taskLosses],
+        weights: [...r.weights],
+        nextWeights: [...r.nextWeights],
+        loss: r.loss,
+        tensors: tf.memory().numTensors,
+      });
     }
   });
   const record: TrainRecord = {
@@ -305,7 +377,9 @@ export const numbersWithPaths = (value: unknown, path = "$"): Array<[string, num
   if (typeof value === "number") return [[path, value]];
   if (Array.isArray(value)) return value.flatMap((v, i) => numbersWithPaths(v, `${path}[${i}]`));
   if (typeof value === "object") {
-    return Object.keys(value as object).sort().flatMap((k) => numbersWithPaths((value as Record<string, unknown>)[k], `${path}.${k}`));
+    return Object.keys(value as object)
+      .sort()
+      .flatMap((k) => numbersWithPaths((value as Record<string, unknown>)[k], `${path}.${k}`));
   }
   return [[`${path}=${JSON.stringify(value)}`, 0]];
 };
@@ -313,7 +387,12 @@ export const numbersWithPaths = (value: unknown, path = "$"): Array<[string, num
 /** One gradient-aware run: per step, the task losses, the Gramian read back and the coefficients. */
 export interface GradientTrainingRecord {
   readonly backend: string;
-  readonly steps: ReadonlyArray<{ readonly taskLosses: ReadonlyArray<number | null>; readonly gramian: ReadonlyArray<ReadonlyArray<number>>; readonly coefficients: ReadonlyArray<number>; readonly tensors: number }>;
+  readonly steps: ReadonlyArray<{
+    readonly taskLosses: ReadonlyArray<number | null>;
+    readonly gramian: ReadonlyArray<ReadonlyArray<number>>;
+    readonly coefficients: ReadonlyArray<number>;
+    readonly tensors: number;
+  }>;
   readonly params: ReadonlyArray<ReadonlyArray<number>>;
   readonly syncReads: SyncReads;
 }
@@ -332,10 +411,20 @@ export const runGradientTraining = async (tf: Tf): Promise<GradientTrainingRecor
       const { inputs, targets } = batchOf(tf, i);
       const r = await trainer.step(inputs, targets, taskIdsOfStep(i));
       tf.dispose([inputs, targets]);
-      steps.push({ taskLosses: [...r.taskLosses], gramian: r.gramian.map((row) => [...row]), coefficients: [...r.coefficients], tensors: tf.memory().numTensors });
+      steps.push({
+        taskLosses: [...r.taskLosses],
+        gramian: r.gramian.map((row) => [...row]),
+        coefficients: [...r.coefficients],
+        tensors: tf.memory().numTensors,
+      });
     }
   });
-  const record: GradientTrainingRecord = { backend: tf.getBackend(), steps, params: await valuesOf(model.variables), syncReads };
+  const record: GradientTrainingRecord = {
+    backend: tf.getBackend(),
+    steps,
+    params: await valuesOf(model.variables),
+    syncReads,
+  };
   tf.dispose([...model.variables]);
   optimizer.dispose();
   return record;

@@ -9,26 +9,50 @@
  * It asserts nothing itself, except that each section ran: a thrown error is recorded and the
  * process exits 1.
  */
-import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
+
 import {
-  auditKernels, auditPieces, registerWebGpuTrainingKernels, restorationAuditPieces, selectBackend,
+  auditKernels,
+  auditPieces,
+  registerWebGpuTrainingKernels,
+  restorationAuditPieces,
+  selectBackend,
+  type KernelAudit,
 } from "../../../src/tfjs/index.js";
-import type { KernelAudit } from "../../../src/tfjs/index.js";
-import { auditAllPieces, auditModels, nearestAdjoint, probePads } from "./audits.js";
-import type { ModelAudit, PadProbe, PieceAudit } from "./audits.js";
 import {
-  CHECKPOINT_CASES, TRAIN_CASES, runCheckpointCase, runGradientTraining, runModelTraining, runTrainCase,
+  auditAllPieces,
+  auditModels,
+  nearestAdjoint,
+  probePads,
+  type ModelAudit,
+  type PadProbe,
+  type PieceAudit,
+} from "./audits.js";
+import {
+  CHECKPOINT_CASES,
+  runCheckpointCase,
+  runGradientTraining,
+  runModelTraining,
+  runTrainCase,
+  TRAIN_CASES,
+  type CheckpointRecord,
+  type GradientTrainingRecord,
+  type TrainRecord,
 } from "./scenarios.js";
-import type { CheckpointRecord, GradientTrainingRecord, TrainRecord } from "./scenarios.js";
 
 /** The JSON the worker writes. */
 export interface WorkerResult {
-  readonly auto?: { choice: string; skipped: ReadonlyArray<{ choice: string; reason: string }>; navigatorGpuAfter: string };
+  readonly auto?: {
+    choice: string;
+    skipped: ReadonlyArray<{ choice: string; reason: string }>;
+    navigatorGpuAfter: string;
+  };
   readonly selection?: { choice: string; backendName: string; notes: readonly string[] };
   readonly padShipped?: PadProbe[];
   readonly dilatedAuditShipped?: KernelAudit;
@@ -47,8 +71,6 @@ export interface WorkerResult {
   readonly seconds: Record<string, number>;
   readonly failure?: string;
 }
-
-
 
 const out = process.argv[2];
 if (out === undefined) throw new Error("usage: worker.ts <out.json>");
@@ -83,13 +105,16 @@ const main = async (): Promise<void> => {
   });
   result.selection = await section("select webgpu", async () => {
     const selection = await selectBackend(tf, "webgpu", { registerTrainingKernels: false });
-    device().onuncapturederror = (event) => result.uncapturedGpuErrors.push((event.error?.message ?? "unknown GPU error").split("\n")[0] ?? "");
+    device().onuncapturederror = (event) =>
+      result.uncapturedGpuErrors.push((event.error?.message ?? "unknown GPU error").split("\n")[0] ?? "");
     return { choice: selection.choice, backendName: selection.backendName, notes: selection.notes };
   });
   result.padShipped = await section("pad, shipped kernel", () => probePads(tf, device()));
   result.dilatedAuditShipped = await section("audit dilated conv, shipped pad", async () => {
     await tf.setBackend("cpu");
-    const piece = restorationAuditPieces(tf).find((p) => p.name.startsWith("conv2d dilation 2 (trainableDilatedConv2d)"));
+    const piece = restorationAuditPieces(tf).find((p) =>
+      p.name.startsWith("conv2d dilation 2 (trainableDilatedConv2d)"),
+    );
     if (piece === undefined) throw new Error("no trainableDilatedConv2d piece");
     const [row] = await auditPieces([piece], async (loss) => {
       await tf.setBackend("webgpu");
@@ -114,7 +139,8 @@ const main = async (): Promise<void> => {
     const root = mkdtempSync(join(tmpdir(), "art-mtl-webgpu-ckpt-"));
     try {
       const records: CheckpointRecord[] = [];
-      for (const [i, c] of CHECKPOINT_CASES.entries()) records.push(await runCheckpointCase(tf, c, join(root, `case-${i}`)));
+      for (const [i, c] of CHECKPOINT_CASES.entries())
+        records.push(await runCheckpointCase(tf, c, join(root, `case-${i}`)));
       return records;
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -11,20 +11,40 @@
  * today's format) and evaluation work as with one worker, and `--resume` works with any number.
  */
 import * as E from "fp-ts/Either";
+
+import { isGradientWeighting, type GradientWeighting } from "../../../core/gradient-weighting.js";
 import { reduceTaskLosses } from "../../../core/reduce.js";
 import type { Diagnostics, TaskLosses, Weighting } from "../../../core/weighting.js";
 import { nodeOnly, type Worker } from "../../../platform/node.js";
-import type { GradientWeightingDriver, Tensor, TrainerHostState, Variable, WeightingDriver } from "../../../tfjs/index.js";
-import { AdapterError, createGradientWeightingDriver, createWeightingDriver, restoreAdamAccumulators } from "../../../tfjs/index.js";
-import type { GradientWeighting } from "../../../core/gradient-weighting.js";
-import { isGradientWeighting } from "../../../core/gradient-weighting.js";
+import {
+  AdapterError,
+  createGradientWeightingDriver,
+  createWeightingDriver,
+  restoreAdamAccumulators,
+  type GradientWeightingDriver,
+  type Tensor,
+  type TrainerHostState,
+  type Variable,
+  type WeightingDriver,
+} from "../../../tfjs/index.js";
 import type { Batch } from "../../data/batches.js";
+import { findModuleNextTo, startModuleWorker } from "../../data/module-worker.js";
 import { KitError } from "../../errors.js";
 import type { TrainingSession } from "../session.js";
-import type { CoordinatorMessage, ReplicaFault, ReplicaInit, ReplicaMessage, ReplicaMode, ReplicaSnapshot, SharedBuffers, TensorValues } from "./protocol.js";
-import { abortAll, allocateShared, CTRL } from "./protocol.js";
+import {
+  abortAll,
+  allocateShared,
+  CTRL,
+  type CoordinatorMessage,
+  type ReplicaFault,
+  type ReplicaInit,
+  type ReplicaMessage,
+  type ReplicaMode,
+  type ReplicaSnapshot,
+  type SharedBuffers,
+  type TensorValues,
+} from "./protocol.js";
 import { splitBatch } from "./shards.js";
-import { findModuleNextTo, startModuleWorker } from "../../data/module-worker.js";
 
 /** A replica failed (crashed, threw, or stopped answering); the message says which, where, and what was saved. */
 export class ParallelTrainingError extends KitError {
@@ -82,7 +102,8 @@ const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
 /** The replica worker module next to this one (.ts under tsx, .js in the build). */
-export const findReplicaWorker = (): URL | undefined => findModuleNextTo(import.meta.url, ["./replica-worker.ts", "./replica-worker.js"]);
+export const findReplicaWorker = (): URL | undefined =>
+  findModuleNextTo(import.meta.url, ["./replica-worker.ts", "./replica-worker.js"]);
 
 const tensorValues = (name: string, tensor: Tensor): TensorValues => ({
   name,
@@ -132,9 +153,11 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   const { session, replicas } = options;
   const { tf, config, trainer } = session;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!(Number.isInteger(replicas) && replicas >= 2)) throw new RangeError(`replicas: expected an integer >= 2 (got ${replicas})`);
+  if (!(Number.isInteger(replicas) && replicas >= 2))
+    throw new RangeError(`replicas: expected an integer >= 2 (got ${replicas})`);
   const url = findReplicaWorker();
-  if (url === undefined) throw new Error("the replica worker module was not found next to coordinator; train with workers: 1");
+  if (url === undefined)
+    throw new Error("the replica worker module was not found next to coordinator; train with workers: 1");
   const numTasks = config.tasks.length;
   const trainable = trainer.trainableVariables as Variable[];
   const parameters = trainable.reduce((n, v) => n + v.size, 0);
@@ -142,11 +165,19 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   // The weighting side of the trainer, here: the same driver createTrainer (or createGradientTrainer) uses, from the session's host state.
   await trainer.flush();
   const host0 = trainer.hostState();
-  if (host0.lagged) throw new Error("data-parallel training computes exact weights; the session's trainer is in lagged mode");
+  if (host0.lagged)
+    throw new Error("data-parallel training computes exact weights; the session's trainer is in lagged mode");
   const mode: ReplicaMode = isGradientWeighting(trainer.weighting) ? "gradient" : "loss";
-  const lossDriver = mode === "loss" ? createWeightingDriver(trainer.weighting as Weighting<unknown>, numTasks, false) : undefined;
-  const gradientDriver = mode === "gradient" ? createGradientWeightingDriver(trainer.weighting as unknown as GradientWeighting<unknown>, numTasks) : undefined;
-  const driver = (lossDriver ?? gradientDriver) as Pick<GradientWeightingDriver<unknown>, "stepCount" | "completeStep" | "hostState" | "restore">;
+  const lossDriver =
+    mode === "loss" ? createWeightingDriver(trainer.weighting as Weighting<unknown>, numTasks, false) : undefined;
+  const gradientDriver =
+    mode === "gradient"
+      ? createGradientWeightingDriver(trainer.weighting as unknown as GradientWeighting<unknown>, numTasks)
+      : undefined;
+  const driver = (lossDriver ?? gradientDriver) as Pick<
+    GradientWeightingDriver<unknown>,
+    "stepCount" | "completeStep" | "hostState" | "restore"
+  >;
   const twoPhase = lossDriver?.twoPhase ?? false;
   driver.restore(host0);
   const hostState = (): TrainerHostState => driver.hostState();
@@ -201,8 +232,14 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   const finishStep = (inFlight: StepInFlight): void => {
     const result = inFlight.result as NonNullable<StepInFlight["result"]>;
     if (twoPhase) {
-      const observed = reduceTaskLosses(inFlight.done.map((sums, r) => ({ sums: sums as readonly number[], counts: inFlight.counts[r] as readonly number[] })));
-      if (E.isLeft(observed)) return fail(`step ${inFlight.step}: the post-update losses do not reduce: ${observed.left.message}`);
+      const observed = reduceTaskLosses(
+        inFlight.done.map((sums, r) => ({
+          sums: sums as readonly number[],
+          counts: inFlight.counts[r] as readonly number[],
+        })),
+      );
+      if (E.isLeft(observed))
+        return fail(`step ${inFlight.step}: the post-update losses do not reduce: ${observed.left.message}`);
       const next = (lossDriver as WeightingDriver<unknown>).tryObserve(observed.right);
       if (E.isLeft(next)) {
         failWeighting(inFlight, `step ${inFlight.step}: ${next.left.message}`, next.left.cause);
@@ -215,8 +252,17 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
     finalStates.delete(stepCount - 2);
     clearTimeout(inFlight.timer);
     current = undefined;
-    const loss = result.taskLosses.reduce<number>((sum, l, k) => sum + (l === null ? 0 : (result.weights[k] as number) * l), 0);
-    inFlight.pending.resolve({ loss, taskLosses: result.taskLosses, weights: result.weights, diagnostics: result.diagnostics, step: stepCount });
+    const loss = result.taskLosses.reduce<number>(
+      (sum, l, k) => sum + (l === null ? 0 : (result.weights[k] as number) * l),
+      0,
+    );
+    inFlight.pending.resolve({
+      loss,
+      taskLosses: result.taskLosses,
+      weights: result.weights,
+      diagnostics: result.diagnostics,
+      step: stepCount,
+    });
   };
 
   /** The weighting rejected the losses (a diverged model): abort without recovery, as one worker does (the last checkpoint is kept). */
@@ -229,11 +275,18 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   };
 
   const onLosses = (inFlight: StepInFlight): void => {
-    const shards = inFlight.losses.map((sums, r) => ({ sums: sums as readonly number[], counts: inFlight.counts[r] as readonly number[] }));
+    const shards = inFlight.losses.map((sums, r) => ({
+      sums: sums as readonly number[],
+      counts: inFlight.counts[r] as readonly number[],
+    }));
     const reduced = reduceTaskLosses(shards);
     if (E.isLeft(reduced)) {
       // A non-finite sum is a diverged model, as the weighting would say with one worker.
-      failWeighting(inFlight, `step ${inFlight.step}: the shards' losses do not reduce: ${reduced.left.message}`, reduced.left);
+      failWeighting(
+        inFlight,
+        `step ${inFlight.step}: the shards' losses do not reduce: ${reduced.left.message}`,
+        reduced.left,
+      );
       return;
     }
     const taskLosses = reduced.right;
@@ -254,16 +307,28 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   };
 
   /** Gradient mode: the Gramian of the global batch's task gradients (the replicas' parts summed in order), the weighting, the coefficients. */
-  const onGradientLosses = (inFlight: StepInFlight, taskLosses: TaskLosses, gradients: GradientWeightingDriver<unknown>): void => {
+  const onGradientLosses = (
+    inFlight: StepInFlight,
+    taskLosses: TaskLosses,
+    gradients: GradientWeightingDriver<unknown>,
+  ): void => {
     const gramian = Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0));
     for (let r = 0; r < replicas; r++) {
       for (let a = 0; a < numTasks; a++) {
-        for (let b = 0; b < numTasks; b++) (gramian[a] as number[])[b] = ((gramian[a] as number[])[b] as number) + (gramParts[(r * numTasks + a) * numTasks + b] as number);
+        for (let b = 0; b < numTasks; b++)
+          (gramian[a] as number[])[b] =
+            ((gramian[a] as number[])[b] as number) + (gramParts[(r * numTasks + a) * numTasks + b] as number);
       }
     }
     const needsGradients = gradients.weighting.needs === "gradients";
-    const taskGradients = needsGradients ? taskLosses.map((l, k) => (l === null ? null : taskMeans.slice(k * parameters, (k + 1) * parameters))) : undefined;
-    const stepped = gradients.tryStep({ losses: taskLosses, gramian, ...(taskGradients === undefined ? {} : { gradients: taskGradients }) });
+    const taskGradients = needsGradients
+      ? taskLosses.map((l, k) => (l === null ? null : taskMeans.slice(k * parameters, (k + 1) * parameters)))
+      : undefined;
+    const stepped = gradients.tryStep({
+      losses: taskLosses,
+      gramian,
+      ...(taskGradients === undefined ? {} : { gradients: taskGradients }),
+    });
     if (E.isLeft(stepped)) {
       failWeighting(inFlight, stepped.left.message, stepped.left.cause);
       return;
@@ -329,10 +394,12 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         hung.add(replica);
         reject(new Error(`worker ${replica} did not send its state within ${seconds(ms)}`));
       }, ms);
-      const settle = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
-        clearTimeout(timer);
-        f(...args);
-      };
+      const settle =
+        <A extends unknown[]>(f: (...args: A) => void) =>
+        (...args: A) => {
+          clearTimeout(timer);
+          f(...args);
+        };
       snapshotRequests.set(id, { replica, pending: { resolve: settle(resolve), reject: settle(reject) } });
       request(replica, { kind: "snapshot", id });
     });
@@ -343,14 +410,23 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
     const weights = await session.optimizer.getWeights();
     const optimizer = weights.map((w) => tensorValues(w.name, w.tensor));
     for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
-    return { variables: trainer.checkpointVariables.map((v) => tensorValues(v.name, v)), optimizer, appliedStep: driver.stepCount };
+    return {
+      variables: trainer.checkpointVariables.map((v) => tensorValues(v.name, v)),
+      optimizer,
+      appliedStep: driver.stepCount,
+    };
   };
 
   /** Puts a replica's snapshot and the host state of its step into the session. */
   const loadIntoSession = async (snapshot: ReplicaSnapshot, host: TrainerHostState): Promise<void> => {
     const variables = trainer.checkpointVariables;
-    snapshot.variables.forEach((entry, i) => tf.tidy(() => (variables[i] as Variable).assign(tf.tensor(entry.values, [...entry.shape], entry.dtype))));
-    const named = snapshot.optimizer.map((entry) => ({ name: entry.name, tensor: tf.tensor(entry.values, [...entry.shape], entry.dtype) }));
+    snapshot.variables.forEach((entry, i) =>
+      tf.tidy(() => (variables[i] as Variable).assign(tf.tensor(entry.values, [...entry.shape], entry.dtype))),
+    );
+    const named = snapshot.optimizer.map((entry) => ({
+      name: entry.name,
+      tensor: tf.tensor(entry.values, [...entry.shape], entry.dtype),
+    }));
     // setWeights replaces the optimizer's slot variables without freeing the old ones.
     const previous = await session.optimizer.getWeights();
     try {
@@ -410,8 +486,14 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         new Promise<string>((resolve, reject) => {
           // Starting takes a tfjs and WASM start-up, whatever a step takes: at least 2 minutes.
           const startMs = Math.max(timeoutMs, 120_000);
-          const timer = setTimeout(() => reject(new Error(`worker ${r} did not start within ${seconds(startMs)}`)), startMs);
-          ready[r] = { resolve: (backend) => (clearTimeout(timer), resolve(backend)), reject: (error) => (clearTimeout(timer), reject(error)) };
+          const timer = setTimeout(
+            () => reject(new Error(`worker ${r} did not start within ${seconds(startMs)}`)),
+            startMs,
+          );
+          ready[r] = {
+            resolve: (backend) => (clearTimeout(timer), resolve(backend)),
+            reject: (error) => (clearTimeout(timer), reject(error)),
+          };
         }),
       );
       const worker = startModuleWorker(url, init);
@@ -428,24 +510,35 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         const e = new Error(`worker ${r} exited (code ${code})`);
         ready[r]?.reject(e);
         failRequestsOf(r, e);
-        if (!closing) fail(current === undefined ? `${e.message} unexpectedly` : `worker ${r} exited unexpectedly (code ${code}) at step ${current.step}`);
+        if (!closing)
+          fail(
+            current === undefined
+              ? `${e.message} unexpectedly`
+              : `worker ${r} exited unexpectedly (code ${code}) at step ${current.step}`,
+          );
       });
     }
     const backends = await Promise.all(started);
     // Every replica starts from the session's variables (and optimizer state, when resumed).
     const start = await sessionSnapshot();
     const withOptimizer = start.optimizer.length > 1;
-    await Promise.all(workers.map((_, r) => new Promise<void>((resolve, reject) => {
-      loaded[r] = { resolve, reject };
-      request(r, { kind: "load", snapshot: start, withOptimizer });
-    })));
+    await Promise.all(
+      workers.map(
+        (_, r) =>
+          new Promise<void>((resolve, reject) => {
+            loaded[r] = { resolve, reject };
+            request(r, { kind: "load", snapshot: start, withOptimizer });
+          }),
+      ),
+    );
     return {
       replicas,
       backend: backends[0] as string,
       step: (batch, lr, modelTaskIds) => {
         // A replica failed between steps: save what the survivors hold (once), then report it.
         if (failure !== undefined) return recover(failure).then((reported) => Promise.reject(reported));
-        if (current !== undefined) return Promise.reject(new Error("parallel step called before the previous one finished"));
+        if (current !== undefined)
+          return Promise.reject(new Error("parallel step called before the previous one finished"));
         const shards = splitBatch(batch, replicas, numTasks, modelTaskIds);
         const globalCounts = new Array<number>(numTasks).fill(0);
         for (const shard of shards) shard.counts.forEach((n, k) => (globalCounts[k] = (globalCounts[k] as number) + n));
@@ -459,19 +552,35 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
             done: new Array(replicas).fill(undefined),
             pending: { resolve, reject },
             timer: setTimeout(() => {
-              const slow = (inFlight.result === undefined ? inFlight.losses : inFlight.done).flatMap((answer, r) => (answer === undefined ? [r] : []));
+              const slow = (inFlight.result === undefined ? inFlight.losses : inFlight.done).flatMap((answer, r) =>
+                answer === undefined ? [r] : [],
+              );
               for (const r of slow) hung.add(r);
               fail(`worker ${slow.join(", ")} did not finish step ${step} within ${seconds(timeoutMs)} (hung?)`);
             }, timeoutMs),
           };
           current = inFlight;
           shards.forEach((shard, r) =>
-            request(r, { kind: "step", step, lr, shape: shard.shape, inputs: shard.inputs, targets: shard.targets, taskIds: shard.taskIds, modelTaskIds: shard.modelTaskIds, globalCounts }, [
-              shard.inputs.buffer as ArrayBuffer,
-              shard.targets.buffer as ArrayBuffer,
-              shard.taskIds.buffer as ArrayBuffer,
-              shard.modelTaskIds.buffer as ArrayBuffer,
-            ]),
+            request(
+              r,
+              {
+                kind: "step",
+                step,
+                lr,
+                shape: shard.shape,
+                inputs: shard.inputs,
+                targets: shard.targets,
+                taskIds: shard.taskIds,
+                modelTaskIds: shard.modelTaskIds,
+                globalCounts,
+              },
+              [
+                shard.inputs.buffer as ArrayBuffer,
+                shard.targets.buffer as ArrayBuffer,
+                shard.taskIds.buffer as ArrayBuffer,
+                shard.modelTaskIds.buffer as ArrayBuffer,
+              ],
+            ),
           );
         });
       },
@@ -492,7 +601,10 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
         }
         const first = all[0] as ReplicaSnapshot;
         const odd = all.findIndex((s) => !sameReplicaState(s, first));
-        if (odd >= 0) throw new ParallelTrainingError(`replica ${odd} differs from replica 0 at step ${driver.stepCount} (the replicas must stay identical)`);
+        if (odd >= 0)
+          throw new ParallelTrainingError(
+            `replica ${odd} differs from replica 0 at step ${driver.stepCount} (the replicas must stay identical)`,
+          );
         await loadIntoSession(first, hostState());
       },
       close: async () => {

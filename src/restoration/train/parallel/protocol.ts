@@ -79,7 +79,13 @@ export type ReplicaMode = "loss" | "gradient";
  * Allocates the buffers for `replicas` replicas, K tasks, P parameters in V variables. Gradient
  * mode holds K gradient copies per replica (N·K·P + K·P + P floats) instead of one (N·P + P).
  */
-export const allocateShared = (replicas: number, numTasks: number, parameters: number, variables: number, mode: ReplicaMode = "loss"): SharedBuffers => {
+export const allocateShared = (
+  replicas: number,
+  numTasks: number,
+  parameters: number,
+  variables: number,
+  mode: ReplicaMode = "loss",
+): SharedBuffers => {
   const gradient = mode === "gradient";
   return {
     ctrl: new SharedArrayBuffer(CTRL.LENGTH * 4),
@@ -178,7 +184,13 @@ export class ReplicaAborted extends Error {
  * Blocks until `ctrl[index]` satisfies `done`, the run is aborted (throws `ReplicaAborted`), or
  * `timeoutMs` passes (throws, naming `what`). Only worker threads may block like this.
  */
-export const waitFor = (ctrl: Int32Array, index: number, done: (value: number) => boolean, what: string, timeoutMs: number): number => {
+export const waitFor = (
+  ctrl: Int32Array,
+  index: number,
+  done: (value: number) => boolean,
+  what: string,
+  timeoutMs: number,
+): number => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (Atomics.load(ctrl, CTRL.ABORT) !== 0) throw new ReplicaAborted(`aborted while waiting for ${what}`);
@@ -212,4 +224,7 @@ export const abortAll = (ctrl: Int32Array): void => {
 };
 
 /** The [start, end) range of the P parameters replica `r` of `n` sums. */
-export const reduceRange = (r: number, n: number, parameters: number): readonly [number, number] => [Math.floor((r * parameters) / n), Math.floor(((r + 1) * parameters) / n)];
+export const reduceRange = (r: number, n: number, parameters: number): readonly [number, number] => [
+  Math.floor((r * parameters) / n),
+  Math.floor(((r + 1) * parameters) / n),
+];

@@ -5,19 +5,31 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type * as tfCore from "@tensorflow/tfjs-core";
-import type { Tensor, Variable } from "../../../tfjs/index.js";
-import { l1PerSample, resolveModel, restoreAdamAccumulators } from "../../../tfjs/index.js";
+
+import { l1PerSample, resolveModel, restoreAdamAccumulators, type Tensor, type Variable } from "../../../tfjs/index.js";
 import { subBatchLoss, taskGradients, weightedLossGradients } from "../../../tfjs/internal.js";
 import { createModel } from "../../models/index.js";
 import { loadTf } from "../backend.js";
 import { optimizerFor, setLearningRate } from "../optimizer.js";
-import type { CoordinatorMessage, ReplicaInit, ReplicaMessage, ReplicaSnapshot, TensorValues } from "./protocol.js";
-import { abortAll, barrier, CTRL, reduceRange, ReplicaAborted, waitFor } from "./protocol.js";
+import {
+  abortAll,
+  barrier,
+  CTRL,
+  reduceRange,
+  ReplicaAborted,
+  waitFor,
+  type CoordinatorMessage,
+  type ReplicaInit,
+  type ReplicaMessage,
+  type ReplicaSnapshot,
+  type TensorValues,
+} from "./protocol.js";
 
 /** Backends whose `dataSync()` works: the replica reads its loss sums inside the taped pass. */
 const SYNC_READ_BACKENDS: ReadonlySet<string> = new Set(["cpu", "wasm", "tensorflow", "webgl"]);
 
-const copyValues = (values: ArrayLike<number>, dtype: string): Float32Array | Int32Array => (dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values));
+const copyValues = (values: ArrayLike<number>, dtype: string): Float32Array | Int32Array =>
+  dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values);
 
 async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaInit): Promise<void> {
   const post = (message: ReplicaMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
@@ -25,7 +37,9 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
   const numTasks = config.tasks.length;
   const { tf } = await loadTf(config.backend);
   if (!SYNC_READ_BACKENDS.has(tf.getBackend())) {
-    throw new Error(`replicas read their losses synchronously, which backend "${tf.getBackend()}" cannot do; train with one worker or on wasm, cpu or tfjs-node`);
+    throw new Error(
+      `replicas read their losses synchronously, which backend "${tf.getBackend()}" cannot do; train with one worker or on wasm, cpu or tfjs-node`,
+    );
   }
   const model = resolveModel(createModel(tf, config.model, { seed: config.seed, numTasks }));
   const trainable = model.trainable as Variable[];
@@ -38,7 +52,9 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     parameters += variable.size;
   }
   if (parameters !== init.parameters || trainable.length !== init.variables) {
-    throw new Error(`replica ${replica}: the model has ${parameters} parameters in ${trainable.length} variables, the coordinator's ${init.parameters} in ${init.variables}`);
+    throw new Error(
+      `replica ${replica}: the model has ${parameters} parameters in ${trainable.length} variables, the coordinator's ${init.parameters} in ${init.variables}`,
+    );
   }
   const ctrl = new Int32Array(init.shared.ctrl);
   const coefficients = new Float64Array(init.shared.coefficients);
@@ -53,7 +69,12 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
   let appliedStep = 0;
 
   const snapshot = async (): Promise<ReplicaSnapshot> => {
-    const values = (name: string, tensor: Tensor): TensorValues => ({ name, shape: [...tensor.shape], dtype: tensor.dtype === "int32" ? "int32" : "float32", values: copyValues(tensor.dataSync(), tensor.dtype) });
+    const values = (name: string, tensor: Tensor): TensorValues => ({
+      name,
+      shape: [...tensor.shape],
+      dtype: tensor.dtype === "int32" ? "int32" : "float32",
+      values: copyValues(tensor.dataSync(), tensor.dtype),
+    });
     const variables = checkpointed.map((v) => values(v.name, v));
     const weights = await optimizer.getWeights();
     const optimizerValues = weights.map((w) => values(w.name, w.tensor));
@@ -62,13 +83,19 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
   };
 
   const load = async (saved: ReplicaSnapshot, withOptimizer: boolean): Promise<void> => {
-    if (saved.variables.length !== checkpointed.length) throw new Error(`replica ${replica}: got ${saved.variables.length} variables, the model has ${checkpointed.length}`);
+    if (saved.variables.length !== checkpointed.length)
+      throw new Error(
+        `replica ${replica}: got ${saved.variables.length} variables, the model has ${checkpointed.length}`,
+      );
     saved.variables.forEach((entry, i) => {
       const variable = checkpointed[i] as Variable;
       tf.tidy(() => variable.assign(tf.tensor(entry.values, [...entry.shape], entry.dtype)));
     });
     if (withOptimizer) {
-      const named = saved.optimizer.map((entry) => ({ name: entry.name, tensor: tf.tensor(entry.values, [...entry.shape], entry.dtype) }));
+      const named = saved.optimizer.map((entry) => ({
+        name: entry.name,
+        tensor: tf.tensor(entry.values, [...entry.shape], entry.dtype),
+      }));
       try {
         await optimizer.setWeights(named);
         restoreAdamAccumulators(tf, optimizer);
@@ -101,9 +128,9 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
       // One forward and backward pass per task present in the shard, over its own samples: the
       // passes of createGradientTrainer, with the shard's SUMS (the global mean divides later).
       const batch = { inputs: x, targets: y, taskIds: message.taskIds, told: message.modelTaskIds };
-      const perTask = taskGradients(tf, trainable, present, (k) => subBatchLoss(tf, model.forward, l1PerSample, batch, k, "sum")).map((t) =>
-        tf.concat([tf.reshape(t.loss, [1]), ...t.grads.map((g) => tf.reshape(g, [-1]))]),
-      );
+      const perTask = taskGradients(tf, trainable, present, (k) =>
+        subBatchLoss(tf, model.forward, l1PerSample, batch, k, "sum"),
+      ).map((t) => tf.concat([tf.reshape(t.loss, [1]), ...t.grads.map((g) => tf.reshape(g, [-1]))]));
       // The one read-back of this step: each present task's loss sum and gradient sum.
       const values = perTask.length === 0 ? new Float32Array(0) : (tf.concat(perTask).dataSync() as Float32Array);
       for (let k = 0; k < numTasks; k++) {
@@ -138,7 +165,8 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     for (let a = 0; a < numTasks; a++) {
       for (let b = a; b < numTasks; b++) {
         let dot = 0;
-        for (let j = start; j < end; j++) dot += (taskMeans[a * parameters + j] as number) * (taskMeans[b * parameters + j] as number);
+        for (let j = start; j < end; j++)
+          dot += (taskMeans[a * parameters + j] as number) * (taskMeans[b * parameters + j] as number);
         gramParts[part + a * numTasks + b] = dot;
         gramParts[part + b * numTasks + a] = dot;
       }
@@ -151,13 +179,21 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     else {
       for (let j = 0; j < parameters; j++) {
         let total = 0;
-        for (let k = 0; k < numTasks; k++) total += (coefficients[k] as number) * (taskMeans[k * parameters + j] as number);
+        for (let k = 0; k < numTasks; k++)
+          total += (coefficients[k] as number) * (taskMeans[k * parameters + j] as number);
         update[j] = total;
       }
     }
     tf.tidy(() => {
       // Every variable is updated (a zero gradient where no task reached it), as the one-worker gradient trainer does.
-      optimizer.applyGradients(trainable.map((variable, i) => ({ name: variable.name, tensor: tf.tensor(update.subarray(offsets[i] as number, (offsets[i] as number) + variable.size), [...variable.shape]) })));
+      optimizer.applyGradients(
+        trainable.map((variable, i) => ({
+          name: variable.name,
+          tensor: tf.tensor(update.subarray(offsets[i] as number, (offsets[i] as number) + variable.size), [
+            ...variable.shape,
+          ]),
+        })),
+      );
     });
     appliedStep = step;
     post({ kind: "done", step });
@@ -173,22 +209,34 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     const selector = new Float32Array(numTasks * size);
     message.taskIds.forEach((k, i) => (selector[k * size + i] = 1));
     const shardSums = (x: Tensor, y: Tensor) =>
-      tf.reshape(tf.matMul(tf.tensor2d(selector, [numTasks, size]), tf.reshape(l1PerSample(tf, model.forward(x, { taskIds: message.modelTaskIds }), y), [size, 1])), [numTasks]) as tfCore.Tensor1D;
+      tf.reshape(
+        tf.matMul(
+          tf.tensor2d(selector, [numTasks, size]),
+          tf.reshape(l1PerSample(tf, model.forward(x, { taskIds: message.modelTaskIds }), y), [size, 1]),
+        ),
+        [numTasks],
+      ) as tfCore.Tensor1D;
     tf.tidy(() => {
       const x = tf.tensor4d(message.inputs, [...message.shape]);
       const y = tf.tensor4d(message.targets, [...message.shape]);
       // createTrainer's taped pass; the weights come from the coordinator: c_k = alpha_k / n_k (global
       // count), a constant, so the gradient is this shard's share of grad sum_k alpha_k mean_k.
-      const grads = weightedLossGradients(tf, trainable, () => shardSums(x, y), (sums) => {
-        post({ kind: "losses", step, sums: Array.from(sums.dataSync()) });
-        waitFor(ctrl, CTRL.ALPHA, (s) => s === step, `the weights of step ${step}`, timeoutMs);
-        return coefficients;
-      });
+      const grads = weightedLossGradients(
+        tf,
+        trainable,
+        () => shardSums(x, y),
+        (sums) => {
+          post({ kind: "losses", step, sums: Array.from(sums.dataSync()) });
+          waitFor(ctrl, CTRL.ALPHA, (s) => s === step, `the weights of step ${step}`, timeoutMs);
+          return coefficients;
+        },
+      );
       const base = replica * parameters;
       trainable.forEach((variable, i) => {
         const grad = grads[variable.name];
         reached[replica * variableCount + i] = grad === undefined ? 0 : 1;
-        if (grad === undefined) gradients.fill(0, base + (offsets[i] as number), base + (offsets[i] as number) + variable.size);
+        if (grad === undefined)
+          gradients.fill(0, base + (offsets[i] as number), base + (offsets[i] as number) + variable.size);
         else gradients.set(grad.dataSync(), base + (offsets[i] as number));
       });
     });
@@ -207,7 +255,13 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
         let anyReached = false;
         for (let r = 0; r < replicas; r++) anyReached ||= reached[r * variableCount + i] === 1;
         // A variable no shard's loss reached gets no update (as one worker would skip it).
-        if (anyReached) update.push({ name: variable.name, tensor: tf.tensor(summed.slice(offsets[i] as number, (offsets[i] as number) + variable.size), [...variable.shape]) });
+        if (anyReached)
+          update.push({
+            name: variable.name,
+            tensor: tf.tensor(summed.slice(offsets[i] as number, (offsets[i] as number) + variable.size), [
+              ...variable.shape,
+            ]),
+          });
       });
       optimizer.applyGradients(update);
     });
@@ -215,7 +269,14 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
     let observed: number[] | undefined;
     if (init.observe) {
       // A two-phase weighting observes the post-update losses of the same batch (its shard's sums).
-      observed = tf.tidy(() => Array.from(shardSums(tf.tensor4d(message.inputs, [...message.shape]), tf.tensor4d(message.targets, [...message.shape])).dataSync()));
+      observed = tf.tidy(() =>
+        Array.from(
+          shardSums(
+            tf.tensor4d(message.inputs, [...message.shape]),
+            tf.tensor4d(message.targets, [...message.shape]),
+          ).dataSync(),
+        ),
+      );
     }
     post({ kind: "done", step, ...(observed === undefined ? {} : { observed }) });
   };
@@ -234,7 +295,12 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
               // Release the others at once; the coordinator reports this replica's error.
               abortAll(ctrl);
               const e = error as Error;
-              post({ kind: "failed", step: message.step, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) });
+              post({
+                kind: "failed",
+                step: message.step,
+                message: e.message,
+                ...(e.stack === undefined ? {} : { stack: e.stack }),
+              });
             }
           }
           return;
@@ -244,7 +310,10 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
           return;
         case "snapshot": {
           const taken = await snapshot();
-          post({ kind: "snapshot", id: message.id, snapshot: taken }, [...taken.variables, ...taken.optimizer].map((t) => t.values.buffer as ArrayBuffer));
+          post(
+            { kind: "snapshot", id: message.id, snapshot: taken },
+            [...taken.variables, ...taken.optimizer].map((t) => t.values.buffer as ArrayBuffer),
+          );
           return;
         }
       }

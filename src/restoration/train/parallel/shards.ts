@@ -31,8 +31,12 @@ export interface Shard {
  * shardIndices(7, 2) // [[0, 2, 4, 6], [1, 3, 5]]
  */
 export function shardIndices(batchSize: number, replicas: number): number[][] {
-  if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas: expected an integer >= 1 (got ${replicas})`);
-  if (!(Number.isInteger(batchSize) && batchSize >= replicas)) throw new RangeError(`batch ${batchSize} cannot be split over ${replicas} replicas (each needs at least one sample)`);
+  if (!(Number.isInteger(replicas) && replicas >= 1))
+    throw new RangeError(`replicas: expected an integer >= 1 (got ${replicas})`);
+  if (!(Number.isInteger(batchSize) && batchSize >= replicas))
+    throw new RangeError(
+      `batch ${batchSize} cannot be split over ${replicas} replicas (each needs at least one sample)`,
+    );
   const shards = Array.from({ length: replicas }, () => [] as number[]);
   for (let b = 0; b < batchSize; b++) (shards[b % replicas] as number[]).push(b);
   return shards;
@@ -42,7 +46,12 @@ export function shardIndices(batchSize: number, replicas: number): number[][] {
  * Splits a batch into `replicas` shards (see `shardIndices`). `modelTaskIds` are the ids the
  * model is shown (default: the task ids). The arrays are fresh copies (they can be transferred).
  */
-export function splitBatch(batch: Pick<Batch, "shape" | "inputs" | "targets" | "taskIds">, replicas: number, numTasks: number, modelTaskIds?: ArrayLike<number>): Shard[] {
+export function splitBatch(
+  batch: Pick<Batch, "shape" | "inputs" | "targets" | "taskIds">,
+  replicas: number,
+  numTasks: number,
+  modelTaskIds?: ArrayLike<number>,
+): Shard[] {
   const [batchSize, height, width, channels] = batch.shape;
   const sampleSize = height * width * channels;
   return shardIndices(batchSize, replicas).map((indices) => {
@@ -56,7 +65,8 @@ export function splitBatch(batch: Pick<Batch, "shape" | "inputs" | "targets" | "
       inputs.set(batch.inputs.subarray(b * sampleSize, (b + 1) * sampleSize), i * sampleSize);
       targets.set(batch.targets.subarray(b * sampleSize, (b + 1) * sampleSize), i * sampleSize);
       const task = batch.taskIds[b] as number;
-      if (!(Number.isInteger(task) && task >= 0 && task < numTasks)) throw new RangeError(`task id of sample ${b} must be an integer in [0, ${numTasks}) (got ${task})`);
+      if (!(Number.isInteger(task) && task >= 0 && task < numTasks))
+        throw new RangeError(`task id of sample ${b} must be an integer in [0, ${numTasks}) (got ${task})`);
       taskIds[i] = task;
       shown[i] = modelTaskIds === undefined ? task : (modelTaskIds[b] as number);
       counts[task] = (counts[task] as number) + 1;
@@ -70,10 +80,18 @@ export function splitBatch(batch: Pick<Batch, "shape" | "inputs" | "targets" | "
  * (`os.availableParallelism()`), at most one per sample of the batch; a number is taken as is
  * but must not exceed the batch (every replica needs a sample).
  */
-export function resolveWorkerCount(workers: number | "auto" | undefined, batchSize: number, cores: number = availableParallelism()): number {
+export function resolveWorkerCount(
+  workers: number | "auto" | undefined,
+  batchSize: number,
+  cores: number = availableParallelism(),
+): number {
   if (workers === undefined) return 1;
   if (workers === "auto") return Math.max(1, Math.min(cores, batchSize));
-  if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`workers: expected "auto" or an integer >= 1 (got ${workers})`);
-  if (workers > batchSize) throw new RangeError(`workers: ${workers} workers need a batch of at least ${workers} samples (batch is ${batchSize})`);
+  if (!(Number.isInteger(workers) && workers >= 1))
+    throw new RangeError(`workers: expected "auto" or an integer >= 1 (got ${workers})`);
+  if (workers > batchSize)
+    throw new RangeError(
+      `workers: ${workers} workers need a batch of at least ${workers} samples (batch is ${batchSize})`,
+    );
   return workers;
 }

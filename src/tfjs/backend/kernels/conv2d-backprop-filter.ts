@@ -7,6 +7,7 @@
  * the filter, and the forward stride becomes the dilation of that filter.
  */
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap } from "@tensorflow/tfjs-core";
+
 import type { Tensor4D, Tf } from "../types.js";
 import { padOf, padOrCropSpatial, pairOf, roundingOf, shape4Of, wrapKernelInput } from "./kernel-utils.js";
 
@@ -28,7 +29,14 @@ export function conv2dFilterGradNhwc(
 ): Tensor4D {
   return tf.tidy(() => {
     const info = tf.backend_util.computeConv2DInfo(
-      x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, "channelsLast",
+      x.shape,
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      "channelsLast",
     );
     const [, inH, inW] = x.shape;
     const [, outH, outW] = dy.shape;
@@ -52,7 +60,15 @@ export function conv2dBackpropFilterKernel(tf: Tf, backendName: string): KernelC
   return {
     kernelName: CONV2D_BACKPROP_FILTER,
     backendName,
-    kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
+    kernelFunc: ({
+      inputs,
+      backend,
+      attrs,
+    }: {
+      inputs: NamedTensorInfoMap;
+      backend: unknown;
+      attrs?: NamedAttrMap;
+    }) => {
       const a = attrs ?? {};
       const filterShape = shape4Of(a["filterShape"], "filterShape");
       const strides = pairOf(a["strides"], "strides");

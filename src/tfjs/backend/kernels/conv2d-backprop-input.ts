@@ -8,8 +8,17 @@
  * dy with the spatially flipped, in/out-swapped filter, i.e. one ordinary conv2d on XNNPACK.
  */
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap } from "@tensorflow/tfjs-core";
+
 import type { ConvPadding, Tensor4D, Tf } from "../types.js";
-import { insertZerosBetweenPixels, padOf, padOrCropSpatial, pairOf, roundingOf, shape4Of, wrapKernelInput } from "./kernel-utils.js";
+import {
+  insertZerosBetweenPixels,
+  padOf,
+  padOrCropSpatial,
+  pairOf,
+  roundingOf,
+  shape4Of,
+  wrapKernelInput,
+} from "./kernel-utils.js";
 
 /** Kernel name in the tfjs registry. */
 export const CONV2D_BACKPROP_INPUT = "Conv2DBackpropInput";
@@ -29,14 +38,30 @@ export function conv2dInputGradNhwc(
 ): Tensor4D {
   return tf.tidy(() => {
     const [kernelH, kernelW] = filter.shape;
-    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, "channelsLast");
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      "channelsLast",
+    );
     const [, inH, inW] = inputShape;
     const stuffed = insertZerosBetweenPixels(tf, dy, strides[0], strides[1]);
     const [, stuffedH, stuffedW] = stuffed.shape as number[] as [number, number, number, number];
     const top = kernelH - 1 - info.padInfo.top;
     const left = kernelW - 1 - info.padInfo.left;
     // Frame the stuffed gradient so a valid correlation yields exactly inH x inW outputs.
-    const framed = padOrCropSpatial(tf, stuffed, top, inH + kernelH - 1 - top - stuffedH, left, inW + kernelW - 1 - left - stuffedW);
+    const framed = padOrCropSpatial(
+      tf,
+      stuffed,
+      top,
+      inH + kernelH - 1 - top - stuffedH,
+      left,
+      inW + kernelW - 1 - left - stuffedW,
+    );
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as Tensor4D; // [KH,KW,Co,Ci]
     return tf.conv2d(framed as Tensor4D, flipped, 1, "valid");
   });
@@ -47,7 +72,15 @@ export function conv2dBackpropInputKernel(tf: Tf, backendName: string): KernelCo
   return {
     kernelName: CONV2D_BACKPROP_INPUT,
     backendName,
-    kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
+    kernelFunc: ({
+      inputs,
+      backend,
+      attrs,
+    }: {
+      inputs: NamedTensorInfoMap;
+      backend: unknown;
+      attrs?: NamedAttrMap;
+    }) => {
       const a = attrs ?? {};
       const inputShape = shape4Of(a["inputShape"], "inputShape");
       const strides = pairOf(a["strides"], "strides");
@@ -62,7 +95,10 @@ export function conv2dBackpropInputKernel(tf: Tf, backendName: string): KernelCo
         dy = tf.transpose(dy, [0, 2, 3, 1]);
         const [n, c, h, w] = inputShape;
         const nhwcPad: ConvPadding = Array.isArray(pad) ? [pad[0], pad[2], pad[3], pad[1]] : pad;
-        return tf.transpose(conv2dInputGradNhwc(tf, dy, filter, [n, h, w, c], strides, nhwcPad, rounding), [0, 3, 1, 2]);
+        return tf.transpose(
+          conv2dInputGradNhwc(tf, dy, filter, [n, h, w, c], strides, nhwcPad, rounding),
+          [0, 3, 1, 2],
+        );
       });
     },
   };

@@ -6,6 +6,7 @@
  * (space-to-depth), written with reshape + transpose to run on every backend.
  */
 import type { GradConfig, NamedAttrMap } from "@tensorflow/tfjs-core";
+
 import type { Tensor, Tf } from "../types.js";
 
 /** Kernel name in the tfjs registry. */
@@ -32,7 +33,8 @@ export function depthToSpaceGradConfig(tf: Tf): GradConfig {
     kernelName: DEPTH_TO_SPACE,
     gradFunc: (dy: Tensor | Tensor[], _saved: Tensor[], attrs: NamedAttrMap) => {
       const blockSize = attrs["blockSize"];
-      if (typeof blockSize !== "number") throw new Error("DepthToSpace gradient: attribute 'blockSize' must be a number");
+      if (typeof blockSize !== "number")
+        throw new Error("DepthToSpace gradient: attribute 'blockSize' must be a number");
       const dataFormat = attrs["dataFormat"] === "NCHW" ? "NCHW" : "NHWC";
       const grad = Array.isArray(dy) ? dy[0] : dy;
       if (grad === undefined) throw new Error("DepthToSpace gradient: no upstream gradient");

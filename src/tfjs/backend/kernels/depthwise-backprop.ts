@@ -4,9 +4,16 @@
  * own `DepthwiseConv2dNative`, so they run on its fast path.
  */
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap } from "@tensorflow/tfjs-core";
+
 import type { ConvPadding, Tensor, Tensor4D, Tf } from "../types.js";
 import {
-  insertZerosBetweenPixels, padOf, padOrCropSpatial, pairOf, roundingOf, shape4Of, wrapKernelInput,
+  insertZerosBetweenPixels,
+  padOf,
+  padOrCropSpatial,
+  pairOf,
+  roundingOf,
+  shape4Of,
+  wrapKernelInput,
 } from "./kernel-utils.js";
 
 /** Kernel name in the tfjs registry. */
@@ -34,7 +41,14 @@ export function depthwiseInputGrad(
   return tf.tidy(() => {
     const [kernelH, kernelW, channels, multiplier] = filter.shape;
     const info = tf.backend_util.computeConv2DInfo(
-      inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, true, "channelsLast",
+      inputShape,
+      filter.shape,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      true,
+      "channelsLast",
     );
     const [batch, inH, inW] = inputShape;
     const stuffed = insertZerosBetweenPixels(tf, dy, strides[0], strides[1]);
@@ -44,7 +58,14 @@ export function depthwiseInputGrad(
     const top = reachH - info.padInfo.top;
     const left = reachW - info.padInfo.left;
     // Frame the stuffed gradient so a valid correlation yields exactly inH x inW outputs.
-    const framed = padOrCropSpatial(tf, stuffed, top, inH + reachH - top - stuffedH, left, inW + reachW - left - stuffedW);
+    const framed = padOrCropSpatial(
+      tf,
+      stuffed,
+      top,
+      inH + reachH - top - stuffedH,
+      left,
+      inW + reachW - left - stuffedW,
+    );
     const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kernelH, kernelW, channels * multiplier, 1]) as Tensor4D;
     const perMultiplier = tf.depthwiseConv2d(framed as Tensor4D, flipped, 1, "valid", "NHWC", dilations);
     return tf.sum(tf.reshape(perMultiplier, [batch, inH, inW, channels, multiplier]), 4) as Tensor4D;
@@ -72,14 +93,28 @@ export function depthwiseFilterGrad(
     const [kernelH, kernelW, , multiplier] = filterShape;
     const [, outH, outW] = dy.shape;
     const info = tf.backend_util.computeConv2DInfo(
-      x.shape, filterShape, strides, dilations, pad, dimRoundingMode, true, "channelsLast",
+      x.shape,
+      filterShape,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      true,
+      "channelsLast",
     );
     const spanH = (kernelH - 1) * dilations[0] + (outH - 1) * strides[0] + 1;
     const spanW = (kernelW - 1) * dilations[1] + (outW - 1) * strides[1] + 1;
     const padTop = info.padInfo.top;
     const padLeft = info.padInfo.left;
     const folded = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [1, inH, inW, batch * channels]);
-    const framed = padOrCropSpatial(tf, folded, padTop, spanH - padTop - inH, padLeft, spanW - padLeft - inW) as Tensor4D;
+    const framed = padOrCropSpatial(
+      tf,
+      folded,
+      padTop,
+      spanH - padTop - inH,
+      padLeft,
+      spanW - padLeft - inW,
+    ) as Tensor4D;
     const dyAsFilter = tf.reshape(
       tf.transpose(tf.reshape(dy, [batch, outH, outW, channels, multiplier]), [1, 2, 0, 3, 4]),
       [outH, outW, batch * channels, multiplier],
@@ -90,7 +125,10 @@ export function depthwiseFilterGrad(
 }
 
 function readDepthwiseAttrs(attrs: NamedAttrMap | undefined): {
-  strides: [number, number]; dilations: [number, number]; pad: ConvPadding; rounding: Rounding;
+  strides: [number, number];
+  dilations: [number, number];
+  pad: ConvPadding;
+  rounding: Rounding;
 } {
   const a = attrs ?? {};
   return {
@@ -106,7 +144,15 @@ export function depthwiseBackpropInputKernel(tf: Tf, backendName: string): Kerne
   return {
     kernelName: DEPTHWISE_BACKPROP_INPUT,
     backendName,
-    kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
+    kernelFunc: ({
+      inputs,
+      backend,
+      attrs,
+    }: {
+      inputs: NamedTensorInfoMap;
+      backend: unknown;
+      attrs?: NamedAttrMap;
+    }) => {
       const { strides, dilations, pad, rounding } = readDepthwiseAttrs(attrs);
       const inputShape = shape4Of(attrs?.["inputShape"], "inputShape");
       return tf.tidy((): Tensor => {
@@ -123,7 +169,15 @@ export function depthwiseBackpropFilterKernel(tf: Tf, backendName: string): Kern
   return {
     kernelName: DEPTHWISE_BACKPROP_FILTER,
     backendName,
-    kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
+    kernelFunc: ({
+      inputs,
+      backend,
+      attrs,
+    }: {
+      inputs: NamedTensorInfoMap;
+      backend: unknown;
+      attrs?: NamedAttrMap;
+    }) => {
       const { strides, dilations, pad, rounding } = readDepthwiseAttrs(attrs);
       const filterShape = shape4Of(attrs?.["filterShape"], "filterShape");
       return tf.tidy((): Tensor => {

@@ -10,7 +10,9 @@ interface RefCountingBackend {
 }
 
 function isRefCounting(backend: unknown): backend is RefCountingBackend {
-  return typeof backend === "object" && backend !== null && typeof (backend as { incRef?: unknown }).incRef === "function";
+  return (
+    typeof backend === "object" && backend !== null && typeof (backend as { incRef?: unknown }).incRef === "function"
+  );
 }
 
 /**
@@ -62,14 +64,7 @@ export function roundingOf(value: unknown): "floor" | "round" | "ceil" | undefin
  * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor,
  * so callers can express "make this axis exactly this long" without case analysis.
  */
-export function padOrCropSpatial(
-  tf: Tf,
-  x: Tensor,
-  top: number,
-  bottom: number,
-  left: number,
-  right: number,
-): Tensor {
+export function padOrCropSpatial(tf: Tf, x: Tensor, top: number, bottom: number, left: number, right: number): Tensor {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const cropTop = Math.max(0, -top);
   const cropBottom = Math.max(0, -bottom);
@@ -84,7 +79,12 @@ export function padOrCropSpatial(
   const padLeft = Math.max(0, left);
   const padRight = Math.max(0, right);
   if (padTop + padBottom + padLeft + padRight > 0) {
-    y = tf.pad(y, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]]);
+    y = tf.pad(y, [
+      [0, 0],
+      [padTop, padBottom],
+      [padLeft, padRight],
+      [0, 0],
+    ]);
   }
   return y;
 }
@@ -97,7 +97,14 @@ export function padOrCropSpatial(
 export function insertZerosBetweenPixels(tf: Tf, x: Tensor, strideH: number, strideW: number): Tensor {
   if (strideH === 1 && strideW === 1) return x;
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  const spread = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, strideH - 1], [0, 0], [0, strideW - 1], [0, 0]]);
+  const spread = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, strideH - 1],
+    [0, 0],
+    [0, strideW - 1],
+    [0, 0],
+  ]);
   const flat = tf.reshape(spread, [n, h * strideH, w * strideW, c]);
   return tf.slice(flat, [0, 0, 0, 0], [n, (h - 1) * strideH + 1, (w - 1) * strideW + 1, c]);
 }

@@ -11,6 +11,7 @@
  * is spread back to input resolution with zero-stuffing and shifting.
  */
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap } from "@tensorflow/tfjs-core";
+
 import type { Tensor, Tensor4D, Tf } from "../types.js";
 import { insertZerosBetweenPixels, padOrCropSpatial, pairOf, roundingOf, wrapKernelInput } from "./kernel-utils.js";
 
@@ -38,8 +39,20 @@ export function maxPoolInputGrad(
     const spanH = (outH - 1) * strideH + filterH;
     const spanW = (outW - 1) * strideW + filterW;
     const framed = tf.pad(
-      padOrCropSpatial(tf, input, 0, Math.min(0, spanH - padInfo.top - inH), 0, Math.min(0, spanW - padInfo.left - inW)),
-      [[0, 0], [padInfo.top, Math.max(0, spanH - padInfo.top - inH)], [padInfo.left, Math.max(0, spanW - padInfo.left - inW)], [0, 0]],
+      padOrCropSpatial(
+        tf,
+        input,
+        0,
+        Math.min(0, spanH - padInfo.top - inH),
+        0,
+        Math.min(0, spanW - padInfo.left - inW),
+      ),
+      [
+        [0, 0],
+        [padInfo.top, Math.max(0, spanH - padInfo.top - inH)],
+        [padInfo.left, Math.max(0, spanW - padInfo.left - inW)],
+        [0, 0],
+      ],
       -Infinity,
     );
     let claimed: Tensor = tf.cast(tf.zerosLike(output), "bool");
@@ -47,7 +60,12 @@ export function maxPoolInputGrad(
     const zeros = tf.zerosLike(dy);
     for (let i = 0; i < filterH; i++) {
       for (let j = 0; j < filterW; j++) {
-        const view = tf.stridedSlice(framed, [0, i, j, 0], [batch, i + (outH - 1) * strideH + 1, j + (outW - 1) * strideW + 1, channels], [1, strideH, strideW, 1]);
+        const view = tf.stridedSlice(
+          framed,
+          [0, i, j, 0],
+          [batch, i + (outH - 1) * strideH + 1, j + (outW - 1) * strideW + 1, channels],
+          [1, strideH, strideW, 1],
+        );
         const wins = tf.logicalAnd(tf.equal(view, output), tf.logicalNot(claimed));
         claimed = tf.logicalOr(claimed, wins);
         const routed = insertZerosBetweenPixels(tf, tf.where(wins, dy, zeros), strideH, strideW);
@@ -56,7 +74,14 @@ export function maxPoolInputGrad(
       }
     }
     // Drop the framing: rows/cols [padTop, padTop + inH) hold the input; rows the windows never reached stay zero.
-    return padOrCropSpatial(tf, dxFramed, -padInfo.top, inH + padInfo.top - spanH, -padInfo.left, inW + padInfo.left - spanW) as Tensor4D;
+    return padOrCropSpatial(
+      tf,
+      dxFramed,
+      -padInfo.top,
+      inH + padInfo.top - spanH,
+      -padInfo.left,
+      inW + padInfo.left - spanW,
+    ) as Tensor4D;
   });
 }
 
@@ -70,18 +95,31 @@ export function maxPoolGradKernel(tf: Tf, backendName: string): KernelConfig {
   return {
     kernelName: MAX_POOL_GRAD,
     backendName,
-    kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
+    kernelFunc: ({
+      inputs,
+      backend,
+      attrs,
+    }: {
+      inputs: NamedTensorInfoMap;
+      backend: unknown;
+      attrs?: NamedAttrMap;
+    }) => {
       const a = attrs ?? {};
       const filterSize = pairOf(a["filterSize"], "filterSize");
       const strides = pairOf(a["strides"], "strides");
       const pad = poolPadOf(a["pad"]);
-      return tf.tidy(() => maxPoolInputGrad(
-        tf,
-        wrapKernelInput(tf, backend, inputs["dy"], "dy") as Tensor4D,
-        wrapKernelInput(tf, backend, inputs["input"], "input") as Tensor4D,
-        wrapKernelInput(tf, backend, inputs["output"], "output") as Tensor4D,
-        filterSize, strides, pad, roundingOf(a["dimRoundingMode"]),
-      ));
+      return tf.tidy(() =>
+        maxPoolInputGrad(
+          tf,
+          wrapKernelInput(tf, backend, inputs["dy"], "dy") as Tensor4D,
+          wrapKernelInput(tf, backend, inputs["input"], "input") as Tensor4D,
+          wrapKernelInput(tf, backend, inputs["output"], "output") as Tensor4D,
+          filterSize,
+          strides,
+          pad,
+          roundingOf(a["dimRoundingMode"]),
+        ),
+      );
     },
   };
 }

@@ -12,6 +12,7 @@
  * `[outer, axis, inner]`. Ranks ≤ 4 go straight to the shipped kernel.
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
+
 import type { Tensor, Tf } from "../types.js";
 import { wrapKernelInput } from "./kernel-utils.js";
 
@@ -29,7 +30,10 @@ const product = (values: readonly number[]): number => values.reduce((a, b) => a
  * Merges runs of neighbouring unpadded axes: the same pad as a lower-rank one on a reshaped view.
  * Returns the merged shape and paddings (an axis of size 1 stays a separate axis when padded).
  */
-export function foldUnpaddedAxes(shape: readonly number[], paddings: Paddings): { shape: number[]; paddings: Array<[number, number]> } {
+export function foldUnpaddedAxes(
+  shape: readonly number[],
+  paddings: Paddings,
+): { shape: number[]; paddings: Array<[number, number]> } {
   const outShape: number[] = [];
   const outPaddings: Array<[number, number]> = [];
   let previousUnpadded = false;
@@ -51,7 +55,13 @@ export function foldUnpaddedAxes(shape: readonly number[], paddings: Paddings): 
  * `tf.pad(x, paddings, constantValue)` built from pads of rank ≤ `maxRank` (reshapes are free).
  * With `maxRank` ≥ 3 this handles any rank.
  */
-export function padWithLowRankPads(tf: Tf, x: Tensor, paddings: Paddings, constantValue = 0, maxRank = WEBGPU_PAD_MAX_RANK): Tensor {
+export function padWithLowRankPads(
+  tf: Tf,
+  x: Tensor,
+  paddings: Paddings,
+  constantValue = 0,
+  maxRank = WEBGPU_PAD_MAX_RANK,
+): Tensor {
   if (x.rank <= maxRank) return tf.pad(x, paddings as Array<[number, number]>, constantValue);
   return tf.tidy(() => {
     const outShape = x.shape.map((size, axis) => size + (paddings[axis]?.[0] ?? 0) + (paddings[axis]?.[1] ?? 0));
@@ -65,7 +75,15 @@ export function padWithLowRankPads(tf: Tf, x: Tensor, paddings: Paddings, consta
       const [before, after] = paddings[axis] ?? [0, 0];
       if (before === 0 && after === 0) return;
       const view = [product(shape.slice(0, axis)), size, product(shape.slice(axis + 1))];
-      const padded = tf.pad(tf.reshape(y, view), [[0, 0], [before, after], [0, 0]], constantValue);
+      const padded = tf.pad(
+        tf.reshape(y, view),
+        [
+          [0, 0],
+          [before, after],
+          [0, 0],
+        ],
+        constantValue,
+      );
       shape[axis] = size + before + after;
       y = tf.reshape(padded, shape);
     });
@@ -77,7 +95,12 @@ export function padWithLowRankPads(tf: Tf, x: Tensor, paddings: Paddings, consta
  * Builds a `PadV2` kernel config for `backendName` that calls `shipped` (the backend's own PadV2)
  * up to rank `maxRank` and composes rank ≤ `maxRank` pads above it.
  */
-export function padV2HighRankKernel(tf: Tf, backendName: string, shipped: KernelFunc, maxRank = WEBGPU_PAD_MAX_RANK): KernelConfig {
+export function padV2HighRankKernel(
+  tf: Tf,
+  backendName: string,
+  shipped: KernelFunc,
+  maxRank = WEBGPU_PAD_MAX_RANK,
+): KernelConfig {
   return {
     kernelName: PAD_V2,
     backendName,
@@ -88,10 +111,14 @@ export function padV2HighRankKernel(tf: Tf, backendName: string, shipped: Kernel
       const a = args.attrs ?? {};
       const paddings = a["paddings"] as unknown as Paddings;
       if (!Array.isArray(paddings) || paddings.length !== x.shape.length) {
-        throw new Error(`kernel attribute 'paddings' must have one [before, after] pair per axis (rank ${x.shape.length})`);
+        throw new Error(
+          `kernel attribute 'paddings' must have one [before, after] pair per axis (rank ${x.shape.length})`,
+        );
       }
       const constantValue = typeof a["constantValue"] === "number" ? a["constantValue"] : 0;
-      return tf.tidy(() => padWithLowRankPads(tf, wrapKernelInput(tf, args.backend, x, "x"), paddings, constantValue, maxRank)) as TensorInfo;
+      return tf.tidy(() =>
+        padWithLowRankPads(tf, wrapKernelInput(tf, args.backend, x, "x"), paddings, constantValue, maxRank),
+      ) as TensorInfo;
     },
   };
 }

@@ -8,6 +8,7 @@
  * loss bookkeeping and small embeddings; int32 data goes through float32 (exact below 2^24).
  */
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap } from "@tensorflow/tfjs-core";
+
 import type { Tensor, Tf } from "../types.js";
 import { wrapKernelInput } from "./kernel-utils.js";
 
@@ -33,9 +34,18 @@ export function unsortedSegmentSumKernel(tf: Tf, backendName: string): KernelCon
   return {
     kernelName: UNSORTED_SEGMENT_SUM,
     backendName,
-    kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
+    kernelFunc: ({
+      inputs,
+      backend,
+      attrs,
+    }: {
+      inputs: NamedTensorInfoMap;
+      backend: unknown;
+      attrs?: NamedAttrMap;
+    }) => {
       const numSegments = attrs?.["numSegments"];
-      if (typeof numSegments !== "number") throw new Error("UnsortedSegmentSum: attribute 'numSegments' must be a number");
+      if (typeof numSegments !== "number")
+        throw new Error("UnsortedSegmentSum: attribute 'numSegments' must be a number");
       return tf.tidy(() => {
         const x = wrapKernelInput(tf, backend, inputs["x"], "x");
         const ids = wrapKernelInput(tf, backend, inputs["segmentIds"], "segmentIds");
