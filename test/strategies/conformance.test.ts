@@ -2,137 +2,26 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 
-import {
-  art,
-  formatDecodeErrors,
-  unwrap,
-  type AnyWeighting,
-  type TaskLosses,
-  type Weighting,
-} from "../../src/core/index.js";
-import {
-  clampWeights,
-  dwa,
-  endEpochEvery,
-  equal,
-  famo,
-  gls,
-  imtlL,
-  maskTasks,
-  observeOnNextStep,
-  rlw,
-  scheduleHyperparams,
-  sequential,
-  si,
-  skipNonFinite,
-  uw,
-  warmup,
-} from "../../src/strategies/index.js";
+import { formatDecodeErrors, unwrap, type Weighting } from "../../src/core/index.js";
+import { WEIGHTING_CASES, type ConformanceCase } from "../support/weighting-cases.js";
 
 /**
  * One conformance suite over every built-in strategy and combinator (optax-style: the same
- * checks for all). The expected names are written here by hand. For each, a state reached
+ * checks for all), over the cases of test/support/weighting-cases.ts that carry `conformance`.
+ * The expected names are written there by hand. For each, a state reached
  * after a few steps (with an absent task where there are several tasks) is encoded, and then:
  * every leaf replaced by a value of the wrong type, and every key removed, must be refused by
  * the state codec with a line that names that leaf's path. This is what makes a checkpoint
  * safe to load: no field of the state goes unchecked.
  */
 
-interface Case {
+interface Case extends ConformanceCase {
   readonly weighting: Weighting<unknown>;
-  readonly name: string;
-  readonly codecName: string;
-  readonly numTasks: number;
-  readonly losses: TaskLosses[];
-  /** Keys that may be absent (paths joined with "."): uw's and imtl-l's weightDecay came after their first checkpoints. */
-  readonly optional?: ReadonlyArray<string>;
 }
 
-const three: TaskLosses[] = [
-  [0.5, 0.25, 0.75],
-  [0.4, null, 0.7],
-  [0.3, 0.2, 0.6],
-  [0.35, 0.15, null],
-  [0.25, 0.1, 0.5],
-];
-
-const as = (w: AnyWeighting): AnyWeighting => w;
-
-const cases: Case[] = [
-  { weighting: as(art()), name: "art", codecName: "ArtState", numTasks: 3, losses: three },
-  { weighting: as(equal()), name: "equal", codecName: "EqualState", numTasks: 3, losses: three },
-  { weighting: as(dwa()), name: "dwa", codecName: "DwaState", numTasks: 3, losses: three },
-  { weighting: as(rlw({ seed: 3 })), name: "rlw", codecName: "RlwState", numTasks: 3, losses: three },
-  { weighting: as(gls()), name: "gls", codecName: "GlsState", numTasks: 3, losses: three },
-  { weighting: as(si()), name: "si", codecName: "SiState", numTasks: 3, losses: three },
-  {
-    weighting: as(uw()),
-    name: "uw",
-    codecName: "UwState",
-    numTasks: 3,
-    losses: three,
-    optional: ["config.weightDecay"],
-  },
-  {
-    weighting: as(imtlL()),
-    name: "imtl-l",
-    codecName: "ImtlLState",
-    numTasks: 3,
-    losses: three,
-    optional: ["config.weightDecay"],
-  },
-  { weighting: as(famo()), name: "famo", codecName: "FamoState", numTasks: 3, losses: three },
-  {
-    weighting: as(observeOnNextStep(famo())),
-    name: "observeOnNextStep(famo)",
-    codecName: "ObserveOnNextStepState",
-    numTasks: 3,
-    losses: three,
-  },
-  {
-    weighting: as(endEpochEvery(2, dwa())),
-    name: "endEpochEvery(dwa)",
-    codecName: "EndEpochEveryState",
-    numTasks: 3,
-    losses: three,
-  },
-  { weighting: as(warmup(2, si())), name: "warmup(si)", codecName: "WarmupState", numTasks: 3, losses: three },
-  {
-    weighting: as(clampWeights({ floor: 0.1, ceiling: 0.6 }, si())),
-    name: "clampWeights(si)",
-    codecName: "ClampWeightsState",
-    numTasks: 3,
-    losses: three,
-  },
-  {
-    weighting: as(skipNonFinite({ maxConsecutive: 2 }, si())),
-    name: "skipNonFinite(si)",
-    codecName: "SkipNonFiniteState",
-    numTasks: 3,
-    losses: three,
-  },
-  {
-    weighting: as(maskTasks([false, true, false], si())),
-    name: "maskTasks(si)",
-    codecName: "MaskTasksState",
-    numTasks: 3,
-    losses: three,
-  },
-  {
-    weighting: as(scheduleHyperparams(art(), (step) => ({ tau: 1 + step }))),
-    name: "scheduleHyperparams(art)",
-    codecName: "ScheduleState",
-    numTasks: 3,
-    losses: three,
-  },
-  {
-    weighting: as(sequential({ stages: [2, 4] }, si())),
-    name: "sequential(si)",
-    codecName: "SequentialState",
-    numTasks: 3,
-    losses: three,
-  },
-];
+const cases: Case[] = WEIGHTING_CASES.flatMap((c) =>
+  c.conformance === undefined ? [] : [{ ...c.conformance, weighting: c.build() }],
+);
 
 /** Every leaf of a JSON value with its path (array indices included). */
 const leaves = (value: unknown, path: string[] = []): Array<[string[], unknown]> => {
