@@ -46,12 +46,7 @@ import { evaluateSession, loadTrainedSession, resolveTrainConfig, trainRun } fro
 import type { EvalResult } from "../src/restoration/train/records.js";
 import { main as benchmarkMain } from "./benchmarks/multi-mnist/run.js";
 import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "./experiment/methods.js";
-import {
-  perImageScores,
-  preregisteredRows,
-  preregisteredTable,
-  type PerImageScores,
-} from "./experiment/preregistered.js";
+import { preregisteredSection, scoreThirdRound } from "./experiment/preregistered.js";
 import {
   EXPERIMENT_SETTINGS,
   EXPERIMENT_SETTINGS_ROUND2,
@@ -397,37 +392,10 @@ if (values["batch-study"] !== undefined) {
   process.exit(0);
 }
 if (values.preregistered) {
-  // The plan written in docs/results.md before the third round ran; nothing here may change it.
-  const plan = {
-    primary: ["art", "mixed"] as const,
-    secondary: [
-      ["si", "mixed"],
-      ["pcgrad", "mixed"],
-    ] as const,
-  };
   const dataDir = join(resolve(out, ".."), "data");
   const sets = { validation: join(dataDir, `validation-${setting.id}`), test: join(dataDir, `test-${setting.id}`) };
-  const scored = new Map<string, Map<number, PerImageScores>>();
-  for (const label of new Set([plan.primary, ...plan.secondary].flat())) {
-    const bySeed = new Map<number, PerImageScores>();
-    for (let seed = 0; seed < 64; seed++) {
-      const dir = runDirOf(label, seed);
-      if (!existsSync(join(dir, "done.json"))) continue;
-      if (!existsSync(join(dir, "per-image.json"))) console.log(`scoring ${label} seed ${seed} image by image`);
-      bySeed.set(seed, await perImageScores(dir, sets));
-    }
-    scored.set(label, bySeed);
-  }
-  const section = [
-    "**Validation (the pre-registered endpoint): mean PSNR over the 5 tasks, paired over seeds**",
-    "",
-    preregisteredTable(preregisteredRows(scored, plan, "validation")),
-    "",
-    "**Test (descriptive only; Set14 + Set5 without the duplicate image, 18 images)**",
-    "",
-    preregisteredTable(preregisteredRows(scored, plan, "test")),
-    "",
-  ].join("\n");
+  const scored = await scoreThirdRound(join(out, block), sets, (line) => console.log(line));
+  const section = preregisteredSection(scored);
   const file = join(out, `results-${tag}-preregistered.md`);
   writeFileSync(file, section);
   console.log(section);

@@ -208,3 +208,49 @@ export const preregisteredTable = (rows: readonly ComparisonRow[]): string =>
         `| ${r.treatment} − ${r.control} | ${r.role} | ${r.seeds} | ${signed(r.meanDifference, 3)} | ${interval(r.ci95)} | ${pText(r.p)} | ${r.role === "primary" ? "–" : pText(r.pAdjusted)} | ${r.mde.toFixed(2)} | ${interval(r.bootstrap95)} | ${r.wins}/${r.seeds} |`,
     ),
   ].join("\n");
+
+/** The plan written in docs/results.md before the third round ran; nothing here may change it. */
+export const THIRD_ROUND_PLAN = {
+  primary: ["art", "mixed"],
+  secondary: [
+    ["si", "mixed"],
+    ["pcgrad", "mixed"],
+  ],
+} as const;
+
+/**
+ * The per-image scores of every finished run of the plan's methods under `blockDir`
+ * (`<method>/seed<k>/`), scoring the runs that have none yet (which needs their checkpoints and
+ * the frozen `sets`); runs whose `per-image.json` is committed need neither.
+ */
+export const scoreThirdRound = async (
+  blockDir: string,
+  sets: { readonly validation: string; readonly test: string },
+  log: (line: string) => void = () => undefined,
+): Promise<Map<string, Map<number, PerImageScores>>> => {
+  const scored = new Map<string, Map<number, PerImageScores>>();
+  for (const label of new Set([THIRD_ROUND_PLAN.primary, ...THIRD_ROUND_PLAN.secondary].flat())) {
+    const bySeed = new Map<number, PerImageScores>();
+    for (let seed = 0; seed < 64; seed++) {
+      const dir = join(blockDir, label, `seed${seed}`);
+      if (!existsSync(join(dir, "done.json"))) continue;
+      if (!existsSync(join(dir, "per-image.json"))) log(`scoring ${label} seed ${seed} image by image`);
+      bySeed.set(seed, await perImageScores(dir, sets));
+    }
+    scored.set(label, bySeed);
+  }
+  return scored;
+};
+
+/** The third round's tables as docs/results.md shows them. */
+export const preregisteredSection = (scored: ReadonlyMap<string, ReadonlyMap<number, PerImageScores>>): string =>
+  [
+    "**Validation (the pre-registered endpoint): mean PSNR over the 5 tasks, paired over seeds**",
+    "",
+    preregisteredTable(preregisteredRows(scored, THIRD_ROUND_PLAN, "validation")),
+    "",
+    "**Test (descriptive only; Set14 + Set5 without the duplicate image, 18 images)**",
+    "",
+    preregisteredTable(preregisteredRows(scored, THIRD_ROUND_PLAN, "test")),
+    "",
+  ].join("\n");
