@@ -35,44 +35,18 @@ import {
   saveCheckpoint,
   sha256Hex,
   type CheckpointStore,
-  type FunctionModel,
   type Trainer,
 } from "../../src/tfjs/index.js";
 import { FakeIndexedDb } from "../support/fake-indexeddb.js";
+import { fixedBatches, runSteps as runBatches, tinyModel } from "../support/tfjs-fixtures.js";
 
-const tinyModel = (): FunctionModel => {
-  const w1 = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.2, "float32", 1));
-  const b1 = tf.variable(tf.zeros([4]));
-  const w2 = tf.variable(tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", 2));
-  return {
-    apply: (x) =>
-      tf.add(
-        x,
-        tf.conv2d(
-          tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D,
-          w2 as tf.Tensor4D,
-          1,
-          "same",
-        ),
-      ),
-    variables: [w1, b1, w2],
-  };
-};
 // SGD with momentum: resuming is bit-exact (Adam's recomputed bias correction may differ in the last ulp).
 const make = () =>
-  createTrainer({ tf, model: tinyModel(), optimizer: tf.train.momentum(0.05, 0.9), weighting: art(), numTasks: 3 });
+  createTrainer({ tf, model: tinyModel(tf), optimizer: tf.train.momentum(0.05, 0.9), weighting: art(), numTasks: 3 });
 
-const batches = Array.from({ length: 4 }, (_, i) => ({
-  inputs: tf.randomUniform([6, 8, 8, 3], 0, 1, "float32", 400 + i),
-  targets: tf.randomUniform([6, 8, 8, 3], 0, 1, "float32", 500 + i),
-  taskIds: i % 2 === 0 ? [0, 0, 1, 1, 2, 2] : [0, 1, 0, 1, 0, 0],
-}));
-const runSteps = async <S>(trainer: Trainer<S>, from: number, to: number): Promise<void> => {
-  for (let i = from; i < to; i++) {
-    const b = batches[i]!;
-    await trainer.step(b.inputs, b.targets, b.taskIds);
-  }
-};
+const batches = fixedBatches(tf, 4, 400, 500);
+const runSteps = <S>(trainer: Trainer<S>, from: number, to: number): Promise<void> =>
+  runBatches(trainer, batches, from, to);
 /** Every model variable's values, and the optimizer's, as plain arrays. */
 const snapshot = async <S>(trainer: Trainer<S>): Promise<number[][]> => {
   const model = await Promise.all(trainer.checkpointVariables.map(async (v) => Array.from(await v.data())));

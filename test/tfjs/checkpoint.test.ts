@@ -24,57 +24,20 @@ import {
   type Trainer,
 } from "../../src/tfjs/index.js";
 import { assertAllClose } from "../support/all-close.js";
+import {
+  fixedBatches,
+  runSteps as runBatches,
+  tinyLayersModel as sharedTinyLayersModel,
+  tinyModel as sharedTinyModel,
+} from "../support/tfjs-fixtures.js";
 
-const tinyModel = (): FunctionModel => {
-  const w1 = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.2, "float32", 1));
-  const b1 = tf.variable(tf.zeros([4]));
-  const w2 = tf.variable(tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", 2));
-  return {
-    apply: (x) =>
-      tf.add(
-        x,
-        tf.conv2d(
-          tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D,
-          w2 as tf.Tensor4D,
-          1,
-          "same",
-        ),
-      ),
-    variables: [w1, b1, w2],
-  };
-};
-const tinyLayersModel = (): tfl.LayersModel =>
-  tfl.sequential({
-    layers: [
-      tfl.layers.conv2d({
-        inputShape: [8, 8, 3],
-        filters: 4,
-        kernelSize: 3,
-        padding: "same",
-        activation: "relu",
-        kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }),
-      }),
-      tfl.layers.conv2d({
-        filters: 3,
-        kernelSize: 3,
-        padding: "same",
-        kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }),
-      }),
-    ],
-  });
+const tinyModel = (): FunctionModel => sharedTinyModel(tf);
+const tinyLayersModel = (): tfl.LayersModel => sharedTinyLayersModel(tfl);
 
 /** Six fixed batches (the same data for the straight and the resumed run). */
-const batches = Array.from({ length: 6 }, (_, i) => ({
-  inputs: tf.randomUniform([6, 8, 8, 3], 0, 1, "float32", 200 + i),
-  targets: tf.randomUniform([6, 8, 8, 3], 0, 1, "float32", 300 + i),
-  taskIds: i % 2 === 0 ? [0, 0, 1, 1, 2, 2] : [0, 1, 0, 1, 0, 0],
-}));
-const runSteps = async <S>(trainer: Trainer<S>, from: number, to: number): Promise<void> => {
-  for (let i = from; i < to; i++) {
-    const b = batches[i]!;
-    await trainer.step(b.inputs, b.targets, b.taskIds);
-  }
-};
+const batches = fixedBatches(tf, 6, 200, 300);
+const runSteps = <S>(trainer: Trainer<S>, from: number, to: number): Promise<void> =>
+  runBatches(trainer, batches, from, to);
 const values = async <S>(trainer: Trainer<S>): Promise<Float32Array[]> =>
   Promise.all(trainer.checkpointVariables.map(async (v) => (await v.data()) as Float32Array));
 

@@ -27,6 +27,11 @@ import {
   type FunctionModel,
 } from "../../src/tfjs/index.js";
 import { assertAllClose } from "../support/all-close.js";
+import {
+  randomBatch,
+  tinyLayersModel as sharedTinyLayersModel,
+  tinyModel as sharedTinyModel,
+} from "../support/tfjs-fixtures.js";
 
 /** A weighting that returns fixed weights (renormalized over the present tasks) and records what it saw. */
 interface RecordingState {
@@ -60,50 +65,11 @@ const twoPhase = (weights: number[]): TwoPhaseWeighting<RecordingState> => ({
   observe: (state, losses) => E.right({ ...state, observed: [...state.observed, losses] }),
 });
 
-/** A tiny conv net over plain variables: 3 → 4 → 3 channels, with a global residual. */
-const tinyModel = (seed: number): FunctionModel => {
-  const w1 = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.2, "float32", seed));
-  const w2 = tf.variable(tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", seed + 1));
-  const b1 = tf.variable(tf.zeros([4]));
-  return {
-    apply: (x) =>
-      tf.add(
-        x,
-        tf.conv2d(
-          tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same"), b1)) as tf.Tensor4D,
-          w2 as tf.Tensor4D,
-          1,
-          "same",
-        ),
-      ),
-    variables: [w1, w2, b1],
-  };
-};
-const tinyLayersModel = (): tfl.LayersModel =>
-  tfl.sequential({
-    layers: [
-      tfl.layers.conv2d({
-        inputShape: [8, 8, 3],
-        filters: 4,
-        kernelSize: 3,
-        padding: "same",
-        activation: "relu",
-        kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }),
-      }),
-      tfl.layers.conv2d({
-        filters: 3,
-        kernelSize: 3,
-        padding: "same",
-        kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }),
-      }),
-    ],
-  });
+/** The tiny conv net of test/support/tfjs-fixtures.ts, its variables [w1, w2, b1]. */
+const tinyModel = (seed: number): FunctionModel => sharedTinyModel(tf, seed, { order: "w1-w2-b1" });
+const tinyLayersModel = (): tfl.LayersModel => sharedTinyLayersModel(tfl);
 
-const batch = (seed: number, size = 6, side = 8) => {
-  const inputs = tf.randomUniform([size, side, side, 3], 0, 1, "float32", seed);
-  const targets = tf.randomUniform([size, side, side, 3], 0, 1, "float32", seed + 100);
-  return { inputs, targets };
-};
+const batch = (seed: number, size = 6, side = 8) => randomBatch(tf, seed, seed + 100, size, side);
 const snapshot = async (variables: ReadonlyArray<tf.Variable>): Promise<Float32Array[]> =>
   Promise.all(variables.map(async (v) => (await v.data()) as Float32Array));
 

@@ -22,6 +22,7 @@ import {
   type Trainer,
   type TwoPhaseObservation,
 } from "../../../src/tfjs/index.js";
+import { randomBatch, tinyModel as sharedTinyModel } from "../../support/tfjs-fixtures.js";
 
 type Tf = typeof tfCore;
 
@@ -89,38 +90,16 @@ export interface TrainRecord {
  */
 export const adam = (tf: Tf): tfCore.AdamOptimizer => tf.train.adam(1e-2, 0.9, 0.999, 1e-7);
 
-/** A variable holding `initial`, which is then disposed (`tf.variable` keeps its own reference to the data). */
-const variableFrom = (tf: Tf, initial: tfCore.Tensor): tfCore.Variable => {
-  const v = tf.variable(initial);
-  initial.dispose();
-  return v;
-};
-
-/** A conv net over plain variables: 3 → 4 → 3 channels with a global residual (as in the cpu trainer tests). */
-export const tinyModel = (tf: Tf, seed: number): FunctionModel => {
-  const w1 = variableFrom(tf, tf.randomNormal([3, 3, 3, 4], 0, 0.2, "float32", seed));
-  const w2 = variableFrom(tf, tf.randomNormal([3, 3, 4, 3], 0, 0.2, "float32", seed + 1));
-  const b1 = variableFrom(tf, tf.zeros([4]));
-  return {
-    apply: (x) =>
-      tf.add(
-        x,
-        tf.conv2d(
-          tf.relu(tf.add(tf.conv2d(x as tfCore.Tensor4D, w1 as tfCore.Tensor4D, 1, "same"), b1)) as tfCore.Tensor4D,
-          w2 as tfCore.Tensor4D,
-          1,
-          "same",
-        ),
-      ),
-    variables: [w1, w2, b1],
-  };
-};
+/**
+ * The tiny conv net of test/support/tfjs-fixtures.ts (as in the cpu trainer tests), its initial
+ * tensors disposed once the variables hold them.
+ */
+export const tinyModel = (tf: Tf, seed: number): FunctionModel =>
+  sharedTinyModel(tf, seed, { order: "w1-w2-b1", disposeInitial: true });
 
 /** Batch `i` of a run: 6 samples of 8x8, the same on every backend. */
-export const batchOf = (tf: Tf, i: number, size = 6, side = 8): { inputs: tfCore.Tensor; targets: tfCore.Tensor } => ({
-  inputs: tf.randomUniform([size, side, side, 3], 0, 1, "float32", 500 + i),
-  targets: tf.randomUniform([size, side, side, 3], 0, 1, "float32", 700 + i),
-});
+export const batchOf = (tf: Tf, i: number, size = 6, side = 8): { inputs: tfCore.Tensor; targets: tfCore.Tensor } =>
+  randomBatch(tf, 500 + i, 700 + i, size, side);
 
 // Art with a small tau so that its weights move visibly within a few steps.
 const weightingOf = (kind: TrainCase["weighting"]) => (kind === "art" ? art({ tau: 0.05 as PositiveFinite }) : famo());
