@@ -6,7 +6,6 @@ import * as t from "io-ts";
 
 import { art, formatDecodeErrors, isTwoPhase, unwrap, type TaskLosses, type Weighting } from "../../src/core/index.js";
 import {
-  activeTasksAt,
   clampOntoSimplex,
   clampWeights,
   dwa,
@@ -17,7 +16,6 @@ import {
   observeOnNextStep,
   rlw,
   scheduleHyperparams,
-  sequential,
   si,
   skipNonFinite,
   warmup,
@@ -257,55 +255,6 @@ describe("maskTasks", () => {
     assert.ok(E.isLeft(w.step(s, [null, 2, null])), "only masked tasks present: no task left");
     assert.ok(E.isLeft(maskTasks([true, true], si()).init(2)));
     assert.ok(E.isLeft(maskTasks([true], si()).init(2)));
-  });
-});
-
-describe("sequential", () => {
-  it("activeTasks follows the stages and the order", () => {
-    const w = sequential({ stages: [3, 6] }, si());
-    assert.deepEqual(
-      [0, 2, 3, 5, 6, 100].map((t) => w.activeTasks(t, 3)),
-      [[0], [0], [0, 1], [0, 1], [0, 1, 2], [0, 1, 2]],
-    );
-    assert.deepEqual(activeTasksAt({ stages: [10, 20], order: [2, 0, 1] }, 15), [2, 0]);
-    assert.deepEqual(
-      sequential({ stages: [2] }, si()).activeTasks(5, 4),
-      [0, 1, 2, 3],
-      "after the last boundary every task is active",
-    );
-  });
-  it("masks inactive tasks as absent and continues the inner state across stages", () => {
-    const w = sequential({ stages: [1, 2] }, si());
-    const out = steps(w, 3, [
-      [1, 2, 4],
-      [1, 2, 4],
-      [1, 2, 4],
-    ]);
-    assert.deepEqual(out[0]?.weights, [1, 0, 0]);
-    assertAllClose(out[1]?.weights as number[], [2 / 3, 1 / 3, 0], { rtol: 1e-15 });
-    assertAllClose(out[2]?.weights as number[], [4 / 7, 2 / 7, 1 / 7], { rtol: 1e-15 });
-    assert.deepEqual(w.nextActiveTasks(out[1]!.state), [0, 1, 2]);
-    assert.equal(out[2]?.state.inner.step, 3);
-  });
-  it("composes with Art: sequential + Art equals Art on the masked losses", () => {
-    const seq: TaskLosses[] = [
-      [0.5, 0.4, 0.3],
-      [0.45, 0.35, 0.3],
-      [0.4, 0.3, 0.2],
-    ];
-    const a = steps(sequential({ stages: [1, 2] }, art()), 3, seq).map((r) => r.weights);
-    const b = steps(art(), 3, [
-      [0.5, null, null],
-      [0.45, 0.35, null],
-      [0.4, 0.3, 0.2],
-    ]).map((r) => r.weights);
-    assert.deepEqual(a, b);
-  });
-  it("rejects bad stages at init", () => {
-    assert.ok(E.isLeft(sequential({ stages: [2, 2] }, si()).init(3)));
-    assert.ok(E.isLeft(sequential({ stages: [1, 2, 3] }, si()).init(3)));
-    assert.ok(E.isLeft(sequential({ stages: [0] }, si()).init(3)));
-    assert.ok(E.isLeft(sequential({ stages: [1], order: [0, 0, 1] }, si()).init(3)));
   });
 });
 

@@ -14,6 +14,7 @@ import {
   type DwaState,
   type StrategyName,
 } from "../../src/strategies/index.js";
+import { expectedInvalidConfig } from "../support/codec-lines.js";
 
 async function* linesOf(text: string) {
   for (const line of text.split("\n")) yield line;
@@ -32,6 +33,24 @@ const replay = async (weighting: ReturnType<typeof resolveReplayStrategy>, input
       .map((l) => JSON.parse(l) as { step: number; weights: number[] }),
     err,
   };
+};
+
+/**
+ * The registry (createWeighting, strategyFromFlags) and the replay resolver. The exact results
+ * further down are pinned by expected values written here by hand.
+ */
+
+const KNOWN = "art, art-official, equal, dwa, rlw, gls, uw, imtl-l, famo, si";
+
+const configError = (errors: string[]) => E.left(expectedInvalidConfig(errors));
+
+/** The `config` of the state a registry-built weighting starts from. */
+const initialConfig = (
+  w: E.Either<unknown, { init: (numTasks: number) => E.Either<{ message: string }, unknown> }>,
+  numTasks: number,
+): unknown => {
+  assert.ok(E.isRight(w), JSON.stringify(w));
+  return (unwrap(w.right.init(numTasks)) as { config: unknown }).config;
 };
 
 describe("registry", () => {
@@ -102,6 +121,129 @@ describe("registry", () => {
       assert.ok(E.isLeft(got), `${name} ${JSON.stringify(flags)}`);
       assert.match(got.left.message, message);
     }
+  });
+});
+
+describe("createWeighting: exact errors", () => {
+  it("an unknown name lists every known strategy, comma-separated", () => {
+    assert.deepEqual(createWeighting("nope"), configError([`strategy: unknown strategy "nope" (known: ${KNOWN})`]));
+  });
+
+  it("options that are not an object are a decode error (null does not throw)", () => {
+    assert.deepEqual(createWeighting("dwa", null), configError(["(root): expected DwaOptions (got null)"]));
+    assert.deepEqual(createWeighting("dwa", 5), configError(["(root): expected DwaOptions (got 5)"]));
+  });
+
+  it("a function is not an options object, even one carrying a refused key", () => {
+    const fn = Object.assign(() => 0, { numTasks: 5 });
+    assert.deepEqual(createWeighting("art", fn), configError(["(root): expected ArtOptions (got ()=>0)"]));
+  });
+});
+
+describe("strategyFromFlags: exact results", () => {
+  it("an unknown name lists every known strategy, comma-separated", () => {
+    assert.deepEqual(
+      strategyFromFlags("nope", {}),
+      configError([`--strategy: unknown strategy "nope" (known: ${KNOWN})`]),
+    );
+  });
+
+  it("a flag of another strategy lists this strategy's flags, comma-separated", () => {
+    assert.deepEqual(
+      strategyFromFlags("uw", { tau: "1" }),
+      configError([
+        "--tau: not an option of strategy uw (its flags: --lr, --beta1, --beta2, --epsilon, --weight-decay, --initial-log-variance)",
+      ]),
+    );
+  });
+
+  it("the Adam flags --beta1 and --beta2 set beta1 and beta2 as numbers", () => {
+    for (const name of ["uw", "imtl-l", "famo"]) {
+      const config = initialConfig(strategyFromFlags(name, { beta1: "0.8", beta2: "0.9" }), 2) as {
+        beta1: unknown;
+        beta2: unknown;
+      };
+      assert.equal(config.beta1, 0.8, name);
+      assert.equal(config.beta2, 0.9, name);
+    }
+  });
+
+  it("Art's flags --tau, --rate, --lcr, --gcw and --loss-scale set their options", () => {
+    const flags = { tau: "2", rate: "0.5", lcr: "raw", gcw: "none", "loss-scale": "4" };
+    assert.deepEqual(initialConfig(strategyFromFlags("art", flags), 2), {
+      preset: "paper",
+      numTasks: 2,
+      tau: 2,
+      rate: 0.5,
+      lcr: "raw",
+      gcw: "none",
+      lossScale: 4,
+    });
+    assert.deepEqual(initialConfig(strategyFromFlags("art-official", flags), 2), {
+      preset: "official",
+      numTasks: 2,
+      tau: 2,
+      rate: 0.5,
+      lcr: "raw",
+      gcw: "none",
+      lossScale: 4,
+    });
+  });
+
+  it('a switch is on when given (true or "true"), off with "false", refused with any other value', () => {
+    const official = { preset: "official", numTasks: 3, tau: 0.1, rate: 0.01, lcr: "ema", gcw: "log", lossScale: 1 };
+    assert.deepEqual(initialConfig(strategyFromFlags("art-official", { "released-ema-bug": true }), 3), {
+      ...official,
+      releasedEmaBug: true,
+    });
+    assert.deepEqual(initialConfig(strategyFromFlags("art-official", { "released-ema-bug": "true" }), 3), {
+      ...official,
+      releasedEmaBug: true,
+    });
+    // Off: stored as absent, exactly the official preset's config.
+    assert.deepEqual(initialConfig(strategyFromFlags("art-official", { "released-ema-bug": "false" }), 3), official);
+    assert.deepEqual(
+      strategyFromFlags("art-official", { "released-ema-bug": "yes" }),
+      configError(['--released-ema-bug: a switch, expected no value (got "yes")']),
+    );
+    assert.deepEqual(
+      strategyFromFlags("art-official", { "released-ema-bug": "" }),
+      configError(['--released-ema-bug: a switch, expected no value (got "")']),
+    );
+  });
+
+  it("a flag that needs a value, given as a bare switch, is refused", () => {
+    assert.deepEqual(strategyFromFlags("rlw", { seed: true }), configError(["--seed: expected a value"]));
+  });
+
+  it("a blank number is not 0", () => {
+    assert.deepEqual(strategyFromFlags("rlw", { seed: " " }), configError(['--seed: expected a number (got " ")']));
+    assert.deepEqual(strategyFromFlags("rlw", { seed: "" }), configError(['--seed: expected a number (got "")']));
+    assert.deepEqual(
+      strategyFromFlags("famo", { "min-losses": "0, " }),
+      configError(['--min-losses: expected comma-separated numbers (got "0, ")']),
+    );
+  });
+
+  it("flags whose value is undefined are skipped, known or not", () => {
+    assert.deepEqual(initialConfig(strategyFromFlags("rlw", { seed: undefined, temperature: undefined }), 2), {
+      numTasks: 2,
+      seed: 0,
+    });
+  });
+
+  it("without an ignore list no flag is ignored; names of Object.prototype's members are not flags", () => {
+    for (const flag of ["input", "", "constructor", "toString", "__proto__"]) {
+      assert.deepEqual(
+        strategyFromFlags("si", { [flag]: "1" }),
+        configError([`--${flag}: not an option of strategy si (it takes no flags)`]),
+        flag,
+      );
+    }
+    assert.deepEqual(initialConfig(strategyFromFlags("rlw", { seed: "3", input: "x.jsonl" }, ["input"]), 2), {
+      numTasks: 2,
+      seed: 3,
+    });
   });
 });
 
