@@ -196,7 +196,7 @@ export const preregisteredRows = (
 
 const signed = (v: number, digits = 2) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(digits)}`;
 const interval = ([lo, hi]: readonly [number, number]) => `[${signed(lo)}, ${signed(hi)}]`;
-const pText = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));
+const pText = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 
 /** The markdown table of `preregisteredRows`. */
 export const preregisteredTable = (rows: readonly ComparisonRow[]): string =>
