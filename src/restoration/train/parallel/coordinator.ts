@@ -14,7 +14,7 @@ import * as E from "fp-ts/Either";
 
 import { isGradientWeighting, type GradientWeighting } from "../../../core/gradient-weighting.js";
 import { reduceTaskLosses } from "../../../core/reduce.js";
-import type { Diagnostics, TaskLosses, Weighting } from "../../../core/weighting.js";
+import type { Diagnostics, TaskLosses } from "../../../core/weighting.js";
 import { nodeOnly, type Worker } from "../../../platform/node.js";
 import {
   AdapterError,
@@ -168,8 +168,7 @@ export async function startParallelTraining(options: ParallelOptions): Promise<P
   if (host0.lagged)
     throw new Error("data-parallel training computes exact weights; the session's trainer is in lagged mode");
   const mode: ReplicaMode = isGradientWeighting(trainer.weighting) ? "gradient" : "loss";
-  const lossDriver =
-    mode === "loss" ? createWeightingDriver(trainer.weighting as Weighting<unknown>, numTasks, false) : undefined;
+  const lossDriver = mode === "loss" ? createWeightingDriver(trainer.weighting, numTasks, false) : undefined;
   const gradientDriver =
     mode === "gradient"
       ? createGradientWeightingDriver(trainer.weighting as unknown as GradientWeighting<unknown>, numTasks)
