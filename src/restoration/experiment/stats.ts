@@ -4,6 +4,8 @@
  * mean paired difference from Student's t distribution.
  */
 
+import { Rng } from "../../core/random.js";
+
 /** Arithmetic mean (NaN for an empty list). */
 export const mean = (values: readonly number[]): number =>
   values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
@@ -231,21 +233,13 @@ export const bootstrapInterval = (
   options: { readonly draws?: number; readonly seed?: number } = {},
 ): readonly [number, number] => {
   const draws = options.draws ?? 10_000;
-  // xorshift32: a fixed, seeded stream (the interval is reproducible run to run).
-  let s = (options.seed ?? 1) >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  // The project's seeded generator: the interval is reproducible run to run.
+  const rng = Rng.seeded(options.seed ?? 1);
   const values: number[] = [];
   const counts = new Array<number>(units);
   for (let d = 0; d < draws; d++) {
     counts.fill(0);
-    for (let u = 0; u < units; u++) counts[Math.floor(next() * units)]! += 1;
+    for (let u = 0; u < units; u++) counts[Math.floor(rng.uniform() * units)]! += 1;
     values.push(statistic(counts));
   }
   values.sort((a, b) => a - b);
