@@ -41,10 +41,10 @@ import "@tensorflow/tfjs-backend-cpu";
 
 import { art } from "../src/core/index.js";
 import { Rng } from "../src/core/random.js";
+import { ensureGradientsRegistered } from "../src/tfjs/backend/select.js";
 import {
   AdapterError,
   createTrainer,
-  ensureGradientsRegistered,
   loadCheckpoint,
   saveCheckpoint,
   type FunctionModel,

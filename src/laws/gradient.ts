@@ -54,7 +54,8 @@ export interface GradientLawOptions {
   readonly laws?: readonly GradientLawName[];
 }
 
-interface GradientStep {
+/** One step of the gradient laws' random input: per-task losses and gradients (null: the task is absent). */
+export interface GradientStep {
   readonly losses: Array<number | null>;
   readonly gradients: Array<number[] | null>;
 }

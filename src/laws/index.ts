@@ -26,10 +26,30 @@
  * The entry only re-exports: the loss-weighting laws are in weighting.ts, the gradient-aware ones
  * in gradient.ts, what both share (results, `LawViolation`, `checkLaw`) in common.ts.
  *
+ * The names are listed one by one (the public API, each documented in docs/api/laws.md and
+ * checked by test/core/api-docs.test.ts).
+ *
  * @example
  * import { checkWeightingLaws } from "art-mtl/laws";
  * checkWeightingLaws(myWeighting, { numTasks: 3, numRuns: 1000 }); // throws LawViolation on failure
  */
-export * from "./common.js";
-export * from "./weighting.js";
-export * from "./gradient.js";
+export { type LawResult, type LawReport, LawViolation, defaultLossArb, checkLaw } from "./common.js";
+export {
+  type BadInputKind,
+  BAD_INPUT_KINDS,
+  type LawName,
+  type ExpectedWeights,
+  type LawOptions,
+  validLossesArb,
+  badLossesArb,
+  runWeightingLaws,
+  checkWeightingLaws,
+} from "./weighting.js";
+export {
+  type GradientLawName,
+  type GradientLawOptions,
+  gradientStepArb,
+  runGradientWeightingLaws,
+  checkGradientWeightingLaws,
+  type GradientStep,
+} from "./gradient.js";

@@ -167,15 +167,6 @@ export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
 export const isStrategyName = (name: string): name is StrategyName =>
   Object.prototype.hasOwnProperty.call(STRATEGIES, name);
 
-/**
- * Builds a built-in strategy from its name and options, checking the options eagerly.
- *
- * @example
- * createWeighting("dwa", { temperature: 2 })  // Right(weighting)
- * createWeighting("dwa", { temprature: 2 })   // Left(InvalidConfig "temprature: unknown key (known: temperature) ...")
- * createWeighting("nope", {})                 // Left(InvalidConfig "strategy: unknown ...")
- * createWeighting("art", { numTasks: 5 })     // Left(InvalidConfig "numTasks: not an option of strategy art ...")
- */
 /** The state type of each registered strategy, so that `createWeighting("dwa")` is a `Weighting<DwaState>`. */
 export interface StrategyStates {
   readonly art: ArtState;
@@ -193,6 +184,19 @@ export interface StrategyStates {
 /** True for a union of names (a name only known to be one of several): its state is then `unknown`. */
 type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
 
+/**
+ * Builds a built-in strategy from its name and options, checking the options eagerly.
+ *
+ * The result's state type follows the name: `createWeighting("dwa")` is an
+ * `Either<ConfigError, Weighting<DwaState>>`; a name only known to be some `StrategyName` (a
+ * union) gives `Weighting<unknown>`, and a plain `string` the second overload.
+ *
+ * @example
+ * createWeighting("dwa", { temperature: 2 })  // Right(weighting)
+ * createWeighting("dwa", { temprature: 2 })   // Left(InvalidConfig "temprature: unknown key (known: temperature) ...")
+ * createWeighting("nope", {})                 // Left(InvalidConfig "strategy: unknown ...")
+ * createWeighting("art", { numTasks: 5 })     // Left(InvalidConfig "numTasks: not an option of strategy art ...")
+ */
 export function createWeighting<N extends StrategyName>(
   name: N,
   options?: unknown,

@@ -11,3 +11,5 @@
 
 // The taped passes shared by the trainers and the data-parallel replica (train --workers).
 export { subBatchLoss, taskGradients, weightedLossGradients } from "./step-passes.js";
+// A model given as a LayersModel or a function, resolved to one forward and its variables (the replica).
+export { resolveModel, type ResolvedModel } from "./model.js";

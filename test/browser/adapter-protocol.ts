@@ -2,7 +2,7 @@
  * What adapter-page.ts (in Chromium) and adapter.test.ts (in Node) share: constants and the JSON
  * the page returns. No side effects and no imports with any, so Node can load it.
  */
-import type { TrainingKernelRegistration } from "../../src/tfjs/index.js";
+import { type TrainingKernelRegistration } from "../../src/tfjs/backend/register.js";
 import type { ModelAudit, PadProbe, PieceAudit } from "../tfjs/webgpu/audits.js";
 import type {
   CheckpointRecord,

@@ -19,9 +19,9 @@ import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
 
 import { art } from "../../src/core/index.js";
 import { sha256HexSync } from "../../src/platform/sha256.js";
+import { checkCheckpointFileName } from "../../src/tfjs/checkpoint/store.js";
 import {
   AdapterError,
-  checkCheckpointFileName,
   checkpointFromTar,
   checkpointToTar,
   copyCheckpoint,

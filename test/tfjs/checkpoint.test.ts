@@ -12,9 +12,9 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gradients
 
 import { art } from "../../src/core/index.js";
+import { canonicalCheckpointJson } from "../../src/tfjs/checkpoint/save-load.js";
 import {
   AdapterError,
-  canonicalCheckpointJson,
   createTrainer,
   loadCheckpoint,
   memoryCheckpointStore,

@@ -11,7 +11,15 @@ import * as tfl from "@tensorflow/tfjs-layers"; // also registers tfjs-core's gr
 import { fromLossWeighting, type Weighting } from "../../src/core/index.js";
 import { strictPartial } from "../../src/core/strict.js";
 import { gradientWeighting, NoMemory } from "../../src/strategies/gradient/method.js";
-import { AdapterError, createGradientTrainer, selectBackend, type PerSampleLossFn } from "../../src/tfjs/index.js";
+import {
+  AdapterError,
+  createGradientTrainer,
+  loadCheckpoint,
+  memoryCheckpointStore,
+  saveCheckpoint,
+  selectBackend,
+  type PerSampleLossFn,
+} from "../../src/tfjs/index.js";
 import { assertAllClose, relativeToScale } from "../support/all-close.js";
 import { runGradientTraining } from "./webgpu/scenarios.js";
 
@@ -462,6 +470,51 @@ describe("createGradientTrainer: a tf.LayersModel with 2 heads and missing label
     assert.throws(() => other.restoreHostState({ ...saved, lagged: true }), /exact mode only/);
     [x, y].forEach((v) => v.dispose());
     model.dispose();
+  });
+
+  it("saves and loads through saveCheckpoint/loadCheckpoint without a cast: the loaded trainer continues exactly as the saved one", async () => {
+    const make = () => {
+      const model = buildModel();
+      const trainer = createGradientTrainer({
+        tf,
+        model,
+        optimizer: tf.train.adam(0.01),
+        weighting: inverseNorm(),
+        numTasks: 2,
+        perTaskLoss: [l2PerSample, l2PerSample],
+      });
+      return { model, trainer };
+    };
+    const x = tf.randomNormal([4, 5], 0, 1, "float32", 31);
+    const y = tf.randomNormal([4, 3], 0, 1, "float32", 32);
+    const first = make();
+    await first.trainer.stepHeads(x, [y, y]);
+    await first.trainer.stepHeads(
+      x,
+      [y, y],
+      [
+        [1, 0],
+        [1, 1],
+        [1, 0],
+        [0, 1],
+      ],
+    );
+    const store = memoryCheckpointStore();
+    await saveCheckpoint(first.trainer, store, { note: "gradient" });
+    const second = make();
+    const loaded = await loadCheckpoint(second.trainer, store);
+    assert.equal(loaded.step, 2);
+    assert.deepEqual(loaded.metadata, { note: "gradient" });
+    assert.equal(second.trainer.stepCount, 2);
+    assert.deepEqual(second.trainer.weightingState, first.trainer.weightingState);
+    const a = await first.trainer.stepHeads(x, [y, y]);
+    const b = await second.trainer.stepHeads(x, [y, y]);
+    assert.deepEqual(b.coefficients, a.coefficients);
+    for (const [i, v] of first.trainer.checkpointVariables.entries())
+      assert.deepEqual(await second.trainer.checkpointVariables[i]!.data(), await v.data(), v.name);
+    [x, y].forEach((v) => v.dispose());
+    first.model.dispose();
+    second.model.dispose();
   });
 });
 

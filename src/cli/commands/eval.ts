@@ -10,12 +10,11 @@ import {
   loadTrainedSession,
   METRIC_CONVENTIONS,
   PRETRAINED_MODELS,
-  ProgressBar,
   scoresMarkdown,
-  writeJsonAtomic,
   type MetricConvention,
   type TaskName,
 } from "../../restoration/index.js";
+import { ProgressBar, writeJsonAtomic } from "../../restoration/internal.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError, type CommandIo } from "../args.js";
 import { checkpointFromFlags } from "./model-flags.js";
 import { asUsageError, stderrIsTTY } from "./shared.js";

@@ -17,10 +17,10 @@ import {
   multipleOfFor,
   pngFacts,
   PRETRAINED_MODELS,
-  ProgressBar,
   restoreImage,
   type RgbImage,
 } from "../../restoration/index.js";
+import { ProgressBar } from "../../restoration/internal.js";
 import { AdapterError } from "../../tfjs/index.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError, type CommandIo } from "../args.js";
 import { checkpointFromFlags } from "./model-flags.js";

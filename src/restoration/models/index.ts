@@ -11,9 +11,9 @@ import type { ResolvedModelSpec } from "./spec.js";
 export * from "./spec.js";
 export * from "./registry.js";
 export { srResNetParameterCount, srResNetMacsPerPixel } from "./srresnet.js";
-export { uNetParameterCount } from "./unet.js";
+export { uNetParameterCount, type PromptOptions } from "./unet.js";
 export { convParameterCount } from "./params.js";
-export type { ConvParams, ParameterFactory } from "./params.js";
+export type { ConvParams, ParameterFactory, TaskFilm } from "./params.js";
 
 /**
  * Restoration models over plain tfjs variables: `createModel(tf, spec)` gives a function model

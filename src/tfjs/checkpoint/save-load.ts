@@ -338,13 +338,30 @@ const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean 
 const showShape = (s: ReadonlyArray<number>): string => `[${s.join(",")}]`;
 
 /**
+ * What saving and loading a checkpoint needs of a trainer: the results of `createTrainer` and of
+ * `createGradientTrainer` both are one, so either is saved and loaded without a cast.
+ */
+export type CheckpointableTrainer = Pick<
+  Trainer<unknown>,
+  | "tf"
+  | "optimizer"
+  | "numTasks"
+  | "stepCount"
+  | "checkpointVariables"
+  | "trainableVariables"
+  | "flush"
+  | "hostState"
+  | "restoreHostState"
+> & { readonly weighting: { readonly name: string } };
+
+/**
  * Checks a manifest's structure against the trainer, before any tensor is read: the weighting
  * and task count; one model entry per checkpoint variable with its shape and dtype; the optimizer
  * entries as the trainer's optimizer keeps them (the iteration count `iter` as int32 [], then for
  * a built-in optimizer one group per slot, each with one float32 entry per trainable variable of
  * that variable's shape, named `.../<slot>`).
  */
-const checkStructure = <S>(manifest: CheckpointManifest, trainer: Trainer<S>, where: string): void => {
+const checkStructure = (manifest: CheckpointManifest, trainer: CheckpointableTrainer, where: string): void => {
   if (manifest.weighting !== trainer.weighting.name) {
     fail(
       `${where}: the checkpoint was saved with weighting "${manifest.weighting}", the trainer uses "${trainer.weighting.name}"`,
@@ -428,8 +445,8 @@ const checkStructure = <S>(manifest: CheckpointManifest, trainer: Trainer<S>, wh
  * await saveCheckpoint(trainer, "runs/exp1/checkpoint", { epoch: 3 }); // Node
  * await saveCheckpoint(trainer, indexedDbCheckpointStore("exp1"), { epoch: 3 }); // a browser
  */
-export const saveCheckpoint = async <S>(
-  trainer: Trainer<S>,
+export const saveCheckpoint = async (
+  trainer: CheckpointableTrainer,
   location: CheckpointLocation,
   metadata: unknown = null,
 ): Promise<CheckpointManifestV2> => {
@@ -571,8 +588,8 @@ const readTensorFile = async (
  * const resumed = await loadCheckpoint(trainer, "runs/exp1/checkpoint"); // resumed.step, resumed.metadata
  * await loadCheckpoint(trainer, "old-run/checkpoint", { allowUnverifiedV1: true }); // written before format v2
  */
-export const loadCheckpoint = async <S>(
-  trainer: Trainer<S>,
+export const loadCheckpoint = async (
+  trainer: CheckpointableTrainer,
   location: CheckpointLocation,
   options: LoadCheckpointOptions = {},
 ): Promise<LoadedCheckpoint> => {

@@ -7,13 +7,8 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 
 import { createModel } from "../../../src/restoration/models/index.js";
-import {
-  auditKernels,
-  auditPieces,
-  restorationAuditPieces,
-  type AuditPiece,
-  type KernelAudit,
-} from "../../../src/tfjs/index.js";
+import { auditPieces, restorationAuditPieces, type AuditPiece } from "../../../src/tfjs/backend/audit-pieces.js";
+import { auditKernels, type KernelAudit } from "../../../src/tfjs/index.js";
 
 type Tf = typeof tfCore;
 

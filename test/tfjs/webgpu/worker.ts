@@ -17,11 +17,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
 
+import { auditPieces, restorationAuditPieces } from "../../../src/tfjs/backend/audit-pieces.js";
 import {
   auditKernels,
-  auditPieces,
   registerWebGpuTrainingKernels,
-  restorationAuditPieces,
   selectBackend,
   type KernelAudit,
 } from "../../../src/tfjs/index.js";

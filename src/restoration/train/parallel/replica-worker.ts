@@ -6,8 +6,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type * as tfCore from "@tensorflow/tfjs-core";
 
-import { l1PerSample, resolveModel, restoreAdamAccumulators, type Tensor, type Variable } from "../../../tfjs/index.js";
-import { subBatchLoss, taskGradients, weightedLossGradients } from "../../../tfjs/internal.js";
+import { l1PerSample, restoreAdamAccumulators, type Tensor, type Variable } from "../../../tfjs/index.js";
+import { resolveModel, subBatchLoss, taskGradients, weightedLossGradients } from "../../../tfjs/internal.js";
 import { createModel } from "../../models/index.js";
 import { loadTf } from "../backend.js";
 import { optimizerFor, setLearningRate } from "../optimizer.js";
