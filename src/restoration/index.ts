@@ -282,4 +282,5 @@ export {
   PRETRAINED_MODELS,
   DEFAULT_PRETRAINED,
   pretrainedCheckpoint,
+  pretrainedModelDir,
 } from "./pretrained.js";

@@ -1,6 +1,7 @@
 /**
  * The restoration models shipped inside the package (`models/<name>/` at the package root): each
- * is an ordinary run directory (config.json, log.jsonl, eval.json and checkpoint/), trained by a
+ * is an ordinary run directory (config.json, log.jsonl, eval.json and checkpoint/) plus the model
+ * in tfjs's format for inference (model/: model.json + weights.bin, no optimizer state), trained by a
  * committed config (`examples/configs/shipped/<name>.json`), so `eval` and `restore` can use one
  * when no `--checkpoint` is given, and anyone can retrain it.
  */
@@ -71,6 +72,22 @@ export function pretrainedRunDir(name: string = DEFAULT_PRETRAINED): string {
   const dir = join(packageRoot(), "models", name);
   if (!existsSync(join(dir, "checkpoint", "manifest.json")))
     throw new Error(`the shipped model ${name} is missing from this installation (expected ${dir}/checkpoint)`);
+  return dir;
+}
+
+/**
+ * The inference-only form of a shipped model (see `pretrainedRunDir`): `models/<name>/model/`,
+ * tfjs's model.json + weights.bin written by `art-mtl export` from the checkpoint (the same
+ * weights, without the optimizer state), which `loadRestorationModel` reads through
+ * `modelDirectoryHandler` (Node) or `tf.io.http` (a page). `restore` uses it by default.
+ *
+ * @example
+ * const { model, tasks } = await loadRestorationModel(tf, modelDirectoryHandler(pretrainedModelDir()));
+ */
+export function pretrainedModelDir(name: string = DEFAULT_PRETRAINED): string {
+  const dir = join(pretrainedRunDir(name), "model");
+  if (!existsSync(join(dir, "model.json")))
+    throw new Error(`the shipped model ${name} has no exported form in this installation (expected ${dir}/model.json)`);
   return dir;
 }
 

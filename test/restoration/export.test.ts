@@ -20,6 +20,9 @@ import {
   createModel,
   loadRestorationModel,
   modelDirectoryHandler,
+  PRETRAINED_MODELS,
+  pretrainedCheckpoint,
+  pretrainedModelDir,
   restorationModelArtifacts,
   saveRestorationModel,
   type RestorationModel,
@@ -151,38 +154,42 @@ describe("restoration models in tfjs's format", () => {
     assert.ok(Number(weights) > 0 && Number(weights) < Number(checkpoint) / 2, lines.join(""));
     const input = join(temp, "noisy.png");
     writePng(input, proceduralImage(Rng.seeded(9), 40, 36));
-    assert.equal(
-      await runCli(
-        ["restore", input, "-o", join(temp, "a.png"), "--task", "noise", "--backend", "wasm", "--quiet"],
-        io,
-      ),
-      0,
-      lines.join(""),
-    );
-    assert.equal(
-      await runCli(
-        [
-          "restore",
-          input,
-          "-o",
-          join(temp, "b.png"),
-          "--task",
-          "noise",
-          "--backend",
-          "wasm",
-          "--quiet",
-          "--checkpoint",
-          out,
-        ],
-        io,
-      ),
-      0,
-      lines.join(""),
-    );
+    const restore = async (output: string, location: string[]) =>
+      assert.equal(
+        await runCli(
+          ["restore", input, "-o", join(temp, output), "--task", "noise", "--backend", "wasm", "--quiet", ...location],
+          io,
+        ),
+        0,
+        lines.join(""),
+      );
+    await restore("from-checkpoint.png", ["--checkpoint", pretrainedCheckpoint()]);
+    await restore("from-export.png", ["--checkpoint", out]);
+    await restore("default.png", []); // the shipped export, models/all-in-one/model
+    const expected = readFileSync(join(temp, "from-checkpoint.png"));
     assert.deepEqual(
-      readFileSync(join(temp, "b.png")),
-      readFileSync(join(temp, "a.png")),
-      "the exported model restores exactly as its checkpoint does",
+      readFileSync(join(temp, "from-export.png")),
+      expected,
+      "the exported model restores as its checkpoint does",
     );
+    assert.deepEqual(readFileSync(join(temp, "default.png")), expected, "restore's default is the same model");
   });
+
+  for (const { name } of PRETRAINED_MODELS) {
+    it(`the committed export of the shipped model ${name} (models/${name}/model) is what art-mtl export writes from its checkpoint`, async () => {
+      const out = join(temp, `fresh-${name}`);
+      const io = { stdout: () => undefined, stderr: () => undefined };
+      assert.equal(await runCli(["export", "--model", name, "-o", out, "--backend", "cpu"], io), 0);
+      const committed = pretrainedModelDir(name);
+      assert.deepEqual(
+        JSON.parse(readFileSync(join(committed, "model.json"), "utf8")),
+        JSON.parse(readFileSync(join(out, "model.json"), "utf8")),
+      );
+      assert.deepEqual(
+        readFileSync(join(committed, "weights.bin")),
+        readFileSync(join(out, "weights.bin")),
+        `models/${name}/model/weights.bin is stale: rerun art-mtl export --model ${name} -o models/${name}/model`,
+      );
+    });
+  }
 });

@@ -23,7 +23,7 @@ import {
 import { ProgressBar } from "../../restoration/internal.js";
 import { AdapterError } from "../../tfjs/index.js";
 import { choiceFlag, numberFlag, parseFlags, UsageError, type CommandIo } from "../args.js";
-import { checkpointFromFlags } from "./model-flags.js";
+import { inferenceModelFromFlags } from "./model-flags.js";
 import { asUsageError, stderrIsTTY, userMessageOf } from "./shared.js";
 
 /**
@@ -46,7 +46,8 @@ with 16 bits; a JPEG output has none of these (a note says what was dropped).
                   model restores best when told; without it the model guesses (its blind path)
   --checkpoint D  a checkpoint from art-mtl train, or a model exported by art-mtl export
                   (model.json + weights.bin); default: the shipped model
-  --model NAME    a shipped model: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")} (default ${DEFAULT_PRETRAINED})
+  --model NAME    a shipped model: ${PRETRAINED_MODELS.map((m) => m.name).join(", ")} (default ${DEFAULT_PRETRAINED}),
+                  loaded from its exported form (models/NAME/model: no optimizer state)
   --tile N        tile side in pixels (default 256); memory grows with N^2, not the image size
   --overlap N     overlap between tiles, blended linearly (default 16)
   --backend B     auto (default), wasm, cpu, node, node-gpu or webgpu (docs/backends.md)
@@ -237,8 +238,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
       );
     }
   }
-  const checkpoint = checkpointFromFlags(values);
-  const session = await loadForInference(checkpoint, backend).catch(asUsageError);
+  const session = await loadForInference(inferenceModelFromFlags(values), backend).catch(asUsageError);
   const task = values.task;
   if (task !== undefined && !session.config.tasks.includes(task as never)) {
     throw new UsageError(
