@@ -2,9 +2,31 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "fp-ts/Either";
 
-import { art, initArt, isTwoPhase, MAX_TASKS, stepArt, unwrap, type TaskLosses } from "../../src/core/index.js";
+import {
+  art,
+  initArt,
+  invalidConfig,
+  invalidGradients,
+  invalidGramian,
+  isTwoPhase,
+  MAX_TASKS,
+  readLosses,
+  resolveArtConfig,
+  stepArt,
+  unreadableLosses,
+  unwrap,
+  type TaskLosses,
+} from "../../src/core/index.js";
 import { upgrad } from "../../src/strategies/gradient/upgrad.js";
-import { createWeighting, dwa, famo, STRATEGIES, STRATEGY_NAMES, warmup } from "../../src/strategies/index.js";
+import {
+  checkNumTasks,
+  createWeighting,
+  dwa,
+  famo,
+  STRATEGIES,
+  STRATEGY_NAMES,
+  warmup,
+} from "../../src/strategies/index.js";
 
 /**
  * What a caller can hand a weighting that is not a plain array of numbers: a Proxy or a getter
@@ -121,5 +143,51 @@ describe("options and task counts", () => {
     assert.ok(E.isLeft(art().init(MAX_TASKS + 1)));
     for (const [name, weighting] of built) assert.ok(E.isLeft(weighting.init(1e9)), name);
     assert.ok(E.isRight(dwa().init(1000)));
+  });
+
+  it(`numTasks of exactly ${MAX_TASKS} is accepted by Art and by the strategies' checkNumTasks (the bound is inclusive)`, () => {
+    assert.ok(E.isRight(resolveArtConfig({ numTasks: MAX_TASKS })));
+    assert.ok(E.isLeft(resolveArtConfig({ numTasks: MAX_TASKS + 1 })));
+    assert.deepEqual(checkNumTasks(MAX_TASKS), E.right(MAX_TASKS));
+    assert.deepEqual(
+      checkNumTasks(MAX_TASKS + 1),
+      E.left(invalidConfig([`numTasks: at most ${MAX_TASKS} (got 1000001)`])),
+    );
+  });
+});
+
+describe("what readLosses says about a value that is not losses", () => {
+  it("names what it got: null, a string, a number, an object by its constructor, an object without one", () => {
+    const says = (value: unknown) => {
+      const read = readLosses(value);
+      assert.ok(E.isLeft(read));
+      assert.equal(read.left._tag, "UnreadableLosses");
+      return read.left.message;
+    };
+    const expected = (what: string) =>
+      `the losses cannot be read: expected an array (or a typed array) of task losses, one per task, null for an absent task (got ${what})`;
+    assert.equal(says(null), expected("null"));
+    assert.equal(says("0.5"), expected("string"));
+    assert.equal(says(0.5), expected("number"));
+    assert.equal(says(new Map()), expected("Map"));
+    assert.equal(says(Object.create(null)), expected("object"));
+    assert.equal(says(new DataView(new ArrayBuffer(8))), expected("DataView"));
+  });
+});
+
+describe("the gradient-aware errors' constructors", () => {
+  it("tag and word each error", () => {
+    assert.deepEqual(invalidGramian("G[0][1] is NaN"), {
+      _tag: "InvalidGramian",
+      message: "invalid Gramian: G[0][1] is NaN",
+    });
+    assert.deepEqual(invalidGradients("g_1 has 3 entries, g_0 has 4"), {
+      _tag: "InvalidGradients",
+      message: "invalid gradients: g_1 has 3 entries, g_0 has 4",
+    });
+    assert.deepEqual(unreadableLosses("reading them threw RangeError: x"), {
+      _tag: "UnreadableLosses",
+      message: "the losses cannot be read: reading them threw RangeError: x",
+    });
   });
 });
