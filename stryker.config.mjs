@@ -1,5 +1,5 @@
 // Mutation testing (StrykerJS): `npm run test:mutation`. Not part of CI: a benchmark-like
-// command, 33 minutes for a full run on 2 idle cores in November (63 in December, the cores shared) (docs/testing.md has the scope, the scores and the
+// command, 33 minutes for a full run on 2 idle cores in November (64 in December, the cores shared) (docs/testing.md has the scope, the scores and the
 // surviving mutants judged equivalent).
 //
 // The tap runner runs each test file as its own `node --import tsx/esm` process (node's test runner
