@@ -5,25 +5,21 @@
  * Needs the build (`npm run build`, which CI runs first); builds it when dist/ is missing.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-const repo = resolve(import.meta.dirname, "..", "..");
+import { atRepoVersion, installPacked, repo } from "../support/packed-project.js";
+
 const project = mkdtempSync(join(tmpdir(), "art-mtl-installed-"));
 after(() => rmSync(project, { recursive: true, force: true }));
 
-const npm = (args: string[], cwd: string): string =>
-  execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const node = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, args, { cwd: project, encoding: "utf8", timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
-const version = (name: string): string =>
-  (JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
-
 /** The README's "core in 15 lines" block, as written. */
 const readmeCoreExample = (): string => {
   const readme = readFileSync(join(repo, "README.md"), "utf8");
@@ -35,32 +31,14 @@ const readmeCoreExample = (): string => {
 
 describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 600_000 }, () => {
   before(() => {
-    if (!existsSync(join(repo, "dist", "index.js"))) npm(["run", "build"], repo);
-    const packed = npm(["pack", "--silent", "--pack-destination", project], repo).trim().split("\n").pop() as string;
-    writeFileSync(
-      join(project, "package.json"),
-      JSON.stringify({ name: "consumer", version: "1.0.0", type: "module", private: true }),
-    );
     const peers = [
       "@tensorflow/tfjs-core",
       "@tensorflow/tfjs-backend-cpu",
       "@tensorflow/tfjs-backend-wasm",
       "@tensorflow/tfjs-layers",
       "fast-check",
-    ].map((p) => `${p}@${version(p)}`);
-    npm(
-      [
-        "install",
-        "--prefer-offline",
-        "--no-audit",
-        "--no-fund",
-        "--no-save",
-        join(project, packed),
-        "fp-ts@" + version("fp-ts"),
-        ...peers,
-      ],
-      project,
-    );
+    ].map(atRepoVersion);
+    installPacked(project, "consumer", [atRepoVersion("fp-ts"), ...peers]);
   });
 
   it("runs the README's core example unchanged in plain Node ESM", () => {
@@ -281,16 +259,8 @@ describe("a fresh project with art-mtl alone: npm i art-mtl, then every command"
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  before(() => {
-    if (!existsSync(join(repo, "dist", "index.js"))) npm(["run", "build"], repo);
-    const packed = npm(["pack", "--silent", "--pack-destination", bare], repo).trim().split("\n").pop() as string;
-    writeFileSync(
-      join(bare, "package.json"),
-      JSON.stringify({ name: "bare-consumer", version: "1.0.0", type: "module", private: true }),
-    );
-    // The tarball and nothing else: the TensorFlow.js packages the CLI and the kit run on come as its dependencies.
-    npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", join(bare, packed)], bare);
-  });
+  // The tarball and nothing else: the TensorFlow.js packages the CLI and the kit run on come as its dependencies.
+  before(() => installPacked(bare, "bare-consumer"));
 
   it("prints its version, replays losses, restores, evaluates, exports and runs the demo", () => {
     const version = cli(["--version"]);
