@@ -61,7 +61,7 @@ const packageRoot = (): string => {
  */
 export function pretrainedRunDir(name: string = DEFAULT_PRETRAINED): string {
   nodeOnly(
-    "pretrainedRunDir / pretrainedCheckpoint",
+    "pretrainedRunDir / pretrainedCheckpoint / pretrainedModelDir",
     "serve the files of models/NAME/checkpoint/ and load them into memoryCheckpointStore()",
   );
   if (!PRETRAINED_MODELS.some((m) => m.name === name)) {

@@ -20,7 +20,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -29,6 +29,7 @@ import type { Browser } from "puppeteer-core";
 
 import { startStaticServer } from "../../examples/playground/server.js";
 import { chromiumSkip, launchChromium } from "../support/chromium.js";
+import { packInto } from "../support/packed-project.js";
 import type { VitePageResult } from "./vite-page/main.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
@@ -73,8 +74,7 @@ describe(
         seconds[name] = Math.round(performance.now() - t) / 1000;
         t = performance.now();
       };
-      if (!existsSync(join(repo, "dist", "index.js"))) npm(["run", "build"], repo);
-      const packed = npm(["pack", "--silent", "--pack-destination", project], repo).trim().split("\n").pop() as string;
+      const packed = packInto(project);
       writeFileSync(
         join(project, "package.json"),
         JSON.stringify({ name: "vite-consumer", version: "1.0.0", type: "module", private: true }),
@@ -86,10 +86,7 @@ describe(
         "@tensorflow/tfjs-layers",
         "vite",
       ].map((p) => `${p}@${version(p)}`);
-      npm(
-        ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", join(project, packed), ...packages],
-        project,
-      );
+      npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", packed, ...packages], project);
       lap("pack and install");
 
       // The user's source: index.html and main.ts at the project's root (env.d.ts is for the repository's type check).

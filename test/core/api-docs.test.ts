@@ -48,7 +48,13 @@ const headingNames = (text: string): string[] =>
 describe("API docs", () => {
   for (const { entry, module, pages } of references) {
     it(`every runtime export of ${entry} appears in ${pages.length === 1 ? pages[0] : "its API reference"}`, () => {
-      const documented = documentedIn(pages.map(read).join("\n"));
+      const text = pages.map(read).join("\n");
+      // A reference of its own (docs/api/ only) gives every runtime export a heading; the root's
+      // names may also be documented in the body of the per-strategy pages.
+      const headed = new Set(headingNames(text));
+      const documented = pages.every((page) => page.startsWith("docs/api/"))
+        ? (name: string) => headed.has(name)
+        : documentedIn(text);
       const missing = Object.keys(module).filter((name) => !documented(name));
       assert.deepEqual(missing, [], `undocumented exports of ${entry}: ${missing.join(", ")}`);
     });

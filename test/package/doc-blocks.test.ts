@@ -57,6 +57,17 @@ describe("doc blocks: the info strings", () => {
       .map((b) => `${where(b)}: \`\`\`${[b.language, ...b.markers].join(" ")}`);
     assert.deepEqual(bad, [], `unknown markers (known: ${MARKERS.join(", ")}, on ts and sh blocks)`);
   });
+
+  it("spells the runnable languages ts and sh (an alias would skip the block silently as another language)", () => {
+    const aliases = ["typescript", "tsx", "js", "javascript", "mjs", "bash", "shell", "zsh", "console"];
+    const bad = blocks.filter((b) => aliases.includes(b.language)).map((b) => `${where(b)}: \`\`\`${b.language}`);
+    assert.deepEqual(bad, [], "write ts or sh");
+  });
+
+  it("leaves enough blocks runnable that the run below means something", () => {
+    const all = blocks.filter(isRunnable).length;
+    assert.ok(all >= 30, `only ${all} runnable blocks: were examples marked instead of fixed?`);
+  });
 });
 
 const project = mkdtempSync(join(tmpdir(), "art-mtl-doc-blocks-"));
