@@ -163,7 +163,7 @@ describe("the browser builds, run without Node's Buffer", () => {
     assert.deepEqual(out.errors, {
       readImage: "readImage",
       writePng: "writePng",
-      pretrainedCheckpoint: "pretrainedRunDir / pretrainedCheckpoint",
+      pretrainedCheckpoint: "pretrainedRunDir / pretrainedCheckpoint / pretrainedModelDir",
       imageFolderSource: "imageFolderSource",
       trainRun: "trainRun (a run directory)",
       worker: 'streamBatches with mode "worker"',
