@@ -4,6 +4,7 @@ import * as E from "fp-ts/Either";
 import type { GradientWeighting } from "../core/gradient-weighting.js";
 import type { Diagnostics, TaskLosses } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
+import { checkHeadTargets } from "./head-targets.js";
 import type { ModelContext } from "./model.js";
 import { countTasks, l1PerSample, taskMeanMatrix, type TaskIds } from "./per-task-loss.js";
 import { subBatchLoss, taskGradients, weightedLossGradients, type TaskGradient } from "./step-passes.js";
@@ -402,18 +403,7 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
           .map((v) => ({ name: v.name, tensor: grads[v.name] as Tensor })),
       );
     });
-    driver.completeStep();
-    return {
-      loss: weightedSum(coefficients, taskLosses),
-      taskLosses,
-      coefficients,
-      weights: coefficients,
-      nextWeights: coefficients,
-      gramian: [],
-      diagnostics: result.right.diagnostics,
-      state: driver.state,
-      step: driver.stepCount,
-    };
+    return finish(taskLosses, [], result.right);
   };
 
   const weightedSum = (c: ReadonlyArray<number>, losses: TaskLosses): number =>
@@ -472,25 +462,7 @@ export const createGradientTrainer = <S>(options: GradientTrainerOptions<S>): Gr
     stepHeads: (inputs, targets, mask) =>
       exclusive(async () => {
         const batchSize = inputs.shape[0] as number;
-        if (targets.length !== numTasks)
-          throw new AdapterError(
-            "shape",
-            `stepHeads needs one target tensor per task (got ${targets.length} for ${numTasks} tasks)`,
-          );
-        targets.forEach((t, k) => {
-          if (t.shape[0] !== batchSize)
-            throw new AdapterError("shape", `targets[${k}] has batch size ${t.shape[0]}, inputs ${batchSize}`);
-        });
-        if (
-          mask !== undefined &&
-          (mask.length !== batchSize ||
-            mask.some((row) => row.length !== numTasks || row.some((m) => m !== 0 && m !== 1)))
-        ) {
-          throw new AdapterError("shape", `mask must be ${batchSize} rows of ${numTasks} entries, each 0 or 1`);
-        }
-        const counts = Array.from({ length: numTasks }, (_, k) =>
-          mask === undefined ? batchSize : mask.reduce((n, row) => n + (row[k] as number), 0),
-        );
+        const counts = checkHeadTargets(targets, mask, batchSize, numTasks);
         const present = counts.flatMap((n, k) => (n > 0 ? [k] : []));
         const headLoss = (outputs: Tensor | Tensor[], k: number): tfCore.Scalar => {
           if (!Array.isArray(outputs) || outputs.length !== numTasks) {

@@ -2,6 +2,7 @@ import type * as tfCore from "@tensorflow/tfjs-core";
 
 import type { Diagnostics, TaskLosses, Weighting } from "../core/weighting.js";
 import { AdapterError } from "./errors.js";
+import { checkHeadTargets } from "./head-targets.js";
 import {
   resolveModel,
   type FunctionModel,
@@ -399,25 +400,7 @@ export const createTrainer = <S>(options: TrainerOptions<S>): Trainer<S> => {
         );
       if (inputs.rank < 1) throw new AdapterError("shape", "inputs need a batch dimension");
       const batchSize = inputs.shape[0] as number;
-      if (targets.length !== numTasks)
-        throw new AdapterError(
-          "shape",
-          `stepHeads needs one target tensor per task (got ${targets.length} for ${numTasks} tasks)`,
-        );
-      targets.forEach((t, k) => {
-        if (t.shape[0] !== batchSize)
-          throw new AdapterError("shape", `targets[${k}] has batch size ${t.shape[0]}, inputs ${batchSize}`);
-      });
-      if (
-        mask !== undefined &&
-        (mask.length !== batchSize ||
-          mask.some((row) => row.length !== numTasks || row.some((m) => m !== 0 && m !== 1)))
-      ) {
-        throw new AdapterError("shape", `mask must be ${batchSize} rows of ${numTasks} entries, each 0 or 1`);
-      }
-      const countsPerTask = Array.from({ length: numTasks }, (_, k) =>
-        mask === undefined ? batchSize : mask.reduce((n, row) => n + (row[k] as number), 0),
-      );
+      const countsPerTask = checkHeadTargets(targets, mask, batchSize, numTasks);
       const counts: TaskCounts = { counts: countsPerTask, present: countsPerTask.map((n) => n > 0) };
       if (!counts.present.some(Boolean))
         throw new AdapterError("shape", "no sample of the batch has any task's label (every mask entry is 0)");

@@ -25,6 +25,48 @@ export interface TrainerHostState {
   readonly lagged: boolean;
 }
 
+/**
+ * Checks a saved host state against the weighting that will continue it, before anything is
+ * changed: the weighting state decodes with its codec, holds `numTasks` tasks, the step is a safe
+ * integer >= 0, and `laggedWeights` are `numTasks` numbers of the given kind (loss weights are
+ * >= 0; gradient coefficients need only be finite). Returns the decoded weighting state; throws
+ * `AdapterError("checkpoint")` naming what is wrong.
+ */
+const checkSavedHostState = <S>(
+  weighting: {
+    readonly name: string;
+    readonly stateCodec: Weighting<S>["stateCodec"];
+    numTasks(state: S): number;
+  },
+  numTasks: number,
+  saved: TrainerHostState,
+  laggedWeights: "finite numbers >= 0" | "finite numbers",
+): S => {
+  const decoded = weighting.stateCodec.decode(saved.weightingState);
+  if (E.isLeft(decoded))
+    throw new AdapterError(
+      "checkpoint",
+      `the checkpoint's weighting state does not decode as ${weighting.name}`,
+      decoded.left,
+    );
+  if (weighting.numTasks(decoded.right) !== numTasks)
+    throw new AdapterError(
+      "checkpoint",
+      `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`,
+    );
+  if (!Number.isSafeInteger(saved.step) || saved.step < 0)
+    throw new AdapterError("checkpoint", `bad step ${saved.step}`);
+  const nonNegative = laggedWeights === "finite numbers >= 0";
+  if (
+    !Array.isArray(saved.laggedWeights) ||
+    saved.laggedWeights.length !== numTasks ||
+    saved.laggedWeights.some((w) => !Number.isFinite(w) || (nonNegative && w < 0))
+  ) {
+    throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} ${laggedWeights}`);
+  }
+  return decoded.right;
+};
+
 /** The weighting side of a training loop. */
 export interface WeightingDriver<S> {
   readonly weighting: Weighting<S>;
@@ -167,29 +209,7 @@ export const createWeightingDriver = <S>(
           `the checkpoint was saved in ${mode(saved.lagged)} mode, this trainer is in ${mode(lagged)} mode (create it with lagged: ${saved.lagged})`,
         );
       }
-      const decoded = weighting.stateCodec.decode(saved.weightingState);
-      if (E.isLeft(decoded))
-        throw new AdapterError(
-          "checkpoint",
-          `the checkpoint's weighting state does not decode as ${weighting.name}`,
-          decoded.left,
-        );
-      if (weighting.numTasks(decoded.right) !== numTasks) {
-        throw new AdapterError(
-          "checkpoint",
-          `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`,
-        );
-      }
-      if (!Number.isSafeInteger(saved.step) || saved.step < 0)
-        throw new AdapterError("checkpoint", `bad step ${saved.step}`);
-      if (
-        !Array.isArray(saved.laggedWeights) ||
-        saved.laggedWeights.length !== numTasks ||
-        saved.laggedWeights.some((w) => !Number.isFinite(w) || w < 0)
-      ) {
-        throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} finite numbers >= 0`);
-      }
-      state = decoded.right;
+      state = checkSavedHostState(weighting, numTasks, saved, "finite numbers >= 0");
       stepCount = saved.step;
       lastWeights = [...saved.laggedWeights];
     },
@@ -293,28 +313,8 @@ export const createGradientWeightingDriver = <S>(
           "checkpoint",
           "the checkpoint was saved in lagged mode; a gradient-aware trainer runs in exact mode only",
         );
-      const decoded = weighting.stateCodec.decode(saved.weightingState);
-      if (E.isLeft(decoded))
-        throw new AdapterError(
-          "checkpoint",
-          `the checkpoint's weighting state does not decode as ${weighting.name}`,
-          decoded.left,
-        );
-      if (weighting.numTasks(decoded.right) !== numTasks)
-        throw new AdapterError(
-          "checkpoint",
-          `the checkpoint is for ${weighting.numTasks(decoded.right)} tasks, not ${numTasks}`,
-        );
-      if (!Number.isSafeInteger(saved.step) || saved.step < 0)
-        throw new AdapterError("checkpoint", `bad step ${saved.step}`);
-      if (
-        !Array.isArray(saved.laggedWeights) ||
-        saved.laggedWeights.length !== numTasks ||
-        saved.laggedWeights.some((w) => !Number.isFinite(w))
-      ) {
-        throw new AdapterError("checkpoint", `laggedWeights must be ${numTasks} finite numbers`);
-      }
-      state = decoded.right;
+      // Coefficients may be negative (not on the simplex): only finiteness is required of them.
+      state = checkSavedHostState(weighting, numTasks, saved, "finite numbers");
       stepCount = saved.step;
       lastCoefficients = [...saved.laggedWeights];
     },
