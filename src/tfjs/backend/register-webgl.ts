@@ -7,8 +7,8 @@
  * `DepthToSpace` gradient that tfjs-core lacks is added. Every other kernel the audited pieces
  * and models use is shipped and matches cpu.
  */
-import { PAD_V2, replaceShippedPadV2 } from "./kernels/pad-high-rank.js";
-import { registerMissingGradients, type TrainingKernelRegistration } from "./register.js";
+import { PAD_V2 } from "./kernels/pad-high-rank.js";
+import { registerPadV2TrainingKernels, type TrainingKernelRegistration } from "./register.js";
 import type { Tf } from "./types.js";
 
 /** Kernels of the webgl package that `registerWebGlTrainingKernels` replaces (fail above rank 4). */
@@ -25,13 +25,5 @@ export const WEBGL_REPLACED_KERNEL_NAMES: readonly string[] = [PAD_V2];
  * registerWebGlTrainingKernels(tf); // { replacedKernels: ["PadV2"], addedGradients: ["DepthToSpace"], ... }
  */
 export function registerWebGlTrainingKernels(tf: Tf, backendName = "webgl"): TrainingKernelRegistration {
-  const pad = replaceShippedPadV2(tf, backendName);
-  const addedGradients = registerMissingGradients(tf);
-  return {
-    backendName,
-    addedKernels: [],
-    keptKernels: pad === "kept" ? [PAD_V2] : [],
-    replacedKernels: pad === "replaced" ? [PAD_V2] : [],
-    addedGradients,
-  };
+  return registerPadV2TrainingKernels(tf, backendName);
 }

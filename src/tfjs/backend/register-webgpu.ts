@@ -4,8 +4,8 @@
  * also works above rank 4, and the `DepthToSpace` gradient that tfjs-core lacks is added.
  * Every other kernel the audited pieces and models use is shipped and matches cpu.
  */
-import { PAD_V2, replaceShippedPadV2 } from "./kernels/pad-high-rank.js";
-import { registerMissingGradients, type TrainingKernelRegistration } from "./register.js";
+import { PAD_V2 } from "./kernels/pad-high-rank.js";
+import { registerPadV2TrainingKernels, type TrainingKernelRegistration } from "./register.js";
 import type { Tf } from "./types.js";
 
 /** Kernels of the webgpu package that `registerWebGpuTrainingKernels` replaces (wrong above rank 4). */
@@ -17,13 +17,5 @@ export const WEBGPU_REPLACED_KERNEL_NAMES: readonly string[] = [PAD_V2];
  * been imported (`selectBackend(tf, "webgpu")` does). A backend without a `PadV2` is left alone.
  */
 export function registerWebGpuTrainingKernels(tf: Tf, backendName = "webgpu"): TrainingKernelRegistration {
-  const pad = replaceShippedPadV2(tf, backendName);
-  const addedGradients = registerMissingGradients(tf);
-  return {
-    backendName,
-    addedKernels: [],
-    keptKernels: pad === "kept" ? [PAD_V2] : [],
-    replacedKernels: pad === "replaced" ? [PAD_V2] : [],
-    addedGradients,
-  };
+  return registerPadV2TrainingKernels(tf, backendName);
 }

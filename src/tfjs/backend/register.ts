@@ -8,6 +8,7 @@ import { conv2dBackpropInputKernel } from "./kernels/conv2d-backprop-input.js";
 import { depthToSpaceGradConfig } from "./kernels/depth-to-space-grad.js";
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from "./kernels/depthwise-backprop.js";
 import { maxPoolGradKernel } from "./kernels/max-pool-grad.js";
+import { PAD_V2, replaceShippedPadV2 } from "./kernels/pad-high-rank.js";
 import { unsortedSegmentSumKernel } from "./kernels/unsorted-segment-sum.js";
 import type { Tf } from "./types.js";
 
@@ -113,4 +114,22 @@ export function registerMissingGradients(tf: Tf): string[] {
     addedGradients.push(depthToSpaceGrad.kernelName);
   }
   return addedGradients;
+}
+
+/**
+ * What the GPU backends (WebGPU, WebGL) need for training: their shipped `PadV2` replaced (it is
+ * wrong or does not compile above rank 4) and the missing gradients registered. Idempotent; a
+ * backend without a `PadV2` is left alone. `registerWebGpuTrainingKernels` and
+ * `registerWebGlTrainingKernels` are this, each with its backend's name as the default.
+ */
+export function registerPadV2TrainingKernels(tf: Tf, backendName: string): TrainingKernelRegistration {
+  const pad = replaceShippedPadV2(tf, backendName);
+  const addedGradients = registerMissingGradients(tf);
+  return {
+    backendName,
+    addedKernels: [],
+    keptKernels: pad === "kept" ? [PAD_V2] : [],
+    replacedKernels: pad === "replaced" ? [PAD_V2] : [],
+    addedGradients,
+  };
 }
