@@ -52,6 +52,7 @@ import {
   EXPERIMENT_SETTINGS_ROUND2,
   ROUND2_METHODS,
   type ExperimentSetting,
+  type SettingId,
 } from "./experiment/settings.js";
 import {
   artSignalTable,
@@ -102,7 +103,7 @@ const fail = (message: string): never => {
 
 /** One training run of the grid. */
 interface Job {
-  readonly setting: "A" | "B";
+  readonly setting: SettingId;
   readonly method: string;
   readonly seed: number;
   readonly runDir: string;
@@ -148,12 +149,15 @@ if (values.job !== undefined) {
 
 // ---- orchestrator ------------------------------------------------------------------------
 const settingId = values.setting as string;
-if (settingId !== "A" && settingId !== "B") fail(`--setting: expected A or B (got ${JSON.stringify(settingId)})`);
 const round = Number(values.round);
 if (round !== 1 && round !== 2) fail(`--round: expected 1 or 2 (got ${JSON.stringify(values.round)})`);
-const baseSetting: ExperimentSetting = (round === 1 ? EXPERIMENT_SETTINGS : EXPERIMENT_SETTINGS_ROUND2)[
-  settingId as "A" | "B"
-];
+const settingsOfRound: Readonly<Partial<Record<string, ExperimentSetting>>> =
+  round === 1 ? EXPERIMENT_SETTINGS : EXPERIMENT_SETTINGS_ROUND2;
+const baseSetting: ExperimentSetting =
+  settingsOfRound[settingId] ??
+  fail(
+    `--setting: expected ${Object.keys(settingsOfRound).join(", ")} in round ${round} (got ${JSON.stringify(settingId)})`,
+  );
 const perTask = values["per-task"] === undefined ? baseSetting.perTask : Number(values["per-task"]);
 if (!Number.isInteger(perTask) || perTask < 1)
   fail(`--per-task: expected an integer >= 1 (got ${JSON.stringify(values["per-task"])})`);

@@ -79,6 +79,35 @@ export const EXPERIMENT_METHODS: readonly ExperimentMethod[] = [
     description: "Art, paper preset with tau 0.3 (investigation: much sharper weights)",
     weighting: { name: "art", options: { tau: 0.3 } },
   },
+  // The paper's Table 5 (tau 0.1 ... 10) and Table 4 (the EMA weight, LCR only) at this scale (third round).
+  {
+    label: "art-tau0.1",
+    description: "Art, paper preset with tau 0.1 (Table 5)",
+    weighting: { name: "art", options: { tau: 0.1 } },
+    paperRow: "tau 0.1, 29.59",
+  },
+  {
+    label: "art-tau7",
+    description: "Art, paper preset with tau 7 (Table 5)",
+    weighting: { name: "art", options: { tau: 7 } },
+  },
+  {
+    label: "art-tau10",
+    description: "Art, paper preset with tau 10 (Table 5)",
+    weighting: { name: "art", options: { tau: 10 } },
+  },
+  {
+    label: "s-ema-r0.001",
+    description: "LCR only, smoothed with EMA rate 0.001 (Table 4, beta 0.001)",
+    weighting: { name: "art", options: { lcr: "ema", gcw: "none", rate: 0.001 } },
+    paperRow: "beta 0.001, 29.81",
+  },
+  {
+    label: "s-ema-r0.1",
+    description: "LCR only, smoothed with EMA rate 0.1 (Table 4, beta 0.1)",
+    weighting: { name: "art", options: { lcr: "ema", gcw: "none", rate: 0.1 } },
+    paperRow: "beta 0.1, 29.79",
+  },
   {
     label: "dwa",
     description: "DWA (T = 2), an epoch every 50 steps",
