@@ -155,7 +155,7 @@ describe(
       return result;
     };
 
-    it("vite builds the page with the browser builds of art-mtl, no Node built-in, and the wasm binaries as assets", () => {
+    it("vite builds the page with art-mtl's dist/ and its browser twins, no Node built-in, and the wasm binaries as assets", () => {
       assert.equal(buildStatus, 0, buildOutput);
       assert.doesNotMatch(buildOutput, /externalized for browser compatibility/, "a Node built-in reached");
       assert.doesNotMatch(buildOutput, /art-mtl/, "vite warned about art-mtl");
@@ -175,14 +175,19 @@ describe(
       const ours = sources.filter((s) => s.includes("node_modules/art-mtl/"));
       assert.ok(ours.length > 0, `art-mtl in the bundle: ${sources.length} sources`);
       assert.deepEqual(
-        ours.filter((s) => !/node_modules\/art-mtl\/dist\/browser\//.test(s)),
+        ours.filter((s) => !/node_modules\/art-mtl\/dist\//.test(s)),
         [],
-        "only dist/browser/ of art-mtl (the browser export condition)",
+        "only art-mtl's build (dist/)",
       );
-      // art-mtl/tfjs's entry only re-exports its chunks, so the map names the chunks; the kit's entry has code.
+      // The platform twins by the "browser" condition of package.json's imports: the browser one, never Node's.
+      assert.deepEqual(
+        ours.filter((s) => /\/dist\/twins\//.test(s) && !s.endsWith(".browser.js")),
+        [],
+        "no Node-side twin",
+      );
       assert.ok(
-        ours.some((s) => s.endsWith("art-mtl/dist/browser/restoration/index.js")),
-        `dist/browser/restoration/index.js in ${ours.join(", ")}`,
+        ours.some((s) => s.endsWith("art-mtl/dist/twins/platform/node.browser.js")),
+        `the browser twin of the platform module in ${ours.join(", ")}`,
       );
     });
 

@@ -83,43 +83,87 @@ describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 60
     });
   }
 
-  it('resolves every subpath to the Node build in Node (import and require) and to the browser build under the "browser" condition', () => {
-    const script = (conditions: string[], kind: "esm" | "cjs") =>
-      node([
-        ...conditions,
-        `--input-type=${kind === "esm" ? "module" : "commonjs"}`,
-        "-e",
-        kind === "esm"
-          ? `for (const s of ${JSON.stringify(subpaths.map(([s]) => s))}) console.log(import.meta.resolve(s));`
-          : `for (const s of ${JSON.stringify(subpaths.map(([s]) => s))}) console.log(require.resolve(s));`,
-      ]);
-    const dist = join(project, "node_modules", "art-mtl", "dist");
-    const rel = (r: { status: number | null; stdout: string; stderr: string }) => {
+  it('resolves every subpath to one build for Node and browsers, and each platform twin (#twins/...) by condition: Node\'s module in Node, the browser twin under the "browser" condition', () => {
+    const resolveAll = (specifiers: readonly string[], conditions: string[], kind: "esm" | "cjs", cwd: string) => {
+      const r = spawnSync(
+        process.execPath,
+        [
+          ...conditions,
+          `--input-type=${kind === "esm" ? "module" : "commonjs"}`,
+          "-e",
+          kind === "esm"
+            ? `for (const s of ${JSON.stringify(specifiers)}) console.log(import.meta.resolve(s));`
+            : `for (const s of ${JSON.stringify(specifiers)}) console.log(require.resolve(s));`,
+        ],
+        { cwd, encoding: "utf8", timeout: 120_000 },
+      );
       assert.equal(r.status, 0, r.stderr);
       return r.stdout
         .trim()
         .split("\n")
         .map((line) => line.replace(/^file:\/\//, "").slice(dist.length + 1));
     };
-    assert.deepEqual(rel(script([], "esm")), ["index.js", "tfjs/index.js", "restoration/index.js", "laws/index.js"]);
-    assert.deepEqual(rel(script([], "cjs")), [
-      "index.cjs",
-      "tfjs/index.cjs",
-      "restoration/index.cjs",
-      "laws/index.cjs",
+    const installed = join(project, "node_modules", "art-mtl");
+    const dist = join(installed, "dist");
+    const entries = subpaths.map(([s]) => s);
+    for (const conditions of [[], ["--conditions=browser"]]) {
+      assert.deepEqual(resolveAll(entries, conditions, "esm", project), [
+        "index.js",
+        "tfjs/index.js",
+        "restoration/index.js",
+        "laws/index.js",
+      ]);
+      assert.deepEqual(resolveAll(entries, conditions, "cjs", project), [
+        "index.cjs",
+        "tfjs/index.cjs",
+        "restoration/index.cjs",
+        "laws/index.cjs",
+      ]);
+    }
+    // The twins resolve inside the package (package imports are private to it).
+    const twins = ["#twins/platform/node", "#twins/restoration/io/png-codec"];
+    assert.deepEqual(resolveAll(twins, [], "esm", installed), [
+      "twins/platform/node.js",
+      "twins/restoration/io/png-codec.js",
     ]);
-    assert.deepEqual(rel(script(["--conditions=browser"], "esm")), [
-      "browser/index.js",
-      "browser/tfjs/index.js",
-      "browser/restoration/index.js",
-      "browser/laws/index.js",
+    assert.deepEqual(resolveAll(twins, [], "cjs", installed), [
+      "twins/platform/node.cjs",
+      "twins/restoration/io/png-codec.cjs",
     ]);
-    assert.deepEqual(rel(script(["--conditions=browser"], "cjs")), [
-      "browser/index.cjs",
-      "browser/tfjs/index.cjs",
-      "browser/restoration/index.cjs",
-      "browser/laws/index.cjs",
+    assert.deepEqual(resolveAll(twins, ["--conditions=browser"], "esm", installed), [
+      "twins/platform/node.browser.js",
+      "twins/restoration/io/png-codec.browser.js",
     ]);
+    assert.deepEqual(resolveAll(twins, ["--conditions=browser"], "cjs", installed), [
+      "twins/platform/node.browser.cjs",
+      "twins/restoration/io/png-codec.browser.cjs",
+    ]);
+  });
+
+  it("the README's pictures render on the registry's page: absolute jsDelivr URLs of this version whose files the tarball holds", () => {
+    const installed = join(project, "node_modules", "art-mtl");
+    const { name, version } = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as {
+      name: string;
+      version: string;
+    };
+    const readme = readFileSync(join(installed, "README.md"), "utf8");
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)|<img[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+    assert.ok(images.length >= 2, `pictures in the README: ${images.join(", ")}`);
+    const prefix = `https://cdn.jsdelivr.net/npm/${name}@${version}/`;
+    for (const url of images) {
+      assert.ok(
+        url?.startsWith(prefix),
+        `${url} is not under ${prefix} (a relative path has no base on the registry's page)`,
+      );
+      const path = (url as string).slice(prefix.length);
+      assert.ok(existsSync(join(installed, path)), `${path} is not in the tarball, so ${url} would not be found`);
+    }
+  });
+
+  it("package.json's imports field is the one the build's twins need (scripts/browser-twins.mjs)", async () => {
+    const { twinBuild } = await import("../../scripts/browser-twins.mjs");
+    const manifest = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { imports: unknown };
+    assert.deepEqual(manifest.imports, twinBuild().imports);
   });
 
   it("bundles every subpath for a browser (esbuild --platform=browser) with no Node built-in, and its browser build works without Buffer", async () => {
