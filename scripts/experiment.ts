@@ -7,8 +7,15 @@
  *
  *   npm run experiment -- --round 2 --setting B  # second round: the shipped recipe, blind model
  *   npm run experiment -- --round 2 --setting B --per-task 8   # the batch hypothesis
+ *   npm run experiment -- --round 2 --setting iv --methods mixed,art   # the paper's setting iv (5 tasks)
+ *   npm run experiment -- --round 2 --setting B --methods mixed,art --seeds 1 --steps 6000 --eval-every 500
+ *                                                # learning curves on validation (eval-history.jsonl)
+ *   npm run experiment -- --tables [--check]     # docs/results.md's tables from docs/data/ alone
  *
- * Options: --round 1|2 (default 1), --seeds N (default 3), --steps N, --per-task N (crops per
+ * Options: --round 1|2 (default 1), --setting A|B (round 2 also iv), --seeds N (default 3),
+ * --steps N (a steps count other than the setting's goes to its own folder, e.g. B-s6000),
+ * --eval-every N (evaluate the validation set every N steps into each run's eval-history.jsonl;
+ * the test set is scored after training), --per-task N (crops per
  * task in a batch; steps are scaled so that every run sees the same number of samples),
  * --methods a,b,c, --jobs N (parallel runs, default 2),
  * --out DIR (default runs/experiment, or runs/experiment/round2), --data DIR (clean images; default ../shared/data or
@@ -21,7 +28,9 @@
  * runs under --out: per-image scores kept in each run's per-image.json, then the primary
  * comparison Art − mixed and the Holm-adjusted secondaries SI − mixed and PCGrad − mixed, on
  * validation and on the de-duplicated test set; with --out docs/data/round3 it rebuilds the
- * docs' tables from the committed files alone).
+ * docs' tables from the committed files alone), --tables (rewrite every table of docs/results.md
+ * that docs/data/ can rebuild, between its <!-- tables:ID:start/end --> markers; with --check,
+ * only say which differ and exit 1 if any: scripts/experiment/tables.ts).
  *
  * Data: training crops from CBSD68 minus a held-out validation split (every 8th image,
  * sorted by name); the test set is Set14 + Set5, degraded once per task with fixed seeds and
@@ -68,6 +77,7 @@ import {
   type BatchBlock,
   type ExperimentRun,
 } from "./experiment/summary.js";
+import { rebuildTables, tableRegion, writeTables } from "./experiment/tables.js";
 
 // The multi-task benchmark outside restoration (scripts/benchmarks/multi-mnist/run.ts): its own options, then exit.
 // (A static import: a dynamic one makes tsx run its import lexer over this file, which fails on it.)
@@ -92,6 +102,9 @@ const { values } = parseArgs({
     "batch-study": { type: "string" },
     tag: { type: "string" },
     preregistered: { type: "boolean", default: false },
+    tables: { type: "boolean", default: false },
+    "eval-every": { type: "string" },
+    check: { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -109,6 +122,8 @@ interface Job {
   readonly runDir: string;
   readonly config: Record<string, unknown>;
   readonly validationSet: string;
+  /** A learning curve: the config evaluates the validation set every `evalEvery` steps; the test set is scored after. */
+  readonly testSet?: string;
 }
 
 // ---- worker mode: one job in this process ------------------------------------------------
@@ -122,14 +137,20 @@ if (values.job !== undefined) {
   const outcome = await trainRun({ config, ...(resume ? { resume: true } : { force: true }), log: () => undefined });
   // Validation scores (for choosing hyper-parameters without touching the test set).
   const session = await loadTrainedSession(join(job.runDir, "checkpoint"), config.backend);
-  const validation: EvalResult = await evaluateSession(session, {
-    data: job.validationSet,
-    images: 1,
-    size: 1,
-    convention: "basicsr",
-    checkpoint: join(job.runDir, "checkpoint"),
-    step: session.step,
-  });
+  const score = (data: string): Promise<EvalResult> =>
+    evaluateSession(session, {
+      data,
+      images: 1,
+      size: 1,
+      convention: "basicsr",
+      checkpoint: join(job.runDir, "checkpoint"),
+      step: session.step,
+    });
+  // A learning-curve run evaluated the validation set during training (eval.json is its last
+  // point); eval.json then gets the test set, as in every other run.
+  if (job.testSet !== undefined)
+    writeFileSync(join(job.runDir, "eval.json"), JSON.stringify(await score(job.testSet), null, 2));
+  const validation: EvalResult = await score(job.validationSet);
   writeFileSync(join(job.runDir, "val-eval.json"), JSON.stringify(validation, null, 2));
   // Training wall time across resumes is the last log record's time (it carries on from the checkpoint's).
   const records = readFileSync(join(job.runDir, "log.jsonl"), "utf8").trim().split("\n");
@@ -144,6 +165,19 @@ if (values.job !== undefined) {
       backend: outcome.backend,
     }),
   );
+  process.exit(0);
+}
+
+// ---- tables: docs/results.md's tables rebuilt from the committed per-run files ------------
+if (values.tables) {
+  const page = join(repo, "docs", "results.md");
+  const text = readFileSync(page, "utf8");
+  const tables = await rebuildTables(join(repo, "docs", "data"));
+  const differing = tables.filter((table) => tableRegion(text, table.id) !== table.markdown);
+  for (const table of tables)
+    console.log(`${table.id}: ${differing.includes(table) ? (values.check ? "DIFFERS" : "rewritten") : "unchanged"}`);
+  if (values.check) process.exit(differing.length === 0 ? 0 : 1);
+  writeFileSync(page, writeTables(text, tables));
   process.exit(0);
 }
 
@@ -167,17 +201,24 @@ const setting: ExperimentSetting = {
   perTask,
   steps: Math.round((baseSetting.steps * baseSetting.perTask) / perTask),
 };
-/** The folder of this grid under --out: the setting, and the per-task batch when it is not the setting's. */
-const block = perTask === baseSetting.perTask ? setting.id : `${setting.id}-pt${perTask}`;
+const steps = values.steps === undefined ? setting.steps : Number(values.steps);
+if (!Number.isInteger(steps) || steps < 1)
+  fail(`--steps: expected an integer >= 1 (got ${JSON.stringify(values.steps)})`);
+const curveEvery = values["eval-every"] === undefined ? undefined : Number(values["eval-every"]);
+if (curveEvery !== undefined && (!Number.isInteger(curveEvery) || curveEvery < 1))
+  fail(`--eval-every: expected an integer >= 1 (got ${JSON.stringify(values["eval-every"])})`);
+/** The folder of this grid under --out: the setting, then the per-task batch and the steps when they are not the setting's. */
+const block = [
+  setting.id,
+  ...(perTask === baseSetting.perTask ? [] : [`pt${perTask}`]),
+  ...(steps === setting.steps ? [] : [`s${steps}`]),
+].join("-");
 /** Names the figures and the results section; round 1 keeps its original names. */
 const tag = values.tag ?? (round === 1 ? setting.id : `round2-${block}`);
 if (!/^[A-Za-z0-9_-]+$/.test(tag)) fail(`--tag: letters, digits, - and _ only (got ${JSON.stringify(tag)})`);
 const seeds = Number(values.seeds);
 if (!Number.isInteger(seeds) || seeds < 1)
   fail(`--seeds: expected an integer >= 1 (got ${JSON.stringify(values.seeds)})`);
-const steps = values.steps === undefined ? setting.steps : Number(values.steps);
-if (!Number.isInteger(steps) || steps < 1)
-  fail(`--steps: expected an integer >= 1 (got ${JSON.stringify(values.steps)})`);
 const jobs = Number(values.jobs);
 if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs: expected an integer >= 1 (got ${JSON.stringify(values.jobs)})`);
 let methods: ExperimentMethod[] = [];
@@ -236,6 +277,7 @@ const configFor = (
   seed: number,
   trainDir: string,
   testSet: string,
+  validationSet: string,
 ): Record<string, unknown> => ({
   name: `${setting.id}-${method.label}-seed${seed}`,
   tasks: setting.tasks,
@@ -257,7 +299,10 @@ const configFor = (
   backend: "wasm",
   output: runDirOf(method.label, seed),
   checkpointEvery: Math.min(steps, 100),
-  eval: { data: testSet, convention: "basicsr" },
+  // --eval-every: the validation curve (eval-history.jsonl); the job scores the test set after training.
+  ...(curveEvery === undefined
+    ? { eval: { data: testSet, convention: "basicsr" } }
+    : { evalEvery: curveEvery, eval: { data: validationSet, convention: "basicsr" } }),
 });
 
 const SEEDED_WEIGHTINGS = new Set(["rlw", "pcgrad"]);
@@ -426,8 +471,9 @@ if (!summaryOnly) {
         method: method.label,
         seed,
         runDir,
-        config: configFor(method, seed, trainDir, testSet),
+        config: configFor(method, seed, trainDir, testSet, validationSet),
         validationSet,
+        ...(curveEvery === undefined ? {} : { testSet }),
       });
     }
   }

@@ -16,6 +16,7 @@ import {
   writePng,
 } from "../../src/restoration/io/index.js";
 import { resolveTrainConfig, trainRun } from "../../src/restoration/train/index.js";
+import { readEvalHistory } from "../../src/restoration/train/run-dir.js";
 import { assertAllClose } from "../support/all-close.js";
 
 const temp = mkdtempSync(join(tmpdir(), "art-mtl-cli-"));
@@ -125,6 +126,27 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     assert.deepEqual(
       resumed.map((r) => r.weights),
       straight.map((r) => r.weights),
+    );
+  });
+  it("eval-history.jsonl holds every evaluation (each evalEvery steps and the last); a resume drops the ones after its checkpoint", async () => {
+    const dir = join(temp, "history");
+    const config = writeConfig("history", tinyConfig(dir, { evalEvery: 2, steps: 4 }));
+    assert.equal((await cli("train", "--config", config, "--quiet")).code, 0);
+    const path = join(dir, "eval-history.jsonl");
+    const steps = () => readEvalHistory(path).map((r) => r.step);
+    assert.deepEqual(steps(), [2, 4]);
+    assert.deepEqual(readEvalHistory(path).at(-1), JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")));
+    // What a run killed after an evaluation past its last checkpoint leaves: that line, and a cut one.
+    const stale = { ...readEvalHistory(path)[0]!, step: 5 };
+    writeFileSync(path, readFileSync(path, "utf8") + JSON.stringify(stale) + '\n{"step":6,"tas');
+    assert.deepEqual(steps(), [2, 4, 5]);
+    const { code, stderr } = await cli("train", "--config", config, "--resume", "--steps", "6", "--quiet");
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(steps(), [2, 4, 6]);
+    assert.equal(
+      readFileSync(path, "utf8").trim().split("\n").length,
+      3,
+      "one line per evaluation, the stale and cut lines gone",
     );
   });
   it("eval prints the per-task markdown table and writes JSON", async () => {

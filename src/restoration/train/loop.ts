@@ -5,6 +5,7 @@
  *     runs/NAME/log.jsonl      one line per step: step, loss, taskLosses, weights, lr, time
  *     runs/NAME/checkpoint/    model, optimizer, weighting state, step (atomic, every checkpointEvery steps)
  *     runs/NAME/eval.json      per-task PSNR/SSIM at the end (and every evalEvery steps)
+ *     runs/NAME/eval-history.jsonl  every one of those evaluations, one line each (the learning curve)
  *
  * Batches are a pure function of (seed, step), the model's initialisation of the seed, so two
  * runs that differ only in the weighting see the same init and the same batches, and a resumed
@@ -27,7 +28,14 @@ import type { ReplicaFault } from "./parallel/protocol.js";
 import { resolveWorkerCount } from "./parallel/shards.js";
 import { ProgressBar, type ProgressOptions } from "./progress.js";
 import type { EvalResult, StepRecord } from "./records.js";
-import { JsonlWriter, runPaths, truncateLog, writeJsonAtomic } from "./run-dir.js";
+import {
+  appendEvalHistory,
+  JsonlWriter,
+  runPaths,
+  truncateEvalHistory,
+  truncateLog,
+  writeJsonAtomic,
+} from "./run-dir.js";
 import { acquireRunLock, RunDirectoryBusyError } from "./run-lock.js";
 import { learningRateAt } from "./schedule.js";
 import { buildSession } from "./session.js";
@@ -171,7 +179,7 @@ async function trainLocked(
       throw new TrainSetupError(
         `${runDir} already holds a run (log.jsonl or checkpoint/); use --resume to continue it, --force to start over, or another output`,
       );
-    for (const path of [paths.log, paths.checkpoint, paths.eval, `${paths.checkpoint}.previous`])
+    for (const path of [paths.log, paths.checkpoint, paths.eval, paths.evalHistory, `${paths.checkpoint}.previous`])
       rmSync(path, { recursive: true, force: true });
   }
   mkdirSync(runDir, { recursive: true });
@@ -197,6 +205,7 @@ async function trainLocked(
     }
     // The log keeps the lines of steps <= the checkpoint's (the steps after it are redone), so it stays contiguous.
     const last = truncateLog(paths.log, startStep);
+    truncateEvalHistory(paths.evalHistory, startStep);
     timeOffset = last?.time ?? 0;
     if (last !== undefined && last.step !== startStep)
       log(
@@ -259,6 +268,7 @@ async function trainLocked(
       pairs: evalPairs,
     });
     writeJsonAtomic(paths.eval, result);
+    appendEvalHistory(paths.evalHistory, result);
     say(`eval at step ${step}: mean PSNR ${result.mean.psnr.toFixed(2)} dB, SSIM ${result.mean.ssim.toFixed(4)}`);
     return result;
   };

@@ -13,8 +13,8 @@ import {
   readFileSync,
   writeSync,
 } from "../../platform/node.js";
-import { metricJsonReplacer } from "../metrics/json.js";
-import type { StepRecord } from "./records.js";
+import { metricJsonReplacer, metricJsonReviver } from "../metrics/json.js";
+import type { EvalResult, StepRecord } from "./records.js";
 
 /** The files of a run directory. */
 export const runPaths = (runDir: string) => {
@@ -24,6 +24,8 @@ export const runPaths = (runDir: string) => {
     log: join(runDir, "log.jsonl"),
     checkpoint: join(runDir, "checkpoint"),
     eval: join(runDir, "eval.json"),
+    /** Every evaluation of the run (each `evalEvery` steps and the last), one `EvalResult` a line: the validation curve. */
+    evalHistory: join(runDir, "eval-history.jsonl"),
     report: join(runDir, "report.html"),
   };
 };
@@ -87,6 +89,46 @@ export function truncateLog(path: string, lastStep: number): StepRecord | undefi
   });
   writeFileAtomic(path, kept.length === 0 ? "" : kept.join("\n") + "\n");
   return last;
+}
+
+/**
+ * The evaluations of a run's `eval-history.jsonl`, in step order, one per step (a step evaluated
+ * twice, which a resume can do, keeps its last line); lines that are not evaluations (cut by a
+ * crash) are skipped. Empty when the file does not exist.
+ */
+export function readEvalHistory(path: string): EvalResult[] {
+  nodeOnly("readEvalHistory");
+  if (!existsSync(path)) return [];
+  const byStep = new Map<number, EvalResult>();
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const result = JSON.parse(line, metricJsonReviver) as EvalResult;
+      if (typeof result?.step === "number" && Array.isArray(result.tasks)) byStep.set(result.step, result);
+    } catch {
+      // a line cut by a crash
+    }
+  }
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
+
+/** Appends one evaluation to `eval-history.jsonl` (one write: a crash loses at most this line). */
+export function appendEvalHistory(path: string, result: EvalResult): void {
+  nodeOnly("appendEvalHistory");
+  const fd = openSync(path, "a");
+  try {
+    writeSync(fd, JSON.stringify(result, metricJsonReplacer) + "\n");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Keeps the evaluations of steps <= `lastStep` in `eval-history.jsonl` (a resume redoes the later ones). */
+export function truncateEvalHistory(path: string, lastStep: number): void {
+  nodeOnly("truncateEvalHistory");
+  if (!existsSync(path)) return;
+  const kept = readEvalHistory(path).filter((result) => result.step <= lastStep);
+  writeFileAtomic(path, kept.map((result) => JSON.stringify(result, metricJsonReplacer) + "\n").join(""));
 }
 
 /** An append-only JSON Lines writer (one write per record, so a crash loses at most the line in flight). */
