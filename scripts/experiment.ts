@@ -30,7 +30,9 @@
  * validation and on the de-duplicated test set; with --out docs/data/round3 it rebuilds the
  * docs' tables from the committed files alone), --tables (rewrite every table of docs/results.md
  * that docs/data/ can rebuild, between its <!-- tables:ID:start/end --> markers; with --check,
- * only say which differ and exit 1 if any: scripts/experiment/tables.ts).
+ * only say which differ and exit 1 if any: scripts/experiment/tables.ts), --export-data DIR (score
+ * the finished runs of --methods x --seeds image by image and copy their small files to
+ * DIR/<block>/<method>/seed<k>/, e.g. DIR = docs/data/round3).
  *
  * Data: training crops from CBSD68 minus a held-out validation split (every 8th image,
  * sorted by name); the test set is Set14 + Set5, degraded once per task with fixed seeds and
@@ -43,7 +45,7 @@
  * (training, from its log, across resumes) is recorded in its done.json.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -55,7 +57,7 @@ import { evaluateSession, loadTrainedSession, resolveTrainConfig, trainRun } fro
 import type { EvalResult } from "../src/restoration/train/records.js";
 import { main as benchmarkMain } from "./benchmarks/multi-mnist/run.js";
 import { EXPERIMENT_METHODS, selectMethods, type ExperimentMethod } from "./experiment/methods.js";
-import { preregisteredSection, scoreThirdRound } from "./experiment/preregistered.js";
+import { perImageScores, preregisteredSection, scoreThirdRound } from "./experiment/preregistered.js";
 import {
   EXPERIMENT_SETTINGS,
   EXPERIMENT_SETTINGS_ROUND2,
@@ -77,7 +79,7 @@ import {
   type BatchBlock,
   type ExperimentRun,
 } from "./experiment/summary.js";
-import { rebuildTables, tableRegion, writeTables } from "./experiment/tables.js";
+import { rebuildFigures, rebuildTables, tableRegion, writeTables } from "./experiment/tables.js";
 
 // The multi-task benchmark outside restoration (scripts/benchmarks/multi-mnist/run.ts): its own options, then exit.
 // (A static import: a dynamic one makes tsx run its import lexer over this file, which fails on it.)
@@ -104,6 +106,7 @@ const { values } = parseArgs({
     preregistered: { type: "boolean", default: false },
     tables: { type: "boolean", default: false },
     "eval-every": { type: "string" },
+    "export-data": { type: "string" },
     check: { type: "boolean", default: false },
   },
   strict: true,
@@ -176,8 +179,18 @@ if (values.tables) {
   const differing = tables.filter((table) => tableRegion(text, table.id) !== table.markdown);
   for (const table of tables)
     console.log(`${table.id}: ${differing.includes(table) ? (values.check ? "DIFFERS" : "rewritten") : "unchanged"}`);
-  if (values.check) process.exit(differing.length === 0 ? 0 : 1);
+  const figures = rebuildFigures(join(repo, "docs", "data"));
+  const figurePath = (name: string) => join(repo, "docs", "img", name);
+  const staleFigures = figures.filter(
+    (f) => !existsSync(figurePath(f.name)) || readFileSync(figurePath(f.name), "utf8") !== f.svg,
+  );
+  for (const figure of figures)
+    console.log(
+      `docs/img/${figure.name}: ${staleFigures.includes(figure) ? (values.check ? "DIFFERS" : "rewritten") : "unchanged"}`,
+    );
+  if (values.check) process.exit(differing.length + staleFigures.length === 0 ? 0 : 1);
   writeFileSync(page, writeTables(text, tables));
+  for (const figure of staleFigures) writeFileSync(figurePath(figure.name), figure.svg);
   process.exit(0);
 }
 
@@ -449,6 +462,29 @@ if (values.preregistered) {
   writeFileSync(file, section);
   console.log(section);
   console.log(`wrote ${file}`);
+  process.exit(0);
+}
+
+if (values["export-data"] !== undefined) {
+  // The finished runs' small files, per-image scores included (computed here from the checkpoints
+  // and the frozen sets), copied to DIR/<block>/<method>/seed<k>/ for committing (docs/data/round3).
+  const dataDir = join(resolve(out, ".."), "data");
+  const sets = { validation: join(dataDir, `validation-${setting.id}`), test: join(dataDir, `test-${setting.id}`) };
+  const files = ["config.json", "eval.json", "val-eval.json", "done.json", "per-image.json", "eval-history.jsonl"];
+  for (const method of methods) {
+    for (let seed = 0; seed < seeds; seed++) {
+      const runDir = runDirOf(method.label, seed);
+      if (!existsSync(join(runDir, "done.json"))) continue;
+      if (!existsSync(join(runDir, "per-image.json")))
+        console.log(`scoring ${method.label} seed ${seed} image by image`);
+      await perImageScores(runDir, sets);
+      const target = join(resolve(values["export-data"]), block, method.label, `seed${seed}`);
+      mkdirSync(target, { recursive: true });
+      for (const file of files)
+        if (existsSync(join(runDir, file))) copyFileSync(join(runDir, file), join(target, file));
+      console.log(`${method.label} seed ${seed} -> ${target}`);
+    }
+  }
   process.exit(0);
 }
 

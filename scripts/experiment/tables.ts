@@ -13,7 +13,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
+import { lineChart, PALETTE } from "../../src/restoration/report/svg.js";
 import type { EvalResult } from "../../src/restoration/train/records.js";
+import { readEvalHistory } from "../../src/restoration/train/run-dir.js";
 import { EXPERIMENT_METHODS } from "./methods.js";
 import {
   compare,
@@ -184,6 +186,68 @@ const sweep = async (
   };
 };
 
+/** The learning-curve runs of a block (`<method>/seed0/eval-history.jsonl`, validation): the curve of each method. */
+const curves = (blockDir: string, labels: readonly string[]) =>
+  labels
+    .map((label) => ({ label, history: readEvalHistory(join(blockDir, label, "seed0", "eval-history.jsonl")) }))
+    .filter((c) => c.history.length > 0);
+
+/** The plateau runs: validation mean PSNR every evaluation, each method and Art − mixed, and the test score at the end. */
+const plateauTable = (blockDir: string): RebuiltTable => {
+  const [mixed, art] = curves(blockDir, ["mixed", "art"]);
+  if (mixed === undefined || art === undefined)
+    throw new Error(`${blockDir}: the mixed and art curves are not both committed`);
+  const at = (c: typeof mixed, step: number) => c.history.find((r) => r.step === step)?.mean.psnr ?? Number.NaN;
+  const test = (label: string) => readJson<EvalResult>(join(blockDir, label, "seed0", "eval.json")).mean.psnr;
+  const steps = mixed.history.map((r) => r.step);
+  return {
+    id: "round3-B-plateau",
+    markdown: [
+      "| step | mixed: validation PSNR (dB) | Art | Art − mixed | mixed: gain since the previous row | Art: gain |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: |",
+      ...steps.map((step, i) => {
+        const previous = steps[i - 1];
+        const gain = (c: typeof mixed) => (previous === undefined ? "–" : signed(at(c, step) - at(c, previous), 2));
+        return `| ${step} | ${at(mixed, step).toFixed(2)} | ${at(art, step).toFixed(2)} | ${signed(at(art, step) - at(mixed, step), 2)} | ${gain(mixed)} | ${gain(art)} |`;
+      }),
+      `| test, step ${steps.at(-1)} | ${test("mixed").toFixed(2)} | ${test("art").toFixed(2)} | ${signed(test("art") - test("mixed"), 2)} | | |`,
+    ].join("\n"),
+  };
+};
+
+/** The figures `--tables` writes beside the tables (docs/img/), rebuilt from the same files. */
+export const rebuildFigures = (dataRoot: string): { readonly name: string; readonly svg: string }[] => {
+  const blockDir = join(dataRoot, "round3", "B-s6000");
+  const runs = curves(blockDir, ["mixed", "art"]);
+  if (runs.length === 0) return [];
+  const tasks = runs[0]!.history[0]!.tasks.map((t) => t.task);
+  const panels = ["mean", ...tasks].map((task) =>
+    lineChart(
+      runs.map((run, i) => ({
+        label: run.label,
+        color: PALETTE[i % PALETTE.length]!,
+        dashed: i > 0,
+        x: run.history.map((r) => r.step),
+        y: run.history.map((r) => (task === "mean" ? r.mean.psnr : r.tasks.find((t) => t.task === task)!.psnr)),
+      })),
+      {
+        title: task === "mean" ? "validation PSNR, mean of the 5 tasks" : `validation PSNR, ${task}`,
+        xLabel: "step",
+        yLabel: "dB",
+        width: 360,
+        height: 240,
+      },
+    ),
+  );
+  const grid = `<svg xmlns="http://www.w3.org/2000/svg" width="${3 * 360}" height="${Math.ceil(panels.length / 3) * 240}">${panels
+    .map(
+      (svg, i) =>
+        `<g transform="translate(${(i % 3) * 360},${Math.floor(i / 3) * 240})">${svg.replace(/^<svg[^>]*>/, "").replace(/<\/svg>\s*$/, "")}</g>`,
+    )
+    .join("")}</svg>\n`;
+  return [{ name: "results-round3-B-plateau.svg", svg: grid }];
+};
+
 /** Every rebuildable table, from the committed files under `dataRoot` (docs/data). */
 export const rebuildTables = async (dataRoot: string): Promise<RebuiltTable[]> => {
   const tables: RebuiltTable[] = [];
@@ -217,6 +281,8 @@ export const rebuildTables = async (dataRoot: string): Promise<RebuiltTable[]> =
   }
   const iv = join(dataRoot, "round3", "iv");
   if (existsSync(iv)) tables.push(await round3SettingIv(iv));
+  const plateau = join(dataRoot, "round3", "B-s6000");
+  if (existsSync(plateau)) tables.push(plateauTable(plateau));
   return tables;
 };
 
