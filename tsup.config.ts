@@ -56,8 +56,6 @@ const shared = {
   // Node 20 and today's browsers; the same files serve both.
   target: "es2022",
   platform: "neutral" as const,
-  // Node's resolution of the dependencies (pngjs, fp-ts) when a module is resolved during the build.
-  mainFields: ["module", "main"],
   splitting: true,
   // Keep "node:fs" as written: bundlers know the prefix as Node's.
   removeNodeProtocol: false,
@@ -84,16 +82,21 @@ export default defineConfig([
     },
     format: ["esm"],
     dts: { entry: publicEntries },
-    clean: true,
+    // No clean: both configs write dist/ at once (npm run build deletes it first).
     ...shared,
   },
   {
-    // CommonJS: the public entries and the twins. import.meta.url (where the workers are) as a
-    // __filename-based shim; the workers themselves are the ESM build's.
+    // CommonJS: the public entries and the twins. import.meta.url (where the workers are) comes
+    // from scripts/cjs-import-meta-url.js (undefined where there is no __filename); the workers
+    // themselves are the ESM build's.
     entry: { ...publicEntries, ...twins.entries },
     format: ["cjs"],
     dts: { entry: publicEntries },
-    shims: true,
     ...shared,
+    esbuildOptions: (options: { sourcesContent?: boolean; define?: Record<string, string>; inject?: string[] }) => {
+      esbuildOptions(options);
+      options.define = { ...options.define, "import.meta.url": "importMetaUrl" };
+      options.inject = [...(options.inject ?? []), "scripts/cjs-import-meta-url.js"];
+    },
   },
 ]);

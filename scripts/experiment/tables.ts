@@ -129,7 +129,7 @@ const round3SettingIv = async (blockDir: string): Promise<RebuiltTable> => {
       "",
       scoreTable(runs, tasks, order, "validation"),
       "",
-      "**Test PSNR (dB), mean ± std over seeds**",
+      "**Test PSNR (dB), mean ± std over seeds** (each run's eval.json: all 19 test images, the duplicate photo included)",
       "",
       scoreTable(runs, tasks, order),
       "",
@@ -200,6 +200,12 @@ const plateauTable = (blockDir: string): RebuiltTable => {
   const at = (c: typeof mixed, step: number) => c.history.find((r) => r.step === step)?.mean.psnr ?? Number.NaN;
   const test = (label: string) => readJson<EvalResult>(join(blockDir, label, "seed0", "eval.json")).mean.psnr;
   const steps = mixed.history.map((r) => r.step);
+  const artSteps = art.history.map((r) => r.step);
+  const last = steps.at(-1)!;
+  if (steps.join() !== artSteps.join())
+    throw new Error(
+      `${blockDir}: the curves were evaluated at different steps (mixed ${steps.join()}, art ${artSteps.join()})`,
+    );
   return {
     id: "round3-B-plateau",
     markdown: [
@@ -211,6 +217,8 @@ const plateauTable = (blockDir: string): RebuiltTable => {
         return `| ${step} | ${at(mixed, step).toFixed(2)} | ${at(art, step).toFixed(2)} | ${signed(at(art, step) - at(mixed, step), 2)} | ${gain(mixed)} | ${gain(art)} |`;
       }),
       `| test, step ${steps.at(-1)} | ${test("mixed").toFixed(2)} | ${test("art").toFixed(2)} | ${signed(test("art") - test("mixed"), 2)} | | |`,
+      "",
+      `Validation gain of the last 1,000 steps (step ${last - 1000} to ${last}): mixed ${signed(at(mixed, last) - at(mixed, last - 1000), 2)} dB, Art ${signed(at(art, last) - at(art, last - 1000), 2)} dB.`,
     ].join("\n"),
   };
 };
@@ -272,7 +280,7 @@ export const rebuildTables = async (dataRoot: string): Promise<RebuiltTable[]> =
     if (rate.every((label) => existsSync(join(round3B, label))))
       tables.push(
         await sweep("round3-B-ema", round3B, "β", [
-          { label: "s-raw", value: "0 (no EMA: L / previous L)" },
+          { label: "s-raw", value: '0 ("no EMA": L / previous L, rate 1 in the spec\'s form)' },
           { label: "s-ema-r0.001", value: "0.001" },
           { label: "s-ema", value: "0.01 (preset)" },
           { label: "s-ema-r0.1", value: "0.1" },

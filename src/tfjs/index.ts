@@ -3,9 +3,10 @@
  * injected everywhere, so the same code serves tfjs-node(-gpu), WebGPU, WASM and CPU; no
  * backend is imported here. See docs/tfjs-adapter.md.
  *
- * The same module is the browser build (package.json's "browser" condition), with Node's
- * built-ins swapped for stand-ins that throw `NodeOnlyError` (see src/platform/node.ts): there,
- * checkpoints go to a `CheckpointStore` (memory, IndexedDB) instead of a directory path.
+ * The same module runs in a browser, where the platform module's browser twin (package.json's
+ * "imports", "browser" condition) has stand-ins for Node's built-ins that throw `NodeOnlyError`
+ * (see src/platform/node.ts): there, checkpoints go to a `CheckpointStore` (memory, IndexedDB)
+ * instead of a directory path.
  *
  * The names are listed one by one (the public API, each documented in docs/api/tfjs.md and
  * checked by test/core/api-docs.test.ts); what the kit needs beyond them is in internal.ts.

@@ -148,6 +148,20 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
       3,
       "one line per evaluation, the stale and cut lines gone",
     );
+    // Resumed at its last step, the run evaluates that step again and keeps one line for it.
+    assert.equal((await cli("train", "--config", config, "--resume", "--steps", "6", "--quiet")).code, 0);
+    assert.deepEqual(steps(), [2, 4, 6]);
+    assert.equal(readFileSync(path, "utf8").trim().split("\n").length, 3);
+    // A new run in a folder that holds only a stale history (no run: no --force needed) starts a new curve.
+    const fresh = join(temp, "history-fresh");
+    mkdirSync(fresh, { recursive: true });
+    writeFileSync(join(fresh, "eval-history.jsonl"), JSON.stringify(stale) + "\n");
+    const freshConfig = writeConfig("history-fresh", tinyConfig(fresh, { evalEvery: 2, steps: 2 }));
+    assert.equal((await cli("train", "--config", freshConfig, "--quiet")).code, 0);
+    assert.deepEqual(
+      readEvalHistory(join(fresh, "eval-history.jsonl")).map((r) => r.step),
+      [2],
+    );
   });
   it("eval prints the per-task markdown table and writes JSON", async () => {
     const out = join(temp, "eval-custom.json");

@@ -9,9 +9,9 @@ import { build, type Plugin } from "esbuild";
 import { browserTwins } from "../../scripts/browser-twins.mjs";
 
 // Every entry must bundle for a browser with zero Node built-ins: the core, the law suite, the
-// tfjs adapter and the restoration kit, each as its browser build (package.json's "browser"
-// condition: tsup.config.ts builds it with scripts/browser-twins.mjs, which swaps a module X.ts
-// for its X.browser.ts twin). tfjs and fast-check stay peers (external); pngjs (its browser
+// tfjs adapter and the restoration kit, each as a page gets it (a module X.ts with an X.browser.ts
+// twin swapped for the twin: browserTwins here, package.json's "imports" under the "browser"
+// condition in the package; test/package/installed.test.ts bundles the packed package). tfjs and fast-check stay peers (external); pngjs (its browser
 // build), jpeg-js, fp-ts and io-ts are bundled, so their imports are checked too.
 const repo = resolve(import.meta.dirname, "..", "..");
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);

@@ -1,6 +1,6 @@
 /**
- * The PNG codec library behind `png.ts`: pngjs's main build (Node's zlib and Buffer). The
- * browser builds use `png-codec.browser.ts` instead: pngjs's own browser build, which brings its
+ * The PNG codec library behind `png.ts`: pngjs's main build (Node's zlib and Buffer). In a
+ * browser `png-codec.browser.ts` is used instead (its twin, see scripts/browser-twins.mjs): pngjs's own browser build, which brings its
  * JavaScript zlib and Buffer, so PNG decoding and encoding work in a browser with no Node built-in.
  */
 import { PNG } from "pngjs";

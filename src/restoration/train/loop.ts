@@ -179,9 +179,11 @@ async function trainLocked(
       throw new TrainSetupError(
         `${runDir} already holds a run (log.jsonl or checkpoint/); use --resume to continue it, --force to start over, or another output`,
       );
-    for (const path of [paths.log, paths.checkpoint, paths.eval, paths.evalHistory, `${paths.checkpoint}.previous`])
+    for (const path of [paths.log, paths.checkpoint, paths.eval, `${paths.checkpoint}.previous`])
       rmSync(path, { recursive: true, force: true });
   }
+  // A new run starts a new learning curve (a stale file is no run: it needs no --force).
+  if (options.resume !== true) rmSync(paths.evalHistory, { force: true });
   mkdirSync(runDir, { recursive: true });
   writeJsonAtomic(paths.config, config);
 
@@ -205,7 +207,8 @@ async function trainLocked(
     }
     // The log keeps the lines of steps <= the checkpoint's (the steps after it are redone), so it stays contiguous.
     const last = truncateLog(paths.log, startStep);
-    truncateEvalHistory(paths.evalHistory, startStep);
+    // Evaluations after the checkpoint are redone; at the last step so is the final one.
+    truncateEvalHistory(paths.evalHistory, startStep === config.steps ? startStep - 1 : startStep);
     timeOffset = last?.time ?? 0;
     if (last !== undefined && last.step !== startStep)
       log(
@@ -337,11 +340,13 @@ async function trainLocked(
         if (parallel !== undefined) parallel.endEpoch();
         else await trainer.endEpoch();
       }
-      if (step % config.checkpointEvery === 0 && step < config.steps) await checkpoint(step);
+      // Evaluate before checkpointing: a run killed in between resumes from the earlier
+      // checkpoint and evaluates this step again, so eval-history.jsonl never misses a point.
       if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) {
         await parallel?.syncSession();
         await evaluate(step);
       }
+      if (step % config.checkpointEvery === 0 && step < config.steps) await checkpoint(step);
     }
     if (step > startStep || interrupted) await checkpoint(step);
   } finally {
