@@ -226,6 +226,32 @@ describe("the installed tarball (npm pack → fresh ESM project)", { timeout: 60
     });
   });
 
+  it("its CommonJS build, bundled for a page with require(), loads where there is neither document nor __filename (a Web Worker)", async () => {
+    const { build } = await import("esbuild");
+    const { runInNewContext } = await import("node:vm");
+    writeFileSync(
+      join(project, "worker-entry.cjs"),
+      `const core = require("art-mtl"); const tfjs = require("art-mtl/tfjs"); const kit = require("art-mtl/restoration");
+       globalThis.loaded = [typeof core.stepArt, typeof tfjs.createTrainer, typeof kit.proceduralImage].join(" ");`,
+    );
+    const bundle = await build({
+      absWorkingDir: project,
+      entryPoints: ["worker-entry.cjs"],
+      bundle: true,
+      platform: "browser",
+      format: "iife",
+      write: false,
+      logLevel: "silent",
+      external: ["@tensorflow/*", "fast-check"],
+    });
+    const code = bundle.outputFiles[0]!.text;
+    assert.match(code, /dist\/index\.cjs|dist\/restoration\/index\.cjs/, "the CommonJS build is what went in");
+    // A worker's globals: no document, no __filename, no Node; the externals as empty modules.
+    const context: Record<string, unknown> = { URL, TextEncoder, TextDecoder, console, require: () => ({}) };
+    runInNewContext(code, context);
+    assert.equal(context.loaded, "function function function");
+  });
+
   it("type-checks every subpath under TypeScript's node10 resolution (typesVersions) as well as node16", () => {
     writeFileSync(
       join(project, "subpaths.ts"),
