@@ -13,6 +13,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
+import { holmAdjust } from "../../src/restoration/experiment/stats.js";
 import { lineChart, PALETTE } from "../../src/restoration/report/svg.js";
 import type { EvalResult } from "../../src/restoration/train/records.js";
 import { readEvalHistory } from "../../src/restoration/train/run-dir.js";
@@ -186,6 +187,30 @@ const sweep = async (
   };
 };
 
+/**
+ * Relative-log − mixed (added after the pre-registered family's results were known): its own p,
+ * and Holm over the three secondaries (SI, PCGrad, relative-log) beside it, on validation and test.
+ */
+const relativeLog = async (blockDir: string): Promise<RebuiltTable> => {
+  const scored = await committedScores(blockDir, ["mixed", "si", "pcgrad", "art-rellog"]);
+  const lines = (["validation", "test"] as const).map((set) => {
+    const rows = (["si", "pcgrad", "art-rellog"] as const).map((label) =>
+      compare(scored, label, "mixed", set, "secondary"),
+    );
+    const holm = holmAdjust(rows.map((r) => r.p));
+    const r = rows[2]!;
+    return `| ${set} | ${r.seeds} | ${signed(r.meanDifference)} | ${interval(r.ci95)} | ${pText(r.p)} | ${pText(holm[2]!)} | ${r.mde.toFixed(2)} | ${interval(r.bootstrap95)} | ${r.wins}/${r.seeds} |`;
+  });
+  return {
+    id: "round3-B-rellog",
+    markdown: [
+      "| art-rellog − mixed | seeds | Δ mean PSNR (dB) | 95% t interval | p | p (Holm over SI, PCGrad, relative-log) | MDE at 80% power | image bootstrap 95% | seeds favouring |",
+      "| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: |",
+      ...lines,
+    ].join("\n"),
+  };
+};
+
 /** The learning-curve runs of a block (`<method>/seed0/eval-history.jsonl`, validation): the curve of each method. */
 const curves = (blockDir: string, labels: readonly string[]) =>
   labels
@@ -276,6 +301,7 @@ export const rebuildTables = async (dataRoot: string): Promise<RebuiltTable[]> =
           { label: "art-tau10", value: "10" },
         ]),
       );
+    if (existsSync(join(round3B, "art-rellog"))) tables.push(await relativeLog(round3B));
     const rate = ["s-raw", "s-ema-r0.001", "s-ema", "s-ema-r0.1"];
     if (rate.every((label) => existsSync(join(round3B, label))))
       tables.push(

@@ -34,6 +34,7 @@ describe("docs/results.md's tables are rebuilt from the committed per-run files"
       "round3-B-ema",
       "round3-iv",
       "round3-B-plateau",
+      "round3-B-rellog",
     ])
       assert.ok(ids.includes(id), `${id} among ${ids.join(", ")}`);
   });
