@@ -14,6 +14,18 @@ import { fileURLToPath } from "node:url";
 const defaultSrc = resolve(dirname(fileURLToPath(import.meta.url)), "..", "src");
 
 /**
+ * The module a relative import from a file under `root` names, without its extension, when that
+ * module has a browser twin (`X.ts` beside `X.browser.ts`); otherwise undefined.
+ * @param {{ importer: string; resolveDir: string; path: string }} args an esbuild onResolve's arguments
+ * @param {string} root the source root, ending with the path separator
+ */
+function moduleWithTwin(args, root) {
+  if (!args.importer.startsWith(root)) return undefined;
+  const base = resolve(args.resolveDir, args.path).replace(/\.(js|ts)$/, "");
+  return existsSync(`${base}.browser.ts`) ? base : undefined;
+}
+
+/**
  * @param {string} [srcDir] the source root whose files get their twins (default: this repository's src/)
  * @returns {import("esbuild").Plugin}
  */
@@ -23,10 +35,9 @@ export function browserTwins(srcDir = defaultSrc) {
     name: "art-mtl-browser-twins",
     setup(build) {
       build.onResolve({ filter: /^\.\.?\// }, (args) => {
-        if (!args.importer.startsWith(root) || args.importer.endsWith(".browser.ts")) return undefined;
-        const base = resolve(args.resolveDir, args.path).replace(/\.(js|ts)$/, "");
-        const twin = `${base}.browser.ts`;
-        return existsSync(twin) ? { path: twin } : undefined;
+        if (args.importer.endsWith(".browser.ts")) return undefined;
+        const base = moduleWithTwin(args, root);
+        return base === undefined ? undefined : { path: `${base}.browser.ts` };
       });
     },
   };
@@ -47,10 +58,8 @@ export function twinImports(srcDir = defaultSrc) {
     name: "art-mtl-twin-imports",
     setup(build) {
       build.onResolve({ filter: /^\.\.?\// }, (args) => {
-        if (!args.importer.startsWith(root)) return undefined;
-        const base = resolve(args.resolveDir, args.path).replace(/\.(js|ts)$/, "");
-        if (!existsSync(`${base}.browser.ts`)) return undefined;
-        return { path: twinSpecifier(`${base}.ts`, srcDir), external: true };
+        const base = moduleWithTwin(args, root);
+        return base === undefined ? undefined : { path: twinSpecifier(`${base}.ts`, srcDir), external: true };
       });
     },
   };

@@ -131,6 +131,25 @@ export const pairedTable = (rows: readonly PairedRow[], tasks: readonly string[]
   return [header, rule, ...lines].join("\n");
 };
 
+/**
+ * The PSNR part of a results section: test PSNR per task (mean ± std over seeds), then the paired
+ * differences to mixed training on test and on validation, each under its heading.
+ */
+export const psnrTables = (runs: readonly ExperimentRun[], tasks: readonly string[], methodOrder: readonly string[]) =>
+  [
+    "**Test PSNR (dB), mean ± std over seeds**",
+    "",
+    scoreTable(runs, tasks, methodOrder),
+    "",
+    "**Paired difference to mixed training (test), by seed; 95% interval from Student's t**",
+    "",
+    pairedTable(pairedRows(runs, tasks, methodOrder, "mixed"), tasks, "mixed"),
+    "",
+    "**Validation split (CBSD68 held-out images): paired difference to mixed**",
+    "",
+    pairedTable(pairedRows(runs, tasks, methodOrder, "mixed", "validation"), tasks, "mixed"),
+  ].join("\n");
+
 /** Per-step series of one task's loss, averaged over the runs (absent steps skipped), then smoothed. */
 const meanTaskLoss = (
   runs: readonly ExperimentRun[],

@@ -25,7 +25,7 @@ import {
   scoreThirdRound,
   type PerImageScores,
 } from "./preregistered.js";
-import { pairedRows, pairedTable, scoreTable, type ExperimentRun } from "./summary.js";
+import { pairedRows, pairedTable, psnrTables, scoreTable, type ExperimentRun } from "./summary.js";
 
 /** One rebuilt region of docs/results.md. */
 export interface RebuiltTable {
@@ -89,19 +89,7 @@ const round2Gradient = (blockDir: string): RebuiltTable => {
   const tasks = tasksOf(runs);
   return {
     id: "round2-gradient-B",
-    markdown: [
-      "**Test PSNR (dB), mean ± std over seeds**",
-      "",
-      scoreTable(runs, tasks, order),
-      "",
-      "**Paired difference to mixed training (test), by seed; 95% interval from Student's t**",
-      "",
-      pairedTable(pairedRows(runs, tasks, order, "mixed"), tasks, "mixed"),
-      "",
-      "**Validation split (CBSD68 held-out images): paired difference to mixed**",
-      "",
-      pairedTable(pairedRows(runs, tasks, order, "mixed", "validation"), tasks, "mixed"),
-    ].join("\n"),
+    markdown: psnrTables(runs, tasks, order),
   };
 };
 
@@ -281,6 +269,31 @@ export const rebuildFigures = (dataRoot: string): { readonly name: string; reado
   return [{ name: "results-round3-B-plateau.svg", svg: grid }];
 };
 
+/** The third round's ablations in setting B: the paper's Table 5 (τ) and Table 4 (β, s̃ alone). */
+const SWEEPS: readonly { id: string; parameter: string; arms: readonly SweepArm[] }[] = [
+  {
+    id: "round3-B-tau",
+    parameter: "τ",
+    arms: [
+      { label: "art-tau0.1", value: "0.1" },
+      { label: "art-tau1", value: "1" },
+      { label: "art", value: "3 (preset)" },
+      { label: "art-tau7", value: "7" },
+      { label: "art-tau10", value: "10" },
+    ],
+  },
+  {
+    id: "round3-B-ema",
+    parameter: "β",
+    arms: [
+      { label: "s-raw", value: '0 ("no EMA": L / previous L, rate 1 in the spec\'s form)' },
+      { label: "s-ema-r0.001", value: "0.001" },
+      { label: "s-ema", value: "0.01 (preset)" },
+      { label: "s-ema-r0.1", value: "0.1" },
+    ],
+  },
+];
+
 /** Every rebuildable table, from the committed files under `dataRoot` (docs/data). */
 export const rebuildTables = async (dataRoot: string): Promise<RebuiltTable[]> => {
   const tables: RebuiltTable[] = [];
@@ -290,28 +303,10 @@ export const rebuildTables = async (dataRoot: string): Promise<RebuiltTable[]> =
   if (existsSync(round3B)) {
     const scored = await scoreThirdRound(round3B, { validation: "(unused)", test: "(unused)" });
     tables.push({ id: "round3-B-preregistered", markdown: preregisteredSection(scored).trimEnd() });
-    const tau = ["art-tau0.1", "art-tau1", "art", "art-tau7", "art-tau10"];
-    if (tau.every((label) => existsSync(join(round3B, label))))
-      tables.push(
-        await sweep("round3-B-tau", round3B, "τ", [
-          { label: "art-tau0.1", value: "0.1" },
-          { label: "art-tau1", value: "1" },
-          { label: "art", value: "3 (preset)" },
-          { label: "art-tau7", value: "7" },
-          { label: "art-tau10", value: "10" },
-        ]),
-      );
+    for (const { id, parameter, arms } of SWEEPS)
+      if (arms.every((arm) => existsSync(join(round3B, arm.label))))
+        tables.push(await sweep(id, round3B, parameter, arms));
     if (existsSync(join(round3B, "art-rellog"))) tables.push(await relativeLog(round3B));
-    const rate = ["s-raw", "s-ema-r0.001", "s-ema", "s-ema-r0.1"];
-    if (rate.every((label) => existsSync(join(round3B, label))))
-      tables.push(
-        await sweep("round3-B-ema", round3B, "β", [
-          { label: "s-raw", value: '0 ("no EMA": L / previous L, rate 1 in the spec\'s form)' },
-          { label: "s-ema-r0.001", value: "0.001" },
-          { label: "s-ema", value: "0.01 (preset)" },
-          { label: "s-ema-r0.1", value: "0.1" },
-        ]),
-      );
   }
   const iv = join(dataRoot, "round3", "iv");
   if (existsSync(iv)) tables.push(await round3SettingIv(iv));
