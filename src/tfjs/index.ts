@@ -68,6 +68,8 @@ export {
   saveCheckpoint,
   readCheckpointManifest,
   loadCheckpoint,
+  loadCheckpointWeights,
+  type LoadedWeights,
   upgradeCheckpoint,
   memoryCheckpointStore,
   type MemoryCheckpointStore,

@@ -3,6 +3,7 @@ import * as E from "fp-ts/Either";
 import { formatDecodeErrors } from "../../core/report.js";
 import type { FunctionModel, ModelContext, TaskIds, Tf } from "../../tfjs/index.js";
 import { AdapterError } from "../../tfjs/index.js";
+import type { ContextPin } from "./global-context.js";
 import { parameterFactory } from "./params.js";
 import type { ModelForward, ModelSpec } from "./registry.js";
 import { modelEntry, ModelSpec as ModelSpecCodec, resolveModelSpec } from "./registry.js";
@@ -36,6 +37,20 @@ export interface RestorationModel extends FunctionModel {
   /** Number of scalar parameters (sum of the variables' sizes). */
   readonly parameterCount: number;
   /** Frees the variables. */
+  dispose(): void;
+  /**
+   * Models with global context only (`globalContext: true`): measures the context on `sample`
+   * ([1,H,W,3], e.g. a mosaic of patches from a whole image) and returns the forward pass that
+   * uses it for every input instead of measuring each one's own, so the tiles of a large image
+   * share one tone curve and one set of FiLMs. Dispose the result when done.
+   */
+  readonly pinContext?: (sample: tfCore.Tensor, context?: ModelContext) => PinnedContextModel;
+}
+
+/** A model's forward pass with its global context fixed (see `RestorationModel.pinContext`). */
+export interface PinnedContextModel {
+  readonly apply: (inputs: tfCore.Tensor, context?: ModelContext) => tfCore.Tensor4D;
+  /** Frees the measured context (not the model's variables). */
   dispose(): void;
 }
 
@@ -100,17 +115,34 @@ export const createModel = (tf: Tf, spec: ModelSpec | unknown, options: CreateMo
   };
   const forward: ModelForward = modelEntry(resolved.kind).build(tf, factory, resolved, rows);
   const variables = [...factory.variables];
+  const run = (inputs: tfCore.Tensor, context: ModelContext | undefined, pin?: ContextPin): tfCore.Tensor4D => {
+    const x = check(inputs);
+    if (!prompted) return forward(x, undefined, pin);
+    const batch = x.shape[0];
+    const withSelector = () => forward(x, tf.tensor2d(taskPromptSelector(batch, numTasks, context?.taskIds), [batch, rows]), pin);
+    // A recording pass runs inside the caller's tidy, which keeps what it recorded.
+    return pin !== undefined && "record" in pin ? withSelector() : tf.tidy(withSelector);
+  };
+  const pinContext = (sample: tfCore.Tensor, context?: ModelContext): PinnedContextModel => {
+    if (sample.rank !== 4 || sample.shape[0] !== 1) {
+      throw new AdapterError("shape", `pinContext measures on one image, [1,H,W,3] (got [${sample.shape.join(",")}])`);
+    }
+    const kept = tf.tidy(() => {
+      const record: { exponent?: tfCore.Tensor2D; pooled: tfCore.Tensor2D[] } = { pooled: [] };
+      run(sample, context, { record });
+      return [record.exponent as tfCore.Tensor2D, ...record.pooled];
+    });
+    const [exponent, ...pooled] = kept as [tfCore.Tensor2D, ...tfCore.Tensor2D[]];
+    const use = { exponent, pooled };
+    return { apply: (inputs, ctx) => run(inputs, ctx, { use }), dispose: () => kept.forEach((t) => t.dispose()) };
+  };
   return {
-    apply: (inputs, context) => {
-      const x = check(inputs);
-      if (!prompted) return forward(x);
-      const batch = x.shape[0];
-      return tf.tidy(() => forward(x, tf.tensor2d(taskPromptSelector(batch, numTasks, context?.taskIds), [batch, rows])));
-    },
+    apply: (inputs, context) => run(inputs, context),
     numTasks,
     variables,
     spec: resolved,
     parameterCount: variables.reduce((total, v) => total + v.size, 0),
     dispose: () => variables.forEach((v) => v.dispose()),
+    ...("globalContext" in resolved && resolved.globalContext === true ? { pinContext } : {}),
   };
 };

@@ -13,14 +13,20 @@ export interface ParameterFactory {
   conv(name: string, kernel: number, inChannels: number, outChannels: number, init?: "he" | "zero", scale?: number): ConvParams;
   /** A transposed-conv filter [k, k, cout, cin] (tfjs' layout) and its bias [cout]. */
   convTranspose(name: string, kernel: number, inChannels: number, outChannels: number): ConvParams;
-  /** A dense layer [in, out] (He normal) with bias [out]. */
-  dense(name: string, inUnits: number, outUnits: number): { kernel: tfCore.Variable; bias: tfCore.Variable };
+  /** A dense layer [in, out] (He normal, or zeros) with bias [out] (zeros). */
+  dense(name: string, inUnits: number, outUnits: number, init?: "he" | "zero"): DenseParams;
   /** Per-task FiLM tables `[rows, channels]` (scale and shift), both starting at zero. */
   taskFilm(name: string, rows: number, channels: number): TaskFilm;
   /** A variable from a custom normal initialiser. */
   normal(name: string, shape: number[], std: number): tfCore.Variable;
   /** Every variable made so far, in creation order. */
   readonly variables: tfCore.Variable[];
+}
+
+/** A dense layer's kernel [in, out] and bias [out]. */
+export interface DenseParams {
+  readonly kernel: tfCore.Variable;
+  readonly bias: tfCore.Variable;
 }
 
 /** A conv's filter and bias. */
@@ -54,8 +60,8 @@ export const parameterFactory = (tf: Tf, prefix: string, seed: number): Paramete
       filter: make(`${name}/filter`, normal([kernel, kernel, outChannels, inChannels], Math.sqrt(2 / (kernel * kernel * inChannels)))),
       bias: make(`${name}/bias`, () => tf.zeros([outChannels])),
     }),
-    dense: (name, inUnits, outUnits) => ({
-      kernel: make(`${name}/kernel`, normal([inUnits, outUnits], Math.sqrt(2 / inUnits))),
+    dense: (name, inUnits, outUnits, init = "he") => ({
+      kernel: make(`${name}/kernel`, init === "zero" ? () => tf.zeros([inUnits, outUnits]) : normal([inUnits, outUnits], Math.sqrt(2 / inUnits))),
       bias: make(`${name}/bias`, () => tf.zeros([outUnits])),
     }),
     taskFilm: (name, rows, channels) => ({
@@ -87,6 +93,13 @@ export const filmByTask = (tf: Tf, x: tfCore.Tensor4D, film: TaskFilm, selector:
 
 /** Parameters of a task-prompt table pair over `rows` tasks and `channels` channels. */
 export const taskFilmParameterCount = (rows: number, channels: number): number => 2 * rows * channels;
+
+/** A dense layer: x W + b. */
+export const dense = (tf: Tf, x: tfCore.Tensor2D, params: DenseParams): tfCore.Tensor2D =>
+  tf.add(tf.matMul(x, params.kernel as tfCore.Tensor2D), params.bias);
+
+/** Parameters of a dense layer from `inUnits` to `outUnits`, with bias. */
+export const denseParameterCount = (inUnits: number, outUnits: number): number => inUnits * outUnits + outUnits;
 
 /** A same-padded stride-1 conv with bias. */
 export const conv = (tf: Tf, x: tfCore.Tensor4D, params: ConvParams): tfCore.Tensor4D =>

@@ -10,6 +10,7 @@ import type * as tfCore from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import type { Tf } from "../../tfjs/index.js";
 import { AdapterError } from "../../tfjs/index.js";
+import type { ContextPin } from "./global-context.js";
 import type { ParameterFactory } from "./params.js";
 import type { PromptUNetSpec, RegisteredModelSpec, ResolvedModelSpec, SrResNetSpec, UNetSpec } from "./spec.js";
 import { MODEL_DEFAULTS, PromptUNetSpec as PromptUNetCodec, SrResNetSpec as SrResNetCodec, UNetSpec as UNetCodec } from "./spec.js";
@@ -19,8 +20,10 @@ import { uNetForward, uNetParameterCount, uNetParams } from "./unet.js";
 /**
  * A model's forward pass over the variables its builder made: [B,H,W,3] → [B,H,W,3]. `selector`
  * ([B, promptRows] one-hot) is given only for a task-prompted spec; it picks each sample's prompt.
+ * `pin` is given only to a model with global context (an SRResNet with `globalContext`): it
+ * records or supplies that context (see global-context.ts); other kinds never receive it.
  */
-export type ModelForward = (inputs: tfCore.Tensor4D, selector?: tfCore.Tensor2D) => tfCore.Tensor4D;
+export type ModelForward = (inputs: tfCore.Tensor4D, selector?: tfCore.Tensor2D, pin?: ContextPin) => tfCore.Tensor4D;
 
 /**
  * One architecture of the registry. `S` is its spec as written (what `codec` decodes), `R` its
@@ -131,13 +134,19 @@ type Resolved<K extends string> = Extract<ResolvedModelSpec, { readonly kind: K 
 
 registerModel<SrResNetSpec, Resolved<"srresnet">>("srresnet", {
   codec: SrResNetCodec,
-  // init appears only when it is "basicsr", so the resolved spec of an existing config is unchanged.
-  resolve: (spec) => ({ kind: "srresnet", width: spec.width ?? MODEL_DEFAULTS.srresnet.width, blocks: spec.blocks ?? MODEL_DEFAULTS.srresnet.blocks, ...(spec.init === "basicsr" ? { init: "basicsr" as const } : {}) }),
+  // init and globalContext appear only when not the default, so the resolved spec of an existing config is unchanged.
+  resolve: (spec) => ({
+    kind: "srresnet",
+    width: spec.width ?? MODEL_DEFAULTS.srresnet.width,
+    blocks: spec.blocks ?? MODEL_DEFAULTS.srresnet.blocks,
+    ...(spec.init === "basicsr" ? { init: "basicsr" as const } : {}),
+    ...(spec.globalContext === true ? { globalContext: true as const } : {}),
+  }),
   build: (tf, factory, spec, rows) => {
-    const params = srResNetParams(factory, spec.width, spec.blocks, rows, spec.init ?? "he");
-    return (x, selector) => srResNetForward(tf, params, x, selector);
+    const params = srResNetParams(factory, spec.width, spec.blocks, rows, spec.init ?? "he", spec.globalContext === true);
+    return (x, selector, pin) => srResNetForward(tf, params, x, selector, pin);
   },
-  parameterCount: (spec, rows) => srResNetParameterCount(spec.width, spec.blocks, rows),
+  parameterCount: (spec, rows) => srResNetParameterCount(spec.width, spec.blocks, rows, spec.globalContext === true),
 });
 
 registerModel<UNetSpec, Resolved<"unet">>("unet", {

@@ -26,6 +26,8 @@ export const SrResNetSpec = modelSpecCodec("srresnet", {
   blocks: NonNegativeInt,
   /** "he" (default): He-normal convs; "basicsr": those draws times 0.1, as BasicSR's MSRResNet (trains deep models; see srResNetParams). */
   init: t.union([t.literal("he"), t.literal("basicsr")]),
+  /** A per-image tone curve on the input and FiLM from each stage's global mean (see global-context.ts); default false. */
+  globalContext: t.boolean,
 });
 export type SrResNetSpec = t.TypeOf<typeof SrResNetSpec>;
 
@@ -69,7 +71,7 @@ export interface RegisteredModelSpec {
 /** Every field filled in (a registered kind's options as its `resolve` fills them). */
 export type ResolvedModelSpec = TaskPromptField &
   (
-    | { readonly kind: "srresnet"; readonly width: number; readonly blocks: number; readonly init?: "basicsr" }
+    | { readonly kind: "srresnet"; readonly width: number; readonly blocks: number; readonly init?: "basicsr"; readonly globalContext?: true }
     | { readonly kind: "unet"; readonly width: number; readonly depth: number }
     | { readonly kind: "prompt-unet"; readonly width: number; readonly depth: number; readonly prompts: number; readonly promptSize: number }
     | RegisteredModelSpec

@@ -169,6 +169,13 @@ const configProps = {
   /** Steps between evaluations (default 0 = only at the end). */
   evalEvery: NonNegativeInt,
   eval: EvalConfig,
+  /**
+   * Warm start: a checkpoint directory (of a run, or a shipped model's `checkpoint/`) whose model
+   * weights fill this model's variables of the same name before step 0; variables it lacks (layers
+   * added since, e.g. `globalContext`) keep their initialisation, and the optimizer and weighting
+   * start fresh. Ignored on resume (the run's own checkpoint holds everything).
+   */
+  initFrom: t.string,
   /** Data-parallel replicas on worker threads (default 1: train on the calling thread); "auto": one per core. */
   workers: new t.Type<number | "auto", unknown, unknown>(
     "Workers",
@@ -228,6 +235,8 @@ export interface TrainConfig {
    * only for configs built by hand; `resolveTrainConfig` always sets it.
    */
   readonly workers?: number | "auto";
+  /** Warm start from this checkpoint's model weights (see the codec); absent for a fresh start. */
+  readonly initFrom?: string;
 }
 
 /** The defaults, in one place (the docs' config reference lists these). */
@@ -379,5 +388,6 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
       convention: c.eval?.convention ?? "basicsr",
     },
     workers: c.workers ?? 1,
+    ...(c.initFrom === undefined ? {} : { initFrom: c.initFrom }),
   });
 }

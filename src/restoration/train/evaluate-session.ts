@@ -6,7 +6,7 @@ import type { Tensor } from "../../tfjs/index.js";
 import type { FrozenPair } from "../data/frozen.js";
 import type { TaskName } from "../degradations/degradations.js";
 import { loadEvalPairs, scorePairs } from "./evaluate.js";
-import { multipleOfFor, restoreImage } from "./inference.js";
+import { multipleOfFor, restoreImage, type PinnableForward } from "./inference.js";
 import type { EvalResult } from "./records.js";
 import type { TrainingSession } from "./session.js";
 
@@ -33,14 +33,24 @@ export interface EvaluateOptions {
 
 /**
  * The session's forward pass for images of one task: a task-prompted model is told the task
- * (its index among the trained tasks); an unknown or absent task takes the blind path (-1).
+ * (its index among the trained tasks); an unknown or absent task takes the blind path (-1). For
+ * a model with global context it also has `pin`, which `restoreImage` uses to give every tile of
+ * a large image the context of the whole image.
  */
 export function forwardFor(
   session: { readonly model: TrainingSession["model"]; readonly config: { readonly tasks: readonly string[] } },
   task?: string,
-): (inputs: Tensor) => Tensor {
+): PinnableForward {
   const id = task === undefined ? -1 : session.config.tasks.indexOf(task);
-  return (inputs) => session.model.apply(inputs, { taskIds: new Array<number>(inputs.shape[0] as number).fill(id) });
+  const told = (inputs: Tensor) => ({ taskIds: new Array<number>(inputs.shape[0] as number).fill(id) });
+  const forward = (inputs: Tensor) => session.model.apply(inputs, told(inputs));
+  const { pinContext } = session.model;
+  if (pinContext === undefined) return forward;
+  const pin = (sample: Tensor) => {
+    const pinned = pinContext(sample, told(sample));
+    return { forward: (inputs: Tensor) => pinned.apply(inputs, told(inputs)), dispose: () => pinned.dispose() };
+  };
+  return Object.assign(forward, { pin });
 }
 
 /** Scores the session's model per task (see `scorePairs`). */

@@ -2,7 +2,9 @@
  * Running a trained model on whole images of any size: the image is cut into overlapping
  * tiles, each tile is restored on its own, and the tiles are blended with weights that ramp
  * down linearly across the overlap, so there are no seams and device memory is bounded by the
- * tile size, not the image size.
+ * tile size, not the image size. A model with global context (`globalContext`) would measure
+ * it on each tile; its forward pass (`forwardFor`) can pin one context, measured on a mosaic of
+ * patches from the whole image, that every tile then uses.
  */
 import type { Tensor, Tf } from "../../tfjs/index.js";
 import { cropImage, type RgbImage } from "../image.js";
@@ -10,6 +12,39 @@ import { modelEntry, modelKinds, type ResolvedModelSpec } from "../models/index.
 
 /** A model's forward pass, [B,H,W,3] → [B,H,W,3]. */
 export type Forward = (inputs: Tensor) => Tensor;
+
+/** A forward pass that can fix its global context (models with `globalContext`; see `RestorationModel.pinContext`). */
+export interface PinnableForward {
+  (inputs: Tensor): Tensor;
+  /** The forward pass with the context measured on `sample` ([1,H,W,3]); dispose it when done. */
+  readonly pin?: (sample: Tensor) => { readonly forward: Forward; dispose(): void };
+}
+
+/** Patches per side of the mosaic a pinned context is measured on. */
+const MOSAIC_GRID = 4;
+
+/**
+ * A sample of the whole image for measuring a global context: a MOSAIC_GRID x MOSAIC_GRID mosaic
+ * of patches spread evenly over it, at full resolution (a downscaled image would have other noise
+ * and detail statistics), at most `side` pixels across.
+ */
+export function contextMosaic(img: RgbImage, side: number): RgbImage {
+  const patch = Math.max(1, Math.min(Math.floor(side / MOSAIC_GRID), img.width, img.height));
+  const size = patch * MOSAIC_GRID;
+  const data = new Float32Array(size * size * 3);
+  const start = (extent: number, i: number) => Math.round(((extent - patch) * (i + 0.5)) / MOSAIC_GRID);
+  for (let gy = 0; gy < MOSAIC_GRID; gy++) {
+    for (let gx = 0; gx < MOSAIC_GRID; gx++) {
+      const top = start(img.height, gy);
+      const left = start(img.width, gx);
+      for (let y = 0; y < patch; y++) {
+        const from = ((top + y) * img.width + left) * 3;
+        data.set(img.data.subarray(from, from + patch * 3), ((gy * patch + y) * size + gx * patch) * 3);
+      }
+    }
+  }
+  return { width: size, height: size, data };
+}
 
 /** Options of `restoreImage`. */
 export interface TileOptions {
@@ -79,7 +114,7 @@ const ramp = (i: number, n: number, overlap: number, atStart: boolean, atEnd: bo
  */
 export async function restoreImage(
   tf: Tf,
-  forward: Forward,
+  forward: Forward | PinnableForward,
   img: RgbImage,
   options: TileOptions = {},
 ): Promise<RgbImage> {
@@ -91,6 +126,33 @@ export async function restoreImage(
     options.onTile?.(1, 1);
     return whole;
   }
+  const pin = "pin" in forward ? forward.pin : undefined;
+  if (pin === undefined) return restoreTiles(tf, forward, img, tile, overlap, multipleOf, options.onTile);
+  const mosaic = contextMosaic(img, Math.floor(Math.min(tile, 256) / (MOSAIC_GRID * multipleOf)) * MOSAIC_GRID * multipleOf);
+  const sample = tf.tensor4d(mosaic.data, [1, mosaic.height, mosaic.width, 3]);
+  const pinned = (() => {
+    try {
+      return pin(sample);
+    } finally {
+      sample.dispose();
+    }
+  })();
+  try {
+    return await restoreTiles(tf, pinned.forward, img, tile, overlap, multipleOf, options.onTile);
+  } finally {
+    pinned.dispose();
+  }
+}
+
+async function restoreTiles(
+  tf: Tf,
+  forward: Forward,
+  img: RgbImage,
+  tile: number,
+  overlap: number,
+  multipleOf: number,
+  onTile: TileOptions["onTile"],
+): Promise<RgbImage> {
   const xs = tileStarts(img.width, tile, overlap);
   const ys = tileStarts(img.height, tile, overlap);
   let tilesDone = 0;
@@ -101,7 +163,7 @@ export async function restoreImage(
       const tw = Math.min(tile, img.width);
       const th = Math.min(tile, img.height);
       const out = await restoreWhole(tf, forward, cropImage(img, left, top, tw, th), multipleOf);
-      options.onTile?.(++tilesDone, xs.length * ys.length);
+      onTile?.(++tilesDone, xs.length * ys.length);
       for (let y = 0; y < th; y++) {
         const wy = ramp(y, th, overlap, yi === 0, yi === ys.length - 1);
         for (let x = 0; x < tw; x++) {

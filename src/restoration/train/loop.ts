@@ -12,7 +12,7 @@
  * run continues exactly where the checkpoint left off.
  */
 import { existsSync, mkdirSync, nodeOnly, rmSync, statSync } from "../../platform/node.js";
-import { AdapterError, loadCheckpoint, saveCheckpoint } from "../../tfjs/index.js";
+import { AdapterError, loadCheckpoint, loadCheckpointWeights, saveCheckpoint, type Variable } from "../../tfjs/index.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { streamBatches } from "../data/prefetch.js";
 import { blindTaskIds } from "./blind-ids.js";
@@ -215,6 +215,13 @@ async function trainLocked(
         `warning: ${paths.log} ends at step ${last.step}, the checkpoint is at step ${startStep}: steps ${last.step + 1}..${startStep} have no log lines`,
       );
     log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
+  } else if (config.initFrom !== undefined) {
+    const warm = await loadCheckpointWeights(tf, session.model.variables as Variable[], config.initFrom);
+    log(
+      `initialised ${warm.loaded.length} of ${session.model.variables.length} variables from ${config.initFrom} (step ${warm.step})` +
+        (warm.fresh.length > 0 ? `; new: ${warm.fresh.join(", ")}` : "") +
+        (warm.unused.length > 0 ? `; not used: ${warm.unused.join(", ")}` : ""),
+    );
   }
   const bar =
     options.progress === undefined

@@ -3,6 +3,7 @@ import { sha256Hex } from "../../platform/sha256.js";
 import { AdapterError } from "../errors.js";
 import { restoreAdamAccumulators } from "../optimizer-state.js";
 import type { Tensor, Variable } from "../tf.js";
+import type { Tf } from "../backend/types.js";
 import type { Trainer, TrainerHostState } from "../trainer.js";
 import { fileCheckpointStore } from "./file-store.js";
 import type { CheckpointReader, CheckpointStore } from "./store.js";
@@ -637,6 +638,76 @@ export const loadCheckpoint = async (
     directory: reader.location,
     manifest,
     verified: manifest.version === CHECKPOINT_VERSION,
+  };
+};
+
+/** What `loadCheckpointWeights` did: variables (named without their instance prefix) filled from the checkpoint, left as created, and checkpoint tensors no variable took. */
+export interface LoadedWeights {
+  readonly step: number;
+  readonly loaded: readonly string[];
+  readonly fresh: readonly string[];
+  readonly unused: readonly string[];
+}
+
+/** A variable's name without its per-instance prefix (`srresnet_3/head/filter` → `head/filter`). */
+const withoutInstance = (name: string): string => name.replace(/^[^/]+\//, "");
+
+/**
+ * Fills model variables from a checkpoint's model tensors, matched by name (without the
+ * per-instance prefix) — a warm start: the optimizer and weighting states are not read, and
+ * variables the checkpoint lacks (layers added since) keep their values. Verified as
+ * `loadCheckpoint` verifies (manifest and file checksums, finite values) before any variable
+ * changes. Throws `AdapterError("checkpoint")` when a name matches with another shape or dtype,
+ * or when no variable matches at all.
+ *
+ * @example
+ * const { loaded, fresh } = await loadCheckpointWeights(tf, model.variables, "models/all-in-one/checkpoint");
+ */
+export const loadCheckpointWeights = async (
+  tf: Tf,
+  variables: readonly Variable[],
+  location: CheckpointLocation,
+): Promise<LoadedWeights> => {
+  const store = storeOf(location, "loadCheckpointWeights");
+  const reader = await store.open();
+  const bytes = reader === null ? undefined : await readManifestBytes(reader);
+  if (reader === null || bytes === undefined) return fail(`no complete checkpoint at ${store.location}`);
+  const manifest = await parseManifest(bytes, `${reader.location}/manifest.json`, false);
+  const entries = new Map(manifest.model.map((entry) => [withoutInstance(entry.name), entry] as const));
+  const matched: { variable: Variable; entry: CheckpointTensorEntry }[] = [];
+  const fresh: string[] = [];
+  for (const variable of variables) {
+    const name = withoutInstance(variable.name);
+    const entry = entries.get(name);
+    if (entry === undefined) {
+      fresh.push(name);
+      continue;
+    }
+    if (entry.dtype !== variable.dtype || showShape(entry.shape) !== showShape(variable.shape)) {
+      fail(
+        `${reader.location}: ${name} is ${entry.dtype} ${showShape(entry.shape)} in the checkpoint but ${variable.dtype} ${showShape(variable.shape)} in the model (a different architecture or size)`,
+      );
+    }
+    matched.push({ variable, entry });
+  }
+  if (matched.length === 0) {
+    fail(`${reader.location}: none of the model's ${variables.length} variables is in the checkpoint (a different architecture)`);
+  }
+  const data: Uint8Array[] = [];
+  for (const { entry } of matched) data.push(await readTensorFile(reader, entry, "model"));
+  matched.forEach(({ variable, entry }, i) => {
+    const raw = data[i] as Uint8Array;
+    const values = entry.dtype === "int32" ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
+    const value = tf.tensor(values, [...entry.shape], entry.dtype);
+    variable.assign(value);
+    value.dispose();
+  });
+  const taken = new Set(matched.map(({ entry }) => entry.name));
+  return {
+    step: manifest.step,
+    loaded: matched.map(({ variable }) => withoutInstance(variable.name)),
+    fresh,
+    unused: manifest.model.filter((entry) => !taken.has(entry.name)).map((entry) => withoutInstance(entry.name)),
   };
 };
 
