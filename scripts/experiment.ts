@@ -45,7 +45,7 @@
  * (training, from its log, across resumes) is recorded in its done.json.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -265,6 +265,14 @@ const prepareData = async (): Promise<{ trainDir: string; validationSet: string;
       for (const file of listImageFiles(join(dataRoot, set)))
         symlinkSync(file, join(testDir, `${set}-${basename(file)}`));
     }
+  }
+  // The shipped models' fine-tuning data: the training split plus BSD200 (BSDS500 train, disjoint from CBSD68).
+  const trainBsdDir = join(dataDir, "train-bsd");
+  const bsd200 = join(dataRoot, "BSD200");
+  if (!existsSync(trainBsdDir) && existsSync(bsd200)) {
+    mkdirSync(trainBsdDir, { recursive: true });
+    for (const file of listImageFiles(trainDir)) symlinkSync(realpathSync(file), join(trainBsdDir, basename(file)));
+    for (const file of listImageFiles(bsd200)) symlinkSync(file, join(trainBsdDir, basename(file)));
   }
   const frozen = async (name: string, folder: string, seed: number) => {
     const dir = join(dataDir, `${name}-${setting.id}`);
