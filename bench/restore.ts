@@ -14,7 +14,9 @@ import { createModel } from "../src/restoration/models/index.js";
 import { pretrainedCheckpoint } from "../src/restoration/pretrained.js";
 import { forwardFor, loadTrainedSession, restoreImage } from "../src/restoration/train/index.js";
 
-const { values } = parseArgs({ options: { megapixels: { type: "string", default: "12" }, tile: { type: "string", default: "256" } } });
+const { values } = parseArgs({
+  options: { megapixels: { type: "string", default: "12" }, tile: { type: "string", default: "256" } },
+});
 const megapixels = Number(values.megapixels);
 const tile = Number(values.tile);
 const width = Math.round(Math.sqrt((megapixels * 1e6 * 4) / 3));
@@ -27,7 +29,7 @@ const bigImage = async (): Promise<RgbImage> => {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x += 256) {
       const run = Math.min(256, width - x);
-      const from = ((y % 256) * 256) * 3;
+      const from = (y % 256) * 256 * 3;
       data.set(block.data.subarray(from, from + run * 3), (y * width + x) * 3);
     }
   }
@@ -36,7 +38,11 @@ const bigImage = async (): Promise<RgbImage> => {
 
 const session = await loadTrainedSession(pretrainedCheckpoint("all-in-one"), "wasm");
 const img = await bigImage();
-const plain = createModel(session.tf, { ...session.model.spec, globalContext: false }, { numTasks: session.config.tasks.length });
+const plain = createModel(
+  session.tf,
+  { ...session.model.spec, globalContext: false },
+  { numTasks: session.config.tasks.length },
+);
 const noise = session.config.tasks.indexOf("noise");
 
 const warmUp = { width: 600, height: 300, data: img.data.slice(0, 600 * 300 * 3) };
@@ -47,11 +53,19 @@ const time = async (forward: Parameters<typeof restoreImage>[1]): Promise<number
   return (performance.now() - started) / 1000;
 };
 
-console.log(`# restoring ${width} x ${height} (${((width * height) / 1e6).toFixed(1)} MP), tiles of ${tile}, WASM, one thread (node ${process.version})\n`);
+console.log(
+  `# restoring ${width} x ${height} (${((width * height) / 1e6).toFixed(1)} MP), tiles of ${tile}, WASM, one thread (node ${process.version})\n`,
+);
 const shipped = await time(forwardFor(session, "noise"));
 const baseline = await time((x) => plain.apply(x, { taskIds: new Array<number>(x.shape[0] as number).fill(noise) }));
 console.log("| model | seconds | MP/s |");
 console.log("|---|---:|---:|");
-console.log(`| shipped all-in-one (${session.model.parameterCount} parameters${session.model.spec.taskPrompt === true ? ", task-prompted" : ""}${"globalContext" in session.model.spec ? ", global context" : ""}), told "noise" | ${shipped.toFixed(1)} | ${((width * height) / 1e6 / shipped).toFixed(2)} |`);
-console.log(`| the same SRResNet without global context | ${baseline.toFixed(1)} | ${((width * height) / 1e6 / baseline).toFixed(2)} |`);
-console.log(`\nshipped / plain time: ${(shipped / baseline).toFixed(2)}; the promise: <= 60 s for 12 MP on one core (${shipped <= 60 * (megapixels / 12) ? "kept" : "MISSED"})`);
+console.log(
+  `| shipped all-in-one (${session.model.parameterCount} parameters${session.model.spec.taskPrompt === true ? ", task-prompted" : ""}${"globalContext" in session.model.spec ? ", global context" : ""}), told "noise" | ${shipped.toFixed(1)} | ${((width * height) / 1e6 / shipped).toFixed(2)} |`,
+);
+console.log(
+  `| the same SRResNet without global context | ${baseline.toFixed(1)} | ${((width * height) / 1e6 / baseline).toFixed(2)} |`,
+);
+console.log(
+  `\nshipped / plain time: ${(shipped / baseline).toFixed(2)}; the promise: <= 60 s for 12 MP on one core (${shipped <= 60 * (megapixels / 12) ? "kept" : "MISSED"})`,
+);

@@ -5,7 +5,9 @@
  *   npm run compare:classical -- --quick           # tiny grids and 2 tuning images (a smoke run)
  *   options: --data DIR (the real images: CBSD68/, Set14/, Set5/; default $ART_MTL_DATA or
  *            ../shared/data), --train-images N (tuning images, default 12), --json FILE (every
- *            number printed, as JSON)
+ *            number printed, as JSON), --tuned FILE (the tools' tuned parameters: read from FILE
+ *            when it exists and was tuned with the same images and grids, else tuned and written
+ *            there; the tuning is most of the run time and does not depend on the models)
  *
  * Per task and per evaluation set it prints the PSNR (and SSIM) of the degraded input, of the
  * shipped model told the task, of its blind path (task id -1), and of every classical tool of
@@ -66,11 +68,14 @@ const { values } = parseArgs({
     "train-images": { type: "string", default: "12" },
     quick: { type: "boolean", default: false },
     json: { type: "string" },
+    tuned: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help === true) {
-  console.log("usage: npm run compare:classical -- [--data DIR] [--train-images N] [--quick] [--json FILE]");
+  console.log(
+    "usage: npm run compare:classical -- [--data DIR] [--train-images N] [--quick] [--json FILE] [--tuned FILE]",
+  );
   process.exit(0);
 }
 const started = performance.now();
@@ -293,33 +298,53 @@ interface Choice {
   readonly combos: number;
   readonly seconds: number;
 }
-const choices: Choice[] = [];
 const tuneStarted = performance.now();
-for (const tool of TOOLS) {
-  for (const task of tool.tasks) {
-    const pairs = tunePairs.filter((p) => p.sample.task === task);
-    const t0 = performance.now();
-    let best: { params: Params; psnr: number } | undefined;
-    for (const params of tool.grid) {
-      const score = finitePsnrMean(pairs.map((p) => psnr(tool.run(p.input, params), p.target, metric))).mean;
-      if (best === undefined || score > best.psnr) best = { params, psnr: score };
+/** What the tuning depends on: the tuning images and every tool's grid. */
+const tuningKey = JSON.stringify({
+  images: tuneFiles.map((f) => basename(f)),
+  seed: TUNE_SEED,
+  grids: TOOLS.map((t) => [t.name, t.tasks, t.grid]),
+});
+const cached =
+  values.tuned !== undefined && existsSync(values.tuned)
+    ? (JSON.parse(readFileSync(values.tuned, "utf8")) as { key: string; choices: Choice[] })
+    : undefined;
+if (cached !== undefined && cached.key !== tuningKey)
+  log(`${values.tuned}: tuned with other images or grids; tuning again`);
+const choices: Choice[] = cached !== undefined && cached.key === tuningKey ? cached.choices : tuneTools();
+if (cached?.key === tuningKey) log(`tuned parameters read from ${values.tuned} (same images and grids)`);
+else if (values.tuned !== undefined)
+  writeFileSync(values.tuned, `${JSON.stringify({ key: tuningKey, choices }, null, 1)}\n`);
+
+function tuneTools(): Choice[] {
+  const choices: Choice[] = [];
+  for (const tool of TOOLS) {
+    for (const task of tool.tasks) {
+      const pairs = tunePairs.filter((p) => p.sample.task === task);
+      const t0 = performance.now();
+      let best: { params: Params; psnr: number } | undefined;
+      for (const params of tool.grid) {
+        const score = finitePsnrMean(pairs.map((p) => psnr(tool.run(p.input, params), p.target, metric))).mean;
+        if (best === undefined || score > best.psnr) best = { params, psnr: score };
+      }
+      const chosen = best as { params: Params; psnr: number };
+      const trainInputPsnr = finitePsnrMean(pairs.map((p) => psnr(p.input, p.target, metric))).mean;
+      choices.push({
+        tool: tool.name,
+        task,
+        params: chosen.params,
+        describe: tool.describe(chosen.params),
+        trainPsnr: chosen.psnr,
+        trainInputPsnr,
+        combos: tool.grid.length,
+        seconds: (performance.now() - t0) / 1000,
+      });
+      log(
+        `tuned ${tool.name} on ${task}: ${tool.describe(chosen.params)} (train ${fmt(trainInputPsnr)} -> ${fmt(chosen.psnr)} dB; ${tool.grid.length} settings, ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      );
     }
-    const chosen = best as { params: Params; psnr: number };
-    const trainInputPsnr = finitePsnrMean(pairs.map((p) => psnr(p.input, p.target, metric))).mean;
-    choices.push({
-      tool: tool.name,
-      task,
-      params: chosen.params,
-      describe: tool.describe(chosen.params),
-      trainPsnr: chosen.psnr,
-      trainInputPsnr,
-      combos: tool.grid.length,
-      seconds: (performance.now() - t0) / 1000,
-    });
-    log(
-      `tuned ${tool.name} on ${task}: ${tool.describe(chosen.params)} (train ${fmt(trainInputPsnr)} -> ${fmt(chosen.psnr)} dB; ${tool.grid.length} settings, ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-    );
   }
+  return choices;
 }
 const tuneSeconds = (performance.now() - tuneStarted) / 1000;
 

@@ -9,11 +9,29 @@ import * as E from "fp-ts/Either";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
 
-import { createModel, expectedParameterCount, ModelSpec, resolveModelSpec, type RestorationModel } from "../../src/restoration/models/index.js";
-import { contextMosaic, forwardFor, resolveTrainConfig, restoreImage, trainRun } from "../../src/restoration/train/index.js";
 import type { RgbImage } from "../../src/restoration/image.js";
+import {
+  createModel,
+  expectedParameterCount,
+  ModelSpec,
+  resolveModelSpec,
+  type RestorationModel,
+} from "../../src/restoration/models/index.js";
+import {
+  contextMosaic,
+  forwardFor,
+  resolveTrainConfig,
+  restoreImage,
+  trainRun,
+} from "../../src/restoration/train/index.js";
 import { equal } from "../../src/strategies/index.js";
-import { AdapterError, createTrainer, loadCheckpointWeights, memoryCheckpointStore, saveCheckpoint } from "../../src/tfjs/index.js";
+import {
+  AdapterError,
+  createTrainer,
+  loadCheckpointWeights,
+  memoryCheckpointStore,
+  saveCheckpoint,
+} from "../../src/tfjs/index.js";
 
 /** Global context (a per-image tone curve and FiLM from global means) and the warm start it is fine-tuned through. */
 
@@ -24,11 +42,15 @@ const valuesOf = async (t: tf.Tensor) => Array.from(await t.data());
 
 /** The largest absolute difference between two models' outputs on the same input and task ids. */
 const maxDifference = (a: RestorationModel, b: RestorationModel, input: tf.Tensor4D, taskIds: number[]) =>
-  tf.tidy(() => tf.max(tf.abs(tf.sub(a.apply(input, { taskIds }), b.apply(input, { taskIds })))).dataSync()[0] as number);
+  tf.tidy(
+    () => tf.max(tf.abs(tf.sub(a.apply(input, { taskIds }), b.apply(input, { taskIds })))).dataSync()[0] as number,
+  );
 
 /** Every variable of `model` moved by a seeded random amount (so no layer is at its zero start). */
 const perturb = (model: RestorationModel, seed: number) =>
-  model.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", seed * 1000 + i + 1)))));
+  model.variables.forEach((v, i) =>
+    tf.tidy(() => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", seed * 1000 + i + 1)))),
+  );
 
 /** A checkpoint (in memory) of `model`'s weights, saved through a trainer as a run would. */
 const checkpointOf = async (model: RestorationModel, numTasks: number) => {
@@ -58,8 +80,14 @@ describe("global context", () => {
     assert.equal(expectedParameterCount(withContext, 3), expectedParameterCount(plain, 3) + 224 + 51 + 160);
     // Without task prompts the curve sees the 9 statistics only: 9 x 16 + 16 = 160.
     const bare = { kind: "srresnet", width: 4, blocks: 2, globalContext: true } as const;
-    assert.equal(expectedParameterCount(bare), expectedParameterCount({ kind: "srresnet", width: 4, blocks: 2 }) + 160 + 51 + 160);
-    for (const [spec, tasks] of [[withContext, 3], [bare, 0]] as const) {
+    assert.equal(
+      expectedParameterCount(bare),
+      expectedParameterCount({ kind: "srresnet", width: 4, blocks: 2 }) + 160 + 51 + 160,
+    );
+    for (const [spec, tasks] of [
+      [withContext, 3],
+      [bare, 0],
+    ] as const) {
       const model = createModel(tf, spec, { numTasks: tasks });
       assert.equal(model.parameterCount, expectedParameterCount(model.spec, tasks));
       model.dispose();
@@ -69,10 +97,15 @@ describe("global context", () => {
   it("starts as the identity, for every task id and for a model without prompts", async () => {
     const input = tf.randomUniform([3, 8, 8, 3], 0, 1, "float32", 5) as tf.Tensor4D;
     const expected = await valuesOf(input);
-    for (const [spec, taskIds] of [[withContext, [0, 2, -1]], [{ kind: "srresnet", width: 4, blocks: 2, globalContext: true }, undefined]] as const) {
+    for (const [spec, taskIds] of [
+      [withContext, [0, 2, -1]],
+      [{ kind: "srresnet", width: 4, blocks: 2, globalContext: true }, undefined],
+    ] as const) {
       const model = createModel(tf, spec, { numTasks: taskIds === undefined ? 0 : 3, seed: 4 });
       const got = await valuesOf(model.apply(input, taskIds === undefined ? undefined : { taskIds: [...taskIds] }));
-      got.forEach((v, i) => assert.ok(Math.abs(v - (expected[i] as number)) < 1e-6, `sample ${i}: ${v} vs ${expected[i]}`));
+      got.forEach((v, i) =>
+        assert.ok(Math.abs(v - (expected[i] as number)) < 1e-6, `sample ${i}: ${v} vs ${expected[i]}`),
+      );
       model.dispose();
     }
   });
@@ -97,10 +130,13 @@ describe("global context", () => {
     perturb(model, 1); // the last conv away from zero, so the FiLMs reach the output
     const input = tf.randomUniform([2, 8, 8, 3], 0, 1, "float32", 9) as tf.Tensor4D;
     const target = tf.sqrt(input);
-    const { grads, value } = tf.variableGrads(() => tf.mean(tf.abs(tf.sub(model.apply(input, { taskIds: [1, -1] }), target))) as tf.Scalar);
+    const { grads, value } = tf.variableGrads(
+      () => tf.mean(tf.abs(tf.sub(model.apply(input, { taskIds: [1, -1] }), target))) as tf.Scalar,
+    );
     const context = Object.entries(grads).filter(([name]) => /context\/(curve\/exponent|film\d)\/kernel$/.test(name));
     assert.equal(context.length, 1 + 4);
-    for (const [name, grad] of context) assert.ok((tf.max(tf.abs(grad)).dataSync()[0] as number) > 0, `${name}: zero gradient`);
+    for (const [name, grad] of context)
+      assert.ok((tf.max(tf.abs(grad)).dataSync()[0] as number) > 0, `${name}: zero gradient`);
     value.dispose();
     Object.values(grads).forEach((g) => g.dispose());
     model.dispose();
@@ -127,7 +163,11 @@ describe("warm start (loadCheckpointWeights, initFrom)", () => {
     assert.ok(warm.fresh.length > 0 && warm.fresh.every((name) => name.startsWith("context/")), warm.fresh.join());
     assert.ok(maxDifference(trained, grown, input, [0, 2, -1]) < 1e-5);
     // The other way round, the context layers are what the checkpoint has and the model does not.
-    const back = await loadCheckpointWeights(tf, createModel(tf, plain, { numTasks: 3 }).variables, await checkpointOf(grown, 3));
+    const back = await loadCheckpointWeights(
+      tf,
+      createModel(tf, plain, { numTasks: 3 }).variables,
+      await checkpointOf(grown, 3),
+    );
     assert.deepEqual(back.unused, warm.fresh);
     assert.deepEqual(back.fresh, []);
   });
@@ -136,13 +176,19 @@ describe("warm start (loadCheckpointWeights, initFrom)", () => {
     const store = await checkpointOf(createModel(tf, plain, { numTasks: 3 }), 3);
     await assert.rejects(
       loadCheckpointWeights(tf, createModel(tf, { ...plain, width: 6 }, { numTasks: 3 }).variables, store),
-      (e: unknown) => e instanceof AdapterError && /head\/filter is float32 \[3,3,3,4\] in the checkpoint but float32 \[3,3,3,6\] in the model/.test(e.message),
+      (e: unknown) =>
+        e instanceof AdapterError &&
+        /head\/filter is float32 \[3,3,3,4\] in the checkpoint but float32 \[3,3,3,6\] in the model/.test(e.message),
     );
     await assert.rejects(
       loadCheckpointWeights(tf, createModel(tf, { kind: "unet", width: 4, depth: 1 }).variables, store),
-      (e: unknown) => e instanceof AdapterError && /none of the model's \d+ variables is in the checkpoint/.test(e.message),
+      (e: unknown) =>
+        e instanceof AdapterError && /none of the model's \d+ variables is in the checkpoint/.test(e.message),
     );
-    await assert.rejects(loadCheckpointWeights(tf, createModel(tf, plain, { numTasks: 3 }).variables, memoryCheckpointStore()), /no complete checkpoint/);
+    await assert.rejects(
+      loadCheckpointWeights(tf, createModel(tf, plain, { numTasks: 3 }).variables, memoryCheckpointStore()),
+      /no complete checkpoint/,
+    );
   });
 
   it("a run with initFrom starts from the checkpoint's weights (its step-0 output equals the source run's)", async () => {
@@ -161,17 +207,40 @@ describe("warm start (loadCheckpointWeights, initFrom)", () => {
     const first = resolveTrainConfig({ ...base, output: join(temp, "first") });
     assert.ok(E.isRight(first));
     const reference = await trainRun({ config: first.right, evaluateAtEnd: true });
-    const second = resolveTrainConfig({ ...base, model: { ...base.model, globalContext: true }, initFrom: join(temp, "first", "checkpoint"), lr: 1e-9, steps: 1, output: join(temp, "second") });
+    const second = resolveTrainConfig({
+      ...base,
+      model: { ...base.model, globalContext: true },
+      initFrom: join(temp, "first", "checkpoint"),
+      lr: 1e-9,
+      steps: 1,
+      output: join(temp, "second"),
+    });
     assert.ok(E.isRight(second));
     assert.equal(second.right.initFrom, join(temp, "first", "checkpoint"));
     const lines: string[] = [];
     const outcome = await trainRun({ config: second.right, evaluateAtEnd: true, log: (line) => lines.push(line) });
-    assert.ok(lines.some((line) => /^initialised 16 of 26 variables from .*first\/checkpoint \(step 3\); new: context\/curve\/hidden\/kernel/.test(line)), lines.join("\n"));
+    assert.ok(
+      lines.some((line) =>
+        /^initialised 16 of 26 variables from .*first\/checkpoint \(step 3\); new: context\/curve\/hidden\/kernel/.test(
+          line,
+        ),
+      ),
+      lines.join("\n"),
+    );
     // With lr 1e-9 the second run's one step changes nothing visible: its evaluation is the first run's.
     assert.ok(outcome.evaluation !== undefined && reference.evaluation !== undefined);
-    assert.ok(Math.abs(outcome.evaluation.mean.psnr - reference.evaluation.mean.psnr) < 1e-3, `${outcome.evaluation.mean.psnr} vs ${reference.evaluation.mean.psnr}`);
+    assert.ok(
+      Math.abs(outcome.evaluation.mean.psnr - reference.evaluation.mean.psnr) < 1e-3,
+      `${outcome.evaluation.mean.psnr} vs ${reference.evaluation.mean.psnr}`,
+    );
     // A fresh start (no initFrom) of the same model does not: the check can fail.
-    const fresh = resolveTrainConfig({ ...base, model: { ...base.model, globalContext: true }, lr: 1e-9, steps: 1, output: join(temp, "fresh") });
+    const fresh = resolveTrainConfig({
+      ...base,
+      model: { ...base.model, globalContext: true },
+      lr: 1e-9,
+      steps: 1,
+      output: join(temp, "fresh"),
+    });
     assert.ok(E.isRight(fresh));
     const cold = await trainRun({ config: fresh.right, evaluateAtEnd: true });
     assert.ok(Math.abs((cold.evaluation?.mean.psnr ?? 0) - reference.evaluation.mean.psnr) > 0.01);
@@ -187,7 +256,8 @@ describe("a pinned global context (the tiles of a large image share one)", () =>
   const curveOnly = () => {
     const model = createModel(tf, { kind: "srresnet", width: 4, blocks: 0, globalContext: true }, { seed: 3 });
     for (const v of model.variables) {
-      if (/context\/curve\/(hidden|exponent)\/kernel$/.test(v.name)) tf.tidy(() => v.assign(tf.randomNormal(v.shape, 0, 1, "float32", v.size)));
+      if (/context\/curve\/(hidden|exponent)\/kernel$/.test(v.name))
+        tf.tidy(() => v.assign(tf.randomNormal(v.shape, 0, 1, "float32", v.size)));
     }
     return model;
   };
@@ -197,7 +267,9 @@ describe("a pinned global context (the tiles of a large image share one)", () =>
     const width = 96;
     const height = 32;
     const data = new Float32Array(width * height * 3);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = 0.05 + (0.9 * x) / width + 0.01 * c;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = 0.05 + (0.9 * x) / width + 0.01 * c;
     for (const x of [5, 90]) data.fill(0.5, (10 * width + x) * 3, (10 * width + x) * 3 + 3);
     return { width, height, data };
   };

@@ -128,7 +128,10 @@ export async function restoreImage(
   }
   const pin = "pin" in forward ? forward.pin : undefined;
   if (pin === undefined) return restoreTiles(tf, forward, img, tile, overlap, multipleOf, options.onTile);
-  const mosaic = contextMosaic(img, Math.floor(Math.min(tile, 256) / (MOSAIC_GRID * multipleOf)) * MOSAIC_GRID * multipleOf);
+  const mosaic = contextMosaic(
+    img,
+    Math.floor(Math.min(tile, 256) / (MOSAIC_GRID * multipleOf)) * MOSAIC_GRID * multipleOf,
+  );
   const sample = tf.tensor4d(mosaic.data, [1, mosaic.height, mosaic.width, 3]);
   const pinned = (() => {
     try {

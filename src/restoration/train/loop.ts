@@ -12,7 +12,13 @@
  * run continues exactly where the checkpoint left off.
  */
 import { existsSync, mkdirSync, nodeOnly, rmSync, statSync } from "../../platform/node.js";
-import { AdapterError, loadCheckpoint, loadCheckpointWeights, saveCheckpoint, type Variable } from "../../tfjs/index.js";
+import {
+  AdapterError,
+  loadCheckpoint,
+  loadCheckpointWeights,
+  saveCheckpoint,
+  type Variable,
+} from "../../tfjs/index.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { streamBatches } from "../data/prefetch.js";
 import { blindTaskIds } from "./blind-ids.js";

@@ -1,9 +1,9 @@
 import { nodeOnly } from "../../platform/node.js";
 import { sha256Hex } from "../../platform/sha256.js";
+import type { Tf } from "../backend/types.js";
 import { AdapterError } from "../errors.js";
 import { restoreAdamAccumulators } from "../optimizer-state.js";
 import type { Tensor, Variable } from "../tf.js";
-import type { Tf } from "../backend/types.js";
 import type { Trainer, TrainerHostState } from "../trainer.js";
 import { fileCheckpointStore } from "./file-store.js";
 import type { CheckpointReader, CheckpointStore } from "./store.js";
@@ -691,7 +691,9 @@ export const loadCheckpointWeights = async (
     matched.push({ variable, entry });
   }
   if (matched.length === 0) {
-    fail(`${reader.location}: none of the model's ${variables.length} variables is in the checkpoint (a different architecture)`);
+    fail(
+      `${reader.location}: none of the model's ${variables.length} variables is in the checkpoint (a different architecture)`,
+    );
   }
   const data: Uint8Array[] = [];
   for (const { entry } of matched) data.push(await readTensorFile(reader, entry, "model"));
