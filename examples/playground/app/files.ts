@@ -19,7 +19,7 @@ type Tf = typeof tfCore;
 /** The shipped all-in-one model (models/all-in-one): its tasks, in order, and its architecture. */
 export const SHIPPED_MODEL = {
   tasks: MIOIR_TASKS,
-  model: { kind: "srresnet", width: 16, blocks: 4, taskPrompt: true },
+  model: { kind: "srresnet", width: 16, blocks: 4, taskPrompt: true, globalContext: true },
 } as const;
 
 /**
