@@ -28,7 +28,7 @@ import { dense, denseParameterCount } from "./params.js";
 export const CURVE_HIDDEN_UNITS = 16;
 /** Input statistics per channel: mean, mean of log, standard deviation. */
 const STATISTICS_PER_CHANNEL = 3;
-/** Below this the curve leaves samples as they are (log is undefined at 0). */
+/** Samples are floored here before the log (undefined at 0); those below it move by at most this much. */
 const CURVE_FLOOR = 1e-4;
 
 /** What a forward pass measured: the tone curve's exponents [B, 3] and each stage's feature means [B, C]. */
