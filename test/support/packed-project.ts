@@ -19,10 +19,18 @@ export const repoVersion = (name: string): string =>
 /** `name@version` at this repository's version, for an install line. */
 export const atRepoVersion = (name: string): string => `${name}@${repoVersion(name)}`;
 
-/** Packs the package into `dir` (building it first when dist/ is missing); the tarball's path. */
+/**
+ * Packs the package into `dir` (building it first when dist/ is missing); the tarball's path.
+ * `--ignore-scripts` skips package.json's `prepack` build: scripts/run-tests.mjs builds once
+ * before the test files start, and several packs rebuilding dist/ at the same time would
+ * clean and rewrite it under each other.
+ */
 export const packInto = (dir: string): string => {
   if (!existsSync(join(repo, "dist", "index.js"))) npm(["run", "build"], repo);
-  const packed = npm(["pack", "--silent", "--pack-destination", dir], repo).trim().split("\n").pop() as string;
+  const packed = npm(["pack", "--silent", "--ignore-scripts", "--pack-destination", dir], repo)
+    .trim()
+    .split("\n")
+    .pop() as string;
   return join(dir, packed);
 };
 
