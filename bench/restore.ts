@@ -43,7 +43,6 @@ const plain = createModel(
   { ...session.model.spec, globalContext: false },
   { numTasks: session.config.tasks.length },
 );
-const noise = session.config.tasks.indexOf("noise");
 
 const warmUp = { width: 600, height: 300, data: img.data.slice(0, 600 * 300 * 3) };
 const time = async (forward: Parameters<typeof restoreImage>[1]): Promise<number> => {
@@ -57,7 +56,7 @@ console.log(
   `# restoring ${width} x ${height} (${((width * height) / 1e6).toFixed(1)} MP), tiles of ${tile}, WASM, one thread (node ${process.version})\n`,
 );
 const shipped = await time(forwardFor(session, "noise"));
-const baseline = await time((x) => plain.apply(x, { taskIds: new Array<number>(x.shape[0] as number).fill(noise) }));
+const baseline = await time(forwardFor({ model: plain, config: session.config }, "noise"));
 console.log("| model | seconds | MP/s |");
 console.log("|---|---:|---:|");
 console.log(

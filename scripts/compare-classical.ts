@@ -309,10 +309,10 @@ const cached =
   values.tuned !== undefined && existsSync(values.tuned)
     ? (JSON.parse(readFileSync(values.tuned, "utf8")) as { key: string; choices: Choice[] })
     : undefined;
-if (cached !== undefined && cached.key !== tuningKey)
-  log(`${values.tuned}: tuned with other images or grids; tuning again`);
-const choices: Choice[] = cached !== undefined && cached.key === tuningKey ? cached.choices : tuneTools();
-if (cached?.key === tuningKey) log(`tuned parameters read from ${values.tuned} (same images and grids)`);
+const reuse = cached !== undefined && cached.key === tuningKey;
+if (cached !== undefined && !reuse) log(`${values.tuned}: tuned with other images or grids; tuning again`);
+const choices: Choice[] = reuse ? cached.choices : tuneTools();
+if (reuse) log(`tuned parameters read from ${values.tuned} (same images and grids)`);
 else if (values.tuned !== undefined)
   writeFileSync(values.tuned, `${JSON.stringify({ key: tuningKey, choices }, null, 1)}\n`);
 

@@ -13,3 +13,5 @@
 export { subBatchLoss, taskGradients, weightedLossGradients } from "./step-passes.js";
 // A model given as a LayersModel or a function, resolved to one forward and its variables (the replica).
 export { resolveModel, type ResolvedModel } from "./model.js";
+// A variable's name as checkpoints and exported models match it (without the per-instance prefix).
+export { withoutInstance } from "./checkpoint/save-load.js";

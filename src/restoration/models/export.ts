@@ -14,6 +14,7 @@ import type * as tfCore from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/Either";
 import type { Tf } from "../../tfjs/index.js";
 import { AdapterError } from "../../tfjs/index.js";
+import { withoutInstance } from "../../tfjs/internal.js";
 import { writeFileAtomic } from "../../platform/atomic-write.js";
 import { join, mkdirSync, nodeOnly, readFileSync } from "../../platform/node.js";
 import type { RestorationModel } from "./index.js";
@@ -33,8 +34,8 @@ export interface RestorationModelTopology {
   readonly config: { readonly spec: ResolvedModelSpec; readonly tasks: readonly string[] };
 }
 
-/** A variable's name without the per-instance prefix (`srresnet_3/head/filter` → `head/filter`). */
-const stableName = (variable: tfCore.Variable): string => variable.name.replace(/^[^/]+\//, "");
+/** A variable's name without the per-instance prefix (`srresnet_3/head/filter` → `head/filter`), as checkpoints match it. */
+const stableName = (variable: tfCore.Variable): string => withoutInstance(variable.name);
 
 /**
  * The model's weights and spec as tf.io `ModelArtifacts` (one float32 weight group, in the

@@ -537,6 +537,14 @@ export const readCheckpointManifest = async (
   return { manifest, directory: reader.location, verified: manifest.version === CHECKPOINT_VERSION };
 };
 
+/** A tensor of a stored entry's shape and dtype over bytes `readTensorFile` read (an aligned copy). */
+const tensorOf = (tf: Tf, entry: CheckpointTensorEntry, data: Uint8Array): Tensor =>
+  tf.tensor(
+    entry.dtype === "int32" ? new Int32Array(data.buffer) : new Float32Array(data.buffer),
+    [...entry.shape],
+    entry.dtype,
+  );
+
 /** Reads one tensor file: exactly the bytes its entry says, checked against its sum (when it has one), finite when float32. */
 const readTensorFile = async (
   reader: CheckpointReader,
@@ -608,18 +616,12 @@ export const loadCheckpoint = async (
   const optimizerBytes: Uint8Array[] = [];
   for (const entry of manifest.model) modelBytes.push(await readTensorFile(reader, entry, "model"));
   for (const entry of manifest.optimizer) optimizerBytes.push(await readTensorFile(reader, entry, "optimizer"));
-  const toTensor = (entry: CheckpointTensorEntry, data: Uint8Array): Tensor =>
-    tf.tensor(
-      entry.dtype === "int32" ? new Int32Array(data.buffer) : new Float32Array(data.buffer),
-      [...entry.shape],
-      entry.dtype,
-    );
   const modelValues: Tensor[] = [];
   const optimizerValues: { name: string; tensor: Tensor }[] = [];
   try {
-    manifest.model.forEach((entry, i) => modelValues.push(toTensor(entry, modelBytes[i] as Uint8Array)));
+    manifest.model.forEach((entry, i) => modelValues.push(tensorOf(tf, entry, modelBytes[i] as Uint8Array)));
     manifest.optimizer.forEach((entry, i) =>
-      optimizerValues.push({ name: entry.name, tensor: toTensor(entry, optimizerBytes[i] as Uint8Array) }),
+      optimizerValues.push({ name: entry.name, tensor: tensorOf(tf, entry, optimizerBytes[i] as Uint8Array) }),
     );
     trainer.restoreHostState(manifest.trainer);
     const variables = trainer.checkpointVariables;
@@ -649,8 +651,8 @@ export interface LoadedWeights {
   readonly unused: readonly string[];
 }
 
-/** A variable's name without its per-instance prefix (`srresnet_3/head/filter` → `head/filter`). */
-const withoutInstance = (name: string): string => name.replace(/^[^/]+\//, "");
+/** A variable's name without its per-instance prefix (`srresnet_3/head/filter` → `head/filter`): what stays the same across builds of one model. */
+export const withoutInstance = (name: string): string => name.replace(/^[^/]+\//, "");
 
 /**
  * Fills model variables from a checkpoint's model tensors, matched by name (without the
@@ -698,9 +700,7 @@ export const loadCheckpointWeights = async (
   const data: Uint8Array[] = [];
   for (const { entry } of matched) data.push(await readTensorFile(reader, entry, "model"));
   matched.forEach(({ variable, entry }, i) => {
-    const raw = data[i] as Uint8Array;
-    const values = entry.dtype === "int32" ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
-    const value = tf.tensor(values, [...entry.shape], entry.dtype);
+    const value = tensorOf(tf, entry, data[i] as Uint8Array);
     variable.assign(value);
     value.dispose();
   });
