@@ -21,6 +21,10 @@ export {
   taskMeanMatrix,
   perTaskLoss,
   l1PerSample,
+  charbonnierPerSample,
+  psnrPerSample,
+  CHARBONNIER_EPSILON,
+  PSNR_LOSS_FLOOR,
 } from "./per-task-loss.js";
 export { type ModelContext, type FunctionModel, type LayersModelLike, type TrainableModel } from "./model.js";
 export {

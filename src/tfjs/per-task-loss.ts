@@ -89,7 +89,45 @@ export const perTaskLoss = (tf: Tf, perSampleLoss: Tensor, taskIds: TaskIds, num
  * The default per-sample loss: the L1 distance between prediction and target, averaged over
  * every element of a sample (pixels and channels), giving `[B]`.
  */
-export const l1PerSample = (tf: Tf, predictions: Tensor, targets: Tensor): tfCore.Tensor1D => {
+export const l1PerSample = (tf: Tf, predictions: Tensor, targets: Tensor): tfCore.Tensor1D =>
+  perSampleMean(tf, predictions, targets, (diff) => tf.abs(diff));
+
+/** The Charbonnier loss's epsilon: below about this error it turns from L1-like into L2-like. */
+export const CHARBONNIER_EPSILON = 1e-3;
+
+/**
+ * The Charbonnier per-sample loss: `sqrt(d² + ε²)` (ε = 1e-3) averaged over every element of a
+ * sample, `[B]`. A smooth L1: the same pull as L1 on errors well above ε, with a finite gradient
+ * at zero.
+ */
+export const charbonnierPerSample = (tf: Tf, predictions: Tensor, targets: Tensor): tfCore.Tensor1D =>
+  perSampleMean(tf, predictions, targets, (diff) =>
+    tf.sqrt(tf.add(tf.square(diff), CHARBONNIER_EPSILON * CHARBONNIER_EPSILON)),
+  );
+
+/** The PSNR loss's floor on the mean squared error: 1e-5, i.e. it saturates at 50 dB. */
+export const PSNR_LOSS_FLOOR = 1e-5;
+
+/**
+ * The PSNR per-sample loss, for images in [0, 1]: `10·log10(1 + MSE/1e-5)`, which is 50 dB minus
+ * the sample's PSNR while that is well below 50 dB, `[B]`. Minimising its mean maximises the mean
+ * PSNR an evaluation reports: a dB gained on an easy sample counts as much as one on a hard
+ * sample, where a pixel loss favours the hard ones. It is never negative (0 for an exact
+ * prediction), so loss-ratio weightings (Art, SI, DWA) take it.
+ */
+export const psnrPerSample = (tf: Tf, predictions: Tensor, targets: Tensor): tfCore.Tensor1D =>
+  tf.tidy(() => {
+    const mse = perSampleMean(tf, predictions, targets, (diff) => tf.square(diff));
+    return tf.mul(tf.log1p(tf.div(mse, PSNR_LOSS_FLOOR)), 10 / Math.LN10) as tfCore.Tensor1D;
+  });
+
+/** `elementLoss(predictions − targets)` averaged over each sample's elements, after checking shapes. */
+const perSampleMean = (
+  tf: Tf,
+  predictions: Tensor,
+  targets: Tensor,
+  elementLoss: (diff: Tensor) => Tensor,
+): tfCore.Tensor1D => {
   if (predictions.shape.length !== targets.shape.length || predictions.shape.some((d, i) => d !== targets.shape[i])) {
     throw new AdapterError(
       "shape",
@@ -99,6 +137,6 @@ export const l1PerSample = (tf: Tf, predictions: Tensor, targets: Tensor): tfCor
   if (predictions.rank < 1) throw new AdapterError("shape", "predictions must have a batch dimension");
   return tf.tidy(() => {
     const batchSize = predictions.shape[0] as number;
-    return tf.mean(tf.reshape(tf.abs(tf.sub(predictions, targets)), [batchSize, -1]), 1) as tfCore.Tensor1D;
+    return tf.mean(tf.reshape(elementLoss(tf.sub(predictions, targets)), [batchSize, -1]), 1) as tfCore.Tensor1D;
   });
 };

@@ -5,7 +5,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers tfjs-core's gradients
 
-import { AdapterError, countTasks, l1PerSample, perTaskLoss, taskMeanMatrix } from "../../src/tfjs/index.js";
+import {
+  AdapterError,
+  charbonnierPerSample,
+  countTasks,
+  l1PerSample,
+  perTaskLoss,
+  psnrPerSample,
+  taskMeanMatrix,
+} from "../../src/tfjs/index.js";
 import { assertAllClose } from "../support/all-close.js";
 
 const close = (actual: ArrayLike<number>, expected: ArrayLike<number>): void =>
@@ -124,5 +132,69 @@ describe("perTaskLoss", () => {
     assert.deepEqual(line.shape, [2]);
     close(await line.data(), [2, 4]);
     tf.dispose([predictions, targets, perSample, swapped, flatP, flatT, flat, lineP, lineT, line]);
+  });
+});
+
+describe("charbonnierPerSample and psnrPerSample", () => {
+  before(async () => {
+    await tf.setBackend("cpu");
+  });
+
+  // Two samples of 4 elements; sample 0 is off by 0.1 everywhere, sample 1 by [0.2, 0, 0, 0].
+  const targets = (): tf.Tensor =>
+    tf.tensor2d([
+      [0.5, 0.5, 0.5, 0.5],
+      [0.3, 0.3, 0.3, 0.3],
+    ]);
+  const predictions = (): tf.Tensor =>
+    tf.tensor2d([
+      [0.6, 0.6, 0.6, 0.6],
+      [0.5, 0.3, 0.3, 0.3],
+    ]);
+
+  it("charbonnier is sqrt(d² + 1e-6) averaged per sample, by hand", async () => {
+    const [p, t] = [predictions(), targets()];
+    const loss = charbonnierPerSample(tf, p, t);
+    const c = (d: number): number => Math.sqrt(d * d + 1e-6);
+    assertAllClose(await loss.data(), [c(0.1), (c(0.2) + 3 * c(0)) / 4], { atol: 1e-6, rtol: 1e-5 });
+    tf.dispose([p, t, loss]);
+  });
+
+  it("psnr is 10·log10(1 + MSE/1e-5), i.e. 50 dB minus the sample's PSNR, by hand", async () => {
+    const [p, t] = [predictions(), targets()];
+    const loss = await psnrPerSample(tf, p, t).data();
+    const expected = [0.01, 0.04 / 4].map((mse) => 10 * Math.log10(1 + mse / 1e-5));
+    assertAllClose(loss, expected, { atol: 1e-4, rtol: 1e-5 });
+    // MSE 0.01 is 20 dB; the loss is 50 − 20 up to the log1p's +1 (0.004 dB here).
+    assert.ok(Math.abs((loss[0] as number) - 30) < 0.005, `got ${loss[0]}`);
+    const exact = await psnrPerSample(tf, t, t).data();
+    assert.deepEqual(Array.from(exact), [0, 0]);
+    tf.dispose([p, t]);
+  });
+
+  it("both have finite gradients at an exact prediction, and leak no tensor", () => {
+    const t = targets();
+    const before = tf.memory().numTensors;
+    for (const lossFn of [charbonnierPerSample, psnrPerSample]) {
+      const grad = tf.grad((x: tf.Tensor) => tf.sum(lossFn(tf, x, t)));
+      const g = grad(t);
+      const values = g.dataSync();
+      assert.ok(
+        values.every((v) => Number.isFinite(v)),
+        `${lossFn.name}: ${Array.from(values)}`,
+      );
+      g.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before);
+    t.dispose();
+  });
+
+  it("refuse mismatched shapes as l1PerSample does", () => {
+    for (const lossFn of [charbonnierPerSample, psnrPerSample]) {
+      assert.throws(
+        () => lossFn(tf, tf.zeros([2, 3]), tf.zeros([2, 1])),
+        (e: unknown) => e instanceof AdapterError && e.kind === "shape" && /same shape/.test(e.message),
+      );
+    }
   });
 });

@@ -176,6 +176,11 @@ const configProps = {
    * start fresh. Ignored on resume (the run's own checkpoint holds everything).
    */
   initFrom: t.string,
+  /**
+   * The per-sample loss each task's loss averages (default "l1"): "l1", "charbonnier" (a smooth
+   * L1, epsilon 1e-3), or "psnr" (50 dB minus the sample's PSNR: the mean PSNR an eval reports).
+   */
+  loss: t.keyof({ l1: null, charbonnier: null, psnr: null }),
   /** Data-parallel replicas on worker threads (default 1: train on the calling thread); "auto": one per core. */
   workers: new t.Type<number | "auto", unknown, unknown>(
     "Workers",
@@ -237,7 +242,15 @@ export interface TrainConfig {
   readonly workers?: number | "auto";
   /** Warm start from this checkpoint's model weights (see the codec); absent for a fresh start. */
   readonly initFrom?: string;
+  /**
+   * The per-sample loss (see the codec). Optional in the type only for configs built by hand and
+   * runs saved before it existed (both mean "l1"); `resolveTrainConfig` always sets it.
+   */
+  readonly loss?: TrainLoss;
 }
+
+/** The per-sample losses a config can name. */
+export type TrainLoss = "l1" | "charbonnier" | "psnr";
 
 /** The defaults, in one place (the docs' config reference lists these). */
 export const TRAIN_DEFAULTS = {
@@ -388,6 +401,7 @@ export function resolveTrainConfig(raw: unknown): E.Either<string[], TrainConfig
       convention: c.eval?.convention ?? "basicsr",
     },
     workers: c.workers ?? 1,
+    loss: c.loss ?? "l1",
     ...(c.initFrom === undefined ? {} : { initFrom: c.initFrom }),
   });
 }

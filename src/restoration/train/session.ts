@@ -18,6 +18,7 @@ import { loadTf } from "./backend.js";
 import { readCheckpointConfig } from "./config-file.js";
 import type { TrainConfig } from "./config.js";
 import { TrainSetupError } from "./errors.js";
+import { perSampleLossFor } from "./loss.js";
 import { optimizerFor } from "./optimizer.js";
 import { resolveAnyWeighting } from "./weightings.js";
 
@@ -38,17 +39,26 @@ export async function buildSession(config: TrainConfig, log?: (line: string) => 
   if (E.isLeft(weighting)) throw new TrainSetupError(weighting.left.join("\n"));
   const model = createModel(tf, config.model, { seed: config.seed, numTasks: config.tasks.length });
   const optimizer = optimizerFor(tf, config);
+  const perSampleLoss = perSampleLossFor(config.loss);
   // A gradient-aware weighting trains through createGradientTrainer, which has the members the
   // loop and the checkpoints use (its coefficients are reported as the step's weights).
   const trainer =
     weighting.right.kind === "loss"
-      ? createTrainer({ tf, model, optimizer, weighting: weighting.right.weighting, numTasks: config.tasks.length })
+      ? createTrainer({
+          tf,
+          model,
+          optimizer,
+          weighting: weighting.right.weighting,
+          numTasks: config.tasks.length,
+          perSampleLoss,
+        })
       : (createGradientTrainer({
           tf,
           model,
           optimizer,
           weighting: weighting.right.weighting,
           numTasks: config.tasks.length,
+          perSampleLoss,
         }) as unknown as Trainer<unknown>);
   return { tf, config, model, trainer, optimizer, backend: selection.choice };
 }

@@ -6,10 +6,11 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type * as tfCore from "@tensorflow/tfjs-core";
 
-import { l1PerSample, restoreAdamAccumulators, type Tensor, type Variable } from "../../../tfjs/index.js";
+import { restoreAdamAccumulators, type Tensor, type Variable } from "../../../tfjs/index.js";
 import { resolveModel, subBatchLoss, taskGradients, weightedLossGradients } from "../../../tfjs/internal.js";
 import { createModel } from "../../models/index.js";
 import { loadTf } from "../backend.js";
+import { perSampleLossFor } from "../loss.js";
 import { optimizerFor, setLearningRate } from "../optimizer.js";
 import {
   abortAll,
@@ -45,6 +46,7 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
   const trainable = model.trainable as Variable[];
   const checkpointed = model.checkpointed as Variable[];
   const optimizer = optimizerFor(tf, config);
+  const perSampleLoss = perSampleLossFor(config.loss);
   const offsets: number[] = [];
   let parameters = 0;
   for (const variable of trainable) {
@@ -129,7 +131,7 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
       // passes of createGradientTrainer, with the shard's SUMS (the global mean divides later).
       const batch = { inputs: x, targets: y, taskIds: message.taskIds, told: message.modelTaskIds };
       const perTask = taskGradients(tf, trainable, present, (k) =>
-        subBatchLoss(tf, model.forward, l1PerSample, batch, k, "sum"),
+        subBatchLoss(tf, model.forward, perSampleLoss, batch, k, "sum"),
       ).map((t) => tf.concat([tf.reshape(t.loss, [1]), ...t.grads.map((g) => tf.reshape(g, [-1]))]));
       // The one read-back of this step: each present task's loss sum and gradient sum.
       const values = perTask.length === 0 ? new Float32Array(0) : (tf.concat(perTask).dataSync() as Float32Array);
@@ -212,7 +214,7 @@ async function startReplica(port: NonNullable<typeof parentPort>, init: ReplicaI
       tf.reshape(
         tf.matMul(
           tf.tensor2d(selector, [numTasks, size]),
-          tf.reshape(l1PerSample(tf, model.forward(x, { taskIds: message.modelTaskIds }), y), [size, 1]),
+          tf.reshape(perSampleLoss(tf, model.forward(x, { taskIds: message.modelTaskIds }), y), [size, 1]),
         ),
         [numTasks],
       ) as tfCore.Tensor1D;
