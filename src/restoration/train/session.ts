@@ -39,27 +39,14 @@ export async function buildSession(config: TrainConfig, log?: (line: string) => 
   if (E.isLeft(weighting)) throw new TrainSetupError(weighting.left.join("\n"));
   const model = createModel(tf, config.model, { seed: config.seed, numTasks: config.tasks.length });
   const optimizer = optimizerFor(tf, config);
-  const perSampleLoss = perSampleLossFor(config.loss);
+  // What both trainers take besides the weighting.
+  const shared = { tf, model, optimizer, numTasks: config.tasks.length, perSampleLoss: perSampleLossFor(config.loss) };
   // A gradient-aware weighting trains through createGradientTrainer, which has the members the
   // loop and the checkpoints use (its coefficients are reported as the step's weights).
   const trainer =
     weighting.right.kind === "loss"
-      ? createTrainer({
-          tf,
-          model,
-          optimizer,
-          weighting: weighting.right.weighting,
-          numTasks: config.tasks.length,
-          perSampleLoss,
-        })
-      : (createGradientTrainer({
-          tf,
-          model,
-          optimizer,
-          weighting: weighting.right.weighting,
-          numTasks: config.tasks.length,
-          perSampleLoss,
-        }) as unknown as Trainer<unknown>);
+      ? createTrainer({ ...shared, weighting: weighting.right.weighting })
+      : (createGradientTrainer({ ...shared, weighting: weighting.right.weighting }) as unknown as Trainer<unknown>);
   return { tf, config, model, trainer, optimizer, backend: selection.choice };
 }
 
