@@ -174,6 +174,7 @@ export {
   type CreateModelOptions,
   expectedParameterCount,
   createModel,
+  warmStartModel,
   modelSpecCodec,
   SrResNetSpec,
   UNetSpec,

@@ -74,6 +74,8 @@ export {
   loadCheckpoint,
   loadCheckpointWeights,
   type LoadedWeights,
+  type LoadWeightsOptions,
+  type WeightMapping,
   upgradeCheckpoint,
   memoryCheckpointStore,
   type MemoryCheckpointStore,

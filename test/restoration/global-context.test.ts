@@ -15,6 +15,7 @@ import {
   expectedParameterCount,
   ModelSpec,
   resolveModelSpec,
+  warmStartModel,
   type RestorationModel,
 } from "../../src/restoration/models/index.js";
 import {
@@ -170,6 +171,56 @@ describe("warm start (loadCheckpointWeights, initFrom)", () => {
     );
     assert.deepEqual(back.unused, warm.fresh);
     assert.deepEqual(back.fresh, []);
+  });
+
+  it("an SRResNet grows: a 2-block checkpoint fills a 5-block model, which computes what it did and trains its new blocks", async () => {
+    const trained = createModel(tf, withContext, { numTasks: 3, seed: 1 });
+    perturb(trained, 3);
+    const store = await checkpointOf(trained, 3);
+    const input = tf.randomUniform([3, 8, 8, 3], 0, 1, "float32", 12) as tf.Tensor4D;
+    const taskIds = [1, 0, -1];
+    // Matched by name only, the tail's prompt and FiLM (stage 3 of 2 blocks) would act after block 2: not the same model.
+    const byName = createModel(tf, { ...withContext, blocks: 5 }, { numTasks: 3, seed: 4 });
+    await loadCheckpointWeights(tf, byName.variables, store);
+    assert.ok(maxDifference(trained, byName, input, taskIds) > 1e-3);
+    const grown = createModel(tf, { ...withContext, blocks: 5 }, { numTasks: 3, seed: 4 });
+    const warm = await warmStartModel(tf, grown, store);
+    assert.deepEqual(warm.unused, []);
+    assert.equal(warm.loaded.length, trained.variables.length);
+    assert.deepEqual(warm.zeroed, [
+      "block2/conv2/filter",
+      "block2/conv2/bias",
+      "block3/conv2/filter",
+      "block3/conv2/bias",
+      "block4/conv2/filter",
+      "block4/conv2/bias",
+    ]);
+    assert.ok(
+      warm.loaded.includes("prompt6/scale") && warm.loaded.includes("context/film6/kernel"),
+      "the tail's stage moved to stage 6",
+    );
+    assert.ok(maxDifference(trained, grown, input, taskIds) < 1e-5);
+    // The appended blocks' first convs keep their (non-zero) initialisation, so their second convs get a gradient.
+    const conv2 = grown.variables.filter((v) => /block[234]\/conv2\/filter$/.test(v.name));
+    assert.equal(conv2.length, 3);
+    const target = tf.randomUniform([3, 8, 8, 3], 0, 1, "float32", 13);
+    const { value, grads } = tf.variableGrads(
+      () => tf.mean(tf.abs(tf.sub(grown.apply(input, { taskIds }), target))) as tf.Scalar,
+      conv2,
+    );
+    for (const v of conv2)
+      assert.ok((tf.tidy(() => tf.max(tf.abs(grads[v.name] as tf.Tensor)).dataSync()[0]) as number) > 0, v.name);
+    value.dispose();
+    Object.values(grads).forEach((g) => g.dispose());
+  });
+
+  it("refuses to shrink an SRResNet (a deeper checkpoint's tail would land mid-network)", async () => {
+    const store = await checkpointOf(createModel(tf, { ...withContext, blocks: 3 }, { numTasks: 3 }), 3);
+    await assert.rejects(
+      warmStartModel(tf, createModel(tf, withContext, { numTasks: 3 }), store),
+      (e: unknown) =>
+        e instanceof AdapterError && /has 3 blocks and this model 2: a warm start can append blocks/.test(e.message),
+    );
   });
 
   it("refuses a same-named layer of another shape, and a checkpoint sharing no layer", async () => {

@@ -1,8 +1,8 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/Either";
 import { formatDecodeErrors } from "../../core/report.js";
-import type { FunctionModel, ModelContext, TaskIds, Tf } from "../../tfjs/index.js";
-import { AdapterError } from "../../tfjs/index.js";
+import type { CheckpointLocation, FunctionModel, LoadedWeights, ModelContext, TaskIds, Tf } from "../../tfjs/index.js";
+import { AdapterError, loadCheckpointWeights } from "../../tfjs/index.js";
 import type { ContextPin } from "./global-context.js";
 import { parameterFactory } from "./params.js";
 import type { ModelForward, ModelSpec } from "./registry.js";
@@ -145,4 +145,19 @@ export const createModel = (tf: Tf, spec: ModelSpec | unknown, options: CreateMo
     dispose: () => variables.forEach((v) => v.dispose()),
     ...("globalContext" in resolved && resolved.globalContext === true ? { pinContext } : {}),
   };
+};
+
+/**
+ * A warm start: fills `model`'s variables from the model weights of the checkpoint at `location`
+ * (`loadCheckpointWeights`), mapped by the kind's `warmStart` (an SRResNet grows: a checkpoint with
+ * fewer blocks fills the first ones and the appended blocks start as the identity, so the grown
+ * model computes what the checkpoint's did). What training configs' `initFrom` does.
+ *
+ * @example
+ * const deeper = createModel(tf, { kind: "srresnet", width: 16, blocks: 6, taskPrompt: true, globalContext: true }, { numTasks: 7 });
+ * const { loaded, zeroed } = await warmStartModel(tf, deeper, "models/all-in-one/checkpoint"); // from 4 blocks
+ */
+export const warmStartModel = (tf: Tf, model: RestorationModel, location: CheckpointLocation): Promise<LoadedWeights> => {
+  const { warmStart } = modelEntry(model.spec.kind);
+  return loadCheckpointWeights(tf, model.variables as tfCore.Variable[], location, warmStart === undefined ? {} : { mapping: (names) => warmStart(model.spec, names) });
 };

@@ -8,13 +8,13 @@
  */
 import type * as tfCore from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
-import type { Tf } from "../../tfjs/index.js";
+import type { Tf, WeightMapping } from "../../tfjs/index.js";
 import { AdapterError } from "../../tfjs/index.js";
 import type { ContextPin } from "./global-context.js";
 import type { ParameterFactory } from "./params.js";
 import type { PromptUNetSpec, RegisteredModelSpec, ResolvedModelSpec, SrResNetSpec, UNetSpec } from "./spec.js";
 import { MODEL_DEFAULTS, PromptUNetSpec as PromptUNetCodec, SrResNetSpec as SrResNetCodec, UNetSpec as UNetCodec } from "./spec.js";
-import { srResNetForward, srResNetParameterCount, srResNetParams } from "./srresnet.js";
+import { srResNetForward, srResNetParameterCount, srResNetParams, srResNetWarmStart } from "./srresnet.js";
 import { uNetForward, uNetParameterCount, uNetParams } from "./unet.js";
 
 /**
@@ -47,6 +47,12 @@ export interface ModelEntry<S extends { readonly kind: string } = ModelSpec, R e
   readonly parameterCount: (spec: R, promptRows: number) => number;
   /** What the input's sides must be divisible by (default 1); tiled restoration rounds tiles to it. */
   readonly multipleOf?: (spec: R) => number;
+  /**
+   * A warm start (`initFrom`, `warmStartModel`) from a checkpoint of another size of this kind:
+   * how its tensors, named in `checkpointNames`, map onto a model of `spec` (see `WeightMapping`).
+   * It may throw `AdapterError("checkpoint")` to refuse. Default: each tensor fills its namesake.
+   */
+  readonly warmStart?: (spec: R, checkpointNames: readonly string[]) => WeightMapping;
 }
 
 /** A spec as written, of any registered kind. */
@@ -147,6 +153,7 @@ registerModel<SrResNetSpec, Resolved<"srresnet">>("srresnet", {
     return (x, selector, pin) => srResNetForward(tf, params, x, selector, pin);
   },
   parameterCount: (spec, rows) => srResNetParameterCount(spec.width, spec.blocks, rows, spec.globalContext === true),
+  warmStart: (spec, names) => srResNetWarmStart(spec.blocks, names),
 });
 
 registerModel<UNetSpec, Resolved<"unet">>("unet", {

@@ -1,5 +1,6 @@
 import type * as tfCore from "@tensorflow/tfjs-core";
-import type { Tf } from "../../tfjs/index.js";
+import type { Tf, WeightMapping } from "../../tfjs/index.js";
+import { AdapterError } from "../../tfjs/index.js";
 import type { ConvParams, ParameterFactory, TaskFilm } from "./params.js";
 import { conv, convParameterCount, filmByTask, taskFilmParameterCount } from "./params.js";
 import type { ContextPin, GlobalContextParams } from "./global-context.js";
@@ -75,3 +76,32 @@ export const srResNetParameterCount = (width: number, blocks: number, promptRows
 /** Multiply-accumulates of one forward pass per output pixel (all convs are stride 1, same size). */
 export const srResNetMacsPerPixel = (width: number, blocks: number): number =>
   9 * (3 * width + blocks * 2 * width * width + width * width + width * 3);
+
+/**
+ * The warm start of an SRResNet of `blocks` blocks from a checkpoint of a shallower one (the
+ * `srresnet` kind's `warmStart`): the checkpoint's blocks fill the first blocks, and the stage
+ * after the last block (the tail's task prompt and context FiLM, `prompt{k+1}`, `context/film{k+1}`
+ * for k blocks) moves to this model's last stage. The appended blocks' second convs start at zero
+ * and their stages' FiLMs at their zero initialisation, so each appended block is the identity and
+ * the grown model computes what the checkpoint's did; training then grows them. Equal depths map
+ * by name; a deeper checkpoint is refused (its tail would land mid-network).
+ */
+export const srResNetWarmStart = (blocks: number, checkpointNames: readonly string[]): WeightMapping => {
+  const indices = checkpointNames.map((name) => /^block(\d+)\/conv1\/filter$/.exec(name)).filter((m) => m !== null);
+  // A checkpoint without blocks is another architecture; the name match reports it.
+  if (indices.length === 0) return {};
+  const from = Math.max(...indices.map((m) => Number(m[1]))) + 1;
+  if (from === blocks) return {};
+  if (from > blocks) {
+    throw new AdapterError(
+      "checkpoint",
+      `the checkpoint's SRResNet has ${from} blocks and this model ${blocks}: a warm start can append blocks (they start as the identity), not remove them`,
+    );
+  }
+  const lastStage = new RegExp(`^(prompt|context/film)${from + 1}/`);
+  const rename = new Map(
+    checkpointNames.filter((name) => lastStage.test(name)).map((name) => [name, name.replace(lastStage, (_, layer: string) => `${layer}${blocks + 1}/`)] as const),
+  );
+  const zero = Array.from({ length: blocks - from }, (_, i) => [`block${from + i}/conv2/filter`, `block${from + i}/conv2/bias`]).flat();
+  return { rename, zero };
+};

@@ -12,15 +12,10 @@
  * run continues exactly where the checkpoint left off.
  */
 import { existsSync, mkdirSync, nodeOnly, rmSync, statSync } from "../../platform/node.js";
-import {
-  AdapterError,
-  loadCheckpoint,
-  loadCheckpointWeights,
-  saveCheckpoint,
-  type Variable,
-} from "../../tfjs/index.js";
+import { AdapterError, loadCheckpoint, saveCheckpoint } from "../../tfjs/index.js";
 import type { FrozenPair } from "../data/frozen.js";
 import { streamBatches } from "../data/prefetch.js";
+import { warmStartModel } from "../models/index.js";
 import { blindTaskIds } from "./blind-ids.js";
 import { readCheckpointConfig, type CheckpointMetadata } from "./config-file.js";
 import type { TrainConfig } from "./config.js";
@@ -222,10 +217,11 @@ async function trainLocked(
       );
     log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
   } else if (config.initFrom !== undefined) {
-    const warm = await loadCheckpointWeights(tf, session.model.variables as Variable[], config.initFrom);
+    const warm = await warmStartModel(tf, session.model, config.initFrom);
     log(
       `initialised ${warm.loaded.length} of ${session.model.variables.length} variables from ${config.initFrom} (step ${warm.step})` +
         (warm.fresh.length > 0 ? `; new: ${warm.fresh.join(", ")}` : "") +
+        (warm.zeroed.length > 0 ? `; starting at zero: ${warm.zeroed.join(", ")}` : "") +
         (warm.unused.length > 0 ? `; not used: ${warm.unused.join(", ")}` : ""),
     );
   }

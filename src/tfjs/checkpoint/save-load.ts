@@ -648,6 +648,8 @@ export interface LoadedWeights {
   readonly step: number;
   readonly loaded: readonly string[];
   readonly fresh: readonly string[];
+  /** The fresh variables the mapping set to zero. */
+  readonly zeroed: readonly string[];
   readonly unused: readonly string[];
 }
 
@@ -655,12 +657,34 @@ export interface LoadedWeights {
 export const withoutInstance = (name: string): string => name.replace(/^[^/]+\//, "");
 
 /**
+ * How a warm start maps a checkpoint onto a model whose layers moved (see `loadCheckpointWeights`'s
+ * `mapping`): names are without the per-instance prefix.
+ */
+export interface WeightMapping {
+  /** Checkpoint name → the model variable it fills, for the tensors whose name changed; the others fill their namesake. */
+  readonly rename?: ReadonlyMap<string, string>;
+  /** Model variables the checkpoint does not fill that start at zero instead of their initialisation. */
+  readonly zero?: readonly string[];
+}
+
+/** Options of `loadCheckpointWeights`. */
+export interface LoadWeightsOptions {
+  /**
+   * Computes the mapping from the checkpoint's model tensor names (e.g. a deeper model of the same
+   * kind: the layers after the new ones renamed, the new ones zeroed so they start as the
+   * identity). It may throw to refuse the checkpoint.
+   */
+  readonly mapping?: (checkpointNames: readonly string[]) => WeightMapping;
+}
+
+/**
  * Fills model variables from a checkpoint's model tensors, matched by name (without the
- * per-instance prefix) — a warm start: the optimizer and weighting states are not read, and
- * variables the checkpoint lacks (layers added since) keep their values. Verified as
- * `loadCheckpoint` verifies (manifest and file checksums, finite values) before any variable
- * changes. Throws `AdapterError("checkpoint")` when a name matches with another shape or dtype,
- * or when no variable matches at all.
+ * per-instance prefix, or through `options.mapping`) — a warm start: the optimizer and weighting
+ * states are not read, and variables the checkpoint lacks (layers added since) keep their values
+ * (or are zeroed, as the mapping says). Verified as `loadCheckpoint` verifies (manifest and file
+ * checksums, finite values) before any variable changes. Throws `AdapterError("checkpoint")` when
+ * a name matches with another shape or dtype, when no variable matches at all, or when the
+ * mapping names a variable the model lacks or one the checkpoint fills.
  *
  * @example
  * const { loaded, fresh } = await loadCheckpointWeights(tf, model.variables, "models/all-in-one/checkpoint");
@@ -669,13 +693,29 @@ export const loadCheckpointWeights = async (
   tf: Tf,
   variables: readonly Variable[],
   location: CheckpointLocation,
+  options: LoadWeightsOptions = {},
 ): Promise<LoadedWeights> => {
   const store = storeOf(location, "loadCheckpointWeights");
   const reader = await store.open();
   const bytes = reader === null ? undefined : await readManifestBytes(reader);
   if (reader === null || bytes === undefined) return fail(`no complete checkpoint at ${store.location}`);
   const manifest = await parseManifest(bytes, `${reader.location}/manifest.json`, false);
-  const entries = new Map(manifest.model.map((entry) => [withoutInstance(entry.name), entry] as const));
+  const mapping = options.mapping?.(manifest.model.map((entry) => withoutInstance(entry.name))) ?? {};
+  const rename = mapping.rename ?? new Map<string, string>();
+  const entries = new Map(
+    manifest.model.map(
+      (entry) => [rename.get(withoutInstance(entry.name)) ?? withoutInstance(entry.name), entry] as const,
+    ),
+  );
+  const byName = new Map(variables.map((variable) => [withoutInstance(variable.name), variable] as const));
+  for (const [from, to] of rename) {
+    if (!byName.has(to)) fail(`${reader.location}: the mapping renames ${from} to ${to}, which the model lacks`);
+  }
+  const zeroed = mapping.zero ?? [];
+  for (const name of zeroed) {
+    if (!byName.has(name)) fail(`${reader.location}: the mapping zeroes ${name}, which the model lacks`);
+    if (entries.has(name)) fail(`${reader.location}: the mapping zeroes ${name}, which the checkpoint fills`);
+  }
   const matched: { variable: Variable; entry: CheckpointTensorEntry }[] = [];
   const fresh: string[] = [];
   for (const variable of variables) {
@@ -704,11 +744,18 @@ export const loadCheckpointWeights = async (
     variable.assign(value);
     value.dispose();
   });
+  for (const name of zeroed) {
+    const variable = byName.get(name) as Variable;
+    const zeros = tf.zerosLike(variable);
+    variable.assign(zeros);
+    zeros.dispose();
+  }
   const taken = new Set(matched.map(({ entry }) => entry.name));
   return {
     step: manifest.step,
     loaded: matched.map(({ variable }) => withoutInstance(variable.name)),
     fresh,
+    zeroed,
     unused: manifest.model.filter((entry) => !taken.has(entry.name)).map((entry) => withoutInstance(entry.name)),
   };
 };
