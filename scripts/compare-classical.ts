@@ -7,7 +7,8 @@
  *            ../shared/data), --train-images N (tuning images, default 12), --json FILE (every
  *            number printed, as JSON), --tuned FILE (the tools' tuned parameters: read from FILE
  *            when it exists and was tuned with the same images and grids, else tuned and written
- *            there; the tuning is most of the run time and does not depend on the models)
+ *            there; the tuning is most of the run time and does not depend on the models),
+ *            --ensemble (also the model told the task as a self-ensemble: `eval --ensemble`)
  *
  * Per task and per evaluation set it prints the PSNR (and SSIM) of the degraded input, of the
  * shipped model told the task, of its blind path (task id -1), and of every classical tool of
@@ -69,12 +70,13 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     json: { type: "string" },
     tuned: { type: "string" },
+    ensemble: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help === true) {
   console.log(
-    "usage: npm run compare:classical -- [--data DIR] [--train-images N] [--quick] [--json FILE] [--tuned FILE]",
+    "usage: npm run compare:classical -- [--data DIR] [--train-images N] [--quick] [--json FILE] [--tuned FILE] [--ensemble]",
   );
   process.exit(0);
 }
@@ -412,6 +414,8 @@ interface SetReport {
   readonly input: ReadonlyMap<string, TaskScore>;
   readonly told: ReadonlyMap<string, TaskScore>;
   readonly blind: ReadonlyMap<string, TaskScore>;
+  /** The model told the task, as a self-ensemble (--ensemble only). */
+  readonly toldEnsemble?: ReadonlyMap<string, TaskScore>;
   readonly tools: readonly Row[];
 }
 const byTask = (scores: readonly TaskScore[]) => new Map(scores.map((s) => [s.task, s]));
@@ -439,8 +443,9 @@ for (const spec of MODELS) {
     };
     const told = await evaluateSession(session, { ...base, blind: false });
     const blind = await evaluateSession(session, { ...base, blind: true });
+    const ensemble = values.ensemble === true ? await evaluateSession(session, { ...base, ensemble: true }) : undefined;
     log(
-      `${spec.name}, ${which}: model scored (told ${told.seconds.toFixed(1)} s, blind ${blind.seconds.toFixed(1)} s)`,
+      `${spec.name}, ${which}: model scored (told ${told.seconds.toFixed(1)} s, blind ${blind.seconds.toFixed(1)} s${ensemble === undefined ? "" : `, told self-ensemble ${ensemble.seconds.toFixed(1)} s`})`,
     );
     const tools: Row[] = [];
     for (const tool of TOOLS) {
@@ -471,6 +476,7 @@ for (const spec of MODELS) {
       input: byTask(told.tasks),
       told: byTask(told.tasks),
       blind: byTask(blind.tasks),
+      ...(ensemble === undefined ? {} : { toldEnsemble: byTask(ensemble.tasks) }),
       tools,
     });
   }
@@ -515,6 +521,9 @@ function table(r: SetReport, key: "psnr" | "ssim"): string {
   row("*degraded input*", (t) => inputOf(r.input.get(t) as TaskScore), true);
   row("**model, told the task**", (t) => (r.told.get(t) as TaskScore)[key], true);
   row("model, blind path", (t) => (r.blind.get(t) as TaskScore)[key], true);
+  const { toldEnsemble } = r;
+  if (toldEnsemble !== undefined)
+    row("model, told, self-ensemble", (t) => (toldEnsemble.get(t) as TaskScore)[key], true);
   if (r.tasks.includes("sr"))
     row("bicubic (= the input)", (t) => (t === "sr" ? inputOf(r.input.get(t) as TaskScore) : undefined), false);
   for (const tool of r.tools) row(tool.label, (t) => tool.scores.get(t)?.[key], false);
@@ -529,6 +538,7 @@ function table(r: SetReport, key: "psnr" | "ssim"): string {
   };
   margin("model told − best classical", r.told);
   margin("model blind − best classical", r.blind);
+  if (toldEnsemble !== undefined) margin("model told, self-ensemble − best classical", toldEnsemble);
   return lines.join("\n");
 }
 
@@ -577,6 +587,14 @@ for (const r of reports) {
     return `${t} ${signed((r.told.get(t) as TaskScore).psnr - b.value)} (vs ${b.name})`;
   });
   say(`- ${r.model}, ${r.set}: ${parts.join(", ")}`);
+  const { toldEnsemble } = r;
+  if (toldEnsemble !== undefined) {
+    const margins = r.tasks.map(
+      (t) =>
+        `${t} ${signed((toldEnsemble.get(t) as TaskScore).psnr - (bestClassical(r, t, "psnr") as { value: number }).value)}`,
+    );
+    say(`- ${r.model}, ${r.set}, told as a self-ensemble: ${margins.join(", ")}`);
+  }
 }
 const seconds = (performance.now() - started) / 1000;
 say();
@@ -601,6 +619,7 @@ if (values.json !== undefined) {
           input: plain(r.input),
           told: plain(r.told),
           blind: plain(r.blind),
+          ...(r.toldEnsemble === undefined ? {} : { toldEnsemble: plain(r.toldEnsemble) }),
           tools: r.tools.map((t) => ({ label: t.label, scores: plain(t.scores) })),
         })),
       },

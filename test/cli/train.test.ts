@@ -15,7 +15,14 @@ import {
   readImageSync,
   writePng,
 } from "../../src/restoration/io/index.js";
-import { resolveTrainConfig, trainRun } from "../../src/restoration/train/index.js";
+import {
+  forwardFor,
+  loadTrainedSession,
+  resolveTrainConfig,
+  restoreImage,
+  selfEnsemble,
+  trainRun,
+} from "../../src/restoration/train/index.js";
 import { readEvalHistory } from "../../src/restoration/train/run-dir.js";
 import { assertAllClose } from "../support/all-close.js";
 
@@ -187,6 +194,20 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     assert.equal(result.convention, "skimage");
     assert.equal(result.step, 6);
   });
+  it("eval --ensemble scores the self-ensemble and says so in the title and the JSON", async () => {
+    const args = ["eval", "--checkpoint", join(runDir, "checkpoint"), "--images", "1", "--size", "24"];
+    const plain = await cli(...args, "-o", join(temp, "eval-plain.json"));
+    const ensemble = await cli(...args, "--ensemble", "-o", join(temp, "eval-ensemble.json"));
+    assert.equal(ensemble.code, 0, ensemble.stderr);
+    assert.match(ensemble.stdout, /\(step 6, self-ensemble\)/);
+    assert.doesNotMatch(plain.stdout, /self-ensemble/);
+    const [a, b] = ["eval-plain.json", "eval-ensemble.json"].map((f) =>
+      JSON.parse(readFileSync(join(temp, f), "utf8")),
+    );
+    assert.equal(a.ensemble, undefined);
+    assert.equal(b.ensemble, true);
+    assert.ok(b.tasks.some((t: { psnr: number }, i: number) => t.psnr !== a.tasks[i].psnr));
+  });
   it("eval --freeze writes a frozen set that eval then reads", async () => {
     const frozen = join(temp, "frozen");
     assert.equal(
@@ -252,6 +273,31 @@ describe("art-mtl train / eval / restore / report (procedural, tiny model, wasm)
     const restored = readImageSync(output);
     assert.equal(restored.width, 70);
     assert.equal(restored.height, 50);
+    // --ensemble: what restoreImage gives for the self-ensemble of the same forward pass (no --task: the 4 flips).
+    const ensembled = join(temp, "big-ensemble.png");
+    const args = ["--checkpoint", join(runDir, "checkpoint"), "--tile", "32", "--overlap", "8"];
+    const r = await cli("restore", input, "-o", ensembled, ...args, "--ensemble");
+    assert.equal(r.code, 0, r.stderr);
+    const session = await loadTrainedSession(join(runDir, "checkpoint"), "wasm");
+    const expected = await restoreImage(
+      session.tf,
+      selfEnsemble(session.tf, forwardFor(session), 4),
+      readImageSync(input),
+      {
+        tile: 32,
+        overlap: 8,
+      },
+    );
+    const got = readImageSync(ensembled);
+    assertAllClose(
+      Array.from(got.data),
+      Array.from(expected.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255) / 255),
+      { atol: 1.01 / 255 },
+    );
+    assert.ok(
+      got.data.some((v, i) => Math.abs(v - (restored.data[i] as number)) > 0.5 / 255),
+      "the ensemble differs from one pass",
+    );
   });
   it("restore writes the format its output's extension names, keeps a PNG's alpha, gray and 16 bits, and shows progress over the tiles", async () => {
     const checkpoint = join(runDir, "checkpoint");

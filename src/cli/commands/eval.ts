@@ -41,6 +41,8 @@ folder of clean images (degraded here with fixed seeds, centre-cropped to --size
   --crop N             pixels dropped on each side before scoring (default 0)
   --y                  score the luma Y channel instead of RGB
   --blind              do not tell a task-prompted model each image's task (score its blind path)
+  --ensemble           restore each image as the mean of 8 passes over its rotations and flips
+                       (self-ensemble: 8x the time)
   --tile N             tile side for large images (default 128)
   --backend B          tfjs backend (default: the checkpoint config's)
   -o, --output FILE    JSON output (default: RUN_DIR/eval.json when DIR is RUN_DIR/checkpoint)
@@ -72,6 +74,7 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
     crop: { type: "string" },
     y: { type: "boolean" },
     blind: { type: "boolean" },
+    ensemble: { type: "boolean" },
     tile: { type: "string" },
     backend: { type: "string" },
     output: { type: "string", short: "o" },
@@ -137,6 +140,7 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
     pairs,
     tasks: evalTasks,
     blind: values.blind === true,
+    ensemble: values.ensemble === true,
     onProgress: (done) => bar.update(done),
   }).catch(asUsageError);
   bar.finish();
@@ -150,7 +154,7 @@ export const evalCommand = async (argv: readonly string[], io: CommandIo): Promi
   writeJsonAtomic(output, result);
   const what = values.checkpoint ?? `shipped model ${values.model ?? DEFAULT_PRETRAINED}`;
   io.stdout(
-    `${what} (step ${session.step}${values.blind === true ? ", blind" : ""}) on ${data}, ${convention}${values.y === true ? ", Y" : ""}, crop ${crop}:\n\n`,
+    `${what} (step ${session.step}${values.blind === true ? ", blind" : ""}${values.ensemble === true ? ", self-ensemble" : ""}) on ${data}, ${convention}${values.y === true ? ", Y" : ""}, crop ${crop}:\n\n`,
   );
   io.stdout(scoresMarkdown(result.tasks, result.mean));
   io.stdout(`\nwrote ${output}\n`);

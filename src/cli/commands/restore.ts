@@ -18,6 +18,8 @@ import {
   pngFacts,
   PRETRAINED_MODELS,
   restoreImage,
+  selfEnsemble,
+  selfEnsemblePassesFor,
   type RgbImage,
 } from "../../restoration/index.js";
 import { ProgressBar } from "../../restoration/internal.js";
@@ -34,7 +36,7 @@ import { asUsageError, stderrIsTTY, userMessageOf } from "./shared.js";
 
 /** The help text of `art-mtl restore`. */
 export const RESTORE_USAGE = `usage: art-mtl restore IN -o OUT [--task T] [--checkpoint DIR | --model NAME] [--tile N] [--overlap N]
-                       [--backend B] [--quality Q] [--format png|jpeg] [--rgb] [--overwrite] [--max-pixels N] [--quiet]
+                       [--ensemble] [--backend B] [--quality Q] [--format png|jpeg] [--rgb] [--overwrite] [--max-pixels N] [--quiet]
 IN is a PNG/JPEG file or a folder of them. OUT is a file (its extension picks the format: .png,
 or .jpg/.jpeg), an existing folder (IN's name with the --format extension), or for a folder IN
 another folder, created if missing. An input is never overwritten, and a folder is never
@@ -50,6 +52,8 @@ with 16 bits; a JPEG output has none of these (a note says what was dropped).
                   loaded from its exported form (models/NAME/model: no optimizer state)
   --tile N        tile side in pixels (default 256); memory grows with N^2, not the image size
   --overlap N     overlap between tiles, blended linearly (default 16)
+  --ensemble      restore as the mean of the model on the image's 8 rotations and flips (4 flips
+                  for rain and without --task): a little better, 8 (4) times slower
   --backend B     auto (default), wasm, cpu, node, node-gpu or webgpu (docs/backends.md)
   --quality Q     JPEG quality, 1 to 100 (default 95)
   --format F      png (default) or jpeg: the format of the files written into an output folder
@@ -177,6 +181,7 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
       task: { type: "string" },
       tile: { type: "string" },
       overlap: { type: "string" },
+      ensemble: { type: "boolean" },
       backend: { type: "string" },
       overwrite: { type: "boolean" },
       "max-pixels": { type: "string" },
@@ -249,7 +254,8 @@ export const restoreCommand = async (argv: readonly string[], io: CommandIo): Pr
     io.stderr(
       `note: no --task given: the model guesses what is wrong (its blind path); --task ${session.config.tasks.join("|")} restores better\n`,
     );
-  const forward = forwardFor(session, task);
+  const told = forwardFor(session, task);
+  const forward = values.ensemble === true ? selfEnsemble(session.tf, told, selfEnsemblePassesFor(task)) : told;
   const multipleOf = multipleOfFor(session.model.spec);
   for (const [i, file] of files.entries()) {
     const started = performance.now();

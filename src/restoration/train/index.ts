@@ -13,6 +13,7 @@ export * from "./backend.js";
 export * from "./errors.js";
 export * from "./session.js";
 export * from "./evaluate-session.js";
+export * from "./self-ensemble.js";
 export * from "./config-file.js";
 export * from "./loop.js";
 export * from "./samples.js";

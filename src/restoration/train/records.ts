@@ -61,6 +61,8 @@ export interface EvalResult {
   readonly convention: "basicsr" | "skimage";
   readonly cropBorder: number;
   readonly yChannel: boolean;
+  /** Present when each image was restored as a self-ensemble (`eval --ensemble`): `true` (each task's passes), or 8 or 4 for all. */
+  readonly ensemble?: true | 8 | 4;
   readonly tasks: readonly TaskScore[];
   /** Unweighted mean over the tasks. */
   readonly mean: { readonly psnr: number; readonly ssim: number };
