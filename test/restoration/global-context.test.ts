@@ -223,6 +223,26 @@ describe("warm start (loadCheckpointWeights, initFrom)", () => {
     );
   });
 
+  it("refuses a mapping that renames to a missing variable, fills one twice, or zeroes one the checkpoint fills", async () => {
+    const store = await checkpointOf(createModel(tf, plain, { numTasks: 3 }), 3);
+    const model = createModel(tf, plain, { numTasks: 3 });
+    const refused = (mapping: { rename?: Map<string, string>; zero?: string[] }, message: RegExp) =>
+      assert.rejects(
+        loadCheckpointWeights(tf, model.variables, store, { mapping: () => mapping }),
+        (e: unknown) => e instanceof AdapterError && message.test(e.message),
+      );
+    await refused(
+      { rename: new Map([["tail/filter", "nowhere/filter"]]) },
+      /renames tail\/filter to nowhere\/filter, which the model lacks/,
+    );
+    await refused(
+      { rename: new Map([["tail/filter", "head/filter"]]) },
+      /fills head\/filter twice \(from (head|tail)\/filter and (head|tail)\/filter\)/,
+    );
+    await refused({ zero: ["head/filter"] }, /zeroes head\/filter, which the checkpoint fills/);
+    await refused({ zero: ["block9/conv2/filter"] }, /zeroes block9\/conv2\/filter, which the model lacks/);
+  });
+
   it("refuses a same-named layer of another shape, and a checkpoint sharing no layer", async () => {
     const store = await checkpointOf(createModel(tf, plain, { numTasks: 3 }), 3);
     await assert.rejects(

@@ -702,11 +702,16 @@ export const loadCheckpointWeights = async (
   const manifest = await parseManifest(bytes, `${reader.location}/manifest.json`, false);
   const mapping = options.mapping?.(manifest.model.map((entry) => withoutInstance(entry.name))) ?? {};
   const rename = mapping.rename ?? new Map<string, string>();
-  const entries = new Map(
-    manifest.model.map(
-      (entry) => [rename.get(withoutInstance(entry.name)) ?? withoutInstance(entry.name), entry] as const,
-    ),
-  );
+  const entries = new Map<string, CheckpointTensorEntry>();
+  for (const entry of manifest.model) {
+    const name = rename.get(withoutInstance(entry.name)) ?? withoutInstance(entry.name);
+    const other = entries.get(name);
+    if (other !== undefined)
+      fail(
+        `${reader.location}: the mapping fills ${name} twice (from ${withoutInstance(other.name)} and ${withoutInstance(entry.name)})`,
+      );
+    entries.set(name, entry);
+  }
   const byName = new Map(variables.map((variable) => [withoutInstance(variable.name), variable] as const));
   for (const [from, to] of rename) {
     if (!byName.has(to)) fail(`${reader.location}: the mapping renames ${from} to ${to}, which the model lacks`);
