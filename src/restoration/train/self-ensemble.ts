@@ -34,10 +34,11 @@ const untransform = (tf: Tf, y: Tensor4D, k: number): Tensor4D => {
 
 /**
  * The self-ensemble of a forward pass: `mean over k of T_k⁻¹(forward(T_k(x)))` over the 8
- * symmetries `T_k` of the square, or its 4 flips (`passes` 4) (for a non-square input the transposed passes see it transposed,
- * which a convolutional model takes as any other size). A forward pass with a pinnable global
- * context stays pinnable: each symmetry's pass pins its own context, measured on the sample
- * transformed the same way, so a tiled image gets what its whole would.
+ * symmetries `T_k` of the square, or over its 4 flips when `passes` is 4. The transposed passes
+ * see a non-square input transposed, which a convolutional model takes as any other size. A
+ * forward pass with a pinnable global context stays pinnable: each symmetry's pass pins its own
+ * context, measured on the sample transformed the same way, so a tiled image gets what its
+ * whole would.
  *
  * @example
  * const restored = await restoreImage(tf, selfEnsemble(tf, forwardFor(session, "sr")), image, { tile: 256 });
