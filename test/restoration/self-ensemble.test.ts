@@ -18,21 +18,14 @@ const toGrid = (data: ArrayLike<number>, h: number, w: number): Grid =>
 const transpose = (g: Grid): Grid => (g[0] as number[][]).map((_, x) => g.map((row) => row[x] as number[]));
 const flipLeftRight = (g: Grid): Grid => g.map((row) => [...row].reverse());
 const flipTopBottom = (g: Grid): Grid => [...g].reverse();
-/** Symmetry k as the ensemble documents it: transpose (bit 2), then flip left-right (bit 0), then top-bottom (bit 1). */
-const symmetry = (g: Grid, k: number): Grid => {
-  let out = g;
-  if (k & 4) out = transpose(out);
-  if (k & 1) out = flipLeftRight(out);
-  if (k & 2) out = flipTopBottom(out);
-  return out;
-};
-const inverseSymmetry = (g: Grid, k: number): Grid => {
-  let out = g;
-  if (k & 2) out = flipTopBottom(out);
-  if (k & 1) out = flipLeftRight(out);
-  if (k & 4) out = transpose(out);
-  return out;
-};
+/** Symmetry k as the ensemble documents it, as its steps: transpose (bit 2), then flip left-right (bit 0), then top-bottom (bit 1); each step undoes itself. */
+const stepsOf = (k: number): ((g: Grid) => Grid)[] => [
+  ...(k & 4 ? [transpose] : []),
+  ...(k & 1 ? [flipLeftRight] : []),
+  ...(k & 2 ? [flipTopBottom] : []),
+];
+const symmetry = (g: Grid, k: number): Grid => stepsOf(k).reduce((out, step) => step(out), g);
+const inverseSymmetry = (g: Grid, k: number): Grid => stepsOf(k).reduceRight((out, step) => step(out), g);
 /** A map that no symmetry commutes with: each pixel plus the running sum of the row to its left (per channel), times 1 + its row index. */
 const lopsided = (g: Grid): Grid =>
   g.map((row, y) => {

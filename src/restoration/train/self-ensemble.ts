@@ -14,23 +14,18 @@ import type { Forward, PinnableForward } from "./inference.js";
  */
 export type SelfEnsemblePasses = 8 | 4;
 
-/** Symmetry `k` (0..7: bit 2 transposes, bit 0 flips left-right, bit 1 flips top-bottom, in that order) of [B,H,W,C]. */
-const transform = (tf: Tf, x: Tensor4D, k: number): Tensor4D => {
-  let y = x;
-  if ((k & 4) !== 0) y = tf.transpose(y, [0, 2, 1, 3]);
-  if ((k & 1) !== 0) y = tf.reverse(y, 2);
-  if ((k & 2) !== 0) y = tf.reverse(y, 1);
-  return y;
-};
-
-/** The inverse of `transform(tf, ·, k)`: the same steps undone in reverse order. */
-const untransform = (tf: Tf, y: Tensor4D, k: number): Tensor4D => {
-  let x = y;
-  if ((k & 2) !== 0) x = tf.reverse(x, 1);
-  if ((k & 1) !== 0) x = tf.reverse(x, 2);
-  if ((k & 4) !== 0) x = tf.transpose(x, [0, 2, 1, 3]);
-  return x;
-};
+/**
+ * Symmetry `k` (0..7) of [B,H,W,C] as its steps, in order: bit 2 transposes, bit 0 flips
+ * left-right, bit 1 flips top-bottom. Each step is its own inverse, so the symmetry is undone by
+ * the same steps in reverse order.
+ */
+const stepsOf = (tf: Tf, k: number): ((x: Tensor4D) => Tensor4D)[] => [
+  ...((k & 4) !== 0 ? [(x: Tensor4D) => tf.transpose(x, [0, 2, 1, 3])] : []),
+  ...((k & 1) !== 0 ? [(x: Tensor4D) => tf.reverse(x, 2)] : []),
+  ...((k & 2) !== 0 ? [(x: Tensor4D) => tf.reverse(x, 1)] : []),
+];
+const transform = (tf: Tf, x: Tensor4D, k: number): Tensor4D => stepsOf(tf, k).reduce((y, step) => step(y), x);
+const untransform = (tf: Tf, y: Tensor4D, k: number): Tensor4D => stepsOf(tf, k).reduceRight((x, step) => step(x), y);
 
 /**
  * The self-ensemble of a forward pass: `mean over k of T_k⁻¹(forward(T_k(x)))` over the 8
